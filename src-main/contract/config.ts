@@ -1,0 +1,140 @@
+/**
+ * The experiment configuration: one schema shared by the CLI, the service, the renderer's
+ * inline validation and the engine. No runtime-specific imports here (DESIGN.md).
+ *
+ * Defaults follow MAML's Omniglot 5-way setup (SCIENCE.md) except the meta-batch (4 instead of
+ * 32), which keeps a CPU run affordable; every default is an option.
+ */
+import { z } from 'zod';
+
+export const LEARNERS = ['maml', 'fomaml', 'metasgd'] as const;
+export type LearnerName = (typeof LEARNERS)[number];
+
+export const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+export type BackendPreference = (typeof BACKENDS)[number];
+
+const positiveInt = z.number().int().positive();
+const nonNegativeInt = z.number().int().nonnegative();
+const positiveNumber = z.number().positive().finite();
+const fraction = z.number().min(0).max(1);
+
+export const ModelConfigSchema = z
+  .object({
+    /** The instance-space network: conv4 (Finn et al.). */
+    kind: z.literal('conv4').default('conv4'),
+    /** Filters per conv block (Omniglot 64, miniImageNet 32). */
+    filters: positiveInt.default(64),
+    /** Number of conv blocks. */
+    blocks: positiveInt.max(8).default(4),
+    /** Non-linearity after batch norm; tanh / softplus make the meta-loss smooth (gradient checks). */
+    activation: z.enum(['relu', 'tanh', 'softplus']).default('relu'),
+    /** 2×2 max-pool after each block, or stride-2 convolutions (MAML's Omniglot code). */
+    downsample: z.enum(['maxpool', 'stride']).default('maxpool'),
+  })
+  .strict();
+export type ModelConfig = z.infer<typeof ModelConfigSchema>;
+
+export const SplitConfigSchema = z
+  .object({
+    /** Fractions of the dataset's classes for meta-train / meta-validation / meta-test. */
+    train: fraction.default(0.6),
+    val: fraction.default(0.2),
+    test: fraction.default(0.2),
+  })
+  .strict()
+  .refine((s) => Math.abs(s.train + s.val + s.test - 1) < 1e-6, {
+    message: 'train + val + test must sum to 1',
+  })
+  .refine((s) => s.train > 0 && s.test > 0, {
+    message: 'train and test must each get some classes',
+  });
+export type SplitConfig = z.infer<typeof SplitConfigSchema>;
+
+export const ExperimentConfigSchema = z
+  .object({
+    learner: z.enum(LEARNERS).default('maml'),
+    ways: positiveInt.min(2).default(5),
+    shots: positiveInt.default(1),
+    queries: positiveInt.default(15),
+    metaBatch: positiveInt.default(4),
+    iterations: nonNegativeInt.default(1000),
+    /** Inner-loop steps during meta-training. */
+    innerSteps: positiveInt.default(1),
+    /** Inner-loop steps at validation / meta-test time (MAML: 3 on Omniglot 5-way). */
+    testInnerSteps: positiveInt.default(3),
+    /** α: the inner-loop learning rate (MAML), or the initial value range centre (unused by Meta-SGD). */
+    innerLr: positiveNumber.default(0.4),
+    /** β: Adam's learning rate for the outer loop. */
+    metaLr: positiveNumber.default(0.001),
+    /** Meta-SGD: per-parameter rates start uniform in [low, high]. */
+    metaSgdInit: z
+      .tuple([positiveNumber, positiveNumber])
+      .refine(([lo, hi]) => lo <= hi, { message: 'low must be ≤ high' })
+      .default([0.005, 0.1]),
+    /** Meta-test tasks for the final evaluation (600 is the common standard). */
+    evalTasks: positiveInt.default(600),
+    /** Validate every N iterations (0: never). */
+    valEvery: nonNegativeInt.default(500),
+    valTasks: positiveInt.default(100),
+    /** Save a checkpoint every N iterations (0: only at the end) when a directory is given. */
+    checkpointEvery: nonNegativeInt.default(500),
+    /** Seeds parameter initialisation and the meta-training episodes. */
+    seed: nonNegativeInt.max(2 ** 32 - 1).default(0),
+    /**
+     * Seeds the class split and the validation / meta-test episodes. Kept apart from `seed` so
+     * every run on a dataset (any learner, any seed) is scored on the same classes and the same
+     * episodes: seeds group cleanly and learners can be compared task by task.
+     */
+    evalSeed: nonNegativeInt.max(2 ** 32 - 1).default(0),
+    backend: z.enum(BACKENDS).default('auto'),
+    /** Dataset reference: "synthetic" (generated in code) or a dataset name / path. */
+    data: z.string().min(1).default('synthetic'),
+    split: SplitConfigSchema.default({ train: 0.6, val: 0.2, test: 0.2 }),
+    model: ModelConfigSchema.default({
+      kind: 'conv4',
+      filters: 64,
+      blocks: 4,
+      activation: 'relu',
+      downsample: 'maxpool',
+    }),
+  })
+  .strict();
+
+export type ExperimentConfig = z.infer<typeof ExperimentConfigSchema>;
+export type ExperimentConfigInput = z.input<typeof ExperimentConfigSchema>;
+
+/** One problem with a config, naming the field as a dotted path ("model.filters"). */
+export interface ConfigIssue {
+  field: string;
+  message: string;
+}
+
+export class ConfigError extends Error {
+  readonly issues: ConfigIssue[];
+  constructor(issues: ConfigIssue[]) {
+    super(
+      issues.length === 1
+        ? `invalid config: ${issues[0]!.field}: ${issues[0]!.message}`
+        : `invalid config:\n${issues.map((i) => `  - ${i.field}: ${i.message}`).join('\n')}`,
+    );
+    this.name = 'ConfigError';
+    this.issues = issues;
+  }
+}
+
+/** Validate the shape and ranges of a config (no dataset needed) and fill in defaults. */
+export function parseExperimentConfig(input: unknown): ExperimentConfig {
+  const result = ExperimentConfigSchema.safeParse(input ?? {});
+  if (result.success) return result.data;
+  throw new ConfigError(
+    result.error.issues.map((issue) => ({
+      field: issue.path.length > 0 ? issue.path.map(String).join('.') : '(config)',
+      message: describeIssue(issue),
+    })),
+  );
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') return `unknown field(s) ${issue.keys.join(', ')}`;
+  return issue.message;
+}

@@ -1,0 +1,66 @@
+/**
+ * Adam (Kingma & Ba) over explicit parameter maps. Its state is plain tensors and a step count,
+ * so a checkpoint holds it like any parameter and a resumed run continues exactly.
+ */
+import type { Params } from './nn/params';
+import { disposeParams, mapParams } from './nn/params';
+import { tf } from './tf';
+
+export interface AdamConfig {
+  learningRate: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+}
+
+export const ADAM_DEFAULTS: Omit<AdamConfig, 'learningRate'> = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };
+
+export interface AdamState {
+  step: number;
+  /** First-moment estimates, by parameter name. */
+  m: Params;
+  /** Second-moment estimates, by parameter name. */
+  v: Params;
+}
+
+export function initAdam(params: Params): AdamState {
+  return {
+    step: 0,
+    m: mapParams(params, (t) => tf.keep(tf.zerosLike(t))),
+    v: mapParams(params, (t) => tf.keep(tf.zerosLike(t))),
+  };
+}
+
+/**
+ * One Adam update. Returns new parameters and state (kept tensors); the old parameters and state
+ * are disposed, and `grads` is left to the caller.
+ */
+export function adamStep(
+  params: Params,
+  grads: Params,
+  state: AdamState,
+  config: AdamConfig,
+): { params: Params; state: AdamState } {
+  const step = state.step + 1;
+  const { beta1, beta2, epsilon, learningRate } = config;
+  const c1 = 1 - beta1 ** step;
+  const c2 = 1 - beta2 ** step;
+  const next = tf.tidy(() => {
+    const m: Params = {};
+    const v: Params = {};
+    const p: Params = {};
+    for (const name of Object.keys(params)) {
+      const g = grads[name];
+      if (g == null) throw new Error(`Adam: no gradient for '${name}'`);
+      m[name] = tf.keep(tf.add(tf.mul(state.m[name]!, beta1), tf.mul(g, 1 - beta1)));
+      v[name] = tf.keep(tf.add(tf.mul(state.v[name]!, beta2), tf.mul(tf.square(g), 1 - beta2)));
+      const update = tf.div(tf.div(m[name], c1), tf.add(tf.sqrt(tf.div(v[name], c2)), epsilon));
+      p[name] = tf.keep(tf.sub(params[name]!, tf.mul(update, learningRate)));
+    }
+    return { m, v, p };
+  });
+  disposeParams(params);
+  disposeParams(state.m);
+  disposeParams(state.v);
+  return { params: next.p, state: { step, m: next.m, v: next.v } };
+}

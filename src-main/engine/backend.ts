@@ -1,0 +1,219 @@
+/**
+ * Backend selection: tfjs-node-gpu (TensorFlow C library, on the GPU when CUDA is usable, else
+ * its CPU) → wasm (XNNPACK, SIMD) → cpu (pure JS, slow: tests only). The user can force one with
+ * the config's `backend` or the DEML_BACKEND environment variable. The returned description is
+ * recorded with every run and tells the user, in plain words, why the GPU is not used.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import type { BackendPreference } from '../contract/config';
+import { BACKENDS } from '../contract/config';
+import { installGradients } from './autodiff/gradients';
+import { installWasmKernels } from './autodiff/wasmKernels';
+import { tf } from './tf';
+
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+
+export interface BackendDescription {
+  name: BackendName;
+  /** True only when TensorFlow placed work on a CUDA device. */
+  gpu: boolean;
+  /** Why the GPU is not used, in words a user can act on (null when it is). */
+  gpuReason: string | null;
+  threads: number;
+  /** SIMD for wasm, the device for tensorflow, free text. */
+  details: string;
+  tfjsVersion: string;
+  /** Backends tried before this one, each with why it was skipped. */
+  fallbacks: Array<{ name: BackendName; reason: string }>;
+}
+
+/** Libraries tfjs-node-gpu 4.22 (libtensorflow 2.9.1) loads for CUDA 11.2 / cuDNN 8.1. */
+export const CUDA_LIBRARIES = [
+  'libcuda.so.1',
+  'libcudart.so.11.0',
+  'libcublas.so.11',
+  'libcublasLt.so.11',
+  'libcufft.so.10',
+  'libcurand.so.10',
+  'libcusolver.so.11',
+  'libcusparse.so.11',
+  'libcudnn.so.8',
+] as const;
+
+export interface CudaProbe {
+  found: string[];
+  missing: string[];
+}
+
+/**
+ * Look for the CUDA libraries where the dynamic loader would: LD_LIBRARY_PATH, the ldconfig
+ * cache and the usual install folders. Done before loading TensorFlow because once loaded it
+ * only logs the failure to stderr and silently runs on the CPU.
+ */
+export function probeCudaLibraries(
+  env: NodeJS.ProcessEnv = process.env,
+  ldconfigListing: string | null = readLdconfigCache(),
+): CudaProbe {
+  const dirs = [
+    ...(env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean),
+    '/usr/local/cuda/lib64',
+    '/usr/local/cuda/targets/x86_64-linux/lib',
+    '/usr/lib/x86_64-linux-gnu',
+    '/usr/lib64',
+    '/usr/lib/wsl/lib',
+  ];
+  const found: string[] = [];
+  const missing: string[] = [];
+  for (const lib of CUDA_LIBRARIES) {
+    const inCache = ldconfigListing?.split('\n').some((line) => line.trim().startsWith(`${lib} `)) ?? false;
+    (inCache || dirs.some((d) => existsSync(join(d, lib))) ? found : missing).push(lib);
+  }
+  return { found, missing };
+}
+
+function readLdconfigCache(): string | null {
+  if (process.platform !== 'linux') return null;
+  for (const bin of ['/sbin/ldconfig', '/usr/sbin/ldconfig', 'ldconfig']) {
+    try {
+      return execFileSync(bin, ['-p'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 });
+    } catch {
+      // try the next location
+    }
+  }
+  return null;
+}
+
+interface NodeBackendLike {
+  isGPUPackage?: boolean;
+  isUsingGpuDevice?: boolean;
+}
+
+const NODE_GPU_PACKAGE = '@tensorflow/tfjs-node-gpu';
+
+async function tryTensorflow(): Promise<{ ok: true; desc: Omit<BackendDescription, 'fallbacks'> } | { ok: false; reason: string }> {
+  if (process.platform !== 'linux') {
+    return { ok: false, reason: `${NODE_GPU_PACKAGE} supports Linux only (this is ${process.platform})` };
+  }
+  const cuda = probeCudaLibraries();
+  try {
+    // A variable specifier keeps bundlers and the type checker from requiring the optional package.
+    const specifier = NODE_GPU_PACKAGE;
+    await import(specifier);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const reason =
+      code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND'
+        ? `${NODE_GPU_PACKAGE} is not installed (npm drops this optional dependency when its ` +
+          `libtensorflow download fails; reinstall with network access to use the GPU)`
+        : `${NODE_GPU_PACKAGE} failed to load: ${(e as Error).message.split('\n')[0]}`;
+    return { ok: false, reason };
+  }
+  if (!(await tf.setBackend('tensorflow'))) {
+    return { ok: false, reason: `${NODE_GPU_PACKAGE} is installed but its backend did not start` };
+  }
+  const backend = tf.backend() as unknown as NodeBackendLike;
+  const gpu = backend.isUsingGpuDevice === true;
+  let gpuReason: string | null = null;
+  if (!gpu) {
+    gpuReason =
+      cuda.missing.length > 0
+        ? `CUDA libraries not found: ${cuda.missing.join(', ')} (tfjs-node-gpu needs CUDA 11.2 and cuDNN 8.1; add their lib folders to LD_LIBRARY_PATH)`
+        : 'TensorFlow found no usable CUDA device (check nvidia-smi and the driver version)';
+  }
+  return {
+    ok: true,
+    desc: {
+      name: 'tensorflow',
+      gpu,
+      gpuReason,
+      threads: cpus().length,
+      details: gpu ? 'TensorFlow 2.9.1 on CUDA' : 'TensorFlow 2.9.1 on the CPU',
+      tfjsVersion: tf.version.tfjs,
+    },
+  };
+}
+
+async function tryWasm(): Promise<{ ok: true; desc: Omit<BackendDescription, 'fallbacks'> } | { ok: false; reason: string }> {
+  try {
+    await import('@tensorflow/tfjs-backend-wasm');
+    if (!(await tf.setBackend('wasm'))) return { ok: false, reason: 'the wasm backend did not start' };
+    await tf.ready();
+  } catch (e) {
+    return { ok: false, reason: `the wasm backend failed to load: ${(e as Error).message.split('\n')[0]}` };
+  }
+  installWasmKernels();
+  const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT') as boolean;
+  return {
+    ok: true,
+    desc: {
+      name: 'wasm',
+      gpu: false,
+      gpuReason: 'the wasm backend runs on the CPU only',
+      // tfjs-backend-wasm's multithreaded build is off in Node.
+      threads: 1,
+      details: `XNNPACK${simd ? ' with SIMD' : ' without SIMD'}`,
+      tfjsVersion: tf.version.tfjs,
+    },
+  };
+}
+
+async function useCpu(): Promise<Omit<BackendDescription, 'fallbacks'>> {
+  await tf.setBackend('cpu');
+  await tf.ready();
+  return {
+    name: 'cpu',
+    gpu: false,
+    gpuReason: 'the cpu backend (pure JavaScript) runs on the CPU only',
+    threads: 1,
+    details: 'pure JavaScript (slow: for tests and tiny configs)',
+    tfjsVersion: tf.version.tfjs,
+  };
+}
+
+/** DEML_BACKEND overrides the config when set (useful for CI and for forcing a backend in the app). */
+export function resolveBackendPreference(pref: BackendPreference, env: NodeJS.ProcessEnv = process.env): BackendPreference {
+  const forced = env.DEML_BACKEND?.trim();
+  if (!forced) return pref;
+  if (!(BACKENDS as readonly string[]).includes(forced)) {
+    throw new Error(`DEML_BACKEND='${forced}' is not one of ${BACKENDS.join(', ')}`);
+  }
+  return forced as BackendPreference;
+}
+
+/**
+ * Select and initialise the backend, and install the gradient completion (always) and the wasm
+ * training kernels (on wasm). A forced backend that cannot start is an error, not a fallback.
+ */
+export async function selectBackend(preference: BackendPreference = 'auto'): Promise<BackendDescription> {
+  // tfjs's own console advice (e.g. "install tfjs-node") is replaced by the description below.
+  tf.env().set('PROD', true);
+  installGradients();
+  const pref = resolveBackendPreference(preference);
+  const fallbacks: BackendDescription['fallbacks'] = [];
+  if (pref === 'auto' || pref === 'tensorflow') {
+    const t = await tryTensorflow();
+    if (t.ok) return { ...t.desc, fallbacks };
+    if (pref === 'tensorflow') throw new Error(`backend 'tensorflow' is unavailable: ${t.reason}`);
+    fallbacks.push({ name: 'tensorflow', reason: t.reason });
+  }
+  if (pref === 'auto' || pref === 'wasm') {
+    const w = await tryWasm();
+    if (w.ok) {
+      const first = fallbacks[0];
+      return { ...w.desc, gpuReason: first ? first.reason : w.desc.gpuReason, fallbacks };
+    }
+    if (pref === 'wasm') throw new Error(`backend 'wasm' is unavailable: ${w.reason}`);
+    fallbacks.push({ name: 'wasm', reason: w.reason });
+  }
+  const c = await useCpu();
+  const first = fallbacks[0];
+  return { ...c, gpuReason: first ? first.reason : c.gpuReason, fallbacks };
+}
+
+export function describeBackend(d: BackendDescription): string {
+  const gpu = d.gpu ? 'GPU' : `no GPU: ${d.gpuReason}`;
+  return `${d.name} (${d.details}, ${d.threads} thread${d.threads === 1 ? '' : 's'}; ${gpu})`;
+}

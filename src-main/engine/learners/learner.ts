@@ -1,0 +1,35 @@
+import type { Scalar } from '../tf';
+import type { ParamSpec, Params } from '../nn/params';
+import type { Rng } from '../random';
+import type { TaskTensors } from './task';
+
+/** One task's contribution to the outer update. */
+export interface TaskMetaGradient {
+  /** ∂ L_query(θ′) / ∂ (every meta-parameter), by name. */
+  grads: Params;
+  /** Query loss after adaptation. */
+  loss: Scalar;
+  /** Query accuracy after adaptation. */
+  accuracy: Scalar;
+}
+
+export interface TaskEvaluation {
+  loss: Scalar;
+  accuracy: Scalar;
+}
+
+/**
+ * A meta-learner apart from the network and from the task sampler (learn2learn's shape): it owns
+ * how a task is adapted to and how the outer gradient flows through that adaptation.
+ * Tensors returned belong to the caller's tidy scope.
+ */
+export interface Learner {
+  readonly name: string;
+  /** Everything the outer loop learns (θ, and Meta-SGD's rates as "lr:<name>"). */
+  readonly metaSpecs: readonly ParamSpec[];
+  initMetaParams(rng: Rng): Params;
+  /** Meta-gradient of the query loss after `innerSteps` adaptation steps on the support set. */
+  metaGradient(meta: Params, task: TaskTensors): TaskMetaGradient;
+  /** Adapt with `steps` steps (test time may use more than training) and score the query set. */
+  evaluate(meta: Params, task: TaskTensors, steps: number): TaskEvaluation;
+}

@@ -1,0 +1,56 @@
+/**
+ * Checks that need the dataset as well as the config, run before any work so a bad experiment
+ * fails at once with a message naming the field (shape checks live in contract/config.ts).
+ */
+import { ConfigError, type ConfigIssue, type ExperimentConfig } from '../contract/config';
+import { type ClassIndexedDataset, type SplitName, checkDataset, imagesInClass } from './dataset';
+import { splitClasses } from './episodes';
+import { conv4OutputSize } from './nn/conv4';
+
+export function validateAgainstDataset(config: ExperimentConfig, dataset: ClassIndexedDataset): void {
+  checkDataset(dataset);
+  const issues: ConfigIssue[] = [];
+  const splits = splitClasses(dataset, config.split, config.evalSeed);
+  const used: SplitName[] = ['train', 'test'];
+  if (config.valEvery > 0 && splits.val.length > 0) used.push('val');
+  const name = `dataset '${dataset.name}'`;
+  const label: Record<SplitName, string> = { train: 'meta-train', val: 'meta-validation', test: 'meta-test' };
+
+  for (const split of used) {
+    const classes = splits[split];
+    if (config.ways > classes.length) {
+      issues.push({
+        field: 'ways',
+        message: `${config.ways}-way tasks need ${config.ways} classes but the ${label[split]} split of ${name} has ${classes.length}`,
+      });
+    }
+    const need = config.shots + config.queries;
+    const small = classes.filter((c) => imagesInClass(dataset, c) < need);
+    if (small.length > 0) {
+      const fewest = Math.min(...small.map((c) => imagesInClass(dataset, c)));
+      const examples = small.slice(0, 3).map((c) => `'${dataset.classNames[c]}'`).join(', ');
+      issues.push({
+        field: 'shots',
+        message:
+          `shots + queries = ${need} images per class, but ${small.length} ${label[split]} class(es) of ${name} ` +
+          `have fewer (as few as ${fewest}: ${examples}${small.length > 3 ? ', …' : ''})`,
+      });
+    }
+  }
+  for (const [axis, size] of [
+    ['height', dataset.height],
+    ['width', dataset.width],
+  ] as const) {
+    if (conv4OutputSize(size, config.model) < 1) {
+      issues.push({
+        field: 'model.blocks',
+        message: `${config.model.blocks} blocks shrink the image ${axis} ${size} to nothing; use fewer blocks`,
+      });
+      break;
+    }
+  }
+  // One message per field is enough (train and test often fail the same way).
+  const seen = new Set<string>();
+  const unique = issues.filter((i) => (seen.has(i.field) ? false : (seen.add(i.field), true)));
+  if (unique.length > 0) throw new ConfigError(unique);
+}
