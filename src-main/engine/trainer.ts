@@ -233,7 +233,12 @@ export async function metaTrain(options: TrainOptions): Promise<TrainResult> {
     const test = await evaluateOn('test', config.evalTasks, callbacks.onEvaluationProgress);
     return result('completed', test);
   } catch (e) {
-    if (signal?.aborted && (e as Error).name === 'AbortError') return result('cancelled', null);
+    // Cancelled during a validation or the meta-test: the parameters are those of a completed
+    // iteration, so checkpoint them as at any other cancellation.
+    if (signal?.aborted) {
+      await checkpoint();
+      return result('cancelled', null);
+    }
     throw e;
   } finally {
     disposeParams(meta);
