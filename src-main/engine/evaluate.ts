@@ -75,6 +75,8 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
     }
     done += batch;
     options.onProgress?.(done, tasks);
+    // Let a cancellation (signal handler, IPC message) arrive between batches.
+    await new Promise((resolve) => setImmediate(resolve));
   }
   return {
     ...summarizeAccuracies(accuracies),

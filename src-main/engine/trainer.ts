@@ -202,6 +202,8 @@ export async function metaTrain(options: TrainOptions): Promise<TrainResult> {
       adam = next.state;
       // One host read per iteration, after the update is queued (async: no pipeline stall on GPU).
       const [loss, acc] = await Promise.all([step.loss.data(), step.accuracy.data()]);
+      // On CPU backends data() resolves as a microtask; give signals, IPC and pipes their turn.
+      await yieldToEventLoop();
       step.loss.dispose();
       step.accuracy.dispose();
       iteration++;
@@ -260,6 +262,10 @@ export async function metaTrain(options: TrainOptions): Promise<TrainResult> {
       lastCheckpoint,
     };
   }
+}
+
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** Mean meta-gradient, loss and accuracy over a meta-batch; one tidy per task keeps memory flat. */

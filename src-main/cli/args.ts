@@ -1,0 +1,85 @@
+/**
+ * `deml train` flags → an experiment config. Flags are named like the config fields in kebab
+ * case and override a `--config` JSON file; every value is checked by the shared schema.
+ */
+import { readFileSync } from 'node:fs';
+import { ConfigError, type ExperimentConfig, parseExperimentConfig } from '../contract/config';
+
+type Kind = 'int' | 'number' | 'string' | 'pair';
+
+/** flag → [config path, kind] */
+export const TRAIN_FLAGS: Record<string, [string, Kind]> = {
+  learner: ['learner', 'string'],
+  ways: ['ways', 'int'],
+  shots: ['shots', 'int'],
+  queries: ['queries', 'int'],
+  'meta-batch': ['metaBatch', 'int'],
+  iterations: ['iterations', 'int'],
+  'inner-steps': ['innerSteps', 'int'],
+  'test-inner-steps': ['testInnerSteps', 'int'],
+  'inner-lr': ['innerLr', 'number'],
+  'meta-lr': ['metaLr', 'number'],
+  'meta-sgd-init': ['metaSgdInit', 'pair'],
+  'eval-tasks': ['evalTasks', 'int'],
+  'val-every': ['valEvery', 'int'],
+  'val-tasks': ['valTasks', 'int'],
+  'checkpoint-every': ['checkpointEvery', 'int'],
+  seed: ['seed', 'int'],
+  'eval-seed': ['evalSeed', 'int'],
+  backend: ['backend', 'string'],
+  data: ['data', 'string'],
+  filters: ['model.filters', 'int'],
+  blocks: ['model.blocks', 'int'],
+  activation: ['model.activation', 'string'],
+  downsample: ['model.downsample', 'string'],
+};
+
+function convert(flag: string, field: string, kind: Kind, raw: string): unknown {
+  if (kind === 'string') return raw;
+  const bad = (what: string) => new ConfigError([{ field, message: `--${flag} expects ${what}, got '${raw}'` }]);
+  if (kind === 'pair') {
+    const parts = raw.split(',').map(Number);
+    if (parts.length !== 2 || parts.some((p) => !Number.isFinite(p))) throw bad('two numbers "low,high"');
+    return parts;
+  }
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(n)) throw bad(kind === 'int' ? 'an integer' : 'a number');
+  return n;
+}
+
+function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let at = target;
+  for (const key of keys.slice(0, -1)) {
+    const next = at[key];
+    at = (at[key] = typeof next === 'object' && next !== null ? { ...(next as object) } : {}) as Record<string, unknown>;
+  }
+  at[keys.at(-1)!] = value;
+}
+
+export function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ConfigError([{ field: '--config', message: `cannot read ${path}: ${(e as Error).message}` }]);
+  }
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not a JSON object');
+    return parsed as Record<string, unknown>;
+  } catch (e) {
+    throw new ConfigError([{ field: '--config', message: `${path} is not a JSON config object: ${(e as Error).message}` }]);
+  }
+}
+
+/** Build and validate a config from a base object (the --config file) and flag values. */
+export function configFromFlags(base: Record<string, unknown>, flags: Record<string, string | undefined>): ExperimentConfig {
+  const merged: Record<string, unknown> = structuredClone(base);
+  for (const [flag, raw] of Object.entries(flags)) {
+    const spec = TRAIN_FLAGS[flag];
+    if (!spec || raw === undefined) continue;
+    setPath(merged, spec[0], convert(flag, spec[0], spec[1], raw));
+  }
+  return parseExperimentConfig(merged);
+}

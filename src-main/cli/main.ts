@@ -1,0 +1,93 @@
+/**
+ * The `deml` command line. Exit codes: 0 done, 1 error, 2 bad usage or config, 130 cancelled.
+ */
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../contract/config';
+import { TRAIN_FLAGS, configFromFlags, readConfigFile } from './args';
+import { trainCommand } from './train';
+
+const USAGE = `usage: deml <command> [options]
+
+commands:
+  train      meta-train and meta-test one configuration
+
+deml train [--config file.json] [--learner maml|fomaml|metasgd] [--ways 5] [--shots 1]
+           [--queries 15] [--meta-batch 4] [--iterations N] [--inner-steps 1]
+           [--test-inner-steps 3] [--inner-lr 0.4] [--meta-lr 0.001] [--meta-sgd-init 0.005,0.1]
+           [--eval-tasks 600] [--val-every 500] [--val-tasks 100] [--seed 0] [--eval-seed 0]
+           [--backend auto|tensorflow|wasm|cpu] [--data synthetic[:classes=N,images=N,size=N,seed=N]]
+           [--filters 64] [--blocks 4] [--activation relu|tanh|softplus] [--downsample maxpool|stride]
+           [--checkpoint-dir DIR [--checkpoint-every 500] [--resume]] [--json]
+
+Flags override the --config file. --json prints JSON lines (backend, start, iteration,
+validation, checkpoint, result) on stdout. Ctrl-C stops at the next iteration, after a
+checkpoint when --checkpoint-dir is given.`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === 'help' || command === '--help' || command === '-h') {
+    process.stdout.write(`${USAGE}\n`);
+    return command ? 0 : 2;
+  }
+  if (command !== 'train') {
+    process.stderr.write(`deml: unknown command '${command}'\n\n${USAGE}\n`);
+    return 2;
+  }
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: rest,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        ...Object.fromEntries(Object.keys(TRAIN_FLAGS).map((f) => [f, { type: 'string' as const }])),
+        config: { type: 'string' },
+        'checkpoint-dir': { type: 'string' },
+        resume: { type: 'boolean' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (e) {
+    process.stderr.write(`deml train: ${(e as Error).message}\n`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const controller = new AbortController();
+  const onSignal = () => {
+    if (controller.signal.aborted) process.exit(130); // second Ctrl-C: stop now
+    process.stderr.write('\nstopping after this iteration (Ctrl-C again to stop at once)…\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    if (values.resume && !values['checkpoint-dir']) {
+      throw new ConfigError([{ field: '--resume', message: 'needs --checkpoint-dir' }]);
+    }
+    const base = typeof values.config === 'string' ? readConfigFile(values.config) : {};
+    const config = configFromFlags(base, values as Record<string, string | undefined>);
+    return await trainCommand({
+      config,
+      json: values.json === true,
+      checkpointDir: values['checkpoint-dir'] as string | undefined,
+      resume: values.resume === true,
+      signal: controller.signal,
+      stdout: process.stdout,
+      stderr: process.stderr,
+    });
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`deml train: ${e.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`deml train: ${(e as Error).message}\n`);
+    return 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

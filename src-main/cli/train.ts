@@ -1,0 +1,83 @@
+/** `deml train`: run one experiment config headlessly on the engine. */
+import { resolveDataset } from '../data/resolve';
+import {
+  type BackendDescription,
+  type ExperimentConfig,
+  describeBackend,
+  formatAccuracy,
+  metaTrain,
+  selectBackend,
+  validateAgainstDataset,
+} from '../engine';
+import { ProgressPrinter, formatDuration } from './progress';
+
+export interface TrainCommandOptions {
+  config: ExperimentConfig;
+  json: boolean;
+  checkpointDir?: string;
+  resume: boolean;
+  signal: AbortSignal;
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+}
+
+export async function trainCommand(o: TrainCommandOptions): Promise<number> {
+  const { config, stdout, stderr } = o;
+  const emit = (event: Record<string, unknown>) => stdout.write(`${JSON.stringify(event)}\n`);
+  const progress = new ProgressPrinter(stderr);
+  // The dataset is resolved (and the config checked against it) before the backend starts.
+  const dataset = resolveDataset(config.data);
+  validateAgainstDataset(config, dataset);
+  const backend: BackendDescription = await selectBackend(config.backend);
+  if (o.json) emit({ type: 'backend', backend });
+  else progress.line(`backend: ${describeBackend(backend)}`);
+
+  const result = await metaTrain({
+    config,
+    dataset,
+    checkpointDir: o.checkpointDir,
+    resume: o.resume,
+    signal: o.signal,
+    callbacks: {
+      onStart: (info) => {
+        if (o.json) emit({ type: 'start', dataset: dataset.name, config, ...info });
+        else {
+          progress.line(`dataset: ${dataset.name}; classes train/val/test ${info.splits.train}/${info.splits.val}/${info.splits.test}`);
+          progress.line(`${config.learner}: ${info.network}, ${info.metaParameters} meta-parameters`);
+          if (info.resumedFrom) progress.line(`resumed from ${info.resumedFrom} (iteration ${info.startIteration})`);
+        }
+      },
+      onIteration: (p) => (o.json ? void emit({ type: 'iteration', ...p }) : progress.iteration(p)),
+      onValidation: (v) => {
+        const { accuracies: _omit, ...summary } = v;
+        if (o.json) emit({ type: 'validation', ...summary });
+        else progress.line(`validation @${v.iteration}: ${formatAccuracy(v)} over ${v.tasks} tasks`);
+      },
+      onCheckpoint: (path, iteration) => {
+        if (o.json) emit({ type: 'checkpoint', path, iteration });
+      },
+      onEvaluationProgress: (done, total) => {
+        if (!o.json && stderr.isTTY) stderr.write(`\rmeta-test ${done}/${total}\x1b[K`);
+      },
+    },
+  });
+
+  if (result.status === 'cancelled') {
+    const hint = result.lastCheckpoint
+      ? `resume with: deml train --resume --checkpoint-dir ${o.checkpointDir} (same config)`
+      : 'no checkpoint directory was given, so nothing was saved';
+    if (o.json) emit({ type: 'cancelled', iteration: result.iterations, checkpoint: result.lastCheckpoint });
+    else progress.line(`cancelled at iteration ${result.iterations}; ${hint}`);
+    return 130;
+  }
+  const test = result.test!;
+  if (o.json) emit({ type: 'result', iterations: result.iterations, durationMs: result.durationMs, test });
+  else {
+    if (stderr.isTTY) stderr.write('\r\x1b[K');
+    stdout.write(
+      `meta-test accuracy: ${formatAccuracy(test)} (${config.ways}-way ${config.shots}-shot, ${test.tasks} tasks, ` +
+        `${test.innerSteps} inner steps; ${result.iterations} iterations in ${formatDuration(result.durationMs)})\n`,
+    );
+  }
+  return 0;
+}

@@ -1,0 +1,100 @@
+/** `deml train` end to end, as a user runs it: a real process, real output. */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const BIN = resolve(__dirname, '../../bin/deml.mjs');
+const TINY = ['--data', 'synthetic:classes=30,size=16', '--ways', '3', '--queries', '3', '--filters', '8', '--blocks', '3', '--eval-tasks', '12', '--val-every', '0'];
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+function deml(args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function events(stdout: string): Array<Record<string, unknown>> {
+  return stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+describe('deml train', () => {
+  it('runs a config and prints JSON lines ending with the meta-test accuracy ± CI', () => {
+    const r = deml(['train', ...TINY, '--learner', 'metasgd', '--iterations', '4', '--backend', 'wasm', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const ev = events(r.stdout);
+    expect(ev.map((e) => e.type)).toEqual(['backend', 'start', 'iteration', 'iteration', 'iteration', 'iteration', 'result']);
+    expect((ev[0]!.backend as { name: string }).name).toBe('wasm');
+    const result = ev.at(-1)!.test as { mean: number; ci95: number; tasks: number; accuracies: number[] };
+    expect(result.tasks).toBe(12);
+    expect(result.accuracies).toHaveLength(12);
+    expect(result.mean).toBeGreaterThanOrEqual(0);
+    expect(result.ci95).toBeGreaterThan(0);
+  });
+
+  it('prints a human summary without --json, flags overriding the --config file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'deml-cli-'));
+    dirs.push(dir);
+    const file = join(dir, 'config.json');
+    writeFileSync(file, JSON.stringify({ learner: 'fomaml', iterations: 50, ways: 5 }));
+    const r = deml(['train', '--config', file, ...TINY, '--iterations', '2', '--backend', 'cpu']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^meta-test accuracy: \d+\.\d\d ± \d+\.\d\d% \(3-way 1-shot, 12 tasks, 3 inner steps; 2 iterations/);
+    expect(r.stderr).toMatch(/fomaml: conv3/);
+    expect(r.stderr).toMatch(/backend: cpu/);
+  });
+
+  it('refuses a bad config before any work, naming the field (exit 2)', () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['--ways', '40'], /ways: 40-way tasks need 40 classes/],
+      [['--queries', '30'], /shots: shots \+ queries = 31 images per class/],
+      [['--inner-lr=-0.1'], /innerLr: /],
+      [['--inner-steps', '0'], /innerSteps: /],
+      [['--learner', 'reptile'], /learner: /],
+      [['--backend', 'tpu'], /backend: /],
+      [['--ways', 'five'], /ways: --ways expects an integer, got 'five'/],
+      [['--data', 'imagenet'], /data: unknown dataset 'imagenet'/],
+      [['--bogus', '1'], /Unknown option '--bogus'/],
+    ];
+    for (const [args, message] of cases) {
+      const r = deml(['train', ...TINY, ...args]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toMatch(message);
+      expect(r.stderr).not.toMatch(/^backend: /m); // refused before the backend even started
+    }
+  });
+
+  it('Ctrl-C checkpoints and stops; --resume finishes the run', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'deml-cli-'));
+    dirs.push(dir);
+    const args = ['train', ...TINY, '--iterations', '400', '--backend', 'wasm', '--checkpoint-dir', dir, '--json'];
+    const child = spawn(process.execPath, [BIN, ...args]);
+    let out = '';
+    const code = await new Promise<number | null>((done) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        if (out.includes('"iteration":3,') && !child.killed) child.kill('SIGINT');
+      });
+      child.on('exit', (c) => done(c));
+    });
+    expect(code).toBe(130);
+    const cancelled = events(out).at(-1)!;
+    expect(cancelled.type).toBe('cancelled');
+    const stoppedAt = cancelled.iteration as number;
+    expect(stoppedAt).toBeGreaterThanOrEqual(3);
+    expect(stoppedAt).toBeLessThan(400);
+    expect(readdirSync(dir)).toContain(`ckpt-${String(stoppedAt).padStart(8, '0')}.json`);
+
+    const r = deml([...args.slice(0, args.indexOf('--iterations')), '--iterations', String(stoppedAt + 2), ...args.slice(args.indexOf('--iterations') + 2), '--resume']);
+    expect(r.code, r.stderr).toBe(0);
+    const ev = events(r.stdout);
+    expect((ev.find((e) => e.type === 'start') as { startIteration: number }).startIteration).toBe(stoppedAt);
+    expect(ev.filter((e) => e.type === 'iteration').map((e) => e.iteration)).toEqual([stoppedAt + 1, stoppedAt + 2]);
+    expect(ev.at(-1)!.type).toBe('result');
+  });
+});

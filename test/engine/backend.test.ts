@@ -1,0 +1,60 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CUDA_LIBRARIES, probeCudaLibraries, resolveBackendPreference, selectBackend, tf } from '../../src-main/engine';
+
+describe('backend selection', () => {
+  afterEach(() => {
+    delete process.env.DEML_BACKEND;
+  });
+
+  it('auto falls back to wasm here and says why the GPU is not used', async () => {
+    const d = await selectBackend('auto');
+    expect(tf.getBackend()).toBe(d.name);
+    // This machine cannot install tfjs-node-gpu; a user's machine with it takes the first branch.
+    if (d.name === 'tensorflow') {
+      expect(d.gpu || d.gpuReason !== null).toBe(true);
+      return;
+    }
+    expect(d.name).toBe('wasm');
+    expect(d.gpu).toBe(false);
+    expect(d.fallbacks[0]!.name).toBe('tensorflow');
+    expect(d.gpuReason).toMatch(/tfjs-node-gpu/);
+    expect(d.threads).toBe(1);
+    expect(d.details).toMatch(/XNNPACK/);
+  });
+
+  it('a forced backend that cannot start is an error, not a silent fallback', async () => {
+    let installed = true;
+    try {
+      await import('@tensorflow/tfjs-node-gpu' as string);
+    } catch {
+      installed = false;
+    }
+    if (installed) return;
+    await expect(selectBackend('tensorflow')).rejects.toThrow(/backend 'tensorflow' is unavailable: .*not installed/);
+  });
+
+  it('cpu can be forced, and DEML_BACKEND overrides the config', async () => {
+    expect((await selectBackend('cpu')).name).toBe('cpu');
+    process.env.DEML_BACKEND = 'wasm';
+    expect((await selectBackend('cpu')).name).toBe('wasm');
+    process.env.DEML_BACKEND = 'gpu';
+    expect(() => resolveBackendPreference('auto')).toThrow(/DEML_BACKEND='gpu' is not one of/);
+  });
+
+  it('the CUDA probe names exactly the libraries that are missing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'deml-cuda-'));
+    try {
+      for (const lib of ['libcudart.so.11.0', 'libcublas.so.11']) writeFileSync(join(dir, lib), '');
+      const listing = '\tlibcudnn.so.8 (libc6,x86-64) => /opt/cudnn/libcudnn.so.8\n';
+      const probe = probeCudaLibraries({ LD_LIBRARY_PATH: `/nonexistent:${dir}` }, listing);
+      expect(probe.found).toEqual(expect.arrayContaining(['libcudart.so.11.0', 'libcublas.so.11', 'libcudnn.so.8']));
+      expect(probe.missing).not.toContain('libcudnn.so.8');
+      expect([...probe.found, ...probe.missing].sort()).toEqual([...CUDA_LIBRARIES].sort());
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
