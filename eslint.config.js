@@ -21,7 +21,10 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['electron', 'better-sqlite3'], message: 'the engine must not import Electron or SQLite' },
+            {
+              group: ['electron', 'better-sqlite3'],
+              message: 'the engine must not import Electron or SQLite',
+            },
             {
               group: ['**/store/**', '**/service/**', '**/electron/**', '**/server/**', '**/jobs/**'],
               message: 'the engine must not import the store, service, jobs or transports',
@@ -37,7 +40,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['node:*', 'electron', 'better-sqlite3', '@tensorflow/*'], message: 'contract/ is runtime-neutral' }] },
+        {
+          patterns: [
+            {
+              group: ['node:*', 'electron', 'better-sqlite3', '@tensorflow/*'],
+              message: 'contract/ is runtime-neutral',
+            },
+          ],
+        },
       ],
     },
   },

@@ -36,7 +36,8 @@ export const TRAIN_FLAGS: Record<string, [string, Kind]> = {
 
 function convert(flag: string, field: string, kind: Kind, raw: string): unknown {
   if (kind === 'string') return raw;
-  const bad = (what: string) => new ConfigError([{ field, message: `--${flag} expects ${what}, got '${raw}'` }]);
+  const bad = (what: string) =>
+    new ConfigError([{ field, message: `--${flag} expects ${what}, got '${raw}'` }]);
   if (kind === 'pair') {
     const parts = raw.split(',').map(Number);
     if (parts.length !== 2 || parts.some((p) => !Number.isFinite(p))) throw bad('two numbers "low,high"');
@@ -52,7 +53,10 @@ function setPath(target: Record<string, unknown>, path: string, value: unknown):
   let at = target;
   for (const key of keys.slice(0, -1)) {
     const next = at[key];
-    at = (at[key] = typeof next === 'object' && next !== null ? { ...(next as object) } : {}) as Record<string, unknown>;
+    at = (at[key] = typeof next === 'object' && next !== null ? { ...(next as object) } : {}) as Record<
+      string,
+      unknown
+    >;
   }
   at[keys.at(-1)!] = value;
 }
@@ -66,15 +70,21 @@ export function readConfigFile(path: string): Record<string, unknown> {
   }
   try {
     const parsed: unknown = JSON.parse(text);
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not a JSON object');
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      throw new Error('not a JSON object');
     return parsed as Record<string, unknown>;
   } catch (e) {
-    throw new ConfigError([{ field: '--config', message: `${path} is not a JSON config object: ${(e as Error).message}` }]);
+    throw new ConfigError([
+      { field: '--config', message: `${path} is not a JSON config object: ${(e as Error).message}` },
+    ]);
   }
 }
 
 /** Build and validate a config from a base object (the --config file) and flag values. */
-export function configFromFlags(base: Record<string, unknown>, flags: Record<string, string | undefined>): ExperimentConfig {
+export function configFromFlags(
+  base: Record<string, unknown>,
+  flags: Record<string, string | undefined>,
+): ExperimentConfig {
   const merged: Record<string, unknown> = structuredClone(base);
   for (const [flag, raw] of Object.entries(flags)) {
     const spec = TRAIN_FLAGS[flag];

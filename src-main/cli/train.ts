@@ -42,9 +42,12 @@ export async function trainCommand(o: TrainCommandOptions): Promise<number> {
       onStart: (info) => {
         if (o.json) emit({ type: 'start', dataset: dataset.name, config, ...info });
         else {
-          progress.line(`dataset: ${dataset.name}; classes train/val/test ${info.splits.train}/${info.splits.val}/${info.splits.test}`);
+          progress.line(
+            `dataset: ${dataset.name}; classes train/val/test ${info.splits.train}/${info.splits.val}/${info.splits.test}`,
+          );
           progress.line(`${config.learner}: ${info.network}, ${info.metaParameters} meta-parameters`);
-          if (info.resumedFrom) progress.line(`resumed from ${info.resumedFrom} (iteration ${info.startIteration})`);
+          if (info.resumedFrom)
+            progress.line(`resumed from ${info.resumedFrom} (iteration ${info.startIteration})`);
         }
       },
       onIteration: (p) => (o.json ? void emit({ type: 'iteration', ...p }) : progress.iteration(p)),

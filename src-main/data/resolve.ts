@@ -23,11 +23,20 @@ export function parseSyntheticSpec(spec: string): Partial<SyntheticOptions> {
     const n = Number(value);
     if (!field) {
       throw new ConfigError([
-        { field: 'data', message: `unknown synthetic option '${key}' (known: ${Object.keys(SYNTHETIC_KEYS).join(', ')})` },
+        {
+          field: 'data',
+          message: `unknown synthetic option '${key}' (known: ${Object.keys(SYNTHETIC_KEYS).join(', ')})`,
+        },
       ]);
     }
-    if (value === '' || !Number.isFinite(n) || (field !== 'noise' && (!Number.isInteger(n) || n < (field === 'seed' ? 0 : 1)))) {
-      throw new ConfigError([{ field: 'data', message: `synthetic option ${key}=${value} is not a valid value` }]);
+    if (
+      value === '' ||
+      !Number.isFinite(n) ||
+      (field !== 'noise' && (!Number.isInteger(n) || n < (field === 'seed' ? 0 : 1)))
+    ) {
+      throw new ConfigError([
+        { field: 'data', message: `synthetic option ${key}=${value} is not a valid value` },
+      ]);
     }
     (options as Record<string, number>)[field] = n;
   }
@@ -38,7 +47,8 @@ export function parseSyntheticSpec(spec: string): Partial<SyntheticOptions> {
 }
 
 export function resolveDataset(ref: string): ClassIndexedDataset {
-  if (ref === 'synthetic' || ref.startsWith('synthetic:')) return generateSyntheticDataset(parseSyntheticSpec(ref));
+  if (ref === 'synthetic' || ref.startsWith('synthetic:'))
+    return generateSyntheticDataset(parseSyntheticSpec(ref));
   throw new ConfigError([
     {
       field: 'data',

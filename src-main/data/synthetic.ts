@@ -63,8 +63,18 @@ function distanceToSegment(px: number, py: number, a: Point, b: Point): number {
 
 const SEGMENTS = 8;
 
-function render(strokes: Stroke[], size: number, width: number, noise: number, rng: Rng, out: Uint8Array, offset: number): void {
-  const polylines = strokes.map((s) => Array.from({ length: SEGMENTS + 1 }, (_, i) => bezier(s, i / SEGMENTS)));
+function render(
+  strokes: Stroke[],
+  size: number,
+  width: number,
+  noise: number,
+  rng: Rng,
+  out: Uint8Array,
+  offset: number,
+): void {
+  const polylines = strokes.map((s) =>
+    Array.from({ length: SEGMENTS + 1 }, (_, i) => bezier(s, i / SEGMENTS)),
+  );
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {
       const px = (x + 0.5) / size;
@@ -81,7 +91,11 @@ function render(strokes: Stroke[], size: number, width: number, noise: number, r
   }
 }
 
-function jitterStrokes(strokes: Stroke[], rng: Rng, j: { rotation: number; scale: number; shift: number }): Stroke[] {
+function jitterStrokes(
+  strokes: Stroke[],
+  rng: Rng,
+  j: { rotation: number; scale: number; shift: number },
+): Stroke[] {
   const angle = rng.uniform(-j.rotation, j.rotation);
   const sx = 1 + rng.uniform(-j.scale, j.scale);
   const sy = 1 + rng.uniform(-j.scale, j.scale);
@@ -115,7 +129,15 @@ export function generateSyntheticDataset(opts: Partial<SyntheticOptions> = {}): 
     classNames.push(`class-${String(c).padStart(4, '0')}`);
     for (let i = 0; i < imagesPerClass; i++) {
       const w = width * (1 + rng.uniform(-0.2, 0.2));
-      render(jitterStrokes(strokes, rng, o.jitter), size, w, o.noise, rng, pixels, (c * imagesPerClass + i) * size * size);
+      render(
+        jitterStrokes(strokes, rng, o.jitter),
+        size,
+        w,
+        o.noise,
+        rng,
+        pixels,
+        (c * imagesPerClass + i) * size * size,
+      );
     }
   }
   classStart[classes] = classes * imagesPerClass;

@@ -78,7 +78,11 @@ function readLdconfigCache(): string | null {
   if (process.platform !== 'linux') return null;
   for (const bin of ['/sbin/ldconfig', '/usr/sbin/ldconfig', 'ldconfig']) {
     try {
-      return execFileSync(bin, ['-p'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 });
+      return execFileSync(bin, ['-p'], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+        timeout: 5000,
+      });
     } catch {
       // try the next location
     }
@@ -93,7 +97,9 @@ interface NodeBackendLike {
 
 const NODE_GPU_PACKAGE = '@tensorflow/tfjs-node-gpu';
 
-async function tryTensorflow(): Promise<{ ok: true; desc: Omit<BackendDescription, 'fallbacks'> } | { ok: false; reason: string }> {
+async function tryTensorflow(): Promise<
+  { ok: true; desc: Omit<BackendDescription, 'fallbacks'> } | { ok: false; reason: string }
+> {
   if (process.platform !== 'linux') {
     return { ok: false, reason: `${NODE_GPU_PACKAGE} supports Linux only (this is ${process.platform})` };
   }
@@ -136,7 +142,9 @@ async function tryTensorflow(): Promise<{ ok: true; desc: Omit<BackendDescriptio
   };
 }
 
-async function tryWasm(): Promise<{ ok: true; desc: Omit<BackendDescription, 'fallbacks'> } | { ok: false; reason: string }> {
+async function tryWasm(): Promise<
+  { ok: true; desc: Omit<BackendDescription, 'fallbacks'> } | { ok: false; reason: string }
+> {
   try {
     await import('@tensorflow/tfjs-backend-wasm');
     if (!(await tf.setBackend('wasm'))) return { ok: false, reason: 'the wasm backend did not start' };
@@ -174,7 +182,10 @@ async function useCpu(): Promise<Omit<BackendDescription, 'fallbacks'>> {
 }
 
 /** DEML_BACKEND overrides the config when set (useful for CI and for forcing a backend in the app). */
-export function resolveBackendPreference(pref: BackendPreference, env: NodeJS.ProcessEnv = process.env): BackendPreference {
+export function resolveBackendPreference(
+  pref: BackendPreference,
+  env: NodeJS.ProcessEnv = process.env,
+): BackendPreference {
   const forced = env.DEML_BACKEND?.trim();
   if (!forced) return pref;
   if (!(BACKENDS as readonly string[]).includes(forced)) {

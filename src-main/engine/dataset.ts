@@ -46,7 +46,8 @@ export function checkDataset(d: ClassIndexedDataset): void {
     throw new Error(`dataset '${d.name}': ${d.classNames.length} class names for ${classes} classes`);
   }
   for (let c = 0; c < classes; c++) {
-    if (d.classStart[c + 1]! < d.classStart[c]!) throw new Error(`dataset '${d.name}': class index is not sorted`);
+    if (d.classStart[c + 1]! < d.classStart[c]!)
+      throw new Error(`dataset '${d.name}': class index is not sorted`);
   }
   const images = d.classStart[classes]!;
   if (d.pixels.length !== images * imageSize(d)) {

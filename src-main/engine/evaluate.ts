@@ -53,7 +53,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
   const imageShape: [number, number, number] = [dataset.height, dataset.width, dataset.channels];
   const accuracies: number[] = [];
   let lossSum = 0;
-  for (let done = 0; done < tasks; ) {
+  for (let done = 0; done < tasks;) {
     options.signal?.throwIfAborted();
     const batch = Math.min(READ_BATCH, tasks - done);
     const metrics = tf.tidy(() => {

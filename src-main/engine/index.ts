@@ -43,13 +43,7 @@ export { installGradients, COMPLETED_GRADIENTS } from './autodiff/gradients';
 export { installWasmKernels } from './autodiff/wasmKernels';
 
 // Data the engine consumes
-export {
-  type ClassIndexedDataset,
-  type SplitName,
-  checkDataset,
-  classCount,
-  imagesInClass,
-} from './dataset';
+export { type ClassIndexedDataset, type SplitName, checkDataset, classCount, imagesInClass } from './dataset';
 export { EpisodeSampler, splitClasses, type Episode, type EpisodeShape, type ClassSplits } from './episodes';
 export { Rng } from './random';
 

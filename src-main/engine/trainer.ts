@@ -90,7 +90,10 @@ export interface TrainResult {
 }
 
 /** A learner and its network for a config and dataset: shared by training and evaluation. */
-export function buildModel(config: ExperimentConfig, dataset: ClassIndexedDataset): { network: Network; learner: Learner } {
+export function buildModel(
+  config: ExperimentConfig,
+  dataset: ClassIndexedDataset,
+): { network: Network; learner: Learner } {
   const network = conv4(config.model, dataset, config.ways);
   return { network, learner: createLearner(config, network) };
 }
@@ -98,16 +101,22 @@ export function buildModel(config: ExperimentConfig, dataset: ClassIndexedDatase
 /** Is a checkpoint from the same experiment (same learner and shapes)? */
 function checkResumable(ckpt: LoadedCheckpoint, learner: Learner, config: ExperimentConfig): void {
   if (ckpt.header.learner !== learner.name) {
-    throw new Error(`cannot resume: the checkpoint is from learner '${ckpt.header.learner}', not '${learner.name}'`);
+    throw new Error(
+      `cannot resume: the checkpoint is from learner '${ckpt.header.learner}', not '${learner.name}'`,
+    );
   }
   for (const spec of learner.metaSpecs) {
     const t = ckpt.meta[spec.name];
     if (t == null || t.shape.join('×') !== spec.shape.join('×')) {
-      throw new Error(`cannot resume: parameter '${spec.name}' differs between the checkpoint and this config`);
+      throw new Error(
+        `cannot resume: parameter '${spec.name}' differs between the checkpoint and this config`,
+      );
     }
   }
   if (ckpt.iteration > config.iterations) {
-    throw new Error(`cannot resume: the checkpoint is at iteration ${ckpt.iteration}, past the ${config.iterations} configured`);
+    throw new Error(
+      `cannot resume: the checkpoint is at iteration ${ckpt.iteration}, past the ${config.iterations} configured`,
+    );
   }
 }
 
@@ -226,7 +235,11 @@ export async function metaTrain(options: TrainOptions): Promise<TrainResult> {
         validations.push(v);
         await callbacks.onValidation?.(v);
       }
-      if (config.checkpointEvery > 0 && iteration % config.checkpointEvery === 0 && iteration < config.iterations) {
+      if (
+        config.checkpointEvery > 0 &&
+        iteration % config.checkpointEvery === 0 &&
+        iteration < config.iterations
+      ) {
         await checkpoint();
       }
     }
@@ -298,7 +311,11 @@ function metaBatchGradient(
   const mean = tf.tidy(() => {
     const grads: Params = {};
     for (const name of Object.keys(total.grads)) grads[name] = tf.div(total.grads[name]!, metaBatch);
-    return { grads, loss: tf.div(total.loss, metaBatch) as Scalar, accuracy: tf.div(total.accuracy, metaBatch) as Scalar };
+    return {
+      grads,
+      loss: tf.div(total.loss, metaBatch) as Scalar,
+      accuracy: tf.div(total.accuracy, metaBatch) as Scalar,
+    };
   });
   disposeParams(total.grads);
   total.loss.dispose();

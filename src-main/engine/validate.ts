@@ -28,7 +28,10 @@ export function validateAgainstDataset(config: ExperimentConfig, dataset: ClassI
     const small = classes.filter((c) => imagesInClass(dataset, c) < need);
     if (small.length > 0) {
       const fewest = Math.min(...small.map((c) => imagesInClass(dataset, c)));
-      const examples = small.slice(0, 3).map((c) => `'${dataset.classNames[c]}'`).join(', ');
+      const examples = small
+        .slice(0, 3)
+        .map((c) => `'${dataset.classNames[c]}'`)
+        .join(', ');
       issues.push({
         field: 'shots',
         message:

@@ -6,7 +6,22 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const BIN = resolve(__dirname, '../../bin/deml.mjs');
-const TINY = ['--data', 'synthetic:classes=30,size=16', '--ways', '3', '--queries', '3', '--filters', '8', '--blocks', '3', '--eval-tasks', '12', '--val-every', '0'];
+const TINY = [
+  '--data',
+  'synthetic:classes=30,size=16',
+  '--ways',
+  '3',
+  '--queries',
+  '3',
+  '--filters',
+  '8',
+  '--blocks',
+  '3',
+  '--eval-tasks',
+  '12',
+  '--val-every',
+  '0',
+];
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
@@ -25,10 +40,28 @@ function events(stdout: string): Array<Record<string, unknown>> {
 
 describe('deml train', () => {
   it('runs a config and prints JSON lines ending with the meta-test accuracy ± CI', () => {
-    const r = deml(['train', ...TINY, '--learner', 'metasgd', '--iterations', '4', '--backend', 'wasm', '--json']);
+    const r = deml([
+      'train',
+      ...TINY,
+      '--learner',
+      'metasgd',
+      '--iterations',
+      '4',
+      '--backend',
+      'wasm',
+      '--json',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const ev = events(r.stdout);
-    expect(ev.map((e) => e.type)).toEqual(['backend', 'start', 'iteration', 'iteration', 'iteration', 'iteration', 'result']);
+    expect(ev.map((e) => e.type)).toEqual([
+      'backend',
+      'start',
+      'iteration',
+      'iteration',
+      'iteration',
+      'iteration',
+      'result',
+    ]);
     expect((ev[0]!.backend as { name: string }).name).toBe('wasm');
     const result = ev.at(-1)!.test as { mean: number; ci95: number; tasks: number; accuracies: number[] };
     expect(result.tasks).toBe(12);
@@ -44,7 +77,9 @@ describe('deml train', () => {
     writeFileSync(file, JSON.stringify({ learner: 'fomaml', iterations: 50, ways: 5 }));
     const r = deml(['train', '--config', file, ...TINY, '--iterations', '2', '--backend', 'cpu']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^meta-test accuracy: \d+\.\d\d ± \d+\.\d\d% \(3-way 1-shot, 12 tasks, 3 inner steps; 2 iterations/);
+    expect(r.stdout).toMatch(
+      /^meta-test accuracy: \d+\.\d\d ± \d+\.\d\d% \(3-way 1-shot, 12 tasks, 3 inner steps; 2 iterations/,
+    );
     expect(r.stderr).toMatch(/fomaml: conv3/);
     expect(r.stderr).toMatch(/backend: cpu/);
   });
@@ -72,7 +107,17 @@ describe('deml train', () => {
   it('Ctrl-C checkpoints and stops; --resume finishes the run', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'deml-cli-'));
     dirs.push(dir);
-    const args = ['train', ...TINY, '--iterations', '400', '--backend', 'wasm', '--checkpoint-dir', dir, '--json'];
+    const args = [
+      'train',
+      ...TINY,
+      '--iterations',
+      '400',
+      '--backend',
+      'wasm',
+      '--checkpoint-dir',
+      dir,
+      '--json',
+    ];
     const child = spawn(process.execPath, [BIN, ...args]);
     let out = '';
     const code = await new Promise<number | null>((done) => {
@@ -90,11 +135,20 @@ describe('deml train', () => {
     expect(stoppedAt).toBeLessThan(400);
     expect(readdirSync(dir)).toContain(`ckpt-${String(stoppedAt).padStart(8, '0')}.json`);
 
-    const r = deml([...args.slice(0, args.indexOf('--iterations')), '--iterations', String(stoppedAt + 2), ...args.slice(args.indexOf('--iterations') + 2), '--resume']);
+    const r = deml([
+      ...args.slice(0, args.indexOf('--iterations')),
+      '--iterations',
+      String(stoppedAt + 2),
+      ...args.slice(args.indexOf('--iterations') + 2),
+      '--resume',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const ev = events(r.stdout);
     expect((ev.find((e) => e.type === 'start') as { startIteration: number }).startIteration).toBe(stoppedAt);
-    expect(ev.filter((e) => e.type === 'iteration').map((e) => e.iteration)).toEqual([stoppedAt + 1, stoppedAt + 2]);
+    expect(ev.filter((e) => e.type === 'iteration').map((e) => e.iteration)).toEqual([
+      stoppedAt + 1,
+      stoppedAt + 2,
+    ]);
     expect(ev.at(-1)!.type).toBe('result');
   });
 });

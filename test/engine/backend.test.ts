@@ -2,7 +2,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CUDA_LIBRARIES, probeCudaLibraries, resolveBackendPreference, selectBackend, tf } from '../../src-main/engine';
+import {
+  CUDA_LIBRARIES,
+  probeCudaLibraries,
+  resolveBackendPreference,
+  selectBackend,
+  tf,
+} from '../../src-main/engine';
 
 describe('backend selection', () => {
   afterEach(() => {
@@ -33,7 +39,9 @@ describe('backend selection', () => {
       installed = false;
     }
     if (installed) return;
-    await expect(selectBackend('tensorflow')).rejects.toThrow(/backend 'tensorflow' is unavailable: .*not installed/);
+    await expect(selectBackend('tensorflow')).rejects.toThrow(
+      /backend 'tensorflow' is unavailable: .*not installed/,
+    );
   });
 
   it('cpu can be forced, and DEML_BACKEND overrides the config', async () => {
@@ -50,7 +58,9 @@ describe('backend selection', () => {
       for (const lib of ['libcudart.so.11.0', 'libcublas.so.11']) writeFileSync(join(dir, lib), '');
       const listing = '\tlibcudnn.so.8 (libc6,x86-64) => /opt/cudnn/libcudnn.so.8\n';
       const probe = probeCudaLibraries({ LD_LIBRARY_PATH: `/nonexistent:${dir}` }, listing);
-      expect(probe.found).toEqual(expect.arrayContaining(['libcudart.so.11.0', 'libcublas.so.11', 'libcudnn.so.8']));
+      expect(probe.found).toEqual(
+        expect.arrayContaining(['libcudart.so.11.0', 'libcublas.so.11', 'libcudnn.so.8']),
+      );
       expect(probe.missing).not.toContain('libcudnn.so.8');
       expect([...probe.found, ...probe.missing].sort()).toEqual([...CUDA_LIBRARIES].sort());
     } finally {

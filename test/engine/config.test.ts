@@ -1,5 +1,5 @@
 /** Bad configs are refused before any work, with a message naming the field. */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   ConfigError,
   metaTrain,
@@ -69,7 +69,9 @@ describe('config against the dataset', () => {
 
   it('refuses more ways than a split has classes', () => {
     const config = parseExperimentConfig({ ways: 5, model: { blocks: 3 } }); // 20% of 20 classes = 4 meta-test classes
-    expect(() => validateAgainstDataset(config, dataset)).toThrow(/ways: 5-way tasks need 5 classes but the meta-test split .* has 4/);
+    expect(() => validateAgainstDataset(config, dataset)).toThrow(
+      /ways: 5-way tasks need 5 classes but the meta-test split .* has 4/,
+    );
   });
 
   it('refuses shots + queries above the images per class', () => {
@@ -85,7 +87,11 @@ describe('config against the dataset', () => {
 
   it('reports every problem at once', () => {
     const config = parseExperimentConfig({ ways: 9, shots: 5, queries: 5, model: { blocks: 5 } });
-    expect(issueFields(() => validateAgainstDataset(config, dataset)).sort()).toEqual(['model.blocks', 'shots', 'ways']);
+    expect(issueFields(() => validateAgainstDataset(config, dataset)).sort()).toEqual([
+      'model.blocks',
+      'shots',
+      'ways',
+    ]);
   });
 
   it('metaTrain refuses before any work (no callback runs)', async () => {

@@ -28,12 +28,21 @@ const SIZE = 8;
 const WAYS = 3;
 
 function smoothNetwork(downsample: 'maxpool' | 'stride'): Network {
-  return conv4({ kind: 'conv4', filters: 4, blocks: 2, activation: 'tanh', downsample }, { height: SIZE, width: SIZE, channels: 1 }, WAYS);
+  return conv4(
+    { kind: 'conv4', filters: 4, blocks: 2, activation: 'tanh', downsample },
+    { height: SIZE, width: SIZE, channels: 1 },
+    WAYS,
+  );
 }
 
 function oneTask(seed: number): TaskTensors {
   const dataset = generateSyntheticDataset({ classes: 6, imagesPerClass: 4, size: SIZE, seed });
-  const sampler = new EpisodeSampler(dataset, [0, 1, 2, 3, 4, 5], { ways: WAYS, shots: 1, queries: 2 }, new Rng(seed));
+  const sampler = new EpisodeSampler(
+    dataset,
+    [0, 1, 2, 3, 4, 5],
+    { ways: WAYS, shots: 1, queries: 2 },
+    new Rng(seed),
+  );
   return taskTensors(sampler.next(), [SIZE, SIZE, 1]);
 }
 
@@ -67,12 +76,21 @@ describe('meta-gradients match finite differences (cpu backend, float32)', () =>
   for (const downsample of ['maxpool', 'stride'] as const) {
     it(`second-order MAML, 2 inner steps, ${downsample}`, () => {
       const network = smoothNetwork(downsample);
-      const learner = createGradientLearner({ name: 'maml', network, innerSteps: 2, innerLr: 0.5, firstOrder: false, learnRates: false });
+      const learner = createGradientLearner({
+        name: 'maml',
+        network,
+        innerSteps: 2,
+        innerLr: 0.5,
+        firstOrder: false,
+        learnRates: false,
+      });
       const { checks } = checkLearner(learner, 2, 3, EPS[downsample]);
       expect(checks.map((c) => c.name)).toEqual(network.specs.map((s) => s.name));
       for (const c of checks) {
         expect(Math.abs(c.analytic), c.name).toBeGreaterThan(1e-4);
-        expect(c.relativeError, `${c.name}: analytic ${c.analytic} vs numeric ${c.numeric}`).toBeLessThan(2e-2);
+        expect(c.relativeError, `${c.name}: analytic ${c.analytic} vs numeric ${c.numeric}`).toBeLessThan(
+          2e-2,
+        );
       }
     });
 
@@ -90,7 +108,9 @@ describe('meta-gradients match finite differences (cpu backend, float32)', () =>
       const { checks } = checkLearner(learner, 1, 5, EPS[downsample]);
       expect(checks).toHaveLength(2 * network.specs.length);
       for (const c of checks) {
-        expect(c.relativeError, `${c.name}: analytic ${c.analytic} vs numeric ${c.numeric}`).toBeLessThan(2e-2);
+        expect(c.relativeError, `${c.name}: analytic ${c.analytic} vs numeric ${c.numeric}`).toBeLessThan(
+          2e-2,
+        );
       }
     });
   }
@@ -110,9 +130,15 @@ describe('meta-gradients match finite differences (cpu backend, float32)', () =>
     let fast = meta;
     for (let k = 0; k < 2; k++) {
       const g = tf.grads((...p: Tensor[]) =>
-        softmaxCrossEntropy(network.forward(paramsFromList(names, p), task.supportImages), task.supportOneHot),
+        softmaxCrossEntropy(
+          network.forward(paramsFromList(names, p), task.supportImages),
+          task.supportOneHot,
+        ),
       )(paramList(fast, names));
-      fast = paramsFromList(names, names.map((n, i) => tf.sub(fast[n]!, tf.mul(0.5, g[i]!))));
+      fast = paramsFromList(
+        names,
+        names.map((n, i) => tf.sub(fast[n]!, tf.mul(0.5, g[i]!))),
+      );
     }
     const reference = tf.grads((...p: Tensor[]) =>
       softmaxCrossEntropy(network.forward(paramsFromList(names, p), task.queryImages), task.queryOneHot),

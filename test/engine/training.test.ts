@@ -62,7 +62,8 @@ for (const backend of ['cpu', 'wasm'] as const) {
 
     it('same seed, same config: the same loss curve, bit for bit; another seed differs', async () => {
       const run = async (seed: number) =>
-        (await metaTrain({ config: parseExperimentConfig({ ...tiny, learner: 'metasgd', seed }), dataset })).lossCurve;
+        (await metaTrain({ config: parseExperimentConfig({ ...tiny, learner: 'metasgd', seed }), dataset }))
+          .lossCurve;
       const a = await run(11);
       const b = await run(11);
       const c = await run(12);
@@ -73,6 +74,11 @@ for (const backend of ['cpu', 'wasm'] as const) {
     it('resuming from a checkpoint gives the uninterrupted run, bit for bit', async () => {
       const config = parseExperimentConfig({ ...tiny, learner: 'maml', checkpointEvery: 2 });
       const full = await metaTrain({ config, dataset });
+      // Periodic validation (valEvery 3) on the meta-validation classes.
+      expect(full.validations.map((v) => [v.iteration, v.split, v.tasks])).toEqual([
+        [3, 'val', 3],
+        [6, 'val', 3],
+      ]);
 
       const dir = tempDir();
       const controller = new AbortController();
@@ -93,7 +99,9 @@ for (const backend of ['cpu', 'wasm'] as const) {
       const second = await metaTrain({ config, dataset, checkpointDir: dir, resume: true });
       expect(second.status).toBe('completed');
       expect(second.iterations).toBe(6);
-      expect(new Float32Array([...first.lossCurve, ...second.lossCurve])).toEqual(new Float32Array(full.lossCurve));
+      expect(new Float32Array([...first.lossCurve, ...second.lossCurve])).toEqual(
+        new Float32Array(full.lossCurve),
+      );
       expect(second.test!.accuracies).toEqual(full.test!.accuracies);
     });
   });
@@ -125,9 +133,19 @@ describe('checkpoints', () => {
 
   it('refuse to resume into a different learner', async () => {
     const dir = tempDir();
-    await metaTrain({ config: parseExperimentConfig({ ...tiny, learner: 'maml', iterations: 2 }), dataset, checkpointDir: dir, skipTest: true });
+    await metaTrain({
+      config: parseExperimentConfig({ ...tiny, learner: 'maml', iterations: 2 }),
+      dataset,
+      checkpointDir: dir,
+      skipTest: true,
+    });
     await expect(
-      metaTrain({ config: parseExperimentConfig({ ...tiny, learner: 'metasgd' }), dataset, checkpointDir: dir, resume: true }),
+      metaTrain({
+        config: parseExperimentConfig({ ...tiny, learner: 'metasgd' }),
+        dataset,
+        checkpointDir: dir,
+        resume: true,
+      }),
     ).rejects.toThrow(/learner 'maml'/);
   });
 });

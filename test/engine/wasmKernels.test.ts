@@ -10,7 +10,17 @@ const cases: Array<[number[], number[], 1 | 2, Pad]> = [
   [[3, 9, 9, 2], [3, 3, 2, 4], 2, 'same'],
   [[3, 9, 9, 2], [3, 3, 2, 4], 2, 'valid'],
   [[2, 8, 7, 3], [2, 2, 3, 5], 2, 'valid'],
-  [[2, 10, 10, 3], [3, 3, 3, 5], 1, [[0, 0], [1, 0], [2, 1], [0, 0]]],
+  [
+    [2, 10, 10, 3],
+    [3, 3, 3, 5],
+    1,
+    [
+      [0, 0],
+      [1, 0],
+      [2, 1],
+      [0, 0],
+    ],
+  ],
 ];
 
 function random(shape: number[], rng: Rng): Float32Array {
@@ -18,10 +28,13 @@ function random(shape: number[], rng: Rng): Float32Array {
 }
 
 async function convGrads(xs: number[], ws: number[], stride: 1 | 2, pad: Pad, values: Float32Array[]) {
-  const [x, w] = [tf.tensor(values[0]!, xs) as Tensor4D, tf.tensor(values[1]!, ws) as Tensor4D];
+  const x = tf.tensor4d(values[0]!, xs as [number, number, number, number]);
+  const w = tf.tensor4d(values[1]!, ws as [number, number, number, number]);
   const y = tf.conv2d(x, w, stride, pad);
   const dy = tf.tensor(values[2]!.subarray(0, y.size), y.shape);
-  const [gx, gw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as Tensor4D, b as Tensor4D, stride, pad), dy)))([x, w]);
+  const [gx, gw] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+    tf.sum(tf.mul(tf.conv2d(a as Tensor4D, b as Tensor4D, stride, pad), dy)),
+  )([x, w]);
   const out = [await gx!.data(), await gw!.data()];
   tf.dispose([x, w, y, dy, gx!, gw!]);
   return out;
@@ -51,7 +64,12 @@ describe('wasm conv training kernels', () => {
     const x = tf.randomNormal([8, 14, 14, 16]) as Tensor4D;
     const w = tf.randomNormal([3, 3, 16, 16]) as Tensor4D;
     const step = () =>
-      tf.tidy(() => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.conv2d(a as Tensor4D, b as Tensor4D, 1, 'same')))([x, w]));
+      tf.tidy(() =>
+        tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.conv2d(a as Tensor4D, b as Tensor4D, 1, 'same')))([
+          x,
+          w,
+        ]),
+      );
     tf.dispose(step());
     const bytes = (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
     for (let i = 0; i < 20; i++) tf.dispose(step());

@@ -23,7 +23,10 @@ export function relativeError(a: number, b: number, floor = 1e-4): number {
 export function probeDirection(grad: Tensor, rng: Rng): Tensor {
   return tf.tidy(() => {
     const n = grad.size;
-    const noise = tf.tensor(Float32Array.from({ length: n }, () => rng.normal()), grad.shape);
+    const noise = tf.tensor(
+      Float32Array.from({ length: n }, () => rng.normal()),
+      grad.shape,
+    );
     const unit = (t: Tensor) => tf.div(t, tf.add(tf.norm(t), 1e-12));
     return unit(tf.add(unit(grad), unit(noise)));
   });

@@ -108,8 +108,7 @@ const logSoftmaxGradient: GradConfig = {
     const [logits] = saved as [Tensor];
     const { axis } = attrs as Attrs as { axis: number };
     return {
-      logits: () =>
-        tf.sub(dy as Tensor, tf.mul(tf.sum(dy as Tensor, axis, true), tf.softmax(logits, axis))),
+      logits: () => tf.sub(dy as Tensor, tf.mul(tf.sum(dy as Tensor, axis, true), tf.softmax(logits, axis))),
     };
   },
 };

@@ -82,7 +82,11 @@ export function conv2dBackpropFilterWasm({ inputs, backend, attrs }: KernelArgs)
   if (bottom < 0 || right < 0) {
     // 'valid' windows that stop short of the edge: drop the rows/cols no window reads.
     const [cin, , , n] = xT.shape as [number, number, number, number];
-    xT = scope.run('Slice', { x: xT }, { begin: [0, 0, 0, 0], size: [cin, h + Math.min(bottom, 0), w + Math.min(right, 0), n] });
+    xT = scope.run(
+      'Slice',
+      { x: xT },
+      { begin: [0, 0, 0, 0], size: [cin, h + Math.min(bottom, 0), w + Math.min(right, 0), n] },
+    );
   }
   const dyT = scope.run('Transpose', { x: dy }, { perm: [1, 2, 0, 3] }); // [Ho, Wo, N, Cout]
   const pads: Pads = [

@@ -65,7 +65,10 @@ export function createGradientLearner(options: GradientLearnerOptions): Learner 
 
   const queryOutputs = (params: Params, task: TaskTensors): { loss: Scalar; accuracy: Scalar } => {
     const logits = network.forward(params, task.queryImages) as Tensor2D;
-    return { loss: softmaxCrossEntropy(logits, task.queryOneHot), accuracy: accuracy(logits, task.queryLabels) };
+    return {
+      loss: softmaxCrossEntropy(logits, task.queryOneHot),
+      accuracy: accuracy(logits, task.queryLabels),
+    };
   };
 
   const secondOrder = (meta: Params, task: TaskTensors): TaskMetaGradient => {

@@ -17,7 +17,8 @@ export interface ImageShape {
 /** Spatial size after the conv blocks; 0 means the image shrank to nothing. */
 export function conv4OutputSize(size: number, model: Pick<ModelConfig, 'blocks' | 'downsample'>): number {
   let s = size;
-  for (let i = 0; i < model.blocks; i++) s = model.downsample === 'maxpool' ? Math.floor(s / 2) : Math.ceil(s / 2);
+  for (let i = 0; i < model.blocks; i++)
+    s = model.downsample === 'maxpool' ? Math.floor(s / 2) : Math.ceil(s / 2);
   return s;
 }
 
@@ -46,7 +47,11 @@ export function conv4(model: ModelConfig, input: ImageShape, outputs: number): N
   }
   const features = h * w * model.filters;
   specs.push(
-    { name: 'head.weight', shape: [features, outputs], init: { kind: 'glorotUniform', fanIn: features, fanOut: outputs } },
+    {
+      name: 'head.weight',
+      shape: [features, outputs],
+      init: { kind: 'glorotUniform', fanIn: features, fanOut: outputs },
+    },
     { name: 'head.bias', shape: [outputs], init: { kind: 'constant', value: 0 } },
   );
 

@@ -2,12 +2,18 @@
  * Linear and MLP heads over feature vectors: the meta-learner in the concept space is an MLP on
  * the concept generator's output (DEML: 2048 → 1024 → 512 → N).
  */
+import { tf } from '../tf';
 import type { Tensor, Tensor2D } from '../tf';
 import { activate, type Activation, linear } from './layers';
 import type { Network } from './network';
 import type { ParamSpec, Params } from './params';
 
-export function mlp(inputs: number, hidden: readonly number[], outputs: number, activation: Activation = 'relu'): Network {
+export function mlp(
+  inputs: number,
+  hidden: readonly number[],
+  outputs: number,
+  activation: Activation = 'relu',
+): Network {
   const sizes = [inputs, ...hidden, outputs];
   const specs: ParamSpec[] = [];
   for (let i = 0; i + 1 < sizes.length; i++) {
@@ -20,7 +26,8 @@ export function mlp(inputs: number, hidden: readonly number[], outputs: number, 
   }
   const layers = sizes.length - 1;
   const forward = (params: Params, input: Tensor): Tensor2D => {
-    let x = input as Tensor2D;
+    // Images (or any higher-rank input) are flattened per example.
+    let x = (input.rank === 2 ? input : tf.reshape(input, [input.shape[0]!, -1])) as Tensor2D;
     for (let i = 1; i <= layers; i++) {
       x = linear(x, params[`fc${i}.weight`] as Tensor2D, params[`fc${i}.bias`]!);
       if (i < layers) x = activate(x, activation);
@@ -30,7 +37,8 @@ export function mlp(inputs: number, hidden: readonly number[], outputs: number, 
   return {
     specs,
     forward,
-    description: hidden.length === 0 ? `linear ${inputs} → ${outputs}` : `mlp ${sizes.join(' → ')} (${activation})`,
+    description:
+      hidden.length === 0 ? `linear ${inputs} → ${outputs}` : `mlp ${sizes.join(' → ')} (${activation})`,
   };
 }
 

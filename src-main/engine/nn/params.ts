@@ -8,8 +8,7 @@ import type { Tensor } from '../tf';
 import type { Rng } from '../random';
 
 export type Initializer =
-  | { kind: 'glorotUniform'; fanIn: number; fanOut: number }
-  | { kind: 'constant'; value: number };
+  { kind: 'glorotUniform'; fanIn: number; fanOut: number } | { kind: 'constant'; value: number };
 
 export interface ParamSpec {
   /** Stable, unique name ("conv1.weight"): the key in Params, checkpoints and optimiser state. */

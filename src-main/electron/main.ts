@@ -1,0 +1,89 @@
+/**
+ * The desktop shell: one window, contextIsolation and sandbox on, no Node in the renderer, a
+ * strict Content-Security-Policy, navigation and new windows denied. Training never runs in
+ * this process or the window's: it belongs to job processes (see jobs/, a later milestone).
+ */
+import { app, BrowserWindow, session, shell } from 'electron';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { AppInfo } from '../contract/api';
+import { isTrustedSender, registerHandlers } from './ipc';
+
+const CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'", // Vue's scoped style attributes
+  "img-src 'self' data: blob:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const devServerUrl = process.env.ELECTRON_RENDERER_URL;
+const rendererIndex = join(__dirname, '../renderer/index.html');
+const rendererUrl = devServerUrl ?? pathToFileURL(rendererIndex).href.replace(/index\.html$/, '');
+
+let mainWindow: BrowserWindow | null = null;
+
+function createWindow(): void {
+  mainWindow = new BrowserWindow({
+    width: 1280,
+    height: 800,
+    show: false,
+    title: 'DEML Workbench',
+    webPreferences: {
+      preload: join(__dirname, '../preload/index.cjs'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+    },
+  });
+  mainWindow.on('ready-to-show', () => mainWindow?.show());
+  mainWindow.on('closed', () => (mainWindow = null));
+  mainWindow.webContents.setWindowOpenHandler(({ url }) => {
+    // External links open in the user's browser, never in a new app window.
+    if (url.startsWith('https://')) void shell.openExternal(url);
+    return { action: 'deny' };
+  });
+  mainWindow.webContents.on('will-navigate', (event, url) => {
+    if (!url.startsWith(rendererUrl)) event.preventDefault();
+  });
+  if (devServerUrl) void mainWindow.loadURL(devServerUrl);
+  else void mainWindow.loadFile(rendererIndex);
+}
+
+void app.whenReady().then(() => {
+  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });
+  });
+  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  registerHandlers(
+    {
+      'app:info': (): AppInfo => ({
+        name: app.getName(),
+        version: app.getVersion(),
+        versions: {
+          electron: process.versions.electron ?? '',
+          chrome: process.versions.chrome ?? '',
+          node: process.versions.node,
+        },
+        platform: process.platform,
+      }),
+    },
+    (event) => isTrustedSender(event, mainWindow?.webContents ?? null, rendererUrl),
+  );
+  createWindow();
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) createWindow();
+  });
+});
+
+app.on('web-contents-created', (_event, contents) => {
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+});
+
+app.on('window-all-closed', () => {
+  if (process.platform !== 'darwin') app.quit();
+});

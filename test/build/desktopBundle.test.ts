@@ -1,0 +1,36 @@
+/**
+ * The desktop shell always builds (`electron-vite build`), and the built bundle keeps Electron's
+ * security switches on. The window itself cannot open on machines without Electron's binary.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = resolve(__dirname, '../..');
+const require = createRequire(import.meta.url);
+
+describe('desktop bundle', () => {
+  it('electron-vite build produces main, a CommonJS sandboxed preload and the renderer', () => {
+    const bin = resolve(require.resolve('electron-vite/package.json'), '../bin/electron-vite.js');
+    const r = spawnSync(process.execPath, [bin, 'build'], { cwd: root, encoding: 'utf8', timeout: 180_000 });
+    expect(r.status, r.stderr + r.stdout).toBe(0);
+    for (const f of ['out/main/index.js', 'out/preload/index.cjs', 'out/renderer/index.html']) {
+      expect(existsSync(resolve(root, f)), f).toBe(true);
+    }
+    const main = readFileSync(resolve(root, 'out/main/index.js'), 'utf8');
+    expect(main).toMatch(/contextIsolation:\s*true/);
+    expect(main).toMatch(/sandbox:\s*true/);
+    expect(main).toMatch(/nodeIntegration:\s*false/);
+    expect(main).toMatch(/action:\s*"deny"/);
+    const preload = readFileSync(resolve(root, 'out/preload/index.cjs'), 'utf8');
+    expect(preload).toMatch(/require\("electron"\)/);
+    expect(preload).not.toMatch(/^import /m);
+    // Only named contract functions are exposed: no raw ipcRenderer handed to the page.
+    expect(preload).toMatch(/exposeInMainWorld\("deml"/);
+    expect(preload).not.toMatch(/exposeInMainWorld\("[^"]+",\s*electron\.ipcRenderer/);
+    const html = readFileSync(resolve(root, 'out/renderer/index.html'), 'utf8');
+    expect(html).toMatch(/Content-Security-Policy/);
+  });
+});
