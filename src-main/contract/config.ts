@@ -62,7 +62,7 @@ export const ExperimentConfigSchema = z
     innerSteps: positiveInt.default(1),
     /** Inner-loop steps at validation / meta-test time (MAML: 3 on Omniglot 5-way). */
     testInnerSteps: positiveInt.default(3),
-    /** α: the inner-loop learning rate (MAML), or the initial value range centre (unused by Meta-SGD). */
+    /** α: the inner-loop learning rate of MAML (Meta-SGD learns its own, starting from metaSgdInit). */
     innerLr: positiveNumber.default(0.4),
     /** β: Adam's learning rate for the outer loop. */
     metaLr: positiveNumber.default(0.001),

@@ -103,7 +103,6 @@ async function tryTensorflow(): Promise<
   if (process.platform !== 'linux') {
     return { ok: false, reason: `${NODE_GPU_PACKAGE} supports Linux only (this is ${process.platform})` };
   }
-  const cuda = probeCudaLibraries();
   try {
     // A variable specifier keeps bundlers and the type checker from requiring the optional package.
     const specifier = NODE_GPU_PACKAGE;
@@ -124,6 +123,7 @@ async function tryTensorflow(): Promise<
   const gpu = backend.isUsingGpuDevice === true;
   let gpuReason: string | null = null;
   if (!gpu) {
+    const cuda = probeCudaLibraries();
     gpuReason =
       cuda.missing.length > 0
         ? `CUDA libraries not found: ${cuda.missing.join(', ')} (tfjs-node-gpu needs CUDA 11.2 and cuDNN 8.1; add their lib folders to LD_LIBRARY_PATH)`

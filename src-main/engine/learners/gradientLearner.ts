@@ -10,7 +10,7 @@
  */
 import { accuracy, softmaxCrossEntropy } from '../losses';
 import type { Network } from '../nn/network';
-import { type ParamSpec, type Params, initialValues, paramList, paramsFromList } from '../nn/params';
+import { type ParamSpec, type Params, initParams, paramList, paramsFromList } from '../nn/params';
 import type { Rng } from '../random';
 import { tf } from '../tf';
 import type { Scalar, Tensor, Tensor2D } from '../tf';
@@ -42,7 +42,7 @@ export function createGradientLearner(options: GradientLearnerOptions): Learner 
       ? network.specs.map((s) => ({
           name: RATE_PREFIX + s.name,
           shape: s.shape,
-          init: { kind: 'constant' as const, value: rateLow },
+          init: { kind: 'uniform' as const, low: rateLow, high: rateHigh },
         }))
       : []),
   ];
@@ -116,17 +116,7 @@ export function createGradientLearner(options: GradientLearnerOptions): Learner 
   return {
     name: options.name,
     metaSpecs,
-    initMetaParams(rng: Rng): Params {
-      const params: Params = {};
-      for (const spec of network.specs) params[spec.name] = tf.tensor(initialValues(spec, rng), spec.shape);
-      for (const spec of network.specs) {
-        if (!learnRates) break;
-        const values = new Float32Array(spec.shape.reduce((a, b) => a * b, 1));
-        for (let i = 0; i < values.length; i++) values[i] = rng.uniform(rateLow, rateHigh);
-        params[RATE_PREFIX + spec.name] = tf.tensor(values, spec.shape);
-      }
-      return params;
-    },
+    initMetaParams: (rng: Rng): Params => initParams(metaSpecs, rng),
     metaGradient: (meta, task) => (firstOrder ? firstOrderGradient(meta, task) : secondOrder(meta, task)),
     evaluate(meta: Params, task: TaskTensors, steps: number): TaskEvaluation {
       const rates = ratesOf(meta);

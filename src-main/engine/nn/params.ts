@@ -8,7 +8,9 @@ import type { Tensor } from '../tf';
 import type { Rng } from '../random';
 
 export type Initializer =
-  { kind: 'glorotUniform'; fanIn: number; fanOut: number } | { kind: 'constant'; value: number };
+  | { kind: 'glorotUniform'; fanIn: number; fanOut: number }
+  | { kind: 'uniform'; low: number; high: number }
+  | { kind: 'constant'; value: number };
 
 export interface ParamSpec {
   /** Stable, unique name ("conv1.weight"): the key in Params, checkpoints and optimiser state. */
@@ -31,8 +33,11 @@ export function initialValues(spec: ParamSpec, rng: Rng): Float32Array {
   if (init.kind === 'constant') {
     values.fill(init.value);
   } else {
-    const limit = Math.sqrt(6 / (init.fanIn + init.fanOut));
-    for (let i = 0; i < values.length; i++) values[i] = rng.uniform(-limit, limit);
+    const [low, high] =
+      init.kind === 'uniform'
+        ? [init.low, init.high]
+        : [-1, 1].map((s) => s * Math.sqrt(6 / (init.fanIn + init.fanOut)));
+    for (let i = 0; i < values.length; i++) values[i] = rng.uniform(low!, high!);
   }
   return values;
 }
