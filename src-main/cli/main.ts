@@ -3,21 +3,27 @@
  */
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../contract/config';
+import { defaultDataDir } from '../data/cache';
 import { TRAIN_FLAGS, configFromFlags, readConfigFile } from './args';
+import { DATA_USAGE, UsageError, dataCommand } from './data';
 import { trainCommand } from './train';
 
 const USAGE = `usage: deml <command> [options]
 
 commands:
   train      meta-train and meta-test one configuration
+  data       import, list and describe datasets
 
 deml train [--config file.json] [--learner maml|fomaml|metasgd] [--ways 5] [--shots 1]
            [--queries 15] [--meta-batch 4] [--iterations N] [--inner-steps 1]
            [--test-inner-steps 3] [--inner-lr 0.4] [--meta-lr 0.001] [--meta-sgd-init 0.005,0.1]
            [--eval-tasks 600] [--val-every 500] [--val-tasks 100] [--seed 0] [--eval-seed 0]
-           [--backend auto|tensorflow|wasm|cpu] [--data synthetic[:classes=N,images=N,size=N,seed=N]]
+           [--backend auto|tensorflow|wasm|cpu] [--data glyphs|synthetic[:classes=N,...]|NAME]
+           [--data-dir DIR (default $DEML_DATA_DIR or ~/.deml)]
            [--filters 64] [--blocks 4] [--activation relu|tanh|softplus] [--downsample maxpool|stride]
            [--checkpoint-dir DIR [--checkpoint-every 500] [--resume]] [--json]
+
+${DATA_USAGE}
 
 Flags override the --config file. --json prints JSON lines (backend, start, iteration,
 validation, checkpoint, result) on stdout. Ctrl-C stops at the next iteration, after a
@@ -29,6 +35,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return command ? 0 : 2;
   }
+  if (command === 'data') return runData(rest);
   if (command !== 'train') {
     process.stderr.write(`deml: unknown command '${command}'\n\n${USAGE}\n`);
     return 2;
@@ -43,6 +50,7 @@ export async function main(argv: string[]): Promise<number> {
         ...Object.fromEntries(Object.keys(TRAIN_FLAGS).map((f) => [f, { type: 'string' as const }])),
         config: { type: 'string' },
         'checkpoint-dir': { type: 'string' },
+        'data-dir': { type: 'string' },
         resume: { type: 'boolean' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -75,6 +83,7 @@ export async function main(argv: string[]): Promise<number> {
       json: values.json === true,
       checkpointDir: values['checkpoint-dir'] as string | undefined,
       resume: values.resume === true,
+      dataDir: typeof values['data-dir'] === 'string' ? values['data-dir'] : defaultDataDir(),
       signal: controller.signal,
       stdout: process.stdout,
       stderr: process.stderr,
@@ -89,5 +98,20 @@ export async function main(argv: string[]): Promise<number> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+  }
+}
+
+async function runData(argv: string[]): Promise<number> {
+  const controller = new AbortController();
+  const onSignal = () => controller.abort();
+  process.on('SIGINT', onSignal);
+  try {
+    return await dataCommand(argv, controller.signal);
+  } catch (e) {
+    const usage = e instanceof UsageError || (e as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS');
+    process.stderr.write(`deml data: ${(e as Error).message}\n`);
+    return usage ? 2 : controller.signal.aborted ? 130 : 1;
+  } finally {
+    process.off('SIGINT', onSignal);
   }
 }

@@ -16,6 +16,8 @@ export interface TrainCommandOptions {
   json: boolean;
   checkpointDir?: string;
   resume: boolean;
+  /** Where imported and embedded datasets live. */
+  dataDir: string;
   signal: AbortSignal;
   stdout: NodeJS.WriteStream;
   stderr: NodeJS.WriteStream;
@@ -26,7 +28,7 @@ export async function trainCommand(o: TrainCommandOptions): Promise<number> {
   const emit = (event: Record<string, unknown>) => stdout.write(`${JSON.stringify(event)}\n`);
   const progress = new ProgressPrinter(stderr);
   // The dataset is resolved (and the config checked against it) before the backend starts.
-  const dataset = resolveDataset(config.data);
+  const dataset = await resolveDataset(config.data, o.dataDir);
   validateAgainstDataset(config, dataset);
   const backend: BackendDescription = await selectBackend(config.backend);
   if (o.json) emit({ type: 'backend', backend });

@@ -87,8 +87,11 @@ export const ExperimentConfigSchema = z
      */
     evalSeed: nonNegativeInt.max(2 ** 32 - 1).default(0),
     backend: z.enum(BACKENDS).default('auto'),
-    /** Dataset reference: "synthetic" (generated in code) or a dataset name / path. */
-    data: z.string().min(1).default('synthetic'),
+    /**
+     * Dataset: "glyphs" (the embedded default, generated on first use), "synthetic[:options]"
+     * (small, in memory) or the name of a dataset imported into the data directory.
+     */
+    data: z.string().min(1).default('glyphs'),
     split: SplitConfigSchema.default({ train: 0.6, val: 0.2, test: 0.2 }),
     model: ModelConfigSchema.default({
       kind: 'conv4',

@@ -1,9 +1,13 @@
 /**
- * Turn a dataset reference from a config (`data`) into a dataset. Until dataset import lands,
- * the only source is the generated one: "synthetic" or "synthetic:classes=60,size=20,images=20,seed=1".
+ * Turn a dataset reference from a config (`data`) into a dataset:
+ *   glyphs                      the embedded default (generated and cached on first use)
+ *   synthetic[:classes=60,...]  a small generated dataset, in memory (tests, quick checks)
+ *   <name>                      a dataset imported into the data directory
  */
 import { ConfigError } from '../contract/config';
 import type { ClassIndexedDataset } from '../engine/dataset';
+import { listDatasets, loadPackedDataset } from './cache';
+import { GLYPHS_ID, ensureGlyphs } from './embedded';
 import { SYNTHETIC_DEFAULTS, type SyntheticOptions, generateSyntheticDataset } from './synthetic';
 
 const SYNTHETIC_KEYS: Record<string, keyof SyntheticOptions> = {
@@ -46,13 +50,19 @@ export function parseSyntheticSpec(spec: string): Partial<SyntheticOptions> {
   return options;
 }
 
-export function resolveDataset(ref: string): ClassIndexedDataset {
+export async function resolveDataset(ref: string, dataDir: string): Promise<ClassIndexedDataset> {
   if (ref === 'synthetic' || ref.startsWith('synthetic:'))
     return generateSyntheticDataset(parseSyntheticSpec(ref));
-  throw new ConfigError([
-    {
-      field: 'data',
-      message: `unknown dataset '${ref}': use 'synthetic' or 'synthetic:classes=N,images=N,size=N,seed=N' (dataset import is not available yet)`,
-    },
-  ]);
+  if (ref === GLYPHS_ID) await ensureGlyphs(dataDir);
+  const known = await listDatasets(dataDir);
+  if (!known.some((m) => m.id === ref)) {
+    const names = ['glyphs', 'synthetic', ...known.map((m) => m.id).filter((id) => !id.startsWith('glyphs'))];
+    throw new ConfigError([
+      {
+        field: 'data',
+        message: `unknown dataset '${ref}' in ${dataDir}: use one of ${names.join(', ')}, or import it with 'deml data import'`,
+      },
+    ]);
+  }
+  return (await loadPackedDataset(dataDir, ref)).dataset;
 }

@@ -1,0 +1,115 @@
+/** `deml data`: import datasets into the data directory, list and describe them. */
+import { parseArgs } from 'node:util';
+import { defaultDataDir, listDatasets, readManifest } from '../data/cache';
+import { ensureGlyphs } from '../data/embedded';
+import { IMPORT_FORMATS, type ImportFormat, importDataset } from '../data/import/importer';
+
+export const DATA_USAGE = `deml data import --format omniglot|folder|miniimagenet --name NAME PATH... [--size N]
+                 [--channels 1|3] [--invert] [--rotations] [--split standard|none] [--depth N]
+deml data list
+deml data info NAME
+(all take --data-dir DIR; default $DEML_DATA_DIR or ~/.deml)`;
+
+function int(flag: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1)
+    throw new UsageError(`--${flag} expects a positive integer, got '${raw}'`);
+  return n;
+}
+
+export class UsageError extends Error {}
+
+export async function dataCommand(argv: string[], signal: AbortSignal): Promise<number> {
+  const [sub, ...rest] = argv;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    strict: true,
+    allowPositionals: true,
+    options: {
+      format: { type: 'string' },
+      name: { type: 'string' },
+      size: { type: 'string' },
+      channels: { type: 'string' },
+      invert: { type: 'boolean' },
+      'no-invert': { type: 'boolean' },
+      rotations: { type: 'boolean' },
+      split: { type: 'string' },
+      depth: { type: 'string' },
+      'data-dir': { type: 'string' },
+      json: { type: 'boolean' },
+    },
+  });
+  const dataDir = values['data-dir'] ?? defaultDataDir();
+  const out = (s: string) => process.stdout.write(`${s}\n`);
+  switch (sub) {
+    case 'list': {
+      await ensureGlyphs(dataDir);
+      const all = await listDatasets(dataDir);
+      if (values.json) out(JSON.stringify(all));
+      else
+        for (const m of all) {
+          out(
+            `${m.id.padEnd(24)} ${String(m.classes).padStart(6)} classes ${String(m.images).padStart(8)} images  ${m.height}×${m.width}×${m.channels}  ${m.sourceFormat}`,
+          );
+        }
+      return 0;
+    }
+    case 'info': {
+      const name = positionals[0];
+      if (!name) throw new UsageError('deml data info NAME');
+      out(JSON.stringify(await readManifest(dataDir, name), null, 2));
+      return 0;
+    }
+    case 'import': {
+      const format = values.format as ImportFormat | undefined;
+      if (!format || !(IMPORT_FORMATS as readonly string[]).includes(format)) {
+        throw new UsageError(`--format must be one of ${IMPORT_FORMATS.join(', ')}`);
+      }
+      if (!values.name) throw new UsageError('--name NAME is required');
+      if (positionals.length === 0) throw new UsageError('give the path(s) to import');
+      const channels = int('channels', values.channels);
+      if (channels !== undefined && channels !== 1 && channels !== 3)
+        throw new UsageError('--channels is 1 or 3');
+      const split = values.split as 'standard' | 'none' | undefined;
+      if (split && split !== 'standard' && split !== 'none')
+        throw new UsageError('--split is standard or none');
+      let last = 0;
+      const result = await importDataset({
+        format,
+        name: values.name,
+        paths: positionals,
+        dataDir,
+        size: int('size', values.size),
+        channels: channels as 1 | 3 | undefined,
+        invert: values.invert ? true : values['no-invert'] ? false : undefined,
+        rotations: values.rotations === true,
+        split,
+        depth: int('depth', values.depth),
+        signal,
+        onProgress: (p) => {
+          if (values.json) return out(JSON.stringify({ type: 'progress', ...p }));
+          const now = Date.now();
+          if (p.phase === 'decode' && (now - last > 1000 || p.done === p.total)) {
+            last = now;
+            process.stderr.write(`decoding ${p.done}/${p.total}\n`);
+          }
+        },
+      });
+      const { manifest: m, report: r } = result;
+      if (values.json) out(JSON.stringify({ type: 'result', ...result }));
+      else {
+        out(
+          `imported '${m.id}': ${m.classes} classes, ${m.images} images ${m.height}×${m.width}×${m.channels} (${result.imagesPerSecond.toFixed(0)} images/s)`,
+        );
+        if (r.skippedNonImages) out(`skipped ${r.skippedNonImages} non-image file(s)`);
+        for (const c of r.corrupt) out(`skipped corrupt image ${c.path}: ${c.reason}`);
+        for (const p of r.oversized) out(`skipped oversized image ${p}`);
+        for (const c of r.emptyClasses) out(`empty class folder left out: ${c}`);
+      }
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown data command '${sub ?? ''}'\n${DATA_USAGE}`);
+  }
+}

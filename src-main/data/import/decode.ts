@@ -1,0 +1,64 @@
+/**
+ * Image decoding with sharp: any common format → fixed size, grayscale or RGB, optionally
+ * inverted, as raw uint8. Large images are shrunk while decoding (libvips' shrink-on-load) and
+ * anything above the pixel limit is refused before it is decoded, so one huge file cannot
+ * exhaust memory.
+ */
+import sharp from 'sharp';
+
+// Each image is decoded once: libvips' operation cache would only hold memory.
+sharp.cache(false);
+
+export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.bmp', '.gif', '.webp', '.tif', '.tiff'] as const;
+
+export function isImageFile(name: string): boolean {
+  const lower = name.toLowerCase();
+  return IMAGE_EXTENSIONS.some((ext) => lower.endsWith(ext));
+}
+
+export interface DecodeOptions {
+  height: number;
+  width: number;
+  channels: 1 | 3;
+  /** 255 − v: Omniglot's black strokes on white become 1 on 0, as the papers use them. */
+  invert: boolean;
+  /** Images with more pixels than this are refused (default 100 megapixels). */
+  maxInputPixels?: number;
+}
+
+export class DecodeError extends Error {
+  constructor(
+    message: string,
+    readonly kind: 'corrupt' | 'oversized',
+  ) {
+    super(message);
+  }
+}
+
+export const DEFAULT_MAX_INPUT_PIXELS = 100_000_000;
+
+export async function decodeImage(input: Buffer, o: DecodeOptions): Promise<Uint8Array> {
+  const limit = o.maxInputPixels ?? DEFAULT_MAX_INPUT_PIXELS;
+  let pipeline: ReturnType<typeof sharp>;
+  try {
+    // libvips checks the pixel limit from the header, before decoding anything.
+    pipeline = sharp(input, { limitInputPixels: limit, failOn: 'error', sequentialRead: true })
+      .resize(o.width, o.height, { fit: 'fill', kernel: 'lanczos3' })
+      .flatten({ background: '#ffffff' });
+    pipeline = o.channels === 1 ? pipeline.grayscale() : pipeline.toColourspace('srgb');
+    if (o.invert) pipeline = pipeline.negate({ alpha: false });
+    const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
+    if (info.channels !== o.channels || data.length !== o.height * o.width * o.channels) {
+      throw new DecodeError(
+        `decoded to ${info.width}×${info.height}×${info.channels}, not ${o.width}×${o.height}×${o.channels}`,
+        'corrupt',
+      );
+    }
+    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  } catch (e) {
+    if (e instanceof DecodeError) throw e;
+    const message = (e as Error).message.split('\n')[0] ?? 'undecodable';
+    if (/pixel limit/i.test(message)) throw new DecodeError(`above the ${limit}-pixel limit`, 'oversized');
+    throw new DecodeError(message, 'corrupt');
+  }
+}

@@ -1,0 +1,337 @@
+/**
+ * Dataset import: scan a source (Omniglot zips or folders, an image folder, miniImageNet with its
+ * CSV splits), decode every image to a fixed size, and write the packed cache atomically.
+ * Non-images are skipped and counted, undecodable images are reported by path and skipped, empty
+ * class folders are reported; a failed or cancelled import leaves nothing behind.
+ */
+import { readFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import type { ClassIndexedDataset, SplitName } from '../../engine/dataset';
+import {
+  type DatasetManifest,
+  type ImportReport,
+  checkDatasetId,
+  emptyReport,
+  writePackedDataset,
+} from '../cache';
+import { describeFsError } from '../errors';
+import { DecodeError, type DecodeOptions, decodeImage, isImageFile } from './decode';
+import {
+  type ImageItem,
+  ImportInputError,
+  type Scan,
+  type ScannedClass,
+  assertReadable,
+  listZip,
+  scanFolder,
+  walkFiles,
+  zipItem,
+} from './sources';
+
+export const IMPORT_FORMATS = ['omniglot', 'folder', 'miniimagenet'] as const;
+export type ImportFormat = (typeof IMPORT_FORMATS)[number];
+
+export interface ImportOptions {
+  format: ImportFormat;
+  /** Dataset name in the data directory. */
+  name: string;
+  /** Omniglot: zips and/or folders; folder / miniimagenet: one root folder. */
+  paths: string[];
+  dataDir: string;
+  /** Square side in pixels (default: 28 for Omniglot, 84 otherwise). */
+  size?: number;
+  channels?: 1 | 3;
+  invert?: boolean;
+  /** Omniglot: add each character rotated by 90°, 180°, 270° as new classes. */
+  rotations?: boolean;
+  /** Omniglot: "standard" (1100 train / 100 val / rest test, MAML's), or "none" (config fractions). */
+  split?: 'standard' | 'none' | 'auto';
+  /** Image folder: depth of the class folders below the root. */
+  depth?: number;
+  maxInputPixels?: number;
+  /** Images decoded at once (sharp uses libvips' thread pool underneath). */
+  concurrency?: number;
+  onProgress?: (p: ImportProgress) => void;
+  signal?: AbortSignal;
+}
+
+export interface ImportProgress {
+  phase: 'scan' | 'decode' | 'write';
+  done: number;
+  total: number;
+}
+
+export interface ImportResult {
+  manifest: DatasetManifest;
+  report: ImportReport;
+  imagesPerSecond: number;
+  durationMs: number;
+}
+
+interface Gathered {
+  scan: Scan;
+  splits?: Partial<Record<SplitName, string[]>>;
+  cleanup: () => void;
+}
+
+/** Omniglot: class = set/alphabet/character, from …/<set>/<alphabet>/<character>/<drawing>.png. */
+async function gatherOmniglot(paths: string[]): Promise<Gathered> {
+  const byClass = new Map<string, ImageItem[]>();
+  const closers: Array<() => void> = [];
+  let skipped = 0;
+  const add = (relPath: string, item: ImageItem) => {
+    const parts = relPath.replace(/\\/g, '/').split('/').filter(Boolean);
+    if (!isImageFile(relPath) || parts.length < 3) {
+      skipped++;
+      return;
+    }
+    // <set>/<alphabet>/<character>: the small background sets share alphabet names.
+    const name = parts.slice(Math.max(0, parts.length - 4), -1).join('/');
+    if (!byClass.has(name)) byClass.set(name, []);
+    byClass.get(name)!.push(item);
+  };
+  try {
+    for (const path of paths) {
+      if ((await assertReadable(path)) === 'dir') {
+        for (const rel of await walkFiles(path)) {
+          const full = join(path, rel);
+          add(rel, { path: full, read: () => readFile(full) });
+        }
+      } else {
+        const listing = await listZip(path);
+        closers.push(listing.close);
+        const sorted = [...listing.entries].sort((a, b) => a.fileName.localeCompare(b.fileName));
+        for (const entry of sorted) add(entry.fileName, zipItem(path, listing.zip, entry));
+      }
+    }
+  } catch (e) {
+    closers.forEach((c) => c());
+    throw e;
+  }
+  const classes: ScannedClass[] = [...byClass.entries()].map(([name, items]) => ({
+    name,
+    items: items.sort((a, b) => a.path.localeCompare(b.path)),
+  }));
+  return {
+    scan: { classes, skippedNonImages: skipped, emptyClasses: [] },
+    cleanup: () => closers.forEach((c) => c()),
+  };
+}
+
+/** miniImageNet: <root>/images/*.jpg plus <root>/{train,val,test}.csv (filename,label). */
+async function gatherMiniImageNet(root: string): Promise<Gathered> {
+  if ((await assertReadable(root)) !== 'dir') throw new ImportInputError(`${root} is not a folder`);
+  const imagesDir = join(root, 'images');
+  await assertReadable(imagesDir);
+  const byClass = new Map<string, ImageItem[]>();
+  const splits: Partial<Record<SplitName, string[]>> = {};
+  const missing: string[] = [];
+  for (const split of ['train', 'val', 'test'] as const) {
+    const csv = join(root, `${split}.csv`);
+    let text: string;
+    try {
+      text = await readFile(csv, 'utf8');
+    } catch (e) {
+      throw new ImportInputError(
+        `cannot read ${csv}: ${describeFsError(e)} (miniImageNet needs train.csv, val.csv and test.csv)`,
+      );
+    }
+    const names = new Set<string>();
+    text
+      .split(/\r?\n/)
+      .slice(1)
+      .filter((l) => l.trim())
+      .forEach((line, i) => {
+        const [file, label] = line.split(',').map((s) => s.trim());
+        if (!file || !label) throw new ImportInputError(`${csv}:${i + 2}: expected "filename,label"`);
+        names.add(label);
+        const path = join(imagesDir, basename(file));
+        if (!byClass.has(label)) byClass.set(label, []);
+        byClass.get(label)!.push({ path, read: () => readFile(path) });
+      });
+    splits[split] = [...names];
+  }
+  if (missing.length > 0) throw new ImportInputError(`missing images: ${missing.slice(0, 3).join(', ')}`);
+  const classes = [...byClass.entries()].map(([name, items]) => ({ name, items }));
+  return { scan: { classes, skippedNonImages: 0, emptyClasses: [] }, splits, cleanup: () => undefined };
+}
+
+function rotate(src: Uint8Array, size: number, channels: number, quarterTurns: number): Uint8Array {
+  const out = new Uint8Array(src.length);
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      let sx = x;
+      let sy = y;
+      for (let k = 0; k < quarterTurns; k++) [sx, sy] = [sy, size - 1 - sx];
+      for (let c = 0; c < channels; c++)
+        out[(y * size + x) * channels + c] = src[(sy * size + sx) * channels + c]!;
+    }
+  }
+  return out;
+}
+
+function abortError(): Error {
+  const e = new Error('import cancelled; nothing was written');
+  e.name = 'AbortError';
+  return e;
+}
+
+export async function importDataset(o: ImportOptions): Promise<ImportResult> {
+  checkDatasetId(o.name);
+  const started = performance.now();
+  const omniglot = o.format === 'omniglot';
+  const size = o.size ?? (omniglot ? 28 : 84);
+  const decode: DecodeOptions = {
+    height: size,
+    width: size,
+    channels: o.channels ?? (omniglot ? 1 : 3),
+    invert: o.invert ?? omniglot,
+    maxInputPixels: o.maxInputPixels,
+  };
+  if (o.paths.length === 0) throw new ImportInputError('no input path given');
+  if (!omniglot && o.paths.length !== 1)
+    throw new ImportInputError(`${o.format} import takes one root folder`);
+  o.onProgress?.({ phase: 'scan', done: 0, total: 0 });
+  const gathered =
+    o.format === 'omniglot'
+      ? await gatherOmniglot(o.paths)
+      : o.format === 'miniimagenet'
+        ? await gatherMiniImageNet(o.paths[0]!)
+        : { scan: await scanFolder(o.paths[0]!, o.depth ?? 1), cleanup: () => undefined };
+  try {
+    const { scan } = gathered;
+    const report = emptyReport();
+    report.skippedNonImages = scan.skippedNonImages;
+    report.emptyClasses = [...scan.emptyClasses];
+    // Omniglot keeps its sources' order (background set first, then evaluation, alphabets in
+    // name order within each) because the standard split is defined on that order.
+    const classes = omniglot ? scan.classes : [...scan.classes].sort((a, b) => a.name.localeCompare(b.name));
+    const items = classes.flatMap((c, ci) => c.items.map((item) => ({ item, ci })));
+    if (items.length === 0) throw new ImportInputError(`no images found in ${o.paths.join(', ')}`);
+    const imageBytes = size * size * decode.channels;
+    const decoded: Array<Uint8Array | null> = new Array(items.length).fill(null);
+    let next = 0;
+    let done = 0;
+    const worker = async (): Promise<void> => {
+      while (next < items.length) {
+        if (o.signal?.aborted) throw abortError();
+        const i = next++;
+        const { item } = items[i]!;
+        try {
+          decoded[i] = await decodeImage(await item.read(), decode);
+        } catch (e) {
+          if (e instanceof DecodeError && e.kind === 'oversized') report.oversized.push(item.path);
+          else report.corrupt.push({ path: item.path, reason: (e as Error).message });
+        }
+        done++;
+        if (done % 64 === 0 || done === items.length)
+          o.onProgress?.({ phase: 'decode', done, total: items.length });
+      }
+    };
+    await Promise.all(Array.from({ length: o.concurrency ?? 8 }, worker));
+    if (o.signal?.aborted) throw abortError();
+    report.corrupt.sort((a, b) => a.path.localeCompare(b.path));
+    report.oversized.sort();
+
+    // Pack: classes in name order, images in path order; classes left with no image are reported.
+    const turns = omniglot && o.rotations ? [0, 1, 2, 3] : [0];
+    const kept: Array<{ name: string; base: string; images: Uint8Array[] }> = [];
+    classes.forEach((c, ci) => {
+      const images = items.flatMap((it, i) => (it.ci === ci && decoded[i] ? [decoded[i]!] : []));
+      if (images.length === 0) {
+        report.emptyClasses.push(c.name);
+        return;
+      }
+      for (const t of turns) {
+        kept.push({
+          name: t === 0 ? c.name : `${c.name}@rot${90 * t}`,
+          base: c.name,
+          images: t === 0 ? images : images.map((img) => rotate(img, size, decode.channels, t)),
+        });
+      }
+    });
+    report.emptyClasses.sort();
+    if (kept.length === 0) throw new ImportInputError('no image could be decoded; nothing was imported');
+    const total = kept.reduce((n, c) => n + c.images.length, 0);
+    const pixels = new Uint8Array(total * imageBytes);
+    const classStart = new Uint32Array(kept.length + 1);
+    let at = 0;
+    kept.forEach((c, i) => {
+      classStart[i] = at;
+      for (const img of c.images) pixels.set(img, at++ * imageBytes);
+    });
+    classStart[kept.length] = at;
+
+    const dataset: ClassIndexedDataset = {
+      name: o.name,
+      height: size,
+      width: size,
+      channels: decode.channels,
+      classNames: kept.map((c) => c.name),
+      classStart,
+      pixels,
+    };
+    const splits = makeSplits(o, kept, gathered.splits);
+    if (splits) dataset.splits = splits;
+
+    if (o.signal?.aborted) throw abortError();
+    o.onProgress?.({ phase: 'write', done: 0, total: 1 });
+    const manifest = await writePackedDataset(o.dataDir, o.name, dataset, {
+      source: o.paths.join(', '),
+      sourceFormat: o.format,
+      options: {
+        size,
+        channels: decode.channels,
+        invert: decode.invert,
+        rotations: !!o.rotations,
+        split: o.split ?? 'auto',
+        depth: o.depth ?? 1,
+      },
+      report,
+    });
+    o.onProgress?.({ phase: 'write', done: 1, total: 1 });
+    const durationMs = performance.now() - started;
+    return { manifest, report, durationMs, imagesPerSecond: (items.length * 1000) / durationMs };
+  } finally {
+    gathered.cleanup();
+  }
+}
+
+const OMNIGLOT_TRAIN = 1100;
+const OMNIGLOT_VAL = 100;
+
+function makeSplits(
+  o: ImportOptions,
+  kept: Array<{ name: string; base: string }>,
+  named?: Partial<Record<SplitName, string[]>>,
+): Partial<Record<SplitName, number[]>> | undefined {
+  if (named) {
+    const where = new Map<string, SplitName>();
+    for (const [split, names] of Object.entries(named) as Array<[SplitName, string[]]>)
+      names.forEach((n) => where.set(n, split));
+    const out: Record<SplitName, number[]> = { train: [], val: [], test: [] };
+    kept.forEach((c, i) => out[where.get(c.base) ?? 'train'].push(i));
+    return out;
+  }
+  if (o.format !== 'omniglot') return undefined;
+  // The standard split: the first 1200 characters in source order (MAML: 1100 train + 100 val),
+  // the rest meta-test; rotated copies stay in their character's split.
+  const bases = [...new Set(kept.map((c) => c.base))];
+  const mode = o.split ?? 'auto';
+  if (mode === 'none' || (mode === 'auto' && bases.length < OMNIGLOT_TRAIN + OMNIGLOT_VAL + 1))
+    return undefined;
+  if (bases.length < OMNIGLOT_TRAIN + OMNIGLOT_VAL + 1) {
+    throw new ImportInputError(
+      `the standard Omniglot split needs more than ${OMNIGLOT_TRAIN + OMNIGLOT_VAL} characters; these sources have ${bases.length} (use --split none)`,
+    );
+  }
+  const splitOf = new Map<string, SplitName>(
+    bases.map((b, i) => [
+      b,
+      i < OMNIGLOT_TRAIN ? 'train' : i < OMNIGLOT_TRAIN + OMNIGLOT_VAL ? 'val' : 'test',
+    ]),
+  );
+  const out: Record<SplitName, number[]> = { train: [], val: [], test: [] };
+  kept.forEach((c, i) => out[splitOf.get(c.base)!].push(i));
+  return out;
+}

@@ -1,0 +1,187 @@
+/**
+ * Where images come from: folders on disk or zip archives read in place (no extraction). Each
+ * source yields classes of image items; an item reads its bytes on demand.
+ */
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { basename, join, relative, sep } from 'node:path';
+import yauzl from 'yauzl';
+import { describeFsError } from '../errors';
+import { isImageFile } from './decode';
+
+export interface ImageItem {
+  /** For reports: a file path, or "archive.zip!entry/path.png". */
+  path: string;
+  read(): Promise<Buffer>;
+}
+
+export interface ScannedClass {
+  name: string;
+  items: ImageItem[];
+}
+
+export interface Scan {
+  classes: ScannedClass[];
+  skippedNonImages: number;
+  /** Class folders that held no image file at all. */
+  emptyClasses: string[];
+}
+
+export class ImportInputError extends Error {}
+
+export async function assertReadable(path: string): Promise<'file' | 'dir'> {
+  try {
+    const s = await stat(path);
+    return s.isDirectory() ? 'dir' : 'file';
+  } catch (e) {
+    throw new ImportInputError(`cannot read ${path}: ${describeFsError(e)}`);
+  }
+}
+
+/** Every file under `dir`, as paths relative to it, in sorted order. */
+export async function walkFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const visit = async (d: string): Promise<void> => {
+    let entries;
+    try {
+      entries = await readdir(d, { withFileTypes: true });
+    } catch (e) {
+      throw new ImportInputError(`cannot read ${d}: ${describeFsError(e)}`);
+    }
+    for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+      if (entry.name.startsWith('.')) continue;
+      const full = join(d, entry.name);
+      if (entry.isDirectory()) await visit(full);
+      else if (entry.isFile()) out.push(relative(dir, full));
+    }
+  };
+  await visit(dir);
+  return out;
+}
+
+/** Sub-folders exactly `depth` levels below `dir` (depth 1: its children). */
+async function foldersAtDepth(dir: string, depth: number): Promise<string[]> {
+  let level = [''];
+  for (let i = 0; i < depth; i++) {
+    const next: string[] = [];
+    for (const rel of level) {
+      let entries;
+      try {
+        entries = await readdir(join(dir, rel), { withFileTypes: true });
+      } catch (e) {
+        throw new ImportInputError(`cannot read ${join(dir, rel)}: ${describeFsError(e)}`);
+      }
+      for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+        if (e.isDirectory() && !e.name.startsWith('.')) next.push(rel ? join(rel, e.name) : e.name);
+      }
+    }
+    level = next;
+  }
+  return level;
+}
+
+/**
+ * An image folder: one sub-folder per class at `depth` (1: root/<class>/…), images anywhere below
+ * a class folder. The class name is the folder path relative to the root.
+ */
+export async function scanFolder(root: string, depth = 1): Promise<Scan> {
+  if ((await assertReadable(root)) !== 'dir') throw new ImportInputError(`${root} is not a folder`);
+  const scan: Scan = { classes: [], skippedNonImages: 0, emptyClasses: [] };
+  const classDirs = await foldersAtDepth(root, depth);
+  if (classDirs.length === 0) throw new ImportInputError(`${root} has no class folders at depth ${depth}`);
+  for (const rel of classDirs) {
+    const files = await walkFiles(join(root, rel));
+    const images = files.filter(isImageFile);
+    scan.skippedNonImages += files.length - images.length;
+    const name = rel.split(sep).join('/');
+    if (images.length === 0) scan.emptyClasses.push(name);
+    else {
+      scan.classes.push({
+        name,
+        items: images.map((f) => {
+          const path = join(root, rel, f);
+          return { path, read: () => readFile(path) };
+        }),
+      });
+    }
+  }
+  return scan;
+}
+
+function openZip(path: string): Promise<yauzl.ZipFile> {
+  return new Promise((resolve, reject) =>
+    yauzl.open(path, { lazyEntries: true, autoClose: false, validateEntrySizes: true }, (err, zip) =>
+      err || !zip ? reject(err ?? new Error('no zip')) : resolve(zip),
+    ),
+  );
+}
+
+/** A zip entry name that would land outside the folder it is extracted into. */
+export function escapesRoot(name: string): boolean {
+  const normalized = name.replace(/\\/g, '/');
+  return normalized.startsWith('/') || /^[a-zA-Z]:/.test(normalized) || normalized.split('/').includes('..');
+}
+
+export interface ZipListing {
+  zip: yauzl.ZipFile;
+  entries: yauzl.Entry[];
+  close(): void;
+}
+
+/**
+ * List a zip's file entries. An archive with an entry escaping its root (../, absolute paths) is
+ * refused whole: it is malformed or malicious, and nothing from it is imported.
+ */
+export async function listZip(path: string): Promise<ZipListing> {
+  let zip: yauzl.ZipFile;
+  try {
+    zip = await openZip(path);
+  } catch (e) {
+    const msg = (e as Error).message;
+    throw new ImportInputError(
+      /invalid relative path|absolute path/.test(msg)
+        ? `refusing ${path}: it has an entry whose path escapes the archive (${msg})`
+        : `cannot read ${path} as a zip archive: ${describeFsError(e)}`,
+    );
+  }
+  const entries: yauzl.Entry[] = [];
+  await new Promise<void>((resolve, reject) => {
+    zip.on('entry', (entry: yauzl.Entry) => {
+      entries.push(entry);
+      zip.readEntry();
+    });
+    zip.on('end', () => resolve());
+    zip.on('error', (e: Error) => {
+      zip.close();
+      reject(
+        new ImportInputError(
+          /invalid relative path|absolute path/.test(e.message)
+            ? `refusing ${path}: it has an entry whose path escapes the archive (${e.message})`
+            : `${path} is a damaged zip archive: ${e.message}`,
+        ),
+      );
+    });
+    zip.readEntry();
+  });
+  const bad = entries.find((e) => escapesRoot(e.fileName));
+  if (bad) {
+    zip.close();
+    throw new ImportInputError(`refusing ${path}: entry '${bad.fileName}' escapes the archive's root`);
+  }
+  return { zip, entries: entries.filter((e) => !e.fileName.endsWith('/')), close: () => zip.close() };
+}
+
+export function zipItem(zipPath: string, zip: yauzl.ZipFile, entry: yauzl.Entry): ImageItem {
+  return {
+    path: `${basename(zipPath)}!${entry.fileName}`,
+    read: () =>
+      new Promise<Buffer>((resolve, reject) => {
+        zip.openReadStream(entry, (err, stream) => {
+          if (err || !stream) return reject(err ?? new Error('unreadable entry'));
+          const chunks: Buffer[] = [];
+          stream.on('data', (c: Buffer) => chunks.push(c));
+          stream.on('error', reject);
+          stream.on('end', () => resolve(Buffer.concat(chunks)));
+        });
+      }),
+  };
+}
