@@ -39,9 +39,9 @@ export const GLYPH_DEFAULTS: GlyphOptions = {
   charactersPerAlphabet: 30,
   drawingsPerCharacter: 20,
   external: { alphabets: 10, charactersPerAlphabet: 20, drawingsPerCharacter: 100 },
-  jitter: { rotation: 0.2, scale: 0.15, shift: 0.1, wobble: 0.03 },
-  noise: 0.06,
-  strokeDropout: 0.08,
+  jitter: { rotation: 0.3, scale: 0.18, shift: 0.1, wobble: 0.045 },
+  noise: 0.1,
+  strokeDropout: 0.15,
 };
 
 interface AlphabetStyle {
@@ -66,7 +66,7 @@ function alphabetStyle(seed: number, alphabet: string): AlphabetStyle {
   const rng = Rng.derive(seed, `glyph-alphabet:${alphabet}`);
   const maxBend = rng.uniform(0.05, 0.6); // some alphabets are angular, some curvy
   return {
-    primitives: Array.from({ length: 6 + rng.int(5) }, () => primitive(rng, maxBend)),
+    primitives: Array.from({ length: 4 + rng.int(3) }, () => primitive(rng, maxBend)),
     width: rng.uniform(0.06, 0.1),
   };
 }

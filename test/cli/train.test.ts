@@ -25,8 +25,13 @@ const TINY = [
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
+// Keep the user's ~/.deml out of the tests.
+const DATA_DIR = mkdtempSync(join(tmpdir(), 'deml-cli-home-'));
+dirs.push(DATA_DIR);
+const ENV = { ...process.env, DEML_DATA_DIR: DATA_DIR };
+
 function deml(args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 120_000, env: ENV });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -118,7 +123,7 @@ describe('deml train', () => {
       dir,
       '--json',
     ];
-    const child = spawn(process.execPath, [BIN, ...args]);
+    const child = spawn(process.execPath, [BIN, ...args], { env: ENV });
     let out = '';
     const code = await new Promise<number | null>((done) => {
       child.stdout.on('data', (chunk: Buffer) => {

@@ -162,7 +162,8 @@ function rotate(src: Uint8Array, size: number, channels: number, quarterTurns: n
     for (let x = 0; x < size; x++) {
       let sx = x;
       let sy = y;
-      for (let k = 0; k < quarterTurns; k++) [sx, sy] = [sy, size - 1 - sx];
+      // Counter-clockwise quarter turns (numpy's rot90): out(y, x) = in(x, size − 1 − y).
+      for (let k = 0; k < quarterTurns; k++) [sy, sx] = [sx, size - 1 - sy];
       for (let c = 0; c < channels; c++)
         out[(y * size + x) * channels + c] = src[(sy * size + sx) * channels + c]!;
     }

@@ -1,0 +1,98 @@
+/** `deml data` as a user runs it, then training on what it imported. */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { markedPng } from '../helpers/images';
+
+const BIN = resolve(__dirname, '../../bin/deml.mjs');
+const temps: string[] = [];
+const temp = () => {
+  const d = mkdtempSync(join(tmpdir(), 'deml-cli-data-'));
+  temps.push(d);
+  return d;
+};
+afterAll(() => temps.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+function deml(args: string[], dataDir: string) {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: { ...process.env, DEML_DATA_DIR: dataDir },
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('deml data', () => {
+  it('imports an image folder, lists it, and trains on it', async () => {
+    const root = temp();
+    for (let c = 0; c < 12; c++) {
+      mkdirSync(join(root, `class${c}`));
+      for (let i = 0; i < 4; i++)
+        writeFileSync(join(root, `class${c}`, `${i}.png`), await markedPng(20, 20, 2 + c, 0));
+    }
+    writeFileSync(join(root, 'class0', 'labels.txt'), 'x');
+    const dataDir = temp();
+    const imp = deml(
+      ['data', 'import', '--format', 'folder', '--name', 'marks', '--size', '12', '--channels', '1', root],
+      dataDir,
+    );
+    expect(imp.code, imp.stderr).toBe(0);
+    expect(imp.stdout).toMatch(/imported 'marks': 12 classes, 48 images 12×12×1/);
+    expect(imp.stdout).toMatch(/skipped 1 non-image file/);
+
+    const info = deml(['data', 'info', 'marks'], dataDir);
+    expect(JSON.parse(info.stdout)).toMatchObject({ id: 'marks', sourceFormat: 'folder', classes: 12 });
+
+    const train = deml(
+      [
+        'train',
+        '--data',
+        'marks',
+        '--ways',
+        '2',
+        '--shots',
+        '1',
+        '--queries',
+        '2',
+        '--iterations',
+        '2',
+        '--filters',
+        '4',
+        '--blocks',
+        '2',
+        '--eval-tasks',
+        '4',
+        '--val-every',
+        '0',
+        '--backend',
+        'cpu',
+        '--json',
+      ],
+      dataDir,
+    );
+    expect(train.code, train.stderr).toBe(0);
+    const start = train.stdout
+      .split('\n')
+      .map((l) => (l ? JSON.parse(l) : null))
+      .find((e) => e?.type === 'start');
+    expect(start.dataset).toBe('marks');
+  }, 60_000);
+
+  it('refuses bad usage with exit code 2 and a message', () => {
+    const dataDir = temp();
+    const r = deml(['data', 'import', '--format', 'tarball', '--name', 'x', '/tmp'], dataDir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--format must be one of omniglot, folder, miniimagenet/);
+    const missing = deml(
+      ['data', 'import', '--format', 'folder', '--name', 'x', '/nonexistent/path'],
+      dataDir,
+    );
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/cannot read \/nonexistent\/path: no such file or folder/);
+    const unknown = deml(['train', '--data', 'nope', '--backend', 'cpu'], dataDir);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/data: unknown dataset 'nope'.*deml data import/);
+  });
+});
