@@ -4,12 +4,14 @@
  * 1. Speed: tasks/s of one meta-training iteration on the reference workload (conv4, 64 filters,
  *    28×28×1, 5-way 1-shot, 15 queries, batch-norm with batch statistics, one inner step,
  *    meta-batch 4) per learner and backend, with peak RSS.
- * 2. Accuracy at a fixed budget on the generated dataset (--accuracy), so speed never trades away
+ * 2. Accuracy at a fixed budget on the embedded glyphs (--accuracy), so speed never trades away
  *    accuracy silently.
  *
  * Options: --backends wasm,cpu  --iterations 3  --accuracy  --learners maml,fomaml,metasgd
  */
 import { parseArgs } from 'node:util';
+import { defaultDataDir } from '../src-main/data/cache';
+import { loadGlyphs } from '../src-main/data/embedded';
 import { generateSyntheticDataset } from '../src-main/data/synthetic';
 import {
   type ExperimentConfigInput,
@@ -92,7 +94,7 @@ async function speed(): Promise<void> {
 }
 
 async function accuracy(): Promise<void> {
-  const dataset = generateSyntheticDataset();
+  const dataset = await loadGlyphs(defaultDataDir());
   const desc = await selectBackend('wasm');
   console.log(`\nAccuracy at a fixed budget: ${dataset.name}, ${describeBackend(desc)}`);
   for (const learner of values.learners!.split(',')) {
