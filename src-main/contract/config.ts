@@ -7,8 +7,12 @@
  */
 import { z } from 'zod';
 
-export const LEARNERS = ['maml', 'fomaml', 'metasgd'] as const;
+export const LEARNERS = ['maml', 'fomaml', 'metasgd', 'protonet', 'matchingnet'] as const;
 export type LearnerName = (typeof LEARNERS)[number];
+
+/** Where the meta-learner works: on raw pixels (conv4), or on the concept generator's output (DEML). */
+export const SPACES = ['pixels', 'concept'] as const;
+export type Space = (typeof SPACES)[number];
 
 export const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendPreference = (typeof BACKENDS)[number];
@@ -34,6 +38,46 @@ export const ModelConfigSchema = z
   .strict();
 export type ModelConfig = z.infer<typeof ModelConfigSchema>;
 
+export const GeneratorConfigSchema = z
+  .object({
+    /** Basic blocks per stage: [1,1,1,1] is ResNet-10-like, [2,2,2,2] ResNet-18-like. */
+    stages: z.array(positiveInt.max(8)).min(1).max(5).default([1, 1, 1, 1]),
+    /** Channels of the first stage, doubled by each later stage. */
+    width: positiveInt.default(16),
+    /** Size of the concept vector G(x) (the paper's ResNet-50 gives 2048). */
+    conceptSize: positiveInt.default(64),
+    preActivation: z.boolean().default(false),
+  })
+  .strict();
+
+const GENERATOR_DEFAULTS = { stages: [1, 1, 1, 1], width: 16, conceptSize: 64, preActivation: false };
+
+/** Deep meta-learning in the concept space (Zhou, Wu, Li 2018): G, D and M trained jointly. */
+export const ConceptConfigSchema = z
+  .object({
+    generator: GeneratorConfigSchema.default(GENERATOR_DEFAULTS),
+    /** Hidden sizes of M's MLP on G(x) for MAML / Meta-SGD (the paper: 1024 → 512). */
+    head: z.array(positiveInt).max(4).default([128, 64]),
+    /** λ: weight of the discrimination loss (the paper leaves it open; default 1). */
+    lambda: z.number().min(0).finite().default(1),
+    /** The external labelled dataset for the concept discriminator D. */
+    external: z.string().min(1).default('glyphs-external'),
+    /** External images per iteration (the paper: 64). */
+    externalBatch: positiveInt.default(64),
+    /** Adam's learning rate for G (and D); the meta-learning rate when unset. */
+    generatorLr: positiveNumber.optional(),
+    /** "joint": G trained with D and M throughout; "frozen": G and D pretrained, then G fixed. */
+    generatorMode: z.enum(['joint', 'frozen']).default('joint'),
+    /** Iterations of G + D on the external data before meta-training starts. */
+    pretrainIterations: nonNegativeInt.default(0),
+  })
+  .strict()
+  .refine((c) => c.generatorMode !== 'frozen' || c.pretrainIterations > 0, {
+    message: 'a frozen generator needs pretrainIterations > 0 (it would stay random)',
+    path: ['pretrainIterations'],
+  });
+export type ConceptConfig = z.infer<typeof ConceptConfigSchema>;
+
 export const SplitConfigSchema = z
   .object({
     /** Fractions of the dataset's classes for meta-train / meta-validation / meta-test. */
@@ -53,6 +97,7 @@ export type SplitConfig = z.infer<typeof SplitConfigSchema>;
 export const ExperimentConfigSchema = z
   .object({
     learner: z.enum(LEARNERS).default('maml'),
+    space: z.enum(SPACES).default('pixels'),
     ways: positiveInt.min(2).default(5),
     shots: positiveInt.default(1),
     queries: positiveInt.default(15),
@@ -99,6 +144,16 @@ export const ExperimentConfigSchema = z
       blocks: 4,
       activation: 'relu',
       downsample: 'maxpool',
+    }),
+    /** Used when space is "concept". */
+    concept: ConceptConfigSchema.default({
+      generator: GENERATOR_DEFAULTS,
+      head: [128, 64],
+      lambda: 1,
+      external: 'glyphs-external',
+      externalBatch: 64,
+      generatorMode: 'joint',
+      pretrainIterations: 0,
     }),
   })
   .strict();

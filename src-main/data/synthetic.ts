@@ -46,7 +46,8 @@ export function generateSyntheticDataset(opts: Partial<SyntheticOptions> = {}): 
     const strokes: Stroke[] = Array.from({ length: count }, () => randomStroke(rng));
     const width = rng.uniform(0.06, 0.1);
     classStart[c] = c * imagesPerClass;
-    classNames.push(`class-${String(c).padStart(4, '0')}`);
+    // The seed is part of the name: two synthetic datasets share a class only if they share a seed.
+    classNames.push(`s${o.seed}-class-${String(c).padStart(4, '0')}`);
     for (let i = 0; i < imagesPerClass; i++) {
       const w = width * (1 + rng.uniform(-0.2, 0.2));
       const offset = (c * imagesPerClass + i) * size * size;

@@ -3,7 +3,7 @@
  * so a checkpoint holds it like any parameter and a resumed run continues exactly.
  */
 import type { Params } from './nn/params';
-import { disposeParams, mapParams } from './nn/params';
+import { mapParams } from './nn/params';
 import { tf } from './tf';
 
 export interface AdamConfig {
@@ -32,35 +32,55 @@ export function initAdam(params: Params): AdamState {
 }
 
 /**
- * One Adam update. Returns new parameters and state (kept tensors); the old parameters and state
- * are disposed, and `grads` is left to the caller.
+ * One Adam update of the parameters that have a gradient; the others (a frozen generator, say)
+ * are carried over untouched, moments included. Returns new parameters and state (kept tensors);
+ * replaced tensors are disposed, and `grads` is left to the caller. `learningRate` may differ per
+ * parameter (DEML's generator has its own).
  */
 export function adamStep(
   params: Params,
   grads: Params,
   state: AdamState,
-  config: AdamConfig,
+  config: Omit<AdamConfig, 'learningRate'> & { learningRate: number | ((name: string) => number) },
 ): { params: Params; state: AdamState } {
   const step = state.step + 1;
   const { beta1, beta2, epsilon, learningRate } = config;
   const c1 = 1 - beta1 ** step;
   const c2 = 1 - beta2 ** step;
+  const updated = Object.keys(params).filter((name) => grads[name] != null);
+  for (const name of Object.keys(grads)) {
+    if (params[name] == null) throw new Error(`Adam: gradient for unknown parameter '${name}'`);
+  }
   const next = tf.tidy(() => {
     const m: Params = {};
     const v: Params = {};
     const p: Params = {};
-    for (const name of Object.keys(params)) {
-      const g = grads[name];
-      if (g == null) throw new Error(`Adam: no gradient for '${name}'`);
+    for (const name of updated) {
+      const g = grads[name]!;
+      const lr = typeof learningRate === 'number' ? learningRate : learningRate(name);
       m[name] = tf.keep(tf.add(tf.mul(state.m[name]!, beta1), tf.mul(g, 1 - beta1)));
       v[name] = tf.keep(tf.add(tf.mul(state.v[name]!, beta2), tf.mul(tf.square(g), 1 - beta2)));
       const update = tf.div(tf.div(m[name], c1), tf.add(tf.sqrt(tf.div(v[name], c2)), epsilon));
-      p[name] = tf.keep(tf.sub(params[name]!, tf.mul(update, learningRate)));
+      p[name] = tf.keep(tf.sub(params[name]!, tf.mul(update, lr)));
     }
     return { m, v, p };
   });
-  disposeParams(params);
-  disposeParams(state.m);
-  disposeParams(state.v);
-  return { params: next.p, state: { step, m: next.m, v: next.v } };
+  const out: AdamState = { step, m: {}, v: {} };
+  const newParams: Params = {};
+  // Keep the parameter order stable (checkpoints, iteration over names).
+  for (const name of Object.keys(params)) {
+    if (next.p[name]) {
+      params[name]!.dispose();
+      state.m[name]!.dispose();
+      state.v[name]!.dispose();
+      newParams[name] = next.p[name]!;
+      out.m[name] = next.m[name]!;
+      out.v[name] = next.v[name]!;
+    } else {
+      newParams[name] = params[name]!;
+      out.m[name] = state.m[name]!;
+      out.v[name] = state.v[name]!;
+    }
+  }
+  return { params: newParams, state: out };
 }

@@ -35,6 +35,8 @@ export interface CheckpointHeader {
   adamStep: number;
   /** Episode generator state (sfc32 words). */
   rngState: number[];
+  /** External batch generator state (concept space). */
+  externalRngState?: number[];
   tensors: TensorEntry[];
   savedAt: string;
 }
@@ -44,6 +46,7 @@ export interface TrainingState {
   meta: Params;
   adam: AdamState;
   rngState: number[];
+  externalRngState?: number[];
 }
 
 export interface LoadedCheckpoint extends TrainingState {
@@ -87,6 +90,7 @@ export async function saveCheckpoint(
     config: meta.config,
     adamStep: state.adam.step,
     rngState: [...state.rngState],
+    ...(state.externalRngState ? { externalRngState: [...state.externalRngState] } : {}),
     tensors: entries,
     savedAt: new Date().toISOString(),
   };
@@ -143,6 +147,7 @@ export async function loadCheckpoint(path: string): Promise<LoadedCheckpoint> {
     meta: groups.meta,
     adam: { step: header.adamStep, m: groups['adam.m'], v: groups['adam.v'] },
     rngState: header.rngState,
+    ...(header.externalRngState ? { externalRngState: header.externalRngState } : {}),
   };
 }
 

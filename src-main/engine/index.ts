@@ -25,6 +25,9 @@ export {
   type LearnerName,
   type BackendPreference,
   type ModelConfig,
+  type ConceptConfig,
+  type Space,
+  SPACES,
 } from '../contract/config';
 export { validateAgainstDataset } from './validate';
 
@@ -48,7 +51,7 @@ export { EpisodeSampler, splitClasses, type Episode, type EpisodeShape, type Cla
 export { Rng } from './random';
 
 // Networks (functional layers over explicit parameter lists)
-export { conv4, conv4OutputSize, type ImageShape } from './nn/conv4';
+export { conv4, conv4Embedding, conv4OutputSize, type ImageShape } from './nn/conv4';
 export { mlp, linearHead } from './nn/mlp';
 export { activate, batchNorm, conv2d, linear, maxPool2x2, flatten, type Activation } from './nn/layers';
 export type { Network } from './nn/network';
@@ -66,27 +69,35 @@ export { softmaxCrossEntropy, logSumExp, accuracy } from './losses';
 
 // Learners
 export {
-  createLearner,
   createGradientLearner,
+  createMetricLearner,
+  metricLogits,
   taskTensors,
   RATE_PREFIX,
   type Learner,
   type GradientLearnerOptions,
+  type MetricKind,
+  type MetricLearnerOptions,
   type TaskMetaGradient,
   type TaskEvaluation,
   type TaskTensors,
 } from './learners';
 
+// Models: pixel space (conv4) and concept space (ResNet G, discriminator D on external data)
+export { buildModel, type Model } from './model';
+export { resnet, type ResNetConfig } from './nn/resnet';
+export { createDiscriminator, ExternalSampler, type Discriminator, type ExternalBatch } from './deml';
+
 // Training, evaluation, checkpoints
 export {
   metaTrain,
-  buildModel,
   type TrainOptions,
   type TrainResult,
   type TrainCallbacks,
   type TrainStartInfo,
   type IterationProgress,
   type ValidationProgress,
+  type PretrainProgress,
 } from './trainer';
 export { evaluate, type EvaluateOptions, type EvaluationResult } from './evaluate';
 export { initAdam, adamStep, ADAM_DEFAULTS, type AdamState, type AdamConfig } from './adam';

@@ -9,12 +9,11 @@ import { type LoadedCheckpoint, loadLatestCheckpoint, pruneCheckpoints, saveChec
 import type { ClassIndexedDataset } from './dataset';
 import { type ClassSplits, EpisodeSampler, splitClasses } from './episodes';
 import { type EvaluationResult, evaluate } from './evaluate';
-import { createLearner } from './learners';
+import { ExternalSampler } from './deml';
 import type { Learner } from './learners/learner';
 import { taskTensors } from './learners/task';
-import { conv4 } from './nn/conv4';
-import type { Network } from './nn/network';
-import { type Params, countParameters, disposeParams } from './nn/params';
+import { type Model, buildModel } from './model';
+import { type Params, disposeParams } from './nn/params';
 import { Rng } from './random';
 import { tf } from './tf';
 import type { Scalar } from './tf';
@@ -33,6 +32,16 @@ export interface IterationProgress {
   elapsedMs: number;
   /** Estimated time to the end of meta-training (not counting the final evaluation). */
   etaMs: number;
+  /** Concept space: the discrimination loss (unweighted) and accuracy on this iteration's external batch. */
+  discriminationLoss?: number;
+  discriminationAccuracy?: number;
+}
+
+export interface PretrainProgress {
+  iteration: number;
+  iterations: number;
+  loss: number;
+  accuracy: number;
 }
 
 export interface ValidationProgress extends EvaluationResult {
@@ -44,6 +53,8 @@ export interface TrainCallbacks {
   onIteration?(progress: IterationProgress): void | Promise<void>;
   onValidation?(result: ValidationProgress): void | Promise<void>;
   onCheckpoint?(path: string, iteration: number): void | Promise<void>;
+  /** Concept space: G + D pretraining on the external data, before meta-training. */
+  onPretrain?(progress: PretrainProgress): void | Promise<void>;
   /** Meta-test progress (tasks done / total). */
   onEvaluationProgress?(done: number, total: number): void;
 }
@@ -61,6 +72,8 @@ export interface TrainOptions {
   /** A parsed config (parseExperimentConfig); checked against the dataset before any work. */
   config: ExperimentConfig;
   dataset: ClassIndexedDataset;
+  /** The external labelled dataset of the concept discriminator (concept space only). */
+  external?: ClassIndexedDataset | null;
   callbacks?: TrainCallbacks;
   /** Where checkpoints go; none are written without it. */
   checkpointDir?: string;
@@ -89,23 +102,26 @@ export interface TrainResult {
   lastCheckpoint: string | null;
 }
 
-/** A learner and its network for a config and dataset: shared by training and evaluation. */
-export function buildModel(
-  config: ExperimentConfig,
-  dataset: ClassIndexedDataset,
-): { network: Network; learner: Learner } {
-  const network = conv4(config.model, dataset, config.ways);
-  return { network, learner: createLearner(config, network) };
-}
-
 /** Is a checkpoint from the same experiment (same learner and shapes)? */
-function checkResumable(ckpt: LoadedCheckpoint, learner: Learner, config: ExperimentConfig): void {
+function checkResumable(ckpt: LoadedCheckpoint, model: Model, config: ExperimentConfig): void {
+  const learner: Learner = model.learner;
   if (ckpt.header.learner !== learner.name) {
     throw new Error(
       `cannot resume: the checkpoint is from learner '${ckpt.header.learner}', not '${learner.name}'`,
     );
   }
-  for (const spec of learner.metaSpecs) {
+  const conceptWeight = ckpt.meta['G.concept.weight'];
+  if (
+    config.space === 'concept' &&
+    conceptWeight &&
+    conceptWeight.shape[1] !== config.concept.generator.conceptSize
+  ) {
+    throw new Error(
+      `cannot resume: concept size mismatch: the checkpoint's generator makes ${conceptWeight.shape[1]}-d concepts, ` +
+        `this config ${config.concept.generator.conceptSize}-d`,
+    );
+  }
+  for (const spec of model.specs) {
     const t = ckpt.meta[spec.name];
     if (t == null || t.shape.join('×') !== spec.shape.join('×')) {
       throw new Error(
@@ -122,13 +138,18 @@ function checkResumable(ckpt: LoadedCheckpoint, learner: Learner, config: Experi
 
 export async function metaTrain(options: TrainOptions): Promise<TrainResult> {
   const { config, dataset, callbacks = {}, checkpointDir, signal } = options;
-  validateAgainstDataset(config, dataset);
+  const external = config.space === 'concept' ? (options.external ?? null) : null;
+  validateAgainstDataset(config, dataset, external);
   const started = performance.now();
   const splits: ClassSplits = splitClasses(dataset, config.split, config.evalSeed);
-  const { network, learner } = buildModel(config, dataset);
+  const model = buildModel(config, dataset, external);
+  const { learner, discriminator } = model;
   const imageShape: [number, number, number] = [dataset.height, dataset.width, dataset.channels];
   const episodeRng = Rng.derive(config.seed, 'episodes:train');
   const sampler = new EpisodeSampler(dataset, splits.train, config, episodeRng);
+  const externalRng = Rng.derive(config.seed, 'external');
+  const externalSampler = external ? new ExternalSampler(external, externalRng) : null;
+  const lambda = config.concept.lambda;
 
   let meta: Params;
   let adam: AdamState;
@@ -137,7 +158,7 @@ export async function metaTrain(options: TrainOptions): Promise<TrainResult> {
   const ckpt = options.resume && checkpointDir ? await loadLatestCheckpoint(checkpointDir) : null;
   if (ckpt) {
     try {
-      checkResumable(ckpt, learner, config);
+      checkResumable(ckpt, model, config);
     } catch (e) {
       disposeParams(ckpt.meta);
       disposeParams(ckpt.adam.m);
@@ -148,22 +169,23 @@ export async function metaTrain(options: TrainOptions): Promise<TrainResult> {
     adam = ckpt.adam;
     iteration = ckpt.iteration;
     episodeRng.setState(ckpt.rngState);
+    if (ckpt.externalRngState) externalRng.setState(ckpt.externalRngState);
     resumedFrom = ckpt.path;
   } else {
-    meta = learner.initMetaParams(Rng.derive(config.seed, 'init'));
+    meta = model.init(Rng.derive(config.seed, 'init'));
     adam = initAdam(meta);
   }
 
   await callbacks.onStart?.({
-    network: network.description,
-    parameters: countParameters(network.specs),
-    metaParameters: countParameters(learner.metaSpecs),
+    network: model.description,
+    parameters: model.parameters,
+    metaParameters: model.parameters,
     splits: { train: splits.train.length, val: splits.val.length, test: splits.test.length },
     startIteration: iteration,
     resumedFrom,
   });
 
-  const adamConfig = { ...ADAM_DEFAULTS, learningRate: config.metaLr };
+  const adamConfig = { ...ADAM_DEFAULTS, learningRate: model.learningRate };
   const lossCurve: number[] = [];
   const accuracyCurve: number[] = [];
   const validations: ValidationProgress[] = [];
@@ -175,7 +197,7 @@ export async function metaTrain(options: TrainOptions): Promise<TrainResult> {
     if (!checkpointDir) return;
     lastCheckpoint = await saveCheckpoint(
       checkpointDir,
-      { iteration, meta, adam, rngState: episodeRng.getState() },
+      { iteration, meta, adam, rngState: episodeRng.getState(), externalRngState: externalRng.getState() },
       { learner: learner.name, config },
     );
     await pruneCheckpoints(checkpointDir, options.keepCheckpoints ?? 2);
@@ -198,6 +220,25 @@ export async function metaTrain(options: TrainOptions): Promise<TrainResult> {
     });
 
   try {
+    // Concept space: G and D first learn the external classes, when asked to (a fresh run only).
+    if (discriminator && externalSampler && !ckpt && config.concept.pretrainIterations > 0) {
+      const total = config.concept.pretrainIterations;
+      for (let i = 1; i <= total; i++) {
+        if (signal?.aborted) return result('cancelled', null);
+        const out = tf.tidy(() =>
+          discriminator.gradient(meta, externalSampler.next(config.concept.externalBatch), 1, true),
+        );
+        const next = adamStep(meta, out.grads, adam, adamConfig);
+        disposeParams(out.grads);
+        meta = next.params;
+        adam = next.state;
+        const [l, a] = await Promise.all([out.loss.data(), out.accuracy.data()]);
+        out.loss.dispose();
+        out.accuracy.dispose();
+        await yieldToEventLoop();
+        await callbacks.onPretrain?.({ iteration: i, iterations: total, loss: l[0]!, accuracy: a[0]! });
+      }
+    }
     while (iteration < config.iterations) {
       if (signal?.aborted) {
         await checkpoint();
@@ -205,16 +246,39 @@ export async function metaTrain(options: TrainOptions): Promise<TrainResult> {
       }
       const t0 = performance.now();
       const step = metaBatchGradient(learner, meta, sampler, imageShape, config.metaBatch);
+      // DEML: Σ L_query + λ·ℓ_D. D's gradient comes only from ℓ_D, M's only from the meta loss,
+      // G's from both (the two gradients simply add: each loss is a function of its own params).
+      let disc: { loss: Scalar; accuracy: Scalar } | null = null;
+      if (discriminator && externalSampler && model.trainGenerator && lambda > 0) {
+        const aux = tf.tidy(() =>
+          discriminator.gradient(meta, externalSampler.next(config.concept.externalBatch), lambda, true),
+        );
+        for (const [name, g] of Object.entries(aux.grads)) {
+          const previous = step.grads[name];
+          step.grads[name] = previous ? tf.add(previous, g) : tf.clone(g);
+          previous?.dispose();
+        }
+        disposeParams(aux.grads);
+        disc = { loss: tf.div(aux.loss, lambda) as Scalar, accuracy: aux.accuracy };
+        aux.loss.dispose();
+      }
       const next = adamStep(meta, step.grads, adam, adamConfig);
       disposeParams(step.grads);
       meta = next.params;
       adam = next.state;
       // One host read per iteration, after the update is queued (async: no pipeline stall on GPU).
-      const [loss, acc] = await Promise.all([step.loss.data(), step.accuracy.data()]);
+      const [loss, acc, dLoss, dAcc] = await Promise.all([
+        step.loss.data(),
+        step.accuracy.data(),
+        disc?.loss.data(),
+        disc?.accuracy.data(),
+      ]);
       // On CPU backends data() resolves as a microtask; give signals, IPC and pipes their turn.
       await yieldToEventLoop();
       step.loss.dispose();
       step.accuracy.dispose();
+      disc?.loss.dispose();
+      disc?.accuracy.dispose();
       iteration++;
       const ms = performance.now() - t0;
       trainMs += ms;
@@ -229,6 +293,7 @@ export async function metaTrain(options: TrainOptions): Promise<TrainResult> {
         tasksPerSecond: (config.metaBatch * 1000) / ms,
         elapsedMs: performance.now() - started,
         etaMs: perIteration * (config.iterations - iteration),
+        ...(dLoss && dAcc ? { discriminationLoss: dLoss[0]!, discriminationAccuracy: dAcc[0]! } : {}),
       });
       if (config.valEvery > 0 && splits.val.length > 0 && iteration % config.valEvery === 0) {
         const v = { ...(await evaluateOn('val', config.valTasks)), iteration };
@@ -270,8 +335,8 @@ export async function metaTrain(options: TrainOptions): Promise<TrainResult> {
       validations,
       test,
       durationMs: performance.now() - started,
-      network: network.description,
-      parameters: countParameters(network.specs),
+      network: model.description,
+      parameters: model.parameters,
       lastCheckpoint,
     };
   }

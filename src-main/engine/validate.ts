@@ -7,9 +7,14 @@ import { type ClassIndexedDataset, type SplitName, checkDataset, imagesInClass }
 import { splitClasses } from './episodes';
 import { conv4OutputSize } from './nn/conv4';
 
-export function validateAgainstDataset(config: ExperimentConfig, dataset: ClassIndexedDataset): void {
+export function validateAgainstDataset(
+  config: ExperimentConfig,
+  dataset: ClassIndexedDataset,
+  external?: ClassIndexedDataset | null,
+): void {
   checkDataset(dataset);
   const issues: ConfigIssue[] = [];
+  if (config.space === 'concept') issues.push(...conceptIssues(config, dataset, external ?? null));
   const splits = splitClasses(dataset, config.split, config.evalSeed);
   const used: SplitName[] = ['train', 'test'];
   if (config.valEvery > 0 && splits.val.length > 0) used.push('val');
@@ -40,10 +45,12 @@ export function validateAgainstDataset(config: ExperimentConfig, dataset: ClassI
       });
     }
   }
-  for (const [axis, size] of [
-    ['height', dataset.height],
-    ['width', dataset.width],
-  ] as const) {
+  for (const [axis, size] of config.space === 'concept'
+    ? []
+    : ([
+        ['height', dataset.height],
+        ['width', dataset.width],
+      ] as const)) {
     if (conv4OutputSize(size, config.model) < 1) {
       issues.push({
         field: 'model.blocks',
@@ -56,4 +63,60 @@ export function validateAgainstDataset(config: ExperimentConfig, dataset: ClassI
   const seen = new Set<string>();
   const unique = issues.filter((i) => (seen.has(i.field) ? false : (seen.add(i.field), true)));
   if (unique.length > 0) throw new ConfigError(unique);
+}
+
+/** DEML's own requirements: the external dataset exists, fits G, and shares no class with meta-test. */
+function conceptIssues(
+  config: ExperimentConfig,
+  dataset: ClassIndexedDataset,
+  external: ClassIndexedDataset | null,
+): ConfigIssue[] {
+  const c = config.concept;
+  const issues: ConfigIssue[] = [];
+  if (!external) {
+    return [
+      {
+        field: 'concept.external',
+        message: `the external dataset '${c.external}' for the concept discriminator is missing`,
+      },
+    ];
+  }
+  checkDataset(external);
+  if (
+    external.height !== dataset.height ||
+    external.width !== dataset.width ||
+    external.channels !== dataset.channels
+  ) {
+    issues.push({
+      field: 'concept.external',
+      message:
+        `external images are ${external.height}×${external.width}×${external.channels} but the episodes' are ` +
+        `${dataset.height}×${dataset.width}×${dataset.channels}; G needs one input size (re-import with --size)`,
+    });
+  }
+  const test = new Set(
+    splitClasses(dataset, config.split, config.evalSeed).test.map((i) => dataset.classNames[i]),
+  );
+  const shared = external.classNames.filter((n) => test.has(n));
+  if (shared.length > 0) {
+    issues.push({
+      field: 'concept.external',
+      message:
+        `the external dataset shares ${shared.length} class(es) with the meta-test split ` +
+        `(${shared.slice(0, 3).join(', ')}${shared.length > 3 ? ', …' : ''}); D would see the meta-test classes`,
+    });
+  }
+  if (c.generatorMode === 'frozen' && (config.learner === 'protonet' || config.learner === 'matchingnet')) {
+    issues.push({
+      field: 'concept.generatorMode',
+      message: `${config.learner} on a frozen generator has no parameter left to meta-learn; use generatorMode "joint"`,
+    });
+  }
+  if (c.externalBatch > external.classStart[external.classNames.length]!) {
+    issues.push({
+      field: 'concept.externalBatch',
+      message: `larger than the external dataset's ${external.classStart[external.classNames.length]} images`,
+    });
+  }
+  return issues;
 }

@@ -1,12 +1,16 @@
 /**
  * MAML (Finn et al. 2017) and Meta-SGD (Li et al. 2017) share one inner loop:
- *   θ_{k+1} = θ_k − α ∘ ∇θ L_support(θ_k)
+ *   φ_{k+1} = φ_k − α ∘ ∇φ L_support(φ_k)
  * with α a fixed scalar (MAML) or a learned tensor per parameter (Meta-SGD).
+ *
+ * An optional encoder (DEML's concept generator G) maps images to features before the adapted
+ * network: it is meta-learned (when trainable) but never adapted in the inner loop.
  *
  * Second order: the outer gradient is taken through the inner gradients (tf.grads nested in
  * tf.valueAndGrads; exact thanks to autodiff/gradients.ts).
- * First order: the inner gradients are constants g_k, so dθ_K/dθ = I and dθ_K/dα = −Σ_k g_k:
- *   ∂L/∂θ = ∇L_query(θ_K),   ∂L/∂α = −(Σ_k g_k) ∘ ∇L_query(θ_K).
+ * First order: the inner gradients are constants g_k, so dφ_K/dφ = I and dφ_K/dα = −Σ_k g_k:
+ *   ∂L/∂φ = ∇L_query(φ_K),   ∂L/∂α = −(Σ_k g_k) ∘ ∇L_query(φ_K),
+ * and the encoder gets its gradient through the query features only.
  */
 import { accuracy, softmaxCrossEntropy } from '../losses';
 import type { Network } from '../nn/network';
@@ -19,6 +23,7 @@ import type { TaskTensors } from './task';
 
 export interface GradientLearnerOptions {
   name: string;
+  /** The network adapted in the inner loop. */
   network: Network;
   innerSteps: number;
   /** MAML's α; ignored when rates are learned. */
@@ -27,16 +32,23 @@ export interface GradientLearnerOptions {
   /** Meta-SGD: learn α per parameter, initialised uniform in rateInit. */
   learnRates: boolean;
   rateInit?: readonly [number, number];
+  /** Features before the adapted network (DEML's G); its parameter names must differ from the network's. */
+  encoder?: Network;
+  /** False: the encoder is a fixed feature extractor (gets no gradient). */
+  trainEncoder?: boolean;
 }
 
 export const RATE_PREFIX = 'lr:';
 
 export function createGradientLearner(options: GradientLearnerOptions): Learner {
-  const { network, innerSteps, innerLr, firstOrder, learnRates } = options;
+  const { network, innerSteps, innerLr, firstOrder, learnRates, encoder } = options;
+  const trainEncoder = encoder != null && options.trainEncoder !== false;
   const names = network.specs.map((s) => s.name);
   const rateNames = learnRates ? names.map((n) => RATE_PREFIX + n) : [];
+  const encoderNames = encoder ? encoder.specs.map((s) => s.name) : [];
   const [rateLow, rateHigh] = options.rateInit ?? [innerLr, innerLr];
   const metaSpecs: ParamSpec[] = [
+    ...(encoder ? encoder.specs : []),
     ...network.specs,
     ...(learnRates
       ? network.specs.map((s) => ({
@@ -46,13 +58,16 @@ export function createGradientLearner(options: GradientLearnerOptions): Learner 
         }))
       : []),
   ];
+  const trainable = [...(trainEncoder ? encoderNames : []), ...names, ...rateNames];
 
-  const supportLoss = (params: Params, task: TaskTensors): Scalar =>
-    softmaxCrossEntropy(network.forward(params, task.supportImages), task.supportOneHot);
+  const encode = (params: Params, images: Tensor): Tensor =>
+    encoder ? encoder.forward(params, images) : images;
 
-  /** ∇θ L_support at `params`, by name. */
-  const innerGradients = (params: Params, task: TaskTensors): Tensor[] =>
-    tf.grads((...p: Tensor[]) => supportLoss(paramsFromList(names, p), task))(paramList(params, names));
+  /** ∇φ L_support at `params`, by name, for support inputs `x` (images or features). */
+  const innerGradients = (params: Params, x: Tensor, task: TaskTensors): Tensor[] =>
+    tf.grads((...p: Tensor[]) =>
+      softmaxCrossEntropy(network.forward(paramsFromList(names, p), x), task.supportOneHot),
+    )(paramList(params, names));
 
   const step = (params: Params, grads: Tensor[], rates: Params | null): Params =>
     paramsFromList(
@@ -63,66 +78,74 @@ export function createGradientLearner(options: GradientLearnerOptions): Learner 
   const ratesOf = (meta: Params): Params | null =>
     learnRates ? paramsFromList(names, paramList(meta, rateNames)) : null;
 
-  const queryOutputs = (params: Params, task: TaskTensors): { loss: Scalar; accuracy: Scalar } => {
-    const logits = network.forward(params, task.queryImages) as Tensor2D;
+  const queryOutputs = (params: Params, x: Tensor, task: TaskTensors): { loss: Scalar; accuracy: Scalar } => {
+    const logits = network.forward(params, x) as Tensor2D;
     return {
       loss: softmaxCrossEntropy(logits, task.queryOneHot),
       accuracy: accuracy(logits, task.queryLabels),
     };
   };
 
-  const secondOrder = (meta: Params, task: TaskTensors): TaskMetaGradient => {
+  /** Run f inside valueAndGrads over the trainable meta-parameters, keeping its accuracy. */
+  const differentiate = (
+    meta: Params,
+    wrt: string[],
+    f: (p: Params) => { loss: Scalar; accuracy: Scalar },
+  ): TaskMetaGradient => {
     let kept: Scalar | null = null;
-    const allNames = [...names, ...rateNames];
     const { value, grads } = tf.valueAndGrads((...xs: Tensor[]) => {
-      const theta = paramsFromList(names, xs.slice(0, names.length));
-      const rates = learnRates ? paramsFromList(names, xs.slice(names.length)) : null;
-      let fast = theta;
-      for (let k = 0; k < innerSteps; k++) fast = step(fast, innerGradients(fast, task), rates);
-      const out = queryOutputs(fast, task);
+      const out = f({ ...meta, ...paramsFromList(wrt, xs) });
       // The forward scope is disposed when valueAndGrads returns; keep the metric past it.
       kept = tf.keep(out.accuracy);
       return out.loss;
-    })(paramList(meta, allNames));
+    })(paramList(meta, wrt));
     const acc = tf.clone(kept!);
     (kept as Scalar | null)?.dispose();
-    return { grads: paramsFromList(allNames, grads), loss: value as Scalar, accuracy: acc };
+    return { grads: paramsFromList(wrt, grads), loss: value as Scalar, accuracy: acc };
   };
+
+  const secondOrder = (meta: Params, task: TaskTensors): TaskMetaGradient =>
+    differentiate(meta, trainable, (p) => {
+      const support = encode(p, task.supportImages);
+      const rates = ratesOf(p);
+      let fast = paramsFromList(names, paramList(p, names));
+      for (let k = 0; k < innerSteps; k++) fast = step(fast, innerGradients(fast, support, task), rates);
+      return queryOutputs(fast, encode(p, task.queryImages), task);
+    });
 
   const firstOrderGradient = (meta: Params, task: TaskTensors): TaskMetaGradient => {
     const rates = ratesOf(meta);
+    const support = encode(meta, task.supportImages);
     let fast = paramsFromList(names, paramList(meta, names));
     let gradSum: Tensor[] | null = null;
     for (let k = 0; k < innerSteps; k++) {
-      const g = innerGradients(fast, task);
+      const g = innerGradients(fast, support, task);
       fast = step(fast, g, rates);
       if (learnRates) gradSum = gradSum ? gradSum.map((s, i) => tf.add(s, g[i]!)) : g;
     }
-    let kept: Scalar | null = null;
-    const { value, grads } = tf.valueAndGrads((...p: Tensor[]) => {
-      const out = queryOutputs(paramsFromList(names, p), task);
-      kept = tf.keep(out.accuracy);
-      return out.loss;
-    })(paramList(fast, names));
-    const acc = tf.clone(kept!);
-    (kept as Scalar | null)?.dispose();
-    const all = paramsFromList(names, grads);
+    // Differentiate at the adapted weights φ_K (and the encoder through the query features).
+    const at = { ...meta, ...fast };
+    const out = differentiate(at, [...(trainEncoder ? encoderNames : []), ...names], (p) =>
+      queryOutputs(p, encode(p, task.queryImages), task),
+    );
     if (learnRates) {
-      rateNames.forEach((rn, i) => (all[rn] = tf.neg(tf.mul(gradSum![i]!, grads[i]!))));
+      rateNames.forEach((rn, i) => (out.grads[rn] = tf.neg(tf.mul(gradSum![i]!, out.grads[names[i]!]!))));
     }
-    return { grads: all, loss: value as Scalar, accuracy: acc };
+    return out;
   };
 
   return {
     name: options.name,
     metaSpecs,
+    trainable,
     initMetaParams: (rng: Rng): Params => initParams(metaSpecs, rng),
     metaGradient: (meta, task) => (firstOrder ? firstOrderGradient(meta, task) : secondOrder(meta, task)),
     evaluate(meta: Params, task: TaskTensors, steps: number): TaskEvaluation {
       const rates = ratesOf(meta);
+      const support = encode(meta, task.supportImages);
       let fast = paramsFromList(names, paramList(meta, names));
-      for (let k = 0; k < steps; k++) fast = step(fast, innerGradients(fast, task), rates);
-      return queryOutputs(fast, task);
+      for (let k = 0; k < steps; k++) fast = step(fast, innerGradients(fast, support, task), rates);
+      return queryOutputs(fast, encode(meta, task.queryImages), task);
     },
   };
 }

@@ -27,6 +27,8 @@ export interface Learner {
   readonly name: string;
   /** Everything the outer loop learns (θ, and Meta-SGD's rates as "lr:<name>"). */
   readonly metaSpecs: readonly ParamSpec[];
+  /** The meta-parameters that get gradients (a frozen encoder's do not). */
+  readonly trainable: readonly string[];
   initMetaParams(rng: Rng): Params;
   /** Meta-gradient of the query loss after `innerSteps` adaptation steps on the support set. */
   metaGradient(meta: Params, task: TaskTensors): TaskMetaGradient;

@@ -22,7 +22,19 @@ export function conv4OutputSize(size: number, model: Pick<ModelConfig, 'blocks' 
   return s;
 }
 
+/** conv4 with a linear head to `outputs` logits (MAML, Meta-SGD). */
 export function conv4(model: ModelConfig, input: ImageShape, outputs: number): Network {
+  return buildConv4(model, input, outputs);
+}
+
+/** conv4 without the head: the flattened features (the embedding of metric learners). */
+export function conv4Embedding(model: ModelConfig, input: ImageShape): Network & { outputSize: number } {
+  const net = buildConv4(model, input, null);
+  const size = conv4OutputSize(input.height, model) * conv4OutputSize(input.width, model) * model.filters;
+  return { ...net, outputSize: size };
+}
+
+function buildConv4(model: ModelConfig, input: ImageShape, outputs: number | null): Network {
   const specs: ParamSpec[] = [];
   let channels = input.channels;
   for (let i = 1; i <= model.blocks; i++) {
@@ -46,14 +58,15 @@ export function conv4(model: ModelConfig, input: ImageShape, outputs: number): N
     );
   }
   const features = h * w * model.filters;
-  specs.push(
-    {
-      name: 'head.weight',
-      shape: [features, outputs],
-      init: { kind: 'glorotUniform', fanIn: features, fanOut: outputs },
-    },
-    { name: 'head.bias', shape: [outputs], init: { kind: 'constant', value: 0 } },
-  );
+  if (outputs !== null)
+    specs.push(
+      {
+        name: 'head.weight',
+        shape: [features, outputs],
+        init: { kind: 'glorotUniform', fanIn: features, fanOut: outputs },
+      },
+      { name: 'head.bias', shape: [outputs], init: { kind: 'constant', value: 0 } },
+    );
 
   const stride = model.downsample === 'stride' ? 2 : 1;
   const forward = (params: Params, images: Tensor): Tensor2D => {
@@ -64,6 +77,7 @@ export function conv4(model: ModelConfig, input: ImageShape, outputs: number): N
       x = activate(x, model.activation);
       if (model.downsample === 'maxpool') x = maxPool2x2(x);
     }
+    if (outputs === null) return flatten(x);
     return linear(flatten(x), param(params, 'head.weight') as Tensor2D, param(params, 'head.bias'));
   };
 
@@ -72,7 +86,7 @@ export function conv4(model: ModelConfig, input: ImageShape, outputs: number): N
     forward,
     description:
       `conv${model.blocks} (${model.filters} filters, ${model.downsample}, ${model.activation}) ` +
-      `${input.height}×${input.width}×${input.channels} → ${outputs}`,
+      `${input.height}×${input.width}×${input.channels} → ${outputs ?? `${features}-d embedding`}`,
   };
 }
 

@@ -13,6 +13,7 @@ export function mlp(
   hidden: readonly number[],
   outputs: number,
   activation: Activation = 'relu',
+  prefix = '',
 ): Network {
   const sizes = [inputs, ...hidden, outputs];
   const specs: ParamSpec[] = [];
@@ -20,8 +21,12 @@ export function mlp(
     const fanIn = sizes[i]!;
     const fanOut = sizes[i + 1]!;
     specs.push(
-      { name: `fc${i + 1}.weight`, shape: [fanIn, fanOut], init: { kind: 'glorotUniform', fanIn, fanOut } },
-      { name: `fc${i + 1}.bias`, shape: [fanOut], init: { kind: 'constant', value: 0 } },
+      {
+        name: `${prefix}fc${i + 1}.weight`,
+        shape: [fanIn, fanOut],
+        init: { kind: 'glorotUniform', fanIn, fanOut },
+      },
+      { name: `${prefix}fc${i + 1}.bias`, shape: [fanOut], init: { kind: 'constant', value: 0 } },
     );
   }
   const layers = sizes.length - 1;
@@ -29,7 +34,7 @@ export function mlp(
     // Images (or any higher-rank input) are flattened per example.
     let x = (input.rank === 2 ? input : tf.reshape(input, [input.shape[0]!, -1])) as Tensor2D;
     for (let i = 1; i <= layers; i++) {
-      x = linear(x, params[`fc${i}.weight`] as Tensor2D, params[`fc${i}.bias`]!);
+      x = linear(x, params[`${prefix}fc${i}.weight`] as Tensor2D, params[`${prefix}fc${i}.bias`]!);
       if (i < layers) x = activate(x, activation);
     }
     return x;

@@ -1,0 +1,108 @@
+/**
+ * Deep meta-learning in the concept space (Zhou, Wu, Li 2018): the concept discriminator D, a
+ * softmax layer on the concept generator's output trained on an external labelled dataset, and
+ * the sampler of its batches. Its loss reaches θ_G and θ_D only; the meta-learner M never sees it.
+ */
+import type { ClassIndexedDataset } from './dataset';
+import { classCount, imageSize } from './dataset';
+import { accuracy, softmaxCrossEntropy } from './losses';
+import { linear } from './nn/layers';
+import type { Network } from './nn/network';
+import { type ParamSpec, type Params, paramList, paramsFromList } from './nn/params';
+import type { Rng } from './random';
+import { tf } from './tf';
+import type { Scalar, Tensor, Tensor1D, Tensor2D } from './tf';
+
+export interface Discriminator {
+  readonly specs: readonly ParamSpec[];
+  readonly generator: Network;
+  readonly classes: number;
+  /**
+   * The weighted discrimination loss λ·ℓ(D(G(x)), y) and its gradient w.r.t. D and, when `trainG`,
+   * G. Tensors belong to the caller's scope.
+   */
+  gradient(
+    meta: Params,
+    batch: ExternalBatch,
+    weight: number,
+    trainG: boolean,
+  ): { grads: Params; loss: Scalar; accuracy: Scalar };
+  /** Logits D(G(x)), for evaluation. */
+  logits(meta: Params, images: Tensor): Tensor2D;
+}
+
+export function createDiscriminator(
+  generator: Network & { outputSize: number },
+  classes: number,
+): Discriminator {
+  const specs: ParamSpec[] = [
+    {
+      name: 'D.weight',
+      shape: [generator.outputSize, classes],
+      init: { kind: 'glorotUniform', fanIn: generator.outputSize, fanOut: classes },
+    },
+    { name: 'D.bias', shape: [classes], init: { kind: 'constant', value: 0 } },
+  ];
+  const dNames = specs.map((s) => s.name);
+  const gNames = generator.specs.map((s) => s.name);
+  const logits = (meta: Params, images: Tensor): Tensor2D =>
+    linear(generator.forward(meta, images), meta['D.weight'] as Tensor2D, meta['D.bias']!);
+  return {
+    specs,
+    generator,
+    classes,
+    logits,
+    gradient(meta, batch, weight, trainG) {
+      const wrt = trainG ? [...gNames, ...dNames] : dNames;
+      let kept: Scalar | null = null;
+      const { value, grads } = tf.valueAndGrads((...xs: Tensor[]) => {
+        const out = logits({ ...meta, ...paramsFromList(wrt, xs) }, batch.images);
+        kept = tf.keep(accuracy(out, batch.labels));
+        return tf.mul(weight, softmaxCrossEntropy(out, batch.oneHot)) as Scalar;
+      })(paramList(meta, wrt));
+      const acc = tf.clone(kept!);
+      (kept as Scalar | null)?.dispose();
+      return { grads: paramsFromList(wrt, grads), loss: value as Scalar, accuracy: acc };
+    },
+  };
+}
+
+export interface ExternalBatch {
+  images: Tensor;
+  labels: Tensor1D;
+  oneHot: Tensor2D;
+}
+
+/** Uniformly drawn labelled batches of the external dataset (with replacement across batches). */
+export class ExternalSampler {
+  private readonly labelOf: Int32Array;
+  constructor(
+    private readonly dataset: ClassIndexedDataset,
+    readonly rng: Rng,
+  ) {
+    const images = dataset.classStart[classCount(dataset)]!;
+    this.labelOf = new Int32Array(images);
+    for (let c = 0; c < classCount(dataset); c++)
+      this.labelOf.fill(c, dataset.classStart[c]!, dataset.classStart[c + 1]!);
+  }
+
+  /** A batch as tensors; create inside a tidy. */
+  next(size: number): ExternalBatch {
+    const d = this.dataset;
+    const pixels = imageSize(d);
+    const indices = this.rng.sample(this.labelOf.length, Math.min(size, this.labelOf.length));
+    const images = new Float32Array(indices.length * pixels);
+    const labels = new Int32Array(indices.length);
+    indices.forEach((image, i) => {
+      const src = image * pixels;
+      for (let p = 0; p < pixels; p++) images[i * pixels + p] = d.pixels[src + p]! / 255;
+      labels[i] = this.labelOf[image]!;
+    });
+    const labelTensor = tf.tensor1d(labels, 'int32');
+    return {
+      images: tf.tensor4d(images, [indices.length, d.height, d.width, d.channels]),
+      labels: labelTensor,
+      oneHot: tf.cast(tf.oneHot(labelTensor, classCount(d)), 'float32') as Tensor2D,
+    };
+  }
+}
