@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError, type ExperimentConfig, parseExperimentConfig } from '../contract/config';
 
-type Kind = 'int' | 'number' | 'string' | 'pair';
+type Kind = 'int' | 'number' | 'string' | 'pair' | 'ints' | 'bool';
 
 /** flag → [config path, kind] */
 export const TRAIN_FLAGS: Record<string, [string, Kind]> = {
@@ -32,12 +32,33 @@ export const TRAIN_FLAGS: Record<string, [string, Kind]> = {
   blocks: ['model.blocks', 'int'],
   activation: ['model.activation', 'string'],
   downsample: ['model.downsample', 'string'],
+  space: ['space', 'string'],
+  lambda: ['concept.lambda', 'number'],
+  external: ['concept.external', 'string'],
+  'external-batch': ['concept.externalBatch', 'int'],
+  'generator-mode': ['concept.generatorMode', 'string'],
+  'generator-lr': ['concept.generatorLr', 'number'],
+  'pretrain-iterations': ['concept.pretrainIterations', 'int'],
+  stages: ['concept.generator.stages', 'ints'],
+  'generator-width': ['concept.generator.width', 'int'],
+  'concept-size': ['concept.generator.conceptSize', 'int'],
+  'pre-activation': ['concept.generator.preActivation', 'bool'],
+  head: ['concept.head', 'ints'],
 };
 
 function convert(flag: string, field: string, kind: Kind, raw: string): unknown {
   if (kind === 'string') return raw;
   const bad = (what: string) =>
     new ConfigError([{ field, message: `--${flag} expects ${what}, got '${raw}'` }]);
+  if (kind === 'bool') {
+    if (raw !== 'true' && raw !== 'false') throw bad('true or false');
+    return raw === 'true';
+  }
+  if (kind === 'ints') {
+    const parts = raw === '' ? [] : raw.split(',').map(Number);
+    if (parts.some((p) => !Number.isInteger(p))) throw bad('integers separated by commas, e.g. "1,1,1,1"');
+    return parts;
+  }
   if (kind === 'pair') {
     const parts = raw.split(',').map(Number);
     if (parts.length !== 2 || parts.some((p) => !Number.isFinite(p))) throw bad('two numbers "low,high"');

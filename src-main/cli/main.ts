@@ -11,16 +11,21 @@ import { trainCommand } from './train';
 const USAGE = `usage: deml <command> [options]
 
 commands:
-  train      meta-train and meta-test one configuration
+  train      meta-train and meta-test one configuration (learners: maml, fomaml, metasgd,
+             protonet, matchingnet; in the pixel space or DEML's concept space)
   data       import, list and describe datasets
 
-deml train [--config file.json] [--learner maml|fomaml|metasgd] [--ways 5] [--shots 1]
+deml train [--config file.json] [--learner maml|fomaml|metasgd|protonet|matchingnet] [--ways 5] [--shots 1]
            [--queries 15] [--meta-batch 4] [--iterations N] [--inner-steps 1]
            [--test-inner-steps 3] [--inner-lr 0.4] [--meta-lr 0.001] [--meta-sgd-init 0.005,0.1]
            [--eval-tasks 600] [--val-every 500] [--val-tasks 100] [--seed 0] [--eval-seed 0]
            [--backend auto|tensorflow|wasm|cpu] [--data glyphs|synthetic[:classes=N,...]|NAME]
            [--data-dir DIR (default $DEML_DATA_DIR or ~/.deml)]
            [--filters 64] [--blocks 4] [--activation relu|tanh|softplus] [--downsample maxpool|stride]
+           [--space pixels|concept] (concept space, DEML:) [--lambda 1] [--external glyphs-external]
+           [--external-batch 64] [--stages 1,1,1,1] [--generator-width 16] [--concept-size 64]
+           [--pre-activation true|false] [--head 128,64] [--generator-mode joint|frozen]
+           [--pretrain-iterations 0] [--generator-lr LR]
            [--checkpoint-dir DIR [--checkpoint-every 500] [--resume]] [--json]
 
 ${DATA_USAGE}

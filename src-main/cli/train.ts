@@ -1,5 +1,7 @@
 /** `deml train`: run one experiment config headlessly on the engine. */
+import { ConfigError } from '../contract/config';
 import { resolveDataset } from '../data/resolve';
+import type { ClassIndexedDataset } from '../engine';
 import {
   type BackendDescription,
   type ExperimentConfig,
@@ -29,7 +31,9 @@ export async function trainCommand(o: TrainCommandOptions): Promise<number> {
   const progress = new ProgressPrinter(stderr);
   // The dataset is resolved (and the config checked against it) before the backend starts.
   const dataset = await resolveDataset(config.data, o.dataDir);
-  validateAgainstDataset(config, dataset);
+  const external =
+    config.space === 'concept' ? await resolveExternal(config.concept.external, o.dataDir) : null;
+  validateAgainstDataset(config, dataset, external);
   const backend: BackendDescription = await selectBackend(config.backend);
   if (o.json) emit({ type: 'backend', backend });
   else progress.line(`backend: ${describeBackend(backend)}`);
@@ -37,6 +41,7 @@ export async function trainCommand(o: TrainCommandOptions): Promise<number> {
   const result = await metaTrain({
     config,
     dataset,
+    external,
     checkpointDir: o.checkpointDir,
     resume: o.resume,
     signal: o.signal,
@@ -53,6 +58,14 @@ export async function trainCommand(o: TrainCommandOptions): Promise<number> {
         }
       },
       onIteration: (p) => (o.json ? void emit({ type: 'iteration', ...p }) : progress.iteration(p)),
+      onPretrain: (p) => {
+        if (o.json) emit({ type: 'pretrain', ...p });
+        else if (p.iteration === p.iterations || p.iteration % 50 === 0) {
+          progress.line(
+            `pretraining G + D ${p.iteration}/${p.iterations}: loss ${p.loss.toFixed(3)}, external accuracy ${(100 * p.accuracy).toFixed(1)}%`,
+          );
+        }
+      },
       onValidation: (v) => {
         const { accuracies: _omit, ...summary } = v;
         if (o.json) emit({ type: 'validation', ...summary });
@@ -81,8 +94,20 @@ export async function trainCommand(o: TrainCommandOptions): Promise<number> {
     if (stderr.isTTY) stderr.write('\r\x1b[K');
     stdout.write(
       `meta-test accuracy: ${formatAccuracy(test)} (${config.ways}-way ${config.shots}-shot, ${test.tasks} tasks, ` +
-        `${test.innerSteps} inner steps; ${result.iterations} iterations in ${formatDuration(result.durationMs)})\n`,
+        `${test.innerSteps > 0 ? `${test.innerSteps} inner steps` : 'no adaptation'}; ${result.iterations} iterations in ${formatDuration(result.durationMs)})\n`,
     );
   }
   return 0;
+}
+
+/** The external dataset, or a config error naming concept.external. */
+async function resolveExternal(ref: string, dataDir: string): Promise<ClassIndexedDataset> {
+  try {
+    return await resolveDataset(ref, dataDir);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      throw new ConfigError(e.issues.map((i) => ({ ...i, field: 'concept.external' })));
+    }
+    throw e;
+  }
 }

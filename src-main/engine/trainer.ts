@@ -213,7 +213,9 @@ export async function metaTrain(options: TrainOptions): Promise<TrainResult> {
       split,
       shape: config,
       tasks,
-      innerSteps: config.testInnerSteps,
+      // Metric learners adapt nothing at test time.
+      innerSteps:
+        config.learner === 'protonet' || config.learner === 'matchingnet' ? 0 : config.testInnerSteps,
       episodeSeed: config.evalSeed,
       onProgress,
       signal,

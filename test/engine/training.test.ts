@@ -44,7 +44,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
       await selectBackend(backend);
     });
 
-    for (const learner of ['maml', 'fomaml', 'metasgd'] as const) {
+    for (const learner of ['maml', 'fomaml', 'metasgd', 'protonet', 'matchingnet'] as const) {
       it(`${learner}: the tensor count after N iterations equals the count after 1`, async () => {
         const counts: number[] = [];
         const before = tf.memory().numTensors;
