@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSyntheticDataset } from '../../src-main/data/synthetic';
 import {
-  ConfigError,
+  type ConfigError,
   EpisodeSampler,
   ExternalSampler,
   Rng,
