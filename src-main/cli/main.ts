@@ -6,6 +6,7 @@ import { ConfigError } from '../contract/config';
 import { defaultDataDir } from '../data/cache';
 import { TRAIN_FLAGS, configFromFlags, readConfigFile } from './args';
 import { DATA_USAGE, UsageError, dataCommand } from './data';
+import { PRESET_USAGE, presetCommand } from './preset';
 import { trainCommand } from './train';
 
 const USAGE = `usage: deml <command> [options]
@@ -14,6 +15,7 @@ commands:
   train      meta-train and meta-test one configuration (learners: maml, fomaml, metasgd,
              protonet, matchingnet; in the pixel space or DEML's concept space)
   data       import, list and describe datasets
+  preset     list or run a ready-made comparison (e.g. concept-vs-pixels)
 
 deml train [--config file.json] [--learner maml|fomaml|metasgd|protonet|matchingnet] [--ways 5] [--shots 1]
            [--queries 15] [--meta-batch 4] [--iterations N] [--inner-steps 1]
@@ -30,6 +32,8 @@ deml train [--config file.json] [--learner maml|fomaml|metasgd|protonet|matching
 
 ${DATA_USAGE}
 
+${PRESET_USAGE}
+
 Flags override the --config file. --json prints JSON lines (backend, start, iteration,
 validation, checkpoint, result) on stdout. Ctrl-C stops at the next iteration, after a
 checkpoint when --checkpoint-dir is given.`;
@@ -40,7 +44,8 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return command ? 0 : 2;
   }
-  if (command === 'data') return runData(rest);
+  if (command === 'data') return runSubcommand('data', rest, dataCommand);
+  if (command === 'preset') return runSubcommand('preset', rest, presetCommand);
   if (command !== 'train') {
     process.stderr.write(`deml: unknown command '${command}'\n\n${USAGE}\n`);
     return 2;
@@ -106,15 +111,22 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-async function runData(argv: string[]): Promise<number> {
+async function runSubcommand(
+  name: string,
+  argv: string[],
+  command: (argv: string[], signal: AbortSignal) => Promise<number>,
+): Promise<number> {
   const controller = new AbortController();
   const onSignal = () => controller.abort();
   process.on('SIGINT', onSignal);
   try {
-    return await dataCommand(argv, controller.signal);
+    return await command(argv, controller.signal);
   } catch (e) {
-    const usage = e instanceof UsageError || (e as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS');
-    process.stderr.write(`deml data: ${(e as Error).message}\n`);
+    const usage =
+      e instanceof UsageError ||
+      e instanceof ConfigError ||
+      (e as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS');
+    process.stderr.write(`deml ${name}: ${(e as Error).message}\n`);
     return usage ? 2 : controller.signal.aborted ? 130 : 1;
   } finally {
     process.off('SIGINT', onSignal);

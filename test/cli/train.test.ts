@@ -157,3 +157,29 @@ describe('deml train', () => {
     expect(ev.at(-1)!.type).toBe('result');
   });
 });
+
+describe('deml preset', () => {
+  it('lists presets and runs one, printing a row per run', () => {
+    const list = deml(['preset', 'list']);
+    expect(list.stdout).toMatch(/^concept-vs-pixels/m);
+    const r = deml([
+      'preset',
+      'run',
+      'maml-vs-metasgd',
+      '--iterations',
+      '1',
+      '--eval-tasks',
+      '3',
+      '--data',
+      'synthetic:classes=30,size=16',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const rows = r.stdout.trim().split('\n');
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toMatch(/^MAML\s+\d+\.\d\d ± \d+\.\d\d%  \(3 tasks/);
+    expect(rows[1]).toMatch(/^Meta-SGD\s+/);
+    const bad = deml(['preset', 'run', 'nope']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/unknown preset 'nope'/);
+  });
+});
