@@ -176,7 +176,7 @@ describe('deml preset', () => {
     expect(r.code, r.stderr).toBe(0);
     const rows = r.stdout.trim().split('\n');
     expect(rows).toHaveLength(2);
-    expect(rows[0]).toMatch(/^MAML\s+\d+\.\d\d ± \d+\.\d\d%  \(3 tasks/);
+    expect(rows[0]).toMatch(/^MAML\s+\d+\.\d\d ± \d+\.\d\d% {2}\(3 tasks/);
     expect(rows[1]).toMatch(/^Meta-SGD\s+/);
     const bad = deml(['preset', 'run', 'nope']);
     expect(bad.code).toBe(2);
