@@ -10,15 +10,18 @@ deml data list
 deml data info NAME
 (all take --data-dir DIR; default $DEML_DATA_DIR or ~/.deml)`;
 
-function int(flag: string, raw: string | undefined): number | undefined {
+/** A bad command line: the CLI prints the message and exits with code 2. */
+export class UsageError extends Error {}
+
+/** An optional integer flag, at least `min`. */
+export function intFlag(flag: string, raw: string | undefined, min = 1): number | undefined {
   if (raw === undefined) return undefined;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1)
-    throw new UsageError(`--${flag} expects a positive integer, got '${raw}'`);
+  if (raw.trim() === '' || !Number.isInteger(n) || n < min) {
+    throw new UsageError(`--${flag} expects an integer ≥ ${min}, got '${raw}'`);
+  }
   return n;
 }
-
-export class UsageError extends Error {}
 
 export async function dataCommand(argv: string[], signal: AbortSignal): Promise<number> {
   const [sub, ...rest] = argv;
@@ -68,7 +71,7 @@ export async function dataCommand(argv: string[], signal: AbortSignal): Promise<
       }
       if (!values.name) throw new UsageError('--name NAME is required');
       if (positionals.length === 0) throw new UsageError('give the path(s) to import');
-      const channels = int('channels', values.channels);
+      const channels = intFlag('channels', values.channels);
       if (channels !== undefined && channels !== 1 && channels !== 3)
         throw new UsageError('--channels is 1 or 3');
       const split = values.split as 'standard' | 'none' | undefined;
@@ -80,12 +83,12 @@ export async function dataCommand(argv: string[], signal: AbortSignal): Promise<
         name: values.name,
         paths: positionals,
         dataDir,
-        size: int('size', values.size),
+        size: intFlag('size', values.size),
         channels: channels as 1 | 3 | undefined,
         invert: values.invert ? true : values['no-invert'] ? false : undefined,
         rotations: values.rotations === true,
         split,
-        depth: int('depth', values.depth),
+        depth: intFlag('depth', values.depth),
         signal,
         onProgress: (p) => {
           if (values.json) return out(JSON.stringify({ type: 'progress', ...p }));

@@ -12,7 +12,7 @@ import {
   selectBackend,
   validateAgainstDataset,
 } from '../engine';
-import { UsageError } from './data';
+import { UsageError, intFlag } from './data';
 
 export const PRESET_USAGE = `deml preset list
 deml preset run ID [--iterations N] [--eval-tasks N] [--seed N] [--data NAME] [--only TEXT]`;
@@ -38,18 +38,11 @@ export async function presetCommand(argv: string[], signal: AbortSignal): Promis
     return 0;
   }
   if (sub !== 'run' || !positionals[0]) throw new UsageError(PRESET_USAGE);
-  const num = (flag: string, raw: string | undefined) => {
-    if (raw === undefined) return undefined;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < 0)
-      throw new UsageError(`--${flag} expects a non-negative integer, got '${raw}'`);
-    return n;
-  };
   const budget = Object.fromEntries(
     Object.entries({
-      iterations: num('iterations', values.iterations),
-      evalTasks: num('eval-tasks', values['eval-tasks']),
-      seed: num('seed', values.seed),
+      iterations: intFlag('iterations', values.iterations, 0),
+      evalTasks: intFlag('eval-tasks', values['eval-tasks']),
+      seed: intFlag('seed', values.seed, 0),
       data: values.data,
     }).filter(([, v]) => v !== undefined),
   );

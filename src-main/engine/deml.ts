@@ -6,9 +6,10 @@
 import type { ClassIndexedDataset } from './dataset';
 import { classCount, imageSize } from './dataset';
 import { accuracy, softmaxCrossEntropy } from './losses';
+import { lossAndGradients } from './learners/differentiate';
 import { linear } from './nn/layers';
 import type { Network } from './nn/network';
-import { type ParamSpec, type Params, paramList, paramsFromList } from './nn/params';
+import type { ParamSpec, Params } from './nn/params';
 import type { Rng } from './random';
 import { tf } from './tf';
 import type { Scalar, Tensor, Tensor1D, Tensor2D } from './tf';
@@ -54,15 +55,13 @@ export function createDiscriminator(
     logits,
     gradient(meta, batch, weight, trainG) {
       const wrt = trainG ? [...gNames, ...dNames] : dNames;
-      let kept: Scalar | null = null;
-      const { value, grads } = tf.valueAndGrads((...xs: Tensor[]) => {
-        const out = logits({ ...meta, ...paramsFromList(wrt, xs) }, batch.images);
-        kept = tf.keep(accuracy(out, batch.labels));
-        return tf.mul(weight, softmaxCrossEntropy(out, batch.oneHot)) as Scalar;
-      })(paramList(meta, wrt));
-      const acc = tf.clone(kept!);
-      (kept as Scalar | null)?.dispose();
-      return { grads: paramsFromList(wrt, grads), loss: value as Scalar, accuracy: acc };
+      return lossAndGradients(meta, wrt, (p) => {
+        const out = logits(p, batch.images);
+        return {
+          loss: tf.mul(weight, softmaxCrossEntropy(out, batch.oneHot)) as Scalar,
+          accuracy: accuracy(out, batch.labels),
+        };
+      });
     },
   };
 }

@@ -46,8 +46,10 @@ export function buildModel(
   const trainGenerator = concept && c.generatorMode === 'joint';
   let learner: Learner;
   let adapted: Network | null = null;
+  let embedding: Network | null = null;
   if (isMetric(config.learner)) {
-    const encoder = generator ?? conv4Embedding(config.model, dataset);
+    embedding = generator ? null : conv4Embedding(config.model, dataset);
+    const encoder = generator ?? embedding!;
     learner = createMetricLearner({
       name: config.learner,
       kind: config.learner as 'protonet' | 'matchingnet',
@@ -77,8 +79,7 @@ export function buildModel(
   const generatorLr = c.generatorLr ?? config.metaLr;
   const parts = [
     generator?.description,
-    adapted?.description ??
-      (isMetric(config.learner) && !generator ? conv4Embedding(config.model, dataset).description : null),
+    adapted?.description ?? embedding?.description,
     discriminator ? `D ${generator!.outputSize} → ${discriminator.classes} external classes` : null,
   ].filter(Boolean);
   return {

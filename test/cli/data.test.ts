@@ -1,19 +1,13 @@
 /** `deml data` as a user runs it, then training on what it imported. */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { markedPng } from '../helpers/images';
+import { tempDirs } from '../helpers/temp';
 
 const BIN = resolve(__dirname, '../../bin/deml.mjs');
-const temps: string[] = [];
-const temp = () => {
-  const d = mkdtempSync(join(tmpdir(), 'deml-cli-data-'));
-  temps.push(d);
-  return d;
-};
-afterAll(() => temps.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const temp = tempDirs('deml-cli-data');
 
 function deml(args: string[], dataDir: string) {
   const r = spawnSync(process.execPath, [BIN, ...args], {

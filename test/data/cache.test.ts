@@ -1,11 +1,11 @@
 /** The packed cache: round trip, damage detection, atomic writes, a full disk. */
-import { existsSync, mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, truncateSync, writeFileSync } from 'node:fs';
 import * as fsp from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { datasetsDir, listDatasets, loadPackedDataset, writePackedDataset } from '../../src-main/data/cache';
 import { generateSyntheticDataset } from '../../src-main/data/synthetic';
+import { tempDirs } from '../helpers/temp';
 
 // Lets a test make the disk "full" for one file name.
 const failing = { suffix: null as string | null };
@@ -25,13 +25,7 @@ vi.mock('node:fs/promises', async (importOriginal) => {
   };
 });
 
-const temps: string[] = [];
-const temp = () => {
-  const d = mkdtempSync(join(tmpdir(), 'deml-cache-'));
-  temps.push(d);
-  return d;
-};
-afterAll(() => temps.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const temp = tempDirs('deml-cache');
 afterEach(() => (failing.suffix = null));
 
 const dataset = {

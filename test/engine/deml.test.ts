@@ -2,10 +2,7 @@
  * Deep meta-learning in the concept space: gradient routing between G, D and M, learning with
  * every learner, checkpoints that restore identical predictions, and refused configs.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { generateSyntheticDataset } from '../../src-main/data/synthetic';
 import {
   type ConfigError,
@@ -26,6 +23,7 @@ import {
   type ExperimentConfigInput,
   type Params,
 } from '../../src-main/engine';
+import { tempDirs } from '../helpers/temp';
 
 const dataset = generateSyntheticDataset({ classes: 30, imagesPerClass: 10, size: 12, seed: 1 });
 const external = generateSyntheticDataset({ classes: 12, imagesPerClass: 12, size: 12, seed: 99 });
@@ -42,13 +40,7 @@ const tiny: ExperimentConfigInput = {
   concept: { generator: { stages: [1, 1], width: 4, conceptSize: 8 }, head: [8], externalBatch: 12 },
 };
 
-const temps: string[] = [];
-const temp = () => {
-  const d = mkdtempSync(join(tmpdir(), 'deml-concept-'));
-  temps.push(d);
-  return d;
-};
-afterAll(() => temps.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const temp = tempDirs('deml-concept');
 
 const scalar = (t: tf.Tensor) => t.dataSync()[0]!;
 const norm = (t: tf.Tensor) => scalar(tf.norm(t));

@@ -18,6 +18,7 @@ import { type ParamSpec, type Params, initParams, paramList, paramsFromList } fr
 import type { Rng } from '../random';
 import { tf } from '../tf';
 import type { Scalar, Tensor, Tensor2D } from '../tf';
+import { lossAndGradients } from './differentiate';
 import type { Learner, TaskEvaluation, TaskMetaGradient } from './learner';
 import type { TaskTensors } from './task';
 
@@ -86,26 +87,8 @@ export function createGradientLearner(options: GradientLearnerOptions): Learner 
     };
   };
 
-  /** Run f inside valueAndGrads over the trainable meta-parameters, keeping its accuracy. */
-  const differentiate = (
-    meta: Params,
-    wrt: string[],
-    f: (p: Params) => { loss: Scalar; accuracy: Scalar },
-  ): TaskMetaGradient => {
-    let kept: Scalar | null = null;
-    const { value, grads } = tf.valueAndGrads((...xs: Tensor[]) => {
-      const out = f({ ...meta, ...paramsFromList(wrt, xs) });
-      // The forward scope is disposed when valueAndGrads returns; keep the metric past it.
-      kept = tf.keep(out.accuracy);
-      return out.loss;
-    })(paramList(meta, wrt));
-    const acc = tf.clone(kept!);
-    (kept as Scalar | null)?.dispose();
-    return { grads: paramsFromList(wrt, grads), loss: value as Scalar, accuracy: acc };
-  };
-
   const secondOrder = (meta: Params, task: TaskTensors): TaskMetaGradient =>
-    differentiate(meta, trainable, (p) => {
+    lossAndGradients(meta, trainable, (p) => {
       const support = encode(p, task.supportImages);
       const rates = ratesOf(p);
       let fast = paramsFromList(names, paramList(p, names));
@@ -125,7 +108,7 @@ export function createGradientLearner(options: GradientLearnerOptions): Learner 
     }
     // Differentiate at the adapted weights φ_K (and the encoder through the query features).
     const at = { ...meta, ...fast };
-    const out = differentiate(at, [...(trainEncoder ? encoderNames : []), ...names], (p) =>
+    const out = lossAndGradients(at, [...(trainEncoder ? encoderNames : []), ...names], (p) =>
       queryOutputs(p, encode(p, task.queryImages), task),
     );
     if (learnRates) {

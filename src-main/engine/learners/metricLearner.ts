@@ -8,10 +8,11 @@
  */
 import { accuracy, softmaxCrossEntropy } from '../losses';
 import type { Network } from '../nn/network';
-import { type Params, initParams, paramList, paramsFromList } from '../nn/params';
+import { type Params, initParams } from '../nn/params';
 import type { Rng } from '../random';
 import { tf } from '../tf';
-import type { Scalar, Tensor, Tensor2D } from '../tf';
+import type { Scalar, Tensor2D } from '../tf';
+import { lossAndGradients } from './differentiate';
 import type { Learner, TaskEvaluation, TaskMetaGradient } from './learner';
 import type { TaskTensors } from './task';
 
@@ -63,17 +64,8 @@ export function createMetricLearner(options: MetricLearnerOptions): Learner {
     metaSpecs: encoder.specs,
     trainable: names,
     initMetaParams: (rng: Rng) => initParams(encoder.specs, rng),
-    metaGradient(meta: Params, task: TaskTensors): TaskMetaGradient {
-      let kept: Scalar | null = null;
-      const { value, grads } = tf.valueAndGrads((...xs: Tensor[]) => {
-        const out = outputs({ ...meta, ...paramsFromList(names, xs) }, task);
-        kept = tf.keep(out.accuracy);
-        return out.loss;
-      })(paramList(meta, names));
-      const acc = tf.clone(kept!);
-      (kept as Scalar | null)?.dispose();
-      return { grads: paramsFromList(names, grads), loss: value as Scalar, accuracy: acc };
-    },
+    metaGradient: (meta: Params, task: TaskTensors): TaskMetaGradient =>
+      lossAndGradients(meta, names, (p) => outputs(p, task)),
     evaluate: (meta: Params, task: TaskTensors): TaskEvaluation => outputs(meta, task),
   };
 }
