@@ -52,7 +52,7 @@ export async function trainCommand(o: TrainCommandOptions): Promise<number> {
           progress.line(
             `dataset: ${dataset.name}; classes train/val/test ${info.splits.train}/${info.splits.val}/${info.splits.test}`,
           );
-          progress.line(`${config.learner}: ${info.network}, ${info.metaParameters} meta-parameters`);
+          progress.line(`${info.network}; ${info.metaParameters} meta-parameters`);
           if (info.resumedFrom)
             progress.line(`resumed from ${info.resumedFrom} (iteration ${info.startIteration})`);
         }

@@ -85,7 +85,7 @@ describe('deml train', () => {
     expect(r.stdout).toMatch(
       /^meta-test accuracy: \d+\.\d\d ± \d+\.\d\d% \(3-way 1-shot, 12 tasks, 3 inner steps; 2 iterations/,
     );
-    expect(r.stderr).toMatch(/fomaml: conv3/);
+    expect(r.stderr).toMatch(/fomaml in the pixel space: conv3/);
     expect(r.stderr).toMatch(/backend: cpu/);
   });
 
