@@ -237,8 +237,10 @@ export async function importDataset(o: ImportOptions): Promise<ImportResult> {
     // Pack: classes in name order, images in path order; classes left with no image are reported.
     const turns = omniglot && o.rotations ? [0, 1, 2, 3] : [0];
     const kept: Array<{ name: string; base: string; images: Uint8Array[] }> = [];
+    const byClass: Uint8Array[][] = classes.map(() => []);
+    items.forEach((it, i) => decoded[i] && byClass[it.ci]!.push(decoded[i]!));
     classes.forEach((c, ci) => {
-      const images = items.flatMap((it, i) => (it.ci === ci && decoded[i] ? [decoded[i]!] : []));
+      const images = byClass[ci]!;
       if (images.length === 0) {
         report.emptyClasses.push(c.name);
         return;
