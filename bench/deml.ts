@@ -6,16 +6,10 @@
  *   npx tsx bench/deml.ts --iterations 100 --eval-tasks 200 --shots 1 --learners maml,metasgd
  */
 import { parseArgs } from 'node:util';
+import { runPresetRuns } from '../src-main/cli/preset';
 import { findPreset } from '../src-main/contract/presets';
 import { defaultDataDir } from '../src-main/data/cache';
-import { resolveDataset } from '../src-main/data/resolve';
-import {
-  describeBackend,
-  formatAccuracy,
-  metaTrain,
-  parseExperimentConfig,
-  selectBackend,
-} from '../src-main/engine';
+import { formatAccuracy } from '../src-main/engine';
 
 const { values } = parseArgs({
   options: {
@@ -31,31 +25,35 @@ const { values } = parseArgs({
   },
 });
 
-const dataDir = values['data-dir'] ?? defaultDataDir();
-const dataset = await resolveDataset(values.data!, dataDir);
-const external = await resolveDataset(values.external!, dataDir);
-const backend = await selectBackend('wasm');
-console.log(`# ${dataset.name}; external ${external.name}; ${describeBackend(backend)}`);
-console.log(`# budget: ${values.iterations} iterations, ${values['eval-tasks']} meta-test tasks, seed 0`);
 const preset = findPreset('concept-vs-pixels', {
   iterations: Number(values.iterations),
   evalTasks: Number(values['eval-tasks']),
   data: values.data!,
 });
-const wanted = (label: string, config: { learner?: string; space?: string; shots?: number }) =>
-  values.learners!.split(',').includes(config.learner!) &&
-  values.spaces!.split(',').includes(config.space!) &&
-  values.shots!.split(',').map(Number).includes(config.shots!) &&
-  label.length > 0;
-for (const run of preset.runs.filter((r) => wanted(r.label, r.config))) {
-  const input = {
-    ...run.config,
-    concept: { external: values.external!, ...(values.lambda ? { lambda: Number(values.lambda) } : {}) },
-  };
-  const config = parseExperimentConfig(input);
-  const r = await metaTrain({ config, dataset, external });
-  console.log(
-    `${run.label.padEnd(28)} ${formatAccuracy(r.test!)}  (${r.test!.tasks} tasks)  ` +
-      `${(r.durationMs / 1000).toFixed(0)} s  ${r.network}`,
-  );
-}
+const runs = preset.runs
+  .filter(
+    ({ config: c }) =>
+      values.learners!.split(',').includes(c.learner!) &&
+      values.spaces!.split(',').includes(c.space!) &&
+      values.shots!.split(',').map(Number).includes(c.shots!),
+  )
+  .map((run) => ({
+    ...run,
+    config: {
+      ...run.config,
+      backend: 'wasm' as const,
+      concept: { external: values.external!, ...(values.lambda ? { lambda: Number(values.lambda) } : {}) },
+    },
+  }));
+console.log(
+  `# ${values.data}; external ${values.external}; ${values.iterations} iterations, ${values['eval-tasks']} meta-test tasks, seed 0`,
+);
+await runPresetRuns(runs, {
+  dataDir: values['data-dir'] ?? defaultDataDir(),
+  title: preset.title,
+  onResult: (run, r) =>
+    console.log(
+      `${run.label.padEnd(28)} ${formatAccuracy(r.test!)}  (${r.test!.tasks} tasks)  ` +
+        `${(r.durationMs / 1000).toFixed(0)} s  ${r.network}`,
+    ),
+});

@@ -1,7 +1,7 @@
 /** `deml preset`: list the ready-made comparisons, or run one and print its results table. */
 import { parseArgs } from 'node:util';
-import { findPreset, presets } from '../contract/presets';
-import { parseExperimentConfig } from '../contract/config';
+import { type PresetRun, findPreset, presets } from '../contract/presets';
+import { type ExperimentConfig, parseExperimentConfig } from '../contract/config';
 import { defaultDataDir } from '../data/cache';
 import { resolveDataset } from '../data/resolve';
 import {
@@ -9,6 +9,7 @@ import {
   describeBackend,
   formatAccuracy,
   metaTrain,
+  type TrainResult,
   selectBackend,
   validateAgainstDataset,
 } from '../engine';
@@ -55,29 +56,48 @@ export async function presetCommand(argv: string[], signal: AbortSignal): Promis
   const runs = preset.runs.filter(
     (r) => !values.only || r.label.toLowerCase().includes(values.only.toLowerCase()),
   );
-  const dataDir = values['data-dir'] ?? defaultDataDir();
-  // Every run is checked before the first one starts: a bad cell fails the preset at once.
+  const status = await runPresetRuns(runs, {
+    dataDir: values['data-dir'] ?? defaultDataDir(),
+    title: preset.title,
+    signal,
+    onResult: (run, result) =>
+      out(
+        `${run.label.padEnd(28)} ${formatAccuracy(result.test!)}  (${result.test!.tasks} tasks, ${(result.durationMs / 1000).toFixed(0)} s)`,
+      ),
+  });
+  return status === 'cancelled' ? 130 : 0;
+}
+
+/**
+ * Train and meta-test each run in turn, on datasets loaded once. Every run is checked against its
+ * data before the first one starts, so a bad cell fails the preset at once.
+ */
+export async function runPresetRuns(
+  runs: readonly PresetRun[],
+  o: {
+    dataDir: string;
+    title: string;
+    signal?: AbortSignal;
+    onResult: (run: PresetRun, result: TrainResult) => void;
+  },
+): Promise<'completed' | 'cancelled'> {
   const configs = runs.map((r) => parseExperimentConfig(r.config));
   const datasets = new Map<string, ClassIndexedDataset>();
   const load = async (ref: string) => {
-    if (!datasets.has(ref)) datasets.set(ref, await resolveDataset(ref, dataDir));
+    if (!datasets.has(ref)) datasets.set(ref, await resolveDataset(ref, o.dataDir));
     return datasets.get(ref)!;
   };
-  for (const c of configs)
-    validateAgainstDataset(
-      c,
-      await load(c.data),
-      c.space === 'concept' ? await load(c.concept.external) : null,
-    );
+  const externalOf = async (c: ExperimentConfig) => (c.space === 'concept' ? load(c.concept.external) : null);
+  for (const c of configs) validateAgainstDataset(c, await load(c.data), await externalOf(c));
   const backend = await selectBackend(configs[0]?.backend ?? 'auto');
-  process.stderr.write(`${preset.title}: ${runs.length} runs; backend ${describeBackend(backend)}\n`);
+  process.stderr.write(`${o.title}: ${runs.length} runs; backend ${describeBackend(backend)}\n`);
   for (const [i, run] of runs.entries()) {
     const config = configs[i]!;
     const result = await metaTrain({
       config,
       dataset: await load(config.data),
-      external: config.space === 'concept' ? await load(config.concept.external) : null,
-      signal,
+      external: await externalOf(config),
+      signal: o.signal,
       callbacks: {
         onIteration: (p) => {
           if (p.iteration % 50 === 0 || p.iteration === p.iterations) {
@@ -88,10 +108,8 @@ export async function presetCommand(argv: string[], signal: AbortSignal): Promis
         },
       },
     });
-    if (result.status === 'cancelled') return 130;
-    out(
-      `${run.label.padEnd(28)} ${formatAccuracy(result.test!)}  (${result.test!.tasks} tasks, ${(result.durationMs / 1000).toFixed(0)} s)`,
-    );
+    if (result.status === 'cancelled') return 'cancelled';
+    o.onResult(run, result);
   }
-  return 0;
+  return 'completed';
 }
