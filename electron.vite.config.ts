@@ -6,7 +6,13 @@ export default defineConfig({
   main: {
     build: {
       outDir: 'out/main',
-      rollupOptions: { input: { index: resolve(__dirname, 'src-main/electron/main.ts') } },
+      // The trainer entry is bundled beside the main process: the app starts it in utility processes.
+      rollupOptions: {
+        input: {
+          index: resolve(__dirname, 'src-main/electron/main.ts'),
+          trainer: resolve(__dirname, 'src-main/jobs/trainerEntry.ts'),
+        },
+      },
     },
   },
   preload: {

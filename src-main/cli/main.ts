@@ -3,10 +3,12 @@
  */
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../contract/config';
+import { ServiceError } from '../service/service';
 import { defaultDataDir } from '../data/cache';
 import { TRAIN_FLAGS, configFromFlags, readConfigFile } from './args';
 import { DATA_USAGE, UsageError, dataCommand } from './data';
 import { PRESET_USAGE, presetCommand } from './preset';
+import { RUNS_USAGE, cancelCommand, launchCommand, resumeCommand, runsCommand } from './runs';
 import { trainCommand } from './train';
 
 const USAGE = `usage: deml <command> [options]
@@ -16,6 +18,10 @@ commands:
              protonet, matchingnet; in the pixel space or DEML's concept space)
   data       import, list and describe datasets
   preset     list or run a ready-made comparison (e.g. concept-vs-pixels)
+  launch     create an experiment (learners × seeds) in the store and train its runs
+  runs       list the stored runs, or show one
+  cancel     cancel a queued or running run (it checkpoints first)
+  resume     continue a cancelled, interrupted or failed run from its newest checkpoint
 
 deml train [--config file.json] [--learner maml|fomaml|metasgd|protonet|matchingnet] [--ways 5] [--shots 1]
            [--queries 15] [--meta-batch 4] [--iterations N] [--inner-steps 1]
@@ -34,6 +40,8 @@ ${DATA_USAGE}
 
 ${PRESET_USAGE}
 
+${RUNS_USAGE}
+
 Flags override the --config file. --json prints JSON lines (backend, start, iteration,
 validation, checkpoint, result) on stdout. Ctrl-C stops at the next iteration, after a
 checkpoint when --checkpoint-dir is given.`;
@@ -46,6 +54,10 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (command === 'data') return runSubcommand('data', rest, dataCommand);
   if (command === 'preset') return runSubcommand('preset', rest, presetCommand);
+  if (command === 'launch') return runSubcommand('launch', rest, launchCommand);
+  if (command === 'runs') return runSubcommand('runs', rest, runsCommand);
+  if (command === 'cancel') return runSubcommand('cancel', rest, cancelCommand);
+  if (command === 'resume') return runSubcommand('resume', rest, resumeCommand);
   if (command !== 'train') {
     process.stderr.write(`deml: unknown command '${command}'\n\n${USAGE}\n`);
     return 2;
@@ -125,6 +137,7 @@ async function runSubcommand(
     const usage =
       e instanceof UsageError ||
       e instanceof ConfigError ||
+      (e instanceof ServiceError && e.code === 'invalid') ||
       (e as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS');
     process.stderr.write(`deml ${name}: ${(e as Error).message}\n`);
     return usage ? 2 : controller.signal.aborted ? 130 : 1;

@@ -1,11 +1,11 @@
 /**
  * Typed IPC handlers. Raw ipcMain is used only here, and every invocation's sender is checked:
- * only our own window's main frame, loading our own renderer, may call the service.
+ * only our own window's main frame, loading our own renderer, may call the service. Payloads
+ * are validated by the service (WorkbenchService.call) before any handler runs.
  */
 import { ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron';
-import type { Args, Channel, DemlApi, Result } from '../contract/api';
-
-export type Handlers = { [C in Channel]: (...args: Args<C>) => Result<C> | Promise<Result<C>> };
+import { CHANNELS } from '../contract/api';
+import type { WorkbenchService } from '../service/service';
 
 export function isTrustedSender(
   event: IpcMainInvokeEvent,
@@ -18,16 +18,14 @@ export function isTrustedSender(
 }
 
 export function registerHandlers(
-  handlers: Handlers,
+  service: Pick<WorkbenchService, 'call'>,
   trusted: (event: IpcMainInvokeEvent) => boolean,
 ): () => void {
-  const channels = Object.keys(handlers) as Channel[];
-  for (const channel of channels) {
+  for (const channel of CHANNELS) {
     ipcMain.handle(channel, async (event, ...args: unknown[]) => {
       if (!trusted(event)) throw new Error(`refused '${channel}' from an untrusted sender`);
-      const handler = handlers[channel] as (...a: unknown[]) => ReturnType<DemlApi[typeof channel]>;
-      return handler(...args);
+      return service.call(channel, args);
     });
   }
-  return () => channels.forEach((c) => ipcMain.removeHandler(c));
+  return () => CHANNELS.forEach((c) => ipcMain.removeHandler(c));
 }

@@ -1,13 +1,16 @@
 /**
  * The desktop shell: one window, contextIsolation and sandbox on, no Node in the renderer, a
- * strict Content-Security-Policy, navigation and new windows denied. Training never runs in
- * this process or the window's: it belongs to job processes (see jobs/, a later milestone).
+ * strict Content-Security-Policy, navigation and new windows denied. The service runs here;
+ * training never runs in this process or the window's: each run gets a utility process.
  */
-import { app, BrowserWindow, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, session, shell } from 'electron';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { AppInfo } from '../contract/api';
+import { EVENTS, type AppInfo } from '../contract/api';
+import { defaultDataDir } from '../data/cache';
+import { WorkbenchService } from '../service/service';
 import { isTrustedSender, registerHandlers } from './ipc';
+import { utilityProcessLauncher } from './trainerLauncher';
 
 const CSP = [
   "default-src 'self'",
@@ -59,9 +62,15 @@ void app.whenReady().then(() => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });
   });
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
-  registerHandlers(
-    {
-      'app:info': (): AppInfo => ({
+  let service: WorkbenchService;
+  try {
+    service = WorkbenchService.open({
+      dataDir: process.env.DEML_DATA_DIR ?? defaultDataDir(),
+      appVersion: app.getVersion(),
+      mode: 'owner',
+      ownerName: 'DEML Workbench app',
+      launcher: utilityProcessLauncher(join(__dirname, 'trainer.js')),
+      appInfo: (): AppInfo => ({
         name: app.getName(),
         version: app.getVersion(),
         versions: {
@@ -71,9 +80,25 @@ void app.whenReady().then(() => {
         },
         platform: process.platform,
       }),
-    },
-    (event) => isTrustedSender(event, mainWindow?.webContents ?? null, rendererUrl),
-  );
+    });
+  } catch (e) {
+    // A second instance, a damaged database: say so and stop, touching nothing.
+    dialog.showErrorBox('DEML Workbench cannot start', (e as Error).message);
+    app.exit(1);
+    return;
+  }
+  registerHandlers(service, (event) => isTrustedSender(event, mainWindow?.webContents ?? null, rendererUrl));
+  for (const name of EVENTS) {
+    service.on(name, (payload) => mainWindow?.webContents.send('deml:event', name, payload));
+  }
+  let closing = false;
+  app.on('before-quit', (event) => {
+    if (closing) return;
+    closing = true;
+    event.preventDefault();
+    // Running trainers checkpoint and end as "interrupted", resumable at the next start.
+    void service.close(15_000).finally(() => app.quit());
+  });
   createWindow();
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createWindow();

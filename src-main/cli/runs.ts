@@ -1,0 +1,321 @@
+/**
+ * `deml launch | runs | cancel | resume`: experiments and runs in the store, through the service.
+ *
+ * When no workbench (app or `deml serve`) holds the data directory, `launch` and `resume` run
+ * the queue in the foreground until their runs end (Ctrl-C cancels, with a checkpoint). When one
+ * does, they leave the runs queued in the store and that workbench trains them.
+ */
+import { parseArgs } from 'node:util';
+import { LEARNERS, type LearnerName } from '../contract/config';
+import { RUN_STATUSES, type RunDetail, type RunStatus, type RunSummary } from '../contract/records';
+import { defaultDataDir } from '../data/cache';
+import { WorkbenchService } from '../service/service';
+import { InstanceLockedError } from '../store/instanceLock';
+import { lockHolder } from '../store/instanceLock';
+import { TRAIN_FLAGS, configFromFlags, readConfigFile } from './args';
+import { UsageError } from './data';
+import { formatDuration } from './progress';
+
+export const RUNS_USAGE = `deml launch [train flags] [--config file.json] [--name NAME] [--description TEXT] [--tags a,b]
+            [--learners maml,metasgd] [--seeds 0,1,2] [--detach]
+deml runs [ID] [--experiment ID] [--status ${RUN_STATUSES.join('|')}] [--json]
+deml cancel ID
+deml resume ID [--detach]`;
+
+const APP_VERSION = process.env.npm_package_version ?? '0.1.0';
+
+const pct = (x: number | null) => (x == null ? '' : `${(100 * x).toFixed(2)}%`);
+
+function dataDirOf(values: { 'data-dir'?: string | boolean }): string {
+  return typeof values['data-dir'] === 'string' ? values['data-dir'] : defaultDataDir();
+}
+
+function listOf(flag: string, raw: string | undefined): string[] | undefined {
+  if (raw === undefined) return undefined;
+  const parts = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (parts.length === 0) throw new UsageError(`--${flag} expects a comma-separated list`);
+  return parts;
+}
+
+function seedsOf(raw: string | undefined): number[] | undefined {
+  const parts = listOf('seeds', raw)?.map(Number);
+  if (parts && parts.some((n) => !Number.isInteger(n) || n < 0)) {
+    throw new UsageError(`--seeds expects integers ≥ 0 separated by commas, got '${raw}'`);
+  }
+  return parts;
+}
+
+function learnersOf(raw: string | undefined): LearnerName[] | undefined {
+  const parts = listOf('learners', raw);
+  const unknown = parts?.filter((p) => !(LEARNERS as readonly string[]).includes(p));
+  if (unknown?.length)
+    throw new UsageError(`unknown learner(s) ${unknown.join(', ')} (known: ${LEARNERS.join(', ')})`);
+  return parts as LearnerName[] | undefined;
+}
+
+function runId(raw: string | undefined, usage: string): number {
+  const id = Number(raw);
+  if (!raw || !Number.isInteger(id) || id <= 0) throw new UsageError(usage);
+  return id;
+}
+
+/**
+ * Open the service as the owner when the directory is free (we train in the foreground), else
+ * as a client (the running workbench trains).
+ */
+function openService(dataDir: string, detach: boolean): WorkbenchService {
+  if (!detach && !lockHolder(dataDir)) {
+    try {
+      return WorkbenchService.open({
+        dataDir,
+        appVersion: APP_VERSION,
+        mode: 'owner',
+        ownerName: 'deml CLI',
+      });
+    } catch (e) {
+      if (!(e instanceof InstanceLockedError)) throw e;
+    }
+  }
+  return WorkbenchService.open({ dataDir, appVersion: APP_VERSION, mode: 'client' });
+}
+
+/** Train the given runs in the foreground, printing their progress; 130 when cancelled. */
+async function follow(service: WorkbenchService, ids: number[], signal: AbortSignal): Promise<number> {
+  const err = (s: string) => process.stderr.write(`${s}\n`);
+  const onAbort = () => {
+    err('cancelling (the trainer checkpoints first)…');
+    for (const id of ids) {
+      const s = service.store.runs.get(id)?.status;
+      if (s === 'queued' || s === 'running') service.cancelRun(id);
+    }
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+  let lastLine = 0;
+  const reported = new Map<number, RunStatus>();
+  const off = [
+    service.on('run:progress', (p) => {
+      const now = Date.now();
+      if (p.phase !== 'training' || (now - lastLine < 5000 && p.iteration !== p.iterations)) return;
+      lastLine = now;
+      err(
+        `run ${p.runId}: ${p.iteration}/${p.iterations} loss ${p.loss?.toFixed(3)} acc ${pct(p.accuracy)} ` +
+          `${p.tasksPerSecond?.toFixed(1)} tasks/s ETA ${formatDuration(p.etaMs ?? Number.NaN)}`,
+      );
+    }),
+    service.on('run:status', (r) => {
+      if (
+        ids.includes(r.id) &&
+        r.status !== 'running' &&
+        r.status !== 'queued' &&
+        reported.get(r.id) !== r.status
+      ) {
+        reported.set(r.id, r.status);
+        err(`run ${r.id} (${r.learner}, seed ${r.seed}): ${r.status}${r.error ? `: ${r.error}` : ''}`);
+      }
+    }),
+  ];
+  try {
+    await service.queue!.idle(ids);
+  } finally {
+    off.forEach((f) => f());
+    signal.removeEventListener('abort', onAbort);
+  }
+  const runs = ids.map((id) => service.store.runs.summary(id)!);
+  printRuns(runs);
+  if (runs.some((r) => r.status === 'cancelled')) return 130;
+  return runs.every((r) => r.status === 'completed') ? 0 : 1;
+}
+
+function printRuns(runs: RunSummary[]): void {
+  const rows = [
+    ['run', 'experiment', 'learner', 'seed', 'status', 'iteration', 'meta-test', 'backend / error'],
+    ...runs.map((r) => [
+      String(r.id),
+      r.experimentName.length > 24 ? `${r.experimentName.slice(0, 23)}…` : r.experimentName,
+      r.learner,
+      String(r.seed),
+      r.status,
+      `${r.iteration}/${r.iterations}`,
+      r.testMean == null ? '' : `${pct(r.testMean)} ± ${pct(r.testCi95)}`,
+      r.error ?? r.backend ?? '',
+    ]),
+  ];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+  for (const row of rows) {
+    process.stdout.write(
+      `${row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')}\n`,
+    );
+  }
+}
+
+function printDetail(run: RunDetail): void {
+  const out = (s: string) => process.stdout.write(`${s}\n`);
+  out(
+    `run ${run.id}: ${run.learner}, seed ${run.seed}, experiment ${run.experimentId} (${run.experimentName})`,
+  );
+  out(
+    `status: ${run.status}${run.error ? ` (${run.error})` : ''}; iteration ${run.iteration}/${run.iterations}; attempt ${run.attempt + 1}`,
+  );
+  if (run.backend) out(`backend: ${run.backend}`);
+  if (run.startedAt) {
+    const end = run.endedAt ?? Date.now();
+    out(
+      `started ${new Date(run.startedAt).toISOString()}, ${formatDuration(end - run.startedAt)}${run.endedAt ? '' : ' so far'}`,
+    );
+  }
+  for (const e of run.evaluations) {
+    out(
+      `${e.split} @${e.step}: ${pct(e.mean)} ± ${pct(e.ci95)} over ${e.tasks} tasks (${e.ways}-way ${e.shots}-shot, episode seed ${e.episodeSeed})`,
+    );
+  }
+  const last = run.checkpoints.at(-1);
+  if (last) out(`newest checkpoint: iteration ${last.step} (${last.file})`);
+}
+
+export async function launchCommand(argv: string[], signal: AbortSignal): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      ...Object.fromEntries(Object.keys(TRAIN_FLAGS).map((f) => [f, { type: 'string' as const }])),
+      config: { type: 'string' },
+      name: { type: 'string' },
+      description: { type: 'string' },
+      tags: { type: 'string' },
+      learners: { type: 'string' },
+      seeds: { type: 'string' },
+      detach: { type: 'boolean' },
+      'data-dir': { type: 'string' },
+    },
+  });
+  const base = typeof values.config === 'string' ? readConfigFile(values.config) : {};
+  const config = configFromFlags(base, values as Record<string, string | undefined>);
+  const learners = learnersOf(values.learners as string | undefined);
+  const seeds = seedsOf(values.seeds as string | undefined);
+  const service = openService(dataDirOf(values), values.detach === true);
+  try {
+    const { experiment, runs } = await service.createExperiment({
+      name:
+        (values.name as string | undefined) ??
+        `${(learners ?? [config.learner]).join(' vs ')} on ${config.data}`,
+      description: values.description as string | undefined,
+      tags: listOf('tags', values.tags as string | undefined),
+      config,
+      learners,
+      seeds,
+    });
+    process.stderr.write(
+      `experiment ${experiment.id} (${experiment.name}): runs ${runs.map((r) => r.id).join(', ')} queued\n`,
+    );
+    if (!service.queue) {
+      const holder = lockHolder(dataDirOf(values));
+      process.stderr.write(
+        holder
+          ? `the ${holder.owner} (pid ${holder.pid}) running on this data directory will train them\n`
+          : 'left queued (--detach): the next workbench started on this data directory will train them\n',
+      );
+      return 0;
+    }
+    return await follow(
+      service,
+      runs.map((r) => r.id),
+      signal,
+    );
+  } finally {
+    await service.close();
+  }
+}
+
+export async function runsCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: true,
+    options: {
+      experiment: { type: 'string' },
+      status: { type: 'string' },
+      json: { type: 'boolean' },
+      'data-dir': { type: 'string' },
+    },
+  });
+  const status = values.status as RunStatus | undefined;
+  if (status && !RUN_STATUSES.includes(status)) {
+    throw new UsageError(`--status is one of ${RUN_STATUSES.join(', ')}`);
+  }
+  const service = WorkbenchService.open({
+    dataDir: dataDirOf(values),
+    appVersion: APP_VERSION,
+    mode: 'client',
+  });
+  try {
+    if (positionals[0]) {
+      const run = service.run(runId(positionals[0], RUNS_USAGE));
+      if (values.json) process.stdout.write(`${JSON.stringify(run)}\n`);
+      else printDetail(run);
+      return 0;
+    }
+    const experimentId = values.experiment ? runId(values.experiment, RUNS_USAGE) : undefined;
+    const runs = service.store.runs.list({ experimentId, status });
+    if (values.json) process.stdout.write(`${JSON.stringify(runs)}\n`);
+    else if (runs.length === 0) process.stdout.write('no runs yet\n');
+    else printRuns(runs);
+    return 0;
+  } finally {
+    await service.close();
+  }
+}
+
+export async function cancelCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: true,
+    options: { 'data-dir': { type: 'string' } },
+  });
+  const id = runId(positionals[0], 'usage: deml cancel ID');
+  const service = WorkbenchService.open({
+    dataDir: dataDirOf(values),
+    appVersion: APP_VERSION,
+    mode: 'client',
+  });
+  try {
+    const run = service.cancelRun(id);
+    process.stdout.write(
+      run.status === 'running'
+        ? `run ${id}: cancel requested; its trainer checkpoints and stops at the next iteration\n`
+        : `run ${id}: ${run.status}\n`,
+    );
+    return 0;
+  } finally {
+    await service.close();
+  }
+}
+
+export async function resumeCommand(argv: string[], signal: AbortSignal): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: true,
+    options: { detach: { type: 'boolean' }, 'data-dir': { type: 'string' } },
+  });
+  const id = runId(positionals[0], 'usage: deml resume ID [--detach]');
+  const service = openService(dataDirOf(values), values.detach === true);
+  try {
+    const run = service.resumeRun(id);
+    const from = service.store.checkpoints.list(id).at(-1);
+    process.stderr.write(
+      `run ${id} queued again; it continues from ${from ? `iteration ${from.step}` : 'the start (no checkpoint was saved)'}\n`,
+    );
+    if (!service.queue) {
+      process.stderr.write('the workbench running on this data directory will train it\n');
+      return run.status === 'queued' ? 0 : 1;
+    }
+    return await follow(service, [id], signal);
+  } finally {
+    await service.close();
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * What the store keeps and the service returns: experiments, runs, metric series, evaluations
+ * and checkpoints. Plain data, shared with the renderer (no runtime-specific imports).
+ */
+import type { ExperimentConfig, LearnerName } from './config';
+
+export const RUN_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled', 'interrupted'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+/** Statuses a run can be resumed from (from its newest checkpoint, or from scratch without one). */
+export const RESUMABLE_STATUSES: readonly RunStatus[] = ['cancelled', 'interrupted', 'failed'];
+/** Statuses in which a run still holds (or waits for) a trainer. */
+export const ACTIVE_STATUSES: readonly RunStatus[] = ['queued', 'running'];
+
+export interface Experiment {
+  id: number;
+  name: string;
+  description: string;
+  tags: string[];
+  /** The base config; each run's own config (learner, seed) is kept on the run. */
+  config: ExperimentConfig;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface ExperimentSummary extends Experiment {
+  runs: number;
+  /** Runs per status, e.g. { completed: 3, running: 1 }. */
+  statuses: Partial<Record<RunStatus, number>>;
+  learners: LearnerName[];
+}
+
+export interface Run {
+  id: number;
+  experimentId: number;
+  learner: LearnerName;
+  seed: number;
+  status: RunStatus;
+  /** The backend the trainer got, in words (e.g. "wasm (SIMD, 1 thread; no GPU: …)"). */
+  backend: string | null;
+  pid: number | null;
+  /** Last sign of life from the trainer, ms since the epoch. */
+  heartbeat: number | null;
+  queuedAt: number;
+  startedAt: number | null;
+  endedAt: number | null;
+  error: string | null;
+  appVersion: string;
+  /** The full config this run trains with, frozen when the run was created. */
+  config: ExperimentConfig;
+  /** Iterations done (as of the last metrics flush) and configured. */
+  iteration: number;
+  iterations: number;
+  /** Times the run was resumed. */
+  attempt: number;
+  cancelRequested: boolean;
+}
+
+export interface RunSummary extends Omit<Run, 'config'> {
+  experimentName: string;
+  /** Meta-test accuracy, when the run completed. */
+  testMean: number | null;
+  testCi95: number | null;
+}
+
+export interface MetricPoint {
+  step: number;
+  value: number;
+  /** ms since the epoch. */
+  time: number;
+}
+
+/** One metric key's series, steps ascending. */
+export interface MetricSeries {
+  key: string;
+  steps: number[];
+  values: number[];
+  times: number[];
+}
+
+export interface MetricRecord extends MetricPoint {
+  key: string;
+}
+
+/** Metric keys the trainer writes. */
+export const METRIC_KEYS = {
+  loss: 'train/loss',
+  accuracy: 'train/accuracy',
+  tasksPerSecond: 'train/tasks_per_second',
+  valAccuracy: 'val/accuracy',
+  valCi95: 'val/ci95',
+  discriminationLoss: 'concept/discrimination_loss',
+  discriminationAccuracy: 'concept/discrimination_accuracy',
+  pretrainLoss: 'pretrain/loss',
+  pretrainAccuracy: 'pretrain/accuracy',
+} as const;
+
+export interface Evaluation {
+  id: number;
+  runId: number;
+  split: 'val' | 'test';
+  /** The iteration evaluated. */
+  step: number;
+  ways: number;
+  shots: number;
+  queries: number;
+  innerSteps: number;
+  /** Two runs evaluated with the same seed saw the same episodes (paired comparisons). */
+  episodeSeed: number;
+  tasks: number;
+  mean: number;
+  ci95: number;
+  std: number;
+  accuracies: number[];
+  createdAt: number;
+}
+
+export interface Checkpoint {
+  runId: number;
+  step: number;
+  file: string;
+  createdAt: number;
+}
+
+export interface RunDetail extends RunSummary {
+  config: ExperimentConfig;
+  evaluations: Evaluation[];
+  checkpoints: Checkpoint[];
+}
+
+export interface DatasetRecord {
+  name: string;
+  kind: string;
+  classes: number;
+  images: number;
+  width: number;
+  height: number;
+  channels: number;
+  updatedAt: number;
+}
+
+/** A trainer's live progress, streamed while it runs (not stored row by row). */
+export interface RunProgress {
+  runId: number;
+  phase: 'starting' | 'pretraining' | 'training' | 'validating' | 'testing';
+  iteration: number;
+  iterations: number;
+  loss: number | null;
+  accuracy: number | null;
+  tasksPerSecond: number | null;
+  etaMs: number | null;
+  /** Meta-test tasks done / total during the testing phase. */
+  evaluated?: { done: number; total: number };
+}

@@ -1,0 +1,57 @@
+/**
+ * Starting a trainer process. The queue sees one interface; the CLI and `deml serve` use
+ * child_process.fork, the app Electron's utilityProcess (electron/trainerLauncher.ts).
+ */
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { FromTrainer, ToTrainer } from './messages';
+
+export interface TrainerProcess {
+  readonly pid: number | undefined;
+  readonly stdout: NodeJS.ReadableStream | null;
+  readonly stderr: NodeJS.ReadableStream | null;
+  send(message: ToTrainer): void;
+  /** SIGKILL for a trainer that does not stop when asked. */
+  kill(signal?: NodeJS.Signals): void;
+  onMessage(handler: (message: FromTrainer) => void): void;
+  onExit(handler: (code: number | null, signal: string | null) => void): void;
+}
+
+export interface TrainerJobSpec {
+  runId: number;
+  dataDir: string;
+}
+
+export type TrainerLauncher = (job: TrainerJobSpec) => TrainerProcess;
+
+export function trainerArgs(job: TrainerJobSpec): string[] {
+  return ['--run', String(job.runId), '--data-dir', job.dataDir];
+}
+
+/** The trainer entry next to this file: TypeScript run through tsx's loader, as the CLI is. */
+const SOURCE_ENTRY = fileURLToPath(new URL('./trainerEntry.ts', import.meta.url));
+
+export function forkLauncher(options: { entry?: string; env?: NodeJS.ProcessEnv } = {}): TrainerLauncher {
+  const entry = options.entry ?? SOURCE_ENTRY;
+  // Resolved here, not by the child: the child's cwd may be anywhere.
+  const execArgv = entry.endsWith('.ts') ? [`--import=${import.meta.resolve('tsx')}`] : [];
+  return (job) => {
+    const child = fork(entry, trainerArgs(job), {
+      execArgv,
+      env: { ...process.env, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      serialization: 'advanced',
+    });
+    return {
+      pid: child.pid,
+      stdout: child.stdout,
+      stderr: child.stderr,
+      send: (m) => {
+        if (child.connected) child.send(m);
+      },
+      kill: (signal) => child.kill(signal),
+      onMessage: (h) => child.on('message', (m) => h(m as FromTrainer)),
+      onExit: (h) => child.on('exit', (code, signal) => h(code, signal)),
+    };
+  };
+}

@@ -1,0 +1,25 @@
+/** What a trainer process and the service say to each other (structured-clone data only). */
+import type { MetricRecord, RunProgress, RunStatus } from '../contract/records';
+
+export type ToTrainer =
+  /** The user cancelled: checkpoint, then stop as "cancelled". */
+  | { type: 'cancel' }
+  /** The app or server is closing: checkpoint, then stop as "interrupted" (resumable). */
+  | { type: 'shutdown' };
+
+export type FromTrainer =
+  | { type: 'backend'; runId: number; backend: string }
+  | { type: 'progress'; progress: RunProgress }
+  /** Points just committed to the store (live charts follow the store, never run ahead of it). */
+  | { type: 'metrics'; runId: number; points: MetricRecord[] }
+  | { type: 'checkpoint'; runId: number; step: number }
+  | { type: 'evaluation'; runId: number; split: 'val' | 'test'; step: number; mean: number; ci95: number }
+  | {
+      type: 'finished';
+      runId: number;
+      status: Extract<RunStatus, 'completed' | 'failed' | 'cancelled' | 'interrupted'>;
+      error: string | null;
+    };
+
+/** How a trainer was asked to stop, which decides its final status. */
+export type StopReason = 'cancelled' | 'interrupted';

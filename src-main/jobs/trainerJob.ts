@@ -1,0 +1,197 @@
+/**
+ * One run, trained to the end (or to a cancel) inside a trainer process: reads the run's frozen
+ * config from the store, trains with the engine, and writes what happens back: metrics in
+ * batches, checkpoints, evaluations, heartbeat, the final status. Callable in-process too (tests).
+ */
+import { join } from 'node:path';
+import { parseExperimentConfig } from '../contract/config';
+import { METRIC_KEYS, type RunProgress } from '../contract/records';
+import { resolveDataset } from '../data/resolve';
+import { describeBackend, listCheckpoints, metaTrain, selectBackend, type EvaluationResult } from '../engine';
+import { describeWriteError } from '../store/database';
+import type { Store } from '../store/store';
+import type { FromTrainer, StopReason } from './messages';
+import { MetricWriter } from './metricWriter';
+
+export interface TrainerJobOptions {
+  store: Store;
+  dataDir: string;
+  runId: number;
+  /** Aborted to stop the run at the next iteration boundary, after a checkpoint. */
+  signal: AbortSignal;
+  /** Why the signal was aborted; a cancel request read from the store counts as 'cancelled'. */
+  stopReason: () => StopReason;
+  /** Ask for a stop from here (a cancel flag seen in the store). */
+  requestStop: (reason: StopReason) => void;
+  send: (message: FromTrainer) => void;
+  heartbeatMs?: number;
+}
+
+export function runDirectory(dataDir: string, runId: number): string {
+  return join(dataDir, 'runs', String(runId));
+}
+
+export function checkpointDirectory(dataDir: string, runId: number): string {
+  return join(runDirectory(dataDir, runId), 'checkpoints');
+}
+
+export type TrainerJobStatus = 'completed' | 'failed' | 'cancelled' | 'interrupted';
+
+export async function runTrainerJob(o: TrainerJobOptions): Promise<TrainerJobStatus> {
+  const { store, runId, send } = o;
+  const run = store.runs.get(runId);
+  if (!run) throw new Error(`run ${runId} does not exist`);
+  if (run.status !== 'running') throw new Error(`run ${runId} is ${run.status}, not running`);
+
+  const progress = (p: Omit<RunProgress, 'runId' | 'iterations'>) =>
+    send({ type: 'progress', progress: { runId, iterations: run.iterations, ...p } });
+  const writer = new MetricWriter(store, runId, (points) => send({ type: 'metrics', runId, points }));
+  const checkpointDir = checkpointDirectory(o.dataDir, runId);
+  const heartbeat = setInterval(() => {
+    try {
+      if (store.runs.heartbeat(runId).cancelRequested) o.requestStop('cancelled');
+      writer.maybeFlush();
+    } catch {
+      // A failed flush surfaces at the next iteration's flush, where it stops the run.
+    }
+  }, o.heartbeatMs ?? 1000);
+
+  const finish = (status: TrainerJobStatus, error: string | null): TrainerJobStatus => {
+    try {
+      store.runs.finish(runId, status, error, { attempt: run.attempt });
+    } catch (e) {
+      // The service marks the run from the exit of this process when the store cannot be written.
+      error = `${error ?? status}; the final status could not be saved: ${describeWriteError(e)}`;
+    }
+    send({ type: 'finished', runId, status, error });
+    return status;
+  };
+
+  try {
+    progress({
+      phase: 'starting',
+      iteration: run.iteration,
+      loss: null,
+      accuracy: null,
+      tasksPerSecond: null,
+      etaMs: null,
+    });
+    // The frozen config is re-validated: a run created by an older app must still be a valid config.
+    const config = parseExperimentConfig(run.config);
+    const dataset = await resolveDataset(config.data, o.dataDir);
+    const external =
+      config.space === 'concept' ? await resolveDataset(config.concept.external, o.dataDir) : null;
+    const backend = await selectBackend(config.backend);
+    const backendText = describeBackend(backend);
+    store.runs.setBackend(runId, backendText);
+    send({ type: 'backend', runId, backend: backendText });
+
+    const saveEvaluation = (e: EvaluationResult, split: 'val' | 'test', step: number) => {
+      store.evaluations.insert({
+        runId,
+        split,
+        step,
+        ways: e.ways,
+        shots: e.shots,
+        queries: e.queries,
+        innerSteps: e.innerSteps,
+        episodeSeed: e.episodeSeed,
+        tasks: e.tasks,
+        mean: e.mean,
+        ci95: e.ci95,
+        std: e.std,
+        accuracies: e.accuracies,
+      });
+      send({ type: 'evaluation', runId, split, step, mean: e.mean, ci95: e.ci95 });
+    };
+
+    let lastIteration = run.iteration;
+    const result = await metaTrain({
+      config,
+      dataset,
+      external,
+      checkpointDir,
+      // Always: a fresh run has no checkpoint; a resumed one continues from its newest.
+      resume: true,
+      keepCheckpoints: 2,
+      signal: o.signal,
+      callbacks: {
+        onStart: (info) => {
+          // Points and validations written after the checkpoint (before a crash or kill) are
+          // re-trained now: drop them so the series continues without duplicates.
+          store.transaction(() => {
+            store.metrics.truncateAfter(runId, info.startIteration, { pretrain: info.resumedFrom == null });
+            store.evaluations.truncateAfter(runId, info.startIteration);
+            store.runs.setIteration(runId, info.startIteration);
+          });
+          lastIteration = info.startIteration;
+        },
+        onPretrain: (p) => {
+          writer.add(METRIC_KEYS.pretrainLoss, p.iteration, p.loss);
+          writer.add(METRIC_KEYS.pretrainAccuracy, p.iteration, p.accuracy);
+          writer.maybeFlush();
+          progress({
+            phase: 'pretraining',
+            iteration: 0,
+            loss: p.loss,
+            accuracy: p.accuracy,
+            tasksPerSecond: null,
+            etaMs: null,
+          });
+        },
+        onIteration: (p) => {
+          lastIteration = p.iteration;
+          const now = Date.now();
+          writer.add(METRIC_KEYS.loss, p.iteration, p.loss, now);
+          writer.add(METRIC_KEYS.accuracy, p.iteration, p.accuracy, now);
+          writer.add(METRIC_KEYS.tasksPerSecond, p.iteration, p.tasksPerSecond, now);
+          if (p.discriminationLoss != null && p.discriminationAccuracy != null) {
+            writer.add(METRIC_KEYS.discriminationLoss, p.iteration, p.discriminationLoss, now);
+            writer.add(METRIC_KEYS.discriminationAccuracy, p.iteration, p.discriminationAccuracy, now);
+          }
+          writer.maybeFlush(now);
+          progress({
+            phase: 'training',
+            iteration: p.iteration,
+            loss: p.loss,
+            accuracy: p.accuracy,
+            tasksPerSecond: p.tasksPerSecond,
+            etaMs: p.etaMs,
+          });
+        },
+        onValidation: (v) => {
+          writer.add(METRIC_KEYS.valAccuracy, v.iteration, v.mean);
+          writer.add(METRIC_KEYS.valCi95, v.iteration, v.ci95);
+          writer.flush();
+          saveEvaluation(v, 'val', v.iteration);
+        },
+        onCheckpoint: async (path, iteration) => {
+          // Metrics first: a checkpoint in the table always has its series committed up to it.
+          writer.flush();
+          const kept = await listCheckpoints(checkpointDir);
+          store.checkpoints.record(runId, iteration, path, kept);
+          send({ type: 'checkpoint', runId, step: iteration });
+        },
+        onEvaluationProgress: (done, total) =>
+          progress({
+            phase: 'testing',
+            iteration: lastIteration,
+            loss: null,
+            accuracy: null,
+            tasksPerSecond: null,
+            etaMs: null,
+            evaluated: { done, total },
+          }),
+      },
+    });
+    writer.flush();
+    if (result.status === 'cancelled') return finish(o.stopReason(), null);
+    saveEvaluation(result.test!, 'test', result.iterations);
+    return finish('completed', null);
+  } catch (e) {
+    writer.discard();
+    return finish('failed', (e as Error).message ?? String(e));
+  } finally {
+    clearInterval(heartbeat);
+  }
+}

@@ -1,0 +1,357 @@
+/**
+ * The contract's implementation over the store, the data and the job queue. One instance owns a
+ * data directory (the lock) and runs its queue; a "client" instance (the CLI while the app or
+ * `deml serve` runs) reads the store and writes requests (cancel, resume) that the owner's
+ * queue picks up.
+ */
+import { rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  ARGUMENTS,
+  type AppInfo,
+  type Args,
+  type Channel,
+  type CreateExperimentInput,
+  type DemlEvents,
+  type EventName,
+  type ExperimentFilter,
+  type LaunchRunsInput,
+  type MetricQuery,
+  type Result,
+  type RunFilter,
+} from '../contract/api';
+import {
+  ConfigError,
+  type ExperimentConfig,
+  type LearnerName,
+  parseExperimentConfig,
+} from '../contract/config';
+import {
+  ACTIVE_STATUSES,
+  RESUMABLE_STATUSES,
+  type DatasetRecord,
+  type Experiment,
+  type ExperimentSummary,
+  type MetricSeries,
+  type RunDetail,
+  type RunSummary,
+} from '../contract/records';
+import { listDatasets } from '../data/cache';
+import { resolveDataset } from '../data/resolve';
+import type { ClassIndexedDataset } from '../engine/dataset';
+import { validateAgainstDataset } from '../engine/validate';
+import { type TrainerLauncher, forkLauncher } from '../jobs/launcher';
+import { JobQueue } from '../jobs/queue';
+import { runDirectory } from '../jobs/trainerJob';
+import { type InstanceLock, acquireInstanceLock } from '../store/instanceLock';
+import { type Store, openStore } from '../store/store';
+
+export class ServiceError extends Error {
+  constructor(
+    message: string,
+    readonly code: 'not-found' | 'invalid' | 'conflict',
+  ) {
+    super(message);
+    this.name = 'ServiceError';
+  }
+}
+
+export interface ServiceOptions {
+  dataDir: string;
+  appVersion: string;
+  /**
+   * owner: take the data directory's lock and run the queue (the app, `deml serve`, a CLI that
+   * trains in the foreground). client: read, and leave requests for the owner.
+   */
+  mode: 'owner' | 'client';
+  /** What holds the lock, in the message a second instance gets. */
+  ownerName?: string;
+  launcher?: TrainerLauncher;
+  concurrency?: number;
+  pollMs?: number;
+  staleMs?: number;
+  /** Extra app facts for app:info (the Electron shell fills in its runtime). */
+  appInfo?: () => AppInfo;
+}
+
+type Listener<E extends EventName> = (payload: DemlEvents[E]) => void;
+
+export class WorkbenchService {
+  private readonly listeners = new Map<EventName, Set<Listener<EventName>>>();
+  private readonly datasets = new Map<string, Promise<ClassIndexedDataset>>();
+  readonly queue: JobQueue | null;
+
+  private constructor(
+    readonly store: Store,
+    private readonly o: ServiceOptions,
+    private readonly lock: InstanceLock | null,
+  ) {
+    this.queue =
+      o.mode === 'owner'
+        ? new JobQueue({
+            store,
+            dataDir: o.dataDir,
+            launch: o.launcher ?? forkLauncher(),
+            concurrency: o.concurrency,
+            pollMs: o.pollMs,
+            staleMs: o.staleMs,
+            listener: {
+              onStatus: (run) => this.emit('run:status', run),
+              onProgress: (p) => this.emit('run:progress', p),
+              onMetrics: (runId, points) => this.emit('run:metrics', { runId, points }),
+            },
+          })
+        : null;
+  }
+
+  static open(o: ServiceOptions): WorkbenchService {
+    const lock = o.mode === 'owner' ? acquireInstanceLock(o.dataDir, o.ownerName ?? 'DEML Workbench') : null;
+    let store: Store;
+    try {
+      store = openStore(o.dataDir);
+    } catch (e) {
+      lock?.release();
+      throw e;
+    }
+    const service = new WorkbenchService(store, o, lock);
+    service.queue?.start();
+    return service;
+  }
+
+  /** Validate a transport's payload and call the channel's method. */
+  async call<C extends Channel>(channel: C, args: unknown[]): Promise<Awaited<Result<C>>> {
+    const schema = ARGUMENTS[channel];
+    if (!schema) throw new ServiceError(`unknown channel '${String(channel)}'`, 'invalid');
+    const parsed = schema.safeParse(args);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new ServiceError(
+        `invalid arguments for '${channel}': ${issue?.path.join('.') || 'arguments'}: ${issue?.message}`,
+        'invalid',
+      );
+    }
+    const method = this.handlers[channel] as (...a: unknown[]) => unknown;
+    return (await method(...(parsed.data as unknown[]))) as Awaited<Result<C>>;
+  }
+
+  /** Each channel of the contract, bound to this service. */
+  readonly handlers: { [C in Channel]: (...args: Args<C>) => Result<C> | Promise<Result<C>> } = {
+    'app:info': () =>
+      this.o.appInfo?.() ?? {
+        name: 'DEML Workbench',
+        version: this.o.appVersion,
+        versions: { node: process.versions.node },
+        platform: process.platform,
+      },
+    'experiments:list': (filter?: ExperimentFilter) => this.store.experiments.list(filter),
+    'experiments:get': (id: number) => this.experiment(id),
+    'experiments:create': (input: CreateExperimentInput) => this.createExperiment(input),
+    'experiments:duplicate': (id: number) => this.duplicateExperiment(id),
+    'experiments:delete': (id: number) => this.deleteExperiment(id),
+    'runs:list': (filter?: RunFilter) => this.store.runs.list(filter),
+    'runs:get': (id: number) => this.run(id),
+    'runs:metrics': (id: number, query?: MetricQuery) => this.metrics(id, query),
+    'runs:log': (id: number) => this.log(id),
+    'runs:launch': (experimentId: number, input?: LaunchRunsInput) => this.launchRuns(experimentId, input),
+    'runs:cancel': (id: number) => this.cancelRun(id),
+    'runs:resume': (id: number) => this.resumeRun(id),
+    'datasets:list': () => this.listDatasets(),
+  };
+
+  on<E extends EventName>(event: E, listener: Listener<E>): () => void {
+    let set = this.listeners.get(event);
+    if (!set) this.listeners.set(event, (set = new Set()));
+    set.add(listener as Listener<EventName>);
+    return () => set.delete(listener as Listener<EventName>);
+  }
+
+  private emit<E extends EventName>(event: E, payload: DemlEvents[E]): void {
+    for (const l of this.listeners.get(event) ?? []) {
+      try {
+        l(payload);
+      } catch {
+        // One broken subscriber must not stop the others or the queue.
+      }
+    }
+  }
+
+  experiment(id: number): ExperimentSummary {
+    const e = this.store.experiments.list().find((x) => x.id === id);
+    if (!e) throw new ServiceError(`experiment ${id} does not exist`, 'not-found');
+    return e;
+  }
+
+  /**
+   * Create an experiment and queue its runs (learner × seed). Every run's config is checked
+   * against its dataset first: a config that fails validation never reaches the queue.
+   */
+  async createExperiment(
+    input: CreateExperimentInput,
+  ): Promise<{ experiment: Experiment; runs: RunSummary[] }> {
+    const base = parseExperimentConfig(input.config);
+    const configs = await this.runConfigs(base, input);
+    const created = this.store.transaction(() => {
+      const experiment = this.store.experiments.create({
+        name: input.name.trim(),
+        description: input.description ?? '',
+        tags: [...new Set(input.tags ?? [])],
+        config: base,
+      });
+      const runs = configs.map(
+        (config) =>
+          this.store.runs.create({ experimentId: experiment.id, config, appVersion: this.o.appVersion }).id,
+      );
+      return { experiment, runs };
+    });
+    this.queue?.pump();
+    return { experiment: created.experiment, runs: created.runs.map((id) => this.store.runs.summary(id)!) };
+  }
+
+  /** More runs for an existing experiment (e.g. more seeds), validated like a new one. */
+  async launchRuns(experimentId: number, input: LaunchRunsInput = {}): Promise<RunSummary[]> {
+    const experiment = this.experiment(experimentId);
+    const configs = await this.runConfigs(experiment.config, input);
+    const ids = this.store.transaction(() =>
+      configs.map(
+        (config) => this.store.runs.create({ experimentId, config, appVersion: this.o.appVersion }).id,
+      ),
+    );
+    this.queue?.pump();
+    return ids.map((id) => this.store.runs.summary(id)!);
+  }
+
+  duplicateExperiment(id: number): Experiment {
+    const e = this.experiment(id);
+    return this.store.experiments.create({
+      name: `${e.name} (copy)`,
+      description: e.description,
+      tags: e.tags,
+      config: e.config,
+    });
+  }
+
+  /** Deletes the experiment, its rows and its runs' files; other experiments' data is untouched. */
+  async deleteExperiment(id: number): Promise<{ runs: number }> {
+    this.experiment(id);
+    const runs = this.store.runs.list({ experimentId: id });
+    const active = runs.filter((r) => ACTIVE_STATUSES.includes(r.status));
+    if (active.length > 0) {
+      throw new ServiceError(
+        `experiment ${id} still has ${active.length} queued or running run(s) (${active.map((r) => r.id).join(', ')}); cancel them first`,
+        'conflict',
+      );
+    }
+    this.store.experiments.delete(id);
+    for (const r of runs) await rm(runDirectory(this.o.dataDir, r.id), { recursive: true, force: true });
+    return { runs: runs.length };
+  }
+
+  run(id: number): RunDetail {
+    const summary = this.store.runs.summary(id);
+    const run = this.store.runs.get(id);
+    if (!summary || !run) throw new ServiceError(`run ${id} does not exist`, 'not-found');
+    return {
+      ...summary,
+      config: run.config,
+      evaluations: this.store.evaluations.list(id),
+      checkpoints: this.store.checkpoints.list(id),
+    };
+  }
+
+  metrics(id: number, query: MetricQuery = {}): MetricSeries[] {
+    if (!this.store.runs.get(id)) throw new ServiceError(`run ${id} does not exist`, 'not-found');
+    return this.store.metrics.series(id, query);
+  }
+
+  /** The trainer's output (the end of it: logs of long runs can be large). */
+  async log(id: number, maxBytes = 64 * 1024): Promise<string> {
+    if (!this.store.runs.get(id)) throw new ServiceError(`run ${id} does not exist`, 'not-found');
+    try {
+      const text = await readFile(join(runDirectory(this.o.dataDir, id), 'trainer.log'), 'utf8');
+      return text.length > maxBytes ? text.slice(text.length - maxBytes) : text;
+    } catch {
+      return '';
+    }
+  }
+
+  cancelRun(id: number): RunSummary {
+    if (this.queue) {
+      if (!this.queue.cancel(id)) throw new ServiceError(`run ${id} does not exist`, 'not-found');
+    } else if (this.store.runs.requestCancel(id) == null) {
+      throw new ServiceError(`run ${id} does not exist`, 'not-found');
+    }
+    return this.store.runs.summary(id)!;
+  }
+
+  /** Queue a stopped run again; its trainer continues from the newest checkpoint. */
+  resumeRun(id: number): RunSummary {
+    const run = this.store.runs.get(id);
+    if (!run) throw new ServiceError(`run ${id} does not exist`, 'not-found');
+    if (!RESUMABLE_STATUSES.includes(run.status)) {
+      throw new ServiceError(
+        `run ${id} is ${run.status}; only ${RESUMABLE_STATUSES.join(', ')} runs can be resumed`,
+        'conflict',
+      );
+    }
+    this.store.runs.requeue(id);
+    const summary = this.store.runs.summary(id)!;
+    this.emit('run:status', summary);
+    this.queue?.pump();
+    return summary;
+  }
+
+  async listDatasets(): Promise<DatasetRecord[]> {
+    for (const m of await listDatasets(this.o.dataDir)) {
+      this.store.datasets.upsert({
+        name: m.id,
+        kind: m.sourceFormat,
+        classes: m.classes,
+        images: m.images,
+        width: m.width,
+        height: m.height,
+        channels: m.channels,
+      });
+    }
+    return this.store.datasets.list();
+  }
+
+  /** Stop the queue (running trainers checkpoint and end as interrupted), then the store. */
+  async close(graceMs?: number): Promise<void> {
+    await this.queue?.close(graceMs);
+    this.store.close();
+    this.lock?.release();
+  }
+
+  private async runConfigs(
+    base: ExperimentConfig,
+    input: { learners?: LearnerName[]; seeds?: number[] },
+  ): Promise<ExperimentConfig[]> {
+    const learners = input.learners?.length ? [...new Set(input.learners)] : [base.learner];
+    const seeds = input.seeds?.length ? [...new Set(input.seeds)] : [base.seed];
+    const configs = learners.flatMap((learner) =>
+      seeds.map((seed) => parseExperimentConfig({ ...base, learner, seed })),
+    );
+    for (const config of configs) {
+      const dataset = await this.dataset(config.data);
+      const external =
+        config.space === 'concept' ? await this.dataset(config.concept.external, 'concept.external') : null;
+      validateAgainstDataset(config, dataset, external);
+    }
+    return configs;
+  }
+
+  /** Datasets are loaded once per service (the queue's trainers load their own). */
+  private dataset(ref: string, field = 'data'): Promise<ClassIndexedDataset> {
+    let p = this.datasets.get(ref);
+    if (!p) {
+      p = resolveDataset(ref, this.o.dataDir).catch((e: unknown) => {
+        this.datasets.delete(ref);
+        if (e instanceof ConfigError) throw new ConfigError(e.issues.map((i) => ({ ...i, field })));
+        throw e;
+      });
+      this.datasets.set(ref, p);
+    }
+    return p;
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * Opening the experiment database: one SQLite file in the data directory, WAL (readers never
+ * wait for the trainer's writes), foreign keys on, migrated to the latest schema. A damaged file
+ * is never overwritten: it is copied aside and the user told what to do.
+ */
+import { copyFileSync, constants, existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describeFsError } from '../data/errors';
+import { migrate } from './migrations';
+import { type SqliteDatabase, openSqlite } from './sqlite';
+
+export const DATABASE_FILE = 'deml.sqlite';
+
+export class StoreError extends Error {
+  constructor(
+    message: string,
+    readonly code: 'corrupt' | 'newer' | 'full' | 'io',
+  ) {
+    super(message);
+    this.name = 'StoreError';
+  }
+}
+
+export function databasePath(dataDir: string): string {
+  return join(dataDir, DATABASE_FILE);
+}
+
+export interface OpenOptions {
+  readonly?: boolean;
+  /** Migrate to this schema version instead of the latest (migration tests). */
+  targetVersion?: number;
+}
+
+export function openDatabase(dataDir: string, options: OpenOptions = {}): SqliteDatabase {
+  const file = databasePath(dataDir);
+  if (!options.readonly) {
+    try {
+      mkdirSync(dataDir, { recursive: true });
+    } catch (e) {
+      throw new StoreError(`cannot create the data directory: ${describeFsError(e)}`, 'io');
+    }
+  } else if (!existsSync(file)) {
+    throw new StoreError(`no experiment database in ${dataDir} yet (nothing has been run there)`, 'io');
+  }
+  let db: SqliteDatabase | null = null;
+  try {
+    db = openSqlite(file, { readonly: options.readonly });
+    // Reading the header and the schema is what fails on a file that is not (or no longer) SQLite.
+    if (!options.readonly) db.pragma('journal_mode = WAL');
+    db.pragma('foreign_keys = ON');
+    // The trainer and the service write to the same file; wait for each other's short transactions.
+    db.pragma('busy_timeout = 5000');
+    db.prepare('SELECT count(*) FROM sqlite_master').get();
+    if (!options.readonly) {
+      db.pragma('synchronous = NORMAL');
+      migrate(db, options.targetVersion);
+    }
+    return db;
+  } catch (e) {
+    db?.close();
+    throw translateOpenError(e, file);
+  }
+}
+
+function translateOpenError(e: unknown, file: string): Error {
+  const code = (e as { code?: string }).code ?? '';
+  if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) {
+    const backup = backupDamaged(file);
+    return new StoreError(
+      `the experiment database ${file} is damaged (${(e as Error).message}). It was left untouched` +
+        (backup ? ` and a copy saved as ${backup}` : '') +
+        '. Move it away to start with a fresh database, or restore an earlier copy.',
+      'corrupt',
+    );
+  }
+  if (code === 'SQLITE_FULL') return new StoreError(`the disk is full: cannot open ${file}`, 'full');
+  if (e instanceof Error && /newer than this app/.test(e.message)) return new StoreError(e.message, 'newer');
+  if (code.startsWith('SQLITE_')) {
+    return new StoreError(`cannot open the experiment database ${file}: ${(e as Error).message}`, 'io');
+  }
+  return e instanceof Error ? e : new Error(String(e));
+}
+
+/** Copy the damaged file (and its WAL) aside, never replacing an existing file. */
+function backupDamaged(file: string): string | null {
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const backup = `${file}.damaged-${stamp}.bak`;
+  try {
+    copyFileSync(file, backup, constants.COPYFILE_EXCL);
+    if (existsSync(`${file}-wal`)) copyFileSync(`${file}-wal`, `${backup}-wal`, constants.COPYFILE_EXCL);
+    return backup;
+  } catch {
+    return null;
+  }
+}
+
+/** A SQLite write error in words: a full disk is the one a user most often meets. */
+export function describeWriteError(e: unknown): string {
+  const code = (e as { code?: string }).code ?? '';
+  if (code === 'SQLITE_FULL') return 'the disk is full (or the database reached its size limit)';
+  if (code === 'SQLITE_READONLY') return 'the database is read-only';
+  if (code === 'SQLITE_BUSY') return 'the database stayed locked by another process';
+  if (code.startsWith('SQLITE_IOERR')) return `a disk error (${(e as Error).message})`;
+  return (e as Error).message ?? String(e);
+}

@@ -1,0 +1,259 @@
+/**
+ * Runs and their life cycle: queued → running → completed | failed | cancelled | interrupted,
+ * and back to queued on resume. Each transition is one conditional UPDATE, so two processes
+ * (the service and a trainer, or a CLI) can never both move the same run.
+ */
+import type { ExperimentConfig, LearnerName } from '../contract/config';
+import type { Run, RunStatus, RunSummary } from '../contract/records';
+import type { SqliteDatabase } from './sqlite';
+
+interface RunRow {
+  id: number;
+  experiment_id: number;
+  learner: string;
+  seed: number;
+  status: RunStatus;
+  backend: string | null;
+  pid: number | null;
+  heartbeat: number | null;
+  queued_at: number;
+  started_at: number | null;
+  ended_at: number | null;
+  error: string | null;
+  app_version: string;
+  config: string;
+  iteration: number;
+  iterations: number;
+  attempt: number;
+  cancel_requested: number;
+}
+
+type SummaryRow = Omit<RunRow, 'config'> & {
+  experiment_name: string;
+  test_mean: number | null;
+  test_ci95: number | null;
+};
+
+function toSummaryFields(r: Omit<RunRow, 'config'>): Omit<Run, 'config'> {
+  return {
+    id: r.id,
+    experimentId: r.experiment_id,
+    learner: r.learner as LearnerName,
+    seed: r.seed,
+    status: r.status,
+    backend: r.backend,
+    pid: r.pid,
+    heartbeat: r.heartbeat,
+    queuedAt: r.queued_at,
+    startedAt: r.started_at,
+    endedAt: r.ended_at,
+    error: r.error,
+    appVersion: r.app_version,
+    iteration: r.iteration,
+    iterations: r.iterations,
+    attempt: r.attempt,
+    cancelRequested: r.cancel_requested !== 0,
+  };
+}
+
+function toRun(r: RunRow): Run {
+  return { ...toSummaryFields(r), config: JSON.parse(r.config) as ExperimentConfig };
+}
+
+export interface RunFilter {
+  experimentId?: number;
+  status?: RunStatus;
+  learner?: string;
+}
+
+const SUMMARY_COLUMNS = `r.id, r.experiment_id, r.learner, r.seed, r.status, r.backend, r.pid, r.heartbeat,
+  r.queued_at, r.started_at, r.ended_at, r.error, r.app_version, r.iteration, r.iterations, r.attempt,
+  r.cancel_requested, e.name AS experiment_name,
+  (SELECT v.mean FROM evaluations v WHERE v.run_id = r.id AND v.split = 'test' ORDER BY v.step DESC, v.id DESC LIMIT 1) AS test_mean,
+  (SELECT v.ci95 FROM evaluations v WHERE v.run_id = r.id AND v.split = 'test' ORDER BY v.step DESC, v.id DESC LIMIT 1) AS test_ci95`;
+
+export class RunRepository {
+  constructor(private readonly db: SqliteDatabase) {}
+
+  create(r: { experimentId: number; config: ExperimentConfig; appVersion: string }, now = Date.now()): Run {
+    const info = this.db
+      .prepare(
+        `INSERT INTO runs (experiment_id, learner, seed, status, queued_at, app_version, config, iterations)
+         VALUES (?, ?, ?, 'queued', ?, ?, ?, ?)`,
+      )
+      .run(
+        r.experimentId,
+        r.config.learner,
+        r.config.seed,
+        now,
+        r.appVersion,
+        JSON.stringify(r.config),
+        r.config.iterations,
+      );
+    return this.get(Number(info.lastInsertRowid))!;
+  }
+
+  get(id: number): Run | null {
+    const row = this.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined;
+    return row ? toRun(row) : null;
+  }
+
+  summary(id: number): RunSummary | null {
+    const row = this.db
+      .prepare(
+        `SELECT ${SUMMARY_COLUMNS} FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE r.id = ?`,
+      )
+      .get(id) as SummaryRow | undefined;
+    return row ? toSummary(row) : null;
+  }
+
+  list(filter: RunFilter = {}): RunSummary[] {
+    const where: string[] = [];
+    const args: Array<string | number> = [];
+    if (filter.experimentId != null) {
+      where.push('r.experiment_id = ?');
+      args.push(filter.experimentId);
+    }
+    if (filter.status) {
+      where.push('r.status = ?');
+      args.push(filter.status);
+    }
+    if (filter.learner) {
+      where.push('r.learner = ?');
+      args.push(filter.learner);
+    }
+    const rows = this.db
+      .prepare(
+        `SELECT ${SUMMARY_COLUMNS} FROM runs r JOIN experiments e ON e.id = r.experiment_id
+         ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY r.id DESC`,
+      )
+      .all(...args) as SummaryRow[];
+    return rows.map(toSummary);
+  }
+
+  /** The oldest queued run, if any. */
+  nextQueued(): Run | null {
+    const row = this.db
+      .prepare(`SELECT * FROM runs WHERE status = 'queued' ORDER BY queued_at, id LIMIT 1`)
+      .get() as RunRow | undefined;
+    return row ? toRun(row) : null;
+  }
+
+  /** queued → running, for the process that launched its trainer. False if someone else did. */
+  markStarted(id: number, pid: number | null, now = Date.now()): boolean {
+    return (
+      this.db
+        .prepare(
+          `UPDATE runs SET status = 'running', pid = ?, heartbeat = ?, started_at = coalesce(started_at, ?),
+             ended_at = NULL, error = NULL WHERE id = ? AND status = 'queued'`,
+        )
+        .run(pid, now, now, id).changes > 0
+    );
+  }
+
+  setBackend(id: number, backend: string): void {
+    this.db.prepare('UPDATE runs SET backend = ? WHERE id = ?').run(backend, id);
+  }
+
+  heartbeat(id: number, now = Date.now()): { cancelRequested: boolean } {
+    this.db.prepare(`UPDATE runs SET heartbeat = ? WHERE id = ? AND status = 'running'`).run(now, id);
+    const row = this.db.prepare('SELECT cancel_requested FROM runs WHERE id = ?').get(id) as
+      { cancel_requested: number } | undefined;
+    return { cancelRequested: (row?.cancel_requested ?? 0) !== 0 };
+  }
+
+  setIteration(id: number, iteration: number, now = Date.now()): void {
+    this.db.prepare('UPDATE runs SET iteration = ?, heartbeat = ? WHERE id = ?').run(iteration, now, id);
+  }
+
+  /** running → a final status; only from running, so a late writer cannot undo a sweep or a kill. */
+  finish(
+    id: number,
+    status: Extract<RunStatus, 'completed' | 'failed' | 'cancelled' | 'interrupted'>,
+    error: string | null = null,
+    options: { attempt?: number; now?: number } = {},
+  ): boolean {
+    // A trainer passes its attempt: a stale trainer of an earlier attempt cannot end a newer one.
+    const attempt = options.attempt ?? -1;
+    return (
+      this.db
+        .prepare(
+          `UPDATE runs SET status = ?, error = ?, ended_at = ?, pid = NULL, cancel_requested = 0
+           WHERE id = ? AND status = 'running' AND (? < 0 OR attempt = ?)`,
+        )
+        .run(status, error, options.now ?? Date.now(), id, attempt, attempt).changes > 0
+    );
+  }
+
+  /**
+   * Ask for a cancel: a queued run is cancelled at once; a running one is flagged, and its trainer
+   * (which polls the flag with its heartbeat) checkpoints and stops. Returns the resulting status.
+   */
+  requestCancel(id: number, now = Date.now()): RunStatus | null {
+    return this.db.transaction((): RunStatus | null => {
+      const run = this.get(id);
+      if (!run) return null;
+      if (run.status === 'queued') {
+        this.db
+          .prepare(`UPDATE runs SET status = 'cancelled', ended_at = ? WHERE id = ? AND status = 'queued'`)
+          .run(now, id);
+        return 'cancelled';
+      }
+      if (run.status === 'running') {
+        this.db.prepare('UPDATE runs SET cancel_requested = 1 WHERE id = ?').run(id);
+      }
+      return run.status;
+    })();
+  }
+
+  /** cancelled | interrupted | failed → queued, for another attempt from the newest checkpoint. */
+  requeue(id: number, now = Date.now()): boolean {
+    return (
+      this.db
+        .prepare(
+          `UPDATE runs SET status = 'queued', queued_at = ?, error = NULL, ended_at = NULL, pid = NULL,
+             cancel_requested = 0, attempt = attempt + 1
+           WHERE id = ? AND status IN ('cancelled', 'interrupted', 'failed')`,
+        )
+        .run(now, id).changes > 0
+    );
+  }
+
+  /** Runs marked running, with what tells whether their trainer is still alive. */
+  running(): Array<{ id: number; pid: number | null; heartbeat: number | null }> {
+    return this.db.prepare(`SELECT id, pid, heartbeat FROM runs WHERE status = 'running'`).all() as Array<{
+      id: number;
+      pid: number | null;
+      heartbeat: number | null;
+    }>;
+  }
+
+  /** A run whose trainer is gone without a word (an app or machine crash): resumable, never stuck. */
+  markInterrupted(id: number, reason: string, now = Date.now()): boolean {
+    return (
+      this.db
+        .prepare(
+          `UPDATE runs SET status = 'interrupted', ended_at = ?, pid = NULL, cancel_requested = 0, error = ?
+           WHERE id = ? AND status = 'running'`,
+        )
+        .run(now, reason, id).changes > 0
+    );
+  }
+
+  setPid(id: number, pid: number | null): void {
+    this.db.prepare('UPDATE runs SET pid = ? WHERE id = ?').run(pid, id);
+  }
+
+  delete(id: number): boolean {
+    return this.db.prepare('DELETE FROM runs WHERE id = ?').run(id).changes > 0;
+  }
+}
+
+function toSummary(r: SummaryRow): RunSummary {
+  return {
+    ...toSummaryFields(r),
+    experimentName: r.experiment_name,
+    testMean: r.test_mean,
+    testCi95: r.test_ci95,
+  };
+}

@@ -1,0 +1,45 @@
+/** The experiment store: one SQLite file, its repositories, and nothing else. */
+import { CheckpointRepository } from './checkpoints';
+import { type OpenOptions, databasePath, openDatabase } from './database';
+import { DatasetRepository } from './datasets';
+import { EvaluationRepository } from './evaluations';
+import { ExperimentRepository } from './experiments';
+import { MetricRepository } from './metrics';
+import { RunRepository } from './runs';
+import type { SqliteDatabase } from './sqlite';
+
+export class Store {
+  readonly experiments: ExperimentRepository;
+  readonly runs: RunRepository;
+  readonly metrics: MetricRepository;
+  readonly evaluations: EvaluationRepository;
+  readonly checkpoints: CheckpointRepository;
+  readonly datasets: DatasetRepository;
+  readonly file: string;
+
+  constructor(
+    readonly db: SqliteDatabase,
+    file: string,
+  ) {
+    this.file = file;
+    this.experiments = new ExperimentRepository(db);
+    this.runs = new RunRepository(db);
+    this.metrics = new MetricRepository(db);
+    this.evaluations = new EvaluationRepository(db);
+    this.checkpoints = new CheckpointRepository(db);
+    this.datasets = new DatasetRepository(db);
+  }
+
+  /** Several repository calls as one transaction. */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+export function openStore(dataDir: string, options: OpenOptions = {}): Store {
+  return new Store(openDatabase(dataDir, options), databasePath(dataDir));
+}

@@ -1,0 +1,244 @@
+/**
+ * The job runner with real trainer processes: runs complete and are stored; cancel checkpoints
+ * and resume continues to the same result as an uninterrupted run; a SIGKILLed trainer fails its
+ * run and loses nothing committed; runs left running by a crash are swept and resumable; a bad
+ * config never reaches the queue; a full disk fails a run cleanly.
+ */
+import { describe, expect, it } from 'vitest';
+import { ConfigError, type ExperimentConfigInput } from '../../src-main/contract/config';
+import type { RunStatus } from '../../src-main/contract/records';
+import { runTrainerJob } from '../../src-main/jobs/trainerJob';
+import { WorkbenchService } from '../../src-main/service/service';
+import { openStore } from '../../src-main/store/store';
+import { tempDirs } from '../helpers/temp';
+
+const tempDir = tempDirs('deml-jobs');
+
+const TINY: ExperimentConfigInput = {
+  data: 'synthetic:classes=40,size=12',
+  model: { filters: 8, blocks: 2 },
+  ways: 5,
+  shots: 1,
+  queries: 3,
+  metaBatch: 2,
+  iterations: 30,
+  evalTasks: 30,
+  valEvery: 10,
+  valTasks: 10,
+  checkpointEvery: 10,
+  backend: 'wasm',
+};
+
+function open(dataDir = tempDir()) {
+  return WorkbenchService.open({ dataDir, appVersion: 'test', mode: 'owner', pollMs: 100, staleMs: 5_000 });
+}
+
+async function until<T>(
+  what: string,
+  probe: () => T | null | undefined | false,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = probe();
+    if (v) return v;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const statusOf = (s: WorkbenchService, id: number) => s.store.runs.get(id)!.status;
+const settled = (s: WorkbenchService, id: number, status: RunStatus) =>
+  until(`run ${id} ${status}`, () => statusOf(s, id) === status);
+
+/** Each series' steps must be 1..n exactly once: no gaps, no duplicates. */
+function expectContinuous(s: WorkbenchService, id: number, key: string, n: number): number[] {
+  const [series] = s.metrics(id, { keys: [key] });
+  expect(series!.steps).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+  return series!.values;
+}
+
+describe('the job queue', () => {
+  it('trains a run in its own process and stores metrics, validations, checkpoints and the meta-test', async () => {
+    const service = open();
+    const progress: number[] = [];
+    const committed: number[] = [];
+    service.on('run:progress', (p) => p.phase === 'training' && progress.push(p.iteration));
+    service.on('run:metrics', (m) => committed.push(m.points.length));
+    const { runs } = await service.createExperiment({ name: 'one', config: TINY });
+    const id = runs[0]!.id;
+    await settled(service, id, 'completed');
+    const run = service.run(id);
+    expect(run.pid).toBeNull();
+    expect(run.backend).toMatch(/^wasm/);
+    expect(run.iteration).toBe(30);
+    expect(run.evaluations.filter((e) => e.split === 'val').map((e) => e.step)).toEqual([10, 20, 30]);
+    const test = run.evaluations.find((e) => e.split === 'test')!;
+    expect(test.accuracies).toHaveLength(30);
+    expect(run.testMean).toBeCloseTo(test.mean, 10);
+    expect(run.checkpoints.map((c) => c.step)).toEqual([20, 30]); // the newest two are kept
+    expectContinuous(service, id, 'train/loss', 30);
+    expect(progress.at(-1)).toBe(30);
+    expect(committed.reduce((a, b) => a + b, 0)).toBe(service.store.metrics.count(id));
+    expect(await service.log(id)).toMatch(/run \d+: completed/);
+    await service.close();
+  }, 120_000);
+
+  it('cancel checkpoints and stops; resume continues to the result of an uninterrupted run', async () => {
+    const dataDir = tempDir();
+    const service = open(dataDir);
+    // Two runs of the same config and seed: the first uninterrupted, the second cancelled midway.
+    const { experiment, runs } = await service.createExperiment({
+      name: 'pair',
+      config: { ...TINY, iterations: 200, valEvery: 50 },
+    });
+    const [twin] = await service.launchRuns(experiment.id);
+    const [a, b] = [runs[0]!.id, twin!.id];
+    await settled(service, a, 'completed');
+    await until('run b training', () => (service.store.runs.get(b)!.iteration >= 12 ? true : null));
+    // Cancelled from another process's view of the store (as `deml cancel` does): the flag.
+    const client = WorkbenchService.open({ dataDir, appVersion: 'test', mode: 'client' });
+    expect(client.cancelRun(b).status).toBe('running');
+    client.close();
+    await settled(service, b, 'cancelled');
+    const stopped = service.run(b);
+    const ckpt = stopped.checkpoints.at(-1)!;
+    expect(ckpt.step).toBe(stopped.iteration); // checkpointed exactly where it stopped
+    expect(ckpt.step).toBeLessThan(200);
+    expectContinuous(service, b, 'train/loss', ckpt.step);
+
+    expect(service.resumeRun(b).status).toBe('queued');
+    await settled(service, b, 'completed');
+    const lossA = expectContinuous(service, a, 'train/loss', 200);
+    const lossB = expectContinuous(service, b, 'train/loss', 200);
+    expect(lossB).toEqual(lossA);
+    const testOf = (id: number) => service.run(id).evaluations.find((e) => e.split === 'test')!.accuracies;
+    expect(testOf(b)).toEqual(testOf(a));
+    expect(service.run(b).attempt).toBe(1);
+    await service.close();
+  }, 180_000);
+
+  it('a trainer killed with SIGKILL fails its run with the reason; what was committed stays; it resumes', async () => {
+    const service = open();
+    const { runs } = await service.createExperiment({
+      name: 'killed',
+      config: { ...TINY, iterations: 400, checkpointEvery: 5, valEvery: 0 },
+    });
+    const id = runs[0]!.id;
+    const run = await until('metrics committed', () => {
+      const r = service.store.runs.get(id)!;
+      return r.pid && service.store.metrics.count(id) >= 30 ? r : null;
+    });
+    process.kill(run.pid!, 'SIGKILL');
+    await settled(service, id, 'failed');
+    const failed = service.run(id);
+    expect(failed.error).toMatch(/the trainer process was killed \(SIGKILL\)/);
+    const kept = service.store.metrics.count(id);
+    expect(kept).toBeGreaterThanOrEqual(30);
+
+    service.resumeRun(id);
+    await until('resumed run training', () => service.store.runs.get(id)!.iteration > failed.iteration + 5);
+    service.cancelRun(id);
+    await settled(service, id, 'cancelled');
+    const n = service.run(id).iteration;
+    expectContinuous(service, id, 'train/loss', n);
+    expectContinuous(service, id, 'train/accuracy', n);
+    await service.close();
+  }, 120_000);
+
+  it('a restart sweeps runs left running by a crash to interrupted, and they resume', async () => {
+    const dataDir = tempDir();
+    const first = open(dataDir);
+    const { runs } = await first.createExperiment({ name: 'crash', config: TINY });
+    const id = runs[0]!.id;
+    await settled(first, id, 'completed');
+    await first.close();
+    // What a crash of the app leaves behind: a run marked running, its trainer gone.
+    const store = openStore(dataDir);
+    store.db
+      .prepare(
+        `UPDATE runs SET status = 'running', pid = 2147483646, heartbeat = ?, attempt = 0 WHERE id = ?`,
+      )
+      .run(Date.now() - 3_600_000, id);
+    store.close();
+    const second = open(dataDir);
+    expect(statusOf(second, id)).toBe('interrupted');
+    expect(second.run(id).error).toMatch(/gone|stopped responding/);
+    second.resumeRun(id);
+    await settled(second, id, 'completed');
+    await second.close();
+  }, 120_000);
+
+  it('a queued run can be cancelled before it starts; a second workbench on the directory is refused', async () => {
+    const dataDir = tempDir();
+    const service = open(dataDir);
+    const { runs } = await service.createExperiment({ name: 'queue', config: TINY, seeds: [1, 2] });
+    const [first, second] = runs.map((r) => r.id) as [number, number];
+    expect(service.cancelRun(second).status).toBe('cancelled');
+    expect(() => open(dataDir)).toThrow(/another DEML Workbench .* is using this data directory/);
+    await settled(service, first, 'completed');
+    expect(service.run(second)).toMatchObject({ status: 'cancelled', startedAt: null, iteration: 0 });
+    await service.close();
+  }, 120_000);
+
+  it('a config that fails validation never reaches the queue', async () => {
+    const service = open();
+    await expect(
+      service.createExperiment({ name: 'bad', config: { ...TINY, model: { filters: 8, blocks: 4 } } }),
+    ).rejects.toThrow(ConfigError);
+    await expect(service.createExperiment({ name: 'bad', config: { ...TINY, ways: 0 } })).rejects.toThrow(
+      /ways/,
+    );
+    await expect(
+      service.createExperiment({ name: 'bad', config: { ...TINY, data: 'no-such-dataset' } }),
+    ).rejects.toThrow(/data/);
+    await expect(service.call('experiments:create', [{ name: '', config: TINY }])).rejects.toThrow(/name/);
+    expect(service.store.runs.list()).toEqual([]);
+    expect(service.store.experiments.list()).toEqual([]);
+    await service.close();
+  });
+});
+
+describe('a full disk during training', () => {
+  it('fails the run cleanly with the reason and keeps the metrics written before', async () => {
+    const dataDir = tempDir();
+    const service = WorkbenchService.open({ dataDir, appVersion: 'test', mode: 'client' });
+    const { runs } = await service.createExperiment({
+      name: 'full',
+      config: { ...TINY, iterations: 2000, valEvery: 0, checkpointEvery: 0 },
+    });
+    service.close();
+    const id = runs[0]!.id;
+    const store = openStore(dataDir);
+    store.runs.markStarted(id, process.pid);
+    const controller = new AbortController();
+    const messages: string[] = [];
+    let limited = false;
+    const status = await runTrainerJob({
+      store,
+      dataDir,
+      runId: id,
+      signal: controller.signal,
+      stopReason: () => 'cancelled',
+      requestStop: () => controller.abort(),
+      heartbeatMs: 50,
+      send: (m) => {
+        messages.push(m.type);
+        // Once some points are safely stored, the disk "fills up" (SQLite's page limit: SQLITE_FULL).
+        if (m.type === 'metrics' && !limited) {
+          limited = true;
+          store.db.pragma(`max_page_count = ${store.db.pragma('page_count', { simple: true }) as number}`);
+        }
+      },
+    });
+    expect(status).toBe('failed');
+    const run = store.runs.get(id)!;
+    expect(run.status).toBe('failed');
+    expect(run.error).toMatch(/metrics could not be written: the disk is full/);
+    const kept = store.metrics.count(id);
+    expect(kept).toBeGreaterThan(0);
+    expect(store.db.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect(messages.at(-1)).toBe('finished');
+    store.close();
+  }, 120_000);
+});

@@ -1,0 +1,304 @@
+/** The experiment store: schema and migrations, repositories, and the faults a user can meet. */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseExperimentConfig } from '../../src-main/contract/config';
+import { MetricWriteError, MetricWriter } from '../../src-main/jobs/metricWriter';
+import { StoreError, databasePath, openDatabase } from '../../src-main/store/database';
+import { InstanceLockedError, acquireInstanceLock } from '../../src-main/store/instanceLock';
+import { MIGRATIONS, SCHEMA_VERSION, schemaVersion } from '../../src-main/store/migrations';
+import { openStore } from '../../src-main/store/store';
+import { tempDirs } from '../helpers/temp';
+
+const tempDir = tempDirs('deml-store');
+const config = parseExperimentConfig({ data: 'synthetic', iterations: 50 });
+
+function seeded(dataDir = tempDir()) {
+  const store = openStore(dataDir);
+  const experiment = store.experiments.create({ name: 'MAML vs Meta-SGD', tags: ['omniglot'], config });
+  const run = store.runs.create({ experimentId: experiment.id, config, appVersion: 'test' });
+  return { store, experiment, run, dataDir };
+}
+
+describe('schema', () => {
+  it('a fresh database is in WAL mode with foreign keys and the latest schema', () => {
+    const { store } = seeded();
+    expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(store.db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(schemaVersion(store.db)).toBe(SCHEMA_VERSION);
+    expect(SCHEMA_VERSION).toBe(MIGRATIONS.length);
+    const tables = (
+      store.db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all() as Array<{
+        name: string;
+      }>
+    ).map((t) => t.name);
+    expect(tables).toEqual(['checkpoints', 'datasets', 'evaluations', 'experiments', 'metrics', 'runs']);
+    store.close();
+  });
+
+  // Every released version must migrate to the latest with its data intact.
+  for (let from = 1; from < SCHEMA_VERSION; from++) {
+    it(`a version ${from} database migrates to version ${SCHEMA_VERSION} with its data`, () => {
+      const dataDir = tempDir();
+      const old = openDatabase(dataDir, { targetVersion: from });
+      expect(schemaVersion(old)).toBe(from);
+      old
+        .prepare(`INSERT INTO experiments (name, config, created_at, updated_at) VALUES ('old', ?, 1, 1)`)
+        .run(JSON.stringify(config));
+      old
+        .prepare(
+          `INSERT INTO runs (experiment_id, learner, seed, status, queued_at, app_version, config, iterations)
+           VALUES (1, 'maml', 7, 'completed', 1, '0.0.1', ?, 50)`,
+        )
+        .run(JSON.stringify(config));
+      old
+        .prepare(`INSERT INTO metrics VALUES (1, 'train/loss', 1, 1.5, 1), (1, 'train/loss', 2, 1.25, 2)`)
+        .run();
+      old
+        .prepare(
+          `INSERT INTO evaluations (run_id, split, step, ways, shots, queries, inner_steps, tasks, mean, ci95, std, accuracies, created_at)
+           VALUES (1, 'test', 50, 5, 1, 15, 3, 2, 0.5, 0.1, 0.07, ?, 1)`,
+        )
+        .run(Buffer.from(new Float32Array([0.25, 0.75]).buffer));
+      old.close();
+
+      const store = openStore(dataDir);
+      expect(schemaVersion(store.db)).toBe(SCHEMA_VERSION);
+      const run = store.runs.get(1)!;
+      expect(run).toMatchObject({
+        learner: 'maml',
+        seed: 7,
+        status: 'completed',
+        attempt: 0,
+        cancelRequested: false,
+      });
+      expect(store.metrics.series(1)).toEqual([
+        { key: 'train/loss', steps: [1, 2], values: [1.5, 1.25], times: [1, 2] },
+      ]);
+      expect(store.evaluations.list(1)[0]).toMatchObject({
+        mean: 0.5,
+        accuracies: [0.25, 0.75],
+        episodeSeed: 0,
+      });
+      expect(store.runs.list()[0]).toMatchObject({ experimentName: 'old', testMean: 0.5 });
+      store.close();
+    });
+  }
+
+  it('refuses a database from a newer app and leaves it untouched', () => {
+    const dataDir = tempDir();
+    openStore(dataDir).close();
+    const db = openDatabase(dataDir);
+    db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    db.close();
+    const before = readFileSync(databasePath(dataDir));
+    expect(() => openStore(dataDir)).toThrow(/newer than this app/);
+    expect(readFileSync(databasePath(dataDir)).equals(before)).toBe(true);
+  });
+});
+
+describe('a damaged database', () => {
+  it('gives a clear message, keeps the file as it was and saves a copy', () => {
+    const dataDir = tempDir();
+    const garbage = Buffer.from('this was a database until the disk failed '.repeat(200));
+    writeFileSync(databasePath(dataDir), garbage);
+    let error: unknown;
+    try {
+      openStore(dataDir);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(StoreError);
+    expect((error as StoreError).code).toBe('corrupt');
+    expect((error as Error).message).toMatch(/is damaged .* left untouched and a copy saved as .*\.bak/);
+    expect(readFileSync(databasePath(dataDir)).equals(garbage)).toBe(true);
+    const backups = readdirSync(dataDir).filter((f) => f.endsWith('.bak'));
+    expect(backups).toHaveLength(1);
+    expect(readFileSync(join(dataDir, backups[0]!)).equals(garbage)).toBe(true);
+  });
+});
+
+describe('repositories', () => {
+  it('keeps a run through its life cycle, one transition at a time', () => {
+    const { store, run } = seeded();
+    expect(run).toMatchObject({ status: 'queued', learner: config.learner, iterations: 50, attempt: 0 });
+    expect(store.runs.nextQueued()?.id).toBe(run.id);
+    expect(store.runs.markStarted(run.id, 1234)).toBe(true);
+    expect(store.runs.markStarted(run.id, 999)).toBe(false); // a second scheduler cannot take it
+    expect(store.runs.nextQueued()).toBeNull();
+    expect(store.runs.requestCancel(run.id)).toBe('running');
+    expect(store.runs.get(run.id)!.cancelRequested).toBe(true);
+    expect(store.runs.finish(run.id, 'cancelled')).toBe(true);
+    expect(store.runs.finish(run.id, 'failed', 'late')).toBe(false); // only from running
+    expect(store.runs.requeue(run.id)).toBe(true);
+    expect(store.runs.get(run.id)).toMatchObject({ status: 'queued', attempt: 1, cancelRequested: false });
+    store.runs.markStarted(run.id, 1);
+    // A trainer of an earlier attempt cannot end this one.
+    expect(store.runs.finish(run.id, 'completed', null, { attempt: 0 })).toBe(false);
+    expect(store.runs.finish(run.id, 'completed', null, { attempt: 1 })).toBe(true);
+    store.close();
+  });
+
+  it('cancels a queued run at once', () => {
+    const { store, run } = seeded();
+    expect(store.runs.requestCancel(run.id)).toBe('cancelled');
+    expect(store.runs.get(run.id)!.status).toBe('cancelled');
+    store.close();
+  });
+
+  it('filters experiments by text, tag, learner and status', () => {
+    const { store } = seeded();
+    const other = store.experiments.create({ name: 'pixels baseline', tags: ['mini'], config });
+    store.runs.create({
+      experimentId: other.id,
+      config: parseExperimentConfig({ ...config, learner: 'metasgd' }),
+      appVersion: 'test',
+    });
+    expect(store.experiments.list().map((e) => e.name)).toEqual(['pixels baseline', 'MAML vs Meta-SGD']);
+    expect(store.experiments.list({ search: 'META-sgd' }).map((e) => e.name)).toEqual(['MAML vs Meta-SGD']);
+    expect(store.experiments.list({ tag: 'mini' }).map((e) => e.name)).toEqual(['pixels baseline']);
+    expect(store.experiments.list({ learner: 'metasgd' }).map((e) => e.name)).toEqual(['pixels baseline']);
+    expect(store.experiments.list({ status: 'queued' })).toHaveLength(2);
+    expect(store.experiments.list({ status: 'running' })).toHaveLength(0);
+    expect(store.experiments.list()[0]).toMatchObject({
+      runs: 1,
+      statuses: { queued: 1 },
+      learners: ['metasgd'],
+    });
+    store.close();
+  });
+
+  it('deleting an experiment removes its runs and their rows, and nothing of another', () => {
+    const { store, experiment, run } = seeded();
+    const other = store.experiments.create({ name: 'keep', config });
+    const kept = store.runs.create({ experimentId: other.id, config, appVersion: 'test' });
+    for (const r of [run, kept]) {
+      store.metrics.insert(r.id, [{ key: 'train/loss', step: 1, value: 1, time: 1 }]);
+      store.checkpoints.record(r.id, 1, `/x/${r.id}`, [`/x/${r.id}`]);
+    }
+    expect(store.experiments.delete(experiment.id)).toBe(true);
+    expect(store.runs.get(run.id)).toBeNull();
+    expect(store.metrics.count(run.id)).toBe(0);
+    expect(store.checkpoints.list(run.id)).toEqual([]);
+    expect(store.metrics.count(kept.id)).toBe(1);
+    expect(store.checkpoints.list(kept.id)).toHaveLength(1);
+    store.close();
+  });
+
+  it('reads a series in step order and truncates it after a checkpoint', () => {
+    const { store, run } = seeded();
+    const points = [5, 3, 1, 4, 2].flatMap((step) => [
+      { key: 'train/loss', step, value: 10 - step, time: step },
+      { key: 'train/accuracy', step, value: step / 10, time: step },
+    ]);
+    store.metrics.insert(run.id, [...points, { key: 'pretrain/loss', step: 1, value: 3, time: 0 }]);
+    const [loss] = store.metrics.series(run.id, { keys: ['train/loss'] });
+    expect(loss!.steps).toEqual([1, 2, 3, 4, 5]);
+    expect(loss!.values).toEqual([9, 8, 7, 6, 5]);
+    expect(store.metrics.series(run.id, { keys: ['train/loss'], afterStep: 3 })[0]!.steps).toEqual([4, 5]);
+    // A duplicate point is refused, not silently doubled.
+    expect(() => store.metrics.insert(run.id, [{ key: 'train/loss', step: 2, value: 0, time: 0 }])).toThrow(
+      /UNIQUE|PRIMARY KEY/,
+    );
+    expect(store.metrics.truncateAfter(run.id, 3)).toBe(4);
+    expect(store.metrics.keys(run.id)).toEqual(['pretrain/loss', 'train/accuracy', 'train/loss']);
+    expect(store.metrics.truncateAfter(run.id, 0, { pretrain: true })).toBe(7);
+    expect(store.metrics.count(run.id)).toBe(0);
+    store.close();
+  });
+
+  it('stores every task accuracy of an evaluation', () => {
+    const { store, run } = seeded();
+    const accuracies = [0.2, 0.4, 1, 0.6];
+    store.evaluations.insert({
+      runId: run.id,
+      split: 'test',
+      step: 50,
+      ways: 5,
+      shots: 1,
+      queries: 15,
+      innerSteps: 3,
+      episodeSeed: 11,
+      tasks: 4,
+      mean: 0.55,
+      ci95: 0.3,
+      std: 0.34,
+      accuracies,
+    });
+    const [e] = store.evaluations.list(run.id);
+    expect(e!.accuracies.map((a) => Math.round(a * 1e6) / 1e6)).toEqual(accuracies);
+    expect(e).toMatchObject({ episodeSeed: 11, innerSteps: 3, split: 'test' });
+    expect(store.runs.summary(run.id)).toMatchObject({ testMean: 0.55, testCi95: 0.3 });
+    store.close();
+  });
+});
+
+describe('a full disk while writing metrics', () => {
+  it('fails the write with a clear message and keeps every point committed before', () => {
+    const { store, run } = seeded();
+    const writer = new MetricWriter(store, run.id, () => undefined);
+    for (let step = 1; step <= 100; step++) writer.add('train/loss', step, 1 / step);
+    writer.flush();
+    // SQLite's page limit behaves exactly like a full disk (SQLITE_FULL) for the writer.
+    const pages = store.db.pragma('page_count', { simple: true }) as number;
+    store.db.pragma(`max_page_count = ${pages + 2}`);
+    let error: unknown;
+    let step = 101;
+    try {
+      for (let batch = 0; batch < 200; batch++) {
+        for (let i = 0; i < 256; i++, step++) writer.add('train/loss', step, 1 / step);
+        writer.flush();
+      }
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(MetricWriteError);
+    expect((error as Error).message).toMatch(/disk is full/);
+    const committed = store.metrics.count(run.id);
+    expect(committed).toBeGreaterThanOrEqual(100);
+    expect(committed).toBeLessThan(step - 1); // the failed batch was rolled back, not half written
+    const [loss] = store.metrics.series(run.id, { keys: ['train/loss'] });
+    expect(loss!.steps).toEqual(Array.from({ length: committed }, (_, i) => i + 1));
+    expect(store.db.pragma('integrity_check', { simple: true })).toBe('ok');
+    store.close();
+  });
+});
+
+describe('one workbench per data directory', () => {
+  it('refuses a second instance with a message, and takes over the lock of a dead one', async () => {
+    const dataDir = tempDir();
+    const tsx = import.meta.resolve('tsx');
+    const lockModule = resolve(__dirname, '../../src-main/store/instanceLock.ts');
+    const holder = spawn(
+      process.execPath,
+      [
+        `--import=${tsx}`,
+        '-e',
+        `const { acquireInstanceLock } = await import(${JSON.stringify(lockModule)});
+         acquireInstanceLock(${JSON.stringify(dataDir)}, 'deml serve'); console.log('locked'); setInterval(() => {}, 1000);`,
+        '--input-type=module',
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    await new Promise<void>((ok, fail) => {
+      holder.stdout!.on('data', (d: Buffer) => d.toString().includes('locked') && ok());
+      holder.on('exit', (code) => fail(new Error(`the lock holder exited (${code})`)));
+    });
+    try {
+      expect(() => acquireInstanceLock(dataDir, 'DEML Workbench app')).toThrow(InstanceLockedError);
+      expect(() => acquireInstanceLock(dataDir, 'DEML Workbench app')).toThrow(
+        new RegExp(`another deml serve \\(pid ${holder.pid}.*is using this data directory`),
+      );
+    } finally {
+      holder.kill('SIGKILL');
+      await new Promise((r) => holder.on('exit', r));
+    }
+    // Its process is gone: the lock is stale and taken over.
+    const lock = acquireInstanceLock(dataDir, 'DEML Workbench app');
+    // A second service in this same process is refused too.
+    expect(() => acquireInstanceLock(dataDir, 'deml serve')).toThrow(InstanceLockedError);
+    lock.release();
+    expect(existsSync(join(dataDir, 'deml.lock'))).toBe(false);
+  });
+});
