@@ -3,7 +3,7 @@
  * security switches on. The window itself cannot open on machines without Electron's binary.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -16,7 +16,12 @@ describe('desktop bundle', () => {
     const bin = resolve(require.resolve('electron-vite/package.json'), '../bin/electron-vite.js');
     const r = spawnSync(process.execPath, [bin, 'build'], { cwd: root, encoding: 'utf8', timeout: 180_000 });
     expect(r.status, r.stderr + r.stdout).toBe(0);
-    for (const f of ['out/main/index.js', 'out/preload/index.cjs', 'out/renderer/index.html']) {
+    for (const f of [
+      'out/main/index.js',
+      'out/main/trainer.js',
+      'out/preload/index.cjs',
+      'out/renderer/index.html',
+    ]) {
       expect(existsSync(resolve(root, f)), f).toBe(true);
     }
     const main = readFileSync(resolve(root, 'out/main/index.js'), 'utf8');
@@ -24,6 +29,16 @@ describe('desktop bundle', () => {
     expect(main).toMatch(/sandbox:\s*true/);
     expect(main).toMatch(/nodeIntegration:\s*false/);
     expect(main).toMatch(/action:\s*"deny"/);
+    // Training runs in utility processes started from the bundled trainer entry.
+    expect(main).toMatch(/utilityProcess\.fork/);
+    expect(main).toMatch(/trainer\.js/);
+    // The native SQLite module and tfjs stay external (loaded from node_modules at run time).
+    const chunks = readdirSync(resolve(root, 'out/main'), { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.js'))
+      .map((f) => readFileSync(resolve(root, 'out/main', f), 'utf8'))
+      .join('\n');
+    expect(chunks).toMatch(/import "better-sqlite3"|from "better-sqlite3"|require\("better-sqlite3"\)/);
+    expect(chunks).not.toMatch(/class Database\b.*SqliteError/s);
     const preload = readFileSync(resolve(root, 'out/preload/index.cjs'), 'utf8');
     expect(preload).toMatch(/require\("electron"\)/);
     expect(preload).not.toMatch(/^import /m);

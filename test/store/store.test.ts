@@ -9,6 +9,7 @@ import { StoreError, databasePath, openDatabase } from '../../src-main/store/dat
 import { InstanceLockedError, acquireInstanceLock } from '../../src-main/store/instanceLock';
 import { MIGRATIONS, SCHEMA_VERSION, schemaVersion } from '../../src-main/store/migrations';
 import { openStore } from '../../src-main/store/store';
+import { electronBindingPath, nativeBindingFor } from '../../src-main/store/sqlite';
 import { tempDirs } from '../helpers/temp';
 
 const tempDir = tempDirs('deml-store');
@@ -300,5 +301,19 @@ describe('one workbench per data directory', () => {
     expect(() => acquireInstanceLock(dataDir, 'deml serve')).toThrow(InstanceLockedError);
     lock.release();
     expect(existsSync(join(dataDir, 'deml.lock'))).toBe(false);
+  });
+});
+
+describe('the native module for Node and for Electron', () => {
+  it('plain Node uses the module’s own build; Electron a build for its ABI, or says how to make it', () => {
+    expect(nativeBindingFor({ ...process.versions })).toBeUndefined();
+    const electron = { ...process.versions, electron: '45.4.1', modules: '140' } as NodeJS.ProcessVersions;
+    expect(electronBindingPath(electron, '/app')).toBe(
+      join('/app', 'native', 'electron-140', 'better_sqlite3.node'),
+    );
+    const missing = { ...electron, modules: '1' } as NodeJS.ProcessVersions;
+    expect(() => nativeBindingFor(missing)).toThrow(
+      /Electron build of better-sqlite3 is missing .*npm run build:native/,
+    );
   });
 });

@@ -1,0 +1,123 @@
+/** `deml launch | runs | cancel | resume` as a user runs them: real processes, one data directory. */
+import { spawn, spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tempDirs } from '../helpers/temp';
+
+const BIN = resolve(__dirname, '../../bin/deml.mjs');
+const tempDir = tempDirs('deml-cli-runs');
+const TINY = [
+  '--data',
+  'synthetic:classes=40,size=12',
+  '--blocks',
+  '2',
+  '--filters',
+  '8',
+  '--meta-batch',
+  '2',
+];
+const TINY_EVAL = ['--queries', '3', '--eval-tasks', '20', '--val-every', '0', '--backend', 'wasm'];
+
+function deml(dataDir: string, args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args, '--data-dir', dataDir], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('deml launch / runs / cancel / resume', () => {
+  it('launches learners × seeds in the foreground and lists them with their meta-test accuracy', () => {
+    const dataDir = tempDir();
+    const r = deml(dataDir, [
+      'launch',
+      ...TINY,
+      ...TINY_EVAL,
+      '--iterations',
+      '10',
+      '--learners',
+      'maml,metasgd',
+      '--seeds',
+      '0,1',
+      '--name',
+      'MAML vs Meta-SGD',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/experiment 1 \(MAML vs Meta-SGD\): runs 1, 2, 3, 4 queued/);
+    const list = deml(dataDir, ['runs', '--json']);
+    const runs = JSON.parse(list.stdout) as Array<{
+      learner: string;
+      seed: number;
+      status: string;
+      testMean: number;
+    }>;
+    expect(runs.map((x) => `${x.learner}:${x.seed}:${x.status}`).sort()).toEqual([
+      'maml:0:completed',
+      'maml:1:completed',
+      'metasgd:0:completed',
+      'metasgd:1:completed',
+    ]);
+    for (const run of runs) expect(run.testMean).toBeGreaterThan(0);
+    const table = deml(dataDir, ['runs', '--status', 'completed']);
+    expect(table.stdout).toMatch(/run\s+experiment\s+learner\s+seed\s+status/);
+    expect(table.stdout).toMatch(/metasgd\s+1\s+completed\s+10\/10\s+\d+\.\d\d% ± \d+\.\d\d%/);
+    expect(deml(dataDir, ['runs', '3']).stdout).toMatch(/test @10: .* over 20 tasks/);
+    expect(deml(dataDir, ['resume', '3']).code).toBe(1); // completed runs are not resumable
+    expect(deml(dataDir, ['runs', '--status', 'nonsense']).code).toBe(2);
+    expect(deml(dataDir, ['launch', ...TINY, '--ways', '0']).code).toBe(2);
+  }, 180_000);
+
+  it('Ctrl-C cancels with a checkpoint; `deml resume` finishes the run from there', async () => {
+    const dataDir = tempDir();
+    const child = spawn(
+      process.execPath,
+      [
+        BIN,
+        'launch',
+        ...TINY,
+        ...TINY_EVAL,
+        '--iterations',
+        '600',
+        '--checkpoint-every',
+        '200',
+        '--data-dir',
+        dataDir,
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    // Wait until training is under way (the first progress line).
+    await new Promise<void>((ok, fail) => {
+      const timer = setInterval(() => {
+        if (/run 1: \d+\/600/.test(stderr)) {
+          clearInterval(timer);
+          ok();
+        }
+      }, 50);
+      child.on('exit', (c) => fail(new Error(`deml launch exited (${c}) before training: ${stderr}`)));
+    });
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((r) => child.on('exit', r));
+    expect(code, stderr).toBe(130);
+    expect(stderr).toMatch(/run 1 \(maml, seed 0\): cancelled/);
+    const cancelled = JSON.parse(deml(dataDir, ['runs', '1', '--json']).stdout) as {
+      status: string;
+      iteration: number;
+      checkpoints: Array<{ step: number }>;
+    };
+    expect(cancelled.status).toBe('cancelled');
+    expect(cancelled.checkpoints.at(-1)!.step).toBe(cancelled.iteration);
+    // Shorten nothing: resume continues the same run (600 iterations of a tiny net take seconds).
+    const resumed = deml(dataDir, ['resume', '1']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(new RegExp(`continues from iteration ${cancelled.iteration}`));
+    expect(JSON.parse(deml(dataDir, ['runs', '1', '--json']).stdout)).toMatchObject({
+      status: 'completed',
+      iteration: 600,
+      attempt: 1,
+    });
+  }, 240_000);
+});
