@@ -8,6 +8,7 @@ import { defaultDataDir } from '../data/cache';
 import { TRAIN_FLAGS, configFromFlags, readConfigFile } from './args';
 import { DATA_USAGE, UsageError, dataCommand } from './data';
 import { PRESET_USAGE, presetCommand } from './preset';
+import { SERVE_USAGE, serveCommand } from './serve';
 import { RUNS_USAGE, cancelCommand, launchCommand, resumeCommand, runsCommand } from './runs';
 import { trainCommand } from './train';
 
@@ -22,6 +23,7 @@ commands:
   runs       list the stored runs, or show one
   cancel     cancel a queued or running run (it checkpoints first)
   resume     continue a cancelled, interrupted or failed run from its newest checkpoint
+  serve      the workbench in a browser (HTTP + WebSocket on 127.0.0.1, with an access token)
 
 deml train [--config file.json] [--learner maml|fomaml|metasgd|protonet|matchingnet] [--ways 5] [--shots 1]
            [--queries 15] [--meta-batch 4] [--iterations N] [--inner-steps 1]
@@ -42,6 +44,8 @@ ${PRESET_USAGE}
 
 ${RUNS_USAGE}
 
+${SERVE_USAGE}
+
 Flags override the --config file. --json prints JSON lines (backend, start, iteration,
 validation, checkpoint, result) on stdout. Ctrl-C stops at the next iteration, after a
 checkpoint when --checkpoint-dir is given.`;
@@ -54,6 +58,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (command === 'data') return runSubcommand('data', rest, dataCommand);
   if (command === 'preset') return runSubcommand('preset', rest, presetCommand);
+  if (command === 'serve') return runSubcommand('serve', rest, serveCommand);
   if (command === 'launch') return runSubcommand('launch', rest, launchCommand);
   if (command === 'runs') return runSubcommand('runs', rest, runsCommand);
   if (command === 'cancel') return runSubcommand('cancel', rest, cancelCommand);
@@ -131,6 +136,7 @@ async function runSubcommand(
   const controller = new AbortController();
   const onSignal = () => controller.abort();
   process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     return await command(argv, controller.signal);
   } catch (e) {
@@ -143,5 +149,6 @@ async function runSubcommand(
     return usage ? 2 : controller.signal.aborted ? 130 : 1;
   } finally {
     process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
 }

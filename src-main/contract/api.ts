@@ -2,21 +2,20 @@
  * The typed contract between the renderer (or the CLI) and the service: one channel → signature
  * map, used by the Electron IPC transport (preload + main) and the HTTP/WebSocket transport.
  * Only named functions of this map are exposed to the renderer. Payloads are validated at the
- * boundary with the schemas below.
+ * boundary with the schemas of apiSchemas.ts. This file holds no runtime dependency: the
+ * sandboxed preload imports it, and a sandboxed preload can require nothing but Electron.
  */
-import { z } from 'zod';
-import { LEARNERS, type ExperimentConfigInput, type LearnerName } from './config';
-import {
-  RUN_STATUSES,
-  type DatasetRecord,
-  type Experiment,
-  type ExperimentSummary,
-  type MetricRecord,
-  type MetricSeries,
-  type RunDetail,
-  type RunProgress,
-  type RunStatus,
-  type RunSummary,
+import type { ExperimentConfigInput, LearnerName } from './config';
+import type {
+  DatasetRecord,
+  Experiment,
+  ExperimentSummary,
+  MetricRecord,
+  MetricSeries,
+  RunDetail,
+  RunProgress,
+  RunStatus,
+  RunSummary,
 } from './records';
 
 export interface AppInfo {
@@ -25,6 +24,10 @@ export interface AppInfo {
   /** Runtime versions, for bug reports. */
   versions: Record<string, string>;
   platform: string;
+  /** Where the store, datasets and checkpoints live. */
+  dataDir?: string;
+  /** desktop (Electron) or browser (`deml serve`). */
+  transport?: 'desktop' | 'browser';
 }
 
 export interface ExperimentFilter {
@@ -62,6 +65,19 @@ export interface MetricQuery {
   afterStep?: number;
 }
 
+/** A few images per class of a dataset, raw pixels (row-major, channels last), base64. */
+export interface DatasetSamples {
+  name: string;
+  classes: number;
+  images: number;
+  width: number;
+  height: number;
+  channels: number;
+  /** Class counts of the meta-train / -validation / -test split (the dataset's own when it has one). */
+  splits: { train: number; val: number; test: number };
+  samples: Array<{ className: string; images: string[] }>;
+}
+
 export interface DemlApi {
   'app:info': () => AppInfo;
   'experiments:list': (filter?: ExperimentFilter) => ExperimentSummary[];
@@ -77,6 +93,7 @@ export interface DemlApi {
   'runs:cancel': (id: number) => RunSummary;
   'runs:resume': (id: number) => RunSummary;
   'datasets:list': () => DatasetRecord[];
+  'datasets:samples': (name: string, options?: { classes?: number; perClass?: number }) => DatasetSamples;
 }
 
 export type Channel = keyof DemlApi;
@@ -108,74 +125,8 @@ export const CHANNELS = [
   'runs:cancel',
   'runs:resume',
   'datasets:list',
+  'datasets:samples',
 ] as const satisfies readonly Channel[];
 
 /** What the preload exposes on window.deml: each channel as an async function. */
 export type RendererApi = { [C in Channel]: (...args: Args<C>) => Promise<Result<C>> };
-
-const id = z.number().int().positive();
-const learner = z.enum(LEARNERS);
-const seeds = z.array(z.number().int().nonnegative()).min(1).max(100);
-
-/** Argument schemas per channel (the config itself is checked by parseExperimentConfig). */
-export const ARGUMENTS: { [C in Channel]: z.ZodType<unknown[]> } = {
-  'app:info': z.tuple([]),
-  'experiments:list': z.tuple([
-    z
-      .object({
-        search: z.string().max(200).optional(),
-        tag: z.string().max(100).optional(),
-        learner: learner.optional(),
-        status: z.enum(RUN_STATUSES).optional(),
-      })
-      .strict()
-      .optional(),
-  ]),
-  'experiments:get': z.tuple([id]),
-  'experiments:create': z.tuple([
-    z
-      .object({
-        name: z.string().trim().min(1, 'give the experiment a name').max(200),
-        description: z.string().max(10_000).optional(),
-        tags: z.array(z.string().trim().min(1).max(50)).max(20).optional(),
-        config: z.record(z.string(), z.unknown()),
-        learners: z.array(learner).min(1).max(LEARNERS.length).optional(),
-        seeds: seeds.optional(),
-      })
-      .strict(),
-  ]),
-  'experiments:duplicate': z.tuple([id]),
-  'experiments:delete': z.tuple([id]),
-  'runs:list': z.tuple([
-    z
-      .object({
-        experimentId: id.optional(),
-        status: z.enum(RUN_STATUSES).optional(),
-        learner: learner.optional(),
-      })
-      .strict()
-      .optional(),
-  ]),
-  'runs:get': z.tuple([id]),
-  'runs:metrics': z.tuple([
-    id,
-    z
-      .object({
-        keys: z.array(z.string().max(100)).max(50).optional(),
-        afterStep: z.number().int().optional(),
-      })
-      .strict()
-      .optional(),
-  ]),
-  'runs:log': z.tuple([id]),
-  'runs:launch': z.tuple([
-    id,
-    z
-      .object({ learners: z.array(learner).min(1).optional(), seeds: seeds.optional() })
-      .strict()
-      .optional(),
-  ]),
-  'runs:cancel': z.tuple([id]),
-  'runs:resume': z.tuple([id]),
-  'datasets:list': z.tuple([]),
-};

@@ -85,6 +85,11 @@ export interface TrainOptions {
   signal?: AbortSignal;
   /** Skip the final meta-test (e.g. when a caller evaluates separately). */
   skipTest?: boolean;
+  /**
+   * On resume at an iteration that is due a validation: was that validation recorded? A cancel
+   * during a validation checkpoints before it finishes; answering false runs it again first.
+   */
+  hasValidation?: (iteration: number) => boolean;
 }
 
 export interface TrainResult {
@@ -240,6 +245,19 @@ export async function metaTrain(options: TrainOptions): Promise<TrainResult> {
         await yieldToEventLoop();
         await callbacks.onPretrain?.({ iteration: i, iterations: total, loss: l[0]!, accuracy: a[0]! });
       }
+    }
+    if (
+      ckpt &&
+      options.hasValidation &&
+      config.valEvery > 0 &&
+      splits.val.length > 0 &&
+      iteration > 0 &&
+      iteration % config.valEvery === 0 &&
+      !options.hasValidation(iteration)
+    ) {
+      const v = { ...(await evaluateOn('val', config.valTasks)), iteration };
+      validations.push(v);
+      await callbacks.onValidation?.(v);
     }
     while (iteration < config.iterations) {
       if (signal?.aborted) {

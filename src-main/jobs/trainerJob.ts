@@ -115,6 +115,8 @@ export async function runTrainerJob(o: TrainerJobOptions): Promise<TrainerJobSta
       resume: true,
       keepCheckpoints: 2,
       signal: o.signal,
+      hasValidation: (step) =>
+        store.evaluations.list(runId).some((e) => e.split === 'val' && e.step === step),
       callbacks: {
         onStart: (info) => {
           // Points and validations written after the checkpoint (before a crash or kill) are

@@ -7,12 +7,13 @@
 import { rm } from 'node:fs/promises';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ARGUMENTS } from '../contract/apiSchemas';
 import {
-  ARGUMENTS,
   type AppInfo,
   type Args,
   type Channel,
   type CreateExperimentInput,
+  type DatasetSamples,
   type DemlEvents,
   type EventName,
   type ExperimentFilter,
@@ -25,6 +26,7 @@ import {
   ConfigError,
   type ExperimentConfig,
   type LearnerName,
+  SplitConfigSchema,
   parseExperimentConfig,
 } from '../contract/config';
 import {
@@ -40,12 +42,15 @@ import {
 import { listDatasets } from '../data/cache';
 import { resolveDataset } from '../data/resolve';
 import type { ClassIndexedDataset } from '../engine/dataset';
+import { splitClasses } from '../engine/episodes';
 import { validateAgainstDataset } from '../engine/validate';
 import { type TrainerLauncher, forkLauncher } from '../jobs/launcher';
 import { JobQueue } from '../jobs/queue';
 import { runDirectory } from '../jobs/trainerJob';
 import { type InstanceLock, acquireInstanceLock } from '../store/instanceLock';
 import { type Store, openStore } from '../store/store';
+
+const DEFAULT_SPLIT = SplitConfigSchema.parse({});
 
 export class ServiceError extends Error {
   constructor(
@@ -137,13 +142,15 @@ export class WorkbenchService {
 
   /** Each channel of the contract, bound to this service. */
   readonly handlers: { [C in Channel]: (...args: Args<C>) => Result<C> | Promise<Result<C>> } = {
-    'app:info': () =>
-      this.o.appInfo?.() ?? {
+    'app:info': () => ({
+      ...(this.o.appInfo?.() ?? {
         name: 'DEML Workbench',
         version: this.o.appVersion,
         versions: { node: process.versions.node },
         platform: process.platform,
-      },
+      }),
+      dataDir: this.o.dataDir,
+    }),
     'experiments:list': (filter?: ExperimentFilter) => this.store.experiments.list(filter),
     'experiments:get': (id: number) => this.experiment(id),
     'experiments:create': (input: CreateExperimentInput) => this.createExperiment(input),
@@ -157,6 +164,8 @@ export class WorkbenchService {
     'runs:cancel': (id: number) => this.cancelRun(id),
     'runs:resume': (id: number) => this.resumeRun(id),
     'datasets:list': () => this.listDatasets(),
+    'datasets:samples': (name: string, options?: { classes?: number; perClass?: number }) =>
+      this.datasetSamples(name, options),
   };
 
   on<E extends EventName>(event: E, listener: Listener<E>): () => void {
@@ -302,6 +311,8 @@ export class WorkbenchService {
   }
 
   async listDatasets(): Promise<DatasetRecord[]> {
+    // The embedded default is generated (and so listed) on first use.
+    await this.dataset('glyphs');
     for (const m of await listDatasets(this.o.dataDir)) {
       this.store.datasets.upsert({
         name: m.id,
@@ -314,6 +325,45 @@ export class WorkbenchService {
       });
     }
     return this.store.datasets.list();
+  }
+
+  /** The dataset view: sizes, split sizes, and the first images of evenly spaced classes. */
+  async datasetSamples(
+    name: string,
+    options: { classes?: number; perClass?: number } = {},
+  ): Promise<DatasetSamples> {
+    let dataset: ClassIndexedDataset;
+    try {
+      dataset = await this.dataset(name);
+    } catch (e) {
+      throw new ServiceError((e as Error).message, 'not-found');
+    }
+    const classes = dataset.classStart.length - 1;
+    const pick = Math.min(options.classes ?? 12, classes);
+    const perClass = options.perClass ?? 6;
+    const size = dataset.width * dataset.height * dataset.channels;
+    const splits = splitClasses(dataset, DEFAULT_SPLIT, 0);
+    const samples = Array.from({ length: pick }, (_, i) => {
+      const c = Math.floor((i * classes) / pick);
+      const start = dataset.classStart[c]!;
+      const count = Math.min(perClass, dataset.classStart[c + 1]! - start);
+      return {
+        className: dataset.classNames[c] ?? `class ${c}`,
+        images: Array.from({ length: count }, (_, k) =>
+          Buffer.from(dataset.pixels.subarray((start + k) * size, (start + k + 1) * size)).toString('base64'),
+        ),
+      };
+    });
+    return {
+      name,
+      classes,
+      images: dataset.classStart[classes]!,
+      width: dataset.width,
+      height: dataset.height,
+      channels: dataset.channels,
+      splits: { train: splits.train.length, val: splits.val.length, test: splits.test.length },
+      samples,
+    };
   }
 
   /** Stop the queue (running trainers checkpoint and end as interrupted), then the store. */

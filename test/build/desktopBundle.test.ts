@@ -7,6 +7,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { CHANNELS } from '../../src-main/contract/api';
 
 const root = resolve(__dirname, '../..');
 const require = createRequire(import.meta.url);
@@ -45,6 +46,36 @@ describe('desktop bundle', () => {
     // Only named contract functions are exposed: no raw ipcRenderer handed to the page.
     expect(preload).toMatch(/exposeInMainWorld\("deml"/);
     expect(preload).not.toMatch(/exposeInMainWorld\("[^"]+",\s*electron\.ipcRenderer/);
+    // Run the built preload against a stand-in for Electron: it must expose exactly the contract.
+    const exposed: Record<string, Record<string, unknown>> = {};
+    const invoked: unknown[][] = [];
+    const electron = {
+      contextBridge: {
+        exposeInMainWorld: (key: string, api: Record<string, unknown>) => (exposed[key] = api),
+      },
+      ipcRenderer: {
+        invoke: (...args: unknown[]) => invoked.push(args),
+        on: () => undefined,
+        off: () => undefined,
+      },
+    };
+    const module = { exports: {} };
+    new Function('require', 'module', 'exports', preload)(
+      (id: string) => {
+        if (id !== 'electron') throw new Error(`the preload must not require ${id}`);
+        return electron;
+      },
+      module,
+      module.exports,
+    );
+    expect(Object.keys(exposed)).toEqual(['deml']);
+    expect(Object.keys(exposed.deml!).sort()).toEqual([...CHANNELS, 'on'].sort());
+    expect(Object.isFrozen(exposed.deml)).toBe(true);
+    (exposed.deml!['runs:get'] as (id: number) => void)(7);
+    expect(invoked).toEqual([['runs:get', 7]]);
+    expect(() =>
+      (exposed.deml!.on as (e: string, l: () => void) => void)('ipc:raw', () => undefined),
+    ).toThrow(/unknown event/);
     const html = readFileSync(resolve(root, 'out/renderer/index.html'), 'utf8');
     expect(html).toMatch(/Content-Security-Policy/);
   });

@@ -96,9 +96,20 @@ for (const backend of ['cpu', 'wasm'] as const) {
       const saved = await listCheckpoints(dir);
       expect(saved.at(-1)).toMatch(/ckpt-00000003\.json$/);
 
-      const second = await metaTrain({ config, dataset, checkpointDir: dir, resume: true });
+      // The cancel hit the validation due at iteration 3: the resumed run validates there first.
+      expect(first.validations).toEqual([]);
+      const second = await metaTrain({
+        config,
+        dataset,
+        checkpointDir: dir,
+        resume: true,
+        hasValidation: (iteration) => first.validations.some((v) => v.iteration === iteration),
+      });
       expect(second.status).toBe('completed');
       expect(second.iterations).toBe(6);
+      expect(second.validations.map((v) => [v.iteration, v.mean])).toEqual(
+        full.validations.map((v) => [v.iteration, v.mean]),
+      );
       expect(new Float32Array([...first.lossCurve, ...second.lossCurve])).toEqual(
         new Float32Array(full.lossCurve),
       );

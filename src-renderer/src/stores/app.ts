@@ -1,6 +1,7 @@
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import type { AppInfo } from '../../../src-main/contract/api';
+import { api } from '../api/client';
 
 /** What the app knows about itself; filled from the service through the contract. */
 export const useAppStore = defineStore('app', () => {
@@ -9,12 +10,11 @@ export const useAppStore = defineStore('app', () => {
 
   async function load(): Promise<void> {
     try {
-      if (!window.deml) throw new Error('no service connection (open the app through Electron)');
-      info.value = await window.deml['app:info']();
+      info.value = await api.call('app:info');
     } catch (e) {
-      error.value = (e as Error).message;
+      error.value = `no connection to the workbench service: ${(e as Error).message}`;
     }
   }
 
-  return { info, error, load };
+  return { info, error, load, mode: api.mode };
 });

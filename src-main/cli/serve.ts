@@ -1,0 +1,77 @@
+/**
+ * `deml serve`: the workbench in a browser. Owns the data directory like the app does (queue,
+ * trainers as child processes) and serves the renderer and the contract on 127.0.0.1 by default.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { defaultDataDir } from '../data/cache';
+import { serve } from '../server/server';
+import { WorkbenchService } from '../service/service';
+import { UsageError, intFlag } from './data';
+
+export const SERVE_USAGE = `deml serve [--port 0 (any free port)] [--host 127.0.0.1] [--concurrency 1] [--data-dir DIR]`;
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const APP_VERSION = process.env.npm_package_version ?? '0.1.0';
+
+/** The renderer bundle, built on first use (electron-vite builds it with the desktop shell). */
+export function ensureRenderer(root = ROOT): string {
+  const dir = join(root, 'out', 'renderer');
+  if (existsSync(join(dir, 'index.html'))) return dir;
+  process.stderr.write('building the renderer (first run)…\n');
+  const bin = join(
+    dirname(createRequire(import.meta.url).resolve('electron-vite/package.json')),
+    'bin/electron-vite.js',
+  );
+  const r = spawnSync(process.execPath, [bin, 'build'], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  if (r.status !== 0 || !existsSync(join(dir, 'index.html'))) throw new Error('building the renderer failed');
+  return dir;
+}
+
+export async function serveCommand(argv: string[], signal: AbortSignal): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      concurrency: { type: 'string' },
+      'data-dir': { type: 'string' },
+    },
+  });
+  const port = intFlag('port', values.port, 0);
+  if (port !== undefined && port > 65535) throw new UsageError('--port is at most 65535');
+  const host = values.host ?? '127.0.0.1';
+  const dataDir = values['data-dir'] ?? defaultDataDir();
+  const rendererDir = ensureRenderer();
+  const service = WorkbenchService.open({
+    dataDir,
+    appVersion: APP_VERSION,
+    mode: 'owner',
+    ownerName: 'deml serve',
+    concurrency: intFlag('concurrency', values.concurrency),
+  });
+  try {
+    const server = await serve({ service, rendererDir, host, port });
+    if (host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') {
+      process.stderr.write(
+        `warning: listening on ${host}, reachable from other machines; anyone with the URL below can run and delete experiments. Use it only on a network you trust.\n`,
+      );
+    }
+    process.stderr.write(`data directory: ${dataDir}\n`);
+    process.stdout.write(`DEML Workbench: open ${server.openUrl}\n`);
+    await new Promise<void>((r) => signal.addEventListener('abort', () => r(), { once: true }));
+    process.stderr.write('stopping: running trainers checkpoint and can be resumed…\n');
+    await server.close();
+    return 0;
+  } finally {
+    await service.close();
+  }
+}

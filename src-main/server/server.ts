@@ -1,0 +1,252 @@
+/**
+ * Browser mode: the renderer bundle and the service's contract over HTTP + WebSocket.
+ *
+ * - Bound to 127.0.0.1 unless told otherwise.
+ * - Every request needs the access token: `?token=` on the first page load (it then lives in an
+ *   HttpOnly, SameSite=Strict cookie) or `Authorization: Bearer`. Without it: 401.
+ * - Calls and the event socket are refused from any other origin (403), and requests naming
+ *   another Host (DNS rebinding) are refused when bound to loopback.
+ * - Payloads are validated by the service (WorkbenchService.call) before any handler runs.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { CHANNELS, EVENTS, type Channel } from '../contract/api';
+import { ConfigError } from '../contract/config';
+import { ServiceError, type WorkbenchService } from '../service/service';
+import { StoreError } from '../store/database';
+
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "connect-src 'self' ws: wss:",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.json': 'application/json',
+  '.woff2': 'font/woff2',
+};
+
+const MAX_BODY = 1 << 20;
+const COOKIE = 'deml_token';
+
+export interface ServeOptions {
+  service: WorkbenchService;
+  /** The built renderer (out/renderer). */
+  rendererDir: string;
+  host?: string;
+  port?: number;
+  /** Fixed token (tests); random by default. */
+  token?: string;
+}
+
+export interface RunningServer {
+  url: string;
+  /** The URL to open: it carries the token once. */
+  openUrl: string;
+  token: string;
+  server: Server;
+  close(): Promise<void>;
+}
+
+function isLoopback(host: string): boolean {
+  return host === '127.0.0.1' || host === 'localhost' || host === '::1';
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+function cookieToken(req: IncomingMessage): string | null {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const [k, v] = part.trim().split('=');
+    if (k === COOKIE && v) return decodeURIComponent(v);
+  }
+  return null;
+}
+
+function errorBody(e: unknown): { status: number; body: Record<string, unknown> } {
+  if (e instanceof ConfigError)
+    return { status: 400, body: { code: 'invalid', message: e.message, issues: e.issues } };
+  if (e instanceof ServiceError) {
+    const status = e.code === 'not-found' ? 404 : e.code === 'conflict' ? 409 : 400;
+    return { status, body: { code: e.code, message: e.message } };
+  }
+  if (e instanceof StoreError) return { status: 500, body: { code: e.code, message: e.message } };
+  return { status: 500, body: { code: 'internal', message: (e as Error).message ?? String(e) } };
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+  res.end(text);
+}
+
+async function readBody(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY) throw new ServiceError('the request body is too large', 'invalid');
+    chunks.push(chunk as Buffer);
+  }
+  if (size === 0) return {};
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new ServiceError('the request body is not JSON', 'invalid');
+  }
+}
+
+export async function serve(o: ServeOptions): Promise<RunningServer> {
+  const host = o.host ?? '127.0.0.1';
+  const token = o.token ?? randomBytes(24).toString('hex');
+  const rendererDir = resolve(o.rendererDir);
+  if (!existsSync(join(rendererDir, 'index.html'))) {
+    throw new Error(
+      `the renderer is not built (${rendererDir}/index.html is missing); run \`npm run build\``,
+    );
+  }
+  let origin = '';
+  let loopbackHosts = new Set<string>();
+
+  const authorized = (req: IncomingMessage, url: URL): 'ok' | 'query' | false => {
+    const bearer = req.headers.authorization?.replace(/^Bearer\s+/i, '');
+    if (bearer && safeEqual(bearer, token)) return 'ok';
+    const cookie = cookieToken(req);
+    if (cookie && safeEqual(cookie, token)) return 'ok';
+    const query = url.searchParams.get('token');
+    if (query && safeEqual(query, token)) return 'query';
+    return false;
+  };
+  // Browsers always send Origin on cross-origin requests and WebSocket handshakes.
+  const sameOrigin = (req: IncomingMessage) =>
+    !req.headers.origin || req.headers.origin === `http://${req.headers.host}`;
+  const rightHost = (req: IncomingMessage) => !isLoopback(host) || loopbackHosts.has(req.headers.host ?? '');
+
+  const server = createServer((req, res) => {
+    void handle(req, res).catch((e: unknown) => {
+      if (!res.headersSent) send(res, 500, { code: 'internal', message: (e as Error).message });
+      else res.destroy();
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', origin);
+    if (!rightHost(req)) return send(res, 403, { code: 'forbidden', message: 'unexpected Host header' });
+    const auth = authorized(req, url);
+    if (!auth) {
+      return send(res, 401, {
+        code: 'unauthorized',
+        message: 'open the URL that `deml serve` printed (it carries the access token)',
+      });
+    }
+    if (url.pathname.startsWith('/api/')) {
+      if (!sameOrigin(req))
+        return send(res, 403, { code: 'forbidden', message: `origin ${req.headers.origin} refused` });
+      if (req.method !== 'POST') return send(res, 405, { code: 'invalid', message: 'use POST' });
+      const channel = decodeURIComponent(url.pathname.slice('/api/'.length)) as Channel;
+      if (!(CHANNELS as readonly string[]).includes(channel)) {
+        return send(res, 404, { code: 'not-found', message: `no channel '${channel}'` });
+      }
+      try {
+        const body = (await readBody(req)) as { args?: unknown };
+        const args = Array.isArray(body.args) ? body.args : [];
+        return send(res, 200, { result: (await o.service.call(channel, args)) ?? null });
+      } catch (e) {
+        const { status, body } = errorBody(e);
+        return send(res, status, body);
+      }
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return send(res, 405, { code: 'invalid', message: 'GET only' });
+    if (auth === 'query') {
+      // Trade the token in the URL for a cookie, and drop it from the address bar and history.
+      res.writeHead(302, {
+        'set-cookie': `${COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`,
+        location: url.pathname === '/' ? '/' : url.pathname,
+        'cache-control': 'no-store',
+      });
+      return void res.end();
+    }
+    serveStatic(url.pathname, res);
+  }
+
+  function serveStatic(pathname: string, res: ServerResponse): void {
+    const relative = normalize(decodeURIComponent(pathname)).replace(/^([/\\])+/, '');
+    let file = resolve(rendererDir, relative || 'index.html');
+    if (!file.startsWith(rendererDir + sep) && file !== rendererDir) {
+      return send(res, 404, { code: 'not-found', message: 'not found' });
+    }
+    if (!existsSync(file) || statSync(file).isDirectory()) file = join(rendererDir, 'index.html');
+    const type = MIME[extname(file)] ?? 'application/octet-stream';
+    res.writeHead(200, {
+      'content-type': type,
+      'content-security-policy': CONTENT_SECURITY_POLICY,
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'no-referrer',
+      'cache-control': type.startsWith('text/html') ? 'no-store' : 'max-age=3600',
+    });
+    createReadStream(file).pipe(res);
+  }
+
+  const sockets = new WebSocketServer({ noServer: true });
+  const clients = new Set<WebSocket>();
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', origin);
+    const refuse = (status: string) => {
+      socket.write(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
+      socket.destroy();
+    };
+    if (url.pathname !== '/events') return refuse('404 Not Found');
+    if (!rightHost(req) || !sameOrigin(req)) return refuse('403 Forbidden');
+    if (!authorized(req, url)) return refuse('401 Unauthorized');
+    sockets.handleUpgrade(req, socket, head, (ws) => {
+      clients.add(ws);
+      ws.on('close', () => clients.delete(ws));
+      ws.on('error', () => clients.delete(ws));
+    });
+  });
+  const unsubscribe = EVENTS.map((event) =>
+    o.service.on(event, (payload) => {
+      const text = JSON.stringify({ event, payload });
+      for (const ws of clients) if (ws.readyState === ws.OPEN) ws.send(text);
+    }),
+  );
+
+  await new Promise<void>((ok, fail) => {
+    server.once('error', fail);
+    server.listen(o.port ?? 0, host, () => ok());
+  });
+  const { port } = server.address() as AddressInfo;
+  const shownHost = host.includes(':') ? `[${host}]` : host;
+  loopbackHosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
+  origin = `http://${shownHost}:${port}`;
+  return {
+    url: origin,
+    openUrl: `${origin}/?token=${token}`,
+    token,
+    server,
+    close: async () => {
+      unsubscribe.forEach((f) => f());
+      for (const ws of clients) ws.terminate();
+      sockets.close();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}

@@ -1,0 +1,113 @@
+/**
+ * The renderer's one way to the service: the preload's functions in the desktop app, HTTP +
+ * WebSocket in browser mode (`deml serve`). Both speak the same contract.
+ */
+import type {
+  Args,
+  Channel,
+  DemlEvents,
+  EventName,
+  RendererApi,
+  Result,
+} from '../../../src-main/contract/api';
+
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly issues: Array<{ field: string; message: string }> = [],
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+type Listener = (payload: unknown) => void;
+
+interface Transport {
+  call<C extends Channel>(channel: C, args: Args<C>): Promise<Awaited<Result<C>>>;
+  on<E extends EventName>(event: E, listener: (payload: DemlEvents[E]) => void): () => void;
+}
+
+interface DesktopBridge extends RendererApi {
+  on<E extends EventName>(event: E, listener: (payload: DemlEvents[E]) => void): () => void;
+}
+
+function desktopTransport(bridge: DesktopBridge): Transport {
+  return {
+    call: async (channel, args) => {
+      try {
+        return (await (bridge[channel] as (...a: unknown[]) => Promise<unknown>)(...args)) as never;
+      } catch (e) {
+        // Electron prefixes remote errors: "Error invoking remote method 'x': Error: message".
+        const message = (e as Error).message.replace(
+          /^Error invoking remote method '[^']+': (\w*Error: )?/,
+          '',
+        );
+        throw new ApiError(message, 'error');
+      }
+    },
+    on: (event, listener) => bridge.on(event, listener),
+  };
+}
+
+function browserTransport(): Transport {
+  const listeners = new Map<string, Set<Listener>>();
+  let socket: WebSocket | null = null;
+  let retry = 500;
+  const connect = () => {
+    const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/events`;
+    socket = new WebSocket(url);
+    socket.onopen = () => (retry = 500);
+    socket.onmessage = (m) => {
+      const { event, payload } = JSON.parse(m.data as string) as { event: string; payload: unknown };
+      for (const l of listeners.get(event) ?? []) l(payload);
+    };
+    // The server restarted or the network blinked: reconnect, backing off.
+    socket.onclose = () => {
+      socket = null;
+      setTimeout(connect, retry);
+      retry = Math.min(retry * 2, 10_000);
+    };
+  };
+  return {
+    call: async (channel, args) => {
+      const res = await fetch(`/api/${channel}`, {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ args }),
+      });
+      const body = (await res.json().catch(() => ({}))) as {
+        result?: unknown;
+        message?: string;
+        code?: string;
+        issues?: Array<{ field: string; message: string }>;
+      };
+      if (!res.ok)
+        throw new ApiError(
+          body.message ?? `${res.status} ${res.statusText}`,
+          body.code ?? 'error',
+          body.issues,
+        );
+      return body.result as never;
+    },
+    on: (event, listener) => {
+      if (!socket) connect();
+      let set = listeners.get(event);
+      if (!set) listeners.set(event, (set = new Set()));
+      set.add(listener as Listener);
+      return () => set.delete(listener as Listener);
+    },
+  };
+}
+
+const bridge = (window as unknown as { deml?: DesktopBridge }).deml;
+const transport: Transport = bridge ? desktopTransport(bridge) : browserTransport();
+
+export const api = {
+  mode: bridge ? ('desktop' as const) : ('browser' as const),
+  call: <C extends Channel>(channel: C, ...args: Args<C>) => transport.call(channel, args),
+  on: <E extends EventName>(event: E, listener: (payload: DemlEvents[E]) => void) =>
+    transport.on(event, listener),
+};

@@ -1,0 +1,38 @@
+/** A hash router small enough to read: #/path/with/:params. Works under file:// (Electron) and http. */
+import { computed, ref } from 'vue';
+
+const hash = ref(location.hash);
+window.addEventListener('hashchange', () => (hash.value = location.hash));
+
+export interface Route {
+  name: 'experiments' | 'new' | 'experiment' | 'run' | 'datasets' | 'settings';
+  id: number | null;
+  param: string | null;
+}
+
+export function parseRoute(h: string): Route {
+  const parts = h.replace(/^#\/?/, '').split('/').filter(Boolean);
+  const id = parts[1] && /^\d+$/.test(parts[1]) ? Number(parts[1]) : null;
+  switch (parts[0]) {
+    case 'new':
+      return { name: 'new', id: null, param: parts[1] ?? null };
+    case 'experiments':
+      return id ? { name: 'experiment', id, param: null } : { name: 'experiments', id: null, param: null };
+    case 'runs':
+      return id ? { name: 'run', id, param: null } : { name: 'experiments', id: null, param: null };
+    case 'datasets':
+      return { name: 'datasets', id: null, param: parts[1] ? decodeURIComponent(parts[1]) : null };
+    case 'settings':
+      return { name: 'settings', id: null, param: null };
+    default:
+      return { name: 'experiments', id: null, param: null };
+  }
+}
+
+export function useRoute() {
+  return computed(() => parseRoute(hash.value));
+}
+
+export function navigate(path: string): void {
+  location.hash = `#${path}`;
+}

@@ -1,0 +1,69 @@
+import { defineStore } from 'pinia';
+import { reactive, ref } from 'vue';
+import type { MetricSeries, RunDetail, RunProgress, RunSummary } from '../../../src-main/contract/records';
+import { api } from '../api/client';
+
+/**
+ * Runs and their live state: summaries per experiment, the open run's detail, metric series that
+ * grow from the service's events (fetched in full once, then appended), and the latest progress.
+ */
+export const useRunsStore = defineStore('runs', () => {
+  const byExperiment = reactive(new Map<number, RunSummary[]>());
+  const detail = ref<RunDetail | null>(null);
+  const series = reactive(new Map<number, Map<string, MetricSeries>>());
+  const progress = reactive(new Map<number, RunProgress>());
+  const log = ref('');
+
+  async function loadExperiment(experimentId: number): Promise<void> {
+    byExperiment.set(experimentId, await api.call('runs:list', { experimentId }));
+  }
+
+  async function loadRun(id: number): Promise<void> {
+    detail.value = await api.call('runs:get', id);
+    const all = await api.call('runs:metrics', id);
+    series.set(id, new Map(all.map((s) => [s.key, s])));
+    log.value = await api.call('runs:log', id);
+  }
+
+  async function cancel(id: number): Promise<void> {
+    await api.call('runs:cancel', id);
+    await loadRun(id);
+  }
+
+  async function resume(id: number): Promise<void> {
+    await api.call('runs:resume', id);
+    await loadRun(id);
+  }
+
+  async function launchMore(experimentId: number, seeds: number[]): Promise<void> {
+    await api.call('runs:launch', experimentId, { seeds });
+    await loadExperiment(experimentId);
+  }
+
+  api.on('run:status', (run) => {
+    const list = byExperiment.get(run.experimentId);
+    if (list) {
+      const i = list.findIndex((r) => r.id === run.id);
+      if (i >= 0) list.splice(i, 1, run);
+      else list.unshift(run);
+    }
+    if (detail.value?.id === run.id) void loadRun(run.id);
+    if (run.status !== 'running') progress.delete(run.id);
+  });
+  api.on('run:progress', (p) => progress.set(p.runId, p));
+  api.on('run:metrics', ({ runId, points }) => {
+    const map = series.get(runId);
+    if (!map) return;
+    for (const p of points) {
+      let s = map.get(p.key);
+      if (!s) map.set(p.key, (s = { key: p.key, steps: [], values: [], times: [] }));
+      // Points arrive in commit order; a resumed run re-sends nothing it committed before.
+      if (s.steps.length && p.step <= s.steps[s.steps.length - 1]!) continue;
+      s.steps.push(p.step);
+      s.values.push(p.value);
+      s.times.push(p.time);
+    }
+  });
+
+  return { byExperiment, detail, series, progress, log, loadExperiment, loadRun, cancel, resume, launchMore };
+});

@@ -1,0 +1,34 @@
+import { defineStore } from 'pinia';
+import { ref, watch } from 'vue';
+import type { BackendPreference } from '../../../src-main/contract/config';
+
+export type Theme = 'system' | 'light' | 'dark';
+
+function stored<T extends string>(key: string, fallback: T, allowed: readonly T[]): T {
+  const v = localStorage.getItem(key) as T | null;
+  return v && allowed.includes(v) ? v : fallback;
+}
+
+/** Preferences kept in this browser profile: theme, and the backend new experiments ask for. */
+export const useSettingsStore = defineStore('settings', () => {
+  const theme = ref<Theme>(stored('deml.theme', 'system', ['system', 'light', 'dark']));
+  const backend = ref<BackendPreference>(
+    stored('deml.backend', 'auto', ['auto', 'tensorflow', 'wasm', 'cpu']),
+  );
+
+  const apply = () => {
+    const dark =
+      theme.value === 'dark' ||
+      (theme.value === 'system' && matchMedia('(prefers-color-scheme: dark)').matches);
+    document.documentElement.dataset.theme = dark ? 'dark' : 'light';
+  };
+  watch(theme, (t) => {
+    localStorage.setItem('deml.theme', t);
+    apply();
+  });
+  watch(backend, (b) => localStorage.setItem('deml.backend', b));
+  matchMedia('(prefers-color-scheme: dark)').addEventListener('change', apply);
+  apply();
+
+  return { theme, backend };
+});

@@ -1,0 +1,206 @@
+/**
+ * End to end in real Chromium (Debian's, driven by playwright-core): `deml serve` on a temporary
+ * data directory, an experiment on the embedded dataset, MAML and Meta-SGD runs with a tiny
+ * config, live charts, cancel and resume, meta-test accuracies; screenshots of every screen go to
+ * test-results/screenshots/. Set CHROMIUM_PATH to use another Chromium.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { request } from 'node:http';
+import { resolve } from 'node:path';
+import { type Browser, type Page, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDirs } from '../helpers/temp';
+
+const ROOT = resolve(__dirname, '../..');
+const SHOTS = resolve(ROOT, 'test-results/screenshots');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const tempDir = tempDirs('deml-e2e');
+
+let server: ChildProcess;
+let openUrl = '';
+let base = '';
+let token = '';
+let browser: Browser;
+let page: Page;
+
+async function shot(name: string): Promise<void> {
+  await page.screenshot({ path: resolve(SHOTS, `${name}.png`), fullPage: true });
+}
+
+function raw(path: string, headers: Record<string, string>, method = 'POST'): Promise<number> {
+  return new Promise((ok, fail) => {
+    const req = request(`${base}${path}`, { method, headers }, (res) => {
+      res.resume();
+      ok(res.statusCode ?? 0);
+    });
+    req.on('error', fail);
+    req.end(method === 'POST' ? '{"args":[]}' : undefined);
+  });
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `Chromium not found at ${CHROMIUM}: install Debian's chromium (apt-get install chromium) or set CHROMIUM_PATH`,
+    );
+  }
+  mkdirSync(SHOTS, { recursive: true });
+  const dataDir = tempDir();
+  server = spawn(process.execPath, [resolve(ROOT, 'bin/deml.mjs'), 'serve', '--data-dir', dataDir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let err = '';
+  server.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  openUrl = await new Promise<string>((ok, fail) => {
+    let out = '';
+    server.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /open (http:\/\/\S+)/.exec(out);
+      if (m) ok(m[1]!);
+    });
+    server.on('exit', (code) => fail(new Error(`deml serve exited (${code}): ${err}`)));
+  });
+  const url = new URL(openUrl);
+  base = url.origin;
+  token = url.searchParams.get('token')!;
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.setDefaultTimeout(60_000);
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  if (server && server.exitCode == null) {
+    server.kill('SIGTERM');
+    await new Promise((r) => server.once('exit', r));
+  }
+});
+
+describe('the workbench in Chromium', () => {
+  it('refuses requests without the token and calls from other origins', async () => {
+    expect(await raw('/', {}, 'GET')).toBe(401);
+    expect(await raw('/api/runs:list', {})).toBe(401);
+    expect(await raw('/api/runs:list', { authorization: 'Bearer wrong-token' })).toBe(401);
+    expect(await raw('/api/runs:list', { authorization: `Bearer ${token}` })).toBe(200);
+    expect(
+      await raw('/api/runs:list', { authorization: `Bearer ${token}`, origin: 'http://evil.example' }),
+    ).toBe(403);
+    expect(await raw('/api/runs:list', { authorization: `Bearer ${token}`, host: 'evil.example' })).toBe(403);
+    expect(await raw('/api/no:such', { authorization: `Bearer ${token}` })).toBe(404);
+    // A page of another origin cannot open the event stream either.
+    const other = await browser.newPage();
+    await other.goto('about:blank');
+    const socket = await other.evaluate(
+      (url) =>
+        new Promise<string>((r) => {
+          const ws = new WebSocket(url);
+          ws.onopen = () => r('open');
+          ws.onerror = () => r('refused');
+        }),
+      `${base.replace('http', 'ws')}/events?token=${token}`,
+    );
+    expect(socket).toBe('refused');
+    await other.close();
+  });
+
+  it('creates MAML and Meta-SGD runs, charts them live, cancels and resumes one, and shows meta-test accuracies', async () => {
+    await page.goto(openUrl);
+    await expect.poll(() => page.url()).toBe(`${base}/`); // the token moved to a cookie
+    await page.getByRole('heading', { name: 'Experiments' }).waitFor();
+    await shot('experiments-empty');
+
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.locator('select[name=backend]').selectOption('wasm');
+    await page.locator('input[name=theme][value=dark]').check();
+    await shot('settings');
+    await page.locator('input[name=theme][value=light]').check();
+
+    await page.getByRole('link', { name: 'New experiment' }).click();
+    await page.getByLabel('Preset').selectOption('maml-vs-metasgd');
+    await expect.poll(() => page.locator('input[name="learner-metasgd"]').isChecked()).toBe(true);
+    await page.locator('input[name=name]').fill('e2e MAML vs Meta-SGD');
+    await page.locator('select[name=data]').selectOption('glyphs');
+    // Inline validation with the service's schema: a bad value disables launching.
+    await page.locator('input[name=ways]').fill('0');
+    await expect.poll(() => page.getByRole('button', { name: /Create and launch/ }).isDisabled()).toBe(true);
+    const tiny: Record<string, string> = {
+      ways: '5',
+      queries: '2',
+      metaBatch: '1',
+      iterations: '120',
+      evalTasks: '20',
+      valEvery: '40',
+      checkpointEvery: '40',
+      filters: '4',
+    };
+    for (const [name, value] of Object.entries(tiny)) await page.locator(`input[name=${name}]`).fill(value);
+    await shot('new-experiment');
+    await page.getByRole('button', { name: 'Create and launch 2 run(s)' }).click();
+
+    await page.getByRole('heading', { name: 'e2e MAML vs Meta-SGD' }).waitFor();
+    const mamlRow = page.locator('tr[data-learner=maml]');
+    const metasgdRow = page.locator('tr[data-learner=metasgd]');
+    await mamlRow.waitFor();
+    await metasgdRow.waitFor();
+    await shot('experiment');
+
+    // The MAML run: its chart grows while it trains.
+    await mamlRow.getByRole('link').click();
+    await page.getByRole('heading', { name: /Run #\d+: maml/ }).waitFor();
+    const lossChart = page.locator('figure[aria-label^="Loss"]');
+    const points = async () => Number(await lossChart.getAttribute('data-points'));
+    await expect.poll(points, { timeout: 90_000 }).toBeGreaterThan(3);
+    const first = await points();
+    await expect.poll(points, { timeout: 60_000 }).toBeGreaterThan(first);
+    await shot('run-training');
+
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.locator('[data-status=cancelled]').waitFor({ timeout: 60_000 });
+    const stoppedAt = await points();
+    await shot('run-cancelled');
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await page.locator('h2 [data-status=completed]').waitFor({ timeout: 180_000 });
+    await page.locator('tr[data-split=test] .accuracy').waitFor();
+    expect(await page.locator('tr[data-split=test] .accuracy').textContent()).toMatch(
+      /\d+\.\d\d% ± \d+\.\d\d%/,
+    );
+    expect(await points()).toBe(120); // one point per iteration: no gap, no duplicate after resume
+    expect(stoppedAt).toBeLessThan(120);
+    await shot('run-completed');
+
+    await page.getByRole('link', { name: 'e2e MAML vs Meta-SGD' }).click();
+    await metasgdRow.locator('[data-status=completed]').waitFor({ timeout: 180_000 });
+    for (const row of [mamlRow, metasgdRow]) {
+      expect(await row.locator('.accuracy').textContent()).toMatch(/\d+\.\d\d% ± \d+\.\d\d%/);
+    }
+    await shot('experiment-completed');
+
+    await page.getByRole('link', { name: 'Experiments', exact: true }).click();
+    await page.getByRole('search').getByLabel('Search').fill('meta-sgd');
+    await page.locator('[data-experiment="e2e MAML vs Meta-SGD"]').waitFor();
+    await page.getByRole('search').getByLabel('Search').fill('no such experiment');
+    await expect.poll(() => page.locator('[data-experiment]').count()).toBe(0);
+    await page.getByRole('search').getByLabel('Search').fill('');
+    await shot('experiments');
+
+    await page.getByRole('link', { name: 'Datasets' }).click();
+    await page.getByRole('button', { name: 'glyphs', exact: true }).click();
+    await page.locator('article[data-dataset=glyphs] canvas').first().waitFor();
+    expect(await page.locator('article[data-dataset=glyphs] canvas').count()).toBe(72);
+    expect(await page.locator('article[data-dataset=glyphs]').textContent()).toMatch(/900 \/ 120 \/ 180/);
+    await shot('dataset');
+  }, 600_000);
+});
