@@ -3,7 +3,7 @@
  * trainers as child processes) and serves the renderer and the contract on 127.0.0.1 by default.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,11 +18,25 @@ export const SERVE_USAGE = `deml serve [--port 0 (any free port)] [--host 127.0.
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const APP_VERSION = process.env.npm_package_version ?? '0.1.0';
 
-/** The renderer bundle, built on first use (electron-vite builds it with the desktop shell). */
+/** Newest modification time of the files under `dir` (0 when it does not exist). */
+function newest(dir: string): number {
+  if (!existsSync(dir)) return 0;
+  let t = 0;
+  for (const f of readdirSync(dir, { recursive: true, encoding: 'utf8' }))
+    t = Math.max(t, statSync(join(dir, f)).mtimeMs);
+  return t;
+}
+
+/**
+ * The renderer bundle, built on first use and rebuilt when its sources (or the contract it
+ * shares) changed since, so a `git pull` never serves a stale UI.
+ */
 export function ensureRenderer(root = ROOT): string {
   const dir = join(root, 'out', 'renderer');
-  if (existsSync(join(dir, 'index.html'))) return dir;
-  process.stderr.write('building the renderer (first run)…\n');
+  const index = join(dir, 'index.html');
+  const sources = Math.max(newest(join(root, 'src-renderer')), newest(join(root, 'src-main', 'contract')));
+  if (existsSync(index) && statSync(index).mtimeMs >= sources) return dir;
+  process.stderr.write('building the renderer…\n');
   const bin = join(
     dirname(createRequire(import.meta.url).resolve('electron-vite/package.json')),
     'bin/electron-vite.js',

@@ -78,6 +78,34 @@ export interface DatasetSamples {
   samples: Array<{ className: string; images: string[] }>;
 }
 
+export interface ImportDatasetInput {
+  format: 'omniglot' | 'folder' | 'miniimagenet';
+  /** Name in the data directory (letters, digits, - and _). */
+  name: string;
+  /** Paths on the machine that runs the workbench: Omniglot zips or folders; one root folder otherwise. */
+  paths: string[];
+  size?: number;
+  channels?: 1 | 3;
+  rotations?: boolean;
+}
+
+export interface ImportDatasetResult {
+  name: string;
+  classes: number;
+  images: number;
+  /** Corrupt images skipped (each named in the trainer-independent import report). */
+  corrupt: number;
+  skippedNonImages: number;
+  durationMs: number;
+}
+
+export interface ImportProgressEvent {
+  name: string;
+  phase: 'scan' | 'decode' | 'write';
+  done: number;
+  total: number;
+}
+
 export interface DemlApi {
   'app:info': () => AppInfo;
   'experiments:list': (filter?: ExperimentFilter) => ExperimentSummary[];
@@ -94,6 +122,7 @@ export interface DemlApi {
   'runs:resume': (id: number) => RunSummary;
   'datasets:list': () => DatasetRecord[];
   'datasets:samples': (name: string, options?: { classes?: number; perClass?: number }) => DatasetSamples;
+  'datasets:import': (input: ImportDatasetInput) => ImportDatasetResult;
 }
 
 export type Channel = keyof DemlApi;
@@ -105,9 +134,15 @@ export interface DemlEvents {
   'run:status': RunSummary;
   'run:progress': RunProgress;
   'run:metrics': { runId: number; points: MetricRecord[] };
+  'dataset:import': ImportProgressEvent;
 }
 export type EventName = keyof DemlEvents;
-export const EVENTS = ['run:status', 'run:progress', 'run:metrics'] as const satisfies readonly EventName[];
+export const EVENTS = [
+  'run:status',
+  'run:progress',
+  'run:metrics',
+  'dataset:import',
+] as const satisfies readonly EventName[];
 
 /** The channels the preload may forward. Adding a channel here is the only way to expose one. */
 export const CHANNELS = [
@@ -126,6 +161,7 @@ export const CHANNELS = [
   'runs:resume',
   'datasets:list',
   'datasets:samples',
+  'datasets:import',
 ] as const satisfies readonly Channel[];
 
 /** What the preload exposes on window.deml: each channel as an async function. */

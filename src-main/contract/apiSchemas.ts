@@ -79,4 +79,16 @@ export const ARGUMENTS: { [C in Channel]: z.ZodType<unknown[]> } = {
       .strict()
       .optional(),
   ]),
+  'datasets:import': z.tuple([
+    z
+      .object({
+        format: z.enum(['omniglot', 'folder', 'miniimagenet']),
+        name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'letters, digits, - and _ only'),
+        paths: z.array(z.string().min(1).max(4096)).min(1).max(16),
+        size: z.number().int().min(8).max(512).optional(),
+        channels: z.union([z.literal(1), z.literal(3)]).optional(),
+        rotations: z.boolean().optional(),
+      })
+      .strict(),
+  ]),
 };

@@ -14,6 +14,8 @@ import {
   type Channel,
   type CreateExperimentInput,
   type DatasetSamples,
+  type ImportDatasetInput,
+  type ImportDatasetResult,
   type DemlEvents,
   type EventName,
   type ExperimentFilter,
@@ -40,6 +42,7 @@ import {
   type RunSummary,
 } from '../contract/records';
 import { listDatasets } from '../data/cache';
+import { importDataset } from '../data/import/importer';
 import { resolveDataset } from '../data/resolve';
 import type { ClassIndexedDataset } from '../engine/dataset';
 import { splitClasses } from '../engine/episodes';
@@ -166,6 +169,7 @@ export class WorkbenchService {
     'datasets:list': () => this.listDatasets(),
     'datasets:samples': (name: string, options?: { classes?: number; perClass?: number }) =>
       this.datasetSamples(name, options),
+    'datasets:import': (input: ImportDatasetInput) => this.importDataset(input),
   };
 
   on<E extends EventName>(event: E, listener: Listener<E>): () => void {
@@ -325,6 +329,25 @@ export class WorkbenchService {
       });
     }
     return this.store.datasets.list();
+  }
+
+  /** Import into the data directory, with progress events; an existing name is replaced atomically. */
+  async importDataset(input: ImportDatasetInput): Promise<ImportDatasetResult> {
+    const r = await importDataset({
+      ...input,
+      dataDir: this.o.dataDir,
+      onProgress: (p) => this.emit('dataset:import', { name: input.name, ...p }),
+    });
+    this.datasets.delete(input.name);
+    await this.listDatasets();
+    return {
+      name: r.manifest.id,
+      classes: r.manifest.classes,
+      images: r.manifest.images,
+      corrupt: r.report.corrupt.length,
+      skippedNonImages: r.report.skippedNonImages,
+      durationMs: r.durationMs,
+    };
   }
 
   /** The dataset view: sizes, split sizes, and the first images of evenly spaced classes. */

@@ -5,11 +5,12 @@
  * test-results/screenshots/. Set CHROMIUM_PATH to use another Chromium.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { resolve } from 'node:path';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { markedPng } from '../helpers/images';
 import { tempDirs } from '../helpers/temp';
 
 const ROOT = resolve(__dirname, '../..');
@@ -202,5 +203,27 @@ describe('the workbench in Chromium', () => {
     expect(await page.locator('article[data-dataset=glyphs] canvas').count()).toBe(72);
     expect(await page.locator('article[data-dataset=glyphs]').textContent()).toMatch(/900 \/ 120 \/ 180/);
     await shot('dataset');
+
+    // Import an image folder (one corrupt file among them) from the UI.
+    const folder = tempDir();
+    for (let c = 0; c < 3; c++) {
+      mkdirSync(resolve(folder, `class-${c}`));
+      for (let i = 0; i < 4; i++)
+        writeFileSync(resolve(folder, `class-${c}`, `${i}.png`), await markedPng(20, 20, c * 4 + i));
+    }
+    writeFileSync(resolve(folder, 'class-0', 'broken.png'), 'not a png');
+    await page.getByText('Import a dataset').click();
+    await page.locator('select[name=import-format]').selectOption('folder');
+    await page.locator('input[name=import-name]').fill('tiny-folder');
+    await page.locator('textarea[name=import-paths]').fill(folder);
+    await page.locator('input[name=import-size]').fill('16');
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: 'Imported tiny-folder' }).waitFor();
+    expect(await page.getByRole('status').textContent()).toMatch(
+      /3 classes, 12 images, 1 corrupt image\(s\) skipped/,
+    );
+    await page.getByRole('button', { name: 'tiny-folder', exact: true }).click();
+    await page.locator('article[data-dataset=tiny-folder] canvas').first().waitFor();
+    await shot('dataset-imported');
   }, 600_000);
 });

@@ -1,6 +1,11 @@
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
-import type { DatasetSamples } from '../../../src-main/contract/api';
+import type {
+  DatasetSamples,
+  ImportDatasetInput,
+  ImportDatasetResult,
+  ImportProgressEvent,
+} from '../../../src-main/contract/api';
 import type { DatasetRecord } from '../../../src-main/contract/records';
 import { api } from '../api/client';
 
@@ -28,5 +33,23 @@ export const useDatasetsStore = defineStore('datasets', () => {
     }
   }
 
-  return { items, samples, error, refresh, open };
+  const importing = ref<ImportProgressEvent | null>(null);
+  const imported = ref<ImportDatasetResult | null>(null);
+  api.on('dataset:import', (p) => (importing.value = p));
+
+  async function importDataset(input: ImportDatasetInput): Promise<void> {
+    imported.value = null;
+    importing.value = { name: input.name, phase: 'scan', done: 0, total: 0 };
+    try {
+      imported.value = await api.call('datasets:import', input);
+      error.value = null;
+      await refresh();
+    } catch (e) {
+      error.value = `import failed: ${(e as Error).message}`;
+    } finally {
+      importing.value = null;
+    }
+  }
+
+  return { items, samples, error, importing, imported, refresh, open, importDataset };
 });
