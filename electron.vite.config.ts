@@ -2,10 +2,13 @@ import vue from '@vitejs/plugin-vue';
 import { defineConfig } from 'electron-vite';
 import { resolve } from 'node:path';
 
+// DEML_OUT_DIR lets the bundle test build elsewhere while `deml serve` serves out/renderer.
+const out = process.env.DEML_OUT_DIR ?? resolve(__dirname, 'out');
+
 export default defineConfig({
   main: {
     build: {
-      outDir: 'out/main',
+      outDir: resolve(out, 'main'),
       // The trainer entry is bundled beside the main process: the app starts it in utility processes.
       rollupOptions: {
         input: {
@@ -17,7 +20,7 @@ export default defineConfig({
   },
   preload: {
     build: {
-      outDir: 'out/preload',
+      outDir: resolve(out, 'preload'),
       // A sandboxed preload must be CommonJS.
       rollupOptions: {
         input: { index: resolve(__dirname, 'src-main/electron/preload.ts') },
@@ -28,7 +31,7 @@ export default defineConfig({
   renderer: {
     root: resolve(__dirname, 'src-renderer'),
     build: {
-      outDir: resolve(__dirname, 'out/renderer'),
+      outDir: resolve(out, 'renderer'),
       rollupOptions: { input: { index: resolve(__dirname, 'src-renderer/index.html') } },
     },
     plugins: [vue()],

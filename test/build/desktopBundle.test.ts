@@ -8,24 +8,27 @@ import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CHANNELS } from '../../src-main/contract/api';
+import { tempDirs } from '../helpers/temp';
 
 const root = resolve(__dirname, '../..');
+// Built into a temporary folder: the e2e test serves out/renderer at the same time.
+const out = tempDirs('deml-bundle')();
 const require = createRequire(import.meta.url);
 
 describe('desktop bundle', () => {
   it('electron-vite build produces main, a CommonJS sandboxed preload and the renderer', () => {
     const bin = resolve(require.resolve('electron-vite/package.json'), '../bin/electron-vite.js');
-    const r = spawnSync(process.execPath, [bin, 'build'], { cwd: root, encoding: 'utf8', timeout: 180_000 });
+    const r = spawnSync(process.execPath, [bin, 'build'], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 180_000,
+      env: { ...process.env, DEML_OUT_DIR: out },
+    });
     expect(r.status, r.stderr + r.stdout).toBe(0);
-    for (const f of [
-      'out/main/index.js',
-      'out/main/trainer.js',
-      'out/preload/index.cjs',
-      'out/renderer/index.html',
-    ]) {
-      expect(existsSync(resolve(root, f)), f).toBe(true);
+    for (const f of ['main/index.js', 'main/trainer.js', 'preload/index.cjs', 'renderer/index.html']) {
+      expect(existsSync(resolve(out, f)), f).toBe(true);
     }
-    const main = readFileSync(resolve(root, 'out/main/index.js'), 'utf8');
+    const main = readFileSync(resolve(out, 'main/index.js'), 'utf8');
     expect(main).toMatch(/contextIsolation:\s*true/);
     expect(main).toMatch(/sandbox:\s*true/);
     expect(main).toMatch(/nodeIntegration:\s*false/);
@@ -34,13 +37,13 @@ describe('desktop bundle', () => {
     expect(main).toMatch(/utilityProcess\.fork/);
     expect(main).toMatch(/trainer\.js/);
     // The native SQLite module and tfjs stay external (loaded from node_modules at run time).
-    const chunks = readdirSync(resolve(root, 'out/main'), { recursive: true, encoding: 'utf8' })
+    const chunks = readdirSync(resolve(out, 'main'), { recursive: true, encoding: 'utf8' })
       .filter((f) => f.endsWith('.js'))
-      .map((f) => readFileSync(resolve(root, 'out/main', f), 'utf8'))
+      .map((f) => readFileSync(resolve(out, 'main', f), 'utf8'))
       .join('\n');
     expect(chunks).toMatch(/import "better-sqlite3"|from "better-sqlite3"|require\("better-sqlite3"\)/);
     expect(chunks).not.toMatch(/class Database\b.*SqliteError/s);
-    const preload = readFileSync(resolve(root, 'out/preload/index.cjs'), 'utf8');
+    const preload = readFileSync(resolve(out, 'preload/index.cjs'), 'utf8');
     expect(preload).toMatch(/require\("electron"\)/);
     expect(preload).not.toMatch(/^import /m);
     // Only named contract functions are exposed: no raw ipcRenderer handed to the page.
@@ -76,7 +79,7 @@ describe('desktop bundle', () => {
     expect(() =>
       (exposed.deml!.on as (e: string, l: () => void) => void)('ipc:raw', () => undefined),
     ).toThrow(/unknown event/);
-    const html = readFileSync(resolve(root, 'out/renderer/index.html'), 'utf8');
+    const html = readFileSync(resolve(out, 'renderer/index.html'), 'utf8');
     expect(html).toMatch(/Content-Security-Policy/);
   });
 });
