@@ -29,6 +29,18 @@ function nodeGyp() {
   return found;
 }
 
+/** The headers node-gyp compiled against must be Electron's, for its module ABI. */
+function checkHeaders(devdir, version, abi) {
+  const header = join(devdir, version, 'include', 'node', 'node_version.h');
+  const text = existsSync(header) ? readFileSync(header, 'utf8') : '';
+  const m = /#define NODE_MODULE_VERSION (\d+)/.exec(text);
+  if (!m || Number(m[1]) !== Number(abi)) {
+    throw new Error(
+      `compiled against the wrong headers (${m ? `ABI ${m[1]}` : 'none found'}, Electron needs ${abi})`,
+    );
+  }
+}
+
 function main() {
   if (process.env.DEML_SKIP_ELECTRON_NATIVE) return say('skipped (DEML_SKIP_ELECTRON_NATIVE is set)');
   let electronVersion;
@@ -43,8 +55,16 @@ function main() {
   const source = dirname(require.resolve('better-sqlite3/package.json'));
   // Work on a copy: building in place would replace the Node build the tests and CLI use.
   const work = mkdtempSync(join(tmpdir(), 'deml-native-'));
+  // Electron's headers, never this Node's: npm passes its `nodedir` setting to node-gyp through the
+  // environment, which would build a Node binary under an Electron name.
+  const devdir = join(work, '.node-gyp');
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([k]) => !/^npm_config_(nodedir|devdir|target|runtime|disturl)$/i.test(k),
+    ),
+  );
   const run = (cmd, args) =>
-    execFileSync(cmd, args, { cwd: work, stdio: ['ignore', 'ignore', 'pipe'], timeout: 300_000 });
+    execFileSync(cmd, args, { cwd: work, env, stdio: ['ignore', 'ignore', 'pipe'], timeout: 600_000 });
   try {
     cpSync(source, work, { recursive: true, filter: (p) => !p.includes(`${source}/build`) });
     const built = join(work, 'build', 'Release', 'better_sqlite3.node');
@@ -70,6 +90,7 @@ function main() {
             '--runtime=electron',
             `--target=${electronVersion}`,
             '--dist-url=https://electronjs.org/headers',
+            `--devdir=${devdir}`,
           ]),
       ],
     ];
@@ -78,6 +99,7 @@ function main() {
       try {
         attempt();
         if (!existsSync(built)) throw new Error('no binary was produced');
+        if (how === 'compiled from source') checkHeaders(devdir, electronVersion, abi);
         mkdirSync(dirname(target), { recursive: true });
         copyFileSync(built, target);
         return say(`Electron ${electronVersion} (ABI ${abi}): ${how} → ${target}`);
