@@ -8,6 +8,7 @@ import { defaultDataDir } from '../data/cache';
 import { TRAIN_FLAGS, configFromFlags, readConfigFile } from './args';
 import { DATA_USAGE, UsageError, dataCommand } from './data';
 import { PRESET_USAGE, presetCommand } from './preset';
+import { EXPORT_USAGE, exportCommand } from './export';
 import { SERVE_USAGE, serveCommand } from './serve';
 import { RUNS_USAGE, cancelCommand, launchCommand, resumeCommand, runsCommand } from './runs';
 import { trainCommand } from './train';
@@ -23,6 +24,7 @@ commands:
   runs       list the stored runs, or show one
   cancel     cancel a queued or running run (it checkpoints first)
   resume     continue a cancelled, interrupted or failed run from its newest checkpoint
+  export     the results table of experiments or runs as LaTeX (booktabs), Markdown or CSV
   serve      the workbench in a browser (HTTP + WebSocket on 127.0.0.1, with an access token)
 
 deml train [--config file.json] [--learner maml|fomaml|metasgd|protonet|matchingnet] [--ways 5] [--shots 1]
@@ -46,6 +48,8 @@ ${RUNS_USAGE}
 
 ${SERVE_USAGE}
 
+${EXPORT_USAGE}
+
 Flags override the --config file. --json prints JSON lines (backend, start, iteration,
 validation, checkpoint, result) on stdout. Ctrl-C stops at the next iteration, after a
 checkpoint when --checkpoint-dir is given.`;
@@ -58,6 +62,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (command === 'data') return runSubcommand('data', rest, dataCommand);
   if (command === 'preset') return runSubcommand('preset', rest, presetCommand);
+  if (command === 'export') return runSubcommand('export', rest, exportCommand);
   if (command === 'serve') return runSubcommand('serve', rest, serveCommand);
   if (command === 'launch') return runSubcommand('launch', rest, launchCommand);
   if (command === 'runs') return runSubcommand('runs', rest, runsCommand);

@@ -5,9 +5,10 @@
  * boundary with the schemas of apiSchemas.ts. This file holds no runtime dependency: the
  * sandboxed preload imports it, and a sandboxed preload can require nothing but Electron.
  */
-import type { ExperimentConfigInput, LearnerName } from './config';
+import type { ExperimentConfig, ExperimentConfigInput, LearnerName } from './config';
 import type {
   DatasetRecord,
+  Evaluation,
   Experiment,
   ExperimentSummary,
   MetricRecord,
@@ -52,6 +53,11 @@ export interface CreateExperimentInput {
   /** One run per learner × seed (default: the config's learner and seed). */
   learners?: LearnerName[];
   seeds?: number[];
+  /**
+   * Cells of a comparison (e.g. a preset's MAML/Meta-SGD × pixels/concept × 1/5-shot), each a
+   * partial config over the base; one run per variant × seed. Replaces `learners`.
+   */
+  variants?: Array<Record<string, unknown>>;
 }
 
 export interface LaunchRunsInput {
@@ -106,6 +112,14 @@ export interface ImportProgressEvent {
   total: number;
 }
 
+/** A run as the compare view needs it: its config, its meta-test, the series asked for. */
+export interface RunComparison {
+  run: RunSummary;
+  config: ExperimentConfig;
+  test: Evaluation | null;
+  series: MetricSeries[];
+}
+
 export interface DemlApi {
   'app:info': () => AppInfo;
   'experiments:list': (filter?: ExperimentFilter) => ExperimentSummary[];
@@ -123,6 +137,7 @@ export interface DemlApi {
   'datasets:list': () => DatasetRecord[];
   'datasets:samples': (name: string, options?: { classes?: number; perClass?: number }) => DatasetSamples;
   'datasets:import': (input: ImportDatasetInput) => ImportDatasetResult;
+  'runs:compare': (runIds: number[], keys?: string[]) => RunComparison[];
 }
 
 export type Channel = keyof DemlApi;
@@ -162,6 +177,7 @@ export const CHANNELS = [
   'datasets:list',
   'datasets:samples',
   'datasets:import',
+  'runs:compare',
 ] as const satisfies readonly Channel[];
 
 /** What the preload exposes on window.deml: each channel as an async function. */

@@ -32,6 +32,7 @@ export const ARGUMENTS: { [C in Channel]: z.ZodType<unknown[]> } = {
         config: z.record(z.string(), z.unknown()),
         learners: z.array(learner).min(1).max(LEARNERS.length).optional(),
         seeds: seeds.optional(),
+        variants: z.array(z.record(z.string(), z.unknown())).min(1).max(64).optional(),
       })
       .strict(),
   ]),
@@ -91,4 +92,5 @@ export const ARGUMENTS: { [C in Channel]: z.ZodType<unknown[]> } = {
       })
       .strict(),
   ]),
+  'runs:compare': z.tuple([z.array(id).min(1).max(500), z.array(z.string().max(100)).max(20).optional()]),
 };

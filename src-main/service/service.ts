@@ -16,6 +16,7 @@ import {
   type DatasetSamples,
   type ImportDatasetInput,
   type ImportDatasetResult,
+  type RunComparison,
   type DemlEvents,
   type EventName,
   type ExperimentFilter,
@@ -54,6 +55,19 @@ import { type InstanceLock, acquireInstanceLock } from '../store/instanceLock';
 import { type Store, openStore } from '../store/store';
 
 const DEFAULT_SPLIT = SplitConfigSchema.parse({});
+
+/** A variant over a base config: nested sections (model, concept, …) merge field by field. */
+function mergeConfig(base: object, variant: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(variant)) {
+    const b = out[k];
+    out[k] =
+      v && typeof v === 'object' && !Array.isArray(v) && b && typeof b === 'object' && !Array.isArray(b)
+        ? mergeConfig(b, v as Record<string, unknown>)
+        : v;
+  }
+  return out;
+}
 
 export class ServiceError extends Error {
   constructor(
@@ -170,6 +184,7 @@ export class WorkbenchService {
     'datasets:samples': (name: string, options?: { classes?: number; perClass?: number }) =>
       this.datasetSamples(name, options),
     'datasets:import': (input: ImportDatasetInput) => this.importDataset(input),
+    'runs:compare': (runIds: number[], keys?: string[]) => this.compareRuns(runIds, keys),
   };
 
   on<E extends EventName>(event: E, listener: Listener<E>): () => void {
@@ -275,6 +290,19 @@ export class WorkbenchService {
   metrics(id: number, query: MetricQuery = {}): MetricSeries[] {
     if (!this.store.runs.get(id)) throw new ServiceError(`run ${id} does not exist`, 'not-found');
     return this.store.metrics.series(id, query);
+  }
+
+  /** Runs side by side: config, meta-test (every task's accuracy, for paired tests), series. */
+  compareRuns(
+    runIds: number[],
+    keys: string[] = ['train/loss', 'train/accuracy', 'val/accuracy'],
+  ): RunComparison[] {
+    return [...new Set(runIds)].map((id) => {
+      const detail = this.run(id);
+      const { evaluations, checkpoints: _checkpoints, config, ...run } = detail;
+      const test = [...evaluations].reverse().find((e) => e.split === 'test') ?? null;
+      return { run, config, test, series: this.store.metrics.series(id, { keys }) };
+    });
   }
 
   /** The trainer's output (the end of it: logs of long runs can be large). */
@@ -398,12 +426,16 @@ export class WorkbenchService {
 
   private async runConfigs(
     base: ExperimentConfig,
-    input: { learners?: LearnerName[]; seeds?: number[] },
+    input: { learners?: LearnerName[]; seeds?: number[]; variants?: Array<Record<string, unknown>> },
   ): Promise<ExperimentConfig[]> {
-    const learners = input.learners?.length ? [...new Set(input.learners)] : [base.learner];
     const seeds = input.seeds?.length ? [...new Set(input.seeds)] : [base.seed];
-    const configs = learners.flatMap((learner) =>
-      seeds.map((seed) => parseExperimentConfig({ ...base, learner, seed })),
+    const variants: Array<Record<string, unknown>> = input.variants?.length
+      ? input.variants
+      : (input.learners?.length ? [...new Set(input.learners)] : [base.learner]).map((learner) => ({
+          learner,
+        }));
+    const configs = variants.flatMap((variant) =>
+      seeds.map((seed) => parseExperimentConfig({ ...mergeConfig(base, variant), seed })),
     );
     for (const config of configs) {
       const dataset = await this.dataset(config.data);

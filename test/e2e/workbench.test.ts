@@ -5,7 +5,7 @@
  * test-results/screenshots/. Set CHROMIUM_PATH to use another Chromium.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { resolve } from 'node:path';
 import { type Browser, type Page, chromium } from 'playwright-core';
@@ -188,6 +188,44 @@ describe('the workbench in Chromium', () => {
       expect(await row.locator('.accuracy').textContent()).toMatch(/\d+\.\d\d% ± \d+\.\d\d%/);
     }
     await shot('experiment-completed');
+
+    // Compare the two finished runs, and export the table and the charts.
+    await page.getByRole('button', { name: 'Compare all runs' }).click();
+    await page.getByRole('heading', { name: 'Compare 2 runs' }).waitFor();
+    const paired = page.locator('[data-table=paired] .difference');
+    await paired.waitFor();
+    expect(await paired.textContent()).toMatch(/-?\d+\.\d\d ± \d+\.\d\d points/);
+    const results = page.locator('[data-table=results] tbody tr');
+    expect(await results.count()).toBe(2);
+    expect(await page.locator('[data-table=results] td.best').count()).toBe(1);
+    await page.locator('figure[aria-label^="validation accuracy"]').waitFor();
+    await shot('compare');
+    const downloaded = async (button: string, within = page.locator('.export').last()) => {
+      const [file] = await Promise.all([
+        page.waitForEvent('download'),
+        within.getByRole('button', { name: button }).click(),
+      ]);
+      return { name: file.suggestedFilename(), body: readFileSync((await file.path())!) };
+    };
+    const csv = await downloaded('CSV');
+    expect(csv.name).toBe('results.csv');
+    expect(csv.body.toString()).toMatch(
+      /^method,setting,accuracy_percent,ci95_percent,seeds,tasks,best,tie\n(MAML|Meta-SGD),glyphs 5-way 1-shot,\d+\.\d{4},/,
+    );
+    const md = await downloaded('Markdown');
+    expect(md.name).toBe('results.md');
+    expect(md.body.toString()).toMatch(/\| Method \| glyphs 5-way 1-shot \|\n\| --- \| --- \|\n\| (MAML|Meta-SGD) \|/);
+    expect(md.body.toString()).toContain('**');
+    const tex = await downloaded('LaTeX');
+    expect(tex.name).toBe('results.tex');
+    expect(tex.body.toString()).toMatch(/\\toprule[\s\S]*Meta-SGD & \$[\s\S]*\\bottomrule/);
+    const charts = page.locator('figure[aria-label^="Meta-test accuracy"]');
+    const png = await downloaded('PNG', charts);
+    expect(png.name).toBe('meta-test.png');
+    expect(png.body.subarray(1, 4).toString()).toBe('PNG');
+    const svg = await downloaded('SVG', charts);
+    expect(svg.name).toBe('meta-test.svg');
+    expect(svg.body.toString()).toMatch(/<svg[\s\S]*<\/svg>/);
 
     await page.getByRole('link', { name: 'Experiments', exact: true }).click();
     await page.getByRole('search').getByLabel('Search').fill('meta-sgd');

@@ -5,9 +5,11 @@ const hash = ref(location.hash);
 window.addEventListener('hashchange', () => (hash.value = location.hash));
 
 export interface Route {
-  name: 'experiments' | 'new' | 'experiment' | 'run' | 'datasets' | 'settings';
+  name: 'experiments' | 'new' | 'experiment' | 'run' | 'datasets' | 'settings' | 'compare';
   id: number | null;
   param: string | null;
+  /** Compare: the run ids. */
+  ids?: number[];
 }
 
 export function parseRoute(h: string): Route {
@@ -22,6 +24,15 @@ export function parseRoute(h: string): Route {
       return id ? { name: 'run', id, param: null } : { name: 'experiments', id: null, param: null };
     case 'datasets':
       return { name: 'datasets', id: null, param: parts[1] ? decodeURIComponent(parts[1]) : null };
+    case 'compare': {
+      const ids = (parts[1] ?? '')
+        .split(',')
+        .map(Number)
+        .filter((n) => Number.isInteger(n) && n > 0);
+      return ids.length
+        ? { name: 'compare', id: null, param: null, ids }
+        : { name: 'experiments', id: null, param: null };
+    }
     case 'settings':
       return { name: 'settings', id: null, param: null };
     default:

@@ -1,0 +1,114 @@
+/**
+ * The results table as CSV (tidy: one line per cell), Markdown and LaTeX (booktabs). Accuracies in
+ * percent, mean ± 95% CI; the best of each column in bold, cells within the best's CI marked †.
+ */
+import type { ResultsCell, ResultsTable } from './results';
+
+export const EXPORT_FORMATS = ['csv', 'md', 'latex'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+const pct = (x: number) => (100 * x).toFixed(2);
+const ci = (c: ResultsCell) => (Number.isFinite(c.ci95) ? pct(c.ci95) : '?');
+
+export const TABLE_NOTE =
+  "Meta-test accuracy (%) with 95% confidence intervals. Bold: best of its column; †: within the best one's interval.";
+
+function csvField(v: string | number | boolean): string {
+  const s = String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function toCsv(table: ResultsTable): string {
+  const lines = [
+    ['method', 'setting', 'accuracy_percent', 'ci95_percent', 'seeds', 'tasks', 'best', 'tie'].join(','),
+  ];
+  for (const row of table.rows) {
+    row.cells.forEach((c, j) => {
+      if (!c) return;
+      lines.push(
+        [
+          row.method,
+          table.columns[j]!,
+          (100 * c.mean).toFixed(4),
+          Number.isFinite(c.ci95) ? (100 * c.ci95).toFixed(4) : '',
+          c.seeds,
+          c.tasks,
+          c.best,
+          c.tie,
+        ]
+          .map(csvField)
+          .join(','),
+      );
+    });
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function mdText(s: string): string {
+  return s
+    .replace(/\\/g, '\\\\')
+    .replace(/\|/g, '\\|')
+    .replace(/([*_`])/g, '\\$1');
+}
+
+export function toMarkdown(table: ResultsTable): string {
+  const cell = (c: ResultsCell | null) => {
+    if (!c) return '–';
+    const text = `${pct(c.mean)} ± ${ci(c)}`;
+    return c.best ? `**${text}**` : c.tie ? `${text}†` : text;
+  };
+  const lines = [
+    `| Method | ${table.columns.map(mdText).join(' | ')} |`,
+    `| --- | ${table.columns.map(() => '---').join(' | ')} |`,
+    ...table.rows.map((r) => `| ${mdText(r.method)} | ${r.cells.map(cell).join(' | ')} |`),
+  ];
+  return `${lines.join('\n')}\n\n${TABLE_NOTE}\n`;
+}
+
+/** Text for LaTeX's text mode: its ten special characters escaped. */
+export function latexEscape(s: string): string {
+  return s
+    .replace(/[\\&%$#_{}~^]/g, (ch) => {
+      switch (ch) {
+        case '\\':
+          return '\\textbackslash{}';
+        case '~':
+          return '\\textasciitilde{}';
+        case '^':
+          return '\\textasciicircum{}';
+        default:
+          return `\\${ch}`;
+      }
+    })
+    .replace(/·/g, '$\\cdot$')
+    .replace(/†/g, '$^\\dagger$');
+}
+
+export function toLatex(table: ResultsTable, caption = TABLE_NOTE): string {
+  const cell = (c: ResultsCell | null) => {
+    if (!c) return '--';
+    const body = `${pct(c.mean)} \\pm ${ci(c)}`;
+    return c.best ? `$\\mathbf{${body}}$` : c.tie ? `$${body}^{\\dagger}$` : `$${body}$`;
+  };
+  return [
+    '% \\usepackage{booktabs}',
+    '\\begin{table}[t]',
+    '  \\centering',
+    `  \\begin{tabular}{l${'c'.repeat(table.columns.length)}}`,
+    '    \\toprule',
+    `    Method & ${table.columns.map(latexEscape).join(' & ')} \\\\`,
+    '    \\midrule',
+    ...table.rows.map((r) => `    ${latexEscape(r.method)} & ${r.cells.map(cell).join(' & ')} \\\\`),
+    '    \\bottomrule',
+    '  \\end{tabular}',
+    `  \\caption{${latexEscape(caption)}}`,
+    '\\end{table}',
+    '',
+  ].join('\n');
+}
+
+export function exportTable(table: ResultsTable, format: ExportFormat): string {
+  return format === 'csv' ? toCsv(table) : format === 'md' ? toMarkdown(table) : toLatex(table);
+}
+
+export const EXPORT_EXTENSIONS: Record<ExportFormat, string> = { csv: 'csv', md: 'md', latex: 'tex' };

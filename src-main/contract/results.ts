@@ -1,0 +1,271 @@
+/**
+ * Comparing runs: grouping by configuration minus seed, mean ± 95% CI across seeds, paired
+ * differences on identical meta-test episodes, "only what differs", and the results table of a
+ * paper (rows methods, columns settings). Pure and runtime-neutral: the renderer, the service
+ * and `deml export` all use it.
+ */
+import type { ExperimentConfig } from './config';
+import type { Evaluation } from './records';
+
+/** What comparing needs of a run. */
+export interface ComparedRun {
+  id: number;
+  config: ExperimentConfig;
+  /** The meta-test evaluation, when the run completed. */
+  test: Pick<
+    Evaluation,
+    'mean' | 'ci95' | 'tasks' | 'accuracies' | 'episodeSeed' | 'ways' | 'shots' | 'queries'
+  > | null;
+}
+
+export interface Interval {
+  mean: number;
+  /** Half-width of the 95% confidence interval (NaN when it cannot be estimated). */
+  ci95: number;
+  n: number;
+}
+
+/** Two-sided 95% quantiles of Student's t for 1…30 degrees of freedom (then ≈ normal). */
+const T95 = [
+  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131,
+  2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
+];
+
+export function t95(df: number): number {
+  if (df < 1) return Number.NaN;
+  return df <= T95.length ? T95[df - 1]! : 1.96;
+}
+
+/**
+ * Mean and 95% CI of independent samples: t-quantile × s/√n, so three seeds get the wide
+ * interval they deserve (with many samples, as the 600 tasks of a meta-test, t ≈ 1.96).
+ */
+export function meanCi(values: readonly number[]): Interval {
+  const n = values.length;
+  if (n === 0) return { mean: Number.NaN, ci95: Number.NaN, n: 0 };
+  const mean = values.reduce((a, b) => a + b, 0) / n;
+  if (n === 1) return { mean, ci95: Number.NaN, n };
+  const variance = values.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1);
+  return { mean, ci95: (t95(n - 1) * Math.sqrt(variance)) / Math.sqrt(n), n };
+}
+
+/** Config fields, flattened to dotted keys ("model.filters"), arrays as text. */
+export function flattenConfig(config: object, prefix = ''): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  for (const [k, v] of Object.entries(config)) {
+    const key = prefix ? `${prefix}.${k}` : k;
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) Object.assign(out, flattenConfig(v, key));
+    else out[key] = Array.isArray(v) ? v.join(',') : (v as string | number | boolean);
+  }
+  return out;
+}
+
+/** Keys that take more than one value across the configs (missing keys count as a value). */
+export function differingKeys(configs: readonly object[], ignore: readonly string[] = []): string[] {
+  const flat = configs.map((c) => flattenConfig(c));
+  const keys = [...new Set(flat.flatMap((f) => Object.keys(f)))].sort();
+  return keys.filter((k) => !ignore.includes(k) && new Set(flat.map((f) => JSON.stringify(f[k]))).size > 1);
+}
+
+/** Fields that say which experiment cell a run belongs to, not which repetition it is. */
+const REPETITION_KEYS = ['seed'];
+/** Fields that never change results (how the run was watched, not what it computed). */
+const BOOKKEEPING_KEYS = ['checkpointEvery', 'backend', 'valEvery', 'valTasks'];
+
+export interface RunGroup {
+  /** Stable key: the config minus the seed. */
+  key: string;
+  /** The settings that tell this group from the others compared, e.g. "learner=metasgd". */
+  label: string;
+  settings: Record<string, string | number | boolean>;
+  runs: ComparedRun[];
+  seeds: number[];
+  /** Meta-test accuracy: one run's task CI, or the t-interval across seed means. */
+  test: Interval | null;
+}
+
+const LEARNER_NAMES: Record<string, string> = {
+  maml: 'MAML',
+  fomaml: 'FOMAML',
+  metasgd: 'Meta-SGD',
+  protonet: 'ProtoNet',
+  matchingnet: 'MatchingNet',
+};
+
+function describeSetting(key: string, value: string | number | boolean): string {
+  if (key === 'learner') return LEARNER_NAMES[String(value)] ?? String(value);
+  if (key === 'space') return value === 'concept' ? 'concept space' : 'pixels';
+  if (key === 'shots') return `${value}-shot`;
+  if (key === 'ways') return `${value}-way`;
+  return `${key}=${value}`;
+}
+
+/** Group runs by configuration minus seed; label each group by what differs between groups. */
+export function groupRuns(runs: readonly ComparedRun[]): RunGroup[] {
+  const byKey = new Map<string, ComparedRun[]>();
+  for (const r of runs) {
+    const flat = flattenConfig(r.config);
+    for (const k of [...REPETITION_KEYS, ...BOOKKEEPING_KEYS]) delete flat[k];
+    const key = JSON.stringify(Object.entries(flat).sort(([a], [b]) => a.localeCompare(b)));
+    byKey.set(key, [...(byKey.get(key) ?? []), r]);
+  }
+  const groups = [...byKey.entries()];
+  const differing = differingKeys(
+    groups.map(([, rs]) => rs[0]!.config),
+    [...REPETITION_KEYS, ...BOOKKEEPING_KEYS],
+  );
+  return groups.map(([key, rs]) => {
+    const flat = flattenConfig(rs[0]!.config);
+    const settings = Object.fromEntries(differing.map((k) => [k, flat[k]!]));
+    const completed = rs.filter((r) => r.test);
+    const test =
+      completed.length === 0
+        ? null
+        : completed.length === 1
+          ? { mean: completed[0]!.test!.mean, ci95: completed[0]!.test!.ci95, n: 1 }
+          : meanCi(completed.map((r) => r.test!.mean));
+    return {
+      key,
+      label: differing.length ? differing.map((k) => describeSetting(k, flat[k]!)).join(' · ') : 'all runs',
+      settings,
+      runs: rs,
+      seeds: rs.map((r) => r.config.seed).sort((a, b) => a - b),
+      test,
+    };
+  });
+}
+
+export interface PairedDifference {
+  /** Mean of (a − b) over the shared episodes, with its own 95% CI. */
+  mean: number;
+  ci95: number;
+  tasks: number;
+  /** Fraction of episodes where a beats b. */
+  wins: number;
+}
+
+/** Why two evaluations cannot be paired, or null when they can. */
+export function pairingProblem(
+  a: ComparedRun['test'],
+  b: ComparedRun['test'],
+  da: string,
+  db: string,
+): string | null {
+  if (!a || !b) return 'both need a meta-test result';
+  if (da !== db) return `different datasets (${da}, ${db})`;
+  if (a.episodeSeed !== b.episodeSeed) return `different episode seeds (${a.episodeSeed}, ${b.episodeSeed})`;
+  if (a.ways !== b.ways || a.shots !== b.shots || a.queries !== b.queries) return 'different task shapes';
+  if (a.accuracies.length !== b.accuracies.length) return 'different numbers of meta-test tasks';
+  return null;
+}
+
+/**
+ * Paired comparison on identical episodes: per-episode differences d_i = a_i − b_i, mean ± t·s/√T.
+ * The shared episode difficulty cancels, so this interval is far tighter than the two
+ * independent intervals would suggest.
+ */
+export function pairedDifference(a: readonly number[], b: readonly number[]): PairedDifference {
+  if (a.length !== b.length) throw new Error('paired samples must have the same length');
+  const d = a.map((x, i) => x - b[i]!);
+  const { mean, ci95, n } = meanCi(d);
+  return { mean, ci95, tasks: n, wins: d.filter((x) => x > 0).length / Math.max(1, n) };
+}
+
+/** A group's per-episode accuracies, averaged over its seeds (all evaluated on the same episodes). */
+export function groupAccuracies(group: RunGroup): number[] | null {
+  const tests = group.runs.map((r) => r.test).filter((t): t is NonNullable<typeof t> => t != null);
+  if (tests.length === 0) return null;
+  const n = tests[0]!.accuracies.length;
+  if (tests.some((t) => t.accuracies.length !== n || t.episodeSeed !== tests[0]!.episodeSeed)) return null;
+  return Array.from({ length: n }, (_, i) => tests.reduce((s, t) => s + t.accuracies[i]!, 0) / tests.length);
+}
+
+export function comparePaired(a: RunGroup, b: RunGroup): PairedDifference | { problem: string } {
+  const ta = a.runs.find((r) => r.test)?.test ?? null;
+  const tb = b.runs.find((r) => r.test)?.test ?? null;
+  const problem = pairingProblem(ta, tb, a.runs[0]!.config.data, b.runs[0]!.config.data);
+  if (problem) return { problem };
+  const xa = groupAccuracies(a);
+  const xb = groupAccuracies(b);
+  if (!xa || !xb) return { problem: 'the seeds of a group were evaluated on different episodes' };
+  return pairedDifference(xa, xb);
+}
+
+export type SummaryStatistic = 'last' | 'best' | 'min' | 'max';
+
+/** One number from a series; "best" is the max of accuracies and the min of losses. */
+export function summarize(values: readonly number[], stat: SummaryStatistic, key: string): number {
+  if (values.length === 0) return Number.NaN;
+  const lowerIsBetter = /loss/.test(key);
+  switch (stat) {
+    case 'last':
+      return values[values.length - 1]!;
+    case 'min':
+      return Math.min(...values);
+    case 'max':
+      return Math.max(...values);
+    case 'best':
+      return lowerIsBetter ? Math.min(...values) : Math.max(...values);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The results table: rows are methods, columns settings (dataset × N-way K-shot).
+
+/** Settings that make a column; everything else that differs makes the method (row). */
+const COLUMN_KEYS = ['data', 'ways', 'shots'];
+
+export interface ResultsCell extends Interval {
+  seeds: number;
+  tasks: number;
+  /** The highest mean of its column. */
+  best: boolean;
+  /** Not the best, but its interval overlaps the best's: not distinguishable at 95%. */
+  tie: boolean;
+}
+
+export interface ResultsTable {
+  columns: string[];
+  rows: Array<{ method: string; cells: Array<ResultsCell | null> }>;
+}
+
+export function columnLabel(config: Pick<ExperimentConfig, 'data' | 'ways' | 'shots'>): string {
+  return `${config.data} ${config.ways}-way ${config.shots}-shot`;
+}
+
+export function resultsTable(runs: readonly ComparedRun[]): ResultsTable {
+  const completed = runs.filter((r) => r.test);
+  const methodKeys = differingKeys(
+    completed.map((r) => r.config),
+    [...REPETITION_KEYS, ...BOOKKEEPING_KEYS, ...COLUMN_KEYS],
+  );
+  const methodOf = (r: ComparedRun) => {
+    const flat = flattenConfig(r.config);
+    const keys = methodKeys.includes('learner') ? methodKeys : ['learner', ...methodKeys];
+    return keys.map((k) => describeSetting(k, flat[k]!)).join(' · ');
+  };
+  const columns = [...new Set(completed.map((r) => columnLabel(r.config)))];
+  const methods = [...new Set(completed.map(methodOf))];
+  const cells = methods.map((m) =>
+    columns.map((c): ResultsCell | null => {
+      const rs = completed.filter((r) => methodOf(r) === m && columnLabel(r.config) === c);
+      if (rs.length === 0) return null;
+      const interval =
+        rs.length === 1
+          ? { mean: rs[0]!.test!.mean, ci95: rs[0]!.test!.ci95, n: 1 }
+          : meanCi(rs.map((r) => r.test!.mean));
+      return { ...interval, seeds: rs.length, tasks: rs[0]!.test!.tasks, best: false, tie: false };
+    }),
+  );
+  columns.forEach((_, j) => {
+    const column = cells.map((row) => row[j]).filter((c): c is ResultsCell => c != null);
+    if (column.length === 0) return;
+    const best = column.reduce((a, b) => (b.mean > a.mean ? b : a));
+    for (const c of column) {
+      c.best = c.mean === best.mean;
+      const overlap = (x: ResultsCell) => (Number.isFinite(x.ci95) ? x.ci95 : 0);
+      c.tie = !c.best && c.mean + overlap(c) >= best.mean - overlap(best);
+    }
+  });
+  return { columns, rows: methods.map((method, i) => ({ method, cells: cells[i]! })) };
+}

@@ -1,0 +1,180 @@
+/** Comparison statistics and exports, against values computed by hand. */
+import { describe, expect, it } from 'vitest';
+import { parseExperimentConfig, type ExperimentConfigInput } from '../../src-main/contract/config';
+import { toCsv, toLatex, toMarkdown, latexEscape } from '../../src-main/contract/exportTable';
+import {
+  type ComparedRun,
+  comparePaired,
+  differingKeys,
+  groupRuns,
+  meanCi,
+  pairedDifference,
+  resultsTable,
+  summarize,
+  t95,
+} from '../../src-main/contract/results';
+
+let nextId = 1;
+function run(config: ExperimentConfigInput, accuracies: number[] | null, episodeSeed = 0): ComparedRun {
+  const mean = accuracies ? accuracies.reduce((a, b) => a + b, 0) / accuracies.length : 0;
+  return {
+    id: nextId++,
+    config: parseExperimentConfig({ data: 'glyphs', ...config }),
+    test: accuracies && {
+      mean,
+      ci95: 0.01,
+      tasks: accuracies.length,
+      accuracies,
+      episodeSeed,
+      ways: config.ways ?? 5,
+      shots: config.shots ?? 1,
+      queries: 15,
+    },
+  };
+}
+
+describe('intervals', () => {
+  it('mean ± t·s/√n across seeds (t with n − 1 degrees of freedom)', () => {
+    const { mean, ci95, n } = meanCi([0.5, 0.7, 0.6]);
+    expect(mean).toBeCloseTo(0.6, 12);
+    // s = 0.1, t(2) = 4.303: 4.303 · 0.1 / √3 = 0.248434…
+    expect(ci95).toBeCloseTo((4.303 * 0.1) / Math.sqrt(3), 12);
+    expect(n).toBe(3);
+    expect(meanCi([0.4]).ci95).toBeNaN();
+    expect(t95(1)).toBe(12.706);
+    expect(t95(500)).toBe(1.96);
+  });
+
+  it('paired difference: mean of per-episode differences with its own interval', () => {
+    const d = pairedDifference([1, 0.8, 0.6, 0.4], [0.8, 0.8, 0.4, 0.4]);
+    // d = [0.2, 0, 0.2, 0]: mean 0.1, s = √(0.04/3), t(3) = 3.182 → 3.182 · s / 2.
+    expect(d.mean).toBeCloseTo(0.1, 12);
+    expect(d.ci95).toBeCloseTo((3.182 * Math.sqrt(0.04 / 3)) / 2, 12);
+    expect(d.wins).toBe(0.5);
+    expect(d.tasks).toBe(4);
+  });
+
+  it('pairing removes the shared episode difficulty: far tighter than two independent intervals', () => {
+    const hardness = Array.from({ length: 200 }, (_, i) => 0.3 + (0.6 * ((i * 7919) % 200)) / 200);
+    const a = hardness.map((h, i) => Math.min(1, h + 0.03 + (i % 3) * 0.005));
+    const b = hardness;
+    const paired = pairedDifference(a, b);
+    const independent = meanCi(a).ci95 + meanCi(b).ci95;
+    expect(paired.mean).toBeGreaterThan(0);
+    expect(paired.ci95).toBeLessThan(independent / 10);
+  });
+});
+
+describe('grouping and what differs', () => {
+  it('groups seeds of the same configuration and labels groups by what differs', () => {
+    const runs = [
+      run({ learner: 'maml', seed: 0 }, [0.6, 0.8]),
+      run({ learner: 'maml', seed: 1 }, [0.4, 0.6]),
+      run({ learner: 'metasgd', seed: 0 }, [0.9, 0.9]),
+    ];
+    const groups = groupRuns(runs);
+    expect(groups.map((g) => [g.label, g.seeds, g.settings])).toEqual([
+      ['MAML', [0, 1], { learner: 'maml' }],
+      ['Meta-SGD', [0], { learner: 'metasgd' }],
+    ]);
+    // Two seeds: means 0.7 and 0.5 → mean 0.6, t(1) · s / √2 with s = √0.02.
+    expect(groups[0]!.test!.mean).toBeCloseTo(0.6, 12);
+    expect(groups[0]!.test!.ci95).toBeCloseTo((12.706 * Math.sqrt(0.02)) / Math.sqrt(2), 12);
+    // One seed: its own task interval.
+    expect(groups[1]!.test).toEqual({ mean: 0.9, ci95: 0.01, n: 1 });
+    // Paired: per-episode means over seeds [0.5, 0.7] against [0.9, 0.9].
+    const paired = comparePaired(groups[0]!, groups[1]!);
+    expect('mean' in paired && paired.mean).toBeCloseTo(-0.3, 12);
+    expect(
+      differingKeys([
+        { a: 1, m: { f: 2 } },
+        { a: 1, m: { f: 3 } },
+      ]),
+    ).toEqual(['m.f']);
+  });
+
+  it('refuses to pair evaluations on different episodes', () => {
+    const a = groupRuns([run({ learner: 'maml' }, [0.5, 0.5], 0)]);
+    const b = groupRuns([run({ learner: 'metasgd' }, [0.5, 0.5], 1)]);
+    expect(comparePaired(a[0]!, b[0]!)).toEqual({ problem: 'different episode seeds (0, 1)' });
+  });
+
+  it('summarizes a series by last, best, min or max; best is the min of a loss', () => {
+    expect(summarize([0.2, 0.9, 0.5], 'last', 'val/accuracy')).toBe(0.5);
+    expect(summarize([0.2, 0.9, 0.5], 'best', 'val/accuracy')).toBe(0.9);
+    expect(summarize([2, 0.4, 1], 'best', 'train/loss')).toBe(0.4);
+    expect(summarize([2, 0.4, 1], 'max', 'train/loss')).toBe(2);
+    expect(summarize([2, 0.4, 1], 'min', 'train/loss')).toBe(0.4);
+  });
+});
+
+describe('the results table and its exports', () => {
+  const runs = [
+    run({ learner: 'maml', shots: 1 }, [0.5, 0.6]),
+    run({ learner: 'metasgd', shots: 1 }, [0.7, 0.8]),
+    run({ learner: 'maml', shots: 5 }, [0.9, 0.9]),
+    run({ learner: 'metasgd', shots: 5 }, [0.88, 0.9]),
+    run({ learner: 'protonet', shots: 5 }, null),
+  ];
+  const table = resultsTable(runs);
+
+  it('has methods as rows, settings as columns, the best bold and ties within CI marked', () => {
+    expect(table.columns).toEqual(['glyphs 5-way 1-shot', 'glyphs 5-way 5-shot']);
+    expect(table.rows.map((r) => r.method)).toEqual(['MAML', 'Meta-SGD']);
+    const [maml, metasgd] = table.rows;
+    expect(metasgd!.cells[0]).toMatchObject({ best: true, tie: false });
+    expect(maml!.cells[0]).toMatchObject({ best: false, tie: false }); // 55 ± 1 vs 75 ± 1
+    expect(maml!.cells[1]).toMatchObject({ best: true });
+    expect(metasgd!.cells[1]).toMatchObject({ best: false, tie: true }); // 89 ± 1 overlaps 90 ± 1
+  });
+
+  it('exports CSV (tidy, quoted where needed)', () => {
+    expect(toCsv(table)).toBe(
+      [
+        'method,setting,accuracy_percent,ci95_percent,seeds,tasks,best,tie',
+        'MAML,glyphs 5-way 1-shot,55.0000,1.0000,1,2,false,false',
+        'MAML,glyphs 5-way 5-shot,90.0000,1.0000,1,2,true,false',
+        'Meta-SGD,glyphs 5-way 1-shot,75.0000,1.0000,1,2,true,false',
+        'Meta-SGD,glyphs 5-way 5-shot,89.0000,1.0000,1,2,false,true',
+        '',
+      ].join('\n'),
+    );
+    const odd = { columns: ['a, "b"'], rows: [{ method: 'x,y', cells: [null] }] };
+    expect(toCsv(odd)).toBe('method,setting,accuracy_percent,ci95_percent,seeds,tasks,best,tie\n');
+    const one = {
+      ...table,
+      columns: ['set "1", 5-way'],
+      rows: [{ method: 'MAML, λ="0"', cells: [table.rows[0]!.cells[0]!] }],
+    };
+    expect(toCsv(one).split('\n')[1]).toBe(
+      '"MAML, λ=""0""","set ""1"", 5-way",55.0000,1.0000,1,2,false,false',
+    );
+  });
+
+  it('exports Markdown with bold best, † ties and escaped pipes', () => {
+    const md = toMarkdown(table);
+    expect(md.split('\n').slice(0, 4)).toEqual([
+      '| Method | glyphs 5-way 1-shot | glyphs 5-way 5-shot |',
+      '| --- | --- | --- |',
+      '| MAML | 55.00 ± 1.00 | **90.00 ± 1.00** |',
+      '| Meta-SGD | **75.00 ± 1.00** | 89.00 ± 1.00† |',
+    ]);
+    const piped = toMarkdown({ columns: ['a|b'], rows: [{ method: 'x|y_z', cells: [null] }] });
+    expect(piped).toContain('| Method | a\\|b |');
+    expect(piped).toContain('| x\\|y\\_z | – |');
+  });
+
+  it('exports LaTeX with booktabs and every special character escaped', () => {
+    const tex = toLatex(table, 'Omniglot-like glyphs');
+    expect(tex).toContain('\\begin{tabular}{lcc}');
+    expect(tex).toContain('\\toprule');
+    expect(tex).toContain('    MAML & $55.00 \\pm 1.00$ & $\\mathbf{90.00 \\pm 1.00}$ \\\\');
+    expect(tex).toContain('    Meta-SGD & $\\mathbf{75.00 \\pm 1.00}$ & $89.00 \\pm 1.00^{\\dagger}$ \\\\');
+    expect(tex).toContain('\\bottomrule');
+    expect(tex).toContain('\\caption{Omniglot-like glyphs}');
+    expect(latexEscape('a_b & 50% #1 {x} ~ ^ \\ $')).toBe(
+      'a\\_b \\& 50\\% \\#1 \\{x\\} \\textasciitilde{} \\textasciicircum{} \\textbackslash{} \\$',
+    );
+    expect(latexEscape('MAML · concept space')).toBe('MAML $\\cdot$ concept space');
+  });
+});
