@@ -1,5 +1,6 @@
 /** `deml launch | runs | cancel | resume` as a user runs them: real processes, one data directory. */
 import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDirs } from '../helpers/temp';
@@ -65,6 +66,21 @@ describe('deml launch / runs / cancel / resume', () => {
     expect(deml(dataDir, ['resume', '3']).code).toBe(1); // completed runs are not resumable
     expect(deml(dataDir, ['runs', '--status', 'nonsense']).code).toBe(2);
     expect(deml(dataDir, ['launch', ...TINY, '--ways', '0']).code).toBe(2);
+
+    // The results table, headlessly.
+    const md = deml(dataDir, ['export', '--experiment', '1', '--format', 'md']);
+    expect(md.code, md.stderr).toBe(0);
+    expect(md.stdout).toMatch(/^\| Method \| synthetic:classes=40,size=12 5-way 1-shot \|$/m);
+    expect(md.stdout).toMatch(/^\| MAML \| (\*\*)?\d+\.\d\d ± \d+\.\d\d(\*\*|†)? \|$/m);
+    expect(md.stdout).toMatch(/^\| Meta-SGD \| /m);
+    const out = resolve(dataDir, 'table.tex');
+    const tex = deml(dataDir, ['export', '--runs', '1,3', '--format', 'latex', '--out', out]);
+    expect(tex.code, tex.stderr).toBe(0);
+    expect(readFileSync(out, 'utf8')).toMatch(
+      /\\toprule\n {4}Method & synthetic:classes=40,size=12 5-way 1-shot \\\\/,
+    );
+    expect(deml(dataDir, ['export', '--experiment', '99']).code).toBe(1);
+    expect(deml(dataDir, ['export', '--experiment', '1', '--format', 'docx']).code).toBe(2);
   }, 180_000);
 
   it('Ctrl-C cancels with a checkpoint; `deml resume` finishes the run from there', async () => {

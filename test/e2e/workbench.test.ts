@@ -214,7 +214,9 @@ describe('the workbench in Chromium', () => {
     );
     const md = await downloaded('Markdown');
     expect(md.name).toBe('results.md');
-    expect(md.body.toString()).toMatch(/\| Method \| glyphs 5-way 1-shot \|\n\| --- \| --- \|\n\| (MAML|Meta-SGD) \|/);
+    expect(md.body.toString()).toMatch(
+      /\| Method \| glyphs 5-way 1-shot \|\n\| --- \| --- \|\n\| (MAML|Meta-SGD) \|/,
+    );
     expect(md.body.toString()).toContain('**');
     const tex = await downloaded('LaTeX');
     expect(tex.name).toBe('results.tex');

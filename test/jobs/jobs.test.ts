@@ -199,6 +199,34 @@ describe('the job queue', () => {
   });
 });
 
+describe('variants', () => {
+  it('a preset’s cells become one experiment: variants × seeds, nested fields merged, all validated first', async () => {
+    const service = WorkbenchService.open({ dataDir: tempDir(), appVersion: 'test', mode: 'client' });
+    const { runs } = await service.createExperiment({
+      name: 'cells',
+      config: TINY,
+      seeds: [0, 1],
+      variants: [{ learner: 'maml' }, { learner: 'metasgd', shots: 2, model: { filters: 4 } }],
+    });
+    const configs = runs.map((r) => service.store.runs.get(r.id)!.config);
+    expect(configs.map((c) => [c.learner, c.seed, c.shots, c.model.filters, c.model.blocks])).toEqual([
+      ['maml', 0, 1, 8, 2],
+      ['maml', 1, 1, 8, 2],
+      ['metasgd', 0, 2, 4, 2],
+      ['metasgd', 1, 2, 4, 2],
+    ]);
+    await expect(
+      service.createExperiment({
+        name: 'bad cell',
+        config: TINY,
+        variants: [{ learner: 'maml' }, { ways: 99 }],
+      }),
+    ).rejects.toThrow(ConfigError);
+    expect(service.store.experiments.list().map((e) => e.name)).toEqual(['cells']);
+    await service.close();
+  });
+});
+
 describe('a full disk during training', () => {
   it('fails the run cleanly with the reason and keeps the metrics written before', async () => {
     const dataDir = tempDir();
