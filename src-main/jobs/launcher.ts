@@ -42,16 +42,26 @@ export function forkLauncher(options: { entry?: string; env?: NodeJS.ProcessEnv 
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'advanced',
     });
+    // A trainer that is exiting can close its channel between our check and our write (EPIPE):
+    // that is not an error of the service's; the exit handler records what happened.
+    // A process that could not start at all never exits: report it to the exit handlers instead.
+    const exitHandlers: Array<(code: number | null, signal: string | null) => void> = [];
+    child.on('error', (e) => {
+      if (child.pid === undefined) for (const h of exitHandlers) h(null, `not started: ${e.message}`);
+    });
     return {
       pid: child.pid,
       stdout: child.stdout,
       stderr: child.stderr,
       send: (m) => {
-        if (child.connected) child.send(m);
+        if (child.connected) child.send(m, (e) => void e);
       },
       kill: (signal) => child.kill(signal),
       onMessage: (h) => child.on('message', (m) => h(m as FromTrainer)),
-      onExit: (h) => child.on('exit', (code, signal) => h(code, signal)),
+      onExit: (h) => {
+        exitHandlers.push(h);
+        child.on('exit', (code, signal) => h(code, signal));
+      },
     };
   };
 }

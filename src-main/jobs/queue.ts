@@ -206,7 +206,11 @@ export class JobQueue {
       this.active.delete(runId);
       try {
         if (store.runs.get(runId)?.status === 'running') {
-          const how = signal ? `was killed (${signal})` : `exited with code ${code}`;
+          const how = signal?.startsWith('not started')
+            ? `could not start (${signal.slice('not started: '.length)})`
+            : signal
+              ? `was killed (${signal})`
+              : `exited with code ${code}`;
           const last = tail.length ? `; its last output: ${tail.slice(-5).join(' | ')}` : '';
           store.runs.finish(runId, 'failed', `the trainer process ${how} before the run ended${last}`);
         }

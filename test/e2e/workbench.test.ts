@@ -101,6 +101,12 @@ describe('the workbench in Chromium', () => {
     ).toBe(403);
     expect(await raw('/api/runs:list', { authorization: `Bearer ${token}`, host: 'evil.example' })).toBe(403);
     expect(await raw('/api/no:such', { authorization: `Bearer ${token}` })).toBe(404);
+    // Static files come from the renderer bundle only: a path climbing out gets the app's page.
+    const climbed = await fetch(`${base}/..%2F..%2Fpackage.json`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(await climbed.text()).not.toContain('"devDependencies"');
+    expect(await raw('/api/runs:list', { authorization: `Bearer ${token}` }, 'GET')).toBe(405);
     // A page of another origin cannot open the event stream either.
     const other = await browser.newPage();
     await other.goto('about:blank');
