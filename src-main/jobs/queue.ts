@@ -9,6 +9,7 @@ import { type WriteStream, createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MetricRecord, RunProgress, RunSummary } from '../contract/records';
 import { describeWriteError } from '../store/database';
+import { processAlive } from '../store/instanceLock';
 import type { Store } from '../store/store';
 import type { TrainerLauncher, TrainerProcess } from './launcher';
 import { runDirectory } from './trainerJob';
@@ -42,15 +43,6 @@ interface ActiveJob {
 }
 
 const TAIL_LINES = 20;
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export class JobQueue {
   private readonly active = new Map<number, ActiveJob>();

@@ -30,7 +30,8 @@ export class InstanceLockedError extends Error {
   }
 }
 
-function processAlive(pid: number): boolean {
+/** Whether a process of this machine is alive (EPERM: alive, but someone else's). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
