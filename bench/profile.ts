@@ -1,0 +1,70 @@
+/**
+ * Where one task's meta-gradient spends its time, per tfjs kernel, on the reference workload
+ * (conv4-64, 28×28×1, 5-way 1-shot, 15 queries, one inner step). For the speed work: measure
+ * before and after each change. Prints figures; never fails.
+ *
+ *   npx tsx bench/profile.ts [--learner maml|fomaml|metasgd] [--backend wasm|cpu|tensorflow]
+ */
+import { parseArgs } from 'node:util';
+import { generateSyntheticDataset } from '../src-main/data/synthetic';
+import {
+  EpisodeSampler,
+  Rng,
+  buildModel,
+  describeBackend,
+  disposeParams,
+  parseExperimentConfig,
+  selectBackend,
+  splitClasses,
+  taskTensors,
+  tf,
+} from '../src-main/engine';
+
+const { values } = parseArgs({
+  options: { learner: { type: 'string', default: 'maml' }, backend: { type: 'string', default: 'wasm' } },
+});
+const backend = await selectBackend(values.backend as 'wasm');
+const dataset = generateSyntheticDataset({ classes: 60, imagesPerClass: 20, size: 28, seed: 1 });
+const config = parseExperimentConfig({
+  learner: values.learner,
+  ways: 5,
+  shots: 1,
+  queries: 15,
+  metaBatch: 1,
+  innerSteps: 1,
+  model: { filters: 64, blocks: 4 },
+  data: 'synthetic',
+});
+const model = buildModel(config, dataset, null);
+const meta = model.init(Rng.derive(0, 'init'));
+const splits = splitClasses(dataset, config.split, 0);
+const sampler = new EpisodeSampler(dataset, splits.train, config, Rng.derive(0, 'episodes'));
+const step = () =>
+  tf.tidy(() => {
+    const g = model.learner.metaGradient(meta, taskTensors(sampler.next(), [28, 28, 1]));
+    return g.loss;
+  });
+for (let i = 0; i < 2; i++) step().dispose(); // warm-up: kernels compiled, buffers allocated
+
+const t0 = performance.now();
+const info = await tf.profile(() => step());
+const wall = performance.now() - t0;
+const byKernel = new Map<string, { ms: number; calls: number }>();
+for (const k of info.kernels) {
+  const e = byKernel.get(k.name) ?? { ms: 0, calls: 0 };
+  e.ms += Number(await k.kernelTimeMs) || 0;
+  e.calls++;
+  byKernel.set(k.name, e);
+}
+const rows = [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms);
+const total = rows.reduce((s, [, e]) => s + e.ms, 0);
+console.log(`backend: ${describeBackend(backend)}`);
+console.log(
+  `one ${config.learner} task: ${wall.toFixed(0)} ms under the profiler, ${total.toFixed(0)} ms in ${info.kernels.length} kernel calls`,
+);
+for (const [name, e] of rows.slice(0, 16)) {
+  console.log(
+    `${name.padEnd(28)} ${e.ms.toFixed(1).padStart(8)} ms ${String(e.calls).padStart(5)} calls ${((100 * e.ms) / total).toFixed(1).padStart(5)}%`,
+  );
+}
+disposeParams(meta);
