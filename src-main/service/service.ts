@@ -205,7 +205,7 @@ export class WorkbenchService {
   }
 
   experiment(id: number): ExperimentSummary {
-    const e = this.store.experiments.list().find((x) => x.id === id);
+    const e = this.store.experiments.summary(id);
     if (!e) throw new ServiceError(`experiment ${id} does not exist`, 'not-found');
     return e;
   }

@@ -1,5 +1,6 @@
 /** Experiments: a named base config with tags; runs hang off them and go with them. */
 import type { ExperimentConfig } from '../contract/config';
+import type { ExperimentFilter } from '../contract/api';
 import type { Experiment, ExperimentSummary, RunStatus } from '../contract/records';
 import type { SqliteDatabase } from './sqlite';
 
@@ -18,14 +19,6 @@ export interface NewExperiment {
   description?: string;
   tags?: string[];
   config: ExperimentConfig;
-}
-
-export interface ExperimentFilter {
-  /** Case-insensitive text in the name, description or tags. */
-  search?: string;
-  tag?: string;
-  learner?: string;
-  status?: RunStatus;
 }
 
 function toExperiment(r: ExperimentRow): Experiment {
@@ -59,49 +52,49 @@ export class ExperimentRepository {
     return row ? toExperiment(row) : null;
   }
 
-  update(id: number, patch: Partial<Pick<Experiment, 'name' | 'description' | 'tags'>>): Experiment | null {
-    const current = this.get(id);
-    if (!current) return null;
-    const next = { ...current, ...patch };
-    this.db
-      .prepare('UPDATE experiments SET name = ?, description = ?, tags = ?, updated_at = ? WHERE id = ?')
-      .run(next.name, next.description, JSON.stringify(next.tags), Date.now(), id);
-    return this.get(id);
-  }
-
   /** Deletes the experiment and, by cascade, its runs, metrics, evaluations and checkpoint rows. */
   delete(id: number): boolean {
     return this.db.prepare('DELETE FROM experiments WHERE id = ?').run(id).changes > 0;
   }
 
+  /** One experiment with its run counts (the list's row, without reading the others). */
+  summary(id: number): ExperimentSummary | null {
+    return this.summaries(id)[0] ?? null;
+  }
+
   list(filter: ExperimentFilter = {}): ExperimentSummary[] {
+    const search = filter.search?.trim().toLowerCase();
+    return this.summaries().filter(
+      (e) =>
+        (!search || `${e.name}\n${e.description}\n${e.tags.join('\n')}`.toLowerCase().includes(search)) &&
+        (!filter.tag || e.tags.includes(filter.tag)) &&
+        (!filter.learner || e.learners.includes(filter.learner)) &&
+        (!filter.status || (e.statuses[filter.status] ?? 0) > 0),
+    );
+  }
+
+  private summaries(id?: number): ExperimentSummary[] {
     const rows = this.db
       .prepare(
         `SELECT e.*, count(r.id) AS run_count,
                 coalesce(json_group_array(r.status) FILTER (WHERE r.id IS NOT NULL), '[]') AS statuses,
                 coalesce(json_group_array(DISTINCT r.learner) FILTER (WHERE r.id IS NOT NULL), '[]') AS learners
          FROM experiments e LEFT JOIN runs r ON r.experiment_id = e.id
+         ${id == null ? '' : 'WHERE e.id = ?'}
          GROUP BY e.id ORDER BY e.updated_at DESC, e.id DESC`,
       )
-      .all() as Array<ExperimentRow & { run_count: number; statuses: string; learners: string }>;
-    const search = filter.search?.trim().toLowerCase();
-    return rows
-      .map((r) => {
-        const statuses: Partial<Record<RunStatus, number>> = {};
-        for (const s of JSON.parse(r.statuses) as RunStatus[]) statuses[s] = (statuses[s] ?? 0) + 1;
-        return {
-          ...toExperiment(r),
-          runs: r.run_count,
-          statuses,
-          learners: (JSON.parse(r.learners) as ExperimentSummary['learners']).sort(),
-        };
-      })
-      .filter(
-        (e) =>
-          (!search || `${e.name}\n${e.description}\n${e.tags.join('\n')}`.toLowerCase().includes(search)) &&
-          (!filter.tag || e.tags.includes(filter.tag)) &&
-          (!filter.learner || e.learners.includes(filter.learner as ExperimentSummary['learners'][number])) &&
-          (!filter.status || (e.statuses[filter.status] ?? 0) > 0),
-      );
+      .all(...(id == null ? [] : [id])) as Array<
+      ExperimentRow & { run_count: number; statuses: string; learners: string }
+    >;
+    return rows.map((r) => {
+      const statuses: Partial<Record<RunStatus, number>> = {};
+      for (const s of JSON.parse(r.statuses) as RunStatus[]) statuses[s] = (statuses[s] ?? 0) + 1;
+      return {
+        ...toExperiment(r),
+        runs: r.run_count,
+        statuses,
+        learners: (JSON.parse(r.learners) as ExperimentSummary['learners']).sort(),
+      };
+    });
   }
 }

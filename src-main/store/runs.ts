@@ -3,6 +3,7 @@
  * and back to queued on resume. Each transition is one conditional UPDATE, so two processes
  * (the service and a trainer, or a CLI) can never both move the same run.
  */
+import type { RunFilter } from '../contract/api';
 import type { ExperimentConfig, LearnerName } from '../contract/config';
 import type { Run, RunStatus, RunSummary } from '../contract/records';
 import type { SqliteDatabase } from './sqlite';
@@ -58,12 +59,6 @@ function toSummaryFields(r: Omit<RunRow, 'config'>): Omit<Run, 'config'> {
 
 function toRun(r: RunRow): Run {
   return { ...toSummaryFields(r), config: JSON.parse(r.config) as ExperimentConfig };
-}
-
-export interface RunFilter {
-  experimentId?: number;
-  status?: RunStatus;
-  learner?: string;
 }
 
 const SUMMARY_COLUMNS = `r.id, r.experiment_id, r.learner, r.seed, r.status, r.backend, r.pid, r.heartbeat,
@@ -242,10 +237,6 @@ export class RunRepository {
 
   setPid(id: number, pid: number | null): void {
     this.db.prepare('UPDATE runs SET pid = ? WHERE id = ?').run(pid, id);
-  }
-
-  delete(id: number): boolean {
-    return this.db.prepare('DELETE FROM runs WHERE id = ?').run(id).changes > 0;
   }
 }
 
