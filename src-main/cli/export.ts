@@ -5,8 +5,8 @@ import { EXPORT_FORMATS, type ExportFormat, exportTable } from '../contract/expo
 import { resultsTable } from '../contract/results';
 import { defaultDataDir } from '../data/cache';
 import { describeFsError } from '../data/errors';
-import { WorkbenchService } from '../service/service';
 import { UsageError } from './data';
+import { openClient } from './workbench';
 
 export const EXPORT_USAGE = `deml export (--experiment ID[,ID…] | --runs ID,ID…) [--format latex|md|csv] [--out FILE]`;
 
@@ -36,11 +36,7 @@ export async function exportCommand(argv: string[]): Promise<number> {
   const experiments = ids('experiment', values.experiment);
   let runIds = ids('runs', values.runs);
   if (experiments.length === 0 && runIds.length === 0) throw new UsageError(EXPORT_USAGE);
-  const service = WorkbenchService.open({
-    dataDir: values['data-dir'] ?? defaultDataDir(),
-    appVersion: process.env.npm_package_version ?? '0.1.0',
-    mode: 'client',
-  });
+  const service = openClient(values['data-dir'] ?? defaultDataDir());
   try {
     for (const e of experiments) {
       service.experiment(e); // a clear error for an unknown experiment

@@ -9,11 +9,11 @@ import { parseArgs } from 'node:util';
 import { LEARNERS, type LearnerName } from '../contract/config';
 import { RUN_STATUSES, type RunDetail, type RunStatus, type RunSummary } from '../contract/records';
 import { defaultDataDir } from '../data/cache';
-import { WorkbenchService } from '../service/service';
-import { InstanceLockedError } from '../store/instanceLock';
+import type { WorkbenchService } from '../service/service';
 import { lockHolder } from '../store/instanceLock';
 import { TRAIN_FLAGS, configFromFlags, readConfigFile } from './args';
 import { UsageError } from './data';
+import { openClient, openOwnerOrClient } from './workbench';
 import { formatDuration } from './progress';
 
 export const RUNS_USAGE = `deml launch [train flags] [--config file.json] [--name NAME] [--description TEXT] [--tags a,b]
@@ -21,8 +21,6 @@ export const RUNS_USAGE = `deml launch [train flags] [--config file.json] [--nam
 deml runs [ID] [--experiment ID] [--status ${RUN_STATUSES.join('|')}] [--json]
 deml cancel ID
 deml resume ID [--detach]`;
-
-const APP_VERSION = process.env.npm_package_version ?? '0.1.0';
 
 const pct = (x: number | null) => (x == null ? '' : `${(100 * x).toFixed(2)}%`);
 
@@ -60,26 +58,6 @@ function runId(raw: string | undefined, usage: string): number {
   const id = Number(raw);
   if (!raw || !Number.isInteger(id) || id <= 0) throw new UsageError(usage);
   return id;
-}
-
-/**
- * Open the service as the owner when the directory is free (we train in the foreground), else
- * as a client (the running workbench trains).
- */
-function openService(dataDir: string, detach: boolean): WorkbenchService {
-  if (!detach && !lockHolder(dataDir)) {
-    try {
-      return WorkbenchService.open({
-        dataDir,
-        appVersion: APP_VERSION,
-        mode: 'owner',
-        ownerName: 'deml CLI',
-      });
-    } catch (e) {
-      if (!(e instanceof InstanceLockedError)) throw e;
-    }
-  }
-  return WorkbenchService.open({ dataDir, appVersion: APP_VERSION, mode: 'client' });
 }
 
 /** Train the given runs in the foreground, printing their progress; 130 when cancelled. */
@@ -196,7 +174,7 @@ export async function launchCommand(argv: string[], signal: AbortSignal): Promis
   const config = configFromFlags(base, values as Record<string, string | undefined>);
   const learners = learnersOf(values.learners as string | undefined);
   const seeds = seedsOf(values.seeds as string | undefined);
-  const service = openService(dataDirOf(values), values.detach === true);
+  const service = openOwnerOrClient(dataDirOf(values), values.detach === true);
   try {
     const { experiment, runs } = await service.createExperiment({
       name:
@@ -246,11 +224,7 @@ export async function runsCommand(argv: string[]): Promise<number> {
   if (status && !RUN_STATUSES.includes(status)) {
     throw new UsageError(`--status is one of ${RUN_STATUSES.join(', ')}`);
   }
-  const service = WorkbenchService.open({
-    dataDir: dataDirOf(values),
-    appVersion: APP_VERSION,
-    mode: 'client',
-  });
+  const service = openClient(dataDirOf(values));
   try {
     if (positionals[0]) {
       const run = service.run(runId(positionals[0], RUNS_USAGE));
@@ -277,11 +251,7 @@ export async function cancelCommand(argv: string[]): Promise<number> {
     options: { 'data-dir': { type: 'string' } },
   });
   const id = runId(positionals[0], 'usage: deml cancel ID');
-  const service = WorkbenchService.open({
-    dataDir: dataDirOf(values),
-    appVersion: APP_VERSION,
-    mode: 'client',
-  });
+  const service = openClient(dataDirOf(values));
   try {
     const run = service.cancelRun(id);
     process.stdout.write(
@@ -303,7 +273,7 @@ export async function resumeCommand(argv: string[], signal: AbortSignal): Promis
     options: { detach: { type: 'boolean' }, 'data-dir': { type: 'string' } },
   });
   const id = runId(positionals[0], 'usage: deml resume ID [--detach]');
-  const service = openService(dataDirOf(values), values.detach === true);
+  const service = openOwnerOrClient(dataDirOf(values), values.detach === true);
   try {
     const run = service.resumeRun(id);
     const from = service.store.checkpoints.list(id).at(-1);

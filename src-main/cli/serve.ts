@@ -12,11 +12,11 @@ import { defaultDataDir } from '../data/cache';
 import { serve } from '../server/server';
 import { WorkbenchService } from '../service/service';
 import { UsageError, intFlag } from './data';
+import { APP_VERSION } from './workbench';
 
 export const SERVE_USAGE = `deml serve [--port 0 (any free port)] [--host 127.0.0.1] [--concurrency 1] [--data-dir DIR]`;
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const APP_VERSION = process.env.npm_package_version ?? '0.1.0';
 
 /** Newest modification time of the files under `dir` (0 when it does not exist). */
 function newest(dir: string): number {
