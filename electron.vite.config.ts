@@ -14,6 +14,8 @@ export default defineConfig({
         input: {
           index: resolve(__dirname, 'src-main/electron/main.ts'),
           trainer: resolve(__dirname, 'src-main/jobs/trainerEntry.ts'),
+          // Started by the trainer for the other tasks of each meta-batch (engine/parallel).
+          taskWorker: resolve(__dirname, 'src-main/engine/parallel/taskWorker.ts'),
         },
       },
     },

@@ -68,6 +68,7 @@ async function speed(): Promise<void> {
         // One warm-up iteration (kernel setup, XNNPACK operator creation) is not timed.
         config: parseExperimentConfig({ ...REFERENCE, learner, iterations: iterations + 1, backend }),
         dataset,
+        threads: desc.threads,
         skipTest: true,
         callbacks: {
           onIteration: (p) => {

@@ -97,6 +97,7 @@ export async function runPresetRuns(
       config,
       dataset: await load(config.data),
       external: await externalOf(config),
+      threads: backend.threads,
       signal: o.signal,
       callbacks: {
         onIteration: (p) => {

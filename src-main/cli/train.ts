@@ -42,6 +42,7 @@ export async function trainCommand(o: TrainCommandOptions): Promise<number> {
     config,
     dataset,
     external,
+    threads: backend.threads,
     checkpointDir: o.checkpointDir,
     resume: o.resume,
     signal: o.signal,

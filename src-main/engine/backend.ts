@@ -12,6 +12,7 @@ import type { BackendPreference } from '../contract/config';
 import { BACKENDS } from '../contract/config';
 import { installGradients } from './autodiff/gradients';
 import { installWasmKernels } from './autodiff/wasmKernels';
+import { defaultTrainingThreads } from './parallel/taskPool';
 import { tf } from './tf';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
@@ -22,6 +23,7 @@ export interface BackendDescription {
   gpu: boolean;
   /** Why the GPU is not used, in words a user can act on (null when it is). */
   gpuReason: string | null;
+  /** Threads a run uses: task workers on wasm and cpu, TensorFlow's own thread pool otherwise. */
   threads: number;
   /** SIMD for wasm, the device for tensorflow, free text. */
   details: string;
@@ -160,8 +162,9 @@ async function tryWasm(): Promise<
       name: 'wasm',
       gpu: false,
       gpuReason: 'the wasm backend runs on the CPU only',
-      // tfjs-backend-wasm's multithreaded build is off in Node.
-      threads: 1,
+      // One wasm thread per worker: the tasks of a meta-batch are spread over worker threads
+      // (parallel/taskPool.ts), since tfjs-backend-wasm's multithreaded build is off in Node.
+      threads: defaultTrainingThreads('wasm'),
       details: `XNNPACK${simd ? ' with SIMD' : ' without SIMD'}`,
       tfjsVersion: tf.version.tfjs,
     },
@@ -175,7 +178,7 @@ async function useCpu(): Promise<Omit<BackendDescription, 'fallbacks'>> {
     name: 'cpu',
     gpu: false,
     gpuReason: 'the cpu backend (pure JavaScript) runs on the CPU only',
-    threads: 1,
+    threads: defaultTrainingThreads('cpu'),
     details: 'pure JavaScript (slow: for tests and tiny configs)',
     tfjsVersion: tf.version.tfjs,
   };

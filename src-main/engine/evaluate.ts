@@ -3,10 +3,11 @@
  * mean ± 95% CI with every task's accuracy kept (for paired comparisons and the store).
  */
 import type { ClassIndexedDataset } from './dataset';
-import { EpisodeSampler, type EpisodeShape } from './episodes';
+import { type Episode, EpisodeSampler, type EpisodeShape } from './episodes';
 import type { Learner } from './learners/learner';
 import { taskTensors } from './learners/task';
 import type { Params } from './nn/params';
+import type { TaskPool } from './parallel/taskPool';
 import { Rng } from './random';
 import { type AccuracySummary, summarizeAccuracies } from './stats';
 import { tf } from './tf';
@@ -37,6 +38,8 @@ export interface EvaluateOptions {
   /** Called after each batch of tasks with (done, total). */
   onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
+  /** Workers that score part of each batch of tasks (the results do not depend on it). */
+  pool?: TaskPool | null;
 }
 
 /** Tasks whose metrics are read back together: one host read per batch, not per task. */
@@ -56,22 +59,30 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
   for (let done = 0; done < tasks;) {
     options.signal?.throwIfAborted();
     const batch = Math.min(READ_BATCH, tasks - done);
+    const episodes: Episode[] = Array.from({ length: batch }, () => sampler.next());
+    const { local, remote } = options.pool
+      ? options.pool.scores(meta, episodes, innerSteps)
+      : { local: episodes, remote: Promise.resolve([]) };
     const metrics = tf.tidy(() => {
       const acc: Scalar[] = [];
       const loss: Scalar[] = [];
-      for (let i = 0; i < batch; i++) {
-        const out = learner.evaluate(meta, taskTensors(sampler.next(), imageShape), innerSteps);
+      for (const episode of local) {
+        const out = learner.evaluate(meta, taskTensors(episode, imageShape), innerSteps);
         acc.push(out.accuracy);
         loss.push(out.loss);
       }
       return { acc: tf.stack(acc), loss: tf.stack(loss) };
     });
-    const [a, l] = await Promise.all([metrics.acc.data(), metrics.loss.data()]);
-    metrics.acc.dispose();
-    metrics.loss.dispose();
-    for (let i = 0; i < batch; i++) {
-      accuracies.push(a[i]!);
-      lossSum += l[i]!;
+    const [a, l, others] = await Promise.all([metrics.acc.data(), metrics.loss.data(), remote]).finally(
+      () => {
+        metrics.acc.dispose();
+        metrics.loss.dispose();
+      },
+    );
+    const scores = [...Array.from(a, (accuracy, i) => ({ accuracy, loss: l[i]! })), ...others];
+    for (const s of scores) {
+      accuracies.push(s.accuracy);
+      lossSum += s.loss;
     }
     done += batch;
     options.onProgress?.(done, tasks);

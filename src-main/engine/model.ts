@@ -9,7 +9,7 @@ import { type Discriminator, createDiscriminator } from './deml';
 import { createGradientLearner } from './learners/gradientLearner';
 import type { Learner } from './learners/learner';
 import { createMetricLearner } from './learners/metricLearner';
-import { conv4, conv4Embedding } from './nn/conv4';
+import { type ImageShape, conv4, conv4Embedding } from './nn/conv4';
 import { mlp } from './nn/mlp';
 import type { Network } from './nn/network';
 import { type ParamSpec, type Params, countParameters, initParams } from './nn/params';
@@ -35,10 +35,14 @@ export interface Model {
 const isMetric = (learner: ExperimentConfig['learner']) =>
   learner === 'protonet' || learner === 'matchingnet';
 
+/**
+ * Only the image shape and the external class count are read, so a task worker can build the
+ * same model from those alone.
+ */
 export function buildModel(
   config: ExperimentConfig,
-  dataset: ClassIndexedDataset,
-  external?: ClassIndexedDataset | null,
+  dataset: ImageShape,
+  external?: Pick<ClassIndexedDataset, 'classNames'> | null,
 ): Model {
   const concept = config.space === 'concept';
   const c = config.concept;

@@ -7,13 +7,15 @@ import type { ExperimentConfig } from '../contract/config';
 import { type AdamState, ADAM_DEFAULTS, adamStep, initAdam } from './adam';
 import { type LoadedCheckpoint, loadLatestCheckpoint, pruneCheckpoints, saveCheckpoint } from './checkpoint';
 import type { ClassIndexedDataset } from './dataset';
-import { type ClassSplits, EpisodeSampler, splitClasses } from './episodes';
+import { type ClassSplits, type Episode, EpisodeSampler, splitClasses } from './episodes';
 import { type EvaluationResult, evaluate } from './evaluate';
 import { ExternalSampler } from './deml';
 import type { Learner } from './learners/learner';
 import { taskTensors } from './learners/task';
 import { type Model, buildModel } from './model';
 import { type Params, disposeParams } from './nn/params';
+import type { TaskGradient } from './parallel/messages';
+import { TaskPool } from './parallel/taskPool';
 import { Rng } from './random';
 import { tf } from './tf';
 import type { Scalar } from './tf';
@@ -66,6 +68,8 @@ export interface TrainStartInfo {
   splits: { train: number; val: number; test: number };
   startIteration: number;
   resumedFrom: string | null;
+  /** Threads the tasks run on (the trainer's and its task workers). */
+  threads: number;
 }
 
 export interface TrainOptions {
@@ -90,6 +94,11 @@ export interface TrainOptions {
    * during a validation checkpoints before it finishes; answering false runs it again first.
    */
   hasValidation?: (iteration: number) => boolean;
+  /**
+   * Threads for the tasks of a meta-batch and of a meta-test (wasm and cpu; default 1). The
+   * results do not depend on it: the same run on 1 or N threads is identical bit for bit.
+   */
+  threads?: number;
 }
 
 export interface TrainResult {
@@ -181,13 +190,44 @@ export async function metaTrain(options: TrainOptions): Promise<TrainResult> {
     adam = initAdam(meta);
   }
 
-  await callbacks.onStart?.({
-    network: model.description,
-    parameters: model.parameters,
-    metaParameters: model.parameters,
-    splits: { train: splits.train.length, val: splits.val.length, test: splits.test.length },
-    startIteration: iteration,
-    resumedFrom,
+  // Workers for the other tasks of a meta-batch, on the backends that compute on this thread.
+  const backendName = tf.getBackend();
+  const threads = Math.min(options.threads ?? 1, config.metaBatch);
+  const pool =
+    threads > 1 && (backendName === 'wasm' || backendName === 'cpu')
+      ? await TaskPool.start({
+          threads,
+          backend: backendName,
+          config,
+          image: dataset,
+          externalClasses: external ? external.classNames.length : null,
+        }).catch((e: unknown) => {
+          disposeParams(meta);
+          disposeParams(adam.m);
+          disposeParams(adam.v);
+          throw e;
+        })
+      : null;
+  const release = async (): Promise<void> => {
+    disposeParams(meta);
+    disposeParams(adam.m);
+    disposeParams(adam.v);
+    await pool?.close();
+  };
+
+  // A failing callback must not leave the workers running.
+  await (async () =>
+    callbacks.onStart?.({
+      network: model.description,
+      parameters: model.parameters,
+      metaParameters: model.parameters,
+      splits: { train: splits.train.length, val: splits.val.length, test: splits.test.length },
+      startIteration: iteration,
+      resumedFrom,
+      threads: pool?.threads ?? 1,
+    }))().catch(async (e: unknown) => {
+    await release();
+    throw e;
   });
 
   const adamConfig = { ...ADAM_DEFAULTS, learningRate: model.learningRate };
@@ -224,6 +264,7 @@ export async function metaTrain(options: TrainOptions): Promise<TrainResult> {
       episodeSeed: config.evalSeed,
       onProgress,
       signal,
+      pool,
     });
 
   try {
@@ -265,7 +306,8 @@ export async function metaTrain(options: TrainOptions): Promise<TrainResult> {
         return result('cancelled', null);
       }
       const t0 = performance.now();
-      const step = metaBatchGradient(learner, meta, sampler, imageShape, config.metaBatch);
+      const episodes = Array.from({ length: config.metaBatch }, () => sampler.next());
+      const step = await metaBatchGradient(learner, meta, episodes, imageShape, pool);
       // DEML: Σ L_query + λ·ℓ_D. D's gradient comes only from ℓ_D, M's only from the meta loss,
       // G's from both (the two gradients simply add: each loss is a function of its own params).
       let disc: { loss: Scalar; accuracy: Scalar } | null = null;
@@ -341,9 +383,7 @@ export async function metaTrain(options: TrainOptions): Promise<TrainResult> {
     }
     throw e;
   } finally {
-    disposeParams(meta);
-    disposeParams(adam.m);
-    disposeParams(adam.v);
+    await release();
   }
 
   function result(status: TrainResult['status'], test: EvaluationResult | null): TrainResult {
@@ -366,44 +406,74 @@ export function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-/** Mean meta-gradient, loss and accuracy over a meta-batch; one tidy per task keeps memory flat. */
-function metaBatchGradient(
+type GradientSum = { grads: Params; loss: Scalar; accuracy: Scalar };
+
+/** sum + g (sum may be null), in its own tidy; the old sum is disposed. */
+function accumulate(sum: GradientSum | null, g: () => GradientSum): GradientSum {
+  const next = tf.tidy((): GradientSum => {
+    const t = g();
+    if (sum == null) return t;
+    const grads: Params = {};
+    for (const name of Object.keys(t.grads)) grads[name] = tf.add(sum.grads[name]!, t.grads[name]!);
+    return { grads, loss: tf.add(sum.loss, t.loss), accuracy: tf.add(sum.accuracy, t.accuracy) };
+  });
+  disposeGradientSum(sum);
+  return next;
+}
+
+/**
+ * Mean meta-gradient, loss and accuracy over a meta-batch; one tidy per task keeps memory flat.
+ * With a pool, workers compute the later tasks while this thread computes the first ones; the
+ * sum still runs task by task in order, so the result is the same bit for bit.
+ */
+async function metaBatchGradient(
   learner: Learner,
   meta: Params,
-  sampler: EpisodeSampler,
+  episodes: readonly Episode[],
   imageShape: [number, number, number],
-  metaBatch: number,
-): { grads: Params; loss: Scalar; accuracy: Scalar } {
-  type Sum = { grads: Params; loss: Scalar; accuracy: Scalar };
-  let sum: Sum | null = null;
-  for (let i = 0; i < metaBatch; i++) {
-    const episode = sampler.next();
-    const previous: Sum | null = sum;
-    sum = tf.tidy((): Sum => {
-      const g = learner.metaGradient(meta, taskTensors(episode, imageShape));
-      if (previous == null) return g;
-      const grads: Params = {};
-      for (const name of Object.keys(g.grads)) grads[name] = tf.add(previous.grads[name]!, g.grads[name]!);
-      return { grads, loss: tf.add(previous.loss, g.loss), accuracy: tf.add(previous.accuracy, g.accuracy) };
-    });
-    if (previous) {
-      disposeParams(previous.grads);
-      previous.loss.dispose();
-      previous.accuracy.dispose();
-    }
+  pool: TaskPool | null,
+): Promise<GradientSum> {
+  const { local, remote } = pool
+    ? pool.gradients(meta, episodes)
+    : { local: episodes, remote: Promise.resolve([] as TaskGradient[]) };
+  let sum: GradientSum | null = null;
+  for (const episode of local) {
+    sum = accumulate(sum, () => learner.metaGradient(meta, taskTensors(episode, imageShape)));
+  }
+  let others: TaskGradient[];
+  try {
+    others = await remote;
+  } catch (e) {
+    disposeGradientSum(sum);
+    throw e;
+  }
+  for (const r of others) {
+    sum = accumulate(sum, () => ({
+      grads: Object.fromEntries(
+        Object.entries(r.grads).map(([name, v]) => [name, tf.tensor(v, meta[name]!.shape)]),
+      ),
+      loss: tf.scalar(r.loss),
+      accuracy: tf.scalar(r.accuracy),
+    }));
   }
   const total = sum!;
+  const n = episodes.length;
   const mean = tf.tidy(() => {
     const grads: Params = {};
-    for (const name of Object.keys(total.grads)) grads[name] = tf.div(total.grads[name]!, metaBatch);
+    for (const name of Object.keys(total.grads)) grads[name] = tf.div(total.grads[name]!, n);
     return {
       grads,
-      loss: tf.div(total.loss, metaBatch) as Scalar,
-      accuracy: tf.div(total.accuracy, metaBatch) as Scalar,
+      loss: tf.div(total.loss, n) as Scalar,
+      accuracy: tf.div(total.accuracy, n) as Scalar,
     };
   });
-  disposeParams(total.grads);
-  total.loss.dispose();
-  total.accuracy.dispose();
+  disposeGradientSum(total);
   return mean;
+}
+
+function disposeGradientSum(sum: GradientSum | null): void {
+  if (!sum) return;
+  disposeParams(sum.grads);
+  sum.loss.dispose();
+  sum.accuracy.dispose();
 }

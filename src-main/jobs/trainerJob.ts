@@ -110,6 +110,7 @@ export async function runTrainerJob(o: TrainerJobOptions): Promise<TrainerJobSta
       config,
       dataset,
       external,
+      threads: backend.threads,
       checkpointDir,
       // Always: a fresh run has no checkpoint; a resumed one continues from its newest.
       resume: true,

@@ -25,7 +25,13 @@ describe('desktop bundle', () => {
       env: { ...process.env, DEML_OUT_DIR: out },
     });
     expect(r.status, r.stderr + r.stdout).toBe(0);
-    for (const f of ['main/index.js', 'main/trainer.js', 'preload/index.cjs', 'renderer/index.html']) {
+    for (const f of [
+      'main/index.js',
+      'main/trainer.js',
+      'main/taskWorker.js',
+      'preload/index.cjs',
+      'renderer/index.html',
+    ]) {
       expect(existsSync(resolve(out, f)), f).toBe(true);
     }
     const main = readFileSync(resolve(out, 'main/index.js'), 'utf8');

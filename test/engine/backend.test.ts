@@ -9,6 +9,7 @@ import {
   selectBackend,
   tf,
 } from '../../src-main/engine';
+import { defaultTrainingThreads } from '../../src-main/engine/parallel/taskPool';
 
 describe('backend selection', () => {
   afterEach(() => {
@@ -27,7 +28,8 @@ describe('backend selection', () => {
     expect(d.gpu).toBe(false);
     expect(d.fallbacks[0]!.name).toBe('tensorflow');
     expect(d.gpuReason).toMatch(/tfjs-node-gpu/);
-    expect(d.threads).toBe(1);
+    // Tasks are spread over every core (DEML_THREADS aside).
+    expect(d.threads).toBe(defaultTrainingThreads('wasm'));
     expect(d.details).toMatch(/XNNPACK/);
   });
 
