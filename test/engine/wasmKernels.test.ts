@@ -76,3 +76,109 @@ describe('wasm conv training kernels', () => {
     expect((tf.backend() as unknown as { numDataIds(): number }).numDataIds()).toBe(bytes);
   });
 });
+
+/** Runs f on wasm and on cpu with the same inputs; returns both outputs as arrays. */
+async function onBoth(
+  inputs: Array<{ values: Float32Array; shape: number[] }>,
+  f: (...xs: tf.Tensor[]) => tf.Tensor,
+) {
+  const out: Float32Array[] = [];
+  for (const backend of ['wasm', 'cpu'] as const) {
+    await selectBackend(backend);
+    const before = tf.memory().numTensors;
+    const xs = inputs.map((i) => tf.tensor(i.values, i.shape));
+    const y = f(...xs);
+    out.push((await y.data()) as Float32Array);
+    tf.dispose([...xs, y]);
+    expect(tf.memory().numTensors, backend).toBe(before);
+  }
+  return { wasm: out[0]!, cpu: out[1]! };
+}
+
+function maxRelativeError(a: Float32Array, b: Float32Array): number {
+  expect(a.length).toBe(b.length);
+  let err = 0;
+  for (let i = 0; i < a.length; i++)
+    err = Math.max(err, Math.abs(a[i]! - b[i]!) / Math.max(1, Math.abs(b[i]!)));
+  return err;
+}
+
+describe('wasm reduction, pooling-gradient and copy kernels', () => {
+  it('Sum and Mean over leading axes (and the others, on the stock path) match the cpu backend', async () => {
+    const rng = new Rng(11);
+    const cases: Array<[number[], number[], boolean]> = [
+      [[6, 7, 5, 9], [0, 1, 2], true],
+      [[6, 7, 5, 9], [0, 1, 2], false],
+      [[75, 5], [0], false],
+      [[4, 3, 8], [1, 0], true],
+      [[1, 9, 4], [0, 1], false],
+      [[6, 7, 5, 9], [1, 2], false],
+      [[6, 7, 5, 9], [3], true],
+      [[6, 7, 5, 9], [0, 1, 2, 3], false],
+    ];
+    for (const [shape, axes, keepDims] of cases) {
+      const input = [{ values: random(shape, rng), shape }];
+      for (const op of ['sum', 'mean'] as const) {
+        const { wasm, cpu } = await onBoth(input, (x) => tf[op](x, axes, keepDims));
+        const label = `${op} ${JSON.stringify([shape, axes, keepDims])}`;
+        expect(maxRelativeError(wasm, cpu), label).toBeLessThan(1e-5);
+        await selectBackend('wasm');
+        const t = tf.zeros(shape);
+        const y = tf[op](t, axes, keepDims);
+        expect(y.shape, label).toEqual(
+          tf.tidy(() => tf.sum(tf.buffer(shape).toTensor(), axes, keepDims)).shape,
+        );
+        tf.dispose([t, y]);
+      }
+    }
+    // Integer sums keep the stock kernel.
+    await selectBackend('wasm');
+    const ints = tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2], 'int32');
+    const s = tf.sum(ints, 0);
+    expect(s.dtype).toBe('int32');
+    expect(Array.from(await s.data())).toEqual([9, 12]);
+    tf.dispose([ints, s]);
+  });
+
+  it('the max-pool gradient routes to the first maximum, with ties, overlaps and padding, as on cpu', async () => {
+    const rng = new Rng(12);
+    // Values from {0, 1, 2}: most windows have tied maxima.
+    const tied = (shape: number[]) =>
+      Float32Array.from(random(shape, rng), (v) => Math.min(2, Math.floor(Math.abs(v) * 2)));
+    const cases: Array<[number[], number, number, 'valid' | 'same']> = [
+      [[3, 8, 8, 5], 2, 2, 'valid'],
+      [[2, 7, 9, 3], 2, 2, 'valid'],
+      [[2, 7, 7, 4], 3, 2, 'same'],
+      [[2, 6, 6, 3], 2, 1, 'valid'],
+    ];
+    for (const [shape, size, stride, pad] of cases) {
+      for (const values of [tied(shape), random(shape, rng)]) {
+        // A distinct weight per output, so a gradient routed to the wrong position shows.
+        const { wasm, cpu } = await onBoth([{ values, shape }], (x) =>
+          tf.grad((a: tf.Tensor) => {
+            const y = tf.maxPool(a as Tensor4D, size, stride, pad);
+            return tf.sum(tf.mul(y, tf.reshape(tf.range(1, 1 + y.size), y.shape)));
+          })(x),
+        );
+        expect(Array.from(wasm), JSON.stringify([shape, size, stride, pad])).toEqual(Array.from(cpu));
+      }
+    }
+  });
+
+  it('Identity and same-dtype Cast share the buffer safely; other casts still convert', async () => {
+    await selectBackend('wasm');
+    const backend = tf.backend() as unknown as { numDataIds(): number };
+    const ids = backend.numDataIds();
+    const x = tf.tensor1d([1.5, -2.25, 3]);
+    const copy = tf.clone(x);
+    const same = tf.cast(x, 'float32');
+    x.dispose();
+    expect(Array.from(await copy.data())).toEqual([1.5, -2.25, 3]);
+    expect(Array.from(await same.data())).toEqual([1.5, -2.25, 3]);
+    const ints = tf.cast(copy, 'int32');
+    expect(ints.dtype).toBe('int32');
+    expect(Array.from(await ints.data())).toEqual([1, -2, 3]);
+    tf.dispose([copy, same, ints]);
+    expect(backend.numDataIds()).toBe(ids);
+  });
+});

@@ -9,6 +9,18 @@
  * - input gradient (stride 1): a conv of dy with the filter rotated 180° and its channel axes
  *   swapped. Strided input gradients keep tfjs's own kernel.
  *
+ * A profile of one MAML task (bench/profile.ts) showed a third of the time in kernels that do
+ * little arithmetic, and these are replaced too, with the same results:
+ * - Sum and Mean over leading axes (batch norm's statistics, and every gradient of a per-channel
+ *   parameter): the stock kernels transpose the whole tensor first (25 ms for 75×28×28×64);
+ *   here they are two XNNPACK average pools (2.2 ms; a product with a ones vector would be as
+ *   fast on a reused tensor but repacks each new one, 70 ms);
+ * - MaxPoolGrad: the stock kernel took 110 ms on the same tensor; here it is one pass in
+ *   JavaScript over the wasm heap, routing each window's gradient to its first maximum, as the
+ *   stock kernel and the cpu backend do;
+ * - Identity, and Cast to the same dtype: the stock kernels copy (tfjs clones every tensor a
+ *   gradient saves); here they share the buffer by reference count, as the cpu backend does.
+ *
  * Kernels are composed from the backend's own kernel functions (not tf ops), so nothing here is
  * recorded on a gradient tape or tracked by the engine; every intermediate is freed before return.
  */
@@ -16,6 +28,13 @@ import { tf } from '../tf';
 import type { TensorInfo } from '../tf';
 
 type Pads = [[number, number], [number, number], [number, number], [number, number]];
+
+/** The parts of tfjs-backend-wasm's BackendWasm the kernels below use. */
+interface WasmBackend extends tf.KernelBackend {
+  makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
+  typedArrayFromHeap(t: TensorInfo): Float32Array | Int32Array | Uint8Array;
+  incRef(dataId: tf.DataId): void;
+}
 
 interface KernelArgs {
   inputs: Record<string, TensorInfo>;
@@ -150,6 +169,137 @@ export function makeConv2dBackpropInputWasm(
   };
 }
 
+/** A tensor that shares x's buffer (tensors are immutable: kernels never write their inputs). */
+function share(x: TensorInfo, backend: WasmBackend, shape: number[] = x.shape): TensorInfo {
+  backend.incRef(x.dataId);
+  return { dataId: x.dataId, shape, dtype: x.dtype };
+}
+
+export function identityWasm({ inputs, backend }: KernelArgs): TensorInfo {
+  return share(inputs.x!, backend as WasmBackend);
+}
+
+export function makeCastWasm(fallback: (args: KernelArgs) => TensorInfo): (args: KernelArgs) => TensorInfo {
+  return (args) => {
+    const x = args.inputs.x!;
+    return args.attrs.dtype === x.dtype ? share(x, args.backend as WasmBackend) : fallback(args);
+  };
+}
+
+/** [0, 1, …, k − 1] for a reduction over the first k of rank > k axes, else null. */
+function leadingAxes(axis: unknown, shape: readonly number[]): number | null {
+  const axes = tf.util.parseAxisParam(axis as number | number[], shape as number[]);
+  const sorted = [...axes].sort((a, b) => a - b);
+  if (sorted.length === 0 || sorted.length >= shape.length) return null;
+  return sorted.every((a, i) => a === i) ? sorted.length : null;
+}
+
+/** Mean over the rows of x viewed as [rows, cols]: one XNNPACK average pool of a rows × 1 window. */
+function meanOfRows(scope: KernelScope, x: TensorInfo, rows: number, cols: number): TensorInfo {
+  const view: TensorInfo = { dataId: x.dataId, shape: [1, rows, 1, cols], dtype: x.dtype };
+  if (rows === 1) return scope.run('Identity', { x: view });
+  return scope.run('AvgPool', { x: view }, { filterSize: [rows, 1], strides: [rows, 1], pad: 'valid' });
+}
+
+/**
+ * Mean (or Σ) over the leading axes of x, i.e. over the rows of x viewed as [rows, cols], as two
+ * XNNPACK average pools: the rows in blocks of `rows / x.shape[0]`, then the block means. Reads
+ * stay contiguous (the stock kernels transpose the whole tensor first), every row is counted
+ * once whatever the split, and two stages round less than one running float32 sum.
+ */
+function makeLeadingReduction(
+  fallback: (args: KernelArgs) => TensorInfo,
+  sum: boolean,
+): (args: KernelArgs) => TensorInfo {
+  return (args) => {
+    const x = args.inputs.x!;
+    const k = x.dtype === 'float32' ? leadingAxes(args.attrs.axis, x.shape) : null;
+    if (k == null || x.shape.some((d) => d === 0)) return fallback(args);
+    const backend = args.backend as WasmBackend;
+    const scope = new KernelScope(backend);
+    const outer = x.shape[0]!;
+    const kept = x.shape.slice(k);
+    const cols = kept.reduce((a, b) => a * b, 1);
+    const rows = x.shape.slice(0, k).reduce((a, b) => a * b, 1);
+    const blocks = meanOfRows(scope, x, rows / outer, outer * cols);
+    const out = scope.finish(meanOfRows(scope, blocks, outer, cols));
+    if (sum) {
+      const values = backend.typedArrayFromHeap(out);
+      for (let i = 0; i < values.length; i++) values[i]! *= rows;
+    }
+    return { ...out, shape: args.attrs.keepDims ? [...x.shape.slice(0, k).map(() => 1), ...kept] : kept };
+  };
+}
+
+interface PoolAttrs {
+  filterSize: number | [number, number];
+  strides: number | [number, number];
+  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+}
+
+/**
+ * dx of a max-pool: each window's dy goes to the window's first maximum in row-major order
+ * (NaNs never win), summed where windows overlap: the stock kernel's and the cpu backend's rule.
+ */
+export function maxPoolGradWasm({ inputs, backend, attrs }: KernelArgs): TensorInfo {
+  const { dy, input } = inputs as { dy: TensorInfo; input: TensorInfo };
+  const a = attrs as unknown as PoolAttrs;
+  const info = tf.backend_util.computePool2DInfo(
+    input.shape as [number, number, number, number],
+    a.filterSize,
+    a.strides,
+    1,
+    a.pad,
+    a.dimRoundingMode,
+  );
+  const b = backend as WasmBackend;
+  const dx = b.makeOutput(input.shape, 'float32');
+  // Views after the allocation: growing the heap detaches earlier views.
+  const x = b.typedArrayFromHeap(input) as Float32Array;
+  const g = b.typedArrayFromHeap(dy) as Float32Array;
+  const out = b.typedArrayFromHeap(dx) as Float32Array;
+  out.fill(0);
+  const { batchSize, inHeight, inWidth, inChannels: c, outHeight, outWidth } = info;
+  const { strideHeight, strideWidth, filterHeight, filterWidth } = info;
+  const { top, left } = info.padInfo;
+  const best = new Float32Array(c);
+  const where = new Int32Array(c);
+  for (let n = 0; n < batchSize; n++) {
+    for (let oy = 0; oy < outHeight; oy++) {
+      const y0 = oy * strideHeight - top;
+      for (let ox = 0; ox < outWidth; ox++) {
+        const x0 = ox * strideWidth - left;
+        best.fill(-Infinity);
+        where.fill(-1);
+        for (let fy = 0; fy < filterHeight; fy++) {
+          const yy = y0 + fy;
+          if (yy < 0 || yy >= inHeight) continue;
+          for (let fx = 0; fx < filterWidth; fx++) {
+            const xx = x0 + fx;
+            if (xx < 0 || xx >= inWidth) continue;
+            const base = ((n * inHeight + yy) * inWidth + xx) * c;
+            for (let ch = 0; ch < c; ch++) {
+              const v = x[base + ch]!;
+              if (v > best[ch]! || where[ch] === -1) {
+                if (v !== v) continue;
+                best[ch] = v;
+                where[ch] = base + ch;
+              }
+            }
+          }
+        }
+        const gBase = ((n * outHeight + oy) * outWidth + ox) * c;
+        for (let ch = 0; ch < c; ch++) {
+          const at = where[ch]!;
+          if (at >= 0) out[at]! += g[gBase + ch]!;
+        }
+      }
+    }
+  }
+  return dx;
+}
+
 let installed = false;
 
 /**
@@ -166,11 +316,19 @@ export function installWasmKernels(): void {
       kernelFunc: conv2dBackpropFilterWasm as unknown as tf.KernelFunc,
     });
   }
-  tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
-  tf.registerKernel({
-    kernelName: 'Conv2DBackpropInput',
-    backendName: 'wasm',
-    kernelFunc: makeConv2dBackpropInputWasm(stockInput) as unknown as tf.KernelFunc,
-  });
+  const replace = (name: string, kernelFunc: (args: KernelArgs) => TensorInfo) => {
+    tf.unregisterKernel(name, 'wasm');
+    tf.registerKernel({
+      kernelName: name,
+      backendName: 'wasm',
+      kernelFunc: kernelFunc as unknown as tf.KernelFunc,
+    });
+  };
+  replace('Conv2DBackpropInput', makeConv2dBackpropInputWasm(stockInput));
+  replace('Sum', makeLeadingReduction(kernel('Sum'), true));
+  replace('Mean', makeLeadingReduction(kernel('Mean'), false));
+  replace('MaxPoolGrad', maxPoolGradWasm);
+  replace('Identity', identityWasm);
+  replace('Cast', makeCastWasm(kernel('Cast')));
   installed = true;
 }
