@@ -21,7 +21,12 @@ import {
 } from '../src-main/engine';
 
 const { values } = parseArgs({
-  options: { learner: { type: 'string', default: 'maml' }, backend: { type: 'string', default: 'wasm' } },
+  options: {
+    learner: { type: 'string', default: 'maml' },
+    backend: { type: 'string', default: 'wasm' },
+    // Also list each call of the kernels whose name contains this (e.g. Conv2D), with shapes.
+    calls: { type: 'string' },
+  },
 });
 const backend = await selectBackend(values.backend as 'wasm');
 const dataset = generateSyntheticDataset({ classes: 60, imagesPerClass: 20, size: 28, seed: 1 });
@@ -66,5 +71,14 @@ for (const [name, e] of rows.slice(0, 16)) {
   console.log(
     `${name.padEnd(28)} ${e.ms.toFixed(1).padStart(8)} ms ${String(e.calls).padStart(5)} calls ${((100 * e.ms) / total).toFixed(1).padStart(5)}%`,
   );
+}
+if (values.calls) {
+  console.log(`\ncalls of ${values.calls}:`);
+  for (const k of info.kernels.filter((k) => k.name.includes(values.calls!))) {
+    const ms = Number(await k.kernelTimeMs) || 0;
+    console.log(
+      `${k.name.padEnd(24)} ${ms.toFixed(1).padStart(7)} ms  in ${JSON.stringify(k.inputShapes)} out ${JSON.stringify(k.outputShapes)}`,
+    );
+  }
 }
 disposeParams(meta);

@@ -192,6 +192,22 @@ describe('second derivatives of corrected ops (cpu backend, float32)', () => {
       expectClose(secondOrderCheck(f, [randomTensor([2, 4, 4, 3], rng)], 0, 0, 16));
     });
 
+    it('Sum and Mean over batch-norm axes (their gradients broadcast with backend-made ones)', () => {
+      const x = randomTensor([3, 4, 4, 5], rng);
+      const r = randomTensor([3, 4, 4, 5], rng);
+      // Batch-norm-like: the statistics' gradients reach x through Sum and Mean twice.
+      const f = (a: Tensor) => {
+        const centred = tf.sub(a, tf.mean(a, [0, 1, 2], true));
+        const scale = tf.mul(tf.sum(tf.square(centred), [0, 1, 2], true), 0.02);
+        return tf.sum(tf.mul(tf.mul(centred, tf.tanh(scale)), r));
+      };
+      expectClose(secondOrderCheck(f, [x], 0, 0, 17));
+      // First derivatives: every element of a mean over 12 gets w / 12, exactly.
+      const w = randomTensor([1, 1, 4, 5], rng);
+      const g = tf.grad((a: Tensor) => tf.sum(tf.mul(tf.mean(a, [0, 1], true), w)))(x);
+      expect(Array.from(g.dataSync())).toEqual(Array.from(tf.tile(tf.div(w, 12), [3, 4, 1, 1]).dataSync()));
+    });
+
     it('comparison ops have zero gradients', () => {
       const a = x2();
       const b = x2();

@@ -262,6 +262,38 @@ const avgPoolGradGradient: GradConfig = {
   },
 };
 
+/**
+ * Sum and Mean: tfjs's own gradients broadcast dy with `ones(x.shape)`, which builds an array of
+ * x's size in JavaScript and uploads it on every call (60 ms per MAML task on wasm, through batch
+ * norm; a host-to-device copy on the GPU). `fill` makes the ones on the backend instead, outside
+ * the tape, and Mean divides dy before broadcasting (the same values: dy·1/n = dy/n·1).
+ */
+function expandedDy(dy: Tensor, x: Tensor, axis: unknown): Tensor {
+  const shape = x.shape.slice();
+  for (const a of tf.util.parseAxisParam(axis as number | number[], x.shape)) shape[a] = 1;
+  return tf.reshape(dy, shape);
+}
+
+const sumGradient: GradConfig = {
+  kernelName: 'Sum',
+  inputsToSave: ['x'],
+  gradFunc: (dy, saved, attrs) => {
+    const [x] = saved as [Tensor];
+    return { x: () => tf.mul(expandedDy(dy as Tensor, x, attrs.axis), tf.fill(x.shape, 1)) };
+  },
+};
+
+const meanGradient: GradConfig = {
+  kernelName: 'Mean',
+  inputsToSave: ['x'],
+  gradFunc: (dy, saved, attrs) => {
+    const [x] = saved as [Tensor];
+    const axes = tf.util.parseAxisParam(attrs.axis as number | number[], x.shape);
+    const count = axes.reduce((n, a) => n * x.shape[a]!, 1);
+    return { x: () => tf.mul(tf.div(expandedDy(dy as Tensor, x, axes), count), tf.fill(x.shape, 1)) };
+  },
+};
+
 /** Every gradient this module registers, by kernel name (the tests check each one). */
 export const COMPLETED_GRADIENTS: readonly string[] = [
   ...ZERO_GRADIENT_OPS,
@@ -275,6 +307,8 @@ export const COMPLETED_GRADIENTS: readonly string[] = [
   'Conv2DBackpropFilter',
   'MaxPoolGrad',
   'AvgPoolGrad',
+  'Sum',
+  'Mean',
 ];
 
 let installed = false;
@@ -294,6 +328,8 @@ export function installGradients(): void {
     conv2dBackpropFilterGradient,
     maxPoolGradGradient,
     avgPoolGradGradient,
+    sumGradient,
+    meanGradient,
   ]) {
     tf.registerGradient(config);
   }
