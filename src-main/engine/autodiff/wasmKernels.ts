@@ -263,6 +263,17 @@ export function maxPoolGradWasm({ inputs, backend, attrs }: KernelArgs): TensorI
   const { batchSize, inHeight, inWidth, inChannels: c, outHeight, outWidth } = info;
   const { strideHeight, strideWidth, filterHeight, filterWidth } = info;
   const { top, left } = info.padInfo;
+  if (
+    filterHeight === 2 &&
+    filterWidth === 2 &&
+    strideHeight === 2 &&
+    strideWidth === 2 &&
+    top === 0 &&
+    left === 0
+  ) {
+    maxPool2x2Grad(x, g, out, batchSize, inHeight, inWidth, c, outHeight, outWidth);
+    return dx;
+  }
   const best = new Float32Array(c);
   const where = new Int32Array(c);
   for (let n = 0; n < batchSize; n++) {
@@ -298,6 +309,56 @@ export function maxPoolGradWasm({ inputs, backend, attrs }: KernelArgs): TensorI
     }
   }
   return dx;
+}
+
+/**
+ * The 2×2 stride-2 unpadded case (conv4's pooling) without the general loop's bookkeeping: the
+ * windows do not overlap, so each gradient is written once, to the first of the four maxima.
+ */
+function maxPool2x2Grad(
+  x: Float32Array,
+  g: Float32Array,
+  out: Float32Array,
+  batch: number,
+  height: number,
+  width: number,
+  c: number,
+  outHeight: number,
+  outWidth: number,
+): void {
+  const row = width * c;
+  for (let n = 0; n < batch; n++) {
+    for (let oy = 0; oy < outHeight; oy++) {
+      for (let ox = 0; ox < outWidth; ox++) {
+        const p00 = (n * height + 2 * oy) * row + 2 * ox * c;
+        const p01 = p00 + c;
+        const p10 = p00 + row;
+        const p11 = p10 + c;
+        const gBase = ((n * outHeight + oy) * outWidth + ox) * c;
+        for (let ch = 0; ch < c; ch++) {
+          // First maximum in row-major order; a NaN never wins (comparisons with it are false).
+          let at = p00 + ch;
+          let best = x[at]!;
+          let v = x[p01 + ch]!;
+          if (v > best || best !== best) {
+            best = v;
+            at = p01 + ch;
+          }
+          v = x[p10 + ch]!;
+          if (v > best || best !== best) {
+            best = v;
+            at = p10 + ch;
+          }
+          v = x[p11 + ch]!;
+          if (v > best || best !== best) {
+            best = v;
+            at = p11 + ch;
+          }
+          if (best === best) out[at] = g[gBase + ch]!;
+        }
+      }
+    }
+  }
 }
 
 let installed = false;

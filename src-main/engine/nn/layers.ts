@@ -30,8 +30,10 @@ export const BATCH_NORM_EPSILON = 1e-5;
  */
 export function batchNorm(x: Tensor4D, gamma: Tensor, beta: Tensor): Tensor4D {
   const { mean, variance } = tf.moments(x, [0, 1, 2], true);
-  const normalized = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, BATCH_NORM_EPSILON)));
-  return tf.add(tf.mul(normalized, gamma), beta) as Tensor4D;
+  // γ(x − μ)/σ + β as x·s + (β − μ·s), s = γ/σ: the per-channel work moves to [C]-sized tensors,
+  // leaving two full-size ops forward (four before) and fewer backward, first and second order.
+  const scale = tf.mul(tf.rsqrt(tf.add(variance, BATCH_NORM_EPSILON)), gamma);
+  return tf.add(tf.mul(x, scale), tf.sub(beta, tf.mul(mean, scale))) as Tensor4D;
 }
 
 /** 2×2 max-pool, stride 2, 'valid' (MAML's max_pool_pad): 28 → 14 → 7 → 3 → 1. */
