@@ -1,125 +1,184 @@
 /**
- * `npm run bench`: prints figures, never passes or fails.
+ * `npm run bench` (last part): speed and accuracy of meta-training. Prints figures; never passes
+ * or fails.
  *
- * 1. Speed: tasks/s of one meta-training iteration on the reference workload (conv4, 64 filters,
- *    28×28×1, 5-way 1-shot, 15 queries, batch-norm with batch statistics, one inner step,
- *    meta-batch 4) per learner and backend, with peak RSS.
- * 2. Accuracy at a fixed budget on the embedded glyphs (--accuracy), so speed never trades away
- *    accuracy silently.
+ * 1. Speed on the reference workload (conv4-64, 28×28×1, 5-way 1-shot, 15 queries, batch norm,
+ *    one inner step, meta-batch 4): one table of workload × backend × threads × tasks/s ×
+ *    GFLOP/s × peak RSS, each row in its own process, next to PyTorch's CPU figures.
+ * 2. Accuracy at a fixed budget on Omniglot when ../shared/datasets/omniglot is present.
+ * 3. --soak N: tensor count and RSS over N iterations of the reference workload.
+ * 4. --preset-time: the "concept space vs pixels" preset's time on the embedded dataset,
+ *    extrapolated per run from a short measured stretch.
  *
- * Options: --backends wasm,cpu  --iterations 3  --accuracy  --learners maml,fomaml,metasgd
+ * Options: --backends wasm[,tensorflow]  --learners maml,fomaml,metasgd  --threads 1,auto
+ *          --iterations 10  --no-accuracy  --omniglot DIR  --soak 1000  --preset-time
  */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { defaultDataDir } from '../src-main/data/cache';
-import { loadGlyphs } from '../src-main/data/embedded';
-import { generateSyntheticDataset } from '../src-main/data/synthetic';
-import {
-  type ExperimentConfigInput,
-  describeBackend,
-  formatAccuracy,
-  metaTrain,
-  parseExperimentConfig,
-  selectBackend,
-  tf,
-} from '../src-main/engine';
+import { PYTORCH_CPU_TASKS_PER_SECOND } from './lib/reference';
 
 const { values } = parseArgs({
   options: {
     backends: { type: 'string', default: 'wasm' },
     learners: { type: 'string', default: 'maml,fomaml,metasgd' },
-    iterations: { type: 'string', default: '3' },
-    accuracy: { type: 'boolean', default: false },
+    threads: { type: 'string', default: '1,auto' },
+    iterations: { type: 'string', default: '10' },
+    'no-accuracy': { type: 'boolean', default: false },
+    omniglot: { type: 'string', default: resolve(import.meta.dirname, '../../shared/datasets/omniglot') },
+    'data-dir': { type: 'string' },
+    soak: { type: 'string', default: '0' },
+    'preset-time': { type: 'boolean', default: false },
   },
 });
 
-const REFERENCE: ExperimentConfigInput = {
-  ways: 5,
-  shots: 1,
-  queries: 15,
-  metaBatch: 4,
-  innerSteps: 1,
-  innerLr: 0.4,
-  valEvery: 0,
-  checkpointEvery: 0,
-  model: { filters: 64, blocks: 4 },
-};
+const here = import.meta.dirname;
 
-let peakRss = 0;
-const sampleRss = () => (peakRss = Math.max(peakRss, process.memoryUsage().rss));
-const timer = setInterval(sampleRss, 100);
-
-function row(cells: string[], widths: number[]): string {
-  return cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
+/** Run a bench script in its own process and parse the JSON line it prints last. */
+function child<T>(script: string, args: string[]): T | { error: string } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(here, script), ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 64 * 2 ** 20,
+  });
+  const last = r.stdout.trim().split('\n').pop() ?? '';
+  try {
+    return JSON.parse(last) as T;
+  } catch {
+    return { error: `exit ${r.status}: ${last.slice(0, 300)}` };
+  }
 }
 
-async function speed(): Promise<void> {
-  const dataset = generateSyntheticDataset({ classes: 100, imagesPerClass: 20, size: 28 });
-  const iterations = Number(values.iterations);
-  const widths = [10, 8, 10, 12, 12];
-  console.log('\nSpeed: conv4-64, 28×28×1, 5-way 1-shot, 15 queries, meta-batch 4, 1 inner step');
-  console.log(row(['learner', 'backend', 'tasks/s', 's/iteration', 'peak RSS MB'], widths));
-  for (const backend of values.backends!.split(',')) {
-    const desc = await selectBackend(backend as 'wasm');
-    console.error(`# ${describeBackend(desc)}`);
-    for (const learner of values.learners!.split(',')) {
-      peakRss = 0;
-      const times: number[] = [];
-      await metaTrain({
-        // One warm-up iteration (kernel setup, XNNPACK operator creation) is not timed.
-        config: parseExperimentConfig({ ...REFERENCE, learner, iterations: iterations + 1, backend }),
-        dataset,
-        threads: desc.threads,
-        skipTest: true,
-        callbacks: {
-          onIteration: (p) => {
-            sampleRss();
-            if (p.iteration > 1) times.push(4 / p.tasksPerSecond);
-          },
-        },
-      });
-      const perIteration = times.reduce((a, b) => a + b, 0) / times.length;
-      console.log(
-        row(
-          [
-            learner,
-            desc.name,
-            (4 / perIteration).toFixed(2),
-            perIteration.toFixed(2),
-            (peakRss / 2 ** 20).toFixed(0),
-          ],
-          widths,
-        ),
-      );
+function table(header: string[], rows: string[][]): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  console.log(line(header));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const r of rows) console.log(line(r));
+}
+
+interface SpeedRow {
+  learner: string;
+  backend: string;
+  description: string;
+  threads: number;
+  tasksPerSecond: number;
+  gflops: number;
+  gflopPerTask: number;
+  peakRssMb: number;
+  tensorsFlat: boolean;
+}
+
+console.log('\n## Speed: conv4-64, 28×28×1, 5-way 1-shot, 15 queries, meta-batch 4, one inner step');
+console.log(
+  `median of ${values.iterations} iterations after a warm-up; GFLOP/s counts convolutions and matrix products\n`,
+);
+const rows: string[][] = [];
+const descriptions = new Set<string>();
+for (const backend of values.backends!.split(',')) {
+  for (const learner of values.learners!.split(',')) {
+    for (const threads of values.threads!.split(',')) {
+      const args = ['--learner', learner, '--backend', backend, '--iterations', values.iterations!];
+      if (threads !== 'auto') args.push('--threads', threads);
+      const r = child<SpeedRow>('lib/speedRow.ts', args);
+      if ('error' in r) {
+        rows.push([learner, backend, threads, r.error, '', '', '', '']);
+        continue;
+      }
+      descriptions.add(r.description);
+      const reference = PYTORCH_CPU_TASKS_PER_SECOND[learner];
+      rows.push([
+        learner,
+        r.backend,
+        String(r.threads),
+        r.tasksPerSecond.toFixed(2),
+        reference ? `${((100 * r.tasksPerSecond) / reference).toFixed(0)}% of ${reference}` : '',
+        `${r.gflops.toFixed(1)} (${r.gflopPerTask.toFixed(2)}/task)`,
+        r.peakRssMb.toFixed(0),
+        r.tensorsFlat ? 'flat' : 'GROWING',
+      ]);
     }
   }
 }
+table(
+  ['learner', 'backend', 'threads', 'tasks/s', 'vs PyTorch CPU', 'GFLOP/s', 'peak RSS MB', 'tensors'],
+  rows,
+);
+for (const d of descriptions) console.log(`\nbackend: ${d}`);
 
-async function accuracy(): Promise<void> {
-  const dataset = await loadGlyphs(defaultDataDir());
-  const desc = await selectBackend('wasm');
-  console.log(`\nAccuracy at a fixed budget: ${dataset.name}, ${describeBackend(desc)}`);
-  for (const learner of values.learners!.split(',')) {
-    const config = parseExperimentConfig({
-      learner,
-      ways: 5,
-      shots: 1,
-      queries: 5,
-      metaBatch: 4,
-      iterations: 300,
-      metaLr: 0.003,
-      evalTasks: 600,
-      valEvery: 0,
-      model: { filters: 32 },
-    });
-    const r = await metaTrain({ config, dataset });
-    console.log(
-      `${learner.padEnd(8)} 5-way 1-shot: ${formatAccuracy(r.test!)} (600 tasks) after 300 iterations ` +
-        `in ${(r.durationMs / 1000).toFixed(0)} s`,
-    );
+if (!values['no-accuracy']) {
+  console.log('\n## Accuracy at a fixed budget: Omniglot small sets (292 characters), seeded 80/20 split');
+  if (!existsSync(values.omniglot!)) {
+    console.log(`skipped: ${values.omniglot} not found (pass --omniglot DIR)`);
+  } else {
+    const dataDir = values['data-dir'] ?? mkdtempSync(join(tmpdir(), 'deml-bench-'));
+    const r = child<{
+      learner: string;
+      backend: string;
+      accuracy: number;
+      ci95: number;
+      tasks: number;
+      tasksPerSecond: number;
+      totalSeconds: number;
+    }>('lib/omniglotAccuracy.ts', ['--omniglot', values.omniglot!, '--data-dir', dataDir]);
+    if ('error' in r) console.log(r.error);
+    else
+      console.log(
+        `${r.learner}: ${(100 * r.accuracy).toFixed(2)}% ± ${(100 * r.ci95).toFixed(2)} over ${r.tasks} tasks ` +
+          `after 500 iterations (5-way 1-shot, 15 queries, meta-batch 4, conv4-64), ` +
+          `${r.tasksPerSecond.toFixed(2)} tasks/s, ${(r.totalSeconds / 60).toFixed(1)} min in all; ` +
+          `PyTorch: about 82% ± 1.4 at about 6 tasks/s\n(${r.backend})`,
+      );
   }
 }
 
-await speed();
-if (values.accuracy) await accuracy();
-clearInterval(timer);
-console.log(`\ntensors alive at exit: ${tf.memory().numTensors}`);
+const soak = Number(values.soak);
+if (soak > 0) {
+  console.log(`\n## Memory over ${soak} iterations (MAML, reference workload)`);
+  const r = child<{
+    samples: Array<{ iteration: number; rssMb: number; tensors: number }>;
+    peakRssMb: number;
+  }>('lib/soak.ts', ['--iterations', String(soak)]);
+  if ('error' in r) console.log(r.error);
+  else {
+    table(
+      ['iteration', 'RSS MB', 'tensors'],
+      r.samples.map((s) => [String(s.iteration), s.rssMb.toFixed(0), String(s.tensors)]),
+    );
+    console.log(`peak RSS: ${r.peakRssMb.toFixed(0)} MB`);
+  }
+}
+
+if (values['preset-time']) {
+  console.log(
+    '\n## Time of the "concept space vs pixels" preset on glyphs (500 iterations, 600 test tasks per run)',
+  );
+  console.log('each run measured over 8 iterations and 40 test tasks, then extrapolated\n');
+  const { findPreset } = await import('../src-main/contract/presets');
+  const runs = findPreset('concept-vs-pixels').runs;
+  const cells: string[][] = [];
+  let total = 0;
+  for (let i = 0; i < runs.length; i++) {
+    const r = child<{
+      label: string;
+      tasksPerSecond: number;
+      secondsPerEvalTask: number;
+      estimatedSeconds: number;
+    }>('lib/presetCell.ts', ['--cell', String(i)]);
+    if ('error' in r) {
+      cells.push([runs[i]!.label, r.error, '', '']);
+      continue;
+    }
+    total += r.estimatedSeconds;
+    cells.push([
+      r.label,
+      r.tasksPerSecond.toFixed(2),
+      (1000 * r.secondsPerEvalTask).toFixed(0),
+      (r.estimatedSeconds / 60).toFixed(1),
+    ]);
+  }
+  table(['run', 'train tasks/s', 'ms per test task', 'estimated min'], cells);
+  console.log(`estimated total: ${(total / 60).toFixed(0)} min`);
+}

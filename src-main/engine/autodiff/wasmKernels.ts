@@ -6,8 +6,8 @@
  * - filter gradient: dw[a,b,i,o] = Σ_{n,y,x} x[n, y·s+a−pt, x·s+b−pl, i] · dy[n,y,x,o], i.e. a
  *   conv of x transposed to [Cin,H,W,N] with dy transposed to [Ho,Wo,N,Cout] as the filter,
  *   dilated by the stride, then transposed back to [fh,fw,Cin,Cout];
- * - input gradient (stride 1): a conv of dy with the filter rotated 180° and its channel axes
- *   swapped. Strided input gradients keep tfjs's own kernel.
+ * - input gradient: a conv of dy (spread by the stride, zeros between) with the filter rotated
+ *   180° and its channel axes swapped.
  *
  * A profile of one MAML task (bench/profile.ts) showed a third of the time in kernels that do
  * little arithmetic, and these are replaced too, with the same results:
@@ -61,9 +61,13 @@ class KernelScope {
   constructor(private readonly backend: tf.KernelBackend) {}
 
   run(name: string, inputs: Record<string, TensorInfo>, attrs: Record<string, unknown> = {}): TensorInfo {
-    const out = kernel(name)({ inputs, backend: this.backend, attrs });
-    this.made.push(out);
-    return out;
+    return this.keep(kernel(name)({ inputs, backend: this.backend, attrs }));
+  }
+
+  /** Free t with the other intermediates (unless it is the result). */
+  keep(t: TensorInfo): TensorInfo {
+    this.made.push(t);
+    return t;
   }
 
   finish(result: TensorInfo): TensorInfo {
@@ -123,6 +127,31 @@ export function conv2dBackpropFilterWasm({ inputs, backend, attrs }: KernelArgs)
   return scope.finish(dw);
 }
 
+/**
+ * dy spread to stride s: dyD[n, y·s, x·s] = dy[n, y, x], zeros between. A strided conv's input
+ * gradient is then a stride-1 conv of dyD, which XNNPACK runs fast (the stock strided kernel
+ * runs at a tenth of that speed, even counting the zeros).
+ */
+function dilate(backend: WasmBackend, dy: TensorInfo, sh: number, sw: number): TensorInfo {
+  const [n, ho, wo, c] = dy.shape as [number, number, number, number];
+  const hd = (ho - 1) * sh + 1;
+  const wd = (wo - 1) * sw + 1;
+  const out = backend.makeOutput([n, hd, wd, c], 'float32');
+  const src = backend.typedArrayFromHeap(dy) as Float32Array;
+  const dst = backend.typedArrayFromHeap(out) as Float32Array;
+  dst.fill(0);
+  let from = 0;
+  for (let b = 0; b < n; b++) {
+    for (let y = 0; y < ho; y++) {
+      let to = (b * hd + y * sh) * wd * c;
+      for (let x = 0; x < wo; x++, to += sw * c) {
+        for (let ch = 0; ch < c; ch++) dst[to + ch] = src[from++]!;
+      }
+    }
+  }
+  return out;
+}
+
 export function makeConv2dBackpropInputWasm(
   fallback: (args: KernelArgs) => TensorInfo,
 ): (args: KernelArgs) => TensorInfo {
@@ -139,20 +168,24 @@ export function makeConv2dBackpropInputWasm(
       false,
       a.dataFormat === 'NCHW' ? 'channelsFirst' : 'channelsLast',
     );
-    if (info.strideHeight !== 1 || info.strideWidth !== 1 || a.dataFormat === 'NCHW') {
-      return fallback({ inputs, backend, attrs });
-    }
+    const { strideHeight: sh, strideWidth: sw } = info;
     const [, h, w] = a.inputShape;
+    // A stride-1 conv of dy (spread by the stride) with the filter rotated 180°, padded so the
+    // output has the input's size.
     const top = info.filterHeight - 1 - info.padInfo.top;
     const left = info.filterWidth - 1 - info.padInfo.left;
-    const bottom = h + info.filterHeight - 1 - info.outHeight - top;
-    const right = w + info.filterWidth - 1 - info.outWidth - left;
+    const bottom = h + info.filterHeight - 1 - ((info.outHeight - 1) * sh + 1) - top;
+    const right = w + info.filterWidth - 1 - ((info.outWidth - 1) * sw + 1) - left;
+    if (a.dataFormat === 'NCHW' || top < 0 || left < 0 || bottom < 0 || right < 0) {
+      return fallback({ inputs, backend, attrs });
+    }
     const scope = new KernelScope(backend);
+    const spread = sh === 1 && sw === 1 ? dy : scope.keep(dilate(backend as WasmBackend, dy, sh, sw));
     const rotated = scope.run('Reverse', { x: filter }, { dims: [0, 1] });
     const swapped = scope.run('Transpose', { x: rotated }, { perm: [0, 1, 3, 2] }); // [fh, fw, Cout, Cin]
     const dx = scope.run(
       'Conv2D',
-      { x: dy, filter: swapped },
+      { x: spread, filter: swapped },
       {
         strides: [1, 1],
         pad: [

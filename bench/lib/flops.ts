@@ -1,0 +1,52 @@
+/**
+ * Floating-point operations of the dense kernels (convolutions, their gradients, matrix
+ * products) in one profiled step, from the shapes tf.profile records. Element-wise kernels are
+ * left out: they are memory-bound and small in FLOPs, so GFLOP/s here is the rate of the
+ * arithmetic that dominates, comparable to a matrix-product peak.
+ */
+import { tf } from '../../src-main/engine';
+
+const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+
+export function kernelFlops(name: string, inputs: number[][], outputs: number[][]): number {
+  const out = outputs[0] ?? [];
+  switch (name) {
+    case 'Conv2D':
+    case 'FusedConv2D': {
+      const [kh, kw, cin] = inputs[1]!;
+      return 2 * size(out) * kh! * kw! * cin!;
+    }
+    case 'Conv2DBackpropInput': {
+      const [kh, kw, cin] = inputs[1]!;
+      return 2 * size(inputs[0]!) * kh! * kw! * cin!;
+    }
+    case 'Conv2DBackpropFilter': {
+      const [kh, kw, cin] = out;
+      return 2 * size(inputs[1]!) * kh! * kw! * cin!;
+    }
+    case 'DepthwiseConv2dNative': {
+      const [kh, kw] = inputs[1]!;
+      return 2 * size(out) * kh! * kw!;
+    }
+    case 'BatchMatMul':
+    case '_FusedMatMul': {
+      // out = [..., M, N]; a holds M·K per batch entry.
+      const n = out[out.length - 1]!;
+      const batchTimesM = size(out) / n;
+      const k = size(inputs[0]!) / batchTimesM;
+      return 2 * size(out) * k;
+    }
+    default:
+      return 0;
+  }
+}
+
+/** FLOPs of the dense kernels f runs (f's tensors are disposed). */
+export async function countFlops(f: () => tf.Tensor | tf.Tensor[]): Promise<number> {
+  const info = await tf.profile(() => f());
+  let flops = 0;
+  for (const k of info.kernels) {
+    flops += kernelFlops(k.name, k.inputShapes as number[][], k.outputShapes as number[][]);
+  }
+  return flops;
+}

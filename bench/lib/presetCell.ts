@@ -1,0 +1,66 @@
+/**
+ * Time of one run of a preset, measured on a short stretch and extrapolated to the preset's
+ * budget: the median meta-training iteration after a warm-up, and the meta-test time per task.
+ * Prints one JSON line.
+ *
+ *   npx tsx bench/lib/presetCell.ts --preset concept-vs-pixels --cell 0 [--iterations 8] [--eval-tasks 40]
+ */
+import { parseArgs } from 'node:util';
+import { findPreset } from '../../src-main/contract/presets';
+import { defaultDataDir } from '../../src-main/data/cache';
+import { resolveDataset } from '../../src-main/data/resolve';
+import { metaTrain, parseExperimentConfig, selectBackend } from '../../src-main/engine';
+
+const { values } = parseArgs({
+  options: {
+    preset: { type: 'string', default: 'concept-vs-pixels' },
+    cell: { type: 'string', default: '0' },
+    iterations: { type: 'string', default: '8' },
+    'eval-tasks': { type: 'string', default: '40' },
+  },
+});
+const preset = findPreset(values.preset!);
+const run = preset.runs[Number(values.cell)]!;
+const full = parseExperimentConfig(run.config);
+const iterations = Number(values.iterations);
+const evalTasks = Number(values['eval-tasks']);
+const config = parseExperimentConfig({
+  ...run.config,
+  iterations: iterations + 1,
+  evalTasks,
+  checkpointEvery: 0,
+});
+const dataDir = defaultDataDir();
+const dataset = await resolveDataset(config.data, dataDir);
+const external = config.space === 'concept' ? await resolveDataset(config.concept.external, dataDir) : null;
+const desc = await selectBackend(config.backend);
+const seconds: number[] = [];
+let testStart = 0;
+const started = performance.now();
+const result = await metaTrain({
+  config,
+  dataset,
+  external,
+  threads: desc.threads,
+  callbacks: {
+    onIteration: (p) => {
+      if (p.iteration > 1) seconds.push(config.metaBatch / p.tasksPerSecond);
+      if (p.iteration === config.iterations) testStart = performance.now();
+    },
+  },
+});
+const testSeconds = (performance.now() - testStart) / 1000;
+seconds.sort((a, b) => a - b);
+const perIteration = seconds[Math.floor(seconds.length / 2)]!;
+const perEvalTask = testSeconds / result.test!.tasks;
+console.log(
+  JSON.stringify({
+    label: run.label,
+    tasksPerSecond: config.metaBatch / perIteration,
+    secondsPerIteration: perIteration,
+    secondsPerEvalTask: perEvalTask,
+    // Setup (model, workers, pretraining when configured) is counted once, from this run.
+    estimatedSeconds: full.iterations * perIteration + full.evalTasks * perEvalTask,
+    measuredSeconds: (performance.now() - started) / 1000,
+  }),
+);
