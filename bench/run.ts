@@ -11,7 +11,7 @@
  *    extrapolated per run from a short measured stretch.
  *
  * Options: --backends wasm[,tensorflow]  --learners maml,fomaml,metasgd  --threads 1,auto
- *          --iterations 10  --no-accuracy  --omniglot DIR  --soak 1000  --preset-time
+ *          --iterations 10  --no-speed  --no-accuracy  --omniglot DIR  --soak 1000  --preset-time
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
@@ -26,6 +26,7 @@ const { values } = parseArgs({
     learners: { type: 'string', default: 'maml,fomaml,metasgd' },
     threads: { type: 'string', default: '1,auto' },
     iterations: { type: 'string', default: '10' },
+    'no-speed': { type: 'boolean', default: false },
     'no-accuracy': { type: 'boolean', default: false },
     omniglot: { type: 'string', default: resolve(import.meta.dirname, '../../shared/datasets/omniglot') },
     'data-dir': { type: 'string' },
@@ -71,42 +72,44 @@ interface SpeedRow {
   tensorsFlat: boolean;
 }
 
-console.log('\n## Speed: conv4-64, 28×28×1, 5-way 1-shot, 15 queries, meta-batch 4, one inner step');
-console.log(
-  `median of ${values.iterations} iterations after a warm-up; GFLOP/s counts convolutions and matrix products\n`,
-);
-const rows: string[][] = [];
-const descriptions = new Set<string>();
-for (const backend of values.backends!.split(',')) {
-  for (const learner of values.learners!.split(',')) {
-    for (const threads of values.threads!.split(',')) {
-      const args = ['--learner', learner, '--backend', backend, '--iterations', values.iterations!];
-      if (threads !== 'auto') args.push('--threads', threads);
-      const r = child<SpeedRow>('lib/speedRow.ts', args);
-      if ('error' in r) {
-        rows.push([learner, backend, threads, r.error, '', '', '', '']);
-        continue;
+if (!values['no-speed']) {
+  console.log('\n## Speed: conv4-64, 28×28×1, 5-way 1-shot, 15 queries, meta-batch 4, one inner step');
+  console.log(
+    `median of ${values.iterations} iterations after a warm-up; GFLOP/s counts convolutions and matrix products\n`,
+  );
+  const rows: string[][] = [];
+  const descriptions = new Set<string>();
+  for (const backend of values.backends!.split(',')) {
+    for (const learner of values.learners!.split(',')) {
+      for (const threads of values.threads!.split(',')) {
+        const args = ['--learner', learner, '--backend', backend, '--iterations', values.iterations!];
+        if (threads !== 'auto') args.push('--threads', threads);
+        const r = child<SpeedRow>('lib/speedRow.ts', args);
+        if ('error' in r) {
+          rows.push([learner, backend, threads, r.error, '', '', '', '']);
+          continue;
+        }
+        descriptions.add(r.description);
+        const reference = PYTORCH_CPU_TASKS_PER_SECOND[learner];
+        rows.push([
+          learner,
+          r.backend,
+          String(r.threads),
+          r.tasksPerSecond.toFixed(2),
+          reference ? `${((100 * r.tasksPerSecond) / reference).toFixed(0)}% of ${reference}` : '',
+          `${r.gflops.toFixed(1)} (${r.gflopPerTask.toFixed(2)}/task)`,
+          r.peakRssMb.toFixed(0),
+          r.tensorsFlat ? 'flat' : 'GROWING',
+        ]);
       }
-      descriptions.add(r.description);
-      const reference = PYTORCH_CPU_TASKS_PER_SECOND[learner];
-      rows.push([
-        learner,
-        r.backend,
-        String(r.threads),
-        r.tasksPerSecond.toFixed(2),
-        reference ? `${((100 * r.tasksPerSecond) / reference).toFixed(0)}% of ${reference}` : '',
-        `${r.gflops.toFixed(1)} (${r.gflopPerTask.toFixed(2)}/task)`,
-        r.peakRssMb.toFixed(0),
-        r.tensorsFlat ? 'flat' : 'GROWING',
-      ]);
     }
   }
+  table(
+    ['learner', 'backend', 'threads', 'tasks/s', 'vs PyTorch CPU', 'GFLOP/s', 'peak RSS MB', 'tensors'],
+    rows,
+  );
+  for (const d of descriptions) console.log(`\nbackend: ${d}`);
 }
-table(
-  ['learner', 'backend', 'threads', 'tasks/s', 'vs PyTorch CPU', 'GFLOP/s', 'peak RSS MB', 'tensors'],
-  rows,
-);
-for (const d of descriptions) console.log(`\nbackend: ${d}`);
 
 if (!values['no-accuracy']) {
   console.log('\n## Accuracy at a fixed budget: Omniglot small sets (292 characters), seeded 80/20 split');
