@@ -437,11 +437,11 @@ async function metaBatchGradient(
     ? pool.gradients(meta, episodes)
     : { local: episodes, remote: Promise.resolve([] as TaskGradient[]) };
   let sum: GradientSum | null = null;
-  for (const episode of local) {
-    sum = accumulate(sum, () => learner.metaGradient(meta, taskTensors(episode, imageShape)));
-  }
   let others: TaskGradient[];
   try {
+    for (const episode of local) {
+      sum = accumulate(sum, () => learner.metaGradient(meta, taskTensors(episode, imageShape)));
+    }
     others = await remote;
   } catch (e) {
     disposeGradientSum(sum);

@@ -6,6 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { generateSyntheticDataset } from '../../src-main/data/synthetic';
 import {
+  EpisodeSampler,
+  Rng,
   loadLatestCheckpoint,
   metaTrain,
   parseExperimentConfig,
@@ -14,7 +16,7 @@ import {
   type ExperimentConfigInput,
   type TrainResult,
 } from '../../src-main/engine';
-import { defaultTrainingThreads, shares } from '../../src-main/engine/parallel/taskPool';
+import { TaskPool, defaultTrainingThreads, shares } from '../../src-main/engine/parallel/taskPool';
 import { tempDirs } from '../helpers/temp';
 
 const dataset = generateSyntheticDataset({ classes: 20, imagesPerClass: 8, size: 12, seed: 5 });
@@ -119,4 +121,38 @@ describe('task workers in the concept space', () => {
     };
     expectIdentical(await run(input, 1), await run(input, 2));
   }, 120_000);
+});
+
+describe('task worker failures', () => {
+  it('a worker that cannot build the model fails the start with the reason', async () => {
+    await selectBackend('cpu');
+    const config = parseExperimentConfig({ ...tiny, learner: 'maml' });
+    await expect(
+      TaskPool.start({
+        threads: 2,
+        backend: 'cpu',
+        config,
+        image: { height: 1, width: 1, channels: 1 },
+        externalClasses: null,
+      }),
+    ).rejects.toThrow(/task worker failed to start: .*shrink a 1×1 image to nothing/s);
+  }, 60_000);
+
+  it('an error inside a worker rejects that request with the reason, and the pool closes', async () => {
+    await selectBackend('cpu');
+    const config = parseExperimentConfig({ ...tiny, learner: 'maml' });
+    const pool = await TaskPool.start({
+      threads: 2,
+      backend: 'cpu',
+      config,
+      image: dataset,
+      externalClasses: null,
+    });
+    const sampler = new EpisodeSampler(dataset, [0, 1, 2, 3, 4, 5], config, new Rng(1));
+    // No parameters sent: the worker cannot build the meta-parameters.
+    const { local, remote } = pool.gradients({}, [sampler.next(), sampler.next()]);
+    expect(local).toHaveLength(1);
+    await expect(remote).rejects.toThrow(/task worker failed: .*no values for parameter 'conv1.weight'/s);
+    await pool.close();
+  }, 60_000);
 });
