@@ -4,12 +4,21 @@ import { Rng, selectBackend, tf } from '../../src-main/engine';
 import type { Tensor4D } from '@tensorflow/tfjs';
 
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
-const cases: Array<[number[], number[], 1 | 2, Pad]> = [
+const cases: Array<[number[], number[], 1 | 2 | 3, Pad]> = [
   [[3, 9, 9, 2], [3, 3, 2, 4], 1, 'same'],
   [[3, 9, 9, 2], [3, 3, 2, 4], 1, 'valid'],
   [[3, 9, 9, 2], [3, 3, 2, 4], 2, 'same'],
   [[3, 9, 9, 2], [3, 3, 2, 4], 2, 'valid'],
   [[2, 8, 7, 3], [2, 2, 3, 5], 2, 'valid'],
+  // Strided input gradients by output phase: even and odd sizes, 1×1 projections (a phase with
+  // no taps), a filter larger than the stride.
+  [[2, 8, 8, 3], [3, 3, 3, 5], 2, 'same'],
+  [[2, 7, 7, 3], [1, 1, 3, 4], 2, 'same'],
+  [[2, 8, 8, 3], [1, 1, 3, 4], 2, 'valid'],
+  [[2, 11, 10, 2], [4, 4, 2, 3], 3, 'same'],
+  [[2, 11, 10, 2], [5, 3, 2, 3], 3, 'valid'],
+  // A phase whose first dy row lies before its first dx row (its first conv output is skipped).
+  [[2, 10, 10, 2], [3, 3, 2, 3], 3, 'same'],
   [
     [2, 10, 10, 3],
     [3, 3, 3, 5],
@@ -27,7 +36,7 @@ function random(shape: number[], rng: Rng): Float32Array {
   return Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal());
 }
 
-async function convGrads(xs: number[], ws: number[], stride: 1 | 2, pad: Pad, values: Float32Array[]) {
+async function convGrads(xs: number[], ws: number[], stride: 1 | 2 | 3, pad: Pad, values: Float32Array[]) {
   const x = tf.tensor4d(values[0]!, xs as [number, number, number, number]);
   const w = tf.tensor4d(values[1]!, ws as [number, number, number, number]);
   const y = tf.conv2d(x, w, stride, pad);

@@ -6,8 +6,9 @@
  * - filter gradient: dw[a,b,i,o] = Σ_{n,y,x} x[n, y·s+a−pt, x·s+b−pl, i] · dy[n,y,x,o], i.e. a
  *   conv of x transposed to [Cin,H,W,N] with dy transposed to [Ho,Wo,N,Cout] as the filter,
  *   dilated by the stride, then transposed back to [fh,fw,Cin,Cout];
- * - input gradient: a conv of dy (spread by the stride, zeros between) with the filter rotated
- *   180° and its channel axes swapped.
+ * - input gradient: a conv of dy with the filter rotated 180° and its channel axes swapped; for
+ *   a strided conv, one such conv per output phase with that phase's taps (see
+ *   stridedInputGradient), so no multiplication by an inserted zero is spent.
  *
  * A profile of one MAML task (bench/profile.ts) showed a third of the time in kernels that do
  * little arithmetic, and these are replaced too, with the same results:
@@ -127,31 +128,6 @@ export function conv2dBackpropFilterWasm({ inputs, backend, attrs }: KernelArgs)
   return scope.finish(dw);
 }
 
-/**
- * dy spread to stride s: dyD[n, y·s, x·s] = dy[n, y, x], zeros between. A strided conv's input
- * gradient is then a stride-1 conv of dyD, which XNNPACK runs fast (the stock strided kernel
- * runs at a tenth of that speed, even counting the zeros).
- */
-function dilate(backend: WasmBackend, dy: TensorInfo, sh: number, sw: number): TensorInfo {
-  const [n, ho, wo, c] = dy.shape as [number, number, number, number];
-  const hd = (ho - 1) * sh + 1;
-  const wd = (wo - 1) * sw + 1;
-  const out = backend.makeOutput([n, hd, wd, c], 'float32');
-  const src = backend.typedArrayFromHeap(dy) as Float32Array;
-  const dst = backend.typedArrayFromHeap(out) as Float32Array;
-  dst.fill(0);
-  let from = 0;
-  for (let b = 0; b < n; b++) {
-    for (let y = 0; y < ho; y++) {
-      let to = (b * hd + y * sh) * wd * c;
-      for (let x = 0; x < wo; x++, to += sw * c) {
-        for (let ch = 0; ch < c; ch++) dst[to + ch] = src[from++]!;
-      }
-    }
-  }
-  return out;
-}
-
 export function makeConv2dBackpropInputWasm(
   fallback: (args: KernelArgs) => TensorInfo,
 ): (args: KernelArgs) => TensorInfo {
@@ -168,24 +144,23 @@ export function makeConv2dBackpropInputWasm(
       false,
       a.dataFormat === 'NCHW' ? 'channelsFirst' : 'channelsLast',
     );
-    const { strideHeight: sh, strideWidth: sw } = info;
+    if (a.dataFormat === 'NCHW') return fallback({ inputs, backend, attrs });
+    if (info.strideHeight > 1 || info.strideWidth > 1) {
+      return stridedInputGradient(backend as WasmBackend, dy, filter, info);
+    }
+    // Stride 1: a conv of dy with the filter rotated 180°, padded so dx has the input's size.
     const [, h, w] = a.inputShape;
-    // A stride-1 conv of dy (spread by the stride) with the filter rotated 180°, padded so the
-    // output has the input's size.
     const top = info.filterHeight - 1 - info.padInfo.top;
     const left = info.filterWidth - 1 - info.padInfo.left;
-    const bottom = h + info.filterHeight - 1 - ((info.outHeight - 1) * sh + 1) - top;
-    const right = w + info.filterWidth - 1 - ((info.outWidth - 1) * sw + 1) - left;
-    if (a.dataFormat === 'NCHW' || top < 0 || left < 0 || bottom < 0 || right < 0) {
-      return fallback({ inputs, backend, attrs });
-    }
+    const bottom = h + info.filterHeight - 1 - info.outHeight - top;
+    const right = w + info.filterWidth - 1 - info.outWidth - left;
+    if (top < 0 || left < 0 || bottom < 0 || right < 0) return fallback({ inputs, backend, attrs });
     const scope = new KernelScope(backend);
-    const spread = sh === 1 && sw === 1 ? dy : scope.keep(dilate(backend as WasmBackend, dy, sh, sw));
     const rotated = scope.run('Reverse', { x: filter }, { dims: [0, 1] });
     const swapped = scope.run('Transpose', { x: rotated }, { perm: [0, 1, 3, 2] }); // [fh, fw, Cout, Cin]
     const dx = scope.run(
       'Conv2D',
-      { x: spread, filter: swapped },
+      { x: dy, filter: swapped },
       {
         strides: [1, 1],
         pad: [
@@ -200,6 +175,125 @@ export function makeConv2dBackpropInputWasm(
     );
     return scope.finish(dx);
   };
+}
+
+/** One axis of a strided input gradient, split by output phase r = (i + pad) mod stride. */
+interface Phase {
+  r: number;
+  /** Filter taps of this phase: r, r + s, r + 2s, … below the filter size. */
+  taps: number;
+  /** First and count of j, where the phase's dx positions are i = j·s + r − pad. */
+  first: number;
+  count: number;
+  /**
+   * Padding of the stride-1 conv of dy that yields this phase, never negative, and the first of
+   * its outputs that belongs to the phase (the conv may yield a few more than `count`).
+   */
+  before: number;
+  after: number;
+  skip: number;
+  /** Outputs of that conv along this axis. */
+  outputs: number;
+}
+
+function phases(size: number, outSize: number, filter: number, stride: number, pad: number): Phase[] {
+  const out: Phase[] = [];
+  for (let r = 0; r < stride; r++) {
+    const taps = Math.max(0, Math.ceil((filter - r) / stride));
+    const first = Math.ceil((pad - r) / stride);
+    const count = Math.floor((size - 1 + pad - r) / stride) - first + 1;
+    // Exact padding would be (taps − 1 − first, count − outSize − that + taps − 1); where either
+    // is negative, pad by 0 instead and skip (or leave unread) the outputs that fall outside.
+    const exact = taps - 1 - first;
+    const before = Math.max(0, exact);
+    const after = Math.max(0, count - outSize - exact + taps - 1);
+    out.push({
+      r,
+      taps,
+      first,
+      count,
+      before,
+      after,
+      skip: before - exact,
+      outputs: outSize + before + after - taps + 1,
+    });
+  }
+  return out;
+}
+
+/**
+ * The input gradient of a strided conv by output phase: the dx positions with the same
+ * (i + pad) mod stride all come from one stride-1 conv of dy with the taps of that phase
+ * (dx[j·s + r − pad] = Σ_m dy[j − m]·w[r + s·m]), so no multiplication by a zero is spent, where
+ * spreading dy by the stride first would spend s² − 1 in s².
+ */
+function stridedInputGradient(
+  backend: WasmBackend,
+  dy: TensorInfo,
+  filter: TensorInfo,
+  info: tf.backend_util.Conv2DInfo,
+): TensorInfo {
+  const ys = phases(info.inHeight, info.outHeight, info.filterHeight, info.strideHeight, info.padInfo.top);
+  const xs = phases(info.inWidth, info.outWidth, info.filterWidth, info.strideWidth, info.padInfo.left);
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: cin, outChannels: cout } = info;
+  const { filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  const dx = backend.makeOutput([n, h, w, cin], 'float32');
+  backend.typedArrayFromHeap(dx).fill(0);
+  for (const py of ys) {
+    for (const px of xs) {
+      if (py.taps === 0 || px.taps === 0 || py.count <= 0 || px.count <= 0) continue;
+      const scope = new KernelScope(backend);
+      // The phase's taps, flipped, as a [taps_y, taps_x, Cout, Cin] filter.
+      const sub = scope.keep(backend.makeOutput([py.taps, px.taps, cout, cin], 'float32'));
+      {
+        const wv = backend.typedArrayFromHeap(filter) as Float32Array;
+        const sv = backend.typedArrayFromHeap(sub) as Float32Array;
+        for (let uy = 0; uy < py.taps; uy++) {
+          const ky = py.r + sh * (py.taps - 1 - uy);
+          for (let ux = 0; ux < px.taps; ux++) {
+            const kx = px.r + sw * (px.taps - 1 - ux);
+            const from = (ky * kw + kx) * cin * cout;
+            const to = (uy * px.taps + ux) * cout * cin;
+            for (let ci = 0; ci < cin; ci++) {
+              for (let co = 0; co < cout; co++) sv[to + co * cin + ci] = wv[from + ci * cout + co]!;
+            }
+          }
+        }
+      }
+      const part = scope.run(
+        'Conv2D',
+        { x: dy, filter: sub },
+        {
+          strides: [1, 1],
+          pad: [
+            [0, 0],
+            [py.before, py.after],
+            [px.before, px.after],
+            [0, 0],
+          ] satisfies Pads,
+          dataFormat: 'NHWC',
+          dilations: [1, 1],
+        },
+      ); // [N, count_y, count_x, Cin]
+      // Views after the allocations above.
+      const pv = backend.typedArrayFromHeap(part) as Float32Array;
+      const dv = backend.typedArrayFromHeap(dx) as Float32Array;
+      for (let b = 0; b < n; b++) {
+        for (let jy = 0; jy < py.count; jy++) {
+          const y = (py.first + jy) * sh + py.r - info.padInfo.top;
+          for (let jx = 0; jx < px.count; jx++) {
+            const x = (px.first + jx) * sw + px.r - info.padInfo.left;
+            const to = ((b * h + y) * w + x) * cin;
+            const from = ((b * py.outputs + py.skip + jy) * px.outputs + px.skip + jx) * cin;
+            for (let ci = 0; ci < cin; ci++) dv[to + ci] = pv[from + ci]!;
+          }
+        }
+      }
+      scope.finish(part);
+      backend.disposeData(part.dataId);
+    }
+  }
+  return dx;
 }
 
 /** A tensor that shares x's buffer (tensors are immutable: kernels never write their inputs). */

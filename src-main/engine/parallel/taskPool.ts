@@ -152,14 +152,18 @@ export class TaskPool {
           };
           const onExit = (code: number) =>
             done(new Error(`task worker exited while starting (code ${code})`));
+          // A worker that cannot even load (a missing module, a bad bundle) says why here.
+          const onError = (e: Error) => done(new Error(`task worker failed to start: ${e.message}`));
           const done = (e: Error | null) => {
             worker.off('message', onMessage);
             worker.off('exit', onExit);
+            worker.off('error', onError);
             if (e) reject(e);
             else resolve();
           };
           worker.on('message', onMessage);
           worker.on('exit', onExit);
+          worker.on('error', onError);
           const init: ToWorker = {
             kind: 'init',
             backend: options.backend,
