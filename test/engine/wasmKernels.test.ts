@@ -17,6 +17,10 @@ const cases: Array<[number[], number[], 1 | 2 | 3, Pad]> = [
   [[2, 8, 8, 3], [1, 1, 3, 4], 2, 'valid'],
   [[2, 11, 10, 2], [4, 4, 2, 3], 3, 'same'],
   [[2, 11, 10, 2], [5, 3, 2, 3], 3, 'valid'],
+  // More than 4 input channels: the filter gradient as a conv (fewer go through patches).
+  [[2, 9, 9, 6], [3, 3, 6, 5], 1, 'same'],
+  [[2, 9, 9, 6], [3, 3, 6, 5], 2, 'valid'],
+  [[2, 8, 8, 5], [3, 3, 5, 4], 2, 'same'],
   // A phase whose first dy row lies before its first dx row (its first conv output is skipped).
   [[2, 10, 10, 2], [3, 3, 2, 3], 3, 'same'],
   [
@@ -72,13 +76,18 @@ describe('wasm conv training kernels', () => {
     await selectBackend('wasm');
     const x = tf.randomNormal([8, 14, 14, 16]) as Tensor4D;
     const w = tf.randomNormal([3, 3, 16, 16]) as Tensor4D;
+    // One input channel: the filter gradient through patches; 16: as a conv; stride 2: by phase.
+    const x1 = tf.randomNormal([8, 14, 14, 1]) as Tensor4D;
+    const w1 = tf.randomNormal([3, 3, 1, 16]) as Tensor4D;
     const step = () =>
-      tf.tidy(() =>
-        tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.conv2d(a as Tensor4D, b as Tensor4D, 1, 'same')))([
-          x,
-          w,
-        ]),
-      );
+      tf.tidy(() => [
+        ...tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+          tf.sum(tf.conv2d(a as Tensor4D, b as Tensor4D, 1, 'same')),
+        )([x, w]),
+        ...tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+          tf.sum(tf.conv2d(a as Tensor4D, b as Tensor4D, 2, 'same')),
+        )([x1, w1]),
+      ]);
     tf.dispose(step());
     const bytes = (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
     for (let i = 0; i < 20; i++) tf.dispose(step());
