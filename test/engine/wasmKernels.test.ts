@@ -17,7 +17,7 @@ const cases: Array<[number[], number[], 1 | 2 | 3, Pad]> = [
   [[2, 8, 8, 3], [1, 1, 3, 4], 2, 'valid'],
   [[2, 11, 10, 2], [4, 4, 2, 3], 3, 'same'],
   [[2, 11, 10, 2], [5, 3, 2, 3], 3, 'valid'],
-  // More than 4 input channels: the filter gradient as a conv (fewer go through patches).
+  // More input channels than output channels, strided and not.
   [[2, 9, 9, 6], [3, 3, 6, 5], 1, 'same'],
   [[2, 9, 9, 6], [3, 3, 6, 5], 2, 'valid'],
   [[2, 8, 8, 5], [3, 3, 5, 4], 2, 'same'],
@@ -76,7 +76,7 @@ describe('wasm conv training kernels', () => {
     await selectBackend('wasm');
     const x = tf.randomNormal([8, 14, 14, 16]) as Tensor4D;
     const w = tf.randomNormal([3, 3, 16, 16]) as Tensor4D;
-    // One input channel: the filter gradient through patches; 16: as a conv; stride 2: by phase.
+    // Also one input channel at stride 2: the input gradient by phase.
     const x1 = tf.randomNormal([8, 14, 14, 1]) as Tensor4D;
     const w1 = tf.randomNormal([3, 3, 1, 16]) as Tensor4D;
     const step = () =>

@@ -83,62 +83,6 @@ function assertChannelsLast(attrs: ConvAttrs, op: string): void {
   }
 }
 
-/** Input channels up to which the filter gradient goes through explicit patches. */
-const FEW_CHANNELS = 4;
-
-/**
- * The filter gradient of a conv with few input channels (a grayscale or RGB first layer):
- * dw = Pᵀ·dy with P the [N·Ho·Wo, fh·fw·Cin] patches of x, computed as (dyᵀ·P)ᵀ so that the
- * operand XNNPACK packs is the small P, not dy. As a conv (above) the filter would be dy itself,
- * packed whole on every call: 51 against about 20 ms for 75×28×28×1 → 64 channels.
- */
-function filterGradientByPatches(
-  backend: WasmBackend,
-  x: TensorInfo,
-  dy: TensorInfo,
-  info: tf.backend_util.Conv2DInfo,
-): TensorInfo {
-  const { batchSize: n, inHeight: h, inWidth: w, inChannels: cin, outChannels: cout } = info;
-  const { outHeight: ho, outWidth: wo, filterHeight: fh, filterWidth: fw } = info;
-  const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
-  const { top, left } = info.padInfo;
-  const rows = n * ho * wo;
-  const k = fh * fw * cin;
-  const scope = new KernelScope(backend);
-  const patches = scope.keep(backend.makeOutput([1, rows, k], 'float32'));
-  {
-    const xv = backend.typedArrayFromHeap(x) as Float32Array;
-    const pv = backend.typedArrayFromHeap(patches) as Float32Array;
-    let to = 0;
-    for (let b = 0; b < n; b++) {
-      for (let oy = 0; oy < ho; oy++) {
-        for (let ox = 0; ox < wo; ox++) {
-          for (let ky = 0; ky < fh; ky++) {
-            const iy = oy * sh + ky * dh - top;
-            for (let kx = 0; kx < fw; kx++) {
-              const ix = ox * sw + kx * dw - left;
-              if (iy < 0 || iy >= h || ix < 0 || ix >= w) {
-                for (let c = 0; c < cin; c++) pv[to++] = 0;
-              } else {
-                const from = ((b * h + iy) * w + ix) * cin;
-                for (let c = 0; c < cin; c++) pv[to++] = xv[from + c]!;
-              }
-            }
-          }
-        }
-      }
-    }
-  }
-  const dyT = scope.run('Transpose', { x: { ...dy, shape: [rows, cout] } }, { perm: [1, 0] }); // [Cout, rows]
-  const product = scope.run(
-    'BatchMatMul',
-    { a: { ...dyT, shape: [1, cout, rows] }, b: patches },
-    { transposeA: false, transposeB: false },
-  ); // [1, Cout, fh·fw·Cin]
-  const dwT = scope.finish(scope.run('Transpose', { x: { ...product, shape: [cout, k] } }, { perm: [1, 0] }));
-  return { ...dwT, shape: [fh, fw, cin, cout] };
-}
-
 export function conv2dBackpropFilterWasm({ inputs, backend, attrs }: KernelArgs): TensorInfo {
   const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
   const a = attrs as unknown as ConvAttrs & { filterShape: [number, number, number, number] };
@@ -151,7 +95,6 @@ export function conv2dBackpropFilterWasm({ inputs, backend, attrs }: KernelArgs)
     a.pad,
     a.dimRoundingMode,
   );
-  if (info.inChannels <= FEW_CHANNELS) return filterGradientByPatches(backend as WasmBackend, x, dy, info);
   const [, h, w] = x.shape as [number, number, number, number];
   const { top, left } = info.padInfo;
   // Extent of x the filter gradient reads, from −pad to the last window's far edge.
