@@ -297,9 +297,9 @@ function stridedInputGradient(
 }
 
 /** A tensor that shares x's buffer (tensors are immutable: kernels never write their inputs). */
-function share(x: TensorInfo, backend: WasmBackend, shape: number[] = x.shape): TensorInfo {
+function share(x: TensorInfo, backend: WasmBackend): TensorInfo {
   backend.incRef(x.dataId);
-  return { dataId: x.dataId, shape, dtype: x.dtype };
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 }
 
 export function identityWasm({ inputs, backend }: KernelArgs): TensorInfo {
@@ -367,7 +367,7 @@ interface PoolAttrs {
 
 /**
  * dx of a max-pool: each window's dy goes to the window's first maximum in row-major order
- * (NaNs never win), summed where windows overlap: the stock kernel's and the cpu backend's rule.
+ * (NaNs never win), summed where windows overlap: the cpu backend's rule (tested against it).
  */
 export function maxPoolGradWasm({ inputs, backend, attrs }: KernelArgs): TensorInfo {
   const { dy, input } = inputs as { dy: TensorInfo; input: TensorInfo };

@@ -34,14 +34,10 @@ function metaTensors(l: Learner, values: ParamValues): Params {
   return meta;
 }
 
-function gradients(
-  l: Learner,
-  values: ParamValues,
-  episodes: ToWorker & { kind: 'gradients' },
-): TaskGradient[] {
+function gradients(l: Learner, values: ParamValues, m: ToWorker & { kind: 'gradients' }): TaskGradient[] {
   const meta = metaTensors(l, values);
   try {
-    return episodes.episodes.map((episode) =>
+    return m.episodes.map((episode) =>
       tf.tidy(() => {
         const g = l.metaGradient(meta, taskTensors(episode, imageShape));
         const grads: ParamValues = {};
