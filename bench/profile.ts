@@ -7,18 +7,8 @@
  */
 import { parseArgs } from 'node:util';
 import { generateSyntheticDataset } from '../src-main/data/synthetic';
-import {
-  EpisodeSampler,
-  Rng,
-  buildModel,
-  describeBackend,
-  disposeParams,
-  parseExperimentConfig,
-  selectBackend,
-  splitClasses,
-  taskTensors,
-  tf,
-} from '../src-main/engine';
+import { describeBackend, parseExperimentConfig, selectBackend, tf } from '../src-main/engine';
+import { REFERENCE, referenceTasks } from './lib/reference';
 
 const { values } = parseArgs({
   options: {
@@ -30,25 +20,9 @@ const { values } = parseArgs({
 });
 const backend = await selectBackend(values.backend as 'wasm');
 const dataset = generateSyntheticDataset({ classes: 60, imagesPerClass: 20, size: 28, seed: 1 });
-const config = parseExperimentConfig({
-  learner: values.learner,
-  ways: 5,
-  shots: 1,
-  queries: 15,
-  metaBatch: 1,
-  innerSteps: 1,
-  model: { filters: 64, blocks: 4 },
-  data: 'synthetic',
-});
-const model = buildModel(config, dataset, null);
-const meta = model.init(Rng.derive(0, 'init'));
-const splits = splitClasses(dataset, config.split, 0);
-const sampler = new EpisodeSampler(dataset, splits.train, config, Rng.derive(0, 'episodes'));
-const step = () =>
-  tf.tidy(() => {
-    const g = model.learner.metaGradient(meta, taskTensors(sampler.next(), [28, 28, 1]));
-    return g.loss;
-  });
+const config = parseExperimentConfig({ ...REFERENCE, learner: values.learner, data: 'synthetic' });
+const tasks = referenceTasks(config, dataset);
+const step = () => tf.tidy(() => tasks.next().loss);
 for (let i = 0; i < 2; i++) step().dispose(); // warm-up: kernels compiled, buffers allocated
 
 const t0 = performance.now();
@@ -81,4 +55,4 @@ if (values.calls) {
     );
   }
 }
-disposeParams(meta);
+tasks.dispose();

@@ -10,6 +10,7 @@ import { findPreset } from '../../src-main/contract/presets';
 import { defaultDataDir } from '../../src-main/data/cache';
 import { resolveDataset } from '../../src-main/data/resolve';
 import { metaTrain, parseExperimentConfig, selectBackend } from '../../src-main/engine';
+import { median } from './reference';
 
 const { values } = parseArgs({
   options: {
@@ -50,8 +51,7 @@ const result = await metaTrain({
   },
 });
 const testSeconds = (performance.now() - testStart) / 1000;
-seconds.sort((a, b) => a - b);
-const perIteration = seconds[Math.floor(seconds.length / 2)]!;
+const perIteration = median(seconds);
 const perEvalTask = testSeconds / result.test!.tasks;
 console.log(
   JSON.stringify({

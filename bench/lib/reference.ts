@@ -1,4 +1,15 @@
-import type { ExperimentConfigInput } from '../../src-main/engine';
+import {
+  type ClassIndexedDataset,
+  EpisodeSampler,
+  type ExperimentConfig,
+  type ExperimentConfigInput,
+  Rng,
+  buildModel,
+  disposeParams,
+  splitClasses,
+  taskTensors,
+} from '../../src-main/engine';
+import type { TaskMetaGradient } from '../../src-main/engine/learners/learner';
 
 /**
  * The reference workload of the speed figures (issue 6): conv4 with 64 filters on 28×28×1,
@@ -19,3 +30,28 @@ export const REFERENCE: ExperimentConfigInput = {
 
 /** PyTorch 1.13 on 2 CPU threads of this machine class, on the same workload (issue 6). */
 export const PYTORCH_CPU_TASKS_PER_SECOND: Record<string, number> = { maml: 5.6, fomaml: 8.5, metasgd: 5.6 };
+
+/**
+ * One task's meta-gradient at a time, from freshly initialised parameters, for profiling and
+ * FLOP counting. `next()`'s tensors belong to the caller's scope.
+ */
+export function referenceTasks(
+  config: ExperimentConfig,
+  dataset: ClassIndexedDataset,
+): { next(): TaskMetaGradient; dispose(): void } {
+  const model = buildModel(config, dataset, null);
+  const meta = model.init(Rng.derive(0, 'init'));
+  const classes = splitClasses(dataset, config.split, 0).train;
+  const sampler = new EpisodeSampler(dataset, classes, config, Rng.derive(0, 'episodes'));
+  const shape: [number, number, number] = [dataset.height, dataset.width, dataset.channels];
+  return {
+    next: () => model.learner.metaGradient(meta, taskTensors(sampler.next(), shape)),
+    dispose: () => disposeParams(meta),
+  };
+}
+
+/** The median of timings (robust to the odd slow iteration on a shared machine). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}

@@ -7,21 +7,9 @@
  */
 import { parseArgs } from 'node:util';
 import { generateSyntheticDataset } from '../../src-main/data/synthetic';
-import {
-  EpisodeSampler,
-  Rng,
-  buildModel,
-  describeBackend,
-  disposeParams,
-  metaTrain,
-  parseExperimentConfig,
-  selectBackend,
-  splitClasses,
-  taskTensors,
-  tf,
-} from '../../src-main/engine';
+import { describeBackend, metaTrain, parseExperimentConfig, selectBackend, tf } from '../../src-main/engine';
 import { countFlops } from './flops';
-import { REFERENCE } from './reference';
+import { REFERENCE, median, referenceTasks } from './reference';
 
 const { values } = parseArgs({
   options: {
@@ -66,19 +54,16 @@ await metaTrain({
 const wallS = (performance.now() - started) / 1000;
 
 // FLOPs of one task's meta-gradient, counted from the kernels' shapes.
-const model = buildModel(config, dataset, null);
-const meta = model.init(Rng.derive(0, 'init'));
-const sampler = new EpisodeSampler(dataset, splitClasses(dataset, config.split, 0).train, config, new Rng(1));
+const tasks = referenceTasks(config, dataset);
 const flopsPerTask = await countFlops(() => {
-  const g = model.learner.metaGradient(meta, taskTensors(sampler.next(), [28, 28, 1]));
+  const g = tasks.next();
   return [...Object.values(g.grads), g.loss, g.accuracy];
 });
-disposeParams(meta);
+tasks.dispose();
 clearInterval(timer);
 
-seconds.sort((a, b) => a - b);
-const median = seconds[Math.floor(seconds.length / 2)]!;
-const tasksPerSecond = config.metaBatch / median;
+const perIteration = median(seconds);
+const tasksPerSecond = config.metaBatch / perIteration;
 console.log(
   JSON.stringify({
     learner: values.learner,
@@ -86,7 +71,7 @@ console.log(
     description: describeBackend(desc),
     threads: Math.min(threads, config.metaBatch),
     tasksPerSecond,
-    secondsPerIteration: median,
+    secondsPerIteration: perIteration,
     gflops: (flopsPerTask * tasksPerSecond) / 1e9,
     gflopPerTask: flopsPerTask / 1e9,
     peakRssMb: peakRss / 2 ** 20,
