@@ -71,9 +71,26 @@ class KernelScope {
     return t;
   }
 
+  /** A stride-1 NHWC conv of x with explicit [before, after] padding per spatial axis. */
+  conv(
+    x: TensorInfo,
+    filter: TensorInfo,
+    padY: [number, number],
+    padX: [number, number],
+    dilations: [number, number] = [1, 1],
+  ): TensorInfo {
+    const pad: Pads = [[0, 0], padY, padX, [0, 0]];
+    return this.run('Conv2D', { x, filter }, { strides: [1, 1], pad, dataFormat: 'NHWC', dilations });
+  }
+
   finish(result: TensorInfo): TensorInfo {
     for (const t of this.made) if (t !== result) this.backend.disposeData(t.dataId);
     return result;
+  }
+
+  /** Free every intermediate (the caller has read what it needed). */
+  dispose(): void {
+    for (const t of this.made) this.backend.disposeData(t.dataId);
   }
 }
 
@@ -113,16 +130,12 @@ export function conv2dBackpropFilterWasm({ inputs, backend, attrs }: KernelArgs)
     );
   }
   const dyT = scope.run('Transpose', { x: dy }, { perm: [1, 2, 0, 3] }); // [Ho, Wo, N, Cout]
-  const pads: Pads = [
-    [0, 0],
+  const dwT = scope.conv(
+    xT,
+    dyT,
     [top, Math.max(bottom, 0)],
     [left, Math.max(right, 0)],
-    [0, 0],
-  ];
-  const dwT = scope.run(
-    'Conv2D',
-    { x: xT, filter: dyT },
-    { strides: [1, 1], pad: pads, dataFormat: 'NHWC', dilations: [info.strideHeight, info.strideWidth] },
+    [info.strideHeight, info.strideWidth],
   ); // [Cin, fh, fw, Cout]
   const dw = scope.run('Transpose', { x: dwT }, { perm: [1, 2, 0, 3] });
   return scope.finish(dw);
@@ -158,21 +171,7 @@ export function makeConv2dBackpropInputWasm(
     const scope = new KernelScope(backend);
     const rotated = scope.run('Reverse', { x: filter }, { dims: [0, 1] });
     const swapped = scope.run('Transpose', { x: rotated }, { perm: [0, 1, 3, 2] }); // [fh, fw, Cout, Cin]
-    const dx = scope.run(
-      'Conv2D',
-      { x: dy, filter: swapped },
-      {
-        strides: [1, 1],
-        pad: [
-          [0, 0],
-          [top, bottom],
-          [left, right],
-          [0, 0],
-        ] satisfies Pads,
-        dataFormat: 'NHWC',
-        dilations: [1, 1],
-      },
-    );
+    const dx = scope.conv(dy, swapped, [top, bottom], [left, right]);
     return scope.finish(dx);
   };
 }
@@ -260,21 +259,7 @@ function stridedInputGradient(
           }
         }
       }
-      const part = scope.run(
-        'Conv2D',
-        { x: dy, filter: sub },
-        {
-          strides: [1, 1],
-          pad: [
-            [0, 0],
-            [py.before, py.after],
-            [px.before, px.after],
-            [0, 0],
-          ] satisfies Pads,
-          dataFormat: 'NHWC',
-          dilations: [1, 1],
-        },
-      ); // [N, count_y, count_x, Cin]
+      const part = scope.conv(dy, sub, [py.before, py.after], [px.before, px.after]); // [N, count_y, count_x, Cin]
       // Views after the allocations above.
       const pv = backend.typedArrayFromHeap(part) as Float32Array;
       const dv = backend.typedArrayFromHeap(dx) as Float32Array;
@@ -289,8 +274,7 @@ function stridedInputGradient(
           }
         }
       }
-      scope.finish(part);
-      backend.disposeData(part.dataId);
+      scope.dispose();
     }
   }
   return dx;

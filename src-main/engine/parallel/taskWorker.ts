@@ -41,8 +41,9 @@ function gradients(l: Learner, values: ParamValues, m: ToWorker & { kind: 'gradi
       tf.tidy(() => {
         const g = l.metaGradient(meta, taskTensors(episode, imageShape));
         const grads: ParamValues = {};
-        // A copy: on the cpu backend dataSync returns the tensor's own storage, which must not be
-        // transferred away.
+        // Synchronous reads stall nothing here: workers exist only on wasm and cpu, whose tensors
+        // live in host memory. A copy: on the cpu backend dataSync returns the tensor's own
+        // storage, which must not be transferred away.
         for (const [name, t] of Object.entries(g.grads)) grads[name] = new Float32Array(t.dataSync());
         return { grads, loss: g.loss.dataSync()[0]!, accuracy: g.accuracy.dataSync()[0]! };
       }),
