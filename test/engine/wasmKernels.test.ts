@@ -21,6 +21,12 @@ const cases: Array<[number[], number[], 1 | 2 | 3, Pad]> = [
   [[2, 9, 9, 6], [3, 3, 6, 5], 1, 'same'],
   [[2, 9, 9, 6], [3, 3, 6, 5], 2, 'valid'],
   [[2, 8, 8, 5], [3, 3, 5, 4], 2, 'same'],
+  // Channel counts for every tile of the native filter gradient: 4×8 tiles with 1×4 and 1×1
+  // remainders, single-channel input, stride 2, valid windows that stop short of the edge.
+  [[2, 9, 9, 8], [3, 3, 8, 12], 1, 'same'],
+  [[2, 9, 9, 9], [3, 3, 9, 11], 2, 'same'],
+  [[3, 7, 6, 4], [3, 2, 4, 16], 2, 'valid'],
+  [[2, 12, 12, 1], [3, 3, 1, 9], 1, 'same'],
   // A phase whose first dy row lies before its first dx row (its first conv output is skipped).
   [[2, 10, 10, 2], [3, 3, 2, 3], 3, 'same'],
   [

@@ -1,0 +1,83 @@
+/**
+ * Our own wasm SIMD kernels (compiled from native/*.c), run in place on tfjs-backend-wasm's
+ * heap: the module imports the backend's WebAssembly.Memory, so a tensor's data is passed as
+ * its byte offset and nothing is copied in or out.
+ *
+ * One instance per backend memory (each worker thread has its own backend). Where the module
+ * cannot be used, the callers keep their XNNPACK formulations: a runtime without wasm SIMD, a
+ * tfjs build that does not expose its memory, or DEML_NATIVE_KERNELS=0 (for A/B measurements,
+ * and as an escape hatch should a kernel ever be suspected).
+ */
+import { KERNELS_WASM_BASE64 } from './native/kernelsWasm';
+
+export interface NativeKernels {
+  /**
+   * dw[a,b,i,o] = Σ_{n,y,x} x[n, y·sh+a−pt, x·sw+b−pl, i] · dy[n,y,x,o] (NHWC, float32, taps
+   * outside x read as zero). Arguments are byte offsets into the backend's heap.
+   */
+  conv2dFilterGrad(
+    x: number,
+    dy: number,
+    dw: number,
+    n: number,
+    h: number,
+    w: number,
+    ci: number,
+    ho: number,
+    wo: number,
+    co: number,
+    fh: number,
+    fw: number,
+    sh: number,
+    sw: number,
+    pt: number,
+    pl: number,
+  ): void;
+}
+
+/** The part of tfjs-backend-wasm's emscripten module this needs. */
+interface EmscriptenModule {
+  asm?: { memory?: unknown };
+}
+
+let compiled: WebAssembly.Module | null | undefined;
+const instances = new WeakMap<WebAssembly.Memory, NativeKernels>();
+
+/** The compiled module, or null where this runtime cannot compile it (no wasm SIMD). */
+function kernelsModule(): WebAssembly.Module | null {
+  if (compiled === undefined) {
+    try {
+      compiled = new WebAssembly.Module(Buffer.from(KERNELS_WASM_BASE64, 'base64'));
+    } catch {
+      compiled = null;
+    }
+  }
+  return compiled;
+}
+
+export function nativeKernelsEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.DEML_NATIVE_KERNELS?.trim() !== '0';
+}
+
+/** The kernels on a memory of their own choosing (the tests use a fresh one). */
+export function instantiateNativeKernels(memory: WebAssembly.Memory): NativeKernels | null {
+  const module = kernelsModule();
+  if (module == null) return null;
+  const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  return { conv2dFilterGrad: exports.conv2d_filter_grad as NativeKernels['conv2dFilterGrad'] };
+}
+
+/** The kernels bound to this wasm backend's heap, or null where they cannot run. */
+export function nativeKernelsFor(backend: unknown): NativeKernels | null {
+  if (!nativeKernelsEnabled()) return null;
+  const memory = (backend as { wasm?: EmscriptenModule }).wasm?.asm?.memory;
+  if (!(memory instanceof WebAssembly.Memory)) return null;
+  let kernels = instances.get(memory);
+  if (kernels === undefined) {
+    const made = instantiateNativeKernels(memory);
+    if (made == null) return null;
+    instances.set(memory, made);
+    kernels = made;
+  }
+  return kernels;
+}

@@ -1,0 +1,148 @@
+/**
+ * Our wasm SIMD kernels work in place on tfjs's heap, so besides computing the right values
+ * they must write nothing outside their output, and the shipped binary must be the one its C
+ * source compiles to.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { Rng } from '../../src-main/engine';
+import { instantiateNativeKernels } from '../../src-main/engine/autodiff/nativeKernels';
+
+interface FilterCase {
+  n: number;
+  h: number;
+  w: number;
+  ci: number;
+  co: number;
+  fh: number;
+  fw: number;
+  s: number;
+  pt: number;
+  pl: number;
+  ho: number;
+  wo: number;
+}
+
+/** The definition, summed in float64. */
+function filterGradReference(c: FilterCase, x: Float32Array, dy: Float32Array): Float64Array {
+  const dw = new Float64Array(c.fh * c.fw * c.ci * c.co);
+  for (let n = 0; n < c.n; n++)
+    for (let y = 0; y < c.ho; y++)
+      for (let xx = 0; xx < c.wo; xx++)
+        for (let a = 0; a < c.fh; a++)
+          for (let b = 0; b < c.fw; b++) {
+            const iy = y * c.s + a - c.pt;
+            const ix = xx * c.s + b - c.pl;
+            if (iy < 0 || iy >= c.h || ix < 0 || ix >= c.w) continue;
+            for (let i = 0; i < c.ci; i++)
+              for (let o = 0; o < c.co; o++)
+                dw[((a * c.fw + b) * c.ci + i) * c.co + o]! +=
+                  x[((n * c.h + iy) * c.w + ix) * c.ci + i]! * dy[((n * c.ho + y) * c.wo + xx) * c.co + o]!;
+          }
+  return dw;
+}
+
+const cases: FilterCase[] = [
+  // 4×8 tiles only; with 1×4 and 1×1 remainders in both channel axes; one input channel.
+  { n: 2, h: 6, w: 6, ci: 8, co: 16, fh: 3, fw: 3, s: 1, pt: 1, pl: 1, ho: 6, wo: 6 },
+  { n: 3, h: 7, w: 5, ci: 6, co: 15, fh: 3, fw: 3, s: 1, pt: 1, pl: 1, ho: 7, wo: 5 },
+  { n: 2, h: 9, w: 9, ci: 1, co: 6, fh: 3, fw: 3, s: 1, pt: 1, pl: 1, ho: 9, wo: 9 },
+  // Strided, asymmetric padding, a filter taller than wide; 'valid' windows short of the edge.
+  { n: 2, h: 9, w: 8, ci: 5, co: 9, fh: 4, fw: 2, s: 2, pt: 2, pl: 0, ho: 5, wo: 4 },
+  { n: 1, h: 10, w: 10, ci: 4, co: 8, fh: 3, fw: 3, s: 3, pt: 0, pl: 0, ho: 3, wo: 3 },
+  // Output rows wider than a row block (one row per block) and 1×1 taps.
+  { n: 2, h: 4, w: 60, ci: 4, co: 8, fh: 1, fw: 1, s: 1, pt: 0, pl: 0, ho: 4, wo: 60 },
+];
+
+describe('native wasm kernels', () => {
+  it('the filter gradient matches its definition and writes nothing outside dw', () => {
+    const memory = new WebAssembly.Memory({ initial: 16 });
+    const kernels = instantiateNativeKernels(memory);
+    expect(kernels, 'this Node has wasm SIMD, so the module must compile').not.toBeNull();
+    const rng = new Rng(11);
+    const heap = new Float32Array(memory.buffer);
+    for (const c of cases) {
+      // Sentinel everywhere; x, dy and dw at unaligned float offsets with guard gaps between.
+      heap.fill(-12345.5);
+      const xLen = c.n * c.h * c.w * c.ci;
+      const dyLen = c.n * c.ho * c.wo * c.co;
+      const dwLen = c.fh * c.fw * c.ci * c.co;
+      const xAt = 37;
+      const dyAt = xAt + xLen + 13;
+      const dwAt = dyAt + dyLen + 7;
+      for (let k = 0; k < xLen; k++) heap[xAt + k] = rng.normal();
+      for (let k = 0; k < dyLen; k++) heap[dyAt + k] = rng.normal();
+      const before = heap.slice();
+      kernels!.conv2dFilterGrad(
+        xAt * 4,
+        dyAt * 4,
+        dwAt * 4,
+        c.n,
+        c.h,
+        c.w,
+        c.ci,
+        c.ho,
+        c.wo,
+        c.co,
+        c.fh,
+        c.fw,
+        c.s,
+        c.s,
+        c.pt,
+        c.pl,
+      );
+      const want = filterGradReference(c, heap.subarray(xAt, xAt + xLen), heap.subarray(dyAt, dyAt + dyLen));
+      let err = 0;
+      for (let k = 0; k < dwLen; k++) err = Math.max(err, Math.abs(heap[dwAt + k]! - want[k]!));
+      expect(err, JSON.stringify(c)).toBeLessThan(1e-4);
+      let outside = 0;
+      for (let k = 0; k < heap.length; k++) {
+        if ((k < dwAt || k >= dwAt + dwLen) && !Object.is(heap[k], before[k])) outside++;
+      }
+      expect(outside, `floats changed outside dw for ${JSON.stringify(c)}`).toBe(0);
+    }
+  });
+
+  it('imports only the memory and carries no data segment', () => {
+    const src = readFileSync('src-main/engine/autodiff/native/kernelsWasm.ts', 'utf8');
+    const base64 = [...src.matchAll(/'([A-Za-z0-9+/=]+)'/g)].map((m) => m[1]).join('');
+    const module = new WebAssembly.Module(Buffer.from(base64, 'base64'));
+    expect(WebAssembly.Module.imports(module)).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);
+    // A data segment would be written into tfjs's heap when the module is instantiated.
+    const bytes = Buffer.from(base64, 'base64');
+    let p = 8;
+    const sections: number[] = [];
+    while (p < bytes.length) {
+      const id = bytes[p++]!;
+      let size = 0;
+      for (let shift = 0; ; shift += 7) {
+        const byte = bytes[p++]!;
+        size |= (byte & 0x7f) << shift;
+        if (byte < 0x80) break;
+      }
+      sections.push(id);
+      p += size;
+    }
+    expect(sections).not.toContain(11); // data
+  });
+
+  let clang = '';
+  try {
+    clang = execFileSync('clang-19', ['--version'], { encoding: 'utf8' });
+  } catch {
+    // Not installed: the shipped binary cannot be rebuilt here (CI installs clang-19).
+  }
+  it.runIf(clang !== '' || process.env.CI === 'true')(
+    'the shipped module is what its C source compiles to (npm run build:kernels)',
+    async () => {
+      // @ts-expect-error: a plain ES module script without type declarations
+      const build = (await import('../../scripts/build-kernels.mjs')) as {
+        compileKernels(): Buffer;
+        kernelsModuleSource(bytes: Buffer): string;
+      };
+      const shipped = readFileSync('src-main/engine/autodiff/native/kernelsWasm.ts', 'utf8');
+      expect(build.kernelsModuleSource(build.compileKernels())).toBe(shipped);
+    },
+  );
+});
