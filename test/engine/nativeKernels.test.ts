@@ -43,6 +43,14 @@ function filterGradReference(c: FilterCase, x: Float32Array, dy: Float32Array): 
   return dw;
 }
 
+/** The four positions of a 2×2 pooling window, in row-major order. */
+const WINDOW: ReadonlyArray<readonly [number, number]> = [
+  [0, 0],
+  [0, 1],
+  [1, 0],
+  [1, 1],
+];
+
 const cases: FilterCase[] = [
   // 4×8 tiles only; with 1×4 and 1×1 remainders in both channel axes; one input channel.
   { n: 2, h: 6, w: 6, ci: 8, co: 16, fh: 3, fw: 3, s: 1, pt: 1, pl: 1, ho: 6, wo: 6 },
@@ -101,6 +109,61 @@ describe('native wasm kernels', () => {
         if ((k < dwAt || k >= dwAt + dwLen) && !Object.is(heap[k], before[k])) outside++;
       }
       expect(outside, `floats changed outside dw for ${JSON.stringify(c)}`).toBe(0);
+    }
+  });
+
+  it('the 2×2 max-pool gradient writes all of dx (first maximum, NaNs never win) and nothing else', () => {
+    const memory = new WebAssembly.Memory({ initial: 4 });
+    const kernels = instantiateNativeKernels(memory)!;
+    const heap = new Float32Array(memory.buffer);
+    const rng = new Rng(12);
+    // Even sizes (every dx element is some window's), odd sizes (an uncovered row and column);
+    // channels four at a time and one by one.
+    for (const [n, h, w, c] of [
+      [2, 6, 4, 5],
+      [1, 7, 9, 8],
+      [2, 4, 4, 3],
+    ] as const) {
+      const oh = Math.floor(h / 2);
+      const ow = Math.floor(w / 2);
+      const xLen = n * h * w * c;
+      const gLen = n * oh * ow * c;
+      heap.fill(-12345.5);
+      const xAt = 5;
+      const gAt = xAt + xLen + 3;
+      const dxAt = gAt + gLen + 9;
+      // Ties and NaNs; channel 1's first window is all NaN, so it passes no gradient.
+      for (let k = 0; k < xLen; k++) heap[xAt + k] = k % 13 === 4 ? NaN : Math.floor(rng.next() * 3);
+      for (const [dy, dx] of WINDOW) heap[xAt + (dy * w + dx) * c + 1] = NaN;
+      for (let k = 0; k < gLen; k++) heap[gAt + k] = k + 1;
+      const before = heap.slice();
+      kernels.maxPool2x2Grad(xAt * 4, gAt * 4, dxAt * 4, n, h, w, c, oh, ow);
+      const want = new Float32Array(xLen);
+      const x = (b: number, y: number, xx: number, ch: number) =>
+        heap[xAt + ((b * h + y) * w + xx) * c + ch]!;
+      for (let b = 0; b < n; b++)
+        for (let oy = 0; oy < oh; oy++)
+          for (let ox = 0; ox < ow; ox++)
+            for (let ch = 0; ch < c; ch++) {
+              let best = -Infinity;
+              let at = -1;
+              for (const [dy, dx] of WINDOW) {
+                const v = x(b, 2 * oy + dy, 2 * ox + dx, ch);
+                if (v > best || (at === -1 && v === v)) {
+                  best = v;
+                  at = ((b * h + 2 * oy + dy) * w + 2 * ox + dx) * c + ch;
+                }
+              }
+              if (at >= 0) want[at] = heap[gAt + ((b * oh + oy) * ow + ox) * c + ch]!;
+            }
+      expect(Array.from(heap.subarray(dxAt, dxAt + xLen)), JSON.stringify([n, h, w, c])).toEqual(
+        Array.from(want),
+      );
+      let outside = 0;
+      for (let k = 0; k < heap.length; k++) {
+        if ((k < dxAt || k >= dxAt + xLen) && !Object.is(heap[k], before[k])) outside++;
+      }
+      expect(outside).toBe(0);
     }
   });
 

@@ -164,19 +164,25 @@ describe('wasm reduction, pooling-gradient and copy kernels', () => {
     tf.dispose([ints, s]);
   });
 
-  it('the max-pool gradient routes to the first maximum, with ties, overlaps and padding, as on cpu', async () => {
+  it('the max-pool gradient routes to the first maximum, with ties, NaNs, overlaps and padding, as on cpu', async () => {
     const rng = new Rng(12);
     // Values from {0, 1, 2}: most windows have tied maxima.
     const tied = (shape: number[]) =>
       Float32Array.from(random(shape, rng), (v) => Math.min(2, Math.floor(Math.abs(v) * 2)));
+    // NaNs never win; a window of NaNs passes no gradient.
+    const withNaNs = (shape: number[]) =>
+      Float32Array.from(tied(shape), (v, i) => (i % 7 === 3 || i % 11 === 5 ? NaN : v));
     const cases: Array<[number[], number, number, 'valid' | 'same']> = [
+      // 2×2 stride 2 (the native kernel): four channels at a time and the rest one by one,
+      // even and odd sizes.
       [[3, 8, 8, 5], 2, 2, 'valid'],
       [[2, 7, 9, 3], 2, 2, 'valid'],
+      [[2, 9, 6, 8], 2, 2, 'valid'],
       [[2, 7, 7, 4], 3, 2, 'same'],
       [[2, 6, 6, 3], 2, 1, 'valid'],
     ];
     for (const [shape, size, stride, pad] of cases) {
-      for (const values of [tied(shape), random(shape, rng)]) {
+      for (const values of [tied(shape), random(shape, rng), withNaNs(shape)]) {
         // A distinct weight per output, so a gradient routed to the wrong position shows.
         const { wasm, cpu } = await onBoth([{ values, shape }], (x) =>
           tf.grad((a: tf.Tensor) => {

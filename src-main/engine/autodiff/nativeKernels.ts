@@ -33,6 +33,21 @@ export interface NativeKernels {
     pt: number,
     pl: number,
   ): void;
+  /**
+   * dx of a 2×2 stride-2 unpadded max-pool of x [n,h,w,c] (NHWC, float32), g its gradient
+   * [n,oh,ow,c]: each window's gradient to its first maximum, NaNs never winning.
+   */
+  maxPool2x2Grad(
+    x: number,
+    g: number,
+    dx: number,
+    n: number,
+    h: number,
+    w: number,
+    c: number,
+    oh: number,
+    ow: number,
+  ): void;
 }
 
 /** The part of tfjs-backend-wasm's emscripten module this needs. */
@@ -64,7 +79,10 @@ export function instantiateNativeKernels(memory: WebAssembly.Memory): NativeKern
   const module = kernelsModule();
   if (module == null) return null;
   const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
-  return { conv2dFilterGrad: exports.conv2d_filter_grad as NativeKernels['conv2dFilterGrad'] };
+  return {
+    conv2dFilterGrad: exports.conv2d_filter_grad as NativeKernels['conv2dFilterGrad'],
+    maxPool2x2Grad: exports.max_pool_2x2_grad as NativeKernels['maxPool2x2Grad'],
+  };
 }
 
 /** The kernels bound to this wasm backend's heap, or null where they cannot run. */

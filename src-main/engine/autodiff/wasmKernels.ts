@@ -18,9 +18,10 @@
  *   parameter): the stock kernels transpose the whole tensor first (25 ms for 75×28×28×64);
  *   here they are two XNNPACK average pools (2.2 ms; a product with a ones vector would be as
  *   fast on a reused tensor but repacks each new one, 70 ms);
- * - MaxPoolGrad: the stock kernel took 110 ms on the same tensor; here it is one pass in
- *   JavaScript over the wasm heap (28 ms), routing each window's gradient to its first maximum
- *   as the cpu backend does (the tests compare with it, ties and overlapping windows included);
+ * - MaxPoolGrad: the stock kernel took 110 ms on the same tensor; here it is one pass over the
+ *   wasm heap (28 ms in JavaScript; for conv4's 2×2 pooling, native/maxPoolGrad.c in about a
+ *   tenth of that), routing each window's gradient to its first maximum as the cpu backend
+ *   does (the tests compare with it, ties, NaNs and overlapping windows included);
  * - Identity, and Cast to the same dtype: the stock kernels copy (tfjs clones every tensor a
  *   gradient saves); here they share the buffer by reference count, as the cpu backend does.
  *
@@ -397,7 +398,6 @@ export function maxPoolGradWasm({ inputs, backend, attrs }: KernelArgs): TensorI
   const x = b.typedArrayFromHeap(input) as Float32Array;
   const g = b.typedArrayFromHeap(dy) as Float32Array;
   const out = b.typedArrayFromHeap(dx) as Float32Array;
-  out.fill(0);
   const { batchSize, inHeight, inWidth, inChannels: c, outHeight, outWidth } = info;
   const { strideHeight, strideWidth, filterHeight, filterWidth } = info;
   const { top, left } = info.padInfo;
@@ -409,9 +409,26 @@ export function maxPoolGradWasm({ inputs, backend, attrs }: KernelArgs): TensorI
     top === 0 &&
     left === 0
   ) {
-    maxPool2x2Grad(x, g, out, batchSize, inHeight, inWidth, c, outHeight, outWidth);
+    const native = nativeKernelsFor(backend);
+    if (native && input.dtype === 'float32' && dy.dtype === 'float32') {
+      native.maxPool2x2Grad(
+        x.byteOffset,
+        g.byteOffset,
+        out.byteOffset,
+        batchSize,
+        inHeight,
+        inWidth,
+        c,
+        outHeight,
+        outWidth,
+      );
+    } else {
+      out.fill(0);
+      maxPool2x2Grad(x, g, out, batchSize, inHeight, inWidth, c, outHeight, outWidth);
+    }
     return dx;
   }
+  out.fill(0);
   const best = new Float32Array(c);
   const where = new Int32Array(c);
   for (let n = 0; n < batchSize; n++) {
