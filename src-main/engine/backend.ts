@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { BackendPreference } from '../contract/config';
 import { BACKENDS } from '../contract/config';
 import { installGradients } from './autodiff/gradients';
+import { describeNativeKernels } from './autodiff/nativeKernels';
 import { installWasmKernels } from './autodiff/wasmKernels';
 import { defaultTrainingThreads } from './parallel/taskPool';
 import { tf } from './tf';
@@ -165,7 +166,7 @@ async function tryWasm(): Promise<
       // One wasm thread per worker: the tasks of a meta-batch are spread over worker threads
       // (parallel/taskPool.ts), since tfjs-backend-wasm's multithreaded build is off in Node.
       threads: defaultTrainingThreads('wasm'),
-      details: `XNNPACK${simd ? ' with SIMD' : ' without SIMD'}`,
+      details: `XNNPACK${simd ? ' with SIMD' : ' without SIMD'}, ${describeNativeKernels(tf.backend())}`,
       tfjsVersion: tf.version.tfjs,
     },
   };

@@ -307,14 +307,26 @@ export async function metaTrain(options: TrainOptions): Promise<TrainResult> {
       }
       const t0 = performance.now();
       const episodes = Array.from({ length: config.metaBatch }, () => sampler.next());
-      const step = await metaBatchGradient(learner, meta, episodes, imageShape, pool);
       // DEML: Σ L_query + λ·ℓ_D. D's gradient comes only from ℓ_D, M's only from the meta loss,
       // G's from both (the two gradients simply add: each loss is a function of its own params).
+      // The external batch runs on this thread while the workers finish their tasks (it used to
+      // follow them: a third of a concept-space iteration); its values do not depend on when.
+      const held: { aux: GradientSum | null } = { aux: null };
+      let step: GradientSum;
+      try {
+        step = await metaBatchGradient(learner, meta, episodes, imageShape, pool, () => {
+          if (!(discriminator && externalSampler && model.trainGenerator && lambda > 0)) return;
+          held.aux = tf.tidy(() =>
+            discriminator.gradient(meta, externalSampler.next(config.concept.externalBatch), lambda, true),
+          );
+        });
+      } catch (e) {
+        if (held.aux) disposeGradientSum(held.aux);
+        throw e;
+      }
       let disc: { loss: Scalar; accuracy: Scalar } | null = null;
-      if (discriminator && externalSampler && model.trainGenerator && lambda > 0) {
-        const aux = tf.tidy(() =>
-          discriminator.gradient(meta, externalSampler.next(config.concept.externalBatch), lambda, true),
-        );
+      const aux = held.aux;
+      if (aux) {
         for (const [name, g] of Object.entries(aux.grads)) {
           const previous = step.grads[name];
           step.grads[name] = previous ? tf.add(previous, g) : tf.clone(g);
@@ -423,8 +435,8 @@ function accumulate(sum: GradientSum | null, g: () => GradientSum): GradientSum 
 
 /**
  * Mean meta-gradient, loss and accuracy over a meta-batch; one tidy per task keeps memory flat.
- * With a pool, workers compute the later tasks while this thread computes the first ones; the
- * sum still runs task by task in order, so the result is the same bit for bit.
+ * With a pool, workers compute the later tasks while this thread computes the first ones, then
+ * `meanwhile`; the sum still runs task by task in order, so the result is the same bit for bit.
  */
 async function metaBatchGradient(
   learner: Learner,
@@ -432,6 +444,7 @@ async function metaBatchGradient(
   episodes: readonly Episode[],
   imageShape: [number, number, number],
   pool: TaskPool | null,
+  meanwhile: () => void,
 ): Promise<GradientSum> {
   const { local, remote } = pool
     ? pool.gradients(meta, episodes)
@@ -442,9 +455,12 @@ async function metaBatchGradient(
     for (const episode of local) {
       sum = accumulate(sum, () => learner.metaGradient(meta, taskTensors(episode, imageShape)));
     }
+    meanwhile();
     others = await remote;
   } catch (e) {
     disposeGradientSum(sum);
+    // This thread failed first: the workers' answer, whatever it is, is no longer awaited.
+    remote.catch(() => undefined);
     throw e;
   }
   for (const r of others) {

@@ -31,6 +31,8 @@ describe('backend selection', () => {
     // Tasks are spread over every core (DEML_THREADS aside).
     expect(d.threads).toBe(defaultTrainingThreads('wasm'));
     expect(d.details).toMatch(/XNNPACK/);
+    // Our SIMD kernels (filter gradient, pooling gradient) run on this Node.
+    expect(d.details).toMatch(/native training kernels$/);
   });
 
   it('a forced backend that cannot start is an error, not a silent fallback', async () => {

@@ -99,3 +99,11 @@ export function nativeKernelsFor(backend: unknown): NativeKernels | null {
   }
   return kernels;
 }
+
+/** For the backend description: whether the training kernels are ours or the fallbacks. */
+export function describeNativeKernels(backend: unknown): string {
+  if (!nativeKernelsEnabled()) return 'native training kernels off (DEML_NATIVE_KERNELS=0)';
+  return nativeKernelsFor(backend)
+    ? 'native training kernels'
+    : 'native training kernels unavailable (no wasm SIMD or no heap access): XNNPACK fallbacks';
+}
