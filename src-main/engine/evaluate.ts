@@ -11,7 +11,7 @@ import type { TaskPool } from './parallel/taskPool';
 import { Rng } from './random';
 import { type AccuracySummary, summarizeAccuracies } from './stats';
 import { tf } from './tf';
-import type { Scalar } from './tf';
+import type { Scalar, Tensor } from './tf';
 
 export interface EvaluationResult extends AccuracySummary {
   split: string;
@@ -63,16 +63,24 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
     const { local, remote } = options.pool
       ? options.pool.scores(meta, episodes, innerSteps)
       : { local: episodes, remote: Promise.resolve([]) };
-    const metrics = tf.tidy(() => {
-      const acc: Scalar[] = [];
-      const loss: Scalar[] = [];
+    // One tidy per task: a batch-wide tidy kept every task's activations alive until the batch
+    // ended (hundreds of MB of wasm heap for 13 concept-space tasks).
+    const acc: Scalar[] = [];
+    const loss: Scalar[] = [];
+    let metrics: { acc: Tensor; loss: Tensor };
+    try {
       for (const episode of local) {
-        const out = learner.evaluate(meta, taskTensors(episode, imageShape), innerSteps);
+        const out = tf.tidy(() => {
+          const o = learner.evaluate(meta, taskTensors(episode, imageShape), innerSteps);
+          return { accuracy: o.accuracy, loss: o.loss };
+        });
         acc.push(out.accuracy);
         loss.push(out.loss);
       }
-      return { acc: tf.stack(acc), loss: tf.stack(loss) };
-    });
+      metrics = { acc: tf.stack(acc), loss: tf.stack(loss) };
+    } finally {
+      tf.dispose([...acc, ...loss]);
+    }
     const [a, l, others] = await Promise.all([metrics.acc.data(), metrics.loss.data(), remote]).finally(
       () => {
         metrics.acc.dispose();
