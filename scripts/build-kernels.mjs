@@ -3,9 +3,10 @@
 // and writes it, base64-encoded, to kernelsWasm.ts beside them: the module then travels inside
 // the JavaScript bundle (main and task workers alike) with no file to find at run time, and
 // users need no C toolchain. Run it after editing a .c file; the test suite rebuilds and
-// compares when the same clang is installed (CI installs it), so the two cannot drift apart.
+// compares the bytes wherever clang-19 is installed (CI installs it), so the two cannot drift
+// apart.
 //
-//   npm run build:kernels            (CLANG=clang-19 by default; wasm-ld must be on PATH)
+//   npm run build:kernels            (Debian: apt-get install clang-19 lld-19; CLANG overrides)
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

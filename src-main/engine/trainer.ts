@@ -459,7 +459,8 @@ async function metaBatchGradient(
     others = await remote;
   } catch (e) {
     disposeGradientSum(sum);
-    // This thread failed first: the workers' answer, whatever it is, is no longer awaited.
+    // Where this thread failed first, nothing awaits the workers' answer any more: a failure
+    // there must not surface later as an unhandled rejection.
     remote.catch(() => undefined);
     throw e;
   }
