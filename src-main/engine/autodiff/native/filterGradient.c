@@ -37,6 +37,17 @@ static inline int end_col(const Shape* s, int b) {
   return e < s->wo ? e : s->wo;
 }
 
+/*
+ * Where output row r (= n*ho + y) reads x for tap (a, b), from output column xa on; NULL when that
+ * tap's input row lies outside x. Shared by the tiles below, which add their channel offset.
+ */
+static inline const float* x_row(const Shape* s, const float* x, int r, int a, int b, int xa) {
+  const int n = r / s->ho, y = r - n * s->ho;
+  const int iy = y * s->sh + a - s->pt;
+  if (iy < 0 || iy >= s->h) return 0;
+  return x + ((n * s->h + iy) * s->w + (xa * s->sw + b - s->pl)) * s->ci;
+}
+
 /* Accumulates the 4x8 tile dw[a][b][i0..i0+3][o0..o0+7] over output rows r0..r1-1. */
 static void tile4x8(const Shape* s, const float* x, const float* dy, float* dw, int a, int b,
                     int i0, int o0, int r0, int r1, int xa, int xb) {
@@ -48,10 +59,9 @@ static void tile4x8(const Shape* s, const float* x, const float* dy, float* dw, 
   v128_t c30 = wasm_v128_load(d0 + 3 * co), c31 = wasm_v128_load(d0 + 3 * co + 4);
   const int xstep = s->sw * ci;
   for (int r = r0; r < r1; r++) {
-    const int n = r / s->ho, y = r - n * s->ho;
-    const int iy = y * s->sh + a - s->pt;
-    if (iy < 0 || iy >= s->h) continue;
-    const float* xp = x + ((n * s->h + iy) * s->w + (xa * s->sw + b - s->pl)) * ci + i0;
+    const float* row = x_row(s, x, r, a, b, xa);
+    if (!row) continue;
+    const float* xp = row + i0;
     const float* dp = dy + (r * s->wo + xa) * co + o0;
     for (int k = xa; k < xb; k++, xp += xstep, dp += co) {
       const v128_t b0 = wasm_v128_load(dp), b1 = wasm_v128_load(dp + 4);
@@ -83,10 +93,9 @@ static void tile1x4(const Shape* s, const float* x, const float* dy, float* dw, 
   v128_t c = wasm_v128_load(d0);
   const int xstep = s->sw * ci;
   for (int r = r0; r < r1; r++) {
-    const int n = r / s->ho, y = r - n * s->ho;
-    const int iy = y * s->sh + a - s->pt;
-    if (iy < 0 || iy >= s->h) continue;
-    const float* xp = x + ((n * s->h + iy) * s->w + (xa * s->sw + b - s->pl)) * ci + i;
+    const float* row = x_row(s, x, r, a, b, xa);
+    if (!row) continue;
+    const float* xp = row + i;
     const float* dp = dy + (r * s->wo + xa) * co + o0;
     for (int k = xa; k < xb; k++, xp += xstep, dp += co) {
       c = wasm_f32x4_add(c, wasm_f32x4_mul(wasm_v128_load32_splat(xp), wasm_v128_load(dp)));
@@ -102,10 +111,9 @@ static void tile1x1(const Shape* s, const float* x, const float* dy, float* dw, 
   float c = dw[i * co + o];
   const int xstep = s->sw * ci;
   for (int r = r0; r < r1; r++) {
-    const int n = r / s->ho, y = r - n * s->ho;
-    const int iy = y * s->sh + a - s->pt;
-    if (iy < 0 || iy >= s->h) continue;
-    const float* xp = x + ((n * s->h + iy) * s->w + (xa * s->sw + b - s->pl)) * ci + i;
+    const float* row = x_row(s, x, r, a, b, xa);
+    if (!row) continue;
+    const float* xp = row + i;
     const float* dp = dy + (r * s->wo + xa) * co + o;
     for (int k = xa; k < xb; k++, xp += xstep, dp += co) c += *xp * *dp;
   }
