@@ -197,13 +197,12 @@ export function makeConv2dBackpropInputWasm(
     const right = w + info.filterWidth - 1 - info.outWidth - left;
     if (top < 0 || left < 0 || bottom < 0 || right < 0) return fallback({ inputs, backend, attrs });
     const scope = new KernelScope(backend);
-    const reversed = (n: number) => Array.from({ length: n }, (_, u) => n - 1 - u);
     const swapped = swappedTaps(
       backend as WasmBackend,
       scope,
       filter,
-      reversed(info.filterHeight),
-      reversed(info.filterWidth),
+      flippedTaps(0, 1, info.filterHeight),
+      flippedTaps(0, 1, info.filterWidth),
     );
     const dx = scope.conv(dy, swapped, [top, bottom], [left, right]);
     return scope.finish(dx);
@@ -252,6 +251,11 @@ function phases(size: number, outSize: number, filter: number, stride: number, p
     });
   }
   return out;
+}
+
+/** Taps r, r + s, r + 2s, … (`count` of them) in reverse order: one axis of a flipped filter. */
+function flippedTaps(r: number, s: number, count: number): number[] {
+  return Array.from({ length: count }, (_, u) => r + s * (count - 1 - u));
 }
 
 /**
@@ -305,9 +309,8 @@ function stridedInputGradient(
     for (const px of xs) {
       if (py.taps === 0 || px.taps === 0 || py.count <= 0 || px.count <= 0) continue;
       const scope = new KernelScope(backend);
-      // The phase's taps, flipped.
-      const rows = Array.from({ length: py.taps }, (_, u) => py.r + sh * (py.taps - 1 - u));
-      const cols = Array.from({ length: px.taps }, (_, u) => px.r + sw * (px.taps - 1 - u));
+      const rows = flippedTaps(py.r, sh, py.taps);
+      const cols = flippedTaps(px.r, sw, px.taps);
       const sub = swappedTaps(backend, scope, filter, rows, cols);
       const part = scope.conv(dy, sub, [py.before, py.after], [px.before, px.after]); // [N, count_y, count_x, Cin]
       // Views after the allocations above.
