@@ -40,14 +40,61 @@ export function compileKernels() {
       '-Wl,--no-entry',
       '-Wl,--import-memory',
       '-Wl,--strip-all',
+      // No room for a C stack, and it starts at address 0: clang keeps a shadow stack in linear
+      // memory (tfjs's heap, here) for arrays it cannot hold in registers, and with these flags
+      // any such use wraps below 0 and traps instead of overwriting the heap's first bytes.
+      '-Wl,-z,stack-size=0',
+      '-Wl,--stack-first',
       '-o',
       out,
       ...sources,
     ]);
-    return readFileSync(out);
+    const bytes = readFileSync(out);
+    // The module shares tfjs's heap, so it must own no memory of its own there: a data segment
+    // would be written over the heap at instantiation.
+    if (wasmSections(bytes).some((s) => s.id === DATA_SECTION) || stackPointerStart(bytes) !== 0) {
+      throw new Error('the kernels module has a data segment or a shadow stack above address 0');
+    }
+    return bytes;
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+const GLOBAL_SECTION = 6;
+export const DATA_SECTION = 11;
+
+/** The sections of a wasm module, in order: id, and where the contents start and end. */
+export function wasmSections(bytes) {
+  const sections = [];
+  let p = 8; // magic and version
+  while (p < bytes.length) {
+    const id = bytes[p++];
+    let size = 0;
+    for (let shift = 0; ; shift += 7) {
+      const byte = bytes[p++];
+      size |= (byte & 0x7f) << shift;
+      if (byte < 0x80) break;
+    }
+    sections.push({ id, start: p, end: p + size });
+    p += size;
+  }
+  return sections;
+}
+
+/**
+ * Where the module's shadow stack starts: the initial value of its one global (wasm-ld's
+ * __stack_pointer, i32.const N), 0 when there is none, and NaN for any other kind of global.
+ */
+export function stackPointerStart(bytes) {
+  const section = wasmSections(bytes).find((s) => s.id === GLOBAL_SECTION);
+  if (!section) return 0;
+  const g = bytes.subarray(section.start, section.end);
+  // count 1, type i32 (0x7f), mutable, i32.const (0x41) of a one-byte LEB value, end (0x0b).
+  if (g.length !== 6 || g[0] !== 1 || g[1] !== 0x7f || g[2] !== 1 || g[3] !== 0x41 || g[5] !== 0x0b) {
+    return NaN;
+  }
+  return g[4] & 0x7f;
 }
 
 /** The generated TypeScript module for those bytes. */

@@ -8,6 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src-main/engine';
 import { KERNELS_WASM_BASE64 } from '../../src-main/engine/autodiff/native/kernelsWasm';
 import { instantiateNativeKernels } from '../../src-main/engine/autodiff/nativeKernels';
+// @ts-expect-error: a plain ES module script without type declarations
+import { DATA_SECTION, stackPointerStart, wasmSections } from '../../scripts/build-kernels.mjs';
 
 interface FilterCase {
   n: number;
@@ -125,6 +127,88 @@ describe('native wasm kernels', () => {
     }
   });
 
+  it('the Winograd 3×3 conv and its filter gradient match their definitions and write nothing else', () => {
+    const memory = new WebAssembly.Memory({ initial: 64 });
+    const kernels = instantiateNativeKernels(memory)!;
+    const heap = new Float32Array(memory.buffer);
+    const rng = new Rng(13);
+    // Odd and even sizes (partial 2×2 tiles at the bottom and right), a single pixel, 4- and
+    // 8-wide channel tails, more tiles than one block (32 forward, 64 filter gradient) and a
+    // last block whose tile count is not a multiple of 4.
+    for (const [n, h, w, ci, co] of [
+      [2, 5, 7, 4, 12],
+      [3, 7, 7, 8, 4],
+      [1, 1, 1, 4, 4],
+      [2, 2, 9, 12, 8],
+      [5, 10, 6, 16, 20],
+      [2, 14, 14, 8, 8],
+    ] as const) {
+      const xLen = n * h * w * ci;
+      const yLen = n * h * w * co;
+      const fLen = 9 * ci * co;
+      const forward = kernels.winogradScratchFloats(ci, co, 1);
+      const backward = kernels.winogradScratchFloats(ci, co, 0);
+      heap.fill(-12345.5);
+      const xAt = 21;
+      const fAt = xAt + xLen + 5;
+      const dyAt = fAt + fLen + 3;
+      const yAt = dyAt + yLen + 11;
+      const dwAt = yAt + yLen + 7;
+      const scratchAt = dwAt + fLen + 4; // 16-byte aligned or not: both must work
+      const scratchLen = Math.max(forward, backward);
+      for (let k = 0; k < xLen; k++) heap[xAt + k] = rng.normal();
+      for (let k = 0; k < fLen; k++) heap[fAt + k] = rng.normal();
+      for (let k = 0; k < yLen; k++) heap[dyAt + k] = rng.normal();
+      const x = (b: number, i: number, j: number, c: number) =>
+        i < 0 || i >= h || j < 0 || j >= w ? 0 : heap[xAt + ((b * h + i) * w + j) * ci + c]!;
+      const before = heap.slice();
+      kernels.conv3x3Winograd(xAt * 4, fAt * 4, yAt * 4, scratchAt * 4, n, h, w, ci, co);
+      let changed = 0;
+      for (let k = 0; k < heap.length; k++) {
+        const inside = (k >= yAt && k < yAt + yLen) || (k >= scratchAt && k < scratchAt + forward);
+        if (!inside && !Object.is(heap[k], before[k])) changed++;
+      }
+      expect(changed, `floats changed outside y and scratch for ${[n, h, w, ci, co]}`).toBe(0);
+      kernels.conv3x3WinogradFilterGrad(xAt * 4, dyAt * 4, dwAt * 4, scratchAt * 4, n, h, w, ci, co);
+      changed = 0;
+      for (let k = 0; k < heap.length; k++) {
+        const inside =
+          (k >= yAt && k < yAt + yLen) ||
+          (k >= dwAt && k < dwAt + fLen) ||
+          (k >= scratchAt && k < scratchAt + scratchLen);
+        if (!inside && !Object.is(heap[k], before[k])) changed++;
+      }
+      expect(changed, `floats changed outside dw and scratch for ${[n, h, w, ci, co]}`).toBe(0);
+      // The definitions, in float64: y = x ⋆ f with one pad; dw = Σ x-patch · dy.
+      let yErr = 0;
+      let dwErr = 0;
+      for (let b = 0; b < n; b++)
+        for (let i = 0; i < h; i++)
+          for (let j = 0; j < w; j++)
+            for (let o = 0; o < co; o++) {
+              let sum = 0;
+              for (let r = 0; r < 3; r++)
+                for (let q = 0; q < 3; q++)
+                  for (let c = 0; c < ci; c++)
+                    sum += x(b, i + r - 1, j + q - 1, c) * heap[fAt + ((r * 3 + q) * ci + c) * co + o]!;
+              yErr = Math.max(yErr, Math.abs(sum - heap[yAt + ((b * h + i) * w + j) * co + o]!));
+            }
+      for (let r = 0; r < 3; r++)
+        for (let q = 0; q < 3; q++)
+          for (let c = 0; c < ci; c++)
+            for (let o = 0; o < co; o++) {
+              let sum = 0;
+              for (let b = 0; b < n; b++)
+                for (let i = 0; i < h; i++)
+                  for (let j = 0; j < w; j++)
+                    sum += x(b, i + r - 1, j + q - 1, c) * heap[dyAt + ((b * h + i) * w + j) * co + o]!;
+              dwErr = Math.max(dwErr, Math.abs(sum - heap[dwAt + ((r * 3 + q) * ci + c) * co + o]!));
+            }
+      expect(yErr, `y for ${[n, h, w, ci, co]}`).toBeLessThan(1e-4);
+      expect(dwErr, `dw for ${[n, h, w, ci, co]}`).toBeLessThan(2e-4);
+    }
+  });
+
   it('the 2×2 max-pool gradient writes all of dx (first maximum, NaNs never win) and nothing else', () => {
     const memory = new WebAssembly.Memory({ initial: 4 });
     const kernels = instantiateNativeKernels(memory)!;
@@ -176,25 +260,16 @@ describe('native wasm kernels', () => {
     }
   });
 
-  it('imports only the memory and carries no data segment', () => {
+  it('imports only the memory and carries no data segment and no stack', () => {
     const bytes = shippedBytes();
     const module = new WebAssembly.Module(new Uint8Array(bytes));
     expect(WebAssembly.Module.imports(module)).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);
     // A data segment would be written into tfjs's heap when the module is instantiated.
-    let p = 8;
-    const sections: number[] = [];
-    while (p < bytes.length) {
-      const id = bytes[p++]!;
-      let size = 0;
-      for (let shift = 0; ; shift += 7) {
-        const byte = bytes[p++]!;
-        size |= (byte & 0x7f) << shift;
-        if (byte < 0x80) break;
-      }
-      sections.push(id);
-      p += size;
-    }
-    expect(sections).not.toContain(11); // data
+    expect(wasmSections(bytes).map((s: { id: number }) => s.id)).not.toContain(DATA_SECTION);
+    // Nor room for a C shadow stack (where clang puts arrays it cannot keep in registers): it
+    // starts at 0, so a kernel that used one would trap in the tests below rather than
+    // overwrite the bottom of tfjs's heap.
+    expect(stackPointerStart(bytes)).toBe(0);
   });
 
   let clang = '';

@@ -1,6 +1,8 @@
 /** The wasm training kernels agree with the reference cpu backend, and leak nothing. */
 import { describe, expect, it } from 'vitest';
 import { Rng, selectBackend, tf } from '../../src-main/engine';
+import { makeConv2dWasm } from '../../src-main/engine/autodiff/wasmKernels';
+import type { TensorInfo } from '../../src-main/engine/tf';
 import type { Tensor4D } from '@tensorflow/tfjs';
 
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
@@ -27,6 +29,21 @@ const cases: Array<[number[], number[], 1 | 2 | 3, Pad]> = [
   [[2, 9, 9, 9], [3, 3, 9, 11], 2, 'same'],
   [[3, 7, 6, 4], [3, 2, 4, 16], 2, 'valid'],
   [[2, 12, 12, 1], [3, 3, 1, 9], 1, 'same'],
+  // The Winograd kernels' convs (3×3, stride 1, one pad, channels in fours): odd sizes with
+  // partial tiles, a single pixel, and the same padding given explicitly.
+  [[3, 7, 5, 4], [3, 3, 4, 8], 1, 'same'],
+  [[2, 1, 1, 4], [3, 3, 4, 4], 1, 'same'],
+  [
+    [2, 6, 9, 8],
+    [3, 3, 8, 4],
+    1,
+    [
+      [0, 0],
+      [1, 1],
+      [1, 1],
+      [0, 0],
+    ],
+  ],
   // A phase whose first dy row lies before its first dx row (its first conv output is skipped).
   [[2, 10, 10, 2], [3, 3, 2, 3], 3, 'same'],
   [
@@ -54,13 +71,13 @@ async function convGrads(xs: number[], ws: number[], stride: 1 | 2 | 3, pad: Pad
   const [gx, gw] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
     tf.sum(tf.mul(tf.conv2d(a as Tensor4D, b as Tensor4D, stride, pad), dy)),
   )([x, w]);
-  const out = [await gx!.data(), await gw!.data()];
+  const out = [await gx!.data(), await gw!.data(), await y.data()];
   tf.dispose([x, w, y, dy, gx!, gw!]);
   return out;
 }
 
 describe('wasm conv training kernels', () => {
-  it('filter and input gradients match the cpu backend', async () => {
+  it('the conv and its filter and input gradients match the cpu backend', async () => {
     const rng = new Rng(5);
     for (const [xs, ws, stride, pad] of cases) {
       const values = [random(xs, rng), random(ws, rng), random([xs[0]! * xs[1]! * xs[2]! * ws[3]!], rng)];
@@ -70,12 +87,47 @@ describe('wasm conv training kernels', () => {
       expect(tf.memory().numTensors).toBe(before);
       await selectBackend('cpu');
       const cpu = await convGrads(xs, ws, stride, pad, values);
-      for (let k = 0; k < 2; k++) {
+      for (let k = 0; k < 3; k++) {
         let err = 0;
         for (let i = 0; i < cpu[k]!.length; i++) err = Math.max(err, Math.abs(cpu[k]![i]! - wasm[k]![i]!));
-        expect(err, `${JSON.stringify([xs, ws, stride, pad])} ${k ? 'dw' : 'dx'}`).toBeLessThan(1e-4);
+        expect(err, `${JSON.stringify([xs, ws, stride, pad])} ${['dx', 'dw', 'y'][k]}`).toBeLessThan(1e-4);
       }
     }
+  });
+
+  it('Conv2D takes the Winograd kernel exactly for 3×3 stride-1 same convs with channels in fours', async () => {
+    await selectBackend('wasm');
+    const backend = tf.backend();
+    const routed: string[] = [];
+    // A stand-in for the stock XNNPACK kernel that only records which convs reach it.
+    const conv = makeConv2dWasm((args) => {
+      routed.push(JSON.stringify([args.inputs.x!.shape, args.inputs.filter!.shape, args.attrs.strides]));
+      return (backend as unknown as { makeOutput(s: number[], d: string): TensorInfo }).makeOutput(
+        [1],
+        'float32',
+      );
+    });
+    const run = (xs: number[], ws: number[], strides: number, pad: 'same' | 'valid', dilations = 1) => {
+      const x = tf.zeros(xs);
+      const filter = tf.zeros(ws);
+      const y = conv({
+        inputs: { x, filter },
+        backend,
+        attrs: { strides, pad, dilations, dataFormat: 'NHWC' },
+      });
+      backend.disposeData(y.dataId);
+      tf.dispose([x, filter]);
+    };
+    run([2, 14, 14, 64], [3, 3, 64, 64], 1, 'same');
+    run([2, 7, 5, 4], [3, 3, 4, 12], 1, 'same');
+    expect(routed).toEqual([]);
+    run([2, 28, 28, 1], [3, 3, 1, 64], 1, 'same'); // one input channel
+    run([2, 8, 8, 8], [3, 3, 8, 6], 1, 'same'); // output channels not in fours
+    run([2, 8, 8, 8], [3, 3, 8, 8], 2, 'same'); // strided
+    run([2, 8, 8, 8], [3, 3, 8, 8], 1, 'valid'); // no padding
+    run([2, 8, 8, 8], [5, 5, 8, 8], 1, 'same'); // 5×5
+    run([2, 8, 8, 8], [3, 3, 8, 8], 1, 'same', 2); // dilated
+    expect(routed).toHaveLength(6);
   });
 
   it('leave the wasm heap flat over repeated use', async () => {

@@ -48,6 +48,39 @@ export interface NativeKernels {
     oh: number,
     ow: number,
   ): void;
+  /**
+   * y [n,h,w,co] = the 3×3 stride-1 convolution of x [n,h,w,ci] with f [3,3,ci,co], padded by 1
+   * on every side (tfjs's 'same'), by Winograd's F(2×2, 3×3). ci and co multiples of 4;
+   * scratch holds winogradScratchFloats(ci, co, 1) floats.
+   */
+  conv3x3Winograd(
+    x: number,
+    f: number,
+    y: number,
+    scratch: number,
+    n: number,
+    h: number,
+    w: number,
+    ci: number,
+    co: number,
+  ): void;
+  /**
+   * dw [3,3,ci,co] of that convolution from x [n,h,w,ci] and dy [n,h,w,co], by F(3×3, 2×2);
+   * scratch holds winogradScratchFloats(ci, co, 0) floats.
+   */
+  conv3x3WinogradFilterGrad(
+    x: number,
+    dy: number,
+    dw: number,
+    scratch: number,
+    n: number,
+    h: number,
+    w: number,
+    ci: number,
+    co: number,
+  ): void;
+  /** Scratch floats of the forward (forward = 1) or filter-gradient (0) Winograd kernel. */
+  winogradScratchFloats(ci: number, co: number, forward: 0 | 1): number;
 }
 
 /** The part of tfjs-backend-wasm's emscripten module this needs. */
@@ -82,6 +115,10 @@ export function instantiateNativeKernels(memory: WebAssembly.Memory): NativeKern
   return {
     conv2dFilterGrad: exports.conv2d_filter_grad as NativeKernels['conv2dFilterGrad'],
     maxPool2x2Grad: exports.max_pool_2x2_grad as NativeKernels['maxPool2x2Grad'],
+    conv3x3Winograd: exports.conv3x3_winograd as NativeKernels['conv3x3Winograd'],
+    conv3x3WinogradFilterGrad:
+      exports.conv3x3_winograd_filter_grad as NativeKernels['conv3x3WinogradFilterGrad'],
+    winogradScratchFloats: exports.winograd_scratch_floats as NativeKernels['winogradScratchFloats'],
   };
 }
 
