@@ -75,7 +75,7 @@ interface SpeedRow {
 if (!values['no-speed']) {
   console.log('\n## Speed: conv4-64, 28×28×1, 5-way 1-shot, 15 queries, meta-batch 4, one inner step');
   console.log(
-    `median of ${values.iterations} iterations after a warm-up; GFLOP/s counts convolutions and matrix products\n`,
+    `median of ${values.iterations} iterations after a warm-up; GFLOP/s counts convolutions (as direct ones: Winograd does fewer) and matrix products\n`,
   );
   const rows: string[][] = [];
   const descriptions = new Set<string>();

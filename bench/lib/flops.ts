@@ -3,6 +3,10 @@
  * products) in one profiled step, from the shapes tf.profile records. Element-wise kernels are
  * left out: they are memory-bound and small in FLOPs, so GFLOP/s here is the rate of the
  * arithmetic that dominates, comparable to a matrix-product peak.
+ *
+ * Convolutions are counted as direct convolutions (2·outputs·taps·channels), the usual
+ * "effective" rate: where the 3×3 ones run by Winograd's F(2×2, 3×3) (autodiff/native/
+ * winograd.c), the multiplications actually done are 16/36 of that count.
  */
 import { tf } from '../../src-main/engine';
 

@@ -74,6 +74,87 @@ function changedOutside(heap: Float32Array, before: Float32Array, at: number, le
   return changed;
 }
 
+/**
+ * Checks a native 3×3 stride-1 'same' conv and its filter gradient against their definitions,
+ * summed in float64, on a sentinel-filled memory: nothing may change outside the output and the
+ * scratch. Arguments of the kernels are byte offsets.
+ */
+function checkSameConv3x3(
+  memory: WebAssembly.Memory,
+  rng: Rng,
+  [n, h, w, ci, co]: readonly [number, number, number, number, number],
+  kernel: {
+    scratch: number;
+    forward(x: number, f: number, y: number, scratch: number): void;
+    filterGrad(x: number, dy: number, dw: number, scratch: number): void;
+  },
+): void {
+  const heap = new Float32Array(memory.buffer);
+  const shape = `${[n, h, w, ci, co]}`;
+  const xLen = n * h * w * ci;
+  const yLen = n * h * w * co;
+  const fLen = 9 * ci * co;
+  heap.fill(-12345.5);
+  const xAt = 21;
+  const fAt = xAt + xLen + 5;
+  const dyAt = fAt + fLen + 3;
+  const yAt = dyAt + yLen + 11;
+  const dwAt = yAt + yLen + 7;
+  const scratchAt = dwAt + fLen + 4; // 16-byte aligned or not: both must work
+  for (let k = 0; k < xLen; k++) heap[xAt + k] = rng.normal();
+  for (let k = 0; k < fLen; k++) heap[fAt + k] = rng.normal();
+  for (let k = 0; k < yLen; k++) heap[dyAt + k] = rng.normal();
+  const x = (b: number, i: number, j: number, c: number) =>
+    i < 0 || i >= h || j < 0 || j >= w ? 0 : heap[xAt + ((b * h + i) * w + j) * ci + c]!;
+  const before = heap.slice();
+  const scratch = heap.subarray(scratchAt, scratchAt + kernel.scratch);
+  // The scratch may hold anything afterwards: put the sentinel back before looking for writes.
+  kernel.forward(xAt * 4, fAt * 4, yAt * 4, scratchAt * 4);
+  scratch.set(before.subarray(scratchAt, scratchAt + kernel.scratch));
+  expect(changedOutside(heap, before, yAt, yLen), `floats changed outside y for ${shape}`).toBe(0);
+  const out = heap.slice(yAt, yAt + yLen);
+  heap.set(before.subarray(yAt, yAt + yLen), yAt);
+  kernel.filterGrad(xAt * 4, dyAt * 4, dwAt * 4, scratchAt * 4);
+  scratch.set(before.subarray(scratchAt, scratchAt + kernel.scratch));
+  expect(changedOutside(heap, before, dwAt, fLen), `floats changed outside dw for ${shape}`).toBe(0);
+  // y = x ⋆ f with one pad; dw = Σ x-patch · dy.
+  const y = new Float64Array(yLen);
+  const dw = new Float64Array(fLen);
+  for (let b = 0; b < n; b++)
+    for (let i = 0; i < h; i++)
+      for (let j = 0; j < w; j++)
+        for (let r = 0; r < 3; r++)
+          for (let q = 0; q < 3; q++)
+            for (let c = 0; c < ci; c++) {
+              const v = x(b, i + r - 1, j + q - 1, c);
+              const at = ((b * h + i) * w + j) * co;
+              const tap = ((r * 3 + q) * ci + c) * co;
+              for (let o = 0; o < co; o++) {
+                y[at + o]! += v * heap[fAt + tap + o]!;
+                dw[tap + o]! += v * heap[dyAt + at + o]!;
+              }
+            }
+  // Float32 rounding grows with the sums' size (dw sums n·h·w products): errors relative to
+  // the largest value. A wrong tap, tile or edge is off by whole values.
+  const worst = (want: Float64Array, got: (k: number) => number) => {
+    let err = 0;
+    let scale = 1;
+    for (let k = 0; k < want.length; k++) {
+      err = Math.max(err, Math.abs(want[k]! - got(k)));
+      scale = Math.max(scale, Math.abs(want[k]!));
+    }
+    return err / scale;
+  };
+  expect(
+    worst(y, (k) => out[k]!),
+    `y for ${shape}`,
+  ).toBeLessThan(1e-5);
+  expect(
+    worst(dw, (k) => heap[dwAt + k]!),
+    `dw for ${shape}`,
+  ).toBeLessThan(1e-5);
+}
+
 /** The module as shipped. */
 function shippedBytes(): Buffer {
   return Buffer.from(KERNELS_WASM_BASE64, 'base64');
@@ -130,12 +211,10 @@ describe('native wasm kernels', () => {
   it('the Winograd 3×3 conv and its filter gradient match their definitions and write nothing else', () => {
     const memory = new WebAssembly.Memory({ initial: 64 });
     const kernels = instantiateNativeKernels(memory)!;
-    const heap = new Float32Array(memory.buffer);
-    const rng = new Rng(13);
     // Odd and even sizes (partial 2×2 tiles at the bottom and right), a single pixel, 4- and
     // 8-wide channel tails, more tiles than one block (32 forward, 64 filter gradient) and a
     // last block whose tile count is not a multiple of 4.
-    for (const [n, h, w, ci, co] of [
+    for (const shape of [
       [2, 5, 7, 4, 12],
       [3, 7, 7, 8, 4],
       [1, 1, 1, 4, 4],
@@ -143,69 +222,33 @@ describe('native wasm kernels', () => {
       [5, 10, 6, 16, 20],
       [2, 14, 14, 8, 8],
     ] as const) {
-      const xLen = n * h * w * ci;
-      const yLen = n * h * w * co;
-      const fLen = 9 * ci * co;
-      const forward = kernels.winogradScratchFloats(ci, co, 1);
-      const backward = kernels.winogradScratchFloats(ci, co, 0);
-      heap.fill(-12345.5);
-      const xAt = 21;
-      const fAt = xAt + xLen + 5;
-      const dyAt = fAt + fLen + 3;
-      const yAt = dyAt + yLen + 11;
-      const dwAt = yAt + yLen + 7;
-      const scratchAt = dwAt + fLen + 4; // 16-byte aligned or not: both must work
-      const scratchLen = Math.max(forward, backward);
-      for (let k = 0; k < xLen; k++) heap[xAt + k] = rng.normal();
-      for (let k = 0; k < fLen; k++) heap[fAt + k] = rng.normal();
-      for (let k = 0; k < yLen; k++) heap[dyAt + k] = rng.normal();
-      const x = (b: number, i: number, j: number, c: number) =>
-        i < 0 || i >= h || j < 0 || j >= w ? 0 : heap[xAt + ((b * h + i) * w + j) * ci + c]!;
-      const before = heap.slice();
-      kernels.conv3x3Winograd(xAt * 4, fAt * 4, yAt * 4, scratchAt * 4, n, h, w, ci, co);
-      let changed = 0;
-      for (let k = 0; k < heap.length; k++) {
-        const inside = (k >= yAt && k < yAt + yLen) || (k >= scratchAt && k < scratchAt + forward);
-        if (!inside && !Object.is(heap[k], before[k])) changed++;
-      }
-      expect(changed, `floats changed outside y and scratch for ${[n, h, w, ci, co]}`).toBe(0);
-      kernels.conv3x3WinogradFilterGrad(xAt * 4, dyAt * 4, dwAt * 4, scratchAt * 4, n, h, w, ci, co);
-      changed = 0;
-      for (let k = 0; k < heap.length; k++) {
-        const inside =
-          (k >= yAt && k < yAt + yLen) ||
-          (k >= dwAt && k < dwAt + fLen) ||
-          (k >= scratchAt && k < scratchAt + scratchLen);
-        if (!inside && !Object.is(heap[k], before[k])) changed++;
-      }
-      expect(changed, `floats changed outside dw and scratch for ${[n, h, w, ci, co]}`).toBe(0);
-      // The definitions, in float64: y = x ⋆ f with one pad; dw = Σ x-patch · dy.
-      let yErr = 0;
-      let dwErr = 0;
-      for (let b = 0; b < n; b++)
-        for (let i = 0; i < h; i++)
-          for (let j = 0; j < w; j++)
-            for (let o = 0; o < co; o++) {
-              let sum = 0;
-              for (let r = 0; r < 3; r++)
-                for (let q = 0; q < 3; q++)
-                  for (let c = 0; c < ci; c++)
-                    sum += x(b, i + r - 1, j + q - 1, c) * heap[fAt + ((r * 3 + q) * ci + c) * co + o]!;
-              yErr = Math.max(yErr, Math.abs(sum - heap[yAt + ((b * h + i) * w + j) * co + o]!));
-            }
-      for (let r = 0; r < 3; r++)
-        for (let q = 0; q < 3; q++)
-          for (let c = 0; c < ci; c++)
-            for (let o = 0; o < co; o++) {
-              let sum = 0;
-              for (let b = 0; b < n; b++)
-                for (let i = 0; i < h; i++)
-                  for (let j = 0; j < w; j++)
-                    sum += x(b, i + r - 1, j + q - 1, c) * heap[dyAt + ((b * h + i) * w + j) * co + o]!;
-              dwErr = Math.max(dwErr, Math.abs(sum - heap[dwAt + ((r * 3 + q) * ci + c) * co + o]!));
-            }
-      expect(yErr, `y for ${[n, h, w, ci, co]}`).toBeLessThan(1e-4);
-      expect(dwErr, `dw for ${[n, h, w, ci, co]}`).toBeLessThan(2e-4);
+      const [n, h, w, ci, co] = shape;
+      checkSameConv3x3(memory, new Rng(13), shape, {
+        scratch: Math.max(kernels.winogradScratchFloats(ci, co, 1), kernels.winogradScratchFloats(ci, co, 0)),
+        forward: (x, f, y, scratch) => kernels.conv3x3Winograd(x, f, y, scratch, n, h, w, ci, co),
+        filterGrad: (x, dy, dw, scratch) =>
+          kernels.conv3x3WinogradFilterGrad(x, dy, dw, scratch, n, h, w, ci, co),
+      });
+    }
+  });
+
+  it('the single-channel 3×3 conv and its filter gradient match their definitions and write nothing else', () => {
+    const memory = new WebAssembly.Memory({ initial: 64 });
+    const kernels = instantiateNativeKernels(memory)!;
+    // Odd and even sizes, one row, one column, a single pixel; 4 to 64 output channels.
+    for (const shape of [
+      [2, 7, 5, 1, 8],
+      [1, 1, 1, 1, 4],
+      [3, 1, 9, 1, 12],
+      [2, 6, 1, 1, 4],
+      [4, 28, 28, 1, 64],
+    ] as const) {
+      const [n, h, w, , co] = shape;
+      checkSameConv3x3(memory, new Rng(14), shape, {
+        scratch: 0,
+        forward: (x, f, y) => kernels.conv3x3SingleChannel(x, f, y, n, h, w, co),
+        filterGrad: (x, dy, dw) => kernels.conv3x3SingleChannelFilterGrad(x, dy, dw, n, h, w, co),
+      });
     }
   });
 

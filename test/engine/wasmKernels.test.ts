@@ -33,6 +33,9 @@ const cases: Array<[number[], number[], 1 | 2 | 3, Pad]> = [
   // partial tiles, a single pixel, and the same padding given explicitly.
   [[3, 7, 5, 4], [3, 3, 4, 8], 1, 'same'],
   [[2, 1, 1, 4], [3, 3, 4, 4], 1, 'same'],
+  // The single-channel kernels' (one input channel, output channels in fours).
+  [[3, 7, 5, 1], [3, 3, 1, 8], 1, 'same'],
+  [[2, 1, 1, 1], [3, 3, 1, 4], 1, 'same'],
   [
     [2, 6, 9, 8],
     [3, 3, 8, 4],
@@ -95,7 +98,7 @@ describe('wasm conv training kernels', () => {
     }
   });
 
-  it('Conv2D takes the Winograd kernel exactly for 3×3 stride-1 same convs with channels in fours', async () => {
+  it('Conv2D takes the native kernels exactly for 3×3 stride-1 same convs with channels in fours or one', async () => {
     await selectBackend('wasm');
     const backend = tf.backend();
     const routed: string[] = [];
@@ -120,14 +123,16 @@ describe('wasm conv training kernels', () => {
     };
     run([2, 14, 14, 64], [3, 3, 64, 64], 1, 'same');
     run([2, 7, 5, 4], [3, 3, 4, 12], 1, 'same');
-    expect(routed).toEqual([]);
     run([2, 28, 28, 1], [3, 3, 1, 64], 1, 'same'); // one input channel
+    expect(routed).toEqual([]);
+    run([2, 8, 8, 6], [3, 3, 6, 8], 1, 'same'); // input channels neither one nor in fours
     run([2, 8, 8, 8], [3, 3, 8, 6], 1, 'same'); // output channels not in fours
     run([2, 8, 8, 8], [3, 3, 8, 8], 2, 'same'); // strided
     run([2, 8, 8, 8], [3, 3, 8, 8], 1, 'valid'); // no padding
     run([2, 8, 8, 8], [5, 5, 8, 8], 1, 'same'); // 5×5
     run([2, 8, 8, 8], [3, 3, 8, 8], 1, 'same', 2); // dilated
     expect(routed).toHaveLength(6);
+    expect(routed[0]).toContain('[3,3,6,8]');
   });
 
   it('leave the wasm heap flat over repeated use', async () => {

@@ -79,6 +79,21 @@ export interface NativeKernels {
     ci: number,
     co: number,
   ): void;
+  /**
+   * y [n,h,w,co] = the 3×3 stride-1 'same' convolution of a one-channel x [n,h,w,1] with
+   * f [3,3,1,co]; co a multiple of 4.
+   */
+  conv3x3SingleChannel(x: number, f: number, y: number, n: number, h: number, w: number, co: number): void;
+  /** dw [3,3,1,co] of that convolution from x [n,h,w,1] and dy [n,h,w,co]. */
+  conv3x3SingleChannelFilterGrad(
+    x: number,
+    dy: number,
+    dw: number,
+    n: number,
+    h: number,
+    w: number,
+    co: number,
+  ): void;
   /** Scratch floats of the forward (forward = 1) or filter-gradient (0) Winograd kernel. */
   winogradScratchFloats(ci: number, co: number, forward: 0 | 1): number;
 }
@@ -119,6 +134,9 @@ export function instantiateNativeKernels(memory: WebAssembly.Memory): NativeKern
     conv3x3WinogradFilterGrad:
       exports.conv3x3_winograd_filter_grad as NativeKernels['conv3x3WinogradFilterGrad'],
     winogradScratchFloats: exports.winograd_scratch_floats as NativeKernels['winogradScratchFloats'],
+    conv3x3SingleChannel: exports.conv3x3_single_channel as NativeKernels['conv3x3SingleChannel'],
+    conv3x3SingleChannelFilterGrad:
+      exports.conv3x3_single_channel_filter_grad as NativeKernels['conv3x3SingleChannelFilterGrad'],
   };
 }
 

@@ -104,13 +104,17 @@ class KernelScope {
 }
 
 /**
- * Whether our Winograd kernels compute this conv: 3×3 taps, stride and dilation 1, one pad on
- * every side (tfjs's 'same'), channel counts in fours, float32, NHWC. That is every conv of conv4
- * after the first and most of the ResNet generator's, and, since their input gradient is the same
- * kind of conv, the input gradients too.
+ * Which of our native kernels computes this conv, if any. Both need 3×3 taps, stride and
+ * dilation 1, one pad on every side (tfjs's 'same'), float32 NHWC, and output channels in fours:
+ * - 'winograd', for input channels in fours: every conv4 layer after the first, most of the
+ *   ResNet generator, and, since their input gradient is the same kind of conv, those too;
+ * - 'single', for one input channel: the first layer on grey images.
  */
-function winogradConv(info: tf.backend_util.Conv2DInfo, ...tensors: TensorInfo[]): boolean {
-  return (
+function nativeConv(
+  info: tf.backend_util.Conv2DInfo,
+  ...tensors: TensorInfo[]
+): 'winograd' | 'single' | null {
+  const same3x3 =
     info.filterHeight === 3 &&
     info.filterWidth === 3 &&
     info.strideHeight === 1 &&
@@ -121,12 +125,13 @@ function winogradConv(info: tf.backend_util.Conv2DInfo, ...tensors: TensorInfo[]
     info.padInfo.left === 1 &&
     info.outHeight === info.inHeight &&
     info.outWidth === info.inWidth &&
-    info.inChannels % 4 === 0 &&
     info.outChannels % 4 === 0 &&
     info.batchSize > 0 &&
     info.dataFormat === 'channelsLast' &&
-    tensors.every((t) => t.dtype === 'float32')
-  );
+    tensors.every((t) => t.dtype === 'float32');
+  if (!same3x3) return null;
+  if (info.inChannels === 1) return 'single';
+  return info.inChannels % 4 === 0 ? 'winograd' : null;
 }
 
 /** A tensor's byte offset in the wasm heap, for the native kernels. */
@@ -147,7 +152,8 @@ function withScratch(backend: WasmBackend, floats: number, run: (scratch: number
 /**
  * Conv2D: the 3×3 stride-1 'same' convs by Winograd's F(2×2, 3×3) (native/winograd.c: 16
  * multiplications per 2×2 outputs instead of 36, about 2.3× XNNPACK's speed on conv4's
- * 75×14×14×64), everything else by the stock XNNPACK kernel.
+ * 75×14×14×64) or, with one input channel, by native/singleChannel.c; everything else by the
+ * stock XNNPACK kernel.
  */
 export function makeConv2dWasm(stock: (args: KernelArgs) => TensorInfo): (args: KernelArgs) => TensorInfo {
   return (args) => {
@@ -165,8 +171,19 @@ export function makeConv2dWasm(stock: (args: KernelArgs) => TensorInfo): (args: 
       false,
       a.dataFormat === 'NCHW' ? 'channelsFirst' : 'channelsLast',
     );
-    if (!winogradConv(info, x, filter)) return stock(args);
-    return conv3x3Winograd(args.backend as WasmBackend, native, x, filter, info);
+    const b = args.backend as WasmBackend;
+    switch (nativeConv(info, x, filter)) {
+      case 'winograd':
+        return conv3x3Winograd(b, native, x, filter, info);
+      case 'single': {
+        const { batchSize: n, inHeight: h, inWidth: w, outChannels: co } = info;
+        const y = b.makeOutput([n, h, w, co], 'float32');
+        native.conv3x3SingleChannel(heapOffset(b, x), heapOffset(b, filter), heapOffset(b, y), n, h, w, co);
+        return y;
+      }
+      default:
+        return stock(args);
+    }
   };
 }
 
@@ -217,7 +234,22 @@ export function conv2dBackpropFilterWasm({ inputs, backend, attrs }: KernelArgs)
   const [, h, w] = x.shape as [number, number, number, number];
   const { top, left } = info.padInfo;
   const native = nativeKernelsFor(backend);
-  if (native && winogradConv(info, x, dy)) {
+  const kind = native ? nativeConv(info, x, dy) : null;
+  if (native && kind === 'single') {
+    const b = backend as WasmBackend;
+    const dw = b.makeOutput(a.filterShape, 'float32');
+    native.conv3x3SingleChannelFilterGrad(
+      heapOffset(b, x),
+      heapOffset(b, dy),
+      heapOffset(b, dw),
+      info.batchSize,
+      h,
+      w,
+      info.outChannels,
+    );
+    return dw;
+  }
+  if (native && kind === 'winograd') {
     const b = backend as WasmBackend;
     const { batchSize: n, inChannels: ci, outChannels: co } = info;
     const dw = b.makeOutput(a.filterShape, 'float32');
