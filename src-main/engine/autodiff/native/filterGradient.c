@@ -18,6 +18,8 @@
  */
 #include <wasm_simd128.h>
 
+#include "tiles.h"
+
 #define ROW_BLOCK_POSITIONS 48
 
 typedef struct {
@@ -53,36 +55,16 @@ static void tile4x8(const Shape* s, const float* x, const float* dy, float* dw, 
                     int i0, int o0, int r0, int r1, int xa, int xb) {
   const int co = s->co, ci = s->ci;
   float* d0 = dw + i0 * co + o0;
-  v128_t c00 = wasm_v128_load(d0), c01 = wasm_v128_load(d0 + 4);
-  v128_t c10 = wasm_v128_load(d0 + co), c11 = wasm_v128_load(d0 + co + 4);
-  v128_t c20 = wasm_v128_load(d0 + 2 * co), c21 = wasm_v128_load(d0 + 2 * co + 4);
-  v128_t c30 = wasm_v128_load(d0 + 3 * co), c31 = wasm_v128_load(d0 + 3 * co + 4);
+  TILE4X8_LOAD(d0, co);
   const int xstep = s->sw * ci;
   for (int r = r0; r < r1; r++) {
     const float* row = x_row(s, x, r, a, b, xa);
     if (!row) continue;
     const float* xp = row + i0;
     const float* dp = dy + (r * s->wo + xa) * co + o0;
-    for (int k = xa; k < xb; k++, xp += xstep, dp += co) {
-      const v128_t b0 = wasm_v128_load(dp), b1 = wasm_v128_load(dp + 4);
-      v128_t av = wasm_v128_load32_splat(xp);
-      c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(av, b0));
-      c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(av, b1));
-      av = wasm_v128_load32_splat(xp + 1);
-      c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(av, b0));
-      c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(av, b1));
-      av = wasm_v128_load32_splat(xp + 2);
-      c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(av, b0));
-      c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(av, b1));
-      av = wasm_v128_load32_splat(xp + 3);
-      c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(av, b0));
-      c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(av, b1));
-    }
+    for (int k = xa; k < xb; k++, xp += xstep, dp += co) TILE4X8_STEP(dp, xp, xp + 1, xp + 2, xp + 3);
   }
-  wasm_v128_store(d0, c00), wasm_v128_store(d0 + 4, c01);
-  wasm_v128_store(d0 + co, c10), wasm_v128_store(d0 + co + 4, c11);
-  wasm_v128_store(d0 + 2 * co, c20), wasm_v128_store(d0 + 2 * co + 4, c21);
-  wasm_v128_store(d0 + 3 * co, c30), wasm_v128_store(d0 + 3 * co + 4, c31);
+  TILE4X8_STORE(d0, co);
 }
 
 /* One input channel by 4 output channels: channel counts that 4x8 tiles do not cover. */

@@ -19,6 +19,21 @@ static inline float at(const float* row, int c, int w) {
   return row && c >= 0 && c < w ? row[c] : 0.0f;
 }
 
+/* Image b's rows i-1, i, i+1 as r0, r1, r2 (NULL: a padding row). */
+#define ROWS_AROUND(x, b, i)                                                              \
+  const float* r1 = (x) + ((b) * h + (i)) * w;                                            \
+  const float* r0 = (i) > 0 ? r1 - w : 0;                                                 \
+  const float* r2 = (i) + 1 < h ? r1 + w : 0
+
+/* The 3x3 patch around column j of those rows, splatted, as x0..x8 (row-major taps). */
+#define PATCH(j)                                                                          \
+  const v128_t x0 = wasm_f32x4_splat(at(r0, (j) - 1, w)), x1 = wasm_f32x4_splat(at(r0, j, w)); \
+  const v128_t x2 = wasm_f32x4_splat(at(r0, (j) + 1, w));                                 \
+  const v128_t x3 = wasm_f32x4_splat(at(r1, (j) - 1, w)), x4 = wasm_f32x4_splat(r1[j]);   \
+  const v128_t x5 = wasm_f32x4_splat(at(r1, (j) + 1, w));                                 \
+  const v128_t x6 = wasm_f32x4_splat(at(r2, (j) - 1, w)), x7 = wasm_f32x4_splat(at(r2, j, w)); \
+  const v128_t x8 = wasm_f32x4_splat(at(r2, (j) + 1, w))
+
 #define MAC(acc, v, p) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(v, wasm_v128_load(p)))
 
 /*
@@ -29,15 +44,9 @@ __attribute__((export_name("conv3x3_single_channel"))) void conv3x3_single_chann
     const float* x, const float* f, float* y, int n, int h, int w, int co) {
   for (int b = 0; b < n; b++) {
     for (int i = 0; i < h; i++) {
-      const float* r1 = x + (b * h + i) * w;
-      const float* r0 = i > 0 ? r1 - w : 0;
-      const float* r2 = i + 1 < h ? r1 + w : 0;
+      ROWS_AROUND(x, b, i);
       for (int j = 0; j < w; j++) {
-        const v128_t x0 = wasm_f32x4_splat(at(r0, j - 1, w)), x1 = wasm_f32x4_splat(at(r0, j, w));
-        const v128_t x2 = wasm_f32x4_splat(at(r0, j + 1, w)), x3 = wasm_f32x4_splat(at(r1, j - 1, w));
-        const v128_t x4 = wasm_f32x4_splat(r1[j]), x5 = wasm_f32x4_splat(at(r1, j + 1, w));
-        const v128_t x6 = wasm_f32x4_splat(at(r2, j - 1, w)), x7 = wasm_f32x4_splat(at(r2, j, w));
-        const v128_t x8 = wasm_f32x4_splat(at(r2, j + 1, w));
+        PATCH(j);
         float* out = y + ((b * h + i) * w + j) * co;
         for (int o = 0; o < co; o += 4) {
           const float* t = f + o;
@@ -73,15 +82,9 @@ __attribute__((export_name("conv3x3_single_channel_filter_grad"))) void conv3x3_
   for (int k = 0; k < 9 * co; k++) dw[k] = 0.0f;
   for (int b = 0; b < n; b++) {
     for (int i = 0; i < h; i++) {
-      const float* r1 = x + (b * h + i) * w;
-      const float* r0 = i > 0 ? r1 - w : 0;
-      const float* r2 = i + 1 < h ? r1 + w : 0;
+      ROWS_AROUND(x, b, i);
       for (int j = 0; j < w; j++) {
-        const v128_t x0 = wasm_f32x4_splat(at(r0, j - 1, w)), x1 = wasm_f32x4_splat(at(r0, j, w));
-        const v128_t x2 = wasm_f32x4_splat(at(r0, j + 1, w)), x3 = wasm_f32x4_splat(at(r1, j - 1, w));
-        const v128_t x4 = wasm_f32x4_splat(r1[j]), x5 = wasm_f32x4_splat(at(r1, j + 1, w));
-        const v128_t x6 = wasm_f32x4_splat(at(r2, j - 1, w)), x7 = wasm_f32x4_splat(at(r2, j, w));
-        const v128_t x8 = wasm_f32x4_splat(at(r2, j + 1, w));
+        PATCH(j);
         const float* d = dy + ((b * h + i) * w + j) * co;
         /* The accumulators live in dw (9*co floats, in L1), not in registers: 9 taps times co/4
          * vectors would not fit. */

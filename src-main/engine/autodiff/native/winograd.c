@@ -21,6 +21,8 @@
  */
 #include <wasm_simd128.h>
 
+#include "tiles.h"
+
 /* Tiles per block: the forward pass's V and M blocks are 16 x 32 x 64 floats each (128 KB) for
  * 64 channels. The filter gradient reduces over tiles, so a longer block halves its reloads of
  * the 4x8 accumulators. */
@@ -163,41 +165,16 @@ static void multiply(const float* a, const float* b, float* c, int rows, int k, 
     const float* a3 = a2 + k;
     float* c0 = c + r * nc;
     for (int o = 0; o < nc8; o += 8) {
-      v128_t c00 = wasm_f32x4_splat(0.0f), c01 = c00, c10 = c00, c11 = c00;
-      v128_t c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+      TILE4X8_ZERO;
       const float* bp = b + o;
-      for (int q = 0; q < k; q++, bp += nc) {
-        const v128_t b0 = wasm_v128_load(bp), b1 = wasm_v128_load(bp + 4);
-        v128_t av = wasm_v128_load32_splat(a0 + q);
-        c00 = ADD(c00, wasm_f32x4_mul(av, b0));
-        c01 = ADD(c01, wasm_f32x4_mul(av, b1));
-        av = wasm_v128_load32_splat(a1 + q);
-        c10 = ADD(c10, wasm_f32x4_mul(av, b0));
-        c11 = ADD(c11, wasm_f32x4_mul(av, b1));
-        av = wasm_v128_load32_splat(a2 + q);
-        c20 = ADD(c20, wasm_f32x4_mul(av, b0));
-        c21 = ADD(c21, wasm_f32x4_mul(av, b1));
-        av = wasm_v128_load32_splat(a3 + q);
-        c30 = ADD(c30, wasm_f32x4_mul(av, b0));
-        c31 = ADD(c31, wasm_f32x4_mul(av, b1));
-      }
-      wasm_v128_store(c0 + o, c00), wasm_v128_store(c0 + o + 4, c01);
-      wasm_v128_store(c0 + nc + o, c10), wasm_v128_store(c0 + nc + o + 4, c11);
-      wasm_v128_store(c0 + 2 * nc + o, c20), wasm_v128_store(c0 + 2 * nc + o + 4, c21);
-      wasm_v128_store(c0 + 3 * nc + o, c30), wasm_v128_store(c0 + 3 * nc + o + 4, c31);
+      for (int q = 0; q < k; q++, bp += nc) TILE4X8_STEP(bp, a0 + q, a1 + q, a2 + q, a3 + q);
+      TILE4X8_STORE(c0 + o, nc);
     }
     if (nc8 < nc) { /* the last 4 columns */
-      v128_t c0v = wasm_f32x4_splat(0.0f), c1v = c0v, c2v = c0v, c3v = c0v;
+      TILE4X4_ZERO;
       const float* bp = b + nc8;
-      for (int q = 0; q < k; q++, bp += nc) {
-        const v128_t b0 = wasm_v128_load(bp);
-        c0v = ADD(c0v, wasm_f32x4_mul(wasm_v128_load32_splat(a0 + q), b0));
-        c1v = ADD(c1v, wasm_f32x4_mul(wasm_v128_load32_splat(a1 + q), b0));
-        c2v = ADD(c2v, wasm_f32x4_mul(wasm_v128_load32_splat(a2 + q), b0));
-        c3v = ADD(c3v, wasm_f32x4_mul(wasm_v128_load32_splat(a3 + q), b0));
-      }
-      wasm_v128_store(c0 + nc8, c0v), wasm_v128_store(c0 + nc + nc8, c1v);
-      wasm_v128_store(c0 + 2 * nc + nc8, c2v), wasm_v128_store(c0 + 3 * nc + nc8, c3v);
+      for (int q = 0; q < k; q++, bp += nc) TILE4X4_STEP(bp, a0 + q, a1 + q, a2 + q, a3 + q);
+      TILE4X4_STORE(c0 + nc8, nc);
     }
   }
 }
@@ -282,46 +259,18 @@ static void accumulate(const float* a, const float* b, float* acc, int rows, int
   for (int i = 0; i < ci; i += 4) {
     float* d0 = acc + i * co;
     for (int o = 0; o < co8; o += 8) {
-      v128_t c00 = wasm_v128_load(d0 + o), c01 = wasm_v128_load(d0 + o + 4);
-      v128_t c10 = wasm_v128_load(d0 + co + o), c11 = wasm_v128_load(d0 + co + o + 4);
-      v128_t c20 = wasm_v128_load(d0 + 2 * co + o), c21 = wasm_v128_load(d0 + 2 * co + o + 4);
-      v128_t c30 = wasm_v128_load(d0 + 3 * co + o), c31 = wasm_v128_load(d0 + 3 * co + o + 4);
+      TILE4X8_LOAD(d0 + o, co);
       const float* ap = a + i;
       const float* bp = b + o;
-      for (int q = 0; q < rows; q++, ap += ci, bp += co) {
-        const v128_t b0 = wasm_v128_load(bp), b1 = wasm_v128_load(bp + 4);
-        v128_t av = wasm_v128_load32_splat(ap);
-        c00 = ADD(c00, wasm_f32x4_mul(av, b0));
-        c01 = ADD(c01, wasm_f32x4_mul(av, b1));
-        av = wasm_v128_load32_splat(ap + 1);
-        c10 = ADD(c10, wasm_f32x4_mul(av, b0));
-        c11 = ADD(c11, wasm_f32x4_mul(av, b1));
-        av = wasm_v128_load32_splat(ap + 2);
-        c20 = ADD(c20, wasm_f32x4_mul(av, b0));
-        c21 = ADD(c21, wasm_f32x4_mul(av, b1));
-        av = wasm_v128_load32_splat(ap + 3);
-        c30 = ADD(c30, wasm_f32x4_mul(av, b0));
-        c31 = ADD(c31, wasm_f32x4_mul(av, b1));
-      }
-      wasm_v128_store(d0 + o, c00), wasm_v128_store(d0 + o + 4, c01);
-      wasm_v128_store(d0 + co + o, c10), wasm_v128_store(d0 + co + o + 4, c11);
-      wasm_v128_store(d0 + 2 * co + o, c20), wasm_v128_store(d0 + 2 * co + o + 4, c21);
-      wasm_v128_store(d0 + 3 * co + o, c30), wasm_v128_store(d0 + 3 * co + o + 4, c31);
+      for (int q = 0; q < rows; q++, ap += ci, bp += co) TILE4X8_STEP(bp, ap, ap + 1, ap + 2, ap + 3);
+      TILE4X8_STORE(d0 + o, co);
     }
     if (co8 < co) { /* the last 4 columns */
-      v128_t c0v = wasm_v128_load(d0 + co8), c1v = wasm_v128_load(d0 + co + co8);
-      v128_t c2v = wasm_v128_load(d0 + 2 * co + co8), c3v = wasm_v128_load(d0 + 3 * co + co8);
+      TILE4X4_LOAD(d0 + co8, co);
       const float* ap = a + i;
       const float* bp = b + co8;
-      for (int q = 0; q < rows; q++, ap += ci, bp += co) {
-        const v128_t b0 = wasm_v128_load(bp);
-        c0v = ADD(c0v, wasm_f32x4_mul(wasm_v128_load32_splat(ap), b0));
-        c1v = ADD(c1v, wasm_f32x4_mul(wasm_v128_load32_splat(ap + 1), b0));
-        c2v = ADD(c2v, wasm_f32x4_mul(wasm_v128_load32_splat(ap + 2), b0));
-        c3v = ADD(c3v, wasm_f32x4_mul(wasm_v128_load32_splat(ap + 3), b0));
-      }
-      wasm_v128_store(d0 + co8, c0v), wasm_v128_store(d0 + co + co8, c1v);
-      wasm_v128_store(d0 + 2 * co + co8, c2v), wasm_v128_store(d0 + 3 * co + co8, c3v);
+      for (int q = 0; q < rows; q++, ap += ci, bp += co) TILE4X4_STEP(bp, ap, ap + 1, ap + 2, ap + 3);
+      TILE4X4_STORE(d0 + co8, co);
     }
   }
 }

@@ -1,0 +1,69 @@
+/*
+ * The register tiles of the kernels' inner products, shared by filterGradient.c and
+ * winograd.c: c[r][0..w-1] += a_r * b[0..w-1] for r = 0..3, where the four a_r are four rows
+ * of a matrix or four channels of one row, and b is 4 or 8 consecutive floats.
+ *
+ * Macros over named accumulators (c00..c31 for 4x8, c0v..c3v for 4x4), not functions over
+ * arrays: an array clang could not keep in registers would need the C stack, which this module
+ * does not have (its memory is tfjs's heap).
+ */
+#ifndef DEML_TILES_H
+#define DEML_TILES_H
+#include <wasm_simd128.h>
+
+#define MAC4(acc, a, b) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(a, b))
+
+/* 4x8: rows of c start at d, d + ld, d + 2ld, d + 3ld. */
+#define TILE4X8_ZERO                                                                      \
+  v128_t c00 = wasm_f32x4_splat(0.0f), c01 = c00, c10 = c00, c11 = c00, c20 = c00,         \
+         c21 = c00, c30 = c00, c31 = c00
+#define TILE4X8_LOAD(d, ld)                                                               \
+  v128_t c00 = wasm_v128_load(d), c01 = wasm_v128_load((d) + 4);                           \
+  v128_t c10 = wasm_v128_load((d) + (ld)), c11 = wasm_v128_load((d) + (ld) + 4);           \
+  v128_t c20 = wasm_v128_load((d) + 2 * (ld)), c21 = wasm_v128_load((d) + 2 * (ld) + 4);   \
+  v128_t c30 = wasm_v128_load((d) + 3 * (ld)), c31 = wasm_v128_load((d) + 3 * (ld) + 4)
+/* One step: b at bp (8 floats), the four a_r at p0..p3 (splatted). */
+#define TILE4X8_STEP(bp, p0, p1, p2, p3)                                                  \
+  do {                                                                                    \
+    const v128_t b0_ = wasm_v128_load(bp), b1_ = wasm_v128_load((bp) + 4);                \
+    v128_t a_ = wasm_v128_load32_splat(p0);                                               \
+    MAC4(c00, a_, b0_);                                                                   \
+    MAC4(c01, a_, b1_);                                                                   \
+    a_ = wasm_v128_load32_splat(p1);                                                      \
+    MAC4(c10, a_, b0_);                                                                   \
+    MAC4(c11, a_, b1_);                                                                   \
+    a_ = wasm_v128_load32_splat(p2);                                                      \
+    MAC4(c20, a_, b0_);                                                                   \
+    MAC4(c21, a_, b1_);                                                                   \
+    a_ = wasm_v128_load32_splat(p3);                                                      \
+    MAC4(c30, a_, b0_);                                                                   \
+    MAC4(c31, a_, b1_);                                                                   \
+  } while (0)
+#define TILE4X8_STORE(d, ld)                                                              \
+  do {                                                                                    \
+    wasm_v128_store(d, c00), wasm_v128_store((d) + 4, c01);                               \
+    wasm_v128_store((d) + (ld), c10), wasm_v128_store((d) + (ld) + 4, c11);               \
+    wasm_v128_store((d) + 2 * (ld), c20), wasm_v128_store((d) + 2 * (ld) + 4, c21);       \
+    wasm_v128_store((d) + 3 * (ld), c30), wasm_v128_store((d) + 3 * (ld) + 4, c31);       \
+  } while (0)
+
+/* 4x4: the same with 4 floats of b. */
+#define TILE4X4_ZERO v128_t c0v = wasm_f32x4_splat(0.0f), c1v = c0v, c2v = c0v, c3v = c0v
+#define TILE4X4_LOAD(d, ld)                                                               \
+  v128_t c0v = wasm_v128_load(d), c1v = wasm_v128_load((d) + (ld));                        \
+  v128_t c2v = wasm_v128_load((d) + 2 * (ld)), c3v = wasm_v128_load((d) + 3 * (ld))
+#define TILE4X4_STEP(bp, p0, p1, p2, p3)                                                  \
+  do {                                                                                    \
+    const v128_t b_ = wasm_v128_load(bp);                                                 \
+    MAC4(c0v, wasm_v128_load32_splat(p0), b_);                                            \
+    MAC4(c1v, wasm_v128_load32_splat(p1), b_);                                            \
+    MAC4(c2v, wasm_v128_load32_splat(p2), b_);                                            \
+    MAC4(c3v, wasm_v128_load32_splat(p3), b_);                                            \
+  } while (0)
+#define TILE4X4_STORE(d, ld)                                                              \
+  do {                                                                                    \
+    wasm_v128_store(d, c0v), wasm_v128_store((d) + (ld), c1v);                            \
+    wasm_v128_store((d) + 2 * (ld), c2v), wasm_v128_store((d) + 3 * (ld), c3v);           \
+  } while (0)
+
+#endif
