@@ -10,6 +10,31 @@
  */
 import { KERNELS_WASM_BASE64 } from './native/kernelsWasm';
 
+/**
+ * The 3×3 stride-1 'same' convolution kernels and their filter gradients: (input, filter or
+ * output gradient, output[, scratch], n, h, w[, ci], co), tensors and scratch as byte offsets.
+ */
+type SameConv3x3 = (
+  x: number,
+  b: number,
+  out: number,
+  scratch: number,
+  n: number,
+  h: number,
+  w: number,
+  ci: number,
+  co: number,
+) => void;
+type SingleChannelConv3x3 = (
+  x: number,
+  b: number,
+  out: number,
+  n: number,
+  h: number,
+  w: number,
+  co: number,
+) => void;
+
 export interface NativeKernels {
   /**
    * dw[a,b,i,o] = Σ_{n,y,x} x[n, y·sh+a−pt, x·sw+b−pl, i] · dy[n,y,x,o] (NHWC, float32, taps
@@ -50,50 +75,19 @@ export interface NativeKernels {
   ): void;
   /**
    * y [n,h,w,co] = the 3×3 stride-1 convolution of x [n,h,w,ci] with f [3,3,ci,co], padded by 1
-   * on every side (tfjs's 'same'), by Winograd's F(2×2, 3×3). ci and co multiples of 4;
-   * scratch holds winogradScratchFloats(ci, co, 1) floats.
+   * on every side (tfjs's 'same'), by Winograd's F(2×2, 3×3): (x, f, y, scratch, n, h, w, ci,
+   * co). ci and co multiples of 4; scratch holds winogradScratchFloats(ci, co, 1) floats.
    */
-  conv3x3Winograd(
-    x: number,
-    f: number,
-    y: number,
-    scratch: number,
-    n: number,
-    h: number,
-    w: number,
-    ci: number,
-    co: number,
-  ): void;
+  conv3x3Winograd: SameConv3x3;
   /**
-   * dw [3,3,ci,co] of that convolution from x [n,h,w,ci] and dy [n,h,w,co], by F(3×3, 2×2);
-   * scratch holds winogradScratchFloats(ci, co, 0) floats.
+   * dw [3,3,ci,co] of that convolution from x [n,h,w,ci] and dy [n,h,w,co], by F(3×3, 2×2):
+   * (x, dy, dw, scratch, n, h, w, ci, co); scratch holds winogradScratchFloats(ci, co, 0) floats.
    */
-  conv3x3WinogradFilterGrad(
-    x: number,
-    dy: number,
-    dw: number,
-    scratch: number,
-    n: number,
-    h: number,
-    w: number,
-    ci: number,
-    co: number,
-  ): void;
-  /**
-   * y [n,h,w,co] = the 3×3 stride-1 'same' convolution of a one-channel x [n,h,w,1] with
-   * f [3,3,1,co]; co a multiple of 4.
-   */
-  conv3x3SingleChannel(x: number, f: number, y: number, n: number, h: number, w: number, co: number): void;
-  /** dw [3,3,1,co] of that convolution from x [n,h,w,1] and dy [n,h,w,co]. */
-  conv3x3SingleChannelFilterGrad(
-    x: number,
-    dy: number,
-    dw: number,
-    n: number,
-    h: number,
-    w: number,
-    co: number,
-  ): void;
+  conv3x3WinogradFilterGrad: SameConv3x3;
+  /** The same convolution of a one-channel x [n,h,w,1] with f [3,3,1,co]: (x, f, y, n, h, w, co). */
+  conv3x3SingleChannel: SingleChannelConv3x3;
+  /** Its filter gradient dw [3,3,1,co] from x [n,h,w,1] and dy [n,h,w,co]: (x, dy, dw, n, h, w, co). */
+  conv3x3SingleChannelFilterGrad: SingleChannelConv3x3;
   /** Scratch floats of the forward (forward = 1) or filter-gradient (0) Winograd kernel. */
   winogradScratchFloats(ci: number, co: number, forward: 0 | 1): number;
 }
@@ -130,13 +124,11 @@ export function instantiateNativeKernels(memory: WebAssembly.Memory): NativeKern
   return {
     conv2dFilterGrad: exports.conv2d_filter_grad as NativeKernels['conv2dFilterGrad'],
     maxPool2x2Grad: exports.max_pool_2x2_grad as NativeKernels['maxPool2x2Grad'],
-    conv3x3Winograd: exports.conv3x3_winograd as NativeKernels['conv3x3Winograd'],
-    conv3x3WinogradFilterGrad:
-      exports.conv3x3_winograd_filter_grad as NativeKernels['conv3x3WinogradFilterGrad'],
+    conv3x3Winograd: exports.conv3x3_winograd as SameConv3x3,
+    conv3x3WinogradFilterGrad: exports.conv3x3_winograd_filter_grad as SameConv3x3,
     winogradScratchFloats: exports.winograd_scratch_floats as NativeKernels['winogradScratchFloats'],
-    conv3x3SingleChannel: exports.conv3x3_single_channel as NativeKernels['conv3x3SingleChannel'],
-    conv3x3SingleChannelFilterGrad:
-      exports.conv3x3_single_channel_filter_grad as NativeKernels['conv3x3SingleChannelFilterGrad'],
+    conv3x3SingleChannel: exports.conv3x3_single_channel as SingleChannelConv3x3,
+    conv3x3SingleChannelFilterGrad: exports.conv3x3_single_channel_filter_grad as SingleChannelConv3x3,
   };
 }
 

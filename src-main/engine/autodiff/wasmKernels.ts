@@ -36,7 +36,7 @@
  */
 import { tf } from '../tf';
 import type { TensorInfo } from '../tf';
-import { type NativeKernels, nativeKernelsFor } from './nativeKernels';
+import { nativeKernelsFor } from './nativeKernels';
 
 type Pads = [[number, number], [number, number], [number, number], [number, number]];
 
@@ -172,46 +172,22 @@ export function makeConv2dWasm(stock: (args: KernelArgs) => TensorInfo): (args: 
       false,
       a.dataFormat === 'NCHW' ? 'channelsFirst' : 'channelsLast',
     );
+    const kind = nativeConv(info, x, filter);
+    if (kind == null) return stock(args);
     const b = args.backend as WasmBackend;
-    switch (nativeConv(info, x, filter)) {
-      case 'winograd':
-        return conv3x3Winograd(b, native, x, filter, info);
-      case 'single': {
-        const { batchSize: n, inHeight: h, inWidth: w, outChannels: co } = info;
-        const y = b.makeOutput([n, h, w, co], 'float32');
-        native.conv3x3SingleChannel(heapOffset(b, x), heapOffset(b, filter), heapOffset(b, y), n, h, w, co);
-        return y;
-      }
-      default:
-        return stock(args);
+    const { batchSize: n, inHeight: h, inWidth: w, inChannels: ci, outChannels: co } = info;
+    const y = b.makeOutput([n, h, w, co], 'float32');
+    // Offsets stay valid through later allocations (growing the heap moves nothing; it only
+    // detaches earlier views, which is why none is kept).
+    const [xAt, fAt, yAt] = [x, filter, y].map((t) => heapOffset(b, t)) as [number, number, number];
+    if (kind === 'single') native.conv3x3SingleChannel(xAt, fAt, yAt, n, h, w, co);
+    else {
+      withScratch(b, native.winogradScratchFloats(ci, co, 1), (scratch) =>
+        native.conv3x3Winograd(xAt, fAt, yAt, scratch, n, h, w, ci, co),
+      );
     }
+    return y;
   };
-}
-
-function conv3x3Winograd(
-  backend: WasmBackend,
-  native: NativeKernels,
-  x: TensorInfo,
-  filter: TensorInfo,
-  info: tf.backend_util.Conv2DInfo,
-): TensorInfo {
-  const { batchSize: n, inHeight: h, inWidth: w, inChannels: ci, outChannels: co } = info;
-  const y = backend.makeOutput([n, h, w, co], 'float32');
-  // Offsets after every allocation: growing the heap moves nothing, but detaches old views.
-  withScratch(backend, native.winogradScratchFloats(ci, co, 1), (scratch) =>
-    native.conv3x3Winograd(
-      heapOffset(backend, x),
-      heapOffset(backend, filter),
-      heapOffset(backend, y),
-      scratch,
-      n,
-      h,
-      w,
-      ci,
-      co,
-    ),
-  );
-  return y;
 }
 
 function assertChannelsLast(attrs: ConvAttrs, op: string): void {
@@ -235,61 +211,42 @@ export function conv2dBackpropFilterWasm({ inputs, backend, attrs }: KernelArgs)
   const [, h, w] = x.shape as [number, number, number, number];
   const { top, left } = info.padInfo;
   const native = nativeKernelsFor(backend);
-  const kind = native ? nativeConv(info, x, dy) : null;
-  if (native && kind === 'single') {
-    const b = backend as WasmBackend;
-    const dw = b.makeOutput(a.filterShape, 'float32');
-    native.conv3x3SingleChannelFilterGrad(
-      heapOffset(b, x),
-      heapOffset(b, dy),
-      heapOffset(b, dw),
-      info.batchSize,
-      h,
-      w,
-      info.outChannels,
-    );
-    return dw;
-  }
-  if (native && kind === 'winograd') {
-    const b = backend as WasmBackend;
-    const { batchSize: n, inChannels: ci, outChannels: co } = info;
-    const dw = b.makeOutput(a.filterShape, 'float32');
-    withScratch(b, native.winogradScratchFloats(ci, co, 0), (scratch) =>
-      native.conv3x3WinogradFilterGrad(
-        heapOffset(b, x),
-        heapOffset(b, dy),
-        heapOffset(b, dw),
-        scratch,
-        n,
-        h,
-        w,
-        ci,
-        co,
-      ),
-    );
-    return dw;
-  }
   if (native && x.dtype === 'float32' && dy.dtype === 'float32') {
     const b = backend as WasmBackend;
     const dw = b.makeOutput(a.filterShape, 'float32');
-    native.conv2dFilterGrad(
-      b.typedArrayFromHeap(x).byteOffset,
-      b.typedArrayFromHeap(dy).byteOffset,
-      b.typedArrayFromHeap(dw).byteOffset,
-      info.batchSize,
-      h,
-      w,
-      info.inChannels,
-      info.outHeight,
-      info.outWidth,
-      info.outChannels,
-      info.filterHeight,
-      info.filterWidth,
-      info.strideHeight,
-      info.strideWidth,
-      top,
-      left,
-    );
+    const [xAt, dyAt, dwAt] = [x, dy, dw].map((t) => heapOffset(b, t)) as [number, number, number];
+    const { batchSize: n, inChannels: ci, outChannels: co } = info;
+    switch (nativeConv(info, x, dy)) {
+      case 'single':
+        native.conv3x3SingleChannelFilterGrad(xAt, dyAt, dwAt, n, h, w, co);
+        break;
+      case 'winograd':
+        withScratch(b, native.winogradScratchFloats(ci, co, 0), (scratch) =>
+          native.conv3x3WinogradFilterGrad(xAt, dyAt, dwAt, scratch, n, h, w, ci, co),
+        );
+        break;
+      default: {
+        const { outHeight: ho, outWidth: wo, filterHeight: fh, filterWidth: fw } = info;
+        native.conv2dFilterGrad(
+          xAt,
+          dyAt,
+          dwAt,
+          n,
+          h,
+          w,
+          ci,
+          ho,
+          wo,
+          co,
+          fh,
+          fw,
+          info.strideHeight,
+          info.strideWidth,
+          top,
+          left,
+        );
+      }
+    }
     return dw;
   }
   // Extent of x the filter gradient reads, from −pad to the last window's far edge.
