@@ -2,7 +2,7 @@
 // Compiles the C training kernels in src-main/engine/autodiff/native/ into one wasm SIMD module
 // and writes it, base64-encoded, to kernelsWasm.ts beside them: the module then travels inside
 // the JavaScript bundle (main and task workers alike) with no file to find at run time, and
-// users need no C toolchain. Run it after editing a .c file; the test suite rebuilds and
+// users need no C toolchain. Run it after editing a .c or .h file; the test suite rebuilds and
 // compares the bytes wherever clang-19 is installed (CI installs it), so the two cannot drift
 // apart.
 //
