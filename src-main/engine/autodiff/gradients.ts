@@ -12,10 +12,13 @@
  *   Sigmoid, Exp, Softmax, LogSoftmax, Elu and Pow's exponent gradient read the saved output;
  *   here they save the input instead and recompute the output inside the gradient, on the tape.
  *
+ * It also registers the gradients of our own fused batch-norm kernels (batchNorm.ts).
+ *
  * Gradients live in tfjs-core's JavaScript registry, so this holds on every backend
  * (cpu, wasm, tfjs-node-gpu alike).
  */
 import { tf } from '../tf';
+import { batchNormGradGradient, batchNormGradient } from './batchNorm';
 import type { Tensor, Tensor4D } from '../tf';
 
 type GradConfig = Parameters<typeof tf.registerGradient>[0];
@@ -309,6 +312,8 @@ export const COMPLETED_GRADIENTS: readonly string[] = [
   'AvgPoolGrad',
   'Sum',
   'Mean',
+  'DemlBatchNorm',
+  'DemlBatchNormGrad',
 ];
 
 let installed = false;
@@ -330,6 +335,8 @@ export function installGradients(): void {
     avgPoolGradGradient,
     sumGradient,
     meanGradient,
+    batchNormGradient,
+    batchNormGradGradient,
   ]) {
     tf.registerGradient(config);
   }

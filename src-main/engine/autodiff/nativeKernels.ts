@@ -90,6 +90,43 @@ export interface NativeKernels {
   conv3x3SingleChannelFilterGrad: SingleChannelConv3x3;
   /** Scratch floats of the forward (forward = 1) or filter-gradient (0) Winograd kernel. */
   winogradScratchFloats(ci: number, co: number, forward: 0 | 1): number;
+  /**
+   * Batch norm over the rows of x [rows, c] (c a multiple of 4) with the batch's statistics,
+   * then a ReLU if relu = 1: writes y [rows, c], mean [c] and rstd = 1/√(var + eps) [c].
+   * scratch: c floats.
+   */
+  batchNormForward(
+    x: number,
+    gamma: number,
+    beta: number,
+    y: number,
+    mean: number,
+    rstd: number,
+    scratch: number,
+    rows: number,
+    c: number,
+    relu: 0 | 1,
+    eps: number,
+  ): void;
+  /**
+   * Its gradients dx [rows, c], dgamma and dbeta [c] from dy [rows, c], given the forward pass's
+   * mean and rstd. scratch: 3c floats.
+   */
+  batchNormBackward(
+    x: number,
+    dy: number,
+    gamma: number,
+    beta: number,
+    mean: number,
+    rstd: number,
+    dx: number,
+    dgamma: number,
+    dbeta: number,
+    scratch: number,
+    rows: number,
+    c: number,
+    relu: 0 | 1,
+  ): void;
 }
 
 /** The part of tfjs-backend-wasm's emscripten module this needs. */
@@ -129,6 +166,8 @@ export function instantiateNativeKernels(memory: WebAssembly.Memory): NativeKern
     winogradScratchFloats: exports.winograd_scratch_floats as NativeKernels['winogradScratchFloats'],
     conv3x3SingleChannel: exports.conv3x3_single_channel as SingleChannelConv3x3,
     conv3x3SingleChannelFilterGrad: exports.conv3x3_single_channel_filter_grad as SingleChannelConv3x3,
+    batchNormForward: exports.batch_norm_forward as NativeKernels['batchNormForward'],
+    batchNormBackward: exports.batch_norm_backward as NativeKernels['batchNormBackward'],
   };
 }
 

@@ -36,22 +36,11 @@
  */
 import { tf } from '../tf';
 import type { TensorInfo } from '../tf';
+import { registerBatchNormWasmKernels } from './batchNorm';
 import { nativeKernelsFor } from './nativeKernels';
+import { type KernelArgs, type WasmBackend, heapOffset, withScratch } from './wasmHeap';
 
 type Pads = [[number, number], [number, number], [number, number], [number, number]];
-
-/** The parts of tfjs-backend-wasm's BackendWasm the kernels below use. */
-interface WasmBackend extends tf.KernelBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
-  typedArrayFromHeap(t: TensorInfo): Float32Array | Int32Array | Uint8Array;
-  incRef(dataId: tf.DataId): void;
-}
-
-interface KernelArgs {
-  inputs: Record<string, TensorInfo>;
-  backend: tf.KernelBackend;
-  attrs: Record<string, unknown>;
-}
 
 interface ConvAttrs {
   strides: number | [number, number];
@@ -135,21 +124,6 @@ function nativeConv(
   return info.inChannels % 4 === 0 ? 'winograd' : null;
 }
 
-/** A tensor's byte offset in the wasm heap, for the native kernels. */
-function heapOffset(backend: WasmBackend, t: TensorInfo): number {
-  return backend.typedArrayFromHeap(t).byteOffset;
-}
-
-/** Runs a native kernel with a scratch buffer of `floats` on the heap, freed after. */
-function withScratch(backend: WasmBackend, floats: number, run: (scratch: number) => void): void {
-  const scratch = backend.makeOutput([floats], 'float32');
-  try {
-    run(heapOffset(backend, scratch));
-  } finally {
-    backend.disposeData(scratch.dataId);
-  }
-}
-
 /**
  * Conv2D: the 3×3 stride-1 'same' convs by Winograd's F(2×2, 3×3) (native/winograd.c: 16
  * multiplications per 2×2 outputs instead of 36, about 2.3× XNNPACK's speed on conv4's
@@ -177,8 +151,6 @@ export function makeConv2dWasm(stock: (args: KernelArgs) => TensorInfo): (args: 
     const b = args.backend as WasmBackend;
     const { batchSize: n, inHeight: h, inWidth: w, inChannels: ci, outChannels: co } = info;
     const y = b.makeOutput([n, h, w, co], 'float32');
-    // Offsets stay valid through later allocations (growing the heap moves nothing; it only
-    // detaches earlier views, which is why none is kept).
     const [xAt, fAt, yAt] = [x, filter, y].map((t) => heapOffset(b, t)) as [number, number, number];
     if (kind === 'single') native.conv3x3SingleChannel(xAt, fAt, yAt, n, h, w, co);
     else {
@@ -680,5 +652,6 @@ export function installWasmKernels(): void {
   replace('MaxPoolGrad', maxPoolGradWasm);
   replace('Identity', identityWasm);
   replace('Cast', makeCastWasm(kernel('Cast')));
+  registerBatchNormWasmKernels();
   installed = true;
 }

@@ -4,7 +4,7 @@
  */
 import type { ModelConfig } from '../../contract/config';
 import type { Tensor, Tensor2D, Tensor4D } from '../tf';
-import { activate, batchNorm, conv2d, flatten, linear, maxPool2x2 } from './layers';
+import { activate, batchNorm, batchNormRelu, conv2d, flatten, linear, maxPool2x2 } from './layers';
 import type { Network } from './network';
 import type { ParamSpec, Params } from './params';
 
@@ -73,8 +73,12 @@ function buildConv4(model: ModelConfig, input: ImageShape, outputs: number | nul
     let x = images as Tensor4D;
     for (let i = 1; i <= model.blocks; i++) {
       x = conv2d(x, param(params, `conv${i}.weight`) as Tensor4D, stride);
-      x = batchNorm(x, param(params, `bn${i}.gamma`), param(params, `bn${i}.beta`));
-      x = activate(x, model.activation);
+      const gamma = param(params, `bn${i}.gamma`);
+      const beta = param(params, `bn${i}.beta`);
+      x =
+        model.activation === 'relu'
+          ? batchNormRelu(x, gamma, beta)
+          : activate(batchNorm(x, gamma, beta), model.activation);
       if (model.downsample === 'maxpool') x = maxPool2x2(x);
     }
     if (outputs === null) return flatten(x);

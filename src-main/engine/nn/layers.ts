@@ -1,4 +1,5 @@
 /** Functional layers: parameters in, tensors out. Each is twice differentiable (autodiff/). */
+import { batchNorm as fusedBatchNorm } from '../autodiff/batchNorm';
 import { tf } from '../tf';
 import type { Tensor, Tensor2D, Tensor4D } from '../tf';
 
@@ -22,18 +23,19 @@ export function conv2d(x: Tensor4D, weight: Tensor4D, stride: 1 | 2 = 1): Tensor
   return tf.conv2d(x, weight, stride, 'same');
 }
 
-export const BATCH_NORM_EPSILON = 1e-5;
+export { BATCH_NORM_EPSILON } from '../autodiff/batchNorm';
 
 /**
  * Batch norm with the current batch's statistics, at train and test time alike (MAML's
  * transductive setting: no running averages; SCIENCE.md).
  */
 export function batchNorm(x: Tensor4D, gamma: Tensor, beta: Tensor): Tensor4D {
-  const { mean, variance } = tf.moments(x, [0, 1, 2], true);
-  // γ(x − μ)/σ + β as x·s + (β − μ·s), s = γ/σ: the per-channel work moves to [C]-sized tensors,
-  // leaving two full-size ops forward (four before) and fewer backward, first and second order.
-  const scale = tf.mul(tf.rsqrt(tf.add(variance, BATCH_NORM_EPSILON)), gamma);
-  return tf.add(tf.mul(x, scale), tf.sub(beta, tf.mul(mean, scale))) as Tensor4D;
+  return fusedBatchNorm(x, gamma, beta, false);
+}
+
+/** relu(batchNorm(x, γ, β)), one kernel each way where the backend has it (autodiff/batchNorm). */
+export function batchNormRelu(x: Tensor4D, gamma: Tensor, beta: Tensor): Tensor4D {
+  return fusedBatchNorm(x, gamma, beta, true);
 }
 
 /** 2×2 max-pool, stride 2, 'valid' (MAML's max_pool_pad): 28 → 14 → 7 → 3 → 1. */

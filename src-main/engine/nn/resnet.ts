@@ -8,7 +8,7 @@
 import { tf } from '../tf';
 import type { Tensor, Tensor2D, Tensor4D } from '../tf';
 import type { ImageShape } from './conv4';
-import { batchNorm, linear } from './layers';
+import { batchNorm, batchNormRelu, linear } from './layers';
 import type { Network } from './network';
 import type { ParamSpec, Params } from './params';
 
@@ -85,30 +85,32 @@ export function resnet(
   };
   const norm = (params: Params, x: Tensor4D, name: string) =>
     batchNorm(x, p(params, `${name}.gamma`), p(params, `${name}.beta`));
+  const normRelu = (params: Params, x: Tensor4D, name: string) =>
+    batchNormRelu(x, p(params, `${name}.gamma`), p(params, `${name}.beta`));
   const conv2d = (params: Params, x: Tensor4D, name: string, stride: 1 | 2) =>
     tf.conv2d(x, p(params, name) as Tensor4D, stride, 'same');
 
   const forward = (params: Params, images: Tensor): Tensor2D => {
-    let x = tf.relu(norm(params, conv2d(params, images as Tensor4D, 'stem.conv', 1), 'stem.bn'));
+    let x = normRelu(params, conv2d(params, images as Tensor4D, 'stem.conv', 1), 'stem.bn');
     for (const b of blocks) {
       if (config.preActivation) {
         // He et al. 2016b: a projecting shortcut reads the pre-activated input too.
-        const pre = tf.relu(norm(params, x, `${b.id}.bn1`));
+        const pre = normRelu(params, x, `${b.id}.bn1`);
         const shortcut = b.projection ? conv2d(params, pre, `${b.id}.shortcut`, b.stride) : x;
         const h = conv2d(params, pre, `${b.id}.conv1`, b.stride);
         x = tf.add(
-          conv2d(params, tf.relu(norm(params, h, `${b.id}.bn2`)), `${b.id}.conv2`, 1),
+          conv2d(params, normRelu(params, h, `${b.id}.bn2`), `${b.id}.conv2`, 1),
           shortcut,
         ) as Tensor4D;
       } else {
         const shortcut = b.projection ? conv2d(params, x, `${b.id}.shortcut`, b.stride) : x;
-        const h = tf.relu(norm(params, conv2d(params, x, `${b.id}.conv1`, b.stride), `${b.id}.bn1`));
+        const h = normRelu(params, conv2d(params, x, `${b.id}.conv1`, b.stride), `${b.id}.bn1`);
         x = tf.relu(
           tf.add(norm(params, conv2d(params, h, `${b.id}.conv2`, 1), `${b.id}.bn2`), shortcut),
         ) as Tensor4D;
       }
     }
-    if (config.preActivation) x = tf.relu(norm(params, x, 'final.bn'));
+    if (config.preActivation) x = normRelu(params, x, 'final.bn');
     const pooled = tf.mean(x, [1, 2]) as Tensor2D;
     return linear(pooled, p(params, 'concept.weight') as Tensor2D, p(params, 'concept.bias'));
   };

@@ -1,0 +1,289 @@
+/**
+ * Fused batch norm (autodiff/batchNorm.ts, native/batchNorm.c): the kernels match their
+ * definition and write nothing else; the op matches its composition of tfjs ops, values and
+ * gradients; it runs the kernels exactly where no second derivative is taken through it; and
+ * the learners' meta-gradients are those of the composed ops.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  EpisodeSampler,
+  Rng,
+  conv4,
+  createGradientLearner,
+  selectBackend,
+  taskTensors,
+  tf,
+  type Params,
+} from '../../src-main/engine';
+import { BATCH_NORM_EPSILON, batchNorm, batchNormComposed } from '../../src-main/engine/autodiff/batchNorm';
+import { instantiateNativeKernels } from '../../src-main/engine/autodiff/nativeKernels';
+import { generateSyntheticDataset } from '../../src-main/data/synthetic';
+import type { Tensor, Tensor4D } from '@tensorflow/tfjs';
+
+/** Largest |want − got| over the largest |want| (at least 1). */
+function relativeMaxError(want: ArrayLike<number>, got: ArrayLike<number>): number {
+  let err = 0;
+  let scale = 1;
+  for (let k = 0; k < want.length; k++) {
+    err = Math.max(err, Math.abs(want[k]! - got[k]!));
+    scale = Math.max(scale, Math.abs(want[k]!));
+  }
+  return err / scale;
+}
+
+/** The definition in float64: y, mean, rstd forward; dx, dgamma, dbeta backward. */
+function reference(
+  x: Float32Array,
+  dy: Float32Array,
+  gamma: Float32Array,
+  beta: Float32Array,
+  c: number,
+  relu: boolean,
+) {
+  const rows = x.length / c;
+  const mean = new Float64Array(c);
+  const rstd = new Float64Array(c);
+  for (let k = 0; k < x.length; k++) mean[k % c]! += x[k]! / rows;
+  for (let k = 0; k < x.length; k++) rstd[k % c]! += (x[k]! - mean[k % c]!) ** 2 / rows;
+  for (let ch = 0; ch < c; ch++) rstd[ch] = 1 / Math.sqrt(rstd[ch]! + BATCH_NORM_EPSILON);
+  const xh = Float64Array.from(x, (v, k) => (v - mean[k % c]!) * rstd[k % c]!);
+  const pre = Float64Array.from(xh, (v, k) => gamma[k % c]! * v + beta[k % c]!);
+  const y = pre.map((v) => (relu ? Math.max(v, 0) : v));
+  const g = Float64Array.from(dy, (v, k) => (relu && pre[k]! <= 0 ? 0 : v));
+  const dbeta = new Float64Array(c);
+  const dgamma = new Float64Array(c);
+  for (let k = 0; k < x.length; k++) {
+    dbeta[k % c]! += g[k]!;
+    dgamma[k % c]! += g[k]! * xh[k]!;
+  }
+  const dx = Float64Array.from(g, (v, k) => {
+    const ch = k % c;
+    return gamma[ch]! * rstd[ch]! * (v - dbeta[ch]! / rows - (xh[k]! * dgamma[ch]!) / rows);
+  });
+  return { y, mean, rstd, dx, dgamma, dbeta };
+}
+
+const CASES_OP: Array<[[number, number, number, number], boolean]> = [
+  [[5, 6, 6, 8], false],
+  [[5, 6, 6, 8], true],
+  [[3, 9, 7, 4], true],
+  [[75, 7, 7, 64], true],
+];
+
+/** y and the gradients of Σ w·batchNorm(x) w.r.t. x, γ, β. */
+function valuesAndGrads(
+  bn: typeof batchNormComposed,
+  shape: [number, number, number, number],
+  relu: boolean,
+  seed: number,
+): Float32Array[] {
+  return tf.tidy(() => {
+    const c = shape[3]!;
+    const x = tf.randomNormal(shape, 0.3, 2, 'float32', seed) as Tensor4D;
+    const gamma = tf.randomUniform([c], 0.5, 1.5, 'float32', seed + 1);
+    const beta = tf.randomNormal([c], 0, 0.5, 'float32', seed + 2);
+    const w = tf.randomNormal(shape, 0, 1, 'float32', seed + 3);
+    const grads = tf.grads((a: Tensor, g: Tensor, b: Tensor) =>
+      tf.sum(tf.mul(bn(a as Tensor4D, g, b, relu), w)),
+    )([x, gamma, beta]);
+    return [bn(x, gamma, beta, relu), ...grads].map((t) => t.dataSync() as Float32Array);
+  });
+}
+
+async function kernelsRun(f: () => unknown): Promise<string[]> {
+  const info = await tf.profile(() => {
+    tf.dispose(f() as Tensor[]);
+    return [] as Tensor[];
+  });
+  return info.kernelNames.filter((k) => k.startsWith('DemlBatchNorm'));
+}
+
+describe('fused batch norm', () => {
+  it('the native kernels match the definition and write nothing outside their outputs', () => {
+    const memory = new WebAssembly.Memory({ initial: 16 });
+    const kernels = instantiateNativeKernels(memory)!;
+    const heap = new Float32Array(memory.buffer);
+    const rng = new Rng(21);
+    // Rows below, at and across the 64-row block (with a partial last block); 4 to 20 channels.
+    for (const [rows, c] of [
+      [1, 4],
+      [64, 8],
+      [154, 12],
+      [300, 20],
+    ] as const) {
+      for (const relu of [false, true]) {
+        const size = rows * c;
+        heap.fill(-12345.5);
+        // Inputs at unaligned float offsets, guard gaps between everything.
+        const at: Record<string, number> = {};
+        let next = 3;
+        for (const [name, len] of [
+          ['x', size],
+          ['dy', size],
+          ['gamma', c],
+          ['beta', c],
+          ['y', size],
+          ['mean', c],
+          ['rstd', c],
+          ['dx', size],
+          ['dgamma', c],
+          ['dbeta', c],
+          ['scratch', 3 * c],
+        ] as const) {
+          at[name] = next;
+          next += len + 5;
+        }
+        const view = (name: string, len: number) => heap.subarray(at[name]!, at[name]! + len);
+        // Offset and spread channels, so a wrong centring or scale shows.
+        for (let k = 0; k < size; k++) heap[at.x! + k] = 3 + (1 + (k % c)) * rng.normal();
+        for (let k = 0; k < size; k++) heap[at.dy! + k] = rng.normal();
+        for (let k = 0; k < c; k++) heap[at.gamma! + k] = 0.5 + rng.next();
+        for (let k = 0; k < c; k++) heap[at.beta! + k] = rng.normal();
+        const before = heap.slice();
+        const b = (name: string) => at[name]! * 4;
+        kernels.batchNormForward(
+          b('x'),
+          b('gamma'),
+          b('beta'),
+          b('y'),
+          b('mean'),
+          b('rstd'),
+          b('scratch'),
+          rows,
+          c,
+          relu ? 1 : 0,
+          BATCH_NORM_EPSILON,
+        );
+        kernels.batchNormBackward(
+          b('x'),
+          b('dy'),
+          b('gamma'),
+          b('beta'),
+          b('mean'),
+          b('rstd'),
+          b('dx'),
+          b('dgamma'),
+          b('dbeta'),
+          b('scratch'),
+          rows,
+          c,
+          relu ? 1 : 0,
+        );
+        const want = reference(view('x', size), view('dy', size), view('gamma', c), view('beta', c), c, relu);
+        const label = `${rows}×${c}, relu ${relu}`;
+        for (const [name, len] of [
+          ['y', size],
+          ['mean', c],
+          ['rstd', c],
+          ['dx', size],
+          ['dgamma', c],
+          ['dbeta', c],
+        ] as const) {
+          expect(relativeMaxError(want[name], view(name, len)), `${name} for ${label}`).toBeLessThan(2e-5);
+        }
+        // Only the outputs and the scratch may have changed.
+        let changed = 0;
+        const outputs = ['y', 'mean', 'rstd', 'dx', 'dgamma', 'dbeta', 'scratch'].map(
+          (n) => [at[n]!, n] as const,
+        );
+        const lengths: Record<string, number> = { y: size, dx: size, scratch: 3 * c };
+        for (let k = 0; k < next; k++) {
+          const inside = outputs.some(([start, n]) => k >= start && k < start + (lengths[n] ?? c));
+          if (!inside && !Object.is(heap[k], before[k])) changed++;
+        }
+        expect(changed, `floats changed outside the outputs for ${label}`).toBe(0);
+      }
+    }
+  });
+
+  it('equals its composition of tfjs ops on wasm, values and gradients, and leaks no tensor', async () => {
+    await selectBackend('wasm');
+    CASES_OP.forEach(([shape, relu], i) => {
+      const before = tf.memory().numTensors;
+      const fused = valuesAndGrads(batchNorm, shape, relu, 30 + i);
+      const composed = valuesAndGrads(batchNormComposed, shape, relu, 30 + i);
+      expect(tf.memory().numTensors).toBe(before);
+      ['y', 'dx', 'dgamma', 'dbeta'].forEach((name, k) => {
+        expect(relativeMaxError(composed[k]!, fused[k]!), `${name} for ${shape}, relu ${relu}`).toBeLessThan(
+          1e-4,
+        );
+      });
+    });
+  });
+
+  it('runs the kernels where its gradient is taken once, the composed ops where twice, and falls back on odd channel counts', async () => {
+    await selectBackend('wasm');
+    const x = tf.randomNormal([4, 5, 5, 8], 0, 1, 'float32', 1) as Tensor4D;
+    const gamma = tf.ones([8]);
+    const beta = tf.zeros([8]);
+    const loss = (a: Tensor) => tf.sum(tf.square(batchNorm(a as Tensor4D, gamma, beta, true)));
+    expect(await kernelsRun(() => batchNorm(x, gamma, beta, true))).toEqual(['DemlBatchNorm']);
+    expect(await kernelsRun(() => tf.grads(loss)([x]))).toEqual(['DemlBatchNorm', 'DemlBatchNormGrad']);
+    // Inside an outer gradient (second-order MAML's support pass): composed, so the outer
+    // gradient differentiates the inner one through twice-differentiable ops.
+    const secondOrder = () => tf.grads((a: Tensor) => tf.sum(tf.square(tf.grads(loss)([a])[0]!)))([x]);
+    expect(await kernelsRun(secondOrder)).toEqual([]);
+    const six = tf.randomNormal([2, 3, 3, 6]) as Tensor4D;
+    expect(await kernelsRun(() => batchNorm(six, tf.ones([6]), tf.zeros([6]), true))).toEqual([]);
+    // The backward kernel's gradient refuses rather than answer wrong, should it ever be reached.
+    const direct = (a: Tensor) => {
+      const [y] = tf.engine().runKernel('DemlBatchNorm', { x: a, gamma, beta }, { relu: true }) as Tensor[];
+      return tf.sum(tf.square(y!));
+    };
+    expect(() => tf.grads((a: Tensor) => tf.sum(tf.square(tf.grads(direct)([a])[0]!)))([x])).toThrow(
+      /DemlBatchNormGrad has no gradient/,
+    );
+    tf.dispose([x, gamma, beta, six]);
+  });
+
+  it('leaves the meta-gradients of MAML, Meta-SGD and first-order MAML as the composed ops give them', async () => {
+    await selectBackend('wasm');
+    const dataset = generateSyntheticDataset({ classes: 6, imagesPerClass: 6, size: 12, seed: 4 });
+    const sampler = new EpisodeSampler(
+      dataset,
+      [0, 1, 2, 3, 4, 5],
+      { ways: 3, shots: 2, queries: 3 },
+      new Rng(4),
+    );
+    const task = taskTensors(sampler.next(), [12, 12, 1]);
+    const network = conv4(
+      { kind: 'conv4', filters: 8, blocks: 2, activation: 'relu', downsample: 'maxpool' },
+      { height: 12, width: 12, channels: 1 },
+      3,
+    );
+    for (const [name, firstOrder, learnRates] of [
+      ['maml', false, false],
+      ['metasgd', false, true],
+      ['fomaml', true, false],
+    ] as const) {
+      const learner = createGradientLearner({
+        name,
+        network,
+        innerSteps: 2,
+        innerLr: 0.3,
+        firstOrder,
+        learnRates,
+        rateInit: [0.2, 0.4],
+      });
+      const meta = learner.initMetaParams(new Rng(8));
+      const run = (native: boolean): Params => {
+        process.env.DEML_NATIVE_KERNELS = native ? '1' : '0';
+        try {
+          return learner.metaGradient(meta, task).grads;
+        } finally {
+          delete process.env.DEML_NATIVE_KERNELS;
+        }
+      };
+      const used = await kernelsRun(() => Object.values(run(true)));
+      expect(used, name).toContain('DemlBatchNormGrad');
+      const fused = run(true);
+      const composed = run(false);
+      for (const p of learner.trainable) {
+        expect(relativeMaxError(composed[p]!.dataSync(), fused[p]!.dataSync()), `${name} ${p}`).toBeLessThan(
+          1e-4,
+        );
+      }
+      tf.dispose([...Object.values(fused), ...Object.values(composed), ...Object.values(meta)]);
+    }
+  });
+});
