@@ -236,6 +236,16 @@ describe('fused batch norm', () => {
     tf.dispose([x, gamma, beta, six]);
   });
 
+  it('propagates a NaN through its ReLU, so that a diverging run shows in its loss', async () => {
+    await selectBackend('wasm');
+    const values = Float32Array.from({ length: 2 * 3 * 3 * 4 }, (_, k) => Math.sin(k));
+    values[1] = NaN; // channel 1 of the first pixel: that channel's mean and variance are NaN
+    const y = tf.tidy(() =>
+      batchNorm(tf.tensor4d(values, [2, 3, 3, 4]), tf.ones([4]), tf.zeros([4]), true).dataSync(),
+    );
+    for (let k = 0; k < y.length; k++) expect(Number.isNaN(y[k]), `element ${k}`).toBe(k % 4 === 1);
+  });
+
   it('leaves the meta-gradients of MAML, Meta-SGD and first-order MAML as the composed ops give them', async () => {
     await selectBackend('wasm');
     const dataset = generateSyntheticDataset({ classes: 6, imagesPerClass: 6, size: 12, seed: 4 });

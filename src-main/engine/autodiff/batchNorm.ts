@@ -18,7 +18,7 @@
 import { tf } from '../tf';
 import type { Tensor, Tensor4D, TensorInfo } from '../tf';
 import { nativeKernelsFor } from './nativeKernels';
-import { type KernelArgs, type WasmBackend, heapOffset, withScratch } from './wasmHeap';
+import { type KernelArgs, type WasmBackend, heapOffsets, withScratch } from './wasmHeap';
 
 export const BATCH_NORM_EPSILON = 1e-5;
 
@@ -48,8 +48,9 @@ export function batchNormComposed(x: Tensor4D, gamma: Tensor, beta: Tensor, relu
  * computed with the tape off.
  */
 function secondDerivativeNeeded(): boolean {
-  const { state } = tf.engine() as unknown as { state: { gradientDepth: number } };
-  return state.gradientDepth > 1;
+  const depth = (tf.engine() as unknown as { state?: { gradientDepth?: unknown } }).state?.gradientDepth;
+  // An engine that no longer exposes its depth gets the composed ops: slower, never wrong.
+  return typeof depth !== 'number' || depth > 1;
 }
 
 /**
@@ -102,12 +103,16 @@ function batchNormWasm({ inputs, backend, attrs }: KernelArgs): TensorInfo[] {
   const y = b.makeOutput(x.shape, 'float32');
   const mean = b.makeOutput([c], 'float32');
   const rstd = b.makeOutput([c], 'float32');
-  const [xAt, gAt, bAt, yAt, mAt, rAt] = [x, gamma, beta, y, mean, rstd].map((t) =>
-    heapOffset(b, t),
-  ) as number[];
   const relu = (attrs as unknown as BatchNormAttrs).relu ? 1 : 0;
   withScratch(b, c, (scratch) =>
-    native.batchNormForward(xAt!, gAt!, bAt!, yAt!, mAt!, rAt!, scratch, rows, c, relu, BATCH_NORM_EPSILON),
+    native.batchNormForward(
+      ...heapOffsets(b, x, gamma, beta, y, mean, rstd),
+      scratch,
+      rows,
+      c,
+      relu,
+      BATCH_NORM_EPSILON,
+    ),
   );
   return [y, mean, rstd];
 }
@@ -125,25 +130,9 @@ function batchNormGradWasm({ inputs, backend, attrs }: KernelArgs): TensorInfo[]
   const dx = b.makeOutput(x.shape, 'float32');
   const dgamma = b.makeOutput([c], 'float32');
   const dbeta = b.makeOutput([c], 'float32');
-  const at = [x, dy, gamma, beta, mean, rstd, dx, dgamma, dbeta].map((t) => heapOffset(b, t)) as number[];
   const relu = (attrs as unknown as BatchNormAttrs).relu ? 1 : 0;
-  withScratch(b, 3 * c, (scratch) =>
-    native.batchNormBackward(
-      at[0]!,
-      at[1]!,
-      at[2]!,
-      at[3]!,
-      at[4]!,
-      at[5]!,
-      at[6]!,
-      at[7]!,
-      at[8]!,
-      scratch,
-      rows,
-      c,
-      relu,
-    ),
-  );
+  const at = heapOffsets(b, x, dy, gamma, beta, mean, rstd, dx, dgamma, dbeta);
+  withScratch(b, 3 * c, (scratch) => native.batchNormBackward(...at, scratch, rows, c, relu));
   return [dx, dgamma, dbeta];
 }
 

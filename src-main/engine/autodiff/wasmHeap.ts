@@ -27,6 +27,14 @@ export function heapOffset(backend: WasmBackend, t: TensorInfo): number {
   return backend.typedArrayFromHeap(t).byteOffset;
 }
 
+/** heapOffset of each tensor, in order (a tuple, so it spreads into a kernel's arguments). */
+export function heapOffsets<T extends TensorInfo[]>(
+  backend: WasmBackend,
+  ...ts: T
+): { [K in keyof T]: number } {
+  return ts.map((t) => heapOffset(backend, t)) as { [K in keyof T]: number };
+}
+
 /** Runs a native kernel with a scratch buffer of `floats` on the heap, freed after. */
 export function withScratch(backend: WasmBackend, floats: number, run: (scratch: number) => void): void {
   const scratch = backend.makeOutput([floats], 'float32');

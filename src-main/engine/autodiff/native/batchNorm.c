@@ -79,8 +79,9 @@ __attribute__((export_name("batch_norm_forward"))) void batch_norm_forward(
     float* yr = y + r * c;
     for (int ch = 0; ch < c; ch += 4) {
       v128_t v = pre_activation(wasm_v128_load(xr + ch), mean, scale, beta, ch);
-      /* relu(v) = v > 0 ? v : 0, the mask the backward pass recomputes bit for bit. */
-      if (relu) v = wasm_v128_and(v, wasm_f32x4_gt(v, zero));
+      /* max propagates a NaN, as tf.relu does, so a diverging run still shows in its loss. The
+         backward pass's mask, pre > 0, is recomputed from the same bits. */
+      if (relu) v = wasm_f32x4_max(v, zero);
       wasm_v128_store(yr + ch, v);
     }
   }
