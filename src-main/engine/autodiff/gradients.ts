@@ -18,8 +18,8 @@
  * (cpu, wasm, tfjs-node-gpu alike).
  */
 import { tf } from '../tf';
-import { batchNormGradGradient, batchNormGradient } from './batchNorm';
 import type { Tensor, Tensor4D } from '../tf';
+import { batchNormGradGradient, batchNormGradient } from './batchNorm';
 
 type GradConfig = Parameters<typeof tf.registerGradient>[0];
 type Attrs = Record<string, unknown>;

@@ -1,9 +1,9 @@
 /*
  * Batch norm with the batch's own statistics, optionally followed by a ReLU, forward and
  * backward, for the wasm backend (in place on tfjs-backend-wasm's heap like the other kernels).
- * Composed from tfjs ops, the pair took about a third of a conv4 task: a dozen full-size passes,
- * each a separate kernel call with its own output, where these make three passes forward and
- * two backward. x is [rows, c] (rows = n*h*w, NHWC), c a multiple of 4.
+ * Composed from tfjs ops, the pair took about a third of a conv4 task: some twenty kernel calls,
+ * each a full-size pass with its own output, where these make three passes forward and two
+ * backward. x is [rows, c] (rows = n*h*w, NHWC), c a multiple of 4.
  *
  * Per-channel sums go through a block accumulator (a block of rows summed, then added to the
  * total), which keeps float32 rounding growth to about the block size plus rows/block rather
@@ -79,8 +79,9 @@ __attribute__((export_name("batch_norm_forward"))) void batch_norm_forward(
     float* yr = y + r * c;
     for (int ch = 0; ch < c; ch += 4) {
       v128_t v = pre_activation(wasm_v128_load(xr + ch), mean, scale, beta, ch);
-      /* max propagates a NaN, as tf.relu does, so a diverging run still shows in its loss. The
-         backward pass's mask, pre > 0, is recomputed from the same bits. */
+      /* max propagates a NaN (as the cpu backend's relu does; XNNPACK's may give 0), so a run
+         whose statistics went NaN still shows it in its loss. The backward pass's mask,
+         pre > 0, is recomputed from the same bits. */
       if (relu) v = wasm_f32x4_max(v, zero);
       wasm_v128_store(yr + ch, v);
     }
