@@ -93,47 +93,44 @@ function nativeFor(backend: tf.KernelBackend, op: string) {
   return native;
 }
 
-/** [y, mean, rstd]: mean and rstd are for the gradient only (batchNorm returns y). */
-function batchNormWasm({ inputs, backend, attrs }: KernelArgs): TensorInfo[] {
-  const { x, gamma, beta } = inputs as { x: TensorInfo; gamma: TensorInfo; beta: TensorInfo };
-  const native = nativeFor(backend, FORWARD);
+/**
+ * What both kernels share: the native module, x as [rows, c], the ReLU flag, and their three
+ * outputs, one shaped like x and two per channel.
+ */
+function setUp({ inputs, backend, attrs }: KernelArgs, op: string) {
+  const native = nativeFor(backend, op);
   const b = backend as WasmBackend;
+  const { x } = inputs as { x: TensorInfo };
   const c = x.shape[x.shape.length - 1]!;
   const rows = tf.util.sizeFromShape(x.shape) / c;
-  const y = b.makeOutput(x.shape, 'float32');
-  const mean = b.makeOutput([c], 'float32');
-  const rstd = b.makeOutput([c], 'float32');
-  const relu = (attrs as unknown as BatchNormAttrs).relu ? 1 : 0;
-  withScratch(b, c, (scratch) =>
-    native.batchNormForward(
-      ...heapOffsets(b, x, gamma, beta, y, mean, rstd),
-      scratch,
-      rows,
-      c,
-      relu,
-      BATCH_NORM_EPSILON,
-    ),
-  );
-  return [y, mean, rstd];
+  const outputs = [
+    b.makeOutput(x.shape, 'float32'),
+    b.makeOutput([c], 'float32'),
+    b.makeOutput([c], 'float32'),
+  ] as const;
+  const relu: 0 | 1 = (attrs as unknown as BatchNormAttrs).relu ? 1 : 0;
+  return { native, b, c, rows, relu, outputs };
+}
+
+/** [y, mean, rstd]: mean and rstd are for the gradient only (batchNorm returns y). */
+function batchNormWasm(args: KernelArgs): TensorInfo[] {
+  const { x, gamma, beta } = args.inputs as { x: TensorInfo; gamma: TensorInfo; beta: TensorInfo };
+  const { native, b, c, rows, relu, outputs } = setUp(args, FORWARD);
+  const at = heapOffsets(b, x, gamma, beta, ...outputs);
+  withScratch(b, c, (scratch) => native.batchNormForward(...at, scratch, rows, c, relu, BATCH_NORM_EPSILON));
+  return [...outputs];
 }
 
 /** [dx, dgamma, dbeta] from dy and the forward pass's inputs, mean and rstd. */
-function batchNormGradWasm({ inputs, backend, attrs }: KernelArgs): TensorInfo[] {
-  const { x, gamma, beta, mean, rstd, dy } = inputs as Record<
+function batchNormGradWasm(args: KernelArgs): TensorInfo[] {
+  const { x, gamma, beta, mean, rstd, dy } = args.inputs as Record<
     'x' | 'gamma' | 'beta' | 'mean' | 'rstd' | 'dy',
     TensorInfo
   >;
-  const native = nativeFor(backend, BACKWARD);
-  const b = backend as WasmBackend;
-  const c = x.shape[x.shape.length - 1]!;
-  const rows = tf.util.sizeFromShape(x.shape) / c;
-  const dx = b.makeOutput(x.shape, 'float32');
-  const dgamma = b.makeOutput([c], 'float32');
-  const dbeta = b.makeOutput([c], 'float32');
-  const relu = (attrs as unknown as BatchNormAttrs).relu ? 1 : 0;
-  const at = heapOffsets(b, x, dy, gamma, beta, mean, rstd, dx, dgamma, dbeta);
+  const { native, b, c, rows, relu, outputs } = setUp(args, BACKWARD);
+  const at = heapOffsets(b, x, dy, gamma, beta, mean, rstd, ...outputs);
   withScratch(b, 3 * c, (scratch) => native.batchNormBackward(...at, scratch, rows, c, relu));
-  return [dx, dgamma, dbeta];
+  return [...outputs];
 }
 
 /** Register the wasm kernels (installWasmKernels calls this). */

@@ -38,7 +38,7 @@ import { tf } from '../tf';
 import type { TensorInfo } from '../tf';
 import { registerBatchNormWasmKernels } from './batchNorm';
 import { nativeKernelsFor } from './nativeKernels';
-import { type KernelArgs, type WasmBackend, heapOffset, withScratch } from './wasmHeap';
+import { type KernelArgs, type WasmBackend, heapOffsets, withScratch } from './wasmHeap';
 
 type Pads = [[number, number], [number, number], [number, number], [number, number]];
 
@@ -151,7 +151,7 @@ export function makeConv2dWasm(stock: (args: KernelArgs) => TensorInfo): (args: 
     const b = args.backend as WasmBackend;
     const { batchSize: n, inHeight: h, inWidth: w, inChannels: ci, outChannels: co } = info;
     const y = b.makeOutput([n, h, w, co], 'float32');
-    const [xAt, fAt, yAt] = [x, filter, y].map((t) => heapOffset(b, t)) as [number, number, number];
+    const [xAt, fAt, yAt] = heapOffsets(b, x, filter, y);
     if (kind === 'single') native.conv3x3SingleChannel(xAt, fAt, yAt, n, h, w, co);
     else {
       withScratch(b, native.winogradScratchFloats(ci, co, 1), (scratch) =>
@@ -186,7 +186,7 @@ export function conv2dBackpropFilterWasm({ inputs, backend, attrs }: KernelArgs)
   if (native && x.dtype === 'float32' && dy.dtype === 'float32') {
     const b = backend as WasmBackend;
     const dw = b.makeOutput(a.filterShape, 'float32');
-    const [xAt, dyAt, dwAt] = [x, dy, dw].map((t) => heapOffset(b, t)) as [number, number, number];
+    const [xAt, dyAt, dwAt] = heapOffsets(b, x, dy, dw);
     const { batchSize: n, inChannels: ci, outChannels: co } = info;
     switch (nativeConv(info, x, dy)) {
       case 'single':
