@@ -1,5 +1,5 @@
 /**
- * Seeded N-way K-shot episodes over disjoint class splits (SCIENCE.md): N classes drawn from a
+ * Seeded N-way K-shot episodes over disjoint class splits (docs/SCIENCE.md): N classes drawn from a
  * split, K support and Q query images per class, labels re-mapped to 0..N−1 in random order.
  */
 import type { SplitConfig } from '../contract/config';

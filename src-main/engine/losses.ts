@@ -1,7 +1,7 @@
 /**
  * Losses and metrics written from primitive ops so they are twice differentiable.
  * tf.losses.softmaxCrossEntropy and tf.logSoftmax are customGrad ops whose own gradients are
- * not differentiable again (TFJS-NOTES.md), so second-order MAML cannot use them.
+ * not differentiable again (docs/TFJS-NOTES.md), so second-order MAML cannot use them.
  */
 import { tf } from './tf';
 import type { Scalar, Tensor, Tensor1D, Tensor2D } from './tf';

@@ -1,4 +1,4 @@
-/** Summary statistics of the meta-test protocol (SCIENCE.md): mean ± 1.96·std/√T. */
+/** Summary statistics of the meta-test protocol (docs/SCIENCE.md): mean ± 1.96·std/√T. */
 
 export interface AccuracySummary {
   /** Mean accuracy over tasks, in [0, 1]. */

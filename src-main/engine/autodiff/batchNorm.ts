@@ -1,5 +1,5 @@
 /**
- * Batch norm with the batch's own statistics (MAML's transductive setting: SCIENCE.md),
+ * Batch norm with the batch's own statistics (MAML's transductive setting: docs/SCIENCE.md),
  * optionally followed by a ReLU, as one op.
  *
  * On the wasm backend it is one kernel forward and one backward (native/batchNorm.c). Composed

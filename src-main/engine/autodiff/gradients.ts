@@ -1,6 +1,6 @@
 /**
  * Gradient completion: makes tfjs's gradients twice differentiable where second-order MAML and
- * Meta-SGD need them (TFJS-NOTES.md).
+ * Meta-SGD need them (docs/TFJS-NOTES.md).
  *
  * Two kinds of defect are fixed here:
  * - Missing gradients ("gradient function not found"): Conv2DBackpropFilter, MaxPoolGrad,

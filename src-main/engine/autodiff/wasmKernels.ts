@@ -1,7 +1,7 @@
 /**
  * Training kernels for the wasm backend. tfjs-backend-wasm has no Conv2DBackpropFilter kernel
  * (so it cannot train a conv net at all) and its Conv2DBackpropInput runs at a tenth of the
- * forward conv's speed (TFJS-NOTES.md). Both are written here:
+ * forward conv's speed (docs/TFJS-NOTES.md). Both are written here:
  *
  * - filter gradient: dw[a,b,i,o] = Σ_{n,y,x} x[n, y·s+a−pt, x·s+b−pl, i] · dy[n,y,x,o], by our
  *   own wasm SIMD kernel (native/filterGradient.c: 2–5× faster, since XNNPACK would repack a

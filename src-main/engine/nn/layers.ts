@@ -27,7 +27,7 @@ export { BATCH_NORM_EPSILON } from '../autodiff/batchNorm';
 
 /**
  * Batch norm with the current batch's statistics, at train and test time alike (MAML's
- * transductive setting: no running averages; SCIENCE.md).
+ * transductive setting: no running averages; docs/SCIENCE.md).
  */
 export function batchNorm(x: Tensor4D, gamma: Tensor, beta: Tensor): Tensor4D {
   return fusedBatchNorm(x, gamma, beta, false);
