@@ -8,7 +8,7 @@
 import { parseArgs } from 'node:util';
 import { runPresetRuns } from '../src-main/cli/preset';
 import { findPreset } from '../src-main/contract/presets';
-import { defaultDataDir } from '../src-main/data/cache';
+import { resolveDataDir } from '../src-main/layout/dataDirectory';
 import { formatAccuracy } from '../src-main/engine';
 
 const { values } = parseArgs({
@@ -49,7 +49,7 @@ console.log(
   `# ${values.data}; external ${values.external}; ${values.iterations} iterations, ${values['eval-tasks']} meta-test tasks, seed 0`,
 );
 await runPresetRuns(runs, {
-  dataDir: values['data-dir'] ?? defaultDataDir(),
+  dataDir: resolveDataDir(values['data-dir']),
   title: preset.title,
   onResult: (run, r) =>
     console.log(

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseExperimentConfig } from '../src-main/contract/config';
 import type { MetricRecord } from '../src-main/contract/records';
-import { databasePath } from '../src-main/store/database';
+import { databasePath } from '../src-main/layout/dataDirectory';
 import { openStore } from '../src-main/store/store';
 
 const { values } = parseArgs({ options: { runs: { type: 'string' }, points: { type: 'string' } } });

@@ -7,7 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import { findPreset } from '../../src-main/contract/presets';
-import { defaultDataDir } from '../../src-main/data/cache';
+import { resolveDataDir } from '../../src-main/layout/dataDirectory';
 import { resolveDataset } from '../../src-main/data/resolve';
 import { metaTrain, parseExperimentConfig, selectBackend } from '../../src-main/engine';
 import { median } from './reference';
@@ -31,7 +31,7 @@ const config = parseExperimentConfig({
   evalTasks,
   checkpointEvery: 0,
 });
-const dataDir = defaultDataDir();
+const dataDir = resolveDataDir();
 const dataset = await resolveDataset(config.data, dataDir);
 const external = config.space === 'concept' ? await resolveDataset(config.concept.external, dataDir) : null;
 const desc = await selectBackend(config.backend);

@@ -1,27 +1,16 @@
 /** `deml data`: import datasets into the data directory, list and describe them. */
 import { parseArgs } from 'node:util';
-import { defaultDataDir, listDatasets, readManifest } from '../data/cache';
+import { listDatasets, readManifest } from '../data/cache';
 import { ensureGlyphs } from '../data/embedded';
 import { IMPORT_FORMATS, type ImportFormat, importDataset } from '../data/import/importer';
+import { DATA_DIR_RULE } from '../layout/dataDirectory';
+import { DATA_DIR_OPTION, UsageError, dataDirOf, intFlag } from './usage';
 
 export const DATA_USAGE = `deml data import --format omniglot|folder|miniimagenet --name NAME PATH... [--size N]
                  [--channels 1|3] [--invert] [--rotations] [--split standard|none] [--depth N]
 deml data list
 deml data info NAME
-(all take --data-dir DIR; default $DEML_DATA_DIR or ~/.deml)`;
-
-/** A bad command line: the CLI prints the message and exits with code 2. */
-export class UsageError extends Error {}
-
-/** An optional integer flag, at least `min`. */
-export function intFlag(flag: string, raw: string | undefined, min = 1): number | undefined {
-  if (raw === undefined) return undefined;
-  const n = Number(raw);
-  if (raw.trim() === '' || !Number.isInteger(n) || n < min) {
-    throw new UsageError(`--${flag} expects an integer ≥ ${min}, got '${raw}'`);
-  }
-  return n;
-}
+(the data directory: ${DATA_DIR_RULE})`;
 
 export async function dataCommand(argv: string[], signal: AbortSignal): Promise<number> {
   const [sub, ...rest] = argv;
@@ -39,11 +28,11 @@ export async function dataCommand(argv: string[], signal: AbortSignal): Promise<
       rotations: { type: 'boolean' },
       split: { type: 'string' },
       depth: { type: 'string' },
-      'data-dir': { type: 'string' },
+      ...DATA_DIR_OPTION,
       json: { type: 'boolean' },
     },
   });
-  const dataDir = values['data-dir'] ?? defaultDataDir();
+  const dataDir = dataDirOf(values);
   const out = (s: string) => process.stdout.write(`${s}\n`);
   switch (sub) {
     case 'list': {

@@ -3,9 +3,8 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { EXPORT_FORMATS, type ExportFormat, exportTable } from '../contract/exportTable';
 import { resultsTable } from '../contract/results';
-import { defaultDataDir } from '../data/cache';
 import { describeFsError } from '../data/errors';
-import { UsageError } from './data';
+import { DATA_DIR_OPTION, UsageError, dataDirOf } from './usage';
 import { openClient } from './workbench';
 
 export const EXPORT_USAGE = `deml export (--experiment ID[,ID…] | --runs ID,ID…) [--format latex|md|csv] [--out FILE]`;
@@ -27,7 +26,7 @@ export async function exportCommand(argv: string[]): Promise<number> {
       runs: { type: 'string' },
       format: { type: 'string' },
       out: { type: 'string' },
-      'data-dir': { type: 'string' },
+      ...DATA_DIR_OPTION,
     },
   });
   const format = (values.format ?? 'md') as ExportFormat;
@@ -36,7 +35,7 @@ export async function exportCommand(argv: string[]): Promise<number> {
   const experiments = ids('experiment', values.experiment);
   let runIds = ids('runs', values.runs);
   if (experiments.length === 0 && runIds.length === 0) throw new UsageError(EXPORT_USAGE);
-  const service = openClient(values['data-dir'] ?? defaultDataDir());
+  const service = openClient(dataDirOf(values));
   try {
     for (const e of experiments) {
       service.experiment(e); // a clear error for an unknown experiment

@@ -4,14 +4,15 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../contract/config';
 import { ServiceError } from '../service/service';
-import { defaultDataDir } from '../data/cache';
+import { DATA_DIR_RULE } from '../layout/dataDirectory';
 import { TRAIN_FLAGS, configFromFlags, readConfigFile } from './args';
-import { DATA_USAGE, UsageError, dataCommand } from './data';
+import { DATA_USAGE, dataCommand } from './data';
 import { PRESET_USAGE, presetCommand } from './preset';
 import { EXPORT_USAGE, exportCommand } from './export';
 import { SERVE_USAGE, serveCommand } from './serve';
 import { RUNS_USAGE, cancelCommand, launchCommand, resumeCommand, runsCommand } from './runs';
 import { trainCommand } from './train';
+import { DATA_DIR_OPTION, UsageError, dataDirOf } from './usage';
 
 const USAGE = `usage: deml <command> [options]
 
@@ -32,7 +33,7 @@ deml train [--config file.json] [--learner maml|fomaml|metasgd|protonet|matching
            [--test-inner-steps 3] [--inner-lr 0.4] [--meta-lr 0.001] [--meta-sgd-init 0.005,0.1]
            [--eval-tasks 600] [--val-every 500] [--val-tasks 100] [--seed 0] [--eval-seed 0]
            [--backend auto|tensorflow|wasm|cpu] [--data glyphs|synthetic[:classes=N,...]|NAME]
-           [--data-dir DIR (default $DEML_DATA_DIR or ~/.deml)]
+           [--data-dir DIR]
            [--filters 64] [--blocks 4] [--activation relu|tanh|softplus] [--downsample maxpool|stride]
            [--space pixels|concept] (concept space, DEML:) [--lambda 1] [--external glyphs-external]
            [--external-batch 64] [--stages 1,1,1,1] [--generator-width 16] [--concept-size 64]
@@ -52,7 +53,8 @@ ${EXPORT_USAGE}
 
 Flags override the --config file. --json prints JSON lines (backend, start, iteration,
 validation, checkpoint, result) on stdout. Ctrl-C stops at the next iteration, after a
-checkpoint when --checkpoint-dir is given.`;
+checkpoint when --checkpoint-dir is given. The data directory (datasets, the experiment
+store, runs): ${DATA_DIR_RULE}.`;
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -82,7 +84,7 @@ export async function main(argv: string[]): Promise<number> {
         ...Object.fromEntries(Object.keys(TRAIN_FLAGS).map((f) => [f, { type: 'string' as const }])),
         config: { type: 'string' },
         'checkpoint-dir': { type: 'string' },
-        'data-dir': { type: 'string' },
+        ...DATA_DIR_OPTION,
         resume: { type: 'boolean' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -115,7 +117,7 @@ export async function main(argv: string[]): Promise<number> {
       json: values.json === true,
       checkpointDir: values['checkpoint-dir'] as string | undefined,
       resume: values.resume === true,
-      dataDir: typeof values['data-dir'] === 'string' ? values['data-dir'] : defaultDataDir(),
+      dataDir: dataDirOf(values),
       signal: controller.signal,
       stdout: process.stdout,
       stderr: process.stderr,

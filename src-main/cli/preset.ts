@@ -1,19 +1,10 @@
 /** `deml preset`: list the ready-made comparisons, or run one and print its results table. */
 import { parseArgs } from 'node:util';
 import { type PresetRun, findPreset, presets } from '../contract/presets';
-import { type ExperimentConfig, parseExperimentConfig } from '../contract/config';
-import { defaultDataDir } from '../data/cache';
-import { resolveDataset } from '../data/resolve';
-import {
-  type ClassIndexedDataset,
-  describeBackend,
-  formatAccuracy,
-  metaTrain,
-  type TrainResult,
-  selectBackend,
-  validateAgainstDataset,
-} from '../engine';
-import { UsageError, intFlag } from './data';
+import { parseExperimentConfig } from '../contract/config';
+import { datasetLoader, resolveTrainingData } from '../data/trainingData';
+import { describeBackend, formatAccuracy, metaTrain, type TrainResult, selectBackend } from '../engine';
+import { DATA_DIR_OPTION, UsageError, dataDirOf, intFlag } from './usage';
 
 export const PRESET_USAGE = `deml preset list
 deml preset run ID [--iterations N] [--eval-tasks N] [--seed N] [--data NAME] [--only TEXT]`;
@@ -30,7 +21,7 @@ export async function presetCommand(argv: string[], signal: AbortSignal): Promis
       seed: { type: 'string' },
       data: { type: 'string' },
       only: { type: 'string' },
-      'data-dir': { type: 'string' },
+      ...DATA_DIR_OPTION,
     },
   });
   const out = (s: string) => process.stdout.write(`${s}\n`);
@@ -57,7 +48,7 @@ export async function presetCommand(argv: string[], signal: AbortSignal): Promis
     (r) => !values.only || r.label.toLowerCase().includes(values.only.toLowerCase()),
   );
   const status = await runPresetRuns(runs, {
-    dataDir: values['data-dir'] ?? defaultDataDir(),
+    dataDir: dataDirOf(values),
     title: preset.title,
     signal,
     onResult: (run, result) =>
@@ -82,21 +73,16 @@ export async function runPresetRuns(
   },
 ): Promise<'completed' | 'cancelled'> {
   const configs = runs.map((r) => parseExperimentConfig(r.config));
-  const datasets = new Map<string, ClassIndexedDataset>();
-  const load = async (ref: string) => {
-    if (!datasets.has(ref)) datasets.set(ref, await resolveDataset(ref, o.dataDir));
-    return datasets.get(ref)!;
-  };
-  const externalOf = async (c: ExperimentConfig) => (c.space === 'concept' ? load(c.concept.external) : null);
-  for (const c of configs) validateAgainstDataset(c, await load(c.data), await externalOf(c));
+  const load = datasetLoader(o.dataDir);
+  const data = [];
+  for (const c of configs) data.push(await resolveTrainingData(c, load));
   const backend = await selectBackend(configs[0]?.backend ?? 'auto');
   process.stderr.write(`${o.title}: ${runs.length} runs; backend ${describeBackend(backend)}\n`);
   for (const [i, run] of runs.entries()) {
     const config = configs[i]!;
     const result = await metaTrain({
       config,
-      dataset: await load(config.data),
-      external: await externalOf(config),
+      ...data[i]!,
       threads: backend.threads,
       signal: o.signal,
       callbacks: {

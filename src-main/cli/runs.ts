@@ -8,11 +8,10 @@
 import { parseArgs } from 'node:util';
 import { LEARNERS, type LearnerName } from '../contract/config';
 import { RUN_STATUSES, type RunDetail, type RunStatus, type RunSummary } from '../contract/records';
-import { defaultDataDir } from '../data/cache';
 import type { WorkbenchService } from '../service/service';
 import { lockHolder } from '../store/instanceLock';
 import { TRAIN_FLAGS, configFromFlags, readConfigFile } from './args';
-import { UsageError } from './data';
+import { DATA_DIR_OPTION, UsageError, dataDirOf } from './usage';
 import { openClient, openOwnerOrClient } from './workbench';
 import { formatDuration } from './progress';
 
@@ -23,10 +22,6 @@ deml cancel ID
 deml resume ID [--detach]`;
 
 const pct = (x: number | null) => (x == null ? '' : `${(100 * x).toFixed(2)}%`);
-
-function dataDirOf(values: { 'data-dir'?: string | boolean }): string {
-  return typeof values['data-dir'] === 'string' ? values['data-dir'] : defaultDataDir();
-}
 
 function listOf(flag: string, raw: string | undefined): string[] | undefined {
   if (raw === undefined) return undefined;
@@ -167,7 +162,7 @@ export async function launchCommand(argv: string[], signal: AbortSignal): Promis
       learners: { type: 'string' },
       seeds: { type: 'string' },
       detach: { type: 'boolean' },
-      'data-dir': { type: 'string' },
+      ...DATA_DIR_OPTION,
     },
   });
   const base = typeof values.config === 'string' ? readConfigFile(values.config) : {};
@@ -217,7 +212,7 @@ export async function runsCommand(argv: string[]): Promise<number> {
       experiment: { type: 'string' },
       status: { type: 'string' },
       json: { type: 'boolean' },
-      'data-dir': { type: 'string' },
+      ...DATA_DIR_OPTION,
     },
   });
   const status = values.status as RunStatus | undefined;
@@ -248,7 +243,7 @@ export async function cancelCommand(argv: string[]): Promise<number> {
     args: argv,
     strict: true,
     allowPositionals: true,
-    options: { 'data-dir': { type: 'string' } },
+    options: { ...DATA_DIR_OPTION },
   });
   const id = runId(positionals[0], 'usage: deml cancel ID');
   const service = openClient(dataDirOf(values));
@@ -270,7 +265,7 @@ export async function resumeCommand(argv: string[], signal: AbortSignal): Promis
     args: argv,
     strict: true,
     allowPositionals: true,
-    options: { detach: { type: 'boolean' }, 'data-dir': { type: 'string' } },
+    options: { detach: { type: 'boolean' }, ...DATA_DIR_OPTION },
   });
   const id = runId(positionals[0], 'usage: deml resume ID [--detach]');
   const service = openOwnerOrClient(dataDirOf(values), values.detach === true);

@@ -8,10 +8,9 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { defaultDataDir } from '../data/cache';
 import { serve } from '../server/server';
 import { WorkbenchService } from '../service/service';
-import { UsageError, intFlag } from './data';
+import { DATA_DIR_OPTION, UsageError, dataDirOf, intFlag } from './usage';
 import { APP_VERSION } from './workbench';
 
 export const SERVE_USAGE = `deml serve [--port 0 (any free port)] [--host 127.0.0.1] [--concurrency 1] [--data-dir DIR]`;
@@ -57,13 +56,13 @@ export async function serveCommand(argv: string[], signal: AbortSignal): Promise
       port: { type: 'string' },
       host: { type: 'string' },
       concurrency: { type: 'string' },
-      'data-dir': { type: 'string' },
+      ...DATA_DIR_OPTION,
     },
   });
   const port = intFlag('port', values.port, 0);
   if (port !== undefined && port > 65535) throw new UsageError('--port is at most 65535');
   const host = values.host ?? '127.0.0.1';
-  const dataDir = values['data-dir'] ?? defaultDataDir();
+  const dataDir = dataDirOf(values);
   const rendererDir = ensureRenderer();
   const service = WorkbenchService.open({
     dataDir,

@@ -1,7 +1,5 @@
 /** `deml train`: run one experiment config headlessly on the engine. */
-import { ConfigError } from '../contract/config';
-import { resolveDataset } from '../data/resolve';
-import type { ClassIndexedDataset } from '../engine';
+import { datasetLoader, resolveTrainingData } from '../data/trainingData';
 import {
   type BackendDescription,
   type ExperimentConfig,
@@ -9,7 +7,6 @@ import {
   formatAccuracy,
   metaTrain,
   selectBackend,
-  validateAgainstDataset,
 } from '../engine';
 import { ProgressPrinter, formatDuration } from './progress';
 
@@ -30,10 +27,7 @@ export async function trainCommand(o: TrainCommandOptions): Promise<number> {
   const emit = (event: Record<string, unknown>) => stdout.write(`${JSON.stringify(event)}\n`);
   const progress = new ProgressPrinter(stderr);
   // The dataset is resolved (and the config checked against it) before the backend starts.
-  const dataset = await resolveDataset(config.data, o.dataDir);
-  const external =
-    config.space === 'concept' ? await resolveExternal(config.concept.external, o.dataDir) : null;
-  validateAgainstDataset(config, dataset, external);
+  const { dataset, external } = await resolveTrainingData(config, datasetLoader(o.dataDir));
   const backend: BackendDescription = await selectBackend(config.backend);
   if (o.json) emit({ type: 'backend', backend });
   else progress.line(`backend: ${describeBackend(backend)}`);
@@ -99,16 +93,4 @@ export async function trainCommand(o: TrainCommandOptions): Promise<number> {
     );
   }
   return 0;
-}
-
-/** The external dataset, or a config error naming concept.external. */
-async function resolveExternal(ref: string, dataDir: string): Promise<ClassIndexedDataset> {
-  try {
-    return await resolveDataset(ref, dataDir);
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      throw new ConfigError(e.issues.map((i) => ({ ...i, field: 'concept.external' })));
-    }
-    throw e;
-  }
 }

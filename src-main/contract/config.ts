@@ -1,14 +1,14 @@
 /**
  * The experiment configuration: one schema shared by the CLI, the service, the renderer's
- * inline validation and the engine. No runtime-specific imports here (DESIGN.md).
+ * inline validation and the engine. No runtime-specific imports here (docs/DESIGN.md).
  *
- * Defaults follow MAML's Omniglot 5-way setup (SCIENCE.md) except the meta-batch (4 instead of
+ * Defaults follow MAML's Omniglot 5-way setup (docs/SCIENCE.md) except the meta-batch (4 instead of
  * 32), which keeps a CPU run affordable; every default is an option.
  */
 import { z } from 'zod';
+import { LEARNERS } from './learners';
 
-export const LEARNERS = ['maml', 'fomaml', 'metasgd', 'protonet', 'matchingnet'] as const;
-export type LearnerName = (typeof LEARNERS)[number];
+export { LEARNERS, type LearnerName } from './learners';
 
 /** Where the meta-learner works: on raw pixels (conv4), or on the concept generator's output (DEML). */
 export const SPACES = ['pixels', 'concept'] as const;

@@ -5,6 +5,7 @@
  * and `deml export` all use it.
  */
 import type { ExperimentConfig } from './config';
+import { LEARNER_INFO, type LearnerName } from './learners';
 import type { Evaluation } from './records';
 
 /** What comparing needs of a run. */
@@ -84,16 +85,8 @@ export interface RunGroup {
   test: Interval | null;
 }
 
-const LEARNER_NAMES: Record<string, string> = {
-  maml: 'MAML',
-  fomaml: 'FOMAML',
-  metasgd: 'Meta-SGD',
-  protonet: 'ProtoNet',
-  matchingnet: 'MatchingNet',
-};
-
 function describeSetting(key: string, value: string | number | boolean): string {
-  if (key === 'learner') return LEARNER_NAMES[String(value)] ?? String(value);
+  if (key === 'learner') return LEARNER_INFO[value as LearnerName]?.short ?? String(value);
   if (key === 'space') return value === 'concept' ? 'concept space' : 'pixels';
   if (key === 'shots') return `${value}-shot`;
   if (key === 'ways') return `${value}-way`;

@@ -1,5 +1,5 @@
 /**
- * The packed dataset cache: one folder per dataset in `<dataDir>/datasets/<id>/`, holding
+ * The packed dataset cache: one folder per dataset (layout/dataDirectory.ts), holding
  *   pixels.u8      every image, uint8, NHWC, classes contiguous
  *   index.json     class names, class start offsets, predefined splits
  *   manifest.json  source, format, counts, image size, SHA-256 of pixels.u8, import report
@@ -8,10 +8,10 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { ClassIndexedDataset, SplitName } from '../engine/dataset';
 import { checkDataset, classCount } from '../engine/dataset';
+import { datasetDirectory, datasetsDir } from '../layout/dataDirectory';
 import { describeFsError } from './errors';
 
 export const MANIFEST_FORMAT = 'deml-dataset';
@@ -54,15 +54,6 @@ export function emptyReport(): ImportReport {
   return { skippedNonImages: 0, corrupt: [], emptyClasses: [], oversized: [] };
 }
 
-/** Where datasets, the experiment database and runs live: --data-dir, DEML_DATA_DIR, or ~/.deml. */
-export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env.DEML_DATA_DIR?.trim() || join(homedir(), '.deml');
-}
-
-export function datasetsDir(dataDir: string): string {
-  return join(dataDir, 'datasets');
-}
-
 const ID_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
 export function checkDatasetId(id: string): void {
@@ -96,7 +87,7 @@ export async function writePackedDataset(
   checkDatasetId(id);
   checkDataset(dataset);
   const root = datasetsDir(dataDir);
-  const final = join(root, id);
+  const final = datasetDirectory(dataDir, id);
   const temp = join(root, `.tmp-${id}-${process.pid}-${randomBytes(4).toString('hex')}`);
   const manifest: DatasetManifest = {
     format: MANIFEST_FORMAT,
@@ -145,7 +136,7 @@ export async function writePackedDataset(
 }
 
 export async function readManifest(dataDir: string, id: string): Promise<DatasetManifest> {
-  const path = join(datasetsDir(dataDir), id, 'manifest.json');
+  const path = join(datasetDirectory(dataDir, id), 'manifest.json');
   let manifest: DatasetManifest;
   try {
     manifest = JSON.parse(await readFile(path, 'utf8')) as DatasetManifest;
@@ -167,7 +158,7 @@ export async function loadPackedDataset(
   options: { verify?: boolean } = {},
 ): Promise<{ dataset: ClassIndexedDataset; manifest: DatasetManifest }> {
   const manifest = await readManifest(dataDir, id);
-  const dir = join(datasetsDir(dataDir), id);
+  const dir = datasetDirectory(dataDir, id);
   let pixels: Buffer;
   let index: IndexFile;
   try {

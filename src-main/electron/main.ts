@@ -7,7 +7,7 @@ import { app, BrowserWindow, dialog, session, shell } from 'electron';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { EVENTS, type AppInfo } from '../contract/api';
-import { defaultDataDir } from '../data/cache';
+import { resolveDataDir } from '../layout/dataDirectory';
 import { WorkbenchService } from '../service/service';
 import { isTrustedSender, registerHandlers } from './ipc';
 import { utilityProcessLauncher } from './trainerLauncher';
@@ -65,7 +65,7 @@ void app.whenReady().then(() => {
   let service: WorkbenchService;
   try {
     service = WorkbenchService.open({
-      dataDir: process.env.DEML_DATA_DIR ?? defaultDataDir(),
+      dataDir: resolveDataDir(),
       appVersion: app.getVersion(),
       mode: 'owner',
       ownerName: 'DEML Workbench app',

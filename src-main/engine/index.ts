@@ -51,7 +51,8 @@ export { EpisodeSampler, splitClasses, type Episode, type EpisodeShape, type Cla
 export { Rng } from './random';
 
 // Networks (functional layers over explicit parameter lists)
-export { conv4, conv4Embedding, conv4OutputSize, type ImageShape } from './nn/conv4';
+export { conv4, conv4Embedding } from './nn/conv4';
+export { conv4OutputSize, type ImageShape } from './nn/shapes';
 export { mlp, linearHead } from './nn/mlp';
 export { activate, batchNorm, conv2d, linear, maxPool2x2, flatten, type Activation } from './nn/layers';
 export type { Network } from './nn/network';

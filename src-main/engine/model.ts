@@ -4,16 +4,18 @@
  * discriminator D on the external dataset), and the learning rate of each parameter group.
  */
 import type { ExperimentConfig } from '../contract/config';
+import { isMetricLearner } from '../contract/learners';
 import type { ClassIndexedDataset } from './dataset';
 import { type Discriminator, createDiscriminator } from './deml';
 import { createGradientLearner } from './learners/gradientLearner';
 import type { Learner } from './learners/learner';
 import { createMetricLearner } from './learners/metricLearner';
-import { type ImageShape, conv4, conv4Embedding } from './nn/conv4';
+import { conv4, conv4Embedding } from './nn/conv4';
 import { mlp } from './nn/mlp';
 import type { Network } from './nn/network';
 import { type ParamSpec, type Params, countParameters, initParams } from './nn/params';
 import { resnet } from './nn/resnet';
+import type { ImageShape } from './nn/shapes';
 import type { Rng } from './random';
 
 export interface Model {
@@ -32,9 +34,6 @@ export interface Model {
   learningRate(name: string): number;
 }
 
-const isMetric = (learner: ExperimentConfig['learner']) =>
-  learner === 'protonet' || learner === 'matchingnet';
-
 /**
  * Only the image shape and the external class count are read, so a task worker can build the
  * same model from those alone.
@@ -51,7 +50,7 @@ export function buildModel(
   let learner: Learner;
   let adapted: Network | null = null;
   let embedding: Network | null = null;
-  if (isMetric(config.learner)) {
+  if (isMetricLearner(config.learner)) {
     embedding = generator ? null : conv4Embedding(config.model, dataset);
     const encoder = generator ?? embedding!;
     learner = createMetricLearner({

@@ -3,9 +3,10 @@
  * fails at once with a message naming the field (shape checks live in contract/config.ts).
  */
 import { ConfigError, type ConfigIssue, type ExperimentConfig } from '../contract/config';
+import { isMetricLearner } from '../contract/learners';
 import { type ClassIndexedDataset, type SplitName, checkDataset, imagesInClass } from './dataset';
 import { splitClasses } from './episodes';
-import { conv4OutputSize } from './nn/conv4';
+import { conv4OutputSize } from './nn/shapes';
 
 export function validateAgainstDataset(
   config: ExperimentConfig,
@@ -106,7 +107,8 @@ function conceptIssues(
         `(${shared.slice(0, 3).join(', ')}${shared.length > 3 ? ', …' : ''}); D would see the meta-test classes`,
     });
   }
-  if (c.generatorMode === 'frozen' && (config.learner === 'protonet' || config.learner === 'matchingnet')) {
+  // A metric learner's only parameters are its embedding's: G, here.
+  if (c.generatorMode === 'frozen' && isMetricLearner(config.learner)) {
     issues.push({
       field: 'concept.generatorMode',
       message: `${config.learner} on a frozen generator has no parameter left to meta-learn; use generatorMode "joint"`,

@@ -6,13 +6,13 @@
  * runs left "running" by a crashed app are swept to "interrupted".
  */
 import { type WriteStream, createWriteStream, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname } from 'node:path';
 import type { MetricRecord, RunProgress, RunSummary } from '../contract/records';
+import { trainerLogPath } from '../layout/dataDirectory';
 import { describeWriteError } from '../store/database';
 import { processAlive } from '../store/instanceLock';
 import type { Store } from '../store/store';
 import type { TrainerLauncher, TrainerProcess } from './launcher';
-import { runDirectory } from './trainerJob';
 
 export interface QueueListener {
   onStatus?(run: RunSummary): void;
@@ -146,9 +146,9 @@ export class JobQueue {
     let log: WriteStream;
     let proc: TrainerProcess;
     try {
-      const dir = runDirectory(dataDir, runId);
-      mkdirSync(dir, { recursive: true });
-      log = createWriteStream(join(dir, 'trainer.log'), { flags: 'a' });
+      const logPath = trainerLogPath(dataDir, runId);
+      mkdirSync(dirname(logPath), { recursive: true });
+      log = createWriteStream(logPath, { flags: 'a' });
       proc = this.o.launch({ runId, dataDir });
     } catch (e) {
       store.runs.finish(runId, 'failed', `could not start the trainer process: ${(e as Error).message}`);

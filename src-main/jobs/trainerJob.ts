@@ -3,11 +3,11 @@
  * config from the store, trains with the engine, and writes what happens back: metrics in
  * batches, checkpoints, evaluations, heartbeat, the final status. Callable in-process too (tests).
  */
-import { join } from 'node:path';
 import { parseExperimentConfig } from '../contract/config';
 import { METRIC_KEYS, type RunProgress } from '../contract/records';
-import { resolveDataset } from '../data/resolve';
+import { datasetLoader, resolveTrainingData } from '../data/trainingData';
 import { describeBackend, listCheckpoints, metaTrain, selectBackend, type EvaluationResult } from '../engine';
+import { checkpointDirectory } from '../layout/dataDirectory';
 import { describeWriteError } from '../store/database';
 import type { Store } from '../store/store';
 import type { FromTrainer, StopReason } from './messages';
@@ -25,14 +25,6 @@ export interface TrainerJobOptions {
   requestStop: (reason: StopReason) => void;
   send: (message: FromTrainer) => void;
   heartbeatMs?: number;
-}
-
-export function runDirectory(dataDir: string, runId: number): string {
-  return join(dataDir, 'runs', String(runId));
-}
-
-export function checkpointDirectory(dataDir: string, runId: number): string {
-  return join(runDirectory(dataDir, runId), 'checkpoints');
 }
 
 export type TrainerJobStatus = 'completed' | 'failed' | 'cancelled' | 'interrupted';
@@ -78,9 +70,7 @@ export async function runTrainerJob(o: TrainerJobOptions): Promise<TrainerJobSta
     });
     // The frozen config is re-validated: a run created by an older app must still be a valid config.
     const config = parseExperimentConfig(run.config);
-    const dataset = await resolveDataset(config.data, o.dataDir);
-    const external =
-      config.space === 'concept' ? await resolveDataset(config.concept.external, o.dataDir) : null;
+    const { dataset, external } = await resolveTrainingData(config, datasetLoader(o.dataDir));
     const backend = await selectBackend(config.backend);
     const backendText = describeBackend(backend);
     store.runs.setBackend(runId, backendText);

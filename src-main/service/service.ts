@@ -4,9 +4,7 @@
  * `deml serve` runs) reads the store and writes requests (cancel, resume) that the owner's
  * queue picks up.
  */
-import { rm } from 'node:fs/promises';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile, rm } from 'node:fs/promises';
 import { ARGUMENTS } from '../contract/apiSchemas';
 import {
   type AppInfo,
@@ -26,7 +24,6 @@ import {
   type RunFilter,
 } from '../contract/api';
 import {
-  ConfigError,
   type ExperimentConfig,
   type LearnerName,
   SplitConfigSchema,
@@ -44,13 +41,12 @@ import {
 } from '../contract/records';
 import { listDatasets } from '../data/cache';
 import { importDataset } from '../data/import/importer';
-import { resolveDataset } from '../data/resolve';
+import { type CachingDatasetLoader, datasetLoader, resolveTrainingData } from '../data/trainingData';
 import type { ClassIndexedDataset } from '../engine/dataset';
 import { splitClasses } from '../engine/episodes';
-import { validateAgainstDataset } from '../engine/validate';
 import { type TrainerLauncher, forkLauncher } from '../jobs/launcher';
 import { JobQueue } from '../jobs/queue';
-import { runDirectory } from '../jobs/trainerJob';
+import { runDirectory, trainerLogPath } from '../layout/dataDirectory';
 import { type InstanceLock, acquireInstanceLock } from '../store/instanceLock';
 import { type Store, openStore } from '../store/store';
 
@@ -101,7 +97,8 @@ type Listener<E extends EventName> = (payload: DemlEvents[E]) => void;
 
 export class WorkbenchService {
   private readonly listeners = new Map<EventName, Set<Listener<EventName>>>();
-  private readonly datasets = new Map<string, Promise<ClassIndexedDataset>>();
+  /** Datasets are loaded once per service (the queue's trainers load their own). */
+  private readonly load: CachingDatasetLoader;
   readonly queue: JobQueue | null;
 
   private constructor(
@@ -109,6 +106,7 @@ export class WorkbenchService {
     private readonly o: ServiceOptions,
     private readonly lock: InstanceLock | null,
   ) {
+    this.load = datasetLoader(o.dataDir);
     this.queue =
       o.mode === 'owner'
         ? new JobQueue({
@@ -309,7 +307,7 @@ export class WorkbenchService {
   async log(id: number, maxBytes = 64 * 1024): Promise<string> {
     if (!this.store.runs.get(id)) throw new ServiceError(`run ${id} does not exist`, 'not-found');
     try {
-      const text = await readFile(join(runDirectory(this.o.dataDir, id), 'trainer.log'), 'utf8');
+      const text = await readFile(trainerLogPath(this.o.dataDir, id), 'utf8');
       return text.length > maxBytes ? text.slice(text.length - maxBytes) : text;
     } catch {
       return '';
@@ -344,7 +342,7 @@ export class WorkbenchService {
 
   async listDatasets(): Promise<DatasetRecord[]> {
     // The embedded default is generated (and so listed) on first use.
-    await this.dataset('glyphs');
+    await this.load('glyphs');
     for (const m of await listDatasets(this.o.dataDir)) {
       this.store.datasets.upsert({
         name: m.id,
@@ -366,7 +364,7 @@ export class WorkbenchService {
       dataDir: this.o.dataDir,
       onProgress: (p) => this.emit('dataset:import', { name: input.name, ...p }),
     });
-    this.datasets.delete(input.name);
+    this.load.forget(input.name);
     await this.listDatasets();
     return {
       name: r.manifest.id,
@@ -385,7 +383,7 @@ export class WorkbenchService {
   ): Promise<DatasetSamples> {
     let dataset: ClassIndexedDataset;
     try {
-      dataset = await this.dataset(name);
+      dataset = await this.load(name);
     } catch (e) {
       throw new ServiceError((e as Error).message, 'not-found');
     }
@@ -437,26 +435,7 @@ export class WorkbenchService {
     const configs = variants.flatMap((variant) =>
       seeds.map((seed) => parseExperimentConfig({ ...mergeConfig(base, variant), seed })),
     );
-    for (const config of configs) {
-      const dataset = await this.dataset(config.data);
-      const external =
-        config.space === 'concept' ? await this.dataset(config.concept.external, 'concept.external') : null;
-      validateAgainstDataset(config, dataset, external);
-    }
+    for (const config of configs) await resolveTrainingData(config, this.load);
     return configs;
-  }
-
-  /** Datasets are loaded once per service (the queue's trainers load their own). */
-  private dataset(ref: string, field = 'data'): Promise<ClassIndexedDataset> {
-    let p = this.datasets.get(ref);
-    if (!p) {
-      p = resolveDataset(ref, this.o.dataDir).catch((e: unknown) => {
-        this.datasets.delete(ref);
-        if (e instanceof ConfigError) throw new ConfigError(e.issues.map((i) => ({ ...i, field })));
-        throw e;
-      });
-      this.datasets.set(ref, p);
-    }
-    return p;
   }
 }

@@ -4,12 +4,10 @@
  * is never overwritten: it is copied aside and the user told what to do.
  */
 import { copyFileSync, constants, existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { describeFsError } from '../data/errors';
+import { databasePath } from '../layout/dataDirectory';
 import { migrate } from './migrations';
 import { type SqliteDatabase, openSqlite } from './sqlite';
-
-export const DATABASE_FILE = 'deml.sqlite';
 
 export class StoreError extends Error {
   constructor(
@@ -19,10 +17,6 @@ export class StoreError extends Error {
     super(message);
     this.name = 'StoreError';
   }
-}
-
-export function databasePath(dataDir: string): string {
-  return join(dataDir, DATABASE_FILE);
 }
 
 export interface OpenOptions {

@@ -5,9 +5,7 @@
  */
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
-
-export const LOCK_FILE = 'deml.lock';
+import { DATA_DIR_RULE, lockPath } from '../layout/dataDirectory';
 
 export interface LockOwner {
   pid: number;
@@ -24,7 +22,7 @@ export class InstanceLockedError extends Error {
   ) {
     super(
       `another ${holder.owner} (pid ${holder.pid}, started ${holder.startedAt}) is using this data directory. ` +
-        `Close it, or use another data directory (--data-dir / DEML_DATA_DIR). If no such process runs, delete ${file}.`,
+        `Close it, or use another data directory (${DATA_DIR_RULE}). If no such process runs, delete ${file}.`,
     );
     this.name = 'InstanceLockedError';
   }
@@ -42,7 +40,7 @@ export function processAlive(pid: number): boolean {
 
 /** The current holder, or null when the lock is free or stale. */
 export function lockHolder(dataDir: string): LockOwner | null {
-  const file = join(dataDir, LOCK_FILE);
+  const file = lockPath(dataDir);
   let holder: LockOwner;
   try {
     holder = JSON.parse(readFileSync(file, 'utf8')) as LockOwner;
@@ -79,7 +77,7 @@ export class InstanceLock {
 
 export function acquireInstanceLock(dataDir: string, owner: string): InstanceLock {
   mkdirSync(dataDir, { recursive: true });
-  const file = join(dataDir, LOCK_FILE);
+  const file = lockPath(dataDir);
   const me: LockOwner = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), owner };
   for (let attempt = 0; attempt < 2; attempt++) {
     try {

@@ -1,6 +1,7 @@
 /** The experiment store: one SQLite file, its repositories, and nothing else. */
 import { CheckpointRepository } from './checkpoints';
-import { type OpenOptions, databasePath, openDatabase } from './database';
+import { databasePath } from '../layout/dataDirectory';
+import { type OpenOptions, openDatabase } from './database';
 import { DatasetRepository } from './datasets';
 import { EvaluationRepository } from './evaluations';
 import { ExperimentRepository } from './experiments';

@@ -3,7 +3,8 @@ import { existsSync, readdirSync, truncateSync, writeFileSync } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { datasetsDir, listDatasets, loadPackedDataset, writePackedDataset } from '../../src-main/data/cache';
+import { listDatasets, loadPackedDataset, writePackedDataset } from '../../src-main/data/cache';
+import { datasetsDir } from '../../src-main/layout/dataDirectory';
 import { generateSyntheticDataset } from '../../src-main/data/synthetic';
 import { tempDirs } from '../helpers/temp';
 

@@ -3,7 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { datasetsDir, loadPackedDataset } from '../../src-main/data/cache';
+import { loadPackedDataset } from '../../src-main/data/cache';
+import { datasetsDir } from '../../src-main/layout/dataDirectory';
 import { importDataset } from '../../src-main/data/import/importer';
 import { parseExperimentConfig, validateAgainstDataset } from '../../src-main/engine';
 import { markedPng, solidJpeg } from '../helpers/images';

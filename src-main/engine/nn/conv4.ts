@@ -7,20 +7,7 @@ import type { Tensor, Tensor2D, Tensor4D } from '../tf';
 import { activate, batchNorm, batchNormRelu, conv2d, flatten, linear, maxPool2x2 } from './layers';
 import type { Network } from './network';
 import type { ParamSpec, Params } from './params';
-
-export interface ImageShape {
-  height: number;
-  width: number;
-  channels: number;
-}
-
-/** Spatial size after the conv blocks; 0 means the image shrank to nothing. */
-export function conv4OutputSize(size: number, model: Pick<ModelConfig, 'blocks' | 'downsample'>): number {
-  let s = size;
-  for (let i = 0; i < model.blocks; i++)
-    s = model.downsample === 'maxpool' ? Math.floor(s / 2) : Math.ceil(s / 2);
-  return s;
-}
+import { type ImageShape, conv4OutputSize } from './shapes';
 
 /** conv4 with a linear head to `outputs` logits (MAML, Meta-SGD). */
 export function conv4(model: ModelConfig, input: ImageShape, outputs: number): Network {

@@ -7,7 +7,7 @@
  */
 import { tf } from '../tf';
 import type { Tensor, Tensor2D, Tensor4D } from '../tf';
-import type { ImageShape } from './conv4';
+import type { ImageShape } from './shapes';
 import { batchNorm, batchNormRelu, linear } from './layers';
 import type { Network } from './network';
 import type { ParamSpec, Params } from './params';

@@ -5,7 +5,7 @@
  */
 import type { ExperimentConfig } from '../../contract/config';
 import type { Episode } from '../episodes';
-import type { ImageShape } from '../nn/conv4';
+import type { ImageShape } from '../nn/shapes';
 
 /** Parameter values by name, in the order of the learner's specs. */
 export type ParamValues = Record<string, Float32Array>;

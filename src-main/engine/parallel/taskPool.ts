@@ -14,7 +14,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ExperimentConfig } from '../../contract/config';
 import type { Episode } from '../episodes';
-import type { ImageShape } from '../nn/conv4';
+import type { ImageShape } from '../nn/shapes';
 import type { Params } from '../nn/params';
 import type { FromWorker, ParamValues, TaskGradient, TaskScore, ToWorker } from './messages';
 

@@ -1,0 +1,23 @@
+/** What every `deml` command shares on its command line: usage errors, integer flags, --data-dir. */
+import { resolveDataDir } from '../layout/dataDirectory';
+
+/** A bad command line: the CLI prints the message and exits with code 2. */
+export class UsageError extends Error {}
+
+/** An optional integer flag, at least `min`. */
+export function intFlag(flag: string, raw: string | undefined, min = 1): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isInteger(n) || n < min) {
+    throw new UsageError(`--${flag} expects an integer ≥ ${min}, got '${raw}'`);
+  }
+  return n;
+}
+
+/** The --data-dir option, declared the same way by every command that reads the data directory. */
+export const DATA_DIR_OPTION = { 'data-dir': { type: 'string' } } as const;
+
+/** The data directory a command works on (layout/dataDirectory.ts says how it is chosen). */
+export function dataDirOf(values: { 'data-dir'?: string | boolean }): string {
+  return resolveDataDir(values['data-dir']);
+}
