@@ -3,11 +3,12 @@
  * so a checkpoint holds it like any parameter and a resumed run continues exactly.
  */
 import type { Params } from './nn/params';
-import { mapParams } from './nn/params';
+import { disposeParams, mapParams } from './nn/params';
 import { tf } from './tf';
 
 export interface AdamConfig {
-  learningRate: number;
+  /** One rate, or a rate per parameter name (DEML's generator has its own). */
+  learningRate: number | ((name: string) => number);
   beta1: number;
   beta2: number;
   epsilon: number;
@@ -21,6 +22,11 @@ export interface AdamState {
   m: Params;
   /** Second-moment estimates, by parameter name. */
   v: Params;
+}
+
+export function disposeAdam(state: AdamState): void {
+  disposeParams(state.m);
+  disposeParams(state.v);
 }
 
 export function initAdam(params: Params): AdamState {
@@ -41,7 +47,7 @@ export function adamStep(
   params: Params,
   grads: Params,
   state: AdamState,
-  config: Omit<AdamConfig, 'learningRate'> & { learningRate: number | ((name: string) => number) },
+  config: AdamConfig,
 ): { params: Params; state: AdamState } {
   const step = state.step + 1;
   const { beta1, beta2, epsilon, learningRate } = config;

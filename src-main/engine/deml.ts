@@ -1,15 +1,17 @@
 /**
  * Deep meta-learning in the concept space (Zhou, Wu, Li 2018): the concept discriminator D, a
- * softmax layer on the concept generator's output trained on an external labelled dataset, and
- * the sampler of its batches. Its loss reaches θ_G and θ_D only; the meta-learner M never sees it.
+ * softmax layer on the concept generator's output trained on an external labelled dataset, the
+ * sampler of its batches, and the joint step Σ L_query + λ·ℓ_D. Its loss reaches θ_G and θ_D
+ * only; the meta-learner M never sees it.
  */
+import type { ConceptConfig } from '../contract/config';
 import type { ClassIndexedDataset } from './dataset';
 import { classCount, imageSize } from './dataset';
 import { accuracy, softmaxCrossEntropy } from './losses';
-import { lossAndGradients } from './learners/differentiate';
+import { type LossAndGradients, disposeLossAndGradients, lossAndGradients } from './learners/differentiate';
 import { linear } from './nn/layers';
 import type { Network } from './nn/network';
-import type { ParamSpec, Params } from './nn/params';
+import { type ParamSpec, type Params, disposeParams } from './nn/params';
 import type { Rng } from './random';
 import { tf } from './tf';
 import type { Scalar, Tensor, Tensor1D, Tensor2D } from './tf';
@@ -22,12 +24,7 @@ export interface Discriminator {
    * The weighted discrimination loss λ·ℓ(D(G(x)), y) and its gradient w.r.t. D and, when `trainG`,
    * G. Tensors belong to the caller's scope.
    */
-  gradient(
-    meta: Params,
-    batch: ExternalBatch,
-    weight: number,
-    trainG: boolean,
-  ): { grads: Params; loss: Scalar; accuracy: Scalar };
+  gradient(meta: Params, batch: ExternalBatch, weight: number, trainG: boolean): LossAndGradients;
   /** Logits D(G(x)), for evaluation. */
   logits(meta: Params, images: Tensor): Tensor2D;
 }
@@ -104,4 +101,62 @@ export class ExternalSampler {
       oneHot: tf.cast(tf.oneHot(labelTensor, classCount(d)), 'float32') as Tensor2D,
     };
   }
+}
+
+/** λ·ℓ_D on the next external batch, with its gradient w.r.t. D and G (tidied; the caller owns it). */
+export type DiscriminationTerm = (meta: Params) => LossAndGradients;
+
+/**
+ * The discrimination term of the joint objective, when it has one: in the concept space, with
+ * λ > 0 and G trained jointly (a frozen G was pretrained with D before meta-training).
+ */
+export function discriminationTerm(
+  discriminator: Discriminator | null,
+  sampler: ExternalSampler | null,
+  concept: Pick<ConceptConfig, 'lambda' | 'externalBatch'> & { trainGenerator: boolean },
+): DiscriminationTerm | null {
+  if (!discriminator || !sampler || !concept.trainGenerator || concept.lambda <= 0) return null;
+  return (meta) =>
+    tf.tidy(() => discriminator.gradient(meta, sampler.next(concept.externalBatch), concept.lambda, true));
+}
+
+export interface JointGradient extends LossAndGradients {
+  /** ℓ_D (unweighted) and D's accuracy on this iteration's external batch, when there was one. */
+  discrimination: { loss: Scalar; accuracy: Scalar } | null;
+}
+
+/**
+ * One iteration's gradient of DEML's joint objective Σ L_query + λ·ℓ_D. D's gradient comes only
+ * from ℓ_D, M's only from the meta loss, G's from both: the two gradients simply add, each loss
+ * being a function of its own parameters. `metaBatch` computes the meta-batch's mean gradient and
+ * calls back when this thread is free while task workers finish theirs: the external batch runs
+ * then (its values do not depend on when). Without a term it is the meta-batch's gradient alone.
+ */
+export async function jointGradient(
+  meta: Params,
+  metaBatch: (meanwhile: () => void) => Promise<LossAndGradients>,
+  term: DiscriminationTerm | null,
+  lambda: number,
+): Promise<JointGradient> {
+  let aux: LossAndGradients | null = null;
+  let step: LossAndGradients;
+  try {
+    step = await metaBatch(() => {
+      if (term) aux = term(meta);
+    });
+  } catch (e) {
+    disposeLossAndGradients(aux);
+    throw e;
+  }
+  const d = aux as LossAndGradients | null;
+  if (!d) return { ...step, discrimination: null };
+  for (const [name, g] of Object.entries(d.grads)) {
+    const previous = step.grads[name];
+    step.grads[name] = previous ? tf.add(previous, g) : tf.clone(g);
+    previous?.dispose();
+  }
+  disposeParams(d.grads);
+  const discrimination = { loss: tf.div(d.loss, lambda) as Scalar, accuracy: d.accuracy };
+  d.loss.dispose();
+  return { ...step, discrimination };
 }

@@ -1,25 +1,22 @@
 /**
- * The meta-training loop: Adam on the mean meta-gradient of a meta-batch of tasks, progress
- * callbacks per iteration, periodic validation and checkpoints, cancellation at an iteration
- * boundary (with a checkpoint first), resume from the newest checkpoint, and the final meta-test.
+ * The meta-training loop, as a short sequence of named steps (training/): set up or resume the
+ * session, pretrain G and D (concept space, when asked), then meta-steps (DEML's joint step:
+ * deml.ts) with periodic validation and checkpoints, and the final meta-test. Progress goes out
+ * through callbacks; a cancellation stops at an iteration boundary, after a checkpoint.
  */
 import type { ExperimentConfig } from '../contract/config';
-import { type AdamState, ADAM_DEFAULTS, adamStep, initAdam } from './adam';
-import { type LoadedCheckpoint, loadLatestCheckpoint, pruneCheckpoints, saveCheckpoint } from './checkpoint';
 import type { ClassIndexedDataset } from './dataset';
-import { type ClassSplits, type Episode, EpisodeSampler, splitClasses } from './episodes';
-import { type EvaluationResult, evaluate } from './evaluate';
-import { ExternalSampler } from './deml';
-import type { Learner } from './learners/learner';
-import { taskTensors } from './learners/task';
-import { type Model, buildModel } from './model';
-import { type Params, disposeParams } from './nn/params';
-import type { TaskGradient } from './parallel/messages';
-import { TaskPool } from './parallel/taskPool';
-import { Rng } from './random';
-import { tf } from './tf';
-import type { Scalar } from './tf';
-import { validateAgainstDataset } from './validate';
+import type { EvaluationResult } from './evaluate';
+import { metaStep } from './training/metaStep';
+import { pretrain } from './training/pretrain';
+import {
+  type TrainingSession,
+  checkpointSession,
+  closeSession,
+  evaluateSession,
+  openSession,
+  validationDue,
+} from './training/session';
 
 export interface IterationProgress {
   /** 1-based index of the iteration just finished. */
@@ -116,275 +113,100 @@ export interface TrainResult {
   lastCheckpoint: string | null;
 }
 
-/** Is a checkpoint from the same experiment (same learner and shapes)? */
-function checkResumable(ckpt: LoadedCheckpoint, model: Model, config: ExperimentConfig): void {
-  const learner: Learner = model.learner;
-  if (ckpt.header.learner !== learner.name) {
-    throw new Error(
-      `cannot resume: the checkpoint is from learner '${ckpt.header.learner}', not '${learner.name}'`,
-    );
-  }
-  const conceptWeight = ckpt.meta['G.concept.weight'];
-  if (
-    config.space === 'concept' &&
-    conceptWeight &&
-    conceptWeight.shape[1] !== config.concept.generator.conceptSize
-  ) {
-    throw new Error(
-      `cannot resume: concept size mismatch: the checkpoint's generator makes ${conceptWeight.shape[1]}-d concepts, ` +
-        `this config ${config.concept.generator.conceptSize}-d`,
-    );
-  }
-  for (const spec of model.specs) {
-    const t = ckpt.meta[spec.name];
-    if (t == null || t.shape.join('×') !== spec.shape.join('×')) {
-      throw new Error(
-        `cannot resume: parameter '${spec.name}' differs between the checkpoint and this config`,
-      );
-    }
-  }
-  if (ckpt.iteration > config.iterations) {
-    throw new Error(
-      `cannot resume: the checkpoint is at iteration ${ckpt.iteration}, past the ${config.iterations} configured`,
-    );
+export async function metaTrain(options: TrainOptions): Promise<TrainResult> {
+  const started = performance.now();
+  const s = await openSession(options);
+  try {
+    await options.callbacks?.onStart?.({
+      network: s.model.description,
+      parameters: s.model.parameters,
+      metaParameters: s.model.parameters,
+      splits: { train: s.splits.train.length, val: s.splits.val.length, test: s.splits.test.length },
+      startIteration: s.startIteration,
+      resumedFrom: s.resumedFrom,
+      threads: s.pool?.threads ?? 1,
+    });
+    return await train(s, options, started);
+  } finally {
+    await closeSession(s);
   }
 }
 
-export async function metaTrain(options: TrainOptions): Promise<TrainResult> {
-  const { config, dataset, callbacks = {}, checkpointDir, signal } = options;
-  const external = config.space === 'concept' ? (options.external ?? null) : null;
-  validateAgainstDataset(config, dataset, external);
-  const started = performance.now();
-  const splits: ClassSplits = splitClasses(dataset, config.split, config.evalSeed);
-  const model = buildModel(config, dataset, external);
-  const { learner, discriminator } = model;
-  const imageShape: [number, number, number] = [dataset.height, dataset.width, dataset.channels];
-  const episodeRng = Rng.derive(config.seed, 'episodes:train');
-  const sampler = new EpisodeSampler(dataset, splits.train, config, episodeRng);
-  const externalRng = Rng.derive(config.seed, 'external');
-  const externalSampler = external ? new ExternalSampler(external, externalRng) : null;
-  const lambda = config.concept.lambda;
-
-  let meta: Params;
-  let adam: AdamState;
-  let iteration = 0;
-  let resumedFrom: string | null = null;
-  const ckpt = options.resume && checkpointDir ? await loadLatestCheckpoint(checkpointDir) : null;
-  if (ckpt) {
-    try {
-      checkResumable(ckpt, model, config);
-    } catch (e) {
-      disposeParams(ckpt.meta);
-      disposeParams(ckpt.adam.m);
-      disposeParams(ckpt.adam.v);
-      throw e;
-    }
-    meta = ckpt.meta;
-    adam = ckpt.adam;
-    iteration = ckpt.iteration;
-    episodeRng.setState(ckpt.rngState);
-    if (ckpt.externalRngState) externalRng.setState(ckpt.externalRngState);
-    resumedFrom = ckpt.path;
-  } else {
-    meta = model.init(Rng.derive(config.seed, 'init'));
-    adam = initAdam(meta);
-  }
-
-  // Workers for the other tasks of a meta-batch, on the backends that compute on this thread.
-  const backendName = tf.getBackend();
-  const threads = Math.min(options.threads ?? 1, config.metaBatch);
-  const pool =
-    threads > 1 && (backendName === 'wasm' || backendName === 'cpu')
-      ? await TaskPool.start({
-          threads,
-          backend: backendName,
-          config,
-          image: dataset,
-          externalClasses: external ? external.classNames.length : null,
-        }).catch((e: unknown) => {
-          disposeParams(meta);
-          disposeParams(adam.m);
-          disposeParams(adam.v);
-          throw e;
-        })
-      : null;
-  const release = async (): Promise<void> => {
-    disposeParams(meta);
-    disposeParams(adam.m);
-    disposeParams(adam.v);
-    await pool?.close();
+async function train(s: TrainingSession, options: TrainOptions, started: number): Promise<TrainResult> {
+  const { config, callbacks = {}, signal, checkpointDir } = options;
+  const record = {
+    lossCurve: [] as number[],
+    accuracyCurve: [] as number[],
+    validations: [] as ValidationProgress[],
+    lastCheckpoint: s.resumedFrom,
   };
-
-  // A failing callback must not leave the workers running.
-  await (async () =>
-    callbacks.onStart?.({
-      network: model.description,
-      parameters: model.parameters,
-      metaParameters: model.parameters,
-      splits: { train: splits.train.length, val: splits.val.length, test: splits.test.length },
-      startIteration: iteration,
-      resumedFrom,
-      threads: pool?.threads ?? 1,
-    }))().catch(async (e: unknown) => {
-    await release();
-    throw e;
+  const result = (status: TrainResult['status'], test: EvaluationResult | null): TrainResult => ({
+    status,
+    iterations: s.state.iteration,
+    ...record,
+    test,
+    durationMs: performance.now() - started,
+    network: s.model.description,
+    parameters: s.model.parameters,
   });
-
-  const adamConfig = { ...ADAM_DEFAULTS, learningRate: model.learningRate };
-  const lossCurve: number[] = [];
-  const accuracyCurve: number[] = [];
-  const validations: ValidationProgress[] = [];
-  let lastCheckpoint: string | null = resumedFrom;
-  let trainMs = 0;
-  const startIteration = iteration;
-
-  const checkpoint = async (): Promise<void> => {
+  const checkpoint = async () => {
     if (!checkpointDir) return;
-    lastCheckpoint = await saveCheckpoint(
-      checkpointDir,
-      { iteration, meta, adam, rngState: episodeRng.getState(), externalRngState: externalRng.getState() },
-      { learner: learner.name, config },
-    );
-    await pruneCheckpoints(checkpointDir, options.keepCheckpoints ?? 2);
-    await callbacks.onCheckpoint?.(lastCheckpoint, iteration);
+    record.lastCheckpoint = await checkpointSession(s, checkpointDir, options.keepCheckpoints ?? 2);
+    await callbacks.onCheckpoint?.(record.lastCheckpoint, s.state.iteration);
   };
-
-  const evaluateOn = (split: 'val' | 'test', tasks: number, onProgress?: (d: number, t: number) => void) =>
-    evaluate({
-      learner,
-      meta,
-      dataset,
-      classIds: splits[split],
-      split,
-      shape: config,
-      tasks,
-      // Metric learners adapt nothing at test time.
-      innerSteps:
-        config.learner === 'protonet' || config.learner === 'matchingnet' ? 0 : config.testInnerSteps,
-      episodeSeed: config.evalSeed,
-      onProgress,
-      signal,
-      pool,
-    });
+  const validate = async () => {
+    const v = {
+      ...(await evaluateSession(s, 'val', config.valTasks, { signal })),
+      iteration: s.state.iteration,
+    };
+    record.validations.push(v);
+    await callbacks.onValidation?.(v);
+  };
 
   try {
-    // Concept space: G and D first learn the external classes, when asked to (a fresh run only).
-    if (discriminator && externalSampler && !ckpt && config.concept.pretrainIterations > 0) {
-      const total = config.concept.pretrainIterations;
-      for (let i = 1; i <= total; i++) {
-        if (signal?.aborted) return result('cancelled', null);
-        const out = tf.tidy(() =>
-          discriminator.gradient(meta, externalSampler.next(config.concept.externalBatch), 1, true),
-        );
-        const next = adamStep(meta, out.grads, adam, adamConfig);
-        disposeParams(out.grads);
-        meta = next.params;
-        adam = next.state;
-        const [l, a] = await Promise.all([out.loss.data(), out.accuracy.data()]);
-        out.loss.dispose();
-        out.accuracy.dispose();
-        await yieldToEventLoop();
-        await callbacks.onPretrain?.({ iteration: i, iterations: total, loss: l[0]!, accuracy: a[0]! });
-      }
+    if (!s.resumedFrom && !(await pretrain(s, callbacks.onPretrain, signal)))
+      return result('cancelled', null);
+    // A cancel during a validation checkpoints before it is recorded: run it again first.
+    const at = s.state.iteration;
+    if (s.resumedFrom && validationDue(s, at) && options.hasValidation && !options.hasValidation(at)) {
+      await validate();
     }
-    if (
-      ckpt &&
-      options.hasValidation &&
-      config.valEvery > 0 &&
-      splits.val.length > 0 &&
-      iteration > 0 &&
-      iteration % config.valEvery === 0 &&
-      !options.hasValidation(iteration)
-    ) {
-      const v = { ...(await evaluateOn('val', config.valTasks)), iteration };
-      validations.push(v);
-      await callbacks.onValidation?.(v);
-    }
-    while (iteration < config.iterations) {
+    let trainMs = 0;
+    while (s.state.iteration < config.iterations) {
       if (signal?.aborted) {
         await checkpoint();
         return result('cancelled', null);
       }
-      const t0 = performance.now();
-      const episodes = Array.from({ length: config.metaBatch }, () => sampler.next());
-      // DEML: Σ L_query + λ·ℓ_D. D's gradient comes only from ℓ_D, M's only from the meta loss,
-      // G's from both (the two gradients simply add: each loss is a function of its own params).
-      // The external batch runs on this thread while the workers finish their tasks (it used to
-      // follow them: a third of a concept-space iteration); its values do not depend on when.
-      const held: { aux: GradientSum | null } = { aux: null };
-      let step: GradientSum;
-      try {
-        step = await metaBatchGradient(learner, meta, episodes, imageShape, pool, () => {
-          if (!(discriminator && externalSampler && model.trainGenerator && lambda > 0)) return;
-          held.aux = tf.tidy(() =>
-            discriminator.gradient(meta, externalSampler.next(config.concept.externalBatch), lambda, true),
-          );
-        });
-      } catch (e) {
-        if (held.aux) disposeGradientSum(held.aux);
-        throw e;
-      }
-      let disc: { loss: Scalar; accuracy: Scalar } | null = null;
-      const aux = held.aux;
-      if (aux) {
-        for (const [name, g] of Object.entries(aux.grads)) {
-          const previous = step.grads[name];
-          step.grads[name] = previous ? tf.add(previous, g) : tf.clone(g);
-          previous?.dispose();
-        }
-        disposeParams(aux.grads);
-        disc = { loss: tf.div(aux.loss, lambda) as Scalar, accuracy: aux.accuracy };
-        aux.loss.dispose();
-      }
-      const next = adamStep(meta, step.grads, adam, adamConfig);
-      disposeParams(step.grads);
-      meta = next.params;
-      adam = next.state;
-      // One host read per iteration, after the update is queued (async: no pipeline stall on GPU).
-      const [loss, acc, dLoss, dAcc] = await Promise.all([
-        step.loss.data(),
-        step.accuracy.data(),
-        disc?.loss.data(),
-        disc?.accuracy.data(),
-      ]);
-      // On CPU backends data() resolves as a microtask; give signals, IPC and pipes their turn.
-      await yieldToEventLoop();
-      step.loss.dispose();
-      step.accuracy.dispose();
-      disc?.loss.dispose();
-      disc?.accuracy.dispose();
-      iteration++;
-      const ms = performance.now() - t0;
-      trainMs += ms;
-      lossCurve.push(loss[0]!);
-      accuracyCurve.push(acc[0]!);
-      const perIteration = trainMs / (iteration - startIteration);
+      const step = await metaStep(s);
+      const { iteration } = s.state;
+      trainMs += step.ms;
+      record.lossCurve.push(step.loss);
+      record.accuracyCurve.push(step.accuracy);
       await callbacks.onIteration?.({
         iteration,
         iterations: config.iterations,
-        loss: loss[0]!,
-        accuracy: acc[0]!,
-        tasksPerSecond: (config.metaBatch * 1000) / ms,
+        loss: step.loss,
+        accuracy: step.accuracy,
+        tasksPerSecond: (config.metaBatch * 1000) / step.ms,
         elapsedMs: performance.now() - started,
-        etaMs: perIteration * (config.iterations - iteration),
-        ...(dLoss && dAcc ? { discriminationLoss: dLoss[0]!, discriminationAccuracy: dAcc[0]! } : {}),
+        etaMs: (trainMs / (iteration - s.startIteration)) * (config.iterations - iteration),
+        ...(step.discrimination
+          ? {
+              discriminationLoss: step.discrimination.loss,
+              discriminationAccuracy: step.discrimination.accuracy,
+            }
+          : {}),
       });
-      if (config.valEvery > 0 && splits.val.length > 0 && iteration % config.valEvery === 0) {
-        const v = { ...(await evaluateOn('val', config.valTasks)), iteration };
-        validations.push(v);
-        await callbacks.onValidation?.(v);
-      }
-      if (
-        config.checkpointEvery > 0 &&
-        iteration % config.checkpointEvery === 0 &&
-        iteration < config.iterations
-      ) {
-        await checkpoint();
-      }
+      if (validationDue(s, iteration)) await validate();
+      const every = config.checkpointEvery;
+      if (every > 0 && iteration % every === 0 && iteration < config.iterations) await checkpoint();
     }
     await checkpoint();
     if (options.skipTest) return result('completed', null);
-    const test = await evaluateOn('test', config.evalTasks, callbacks.onEvaluationProgress);
+    const test = await evaluateSession(s, 'test', config.evalTasks, {
+      signal,
+      onProgress: callbacks.onEvaluationProgress,
+    });
     return result('completed', test);
   } catch (e) {
     // Cancelled during a validation or the meta-test: the parameters are those of a completed
@@ -394,103 +216,5 @@ export async function metaTrain(options: TrainOptions): Promise<TrainResult> {
       return result('cancelled', null);
     }
     throw e;
-  } finally {
-    await release();
   }
-
-  function result(status: TrainResult['status'], test: EvaluationResult | null): TrainResult {
-    return {
-      status,
-      iterations: iteration,
-      lossCurve,
-      accuracyCurve,
-      validations,
-      test,
-      durationMs: performance.now() - started,
-      network: model.description,
-      parameters: model.parameters,
-      lastCheckpoint,
-    };
-  }
-}
-
-export function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
-type GradientSum = { grads: Params; loss: Scalar; accuracy: Scalar };
-
-/** sum + g (sum may be null), in its own tidy; the old sum is disposed. */
-function accumulate(sum: GradientSum | null, g: () => GradientSum): GradientSum {
-  const next = tf.tidy((): GradientSum => {
-    const t = g();
-    if (sum == null) return t;
-    const grads: Params = {};
-    for (const name of Object.keys(t.grads)) grads[name] = tf.add(sum.grads[name]!, t.grads[name]!);
-    return { grads, loss: tf.add(sum.loss, t.loss), accuracy: tf.add(sum.accuracy, t.accuracy) };
-  });
-  disposeGradientSum(sum);
-  return next;
-}
-
-/**
- * Mean meta-gradient, loss and accuracy over a meta-batch; one tidy per task keeps memory flat.
- * With a pool, workers compute the later tasks while this thread computes the first ones, then
- * `meanwhile`; the sum still runs task by task in order, so the result is the same bit for bit.
- */
-async function metaBatchGradient(
-  learner: Learner,
-  meta: Params,
-  episodes: readonly Episode[],
-  imageShape: [number, number, number],
-  pool: TaskPool | null,
-  meanwhile: () => void,
-): Promise<GradientSum> {
-  const { local, remote } = pool
-    ? pool.gradients(meta, episodes)
-    : { local: episodes, remote: Promise.resolve([] as TaskGradient[]) };
-  let sum: GradientSum | null = null;
-  let others: TaskGradient[];
-  try {
-    for (const episode of local) {
-      sum = accumulate(sum, () => learner.metaGradient(meta, taskTensors(episode, imageShape)));
-    }
-    meanwhile();
-    others = await remote;
-  } catch (e) {
-    disposeGradientSum(sum);
-    // Where this thread failed first, nothing awaits the workers' answer any more: a failure
-    // there must not surface later as an unhandled rejection.
-    remote.catch(() => undefined);
-    throw e;
-  }
-  for (const r of others) {
-    sum = accumulate(sum, () => ({
-      grads: Object.fromEntries(
-        Object.entries(r.grads).map(([name, v]) => [name, tf.tensor(v, meta[name]!.shape)]),
-      ),
-      loss: tf.scalar(r.loss),
-      accuracy: tf.scalar(r.accuracy),
-    }));
-  }
-  const total = sum!;
-  const n = episodes.length;
-  const mean = tf.tidy(() => {
-    const grads: Params = {};
-    for (const name of Object.keys(total.grads)) grads[name] = tf.div(total.grads[name]!, n);
-    return {
-      grads,
-      loss: tf.div(total.loss, n) as Scalar,
-      accuracy: tf.div(total.accuracy, n) as Scalar,
-    };
-  });
-  disposeGradientSum(total);
-  return mean;
-}
-
-function disposeGradientSum(sum: GradientSum | null): void {
-  if (!sum) return;
-  disposeParams(sum.grads);
-  sum.loss.dispose();
-  sum.accuracy.dispose();
 }

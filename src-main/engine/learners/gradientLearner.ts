@@ -121,6 +121,7 @@ export function createGradientLearner(options: GradientLearnerOptions): Learner 
     name: options.name,
     metaSpecs,
     trainable,
+    adaptsAtTestTime: true,
     initMetaParams: (rng: Rng): Params => initParams(metaSpecs, rng),
     metaGradient: (meta, task) => (firstOrder ? firstOrderGradient(meta, task) : secondOrder(meta, task)),
     evaluate(meta: Params, task: TaskTensors, steps: number): TaskEvaluation {

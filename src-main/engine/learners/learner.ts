@@ -1,17 +1,14 @@
 import type { Scalar } from '../tf';
 import type { ParamSpec, Params } from '../nn/params';
 import type { Rng } from '../random';
+import type { LossAndGradients } from './differentiate';
 import type { TaskTensors } from './task';
 
-/** One task's contribution to the outer update. */
-export interface TaskMetaGradient {
-  /** ∂ L_query(θ′) / ∂ (every meta-parameter), by name. */
-  grads: Params;
-  /** Query loss after adaptation. */
-  loss: Scalar;
-  /** Query accuracy after adaptation. */
-  accuracy: Scalar;
-}
+/**
+ * One task's contribution to the outer update: ∂ L_query(θ′) / ∂ (every trainable
+ * meta-parameter) by name, with the query loss and accuracy after adaptation.
+ */
+export type TaskMetaGradient = LossAndGradients;
 
 export interface TaskEvaluation {
   loss: Scalar;
@@ -29,6 +26,11 @@ export interface Learner {
   readonly metaSpecs: readonly ParamSpec[];
   /** The meta-parameters that get gradients (a frozen encoder's do not). */
   readonly trainable: readonly string[];
+  /**
+   * Whether it takes inner steps on a task's support set at validation and test time
+   * (optimisation-based learners). Metric learners adapt nothing: `evaluate` ignores `steps`.
+   */
+  readonly adaptsAtTestTime: boolean;
   initMetaParams(rng: Rng): Params;
   /** Meta-gradient of the query loss after `innerSteps` adaptation steps on the support set. */
   metaGradient(meta: Params, task: TaskTensors): TaskMetaGradient;

@@ -63,6 +63,7 @@ export function createMetricLearner(options: MetricLearnerOptions): Learner {
     name: options.name,
     metaSpecs: encoder.specs,
     trainable: names,
+    adaptsAtTestTime: false,
     initMetaParams: (rng: Rng) => initParams(encoder.specs, rng),
     metaGradient: (meta: Params, task: TaskTensors): TaskMetaGradient =>
       lossAndGradients(meta, names, (p) => outputs(p, task)),

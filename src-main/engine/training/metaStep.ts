@@ -1,0 +1,62 @@
+/**
+ * One meta-training iteration: a meta-batch of episodes, the gradient of the joint objective
+ * (deml.ts: the meta loss, plus λ·ℓ_D in the concept space), one Adam update, and one host read
+ * of the iteration's metrics after the update is queued (asynchronous: no pipeline stall on a GPU).
+ */
+import { jointGradient } from '../deml';
+import { disposeParams } from '../nn/params';
+import { tf } from '../tf';
+import { yieldToEventLoop } from './yield';
+import { metaBatchGradient } from './metaBatch';
+import { type TrainingSession, updateParameters } from './session';
+
+export interface MetaStepResult {
+  /** Mean query loss and accuracy after adaptation over the meta-batch. */
+  loss: number;
+  accuracy: number;
+  /** Concept space: ℓ_D (unweighted) and D's accuracy on the external batch. */
+  discrimination: { loss: number; accuracy: number } | null;
+  /** Wall time of the iteration. */
+  ms: number;
+}
+
+export async function metaStep(s: TrainingSession): Promise<MetaStepResult> {
+  const t0 = performance.now();
+  const { learner } = s.model;
+  const { meta } = s.state;
+  const episodes = Array.from({ length: s.config.metaBatch }, () => s.sampler.next());
+  const step = await jointGradient(
+    meta,
+    (meanwhile) => metaBatchGradient(learner, meta, episodes, s.imageShape, s.pool, meanwhile),
+    s.discrimination,
+    s.config.concept.lambda,
+  );
+  const d = step.discrimination;
+  try {
+    updateParameters(s, step.grads);
+  } catch (e) {
+    tf.dispose([step.loss, step.accuracy, d?.loss, d?.accuracy].filter((t) => t != null));
+    throw e;
+  } finally {
+    disposeParams(step.grads);
+  }
+  const [loss, accuracy, dLoss, dAccuracy] = await Promise.all([
+    step.loss.data(),
+    step.accuracy.data(),
+    d?.loss.data(),
+    d?.accuracy.data(),
+  ]);
+  // On CPU backends data() resolves as a microtask; give signals, IPC and pipes their turn.
+  await yieldToEventLoop();
+  step.loss.dispose();
+  step.accuracy.dispose();
+  d?.loss.dispose();
+  d?.accuracy.dispose();
+  s.state = { ...s.state, iteration: s.state.iteration + 1 };
+  return {
+    loss: loss[0]!,
+    accuracy: accuracy[0]!,
+    discrimination: dLoss && dAccuracy ? { loss: dLoss[0]!, accuracy: dAccuracy[0]! } : null,
+    ms: performance.now() - t0,
+  };
+}
