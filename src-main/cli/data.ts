@@ -1,12 +1,13 @@
 /** `deml data`: import datasets into the data directory, list and describe them. */
 import { parseArgs } from 'node:util';
+import { IMPORT_FORMATS, type ImportFormat } from '../contract/datasets';
 import { listDatasets, readManifest } from '../data/cache';
 import { ensureGlyphs } from '../data/embedded';
-import { IMPORT_FORMATS, type ImportFormat, importDataset } from '../data/import/importer';
+import { importDataset } from '../data/import/importer';
 import { DATA_DIR_RULE } from '../layout/dataDirectory';
 import { DATA_DIR_OPTION, UsageError, dataDirOf, intFlag } from './usage';
 
-export const DATA_USAGE = `deml data import --format omniglot|folder|miniimagenet --name NAME PATH... [--size N]
+export const DATA_USAGE = `deml data import --format ${IMPORT_FORMATS.join('|')} --name NAME PATH... [--size N]
                  [--channels 1|3] [--invert] [--rotations] [--split standard|none] [--depth N]
 deml data list
 deml data info NAME

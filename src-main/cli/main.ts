@@ -3,7 +3,7 @@
  */
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../contract/config';
-import { ServiceError } from '../service/service';
+import { ServiceError } from '../service/errors';
 import { DATA_DIR_RULE } from '../layout/dataDirectory';
 import { TRAIN_FLAGS, configFromFlags, readConfigFile } from './args';
 import { DATA_USAGE, dataCommand } from './data';

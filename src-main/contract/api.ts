@@ -2,10 +2,20 @@
  * The typed contract between the renderer (or the CLI) and the service: one channel → signature
  * map, used by the Electron IPC transport (preload + main) and the HTTP/WebSocket transport.
  * Only named functions of this map are exposed to the renderer. Payloads are validated at the
- * boundary with the schemas of apiSchemas.ts. This file holds no runtime dependency: the
- * sandboxed preload imports it, and a sandboxed preload can require nothing but Electron.
+ * boundary with the schemas of apiSchemas.ts, from which the argument types here are inferred.
+ * This file holds no runtime dependency (its imports are types only): the sandboxed preload
+ * imports it, and a sandboxed preload can require nothing but Electron.
  */
-import type { ExperimentConfig, ExperimentConfigInput, LearnerName } from './config';
+import type {
+  CreateExperimentInput,
+  ExperimentFilter,
+  ImportDatasetInput,
+  LaunchRunsInput,
+  MetricQuery,
+  RunFilter,
+  SampleOptions,
+} from './apiSchemas';
+import type { ExperimentConfig } from './config';
 import type {
   DatasetRecord,
   Evaluation,
@@ -15,9 +25,18 @@ import type {
   MetricSeries,
   RunDetail,
   RunProgress,
-  RunStatus,
   RunSummary,
 } from './records';
+
+export type {
+  CreateExperimentInput,
+  ExperimentFilter,
+  ImportDatasetInput,
+  LaunchRunsInput,
+  MetricQuery,
+  RunFilter,
+  SampleOptions,
+};
 
 export interface AppInfo {
   name: string;
@@ -31,46 +50,6 @@ export interface AppInfo {
   transport?: 'desktop' | 'browser';
 }
 
-export interface ExperimentFilter {
-  search?: string;
-  tag?: string;
-  learner?: LearnerName;
-  status?: RunStatus;
-}
-
-export interface RunFilter {
-  experimentId?: number;
-  status?: RunStatus;
-  learner?: LearnerName;
-}
-
-export interface CreateExperimentInput {
-  name: string;
-  description?: string;
-  tags?: string[];
-  /** The base config; each run overrides its learner and seed. */
-  config: ExperimentConfigInput;
-  /** One run per learner × seed (default: the config's learner and seed). */
-  learners?: LearnerName[];
-  seeds?: number[];
-  /**
-   * Cells of a comparison (e.g. a preset's MAML/Meta-SGD × pixels/concept × 1/5-shot), each a
-   * partial config over the base; one run per variant × seed. Replaces `learners`.
-   */
-  variants?: Array<Record<string, unknown>>;
-}
-
-export interface LaunchRunsInput {
-  learners?: LearnerName[];
-  seeds?: number[];
-}
-
-export interface MetricQuery {
-  keys?: string[];
-  /** Only points after this step (live charts fetch what they do not have yet). */
-  afterStep?: number;
-}
-
 /** A few images per class of a dataset, raw pixels (row-major, channels last), base64. */
 export interface DatasetSamples {
   name: string;
@@ -82,17 +61,6 @@ export interface DatasetSamples {
   /** Class counts of the meta-train / -validation / -test split (the dataset's own when it has one). */
   splits: { train: number; val: number; test: number };
   samples: Array<{ className: string; images: string[] }>;
-}
-
-export interface ImportDatasetInput {
-  format: 'omniglot' | 'folder' | 'miniimagenet';
-  /** Name in the data directory (letters, digits, - and _). */
-  name: string;
-  /** Paths on the machine that runs the workbench: Omniglot zips or folders; one root folder otherwise. */
-  paths: string[];
-  size?: number;
-  channels?: 1 | 3;
-  rotations?: boolean;
 }
 
 export interface ImportDatasetResult {
@@ -135,7 +103,7 @@ export interface DemlApi {
   'runs:cancel': (id: number) => RunSummary;
   'runs:resume': (id: number) => RunSummary;
   'datasets:list': () => DatasetRecord[];
-  'datasets:samples': (name: string, options?: { classes?: number; perClass?: number }) => DatasetSamples;
+  'datasets:samples': (name: string, options?: SampleOptions) => DatasetSamples;
   'datasets:import': (input: ImportDatasetInput) => ImportDatasetResult;
   'runs:compare': (runIds: number[], keys?: string[]) => RunComparison[];
 }
@@ -180,5 +148,33 @@ export const CHANNELS = [
   'runs:compare',
 ] as const satisfies readonly Channel[];
 
+type Assert<T extends true> = T;
+/** Fails to compile while a channel of DemlApi or an event of DemlEvents is missing from its list. */
+export type EveryChannelAndEventListed = Assert<
+  [Exclude<Channel, (typeof CHANNELS)[number]> | Exclude<EventName, (typeof EVENTS)[number]>] extends [never]
+    ? true
+    : false
+>;
+
+/** What a failed call tells the caller, the same over IPC and HTTP. */
+export interface ApiErrorPayload {
+  /**
+   * invalid (bad arguments or config), not-found, conflict (e.g. a run in the wrong state), the
+   * store's corrupt / newer / full / io, unauthorized / forbidden (browser mode), or internal.
+   */
+  code: string;
+  message: string;
+  /** Per-field problems ("model.filters": "…"), for forms to show beside their fields. */
+  issues: Array<{ field: string; message: string }>;
+}
+
+/**
+ * What a call answers over IPC: Electron passes only an error's message across, so the desktop
+ * transport answers with its outcome and the renderer's client raises the error from it.
+ */
+export type CallOutcome<T> = { ok: true; result: T } | { ok: false; error: ApiErrorPayload };
+
 /** What the preload exposes on window.deml: each channel as an async function. */
-export type RendererApi = { [C in Channel]: (...args: Args<C>) => Promise<Result<C>> };
+export type RendererApi = {
+  [C in Channel]: (...args: Args<C>) => Promise<CallOutcome<Awaited<Result<C>>>>;
+};

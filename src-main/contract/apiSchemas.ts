@@ -1,96 +1,123 @@
-/** Argument schemas per channel of the contract, checked by the service before any handler runs. */
+/**
+ * The contract's argument schemas, checked by the service before any handler runs. The argument
+ * types of api.ts are inferred from these schemas, and a compile-time check below holds every
+ * channel's schema to exactly the parameters DemlApi declares: the two cannot drift apart.
+ */
 import { z } from 'zod';
-import type { Channel } from './api';
-import { LEARNERS } from './config';
+import type { Args, Channel } from './api';
+import type { ExperimentConfigInput } from './config';
+import { DATASET_NAME_PATTERN, DATASET_NAME_RULE, IMPORT_FORMATS } from './datasets';
+import { LEARNERS } from './learners';
 import { RUN_STATUSES } from './records';
 
 const id = z.number().int().positive();
 const learner = z.enum(LEARNERS);
 const seeds = z.array(z.number().int().nonnegative()).min(1).max(100);
+const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export const ExperimentFilterSchema = z
+  .object({
+    search: z.string().max(200).optional(),
+    tag: z.string().max(100).optional(),
+    learner: learner.optional(),
+    status: z.enum(RUN_STATUSES).optional(),
+  })
+  .strict();
+
+export const RunFilterSchema = z
+  .object({
+    experimentId: id.optional(),
+    status: z.enum(RUN_STATUSES).optional(),
+    learner: learner.optional(),
+  })
+  .strict();
+
+export const CreateExperimentInputSchema = z
+  .object({
+    name: z.string().trim().min(1, 'give the experiment a name').max(200),
+    description: z.string().max(10_000).optional(),
+    tags: z.array(z.string().trim().min(1).max(50)).max(20).optional(),
+    /** The base config; each run overrides its learner and seed. Checked by parseExperimentConfig. */
+    config: z.custom<ExperimentConfigInput>(isObject, 'the config must be an object'),
+    /** One run per learner × seed (default: the config's learner and seed). */
+    learners: z.array(learner).min(1).max(LEARNERS.length).optional(),
+    seeds: seeds.optional(),
+    /**
+     * Cells of a comparison (e.g. a preset's MAML/Meta-SGD × pixels/concept × 1/5-shot), each a
+     * partial config over the base; one run per variant × seed. Replaces `learners`.
+     */
+    variants: z.array(z.record(z.string(), z.unknown())).min(1).max(64).optional(),
+  })
+  .strict();
+
+export const LaunchRunsInputSchema = z
+  .object({ learners: z.array(learner).min(1).optional(), seeds: seeds.optional() })
+  .strict();
+
+export const MetricQuerySchema = z
+  .object({
+    keys: z.array(z.string().max(100)).max(50).optional(),
+    /** Only points after this step (live charts fetch what they do not have yet). */
+    afterStep: z.number().int().optional(),
+  })
+  .strict();
+
+export const SampleOptionsSchema = z
+  .object({
+    classes: z.number().int().min(1).max(64).optional(),
+    perClass: z.number().int().min(1).max(20).optional(),
+  })
+  .strict();
+
+export const ImportDatasetInputSchema = z
+  .object({
+    format: z.enum(IMPORT_FORMATS),
+    /** Name in the data directory. */
+    name: z.string().regex(DATASET_NAME_PATTERN, DATASET_NAME_RULE),
+    /** Paths on the machine that runs the workbench: Omniglot zips or folders; one root folder otherwise. */
+    paths: z.array(z.string().min(1).max(4096)).min(1).max(16),
+    size: z.number().int().min(8).max(512).optional(),
+    channels: z.union([z.literal(1), z.literal(3)]).optional(),
+    rotations: z.boolean().optional(),
+  })
+  .strict();
+
+export type ExperimentFilter = z.infer<typeof ExperimentFilterSchema>;
+export type RunFilter = z.infer<typeof RunFilterSchema>;
+export type CreateExperimentInput = z.infer<typeof CreateExperimentInputSchema>;
+export type LaunchRunsInput = z.infer<typeof LaunchRunsInputSchema>;
+export type MetricQuery = z.infer<typeof MetricQuerySchema>;
+export type SampleOptions = z.infer<typeof SampleOptionsSchema>;
+export type ImportDatasetInput = z.infer<typeof ImportDatasetInputSchema>;
 
 /** Argument schemas per channel (the config itself is checked by parseExperimentConfig). */
-export const ARGUMENTS: { [C in Channel]: z.ZodType<unknown[]> } = {
+export const ARGUMENTS = {
   'app:info': z.tuple([]),
-  'experiments:list': z.tuple([
-    z
-      .object({
-        search: z.string().max(200).optional(),
-        tag: z.string().max(100).optional(),
-        learner: learner.optional(),
-        status: z.enum(RUN_STATUSES).optional(),
-      })
-      .strict()
-      .optional(),
-  ]),
+  'experiments:list': z.tuple([ExperimentFilterSchema.optional()]),
   'experiments:get': z.tuple([id]),
-  'experiments:create': z.tuple([
-    z
-      .object({
-        name: z.string().trim().min(1, 'give the experiment a name').max(200),
-        description: z.string().max(10_000).optional(),
-        tags: z.array(z.string().trim().min(1).max(50)).max(20).optional(),
-        config: z.record(z.string(), z.unknown()),
-        learners: z.array(learner).min(1).max(LEARNERS.length).optional(),
-        seeds: seeds.optional(),
-        variants: z.array(z.record(z.string(), z.unknown())).min(1).max(64).optional(),
-      })
-      .strict(),
-  ]),
+  'experiments:create': z.tuple([CreateExperimentInputSchema]),
   'experiments:duplicate': z.tuple([id]),
   'experiments:delete': z.tuple([id]),
-  'runs:list': z.tuple([
-    z
-      .object({
-        experimentId: id.optional(),
-        status: z.enum(RUN_STATUSES).optional(),
-        learner: learner.optional(),
-      })
-      .strict()
-      .optional(),
-  ]),
+  'runs:list': z.tuple([RunFilterSchema.optional()]),
   'runs:get': z.tuple([id]),
-  'runs:metrics': z.tuple([
-    id,
-    z
-      .object({
-        keys: z.array(z.string().max(100)).max(50).optional(),
-        afterStep: z.number().int().optional(),
-      })
-      .strict()
-      .optional(),
-  ]),
+  'runs:metrics': z.tuple([id, MetricQuerySchema.optional()]),
   'runs:log': z.tuple([id]),
-  'runs:launch': z.tuple([
-    id,
-    z
-      .object({ learners: z.array(learner).min(1).optional(), seeds: seeds.optional() })
-      .strict()
-      .optional(),
-  ]),
+  'runs:launch': z.tuple([id, LaunchRunsInputSchema.optional()]),
   'runs:cancel': z.tuple([id]),
   'runs:resume': z.tuple([id]),
   'datasets:list': z.tuple([]),
-  'datasets:samples': z.tuple([
-    z.string().min(1).max(200),
-    z
-      .object({
-        classes: z.number().int().min(1).max(64).optional(),
-        perClass: z.number().int().min(1).max(20).optional(),
-      })
-      .strict()
-      .optional(),
-  ]),
-  'datasets:import': z.tuple([
-    z
-      .object({
-        format: z.enum(['omniglot', 'folder', 'miniimagenet']),
-        name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'letters, digits, - and _ only'),
-        paths: z.array(z.string().min(1).max(4096)).min(1).max(16),
-        size: z.number().int().min(8).max(512).optional(),
-        channels: z.union([z.literal(1), z.literal(3)]).optional(),
-        rotations: z.boolean().optional(),
-      })
-      .strict(),
-  ]),
+  'datasets:samples': z.tuple([z.string().min(1).max(200), SampleOptionsSchema.optional()]),
+  'datasets:import': z.tuple([ImportDatasetInputSchema]),
   'runs:compare': z.tuple([z.array(id).min(1).max(500), z.array(z.string().max(100)).max(20).optional()]),
-};
+} satisfies Record<Channel, z.ZodType<unknown[]>>;
+
+/** True when A and B are the same type (not merely assignable one way). */
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+type EveryChannel<T extends Record<Channel, true>> = T;
+/**
+ * Fails to compile when a channel's schema parses to anything but its parameters in DemlApi
+ * (a new argument, an optional one made required, another element type).
+ */
+export type ArgumentsMatchTheContract = EveryChannel<{
+  [C in Channel]: Same<z.output<(typeof ARGUMENTS)[C]>, Args<C>>;
+}>;

@@ -9,6 +9,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DATASET_NAME_PATTERN, DATASET_NAME_RULE } from '../contract/datasets';
 import type { ClassIndexedDataset, SplitName } from '../engine/dataset';
 import { checkDataset, classCount } from '../engine/dataset';
 import { datasetDirectory, datasetsDir } from '../layout/dataDirectory';
@@ -54,14 +55,8 @@ export function emptyReport(): ImportReport {
   return { skippedNonImages: 0, corrupt: [], emptyClasses: [], oversized: [] };
 }
 
-const ID_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
-
 export function checkDatasetId(id: string): void {
-  if (!ID_PATTERN.test(id)) {
-    throw new Error(
-      `dataset name '${id}' must be 1–64 characters of a-z, 0-9, '.', '_' or '-', starting with a letter or digit`,
-    );
-  }
+  if (!DATASET_NAME_PATTERN.test(id)) throw new Error(`dataset name '${id}' must be ${DATASET_NAME_RULE}`);
 }
 
 export function checksum(pixels: Uint8Array): string {
@@ -203,7 +198,7 @@ export async function listDatasets(dataDir: string): Promise<DatasetManifest[]> 
     throw new Error(`cannot list datasets in ${datasetsDir(dataDir)}: ${describeFsError(e)}`);
   }
   const out: DatasetManifest[] = [];
-  for (const name of names.filter((n) => ID_PATTERN.test(n) && !n.includes('.old-')).sort()) {
+  for (const name of names.filter((n) => DATASET_NAME_PATTERN.test(n) && !n.includes('.old-')).sort()) {
     try {
       out.push(await readManifest(dataDir, name));
     } catch {

@@ -14,10 +14,9 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { CHANNELS, EVENTS, type Channel } from '../contract/api';
-import { ConfigError } from '../contract/config';
-import { ServiceError, type WorkbenchService } from '../service/service';
-import { StoreError } from '../store/database';
+import { type ApiErrorPayload, CHANNELS, EVENTS, type Channel } from '../contract/api';
+import { ServiceError, errorPayload } from '../service/errors';
+import type { WorkbenchService } from '../service/service';
 
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
@@ -80,15 +79,22 @@ function cookieToken(req: IncomingMessage): string | null {
   return null;
 }
 
-function errorBody(e: unknown): { status: number; body: Record<string, unknown> } {
-  if (e instanceof ConfigError)
-    return { status: 400, body: { code: 'invalid', message: e.message, issues: e.issues } };
-  if (e instanceof ServiceError) {
-    const status = e.code === 'not-found' ? 404 : e.code === 'conflict' ? 409 : 400;
-    return { status, body: { code: e.code, message: e.message } };
-  }
-  if (e instanceof StoreError) return { status: 500, body: { code: e.code, message: e.message } };
-  return { status: 500, body: { code: 'internal', message: (e as Error).message ?? String(e) } };
+/** HTTP status of each error code; the body is the contract's ApiErrorPayload. */
+const STATUS: Record<string, number> = {
+  invalid: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  'not-found': 404,
+  conflict: 409,
+};
+
+function sendError(res: ServerResponse, error: ApiErrorPayload, status = STATUS[error.code] ?? 500): void {
+  send(res, status, error);
+}
+
+/** An error of the server's own (a refused request): no field issues. */
+function refusal(code: string, message: string): ApiErrorPayload {
+  return { code, message, issues: [] };
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {
@@ -141,40 +147,39 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
 
   const server = createServer((req, res) => {
     void handle(req, res).catch((e: unknown) => {
-      if (!res.headersSent) send(res, 500, { code: 'internal', message: (e as Error).message });
+      if (!res.headersSent) sendError(res, refusal('internal', (e as Error).message), 500);
       else res.destroy();
     });
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', origin);
-    if (!rightHost(req)) return send(res, 403, { code: 'forbidden', message: 'unexpected Host header' });
+    if (!rightHost(req)) return sendError(res, refusal('forbidden', 'unexpected Host header'), 403);
     const auth = authorized(req, url);
     if (!auth) {
-      return send(res, 401, {
-        code: 'unauthorized',
-        message: 'open the URL that `deml serve` printed (it carries the access token)',
-      });
+      return sendError(
+        res,
+        refusal('unauthorized', 'open the URL that `deml serve` printed (it carries the access token)'),
+      );
     }
     if (url.pathname.startsWith('/api/')) {
       if (!sameOrigin(req))
-        return send(res, 403, { code: 'forbidden', message: `origin ${req.headers.origin} refused` });
-      if (req.method !== 'POST') return send(res, 405, { code: 'invalid', message: 'use POST' });
+        return sendError(res, refusal('forbidden', `origin ${req.headers.origin} refused`), 403);
+      if (req.method !== 'POST') return sendError(res, refusal('invalid', 'use POST'), 405);
       const channel = decodeURIComponent(url.pathname.slice('/api/'.length)) as Channel;
       if (!(CHANNELS as readonly string[]).includes(channel)) {
-        return send(res, 404, { code: 'not-found', message: `no channel '${channel}'` });
+        return sendError(res, refusal('not-found', `no channel '${channel}'`), 404);
       }
       try {
         const body = (await readBody(req)) as { args?: unknown };
         const args = Array.isArray(body.args) ? body.args : [];
         return send(res, 200, { result: (await o.service.call(channel, args)) ?? null });
       } catch (e) {
-        const { status, body } = errorBody(e);
-        return send(res, status, body);
+        return sendError(res, errorPayload(e));
       }
     }
     if (req.method !== 'GET' && req.method !== 'HEAD')
-      return send(res, 405, { code: 'invalid', message: 'GET only' });
+      return sendError(res, refusal('invalid', 'GET only'), 405);
     if (auth === 'query') {
       // Trade the token in the URL for a cookie, and drop it from the address bar and history.
       res.writeHead(302, {
@@ -191,7 +196,7 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
     const relative = normalize(decodeURIComponent(pathname)).replace(/^([/\\])+/, '');
     let file = resolve(rendererDir, relative || 'index.html');
     if (!file.startsWith(rendererDir + sep) && file !== rendererDir) {
-      return send(res, 404, { code: 'not-found', message: 'not found' });
+      return sendError(res, refusal('not-found', 'not found'), 404);
     }
     if (!existsSync(file) || statSync(file).isDirectory()) file = join(rendererDir, 'index.html');
     const type = MIME[extname(file)] ?? 'application/octet-stream';

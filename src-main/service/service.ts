@@ -49,6 +49,9 @@ import { JobQueue } from '../jobs/queue';
 import { runDirectory, trainerLogPath } from '../layout/dataDirectory';
 import { type InstanceLock, acquireInstanceLock } from '../store/instanceLock';
 import { type Store, openStore } from '../store/store';
+import { ServiceError } from './errors';
+
+export { ServiceError } from './errors';
 
 const DEFAULT_SPLIT = SplitConfigSchema.parse({});
 
@@ -63,16 +66,6 @@ function mergeConfig(base: object, variant: Record<string, unknown>): Record<str
         : v;
   }
   return out;
-}
-
-export class ServiceError extends Error {
-  constructor(
-    message: string,
-    readonly code: 'not-found' | 'invalid' | 'conflict',
-  ) {
-    super(message);
-    this.name = 'ServiceError';
-  }
 }
 
 export interface ServiceOptions {
@@ -145,10 +138,16 @@ export class WorkbenchService {
     if (!schema) throw new ServiceError(`unknown channel '${String(channel)}'`, 'invalid');
     const parsed = schema.safeParse(args);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0];
+      // A path starts with the argument's index; fields are named as the argument's own keys.
+      const issues = parsed.error.issues.map((i) => ({
+        field: i.path.slice(1).map(String).join('.') || 'arguments',
+        message: i.message,
+      }));
+      const first = parsed.error.issues[0];
       throw new ServiceError(
-        `invalid arguments for '${channel}': ${issue?.path.join('.') || 'arguments'}: ${issue?.message}`,
+        `invalid arguments for '${channel}': ${first?.path.join('.') || 'arguments'}: ${first?.message}`,
         'invalid',
+        issues,
       );
     }
     const method = this.handlers[channel] as (...a: unknown[]) => unknown;

@@ -5,29 +5,14 @@
  * config never reaches the queue; a full disk fails a run cleanly.
  */
 import { describe, expect, it } from 'vitest';
-import { ConfigError, type ExperimentConfigInput } from '../../src-main/contract/config';
 import type { RunStatus } from '../../src-main/contract/records';
 import { runTrainerJob } from '../../src-main/jobs/trainerJob';
 import { WorkbenchService } from '../../src-main/service/service';
 import { openStore } from '../../src-main/store/store';
+import { TINY } from '../helpers/configs';
 import { tempDirs } from '../helpers/temp';
 
 const tempDir = tempDirs('deml-jobs');
-
-const TINY: ExperimentConfigInput = {
-  data: 'synthetic:classes=40,size=12',
-  model: { filters: 8, blocks: 2 },
-  ways: 5,
-  shots: 1,
-  queries: 3,
-  metaBatch: 2,
-  iterations: 30,
-  evalTasks: 30,
-  valEvery: 10,
-  valTasks: 10,
-  checkpointEvery: 10,
-  backend: 'wasm',
-};
 
 function open(dataDir = tempDir()) {
   return WorkbenchService.open({ dataDir, appVersion: 'test', mode: 'owner', pollMs: 100, staleMs: 5_000 });
@@ -180,51 +165,6 @@ describe('the job queue', () => {
     expect(service.run(second)).toMatchObject({ status: 'cancelled', startedAt: null, iteration: 0 });
     await service.close();
   }, 120_000);
-
-  it('a config that fails validation never reaches the queue', async () => {
-    const service = open();
-    await expect(
-      service.createExperiment({ name: 'bad', config: { ...TINY, model: { filters: 8, blocks: 4 } } }),
-    ).rejects.toThrow(ConfigError);
-    await expect(service.createExperiment({ name: 'bad', config: { ...TINY, ways: 0 } })).rejects.toThrow(
-      /ways/,
-    );
-    await expect(
-      service.createExperiment({ name: 'bad', config: { ...TINY, data: 'no-such-dataset' } }),
-    ).rejects.toThrow(/data/);
-    await expect(service.call('experiments:create', [{ name: '', config: TINY }])).rejects.toThrow(/name/);
-    expect(service.store.runs.list()).toEqual([]);
-    expect(service.store.experiments.list()).toEqual([]);
-    await service.close();
-  });
-});
-
-describe('variants', () => {
-  it('a preset’s cells become one experiment: variants × seeds, nested fields merged, all validated first', async () => {
-    const service = WorkbenchService.open({ dataDir: tempDir(), appVersion: 'test', mode: 'client' });
-    const { runs } = await service.createExperiment({
-      name: 'cells',
-      config: TINY,
-      seeds: [0, 1],
-      variants: [{ learner: 'maml' }, { learner: 'metasgd', shots: 2, model: { filters: 4 } }],
-    });
-    const configs = runs.map((r) => service.store.runs.get(r.id)!.config);
-    expect(configs.map((c) => [c.learner, c.seed, c.shots, c.model.filters, c.model.blocks])).toEqual([
-      ['maml', 0, 1, 8, 2],
-      ['maml', 1, 1, 8, 2],
-      ['metasgd', 0, 2, 4, 2],
-      ['metasgd', 1, 2, 4, 2],
-    ]);
-    await expect(
-      service.createExperiment({
-        name: 'bad cell',
-        config: TINY,
-        variants: [{ learner: 'maml' }, { ways: 99 }],
-      }),
-    ).rejects.toThrow(ConfigError);
-    expect(service.store.experiments.list().map((e) => e.name)).toEqual(['cells']);
-    await service.close();
-  });
 });
 
 describe('a full disk during training', () => {

@@ -6,6 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import type { ImportFormat } from '../../contract/datasets';
 import type { ClassIndexedDataset, SplitName } from '../../engine/dataset';
 import {
   type DatasetManifest,
@@ -27,9 +28,6 @@ import {
   walkFiles,
   zipItem,
 } from './sources';
-
-export const IMPORT_FORMATS = ['omniglot', 'folder', 'miniimagenet'] as const;
-export type ImportFormat = (typeof IMPORT_FORMATS)[number];
 
 export interface ImportOptions {
   format: ImportFormat;

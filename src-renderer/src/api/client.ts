@@ -3,7 +3,9 @@
  * WebSocket in browser mode (`deml serve`). Both speak the same contract.
  */
 import type {
+  ApiErrorPayload,
   Args,
+  CallOutcome,
   Channel,
   DemlEvents,
   EventName,
@@ -11,41 +13,46 @@ import type {
   Result,
 } from '../../../src-main/contract/api';
 
+/** A failed call, with the service's code and per-field issues (the same on both transports). */
 export class ApiError extends Error {
-  constructor(
-    message: string,
-    readonly code: string,
-    readonly issues: Array<{ field: string; message: string }> = [],
-  ) {
-    super(message);
+  readonly code: string;
+  readonly issues: ApiErrorPayload['issues'];
+  constructor(payload: ApiErrorPayload) {
+    super(payload.message);
     this.name = 'ApiError';
+    this.code = payload.code;
+    this.issues = payload.issues;
   }
 }
 
 type Listener = (payload: unknown) => void;
 
-interface Transport {
+export interface Transport {
   call<C extends Channel>(channel: C, args: Args<C>): Promise<Awaited<Result<C>>>;
   on<E extends EventName>(event: E, listener: (payload: DemlEvents[E]) => void): () => void;
 }
 
-interface DesktopBridge extends RendererApi {
+export interface DesktopBridge extends RendererApi {
   on<E extends EventName>(event: E, listener: (payload: DemlEvents[E]) => void): () => void;
 }
 
-function desktopTransport(bridge: DesktopBridge): Transport {
+export function desktopTransport(bridge: DesktopBridge): Transport {
   return {
     call: async (channel, args) => {
+      let outcome: CallOutcome<unknown>;
       try {
-        return (await (bridge[channel] as (...a: unknown[]) => Promise<unknown>)(...args)) as never;
+        outcome = await (bridge[channel] as (...a: unknown[]) => Promise<CallOutcome<unknown>>)(...args);
       } catch (e) {
-        // Electron prefixes remote errors: "Error invoking remote method 'x': Error: message".
+        // IPC itself failed (no handler, the main process going away). Electron prefixes remote
+        // errors: "Error invoking remote method 'x': Error: message".
         const message = (e as Error).message.replace(
           /^Error invoking remote method '[^']+': (\w*Error: )?/,
           '',
         );
-        throw new ApiError(message, 'error');
+        throw new ApiError({ code: 'internal', message, issues: [] });
       }
+      if (!outcome.ok) throw new ApiError(outcome.error);
+      return outcome.result as never;
     },
     on: (event, listener) => bridge.on(event, listener),
   };
@@ -78,18 +85,14 @@ function browserTransport(): Transport {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ args }),
       });
-      const body = (await res.json().catch(() => ({}))) as {
-        result?: unknown;
-        message?: string;
-        code?: string;
-        issues?: Array<{ field: string; message: string }>;
-      };
-      if (!res.ok)
-        throw new ApiError(
-          body.message ?? `${res.status} ${res.statusText}`,
-          body.code ?? 'error',
-          body.issues,
-        );
+      const body = (await res.json().catch(() => ({}))) as { result?: unknown } & Partial<ApiErrorPayload>;
+      if (!res.ok) {
+        throw new ApiError({
+          code: body.code ?? 'internal',
+          message: body.message ?? `${res.status} ${res.statusText}`,
+          issues: body.issues ?? [],
+        });
+      }
       return body.result as never;
     },
     on: (event, listener) => {

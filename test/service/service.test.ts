@@ -1,0 +1,175 @@
+/**
+ * The service as both transports see it: configs validated against their data before anything
+ * is queued, a preset's cells as one experiment, and the same error payload (code, message,
+ * per-field issues) over IPC and HTTP.
+ */
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import type { Channel } from '../../src-main/contract/api';
+import { ConfigError } from '../../src-main/contract/config';
+import { serve } from '../../src-main/server/server';
+import { callOutcome } from '../../src-main/service/errors';
+import { WorkbenchService } from '../../src-main/service/service';
+import { TINY } from '../helpers/configs';
+import { tempDirs } from '../helpers/temp';
+
+const ROOT = resolve(__dirname, '../..');
+const tempDir = tempDirs('deml-service');
+
+function open(dataDir: string) {
+  return WorkbenchService.open({ dataDir, appVersion: 'test', mode: 'client' });
+}
+
+describe('creating experiments', () => {
+  it('a config that fails validation never reaches the queue', async () => {
+    const service = open(tempDir());
+    await expect(
+      service.createExperiment({ name: 'bad', config: { ...TINY, model: { filters: 8, blocks: 4 } } }),
+    ).rejects.toThrow(ConfigError);
+    await expect(service.createExperiment({ name: 'bad', config: { ...TINY, ways: 0 } })).rejects.toThrow(
+      /ways/,
+    );
+    await expect(
+      service.createExperiment({ name: 'bad', config: { ...TINY, data: 'no-such-dataset' } }),
+    ).rejects.toThrow(/data/);
+    await expect(service.call('experiments:create', [{ name: '', config: TINY }])).rejects.toThrow(/name/);
+    expect(service.store.runs.list()).toEqual([]);
+    expect(service.store.experiments.list()).toEqual([]);
+    await service.close();
+  });
+});
+
+describe('variants', () => {
+  it('a preset’s cells become one experiment: variants × seeds, nested fields merged, all validated first', async () => {
+    const service = open(tempDir());
+    const { runs } = await service.createExperiment({
+      name: 'cells',
+      config: TINY,
+      seeds: [0, 1],
+      variants: [{ learner: 'maml' }, { learner: 'metasgd', shots: 2, model: { filters: 4 } }],
+    });
+    const configs = runs.map((r) => service.store.runs.get(r.id)!.config);
+    expect(configs.map((c) => [c.learner, c.seed, c.shots, c.model.filters, c.model.blocks])).toEqual([
+      ['maml', 0, 1, 8, 2],
+      ['maml', 1, 1, 8, 2],
+      ['metasgd', 0, 2, 4, 2],
+      ['metasgd', 1, 2, 4, 2],
+    ]);
+    await expect(
+      service.createExperiment({
+        name: 'bad cell',
+        config: TINY,
+        variants: [{ learner: 'maml' }, { ways: 99 }],
+      }),
+    ).rejects.toThrow(ConfigError);
+    expect(service.store.experiments.list().map((e) => e.name)).toEqual(['cells']);
+    await service.close();
+  });
+});
+
+describe('errors over both transports', () => {
+  const failing: Array<[string, Channel, unknown[], number, string, string[]]> = [
+    [
+      'a config that fails its schema',
+      'experiments:create',
+      [{ name: 'x', config: { ...TINY, model: { filters: 0 } } }],
+      400,
+      'invalid',
+      ['model.filters'],
+    ],
+    [
+      'a config that does not fit its data',
+      'experiments:create',
+      [{ name: 'x', config: { ...TINY, ways: 50 } }],
+      400,
+      'invalid',
+      ['ways'],
+    ],
+    [
+      'a missing external dataset',
+      'experiments:create',
+      [{ name: 'x', config: { ...TINY, space: 'concept', concept: { external: 'nope' } } }],
+      400,
+      'invalid',
+      ['concept.external'],
+    ],
+    [
+      'arguments that fail the channel schema',
+      'experiments:create',
+      [{ name: ' ', config: TINY, seeds: [-1] }],
+      400,
+      'invalid',
+      ['name', 'seeds.0'],
+    ],
+    ['an unknown run', 'runs:get', [999], 404, 'not-found', []],
+    ['a run in the wrong state', 'runs:resume', [1], 409, 'conflict', []],
+  ];
+
+  it('IPC and HTTP answer a failed call with the same code, message and per-field issues', async () => {
+    const dataDir = tempDir();
+    const service = open(dataDir);
+    await service.createExperiment({ name: 'queued', config: TINY });
+    const rendererDir = tempDir();
+    writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>test</title>');
+    const server = await serve({ service, rendererDir, token: 'secret' });
+    try {
+      for (const [what, channel, args, status, code, fields] of failing) {
+        const ipc = await callOutcome(service, channel, args);
+        expect(ipc.ok, what).toBe(false);
+        const error = (ipc as Extract<typeof ipc, { ok: false }>).error;
+        expect(error.code, what).toBe(code);
+        expect(
+          error.issues.map((i) => i.field),
+          what,
+        ).toEqual(fields);
+        for (const i of error.issues) expect(i.message, what).not.toBe('');
+        const res = await fetch(`${server.url}/api/${channel}`, {
+          method: 'POST',
+          headers: { authorization: 'Bearer secret', 'content-type': 'application/json' },
+          body: JSON.stringify({ args }),
+        });
+        expect(res.status, what).toBe(status);
+        expect(await res.json(), what).toEqual(error);
+      }
+      // A call that succeeds answers its result on both.
+      const ok = await callOutcome(service, 'runs:get', [1]);
+      expect(ok).toMatchObject({ ok: true, result: { id: 1, status: 'queued' } });
+    } finally {
+      await server.close();
+      await service.close();
+    }
+  });
+});
+
+describe('what the service loads', () => {
+  /** The packages a fresh Node process has loaded after importing `modules` (from source, via tsx). */
+  function loadedPackages(modules: string[]): string[] {
+    const script = `
+      import { createRequire } from 'node:module';
+      for (const m of ${JSON.stringify(modules.map((m) => pathToFileURL(resolve(ROOT, m)).href))}) await import(m);
+      const loaded = Object.keys(createRequire(import.meta.url).cache);
+      console.log(JSON.stringify([...new Set(loaded.flatMap((p) => /node_modules\\/((?:@[^/]+\\/)?[^/]+)/.exec(p)?.[1] ?? []))]));`;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as string[];
+  }
+
+  it('the service, the HTTP server and `deml serve` never load TensorFlow.js', () => {
+    const packages = loadedPackages([
+      'src-main/service/service.ts',
+      'src-main/server/server.ts',
+      'src-main/cli/serve.ts',
+    ]);
+    expect(packages).toContain('better-sqlite3'); // the probe sees CommonJS packages
+    expect(packages.filter((p) => p.startsWith('@tensorflow/'))).toEqual([]);
+    // ...and would see tfjs where it is loaded: the trainer process's module.
+    expect(loadedPackages(['src-main/jobs/trainerJob.ts'])).toContain('@tensorflow/tfjs');
+  });
+});
