@@ -3,6 +3,7 @@
  * child_process.fork, the app Electron's utilityProcess (electron/trainerLauncher.ts).
  */
 import { fork } from 'node:child_process';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FromTrainer, ToTrainer } from './messages';
 
@@ -29,7 +30,7 @@ export function trainerArgs(job: TrainerJobSpec): string[] {
 }
 
 /** The trainer entry next to this file: TypeScript run through tsx's loader, as the CLI is. */
-const SOURCE_ENTRY = fileURLToPath(new URL('./trainerEntry.ts', import.meta.url));
+const SOURCE_ENTRY = join(dirname(fileURLToPath(import.meta.url)), 'trainerEntry.ts');
 
 export function forkLauncher(options: { entry?: string; env?: NodeJS.ProcessEnv } = {}): TrainerLauncher {
   const entry = options.entry ?? SOURCE_ENTRY;

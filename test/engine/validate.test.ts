@@ -1,0 +1,64 @@
+/** Configs checked against their dataset before any work, with a message naming the field. */
+import { describe, expect, it } from 'vitest';
+import {
+  ConfigError,
+  metaTrain,
+  parseExperimentConfig,
+  selectBackend,
+  validateAgainstDataset,
+} from '../../src-main/engine';
+import { generateSyntheticDataset } from '../../src-main/data/synthetic';
+
+function issueFields(f: () => unknown): string[] {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as ConfigError).issues.map((i) => i.field);
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('config against the dataset', () => {
+  const dataset = generateSyntheticDataset({ classes: 20, imagesPerClass: 6, size: 12 });
+
+  it('refuses more ways than a split has classes', () => {
+    const config = parseExperimentConfig({ ways: 5, model: { blocks: 3 } }); // 20% of 20 classes = 4 meta-test classes
+    expect(() => validateAgainstDataset(config, dataset)).toThrow(
+      /ways: 5-way tasks need 5 classes but the meta-test split .* has 4/,
+    );
+  });
+
+  it('refuses shots + queries above the images per class', () => {
+    const config = parseExperimentConfig({ ways: 3, shots: 2, queries: 5, model: { blocks: 3 } });
+    expect(issueFields(() => validateAgainstDataset(config, dataset))).toEqual(['shots']);
+    expect(() => validateAgainstDataset(config, dataset)).toThrow(/shots \+ queries = 7 images per class/);
+  });
+
+  it('refuses a network that shrinks the image to nothing', () => {
+    const config = parseExperimentConfig({ ways: 3, shots: 1, queries: 2, model: { blocks: 4 } }); // 12 → 6 → 3 → 1 → 0
+    expect(issueFields(() => validateAgainstDataset(config, dataset))).toEqual(['model.blocks']);
+  });
+
+  it('reports every problem at once', () => {
+    const config = parseExperimentConfig({ ways: 9, shots: 5, queries: 5, model: { blocks: 5 } });
+    expect(issueFields(() => validateAgainstDataset(config, dataset)).sort()).toEqual([
+      'model.blocks',
+      'shots',
+      'ways',
+    ]);
+  });
+
+  it('metaTrain refuses before any work (no callback runs)', async () => {
+    await selectBackend('cpu');
+    let started = false;
+    await expect(
+      metaTrain({
+        config: parseExperimentConfig({ ways: 9 }),
+        dataset,
+        callbacks: { onStart: () => void (started = true) },
+      }),
+    ).rejects.toBeInstanceOf(ConfigError);
+    expect(started).toBe(false);
+  });
+});
