@@ -6,6 +6,7 @@
 import { app, BrowserWindow, dialog, session, shell } from 'electron';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import icon from '../../resources/icon.png?asset';
 import { EVENTS, type AppInfo } from '../contract/api';
 import { resolveDataDir } from '../layout/dataDirectory';
 import { WorkbenchService } from '../service/service';
@@ -35,6 +36,8 @@ function createWindow(): void {
     height: 800,
     show: false,
     title: 'DEML Workbench',
+    // Windows and Linux take the window's icon from here; macOS from the app bundle.
+    icon,
     webPreferences: {
       preload: join(__dirname, '../preload/index.cjs'),
       contextIsolation: true,

@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CHANNELS } from '../../src-main/contract/api';
 import { tempDirs } from '../helpers/temp';
@@ -14,6 +14,25 @@ const root = resolve(__dirname, '../..');
 // Built into a temporary folder: the e2e test serves out/renderer at the same time.
 const out = tempDirs('deml-bundle')();
 const require = createRequire(import.meta.url);
+
+/** The packages a bundled entry imports, following its local chunks. */
+function packagesImportedBy(entry: string): Set<string> {
+  const packages = new Set<string>();
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const code = readFileSync(file, 'utf8');
+    for (const [, spec] of code.matchAll(
+      /(?:^import\s[^'"]*|^import\s*|\bimport\(|\brequire\()["']([^"']+)["']/gm,
+    )) {
+      if (spec!.startsWith('.')) visit(resolve(dirname(file), spec!));
+      else packages.add(spec!);
+    }
+  };
+  visit(entry);
+  return packages;
+}
 
 describe('desktop bundle', () => {
   it('electron-vite build produces main, a CommonJS sandboxed preload and the renderer', () => {
@@ -87,5 +106,20 @@ describe('desktop bundle', () => {
     ).toThrow(/unknown event/);
     const html = readFileSync(resolve(out, 'renderer/index.html'), 'utf8');
     expect(html).toMatch(/Content-Security-Policy/);
+    // The app icon (resources/): the window's, and the page's in browser mode.
+    expect(main).toMatch(/const icon = [^;]*resources\/icon\.png/);
+    expect(main).toMatch(/icon,\s*\n[^]*webPreferences/);
+    const favicon = /<link rel="icon" type="image\/png" href="([^"]+)"/.exec(html)?.[1];
+    expect(favicon).toBeDefined();
+    expect(existsSync(resolve(out, 'renderer', favicon!.replace(/^\//, '')))).toBe(true);
+  });
+
+  it('the main process never loads TensorFlow.js; only the trainer and its task workers do', () => {
+    const mainPackages = packagesImportedBy(resolve(out, 'main/index.js'));
+    expect(mainPackages).toContain('electron');
+    expect(mainPackages).toContain('better-sqlite3');
+    expect([...mainPackages].filter((p) => p.startsWith('@tensorflow/'))).toEqual([]);
+    expect(packagesImportedBy(resolve(out, 'main/trainer.js'))).toContain('@tensorflow/tfjs');
+    expect(packagesImportedBy(resolve(out, 'main/taskWorker.js'))).toContain('@tensorflow/tfjs');
   });
 });
