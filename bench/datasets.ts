@@ -3,13 +3,14 @@
  * cache load time for 32k 28×28 images, and import images/s on the Omniglot small sets when
  * ../shared/datasets/omniglot is present.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { loadPackedDataset, writePackedDataset } from '../src-main/data/cache';
 import { ensureGlyphs, GLYPHS_ID } from '../src-main/data/embedded';
 import { importDataset } from '../src-main/data/import/importer';
 import { generateSyntheticDataset } from '../src-main/data/synthetic';
+import { omniglotZips } from './lib/omniglotSource';
 
 const dir = mkdtempSync(join(tmpdir(), 'deml-bench-data-'));
 const ms = (t: number) => `${(performance.now() - t).toFixed(0)} ms`;
@@ -30,16 +31,20 @@ try {
   await loadPackedDataset(dir, 'big', { verify: false });
   console.log(`packed cache: load 32000 28×28 images (no checksum): ${ms(t)}`);
 
-  const omniglot = resolve(import.meta.dirname, '../../shared/datasets/omniglot');
-  const zips = ['images_background_small1.zip', 'images_background_small2.zip'].map((z) => join(omniglot, z));
-  if (zips.every((z) => existsSync(z))) {
-    const r = await importDataset({ format: 'omniglot', name: 'omniglot-small', paths: zips, dataDir: dir });
+  const omniglot = omniglotZips();
+  if ('zips' in omniglot) {
+    const r = await importDataset({
+      format: 'omniglot',
+      name: 'omniglot-small',
+      paths: omniglot.zips,
+      dataDir: dir,
+    });
     console.log(
       `omniglot import (both small sets, 28×28, inverted): ${r.manifest.classes} classes, ${r.manifest.images} images, ` +
         `${r.imagesPerSecond.toFixed(0)} images/s, ${(r.durationMs / 1000).toFixed(1)} s`,
     );
   } else {
-    console.log('omniglot import: ../shared/datasets/omniglot not present, skipped');
+    console.log(`omniglot import: skipped: ${omniglot.missing}`);
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });

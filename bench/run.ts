@@ -5,7 +5,7 @@
  * 1. Speed on the reference workload (conv4-64, 28×28×1, 5-way 1-shot, 15 queries, batch norm,
  *    one inner step, meta-batch 4): one table of workload × backend × threads × tasks/s ×
  *    GFLOP/s × peak RSS, each row in its own process, next to PyTorch's CPU figures.
- * 2. Accuracy at a fixed budget on Omniglot when ../shared/datasets/omniglot is present.
+ * 2. Accuracy at a fixed budget on Omniglot's small sets, when present (lib/omniglotSource.ts).
  * 3. --soak N: tensor count and RSS over N iterations of the reference workload.
  * 4. --preset-time: the "concept space vs pixels" preset's time on the embedded dataset,
  *    extrapolated per run from a short measured stretch.
@@ -16,8 +16,9 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { OMNIGLOT_DIR } from './lib/omniglotSource';
 import { PYTORCH_CPU_TASKS_PER_SECOND } from './lib/reference';
 
 const { values } = parseArgs({
@@ -28,7 +29,7 @@ const { values } = parseArgs({
     iterations: { type: 'string', default: '10' },
     'no-speed': { type: 'boolean', default: false },
     'no-accuracy': { type: 'boolean', default: false },
-    omniglot: { type: 'string', default: resolve(import.meta.dirname, '../../shared/datasets/omniglot') },
+    omniglot: { type: 'string', default: OMNIGLOT_DIR },
     'data-dir': { type: 'string' },
     soak: { type: 'string', default: '0' },
     'preset-time': { type: 'boolean', default: false },

@@ -7,12 +7,11 @@
  *
  *   npx tsx bench/lib/omniglotAccuracy.ts --omniglot DIR [--learner maml] [--data-dir DIR]
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { listDatasets, loadPackedDataset } from '../../src-main/data/cache';
 import { importDataset } from '../../src-main/data/import/importer';
 import { describeBackend, metaTrain, parseExperimentConfig, selectBackend } from '../../src-main/engine';
+import { omniglotZips } from './omniglotSource';
 
 const { values } = parseArgs({
   options: {
@@ -25,8 +24,9 @@ const { values } = parseArgs({
 const source = values.omniglot!;
 const dataDir = values['data-dir']!;
 const NAME = 'omniglot-small';
-const zips = ['images_background_small1.zip', 'images_background_small2.zip'].map((z) => join(source, z));
-if (!zips.every(existsSync)) throw new Error(`the Omniglot small sets are not in ${source}`);
+const found = omniglotZips(source);
+if (!('zips' in found)) throw new Error(found.missing);
+const { zips } = found;
 if (!(await listDatasets(dataDir)).some((m) => m.id === NAME)) {
   // No dataset-defined split: the config's seeded 80/20 class split applies.
   await importDataset({ format: 'omniglot', name: NAME, paths: zips, dataDir, split: 'none' });
