@@ -6,15 +6,7 @@
  * This file holds no runtime dependency (its imports are types only): the sandboxed preload
  * imports it, and a sandboxed preload can require nothing but Electron.
  */
-import type {
-  CreateExperimentInput,
-  ExperimentFilter,
-  ImportDatasetInput,
-  LaunchRunsInput,
-  MetricQuery,
-  RunFilter,
-  SampleOptions,
-} from './apiSchemas';
+import type * as Arg from './apiSchemas';
 import type { ExperimentConfig } from './config';
 import type {
   DatasetRecord,
@@ -36,7 +28,7 @@ export type {
   MetricQuery,
   RunFilter,
   SampleOptions,
-};
+} from './apiSchemas';
 
 export interface AppInfo {
   name: string;
@@ -90,21 +82,21 @@ export interface RunComparison {
 
 export interface DemlApi {
   'app:info': () => AppInfo;
-  'experiments:list': (filter?: ExperimentFilter) => ExperimentSummary[];
+  'experiments:list': (filter?: Arg.ExperimentFilter) => ExperimentSummary[];
   'experiments:get': (id: number) => ExperimentSummary;
-  'experiments:create': (input: CreateExperimentInput) => { experiment: Experiment; runs: RunSummary[] };
+  'experiments:create': (input: Arg.CreateExperimentInput) => { experiment: Experiment; runs: RunSummary[] };
   'experiments:duplicate': (id: number) => Experiment;
   'experiments:delete': (id: number) => { runs: number };
-  'runs:list': (filter?: RunFilter) => RunSummary[];
+  'runs:list': (filter?: Arg.RunFilter) => RunSummary[];
   'runs:get': (id: number) => RunDetail;
-  'runs:metrics': (id: number, query?: MetricQuery) => MetricSeries[];
+  'runs:metrics': (id: number, query?: Arg.MetricQuery) => MetricSeries[];
   'runs:log': (id: number) => string;
-  'runs:launch': (experimentId: number, input?: LaunchRunsInput) => RunSummary[];
+  'runs:launch': (experimentId: number, input?: Arg.LaunchRunsInput) => RunSummary[];
   'runs:cancel': (id: number) => RunSummary;
   'runs:resume': (id: number) => RunSummary;
   'datasets:list': () => DatasetRecord[];
-  'datasets:samples': (name: string, options?: SampleOptions) => DatasetSamples;
-  'datasets:import': (input: ImportDatasetInput) => ImportDatasetResult;
+  'datasets:samples': (name: string, options?: Arg.SampleOptions) => DatasetSamples;
+  'datasets:import': (input: Arg.ImportDatasetInput) => ImportDatasetResult;
   'runs:compare': (runIds: number[], keys?: string[]) => RunComparison[];
 }
 

@@ -147,14 +147,14 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
 
   const server = createServer((req, res) => {
     void handle(req, res).catch((e: unknown) => {
-      if (!res.headersSent) sendError(res, refusal('internal', (e as Error).message), 500);
+      if (!res.headersSent) sendError(res, refusal('internal', (e as Error).message));
       else res.destroy();
     });
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', origin);
-    if (!rightHost(req)) return sendError(res, refusal('forbidden', 'unexpected Host header'), 403);
+    if (!rightHost(req)) return sendError(res, refusal('forbidden', 'unexpected Host header'));
     const auth = authorized(req, url);
     if (!auth) {
       return sendError(
@@ -164,11 +164,11 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
     }
     if (url.pathname.startsWith('/api/')) {
       if (!sameOrigin(req))
-        return sendError(res, refusal('forbidden', `origin ${req.headers.origin} refused`), 403);
+        return sendError(res, refusal('forbidden', `origin ${req.headers.origin} refused`));
       if (req.method !== 'POST') return sendError(res, refusal('invalid', 'use POST'), 405);
       const channel = decodeURIComponent(url.pathname.slice('/api/'.length)) as Channel;
       if (!(CHANNELS as readonly string[]).includes(channel)) {
-        return sendError(res, refusal('not-found', `no channel '${channel}'`), 404);
+        return sendError(res, refusal('not-found', `no channel '${channel}'`));
       }
       try {
         const body = (await readBody(req)) as { args?: unknown };
@@ -196,7 +196,7 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
     const relative = normalize(decodeURIComponent(pathname)).replace(/^([/\\])+/, '');
     let file = resolve(rendererDir, relative || 'index.html');
     if (!file.startsWith(rendererDir + sep) && file !== rendererDir) {
-      return sendError(res, refusal('not-found', 'not found'), 404);
+      return sendError(res, refusal('not-found', 'not found'));
     }
     if (!existsSync(file) || statSync(file).isDirectory()) file = join(rendererDir, 'index.html');
     const type = MIME[extname(file)] ?? 'application/octet-stream';

@@ -51,8 +51,6 @@ import { type InstanceLock, acquireInstanceLock } from '../store/instanceLock';
 import { type Store, openStore } from '../store/store';
 import { ServiceError } from './errors';
 
-export { ServiceError } from './errors';
-
 const DEFAULT_SPLIT = SplitConfigSchema.parse({});
 
 /** A variant over a base config: nested sections (model, concept, …) merge field by field. */

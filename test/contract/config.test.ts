@@ -1,21 +1,8 @@
 /** Bad configs are refused before any work, with a message naming the field. */
 import { describe, expect, it } from 'vitest';
-import {
-  ConfigError,
-  type ExperimentConfigInput,
-  parseExperimentConfig,
-} from '../../src-main/contract/config';
+import { type ExperimentConfigInput, parseExperimentConfig } from '../../src-main/contract/config';
 import { LEARNERS, LEARNER_INFO } from '../../src-main/contract/learners';
-
-function issueFields(f: () => unknown): string[] {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as ConfigError).issues.map((i) => i.field);
-  }
-  throw new Error('expected a ConfigError');
-}
+import { issueFields } from '../helpers/configs';
 
 describe('config shape', () => {
   it('fills documented defaults', () => {

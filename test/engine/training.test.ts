@@ -13,23 +13,12 @@ import {
   parseExperimentConfig,
   selectBackend,
   tf,
-  type ExperimentConfigInput,
 } from '../../src-main/engine';
 import { generateSyntheticDataset } from '../../src-main/data/synthetic';
+import { TINY_ENGINE } from '../helpers/configs';
 
 const dataset = generateSyntheticDataset({ classes: 20, imagesPerClass: 8, size: 12, seed: 2 });
-const tiny: ExperimentConfigInput = {
-  ways: 3,
-  shots: 1,
-  queries: 3,
-  metaBatch: 2,
-  iterations: 6,
-  evalTasks: 4,
-  valEvery: 3,
-  valTasks: 3,
-  checkpointEvery: 0,
-  model: { filters: 4, blocks: 2 },
-};
+const tiny = TINY_ENGINE;
 const dirs: string[] = [];
 const tempDir = () => {
   const d = mkdtempSync(join(tmpdir(), 'deml-train-'));

@@ -22,21 +22,13 @@ import {
   selectBackend,
   tf,
 } from '../../src-main/engine';
+import { TINY_ENGINE } from '../helpers/configs';
 import { tempDirs } from '../helpers/temp';
 
 const tempDir = tempDirs('deml-steps');
 const dataset = generateSyntheticDataset({ classes: 20, imagesPerClass: 8, size: 12, seed: 2 });
 const external = generateSyntheticDataset({ classes: 10, imagesPerClass: 8, size: 12, seed: 3 });
-const tiny: ExperimentConfigInput = {
-  ways: 3,
-  shots: 1,
-  queries: 3,
-  metaBatch: 2,
-  iterations: 6,
-  valEvery: 3,
-  valTasks: 3,
-  model: { filters: 4, blocks: 2 },
-};
+const tiny = TINY_ENGINE;
 const conceptTiny: ExperimentConfigInput = {
   ...tiny,
   space: 'concept',

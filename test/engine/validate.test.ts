@@ -8,16 +8,7 @@ import {
   validateAgainstDataset,
 } from '../../src-main/engine';
 import { generateSyntheticDataset } from '../../src-main/data/synthetic';
-
-function issueFields(f: () => unknown): string[] {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as ConfigError).issues.map((i) => i.field);
-  }
-  throw new Error('expected a ConfigError');
-}
+import { issueFields } from '../helpers/configs';
 
 describe('config against the dataset', () => {
   const dataset = generateSyntheticDataset({ classes: 20, imagesPerClass: 6, size: 12 });
