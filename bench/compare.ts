@@ -56,6 +56,11 @@ try {
     service.store.metrics.insert(run.id, points);
     service.store.evaluations.insert({
       runId: run.id,
+      origin: 'training',
+      dataset: 'glyphs',
+      episodeFile: null,
+      episodeFileName: null,
+      durationMs: null,
       split: 'test',
       step: POINTS,
       ways: 5,

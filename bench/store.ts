@@ -66,6 +66,11 @@ try {
     insertMs.push(performance.now() - t0);
     store.evaluations.insert({
       runId: run.id,
+      origin: 'training',
+      dataset: 'glyphs',
+      episodeFile: null,
+      episodeFileName: null,
+      durationMs: null,
       split: 'test',
       step: perRun,
       ways: 5,

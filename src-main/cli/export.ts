@@ -2,7 +2,8 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { EXPORT_FORMATS, type ExportFormat, exportTable } from '../contract/exportTable';
-import { resultsTable } from '../contract/results';
+import { presetTag, presets } from '../contract/presets';
+import { type PublishedResult, resultsTable } from '../contract/results';
 import { describeFsError } from '../data/errors';
 import { DATA_DIR_OPTION, UsageError, dataDirOf } from './usage';
 import { openClient } from './workbench';
@@ -37,16 +38,21 @@ export async function exportCommand(argv: string[]): Promise<number> {
   if (experiments.length === 0 && runIds.length === 0) throw new UsageError(EXPORT_USAGE);
   const service = openClient(dataDirOf(values));
   try {
+    const published: PublishedResult[] = [];
     for (const e of experiments) {
-      service.experiment(e); // a clear error for an unknown experiment
+      const experiment = service.experiment(e); // a clear error for an unknown experiment
       runIds = [...runIds, ...service.store.runs.list({ experimentId: e }).map((r) => r.id)];
+      // An experiment made from a protocol preset shows the preset's published figures.
+      for (const p of presets({ data: experiment.config.data })) {
+        if (experiment.tags.includes(presetTag(p.id))) published.push(...p.published);
+      }
     }
     const compared = service
       .compareRuns(runIds, [])
-      .map((c) => ({ id: c.run.id, config: c.config, test: c.test }));
+      .map((c) => ({ id: c.run.id, config: c.config, test: c.test, evaluations: c.evaluations }));
     const done = compared.filter((c) => c.test).length;
     if (done === 0) throw new UsageError('none of these runs has a meta-test result yet');
-    const text = exportTable(resultsTable(compared), format);
+    const text = exportTable(resultsTable(compared, published), format);
     if (values.out) {
       try {
         writeFileSync(values.out, text);

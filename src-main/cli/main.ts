@@ -8,6 +8,7 @@ import { DATA_DIR_RULE } from '../layout/dataDirectory';
 import { TRAIN_FLAGS, configFromFlags, readConfigFile } from './args';
 import { DATA_USAGE, dataCommand } from './data';
 import { PRESET_USAGE, presetCommand } from './preset';
+import { EVAL_USAGE, evalCommand } from './eval';
 import { EXPORT_USAGE, exportCommand } from './export';
 import { SERVE_USAGE, serveCommand } from './serve';
 import { RUNS_USAGE, cancelCommand, launchCommand, resumeCommand, runsCommand } from './runs';
@@ -25,6 +26,7 @@ commands:
   runs       list the stored runs, or show one
   cancel     cancel a queued or running run (it checkpoints first)
   resume     continue a cancelled, interrupted or failed run from its newest checkpoint
+  eval       evaluate a trained run (or checkpoint) on any dataset, split, N-way K-shot or episode file
   export     the results table of experiments or runs as LaTeX (booktabs), Markdown or CSV
   serve      the workbench in a browser (HTTP + WebSocket on 127.0.0.1, with an access token)
 
@@ -49,6 +51,8 @@ ${RUNS_USAGE}
 
 ${SERVE_USAGE}
 
+${EVAL_USAGE}
+
 ${EXPORT_USAGE}
 
 Flags override the --config file. --json prints JSON lines (backend, start, iteration,
@@ -65,6 +69,7 @@ export async function main(argv: string[]): Promise<number> {
   if (command === 'data') return runSubcommand('data', rest, dataCommand);
   if (command === 'preset') return runSubcommand('preset', rest, presetCommand);
   if (command === 'export') return runSubcommand('export', rest, exportCommand);
+  if (command === 'eval') return runSubcommand('eval', rest, evalCommand);
   if (command === 'serve') return runSubcommand('serve', rest, serveCommand);
   if (command === 'launch') return runSubcommand('launch', rest, launchCommand);
   if (command === 'runs') return runSubcommand('runs', rest, runsCommand);

@@ -2,12 +2,15 @@
 import { parseArgs } from 'node:util';
 import { type PresetRun, findPreset, presets } from '../contract/presets';
 import { parseExperimentConfig } from '../contract/config';
+import { EXPORT_FORMATS, type ExportFormat, exportTable } from '../contract/exportTable';
+import { type ComparedRun, resultsTable } from '../contract/results';
 import { datasetLoader, resolveTrainingData } from '../data/trainingData';
 import { describeBackend, formatAccuracy, metaTrain, type TrainResult, selectBackend } from '../engine';
 import { DATA_DIR_OPTION, UsageError, dataDirOf, intFlag } from './usage';
 
 export const PRESET_USAGE = `deml preset list
-deml preset run ID [--iterations N] [--eval-tasks N] [--seed N] [--data NAME] [--only TEXT]`;
+deml preset run ID [--iterations N | --budget FRACTION] [--eval-tasks N] [--seed N] [--data NAME] [--only TEXT]
+                   [--format md|latex|csv]`;
 
 export async function presetCommand(argv: string[], signal: AbortSignal): Promise<number> {
   const [sub, ...rest] = argv;
@@ -21,6 +24,8 @@ export async function presetCommand(argv: string[], signal: AbortSignal): Promis
       seed: { type: 'string' },
       data: { type: 'string' },
       only: { type: 'string' },
+      budget: { type: 'string' },
+      format: { type: 'string' },
       ...DATA_DIR_OPTION,
     },
   });
@@ -30,12 +35,25 @@ export async function presetCommand(argv: string[], signal: AbortSignal): Promis
     return 0;
   }
   if (sub !== 'run' || !positionals[0]) throw new UsageError(PRESET_USAGE);
+  const fraction = values.budget === undefined ? undefined : Number(values.budget);
+  if (fraction !== undefined && !(fraction > 0 && fraction <= 1)) {
+    throw new UsageError(
+      `--budget is a fraction of the preset's iterations in (0, 1], got '${values.budget}'`,
+    );
+  }
+  if (fraction !== undefined && values.iterations !== undefined) {
+    throw new UsageError('give --iterations or --budget, not both');
+  }
+  const format = (values.format ?? 'md') as ExportFormat;
+  if (!EXPORT_FORMATS.includes(format))
+    throw new UsageError(`--format is one of ${EXPORT_FORMATS.join(', ')}`);
   const budget = Object.fromEntries(
     Object.entries({
       iterations: intFlag('iterations', values.iterations, 0),
       evalTasks: intFlag('eval-tasks', values['eval-tasks']),
       seed: intFlag('seed', values.seed, 0),
       data: values.data,
+      budget: fraction,
     }).filter(([, v]) => v !== undefined),
   );
   let preset;
@@ -47,15 +65,27 @@ export async function presetCommand(argv: string[], signal: AbortSignal): Promis
   const runs = preset.runs.filter(
     (r) => !values.only || r.label.toLowerCase().includes(values.only.toLowerCase()),
   );
+  if (preset.requires) process.stderr.write(`${preset.title} needs ${preset.requires}\n`);
+  if (preset.scaled) process.stderr.write(`${preset.title}: ${preset.scaled}\n`);
+  const done: ComparedRun[] = [];
   const status = await runPresetRuns(runs, {
     dataDir: dataDirOf(values),
     title: preset.title,
     signal,
-    onResult: (run, result) =>
+    onResult: (run, result) => {
+      const config = parseExperimentConfig(run.config);
+      done.push({
+        id: done.length + 1,
+        config,
+        test: { ...result.test!, split: 'test', dataset: config.data },
+      });
       out(
         `${run.label.padEnd(28)} ${formatAccuracy(result.test!)}  (${result.test!.tasks} tasks, ${(result.durationMs / 1000).toFixed(0)} s)`,
-      ),
+      );
+    },
   });
+  if (done.length > 0) out(`\n${exportTable(resultsTable(done, preset.published), format)}`);
+  if (preset.scaled && done.length > 0) out(`(${preset.scaled}: not the published protocol's budget)`);
   return status === 'cancelled' ? 130 : 0;
 }
 

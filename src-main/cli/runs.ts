@@ -7,6 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import { LEARNERS, type LearnerName } from '../contract/config';
+import { describeEvaluation } from '../contract/evaluation';
 import { RUN_STATUSES, type RunDetail, type RunStatus, type RunSummary } from '../contract/records';
 import type { WorkbenchService } from '../service/service';
 import { lockHolder } from '../store/instanceLock';
@@ -140,8 +141,15 @@ function printDetail(run: RunDetail): void {
     );
   }
   for (const e of run.evaluations) {
+    const kind = e.origin === 'training' ? (e.split === 'val' ? 'validation' : 'meta-test') : 'evaluation';
     out(
-      `${e.split} @${e.step}: ${pct(e.mean)} ± ${pct(e.ci95)} over ${e.tasks} tasks (${e.ways}-way ${e.shots}-shot, episode seed ${e.episodeSeed})`,
+      `${kind} of iteration ${e.step}: ${pct(e.mean)} ± ${pct(e.ci95)}, ${describeEvaluation(e)}` +
+        `${e.episodeFile ? '' : `, episode seed ${e.episodeSeed}`}, ${e.innerSteps} inner steps`,
+    );
+  }
+  for (const r of run.pendingEvaluations) {
+    out(
+      `evaluation request ${r.id}: ${r.status}${r.error ? ` (${r.error})` : ''}${r.status === 'running' ? ` ${r.done}/${r.total}` : ''}`,
     );
   }
   const last = run.checkpoints.at(-1);

@@ -11,6 +11,7 @@ import type { ExperimentConfig } from './config';
 import type {
   DatasetRecord,
   Evaluation,
+  EvaluationRequestRecord,
   Experiment,
   ExperimentSummary,
   MetricRecord,
@@ -22,6 +23,7 @@ import type {
 
 export type {
   CreateExperimentInput,
+  EvaluationRequest,
   ExperimentFilter,
   ImportDatasetInput,
   LaunchRunsInput,
@@ -72,11 +74,14 @@ export interface ImportProgressEvent {
   total: number;
 }
 
-/** A run as the compare view needs it: its config, its meta-test, the series asked for. */
+/** A run as the compare view needs it: its config, its meta-tests, the series asked for. */
 export interface RunComparison {
   run: RunSummary;
   config: ExperimentConfig;
+  /** The meta-test of its training. */
   test: Evaluation | null;
+  /** Every meta-test and episode-file evaluation of it, its training's included (results-table cells). */
+  evaluations: Evaluation[];
   series: MetricSeries[];
 }
 
@@ -98,6 +103,9 @@ export interface DemlApi {
   'datasets:samples': (name: string, options?: Arg.SampleOptions) => DatasetSamples;
   'datasets:import': (input: Arg.ImportDatasetInput) => ImportDatasetResult;
   'runs:compare': (runIds: number[], keys?: string[]) => RunComparison[];
+  /** Queue an evaluation of a run's checkpoint (checked against its data first). */
+  'runs:evaluate': (runId: number, request: Arg.EvaluationRequest) => EvaluationRequestRecord;
+  'evaluations:cancel': (requestId: number) => EvaluationRequestRecord;
 }
 
 export type Channel = keyof DemlApi;
@@ -110,6 +118,7 @@ export interface DemlEvents {
   'run:progress': RunProgress;
   'run:metrics': { runId: number; points: MetricRecord[] };
   'dataset:import': ImportProgressEvent;
+  'evaluation:status': EvaluationRequestRecord;
 }
 export type EventName = keyof DemlEvents;
 export const EVENTS = [
@@ -117,6 +126,7 @@ export const EVENTS = [
   'run:progress',
   'run:metrics',
   'dataset:import',
+  'evaluation:status',
 ] as const satisfies readonly EventName[];
 
 /** The channels the preload may forward. Adding a channel here is the only way to expose one. */
@@ -138,6 +148,8 @@ export const CHANNELS = [
   'datasets:samples',
   'datasets:import',
   'runs:compare',
+  'runs:evaluate',
+  'evaluations:cancel',
 ] as const satisfies readonly Channel[];
 
 type Assert<T extends true> = T;

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { Args, Channel } from './api';
 import type { ExperimentConfigInput } from './config';
 import { DATASET_NAME_PATTERN, DATASET_NAME_RULE, IMPORT_FORMATS } from './datasets';
+import { EvaluationRequestSchema } from './evaluation';
 import { LEARNERS } from './learners';
 import { RUN_STATUSES } from './records';
 
@@ -89,6 +90,7 @@ export type LaunchRunsInput = z.infer<typeof LaunchRunsInputSchema>;
 export type MetricQuery = z.infer<typeof MetricQuerySchema>;
 export type SampleOptions = z.infer<typeof SampleOptionsSchema>;
 export type ImportDatasetInput = z.infer<typeof ImportDatasetInputSchema>;
+export type { EvaluationRequest } from './evaluation';
 
 /** Argument schemas per channel (the config itself is checked by parseExperimentConfig). */
 export const ARGUMENTS = {
@@ -109,6 +111,8 @@ export const ARGUMENTS = {
   'datasets:samples': z.tuple([z.string().min(1).max(200), SampleOptionsSchema.optional()]),
   'datasets:import': z.tuple([ImportDatasetInputSchema]),
   'runs:compare': z.tuple([z.array(id).min(1).max(500), z.array(z.string().max(100)).max(20).optional()]),
+  'runs:evaluate': z.tuple([id, EvaluationRequestSchema]),
+  'evaluations:cancel': z.tuple([id]),
 } satisfies Record<Channel, z.ZodType<unknown[]>>;
 
 /** True when A and B are the same type (not merely assignable one way). */

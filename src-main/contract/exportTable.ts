@@ -1,6 +1,7 @@
 /**
  * The results table as CSV (tidy: one line per cell), Markdown and LaTeX (booktabs). Accuracies in
- * percent, mean ± 95% CI; the best of each column in bold, cells within the best's CI marked †.
+ * percent, mean ± 95% CI; the best of each column in bold, cells within the best's CI marked †;
+ * published figures (a protocol preset's) in italics, never bold or †.
  */
 import type { ResultsCell, ResultsTable } from './results';
 
@@ -12,6 +13,10 @@ const ci = (c: ResultsCell) => (Number.isFinite(c.ci95) ? pct(c.ci95) : '?');
 
 export const TABLE_NOTE =
   "Meta-test accuracy (%) with 95% confidence intervals. Bold: best of its column; †: within the best one's interval.";
+const PUBLISHED_NOTE = ' Italics: published figures, not measured here.';
+
+const noteOf = (table: ResultsTable) =>
+  TABLE_NOTE + (table.rows.some((r) => r.published) ? PUBLISHED_NOTE : '');
 
 function csvField(v: string | number | boolean): string {
   const s = String(v);
@@ -20,7 +25,17 @@ function csvField(v: string | number | boolean): string {
 
 export function toCsv(table: ResultsTable): string {
   const lines = [
-    ['method', 'setting', 'accuracy_percent', 'ci95_percent', 'seeds', 'tasks', 'best', 'tie'].join(','),
+    [
+      'method',
+      'setting',
+      'accuracy_percent',
+      'ci95_percent',
+      'seeds',
+      'tasks',
+      'best',
+      'tie',
+      'published',
+    ].join(','),
   ];
   for (const row of table.rows) {
     row.cells.forEach((c, j) => {
@@ -35,6 +50,7 @@ export function toCsv(table: ResultsTable): string {
           c.tasks,
           c.best,
           c.tie,
+          row.published === true,
         ]
           .map(csvField)
           .join(','),
@@ -52,17 +68,19 @@ function mdText(s: string): string {
 }
 
 export function toMarkdown(table: ResultsTable): string {
-  const cell = (c: ResultsCell | null) => {
+  const cell = (c: ResultsCell | null, published = false) => {
     if (!c) return '–';
     const text = `${pct(c.mean)} ± ${ci(c)}`;
-    return c.best ? `**${text}**` : c.tie ? `${text}†` : text;
+    return published ? `_${text}_` : c.best ? `**${text}**` : c.tie ? `${text}†` : text;
   };
   const lines = [
     `| Method | ${table.columns.map(mdText).join(' | ')} |`,
     `| --- | ${table.columns.map(() => '---').join(' | ')} |`,
-    ...table.rows.map((r) => `| ${mdText(r.method)} | ${r.cells.map(cell).join(' | ')} |`),
+    ...table.rows.map(
+      (r) => `| ${mdText(r.method)} | ${r.cells.map((c) => cell(c, r.published)).join(' | ')} |`,
+    ),
   ];
-  return `${lines.join('\n')}\n\n${TABLE_NOTE}\n`;
+  return `${lines.join('\n')}\n\n${noteOf(table)}\n`;
 }
 
 /** Text for LaTeX's text mode: its ten special characters escaped. */
@@ -84,10 +102,11 @@ export function latexEscape(s: string): string {
     .replace(/†/g, '$^\\dagger$');
 }
 
-export function toLatex(table: ResultsTable, caption = TABLE_NOTE): string {
-  const cell = (c: ResultsCell | null) => {
+export function toLatex(table: ResultsTable, caption = noteOf(table)): string {
+  const cell = (c: ResultsCell | null, published = false) => {
     if (!c) return '--';
     const body = `${pct(c.mean)} \\pm ${ci(c)}`;
+    if (published) return `\\textit{$${body}$}`;
     return c.best ? `$\\mathbf{${body}}$` : c.tie ? `$${body}^{\\dagger}$` : `$${body}$`;
   };
   return [
@@ -98,7 +117,9 @@ export function toLatex(table: ResultsTable, caption = TABLE_NOTE): string {
     '    \\toprule',
     `    Method & ${table.columns.map(latexEscape).join(' & ')} \\\\`,
     '    \\midrule',
-    ...table.rows.map((r) => `    ${latexEscape(r.method)} & ${r.cells.map(cell).join(' & ')} \\\\`),
+    ...table.rows.map(
+      (r) => `    ${latexEscape(r.method)} & ${r.cells.map((c) => cell(c, r.published)).join(' & ')} \\\\`,
+    ),
     '    \\bottomrule',
     '  \\end{tabular}',
     `  \\caption{${latexEscape(caption)}}`,

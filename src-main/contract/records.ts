@@ -3,6 +3,7 @@
  * and checkpoints. Plain data, shared with the renderer (no runtime-specific imports).
  */
 import type { ExperimentConfig, LearnerName } from './config';
+import type { EvaluationRequest } from './evaluation';
 
 export const RUN_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled', 'interrupted'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -95,24 +96,64 @@ export const METRIC_KEYS = {
   pretrainAccuracy: 'pretrain/accuracy',
 } as const;
 
+/** The class splits seeded episodes are drawn from. */
+export const EVALUATION_SPLITS = ['train', 'val', 'test'] as const;
+export type EvaluationSplit = (typeof EVALUATION_SPLITS)[number];
+
 export interface Evaluation {
   id: number;
   runId: number;
-  split: 'val' | 'test';
-  /** The iteration evaluated. */
+  /**
+   * training: a validation or the meta-test of the run's own training; evaluation: asked for
+   * afterwards (`deml eval`, "Evaluate…"), on any dataset, split, shape or episode file.
+   */
+  origin: 'training' | 'evaluation';
+  /** The split the seeded episodes were drawn from; null when they came from an episode file. */
+  split: EvaluationSplit | null;
+  /** The iteration of the parameters evaluated. */
   step: number;
+  /** The dataset evaluated on (a `data` reference). */
+  dataset: string;
+  /** Ways; shots and queries per class (0 where an episode file varies them). */
   ways: number;
   shots: number;
   queries: number;
   innerSteps: number;
-  /** Two runs evaluated with the same seed saw the same episodes (paired comparisons). */
+  /** Two runs evaluated with the same seed (or episode file) saw the same episodes: they pair. */
   episodeSeed: number;
+  /** SHA-256 of the episode file the episodes came from, and its name; null for seeded episodes. */
+  episodeFile: string | null;
+  episodeFileName: string | null;
   tasks: number;
   mean: number;
   ci95: number;
   std: number;
   accuracies: number[];
   createdAt: number;
+  /** Wall time of the evaluation (null for those recorded before it was kept). */
+  durationMs: number | null;
+}
+
+export const EVALUATION_REQUEST_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled'] as const;
+export type EvaluationRequestStatus = (typeof EVALUATION_REQUEST_STATUSES)[number];
+
+/** An evaluation asked for in the workbench, run by the job queue in a process of its own. */
+export interface EvaluationRequestRecord {
+  id: number;
+  runId: number;
+  request: EvaluationRequest;
+  status: EvaluationRequestStatus;
+  error: string | null;
+  /** Tasks done / total while it runs. */
+  done: number;
+  total: number;
+  /** The stored result, once completed. */
+  evaluationId: number | null;
+  pid: number | null;
+  heartbeat: number | null;
+  queuedAt: number;
+  startedAt: number | null;
+  endedAt: number | null;
 }
 
 export interface Checkpoint {
@@ -125,6 +166,8 @@ export interface Checkpoint {
 export interface RunDetail extends RunSummary {
   config: ExperimentConfig;
   evaluations: Evaluation[];
+  /** Evaluations asked for and not completed yet (queued, running, failed, cancelled). */
+  pendingEvaluations: EvaluationRequestRecord[];
   checkpoints: Checkpoint[];
 }
 

@@ -8,15 +8,25 @@ import type { ExperimentConfig } from './config';
 import { LEARNER_INFO, type LearnerName } from './learners';
 import type { Evaluation } from './records';
 
+/** What comparing needs of an evaluation. */
+export type ComparedEvaluation = Pick<
+  Evaluation,
+  'mean' | 'ci95' | 'tasks' | 'accuracies' | 'episodeSeed' | 'ways' | 'shots' | 'queries'
+> &
+  Partial<Pick<Evaluation, 'id' | 'dataset' | 'split' | 'episodeFile' | 'episodeFileName' | 'innerSteps'>>;
+
 /** What comparing needs of a run. */
 export interface ComparedRun {
   id: number;
   config: ExperimentConfig;
-  /** The meta-test evaluation, when the run completed. */
-  test: Pick<
-    Evaluation,
-    'mean' | 'ci95' | 'tasks' | 'accuracies' | 'episodeSeed' | 'ways' | 'shots' | 'queries'
-  > | null;
+  /** The meta-test of its training, when the run completed. */
+  test: ComparedEvaluation | null;
+  /**
+   * Its meta-test evaluations of any origin (its training's, and those asked for afterwards, on
+   * other datasets or settings or episode files): the cells of the results table. Without them,
+   * the training meta-test alone.
+   */
+  evaluations?: ComparedEvaluation[];
 }
 
 export interface Interval {
@@ -203,10 +213,49 @@ export function summarize(values: readonly number[], stat: SummaryStatistic, key
 }
 
 // ---------------------------------------------------------------------------------------------
-// The results table: rows are methods, columns settings (dataset × N-way K-shot).
+// The results table: rows are methods, columns settings (dataset × N-way K-shot), as in papers.
+// Cells come from evaluations, so one trained model evaluated several ways fills several columns.
 
 /** Settings that make a column; everything else that differs makes the method (row). */
 const COLUMN_KEYS = ['data', 'ways', 'shots'];
+
+/** A run's evaluations that can be table cells: meta-test ones, and those of episode files. */
+export function tableEvaluations(r: ComparedRun): Array<ComparedEvaluation & { dataset: string }> {
+  const all = r.evaluations ?? (r.test ? [r.test] : []);
+  return all
+    .filter((e) => e.split === undefined || e.split === 'test' || e.split === null)
+    .map((e) => ({ ...e, dataset: e.dataset ?? r.config.data }));
+}
+
+/** "omniglot 20-way 1-shot", or with the episode file that gave the episodes. */
+export function evaluationColumn(e: ComparedEvaluation & { dataset: string }): string {
+  const shots = e.shots > 0 ? `${e.shots}-shot` : 'K varies';
+  const file = e.episodeFile ? ` (${e.episodeFileName ?? `episodes ${e.episodeFile.slice(0, 8)}`})` : '';
+  return `${e.dataset} ${e.ways}-way ${shots}${file}`;
+}
+
+/** Each column's evaluation of a run: the newest where it has several (ids grow with time). */
+function evaluationsByColumn(r: ComparedRun): Map<string, ComparedEvaluation> {
+  const out = new Map<string, ComparedEvaluation>();
+  for (const e of tableEvaluations(r)) {
+    const column = evaluationColumn(e);
+    const held = out.get(column);
+    if (!held || (e.id ?? 0) >= (held.id ?? 0)) out.set(column, e);
+  }
+  return out;
+}
+
+/** Published figures to show beside a table's cells (a protocol preset's, say). */
+export interface PublishedResult {
+  /** The row, e.g. "MAML (Finn et al. 2017)". */
+  method: string;
+  /** Which column: the dataset reference and N-way K-shot. */
+  data: string;
+  ways: number;
+  shots: number;
+  mean: number;
+  ci95: number;
+}
 
 export interface ResultsCell extends Interval {
   seeds: number;
@@ -219,15 +268,26 @@ export interface ResultsCell extends Interval {
 
 export interface ResultsTable {
   columns: string[];
-  rows: Array<{ method: string; cells: Array<ResultsCell | null> }>;
+  /** Published rows are figures from papers: shown beside the cells, never bold or †. */
+  rows: Array<{ method: string; cells: Array<ResultsCell | null>; published?: boolean }>;
 }
 
 export function columnLabel(config: Pick<ExperimentConfig, 'data' | 'ways' | 'shots'>): string {
-  return `${config.data} ${config.ways}-way ${config.shots}-shot`;
+  return evaluationColumn({
+    dataset: config.data,
+    ways: config.ways,
+    shots: config.shots,
+  } as ComparedEvaluation & {
+    dataset: string;
+  });
 }
 
-export function resultsTable(runs: readonly ComparedRun[]): ResultsTable {
-  const completed = runs.filter((r) => r.test);
+export function resultsTable(
+  runs: readonly ComparedRun[],
+  published: readonly PublishedResult[] = [],
+): ResultsTable {
+  const cellsOf = new Map(runs.map((r) => [r.id, evaluationsByColumn(r)]));
+  const completed = runs.filter((r) => cellsOf.get(r.id)!.size > 0);
   const methodKeys = differingKeys(
     completed.map((r) => r.config),
     [...REPETITION_KEYS, ...BOOKKEEPING_KEYS, ...COLUMN_KEYS],
@@ -237,17 +297,18 @@ export function resultsTable(runs: readonly ComparedRun[]): ResultsTable {
     const keys = methodKeys.includes('learner') ? methodKeys : ['learner', ...methodKeys];
     return keys.map((k) => describeSetting(k, flat[k]!)).join(' · ');
   };
-  const columns = [...new Set(completed.map((r) => columnLabel(r.config)))];
+  const columns = [...new Set(completed.flatMap((r) => [...cellsOf.get(r.id)!.keys()]))];
   const methods = [...new Set(completed.map(methodOf))];
   const cells = methods.map((m) =>
     columns.map((c): ResultsCell | null => {
-      const rs = completed.filter((r) => methodOf(r) === m && columnLabel(r.config) === c);
-      if (rs.length === 0) return null;
+      const es = completed
+        .filter((r) => methodOf(r) === m)
+        .map((r) => cellsOf.get(r.id)!.get(c))
+        .filter((e): e is ComparedEvaluation => e != null);
+      if (es.length === 0) return null;
       const interval =
-        rs.length === 1
-          ? { mean: rs[0]!.test!.mean, ci95: rs[0]!.test!.ci95, n: 1 }
-          : meanCi(rs.map((r) => r.test!.mean));
-      return { ...interval, seeds: rs.length, tasks: rs[0]!.test!.tasks, best: false, tie: false };
+        es.length === 1 ? { mean: es[0]!.mean, ci95: es[0]!.ci95, n: 1 } : meanCi(es.map((e) => e.mean));
+      return { ...interval, seeds: es.length, tasks: es[0]!.tasks, best: false, tie: false };
     }),
   );
   columns.forEach((_, j) => {
@@ -260,5 +321,42 @@ export function resultsTable(runs: readonly ComparedRun[]): ResultsTable {
       c.tie = !c.best && c.mean + overlap(c) >= best.mean - overlap(best);
     }
   });
-  return { columns, rows: methods.map((method, i) => ({ method, cells: cells[i]! })) };
+  const rows: ResultsTable['rows'] = methods.map((method, i) => ({ method, cells: cells[i]! }));
+  const columnOf = (p: PublishedResult) => columnLabel({ data: p.data, ways: p.ways, shots: p.shots });
+  for (const method of [...new Set(published.map((p) => p.method))]) {
+    const mine = published.filter((p) => p.method === method);
+    const row = columns.map((c): ResultsCell | null => {
+      const p = mine.find((x) => columnOf(x) === c);
+      return p ? { mean: p.mean, ci95: p.ci95, n: 1, seeds: 0, tasks: 0, best: false, tie: false } : null;
+    });
+    if (row.some((c) => c)) rows.push({ method, cells: row, published: true });
+  }
+  return { columns, rows };
+}
+
+/**
+ * Paired difference of two groups in one column of the results table: their evaluations there
+ * must be on identical episodes (the same episode file, or the same split, seed, shape and task
+ * count), the seeds of a group averaged episode by episode.
+ */
+export function pairedInColumn(
+  a: RunGroup,
+  b: RunGroup,
+  column: string,
+): PairedDifference | { problem: string } {
+  const inColumn = (g: RunGroup) =>
+    g.runs.map((r) => evaluationsByColumn(r).get(column)).filter((e): e is ComparedEvaluation => e != null);
+  const ea = inColumn(a);
+  const eb = inColumn(b);
+  if (ea.length === 0 || eb.length === 0) return { problem: `both need an evaluation in ${column}` };
+  const episodesOf = (e: ComparedEvaluation) =>
+    e.episodeFile ? `file ${e.episodeFile}` : `seed ${e.episodeSeed}, ${e.queries} queries, ${e.tasks} tasks`;
+  const kinds = new Set([...ea, ...eb].map(episodesOf));
+  if (kinds.size > 1) return { problem: `evaluated on different episodes (${[...kinds].join('; ')})` };
+  const mean = (es: ComparedEvaluation[]) =>
+    Array.from(
+      { length: es[0]!.accuracies.length },
+      (_, i) => es.reduce((s, e) => s + e.accuracies[i]!, 0) / es.length,
+    );
+  return pairedDifference(mean(ea), mean(eb));
 }

@@ -51,7 +51,7 @@ export async function resolveTrainingData(
 }
 
 /** A reference that does not resolve is a config error on the field that named it. */
-async function loadAs(load: DatasetLoader, ref: string, field: string): Promise<ClassIndexedDataset> {
+export async function loadAs(load: DatasetLoader, ref: string, field: string): Promise<ClassIndexedDataset> {
   try {
     return await load(ref);
   } catch (e) {

@@ -5,12 +5,12 @@
  */
 import { utilityProcess } from 'electron';
 import type { FromTrainer } from '../jobs/messages';
-import { type TrainerLauncher, trainerArgs } from '../jobs/launcher';
+import { type TrainerLauncher, describeJob, trainerArgs } from '../jobs/launcher';
 
 export function utilityProcessLauncher(entry: string): TrainerLauncher {
   return (job) => {
     const child = utilityProcess.fork(entry, trainerArgs(job), {
-      serviceName: `DEML trainer (run ${job.runId})`,
+      serviceName: `DEML trainer (${describeJob(job)})`,
       stdio: 'pipe',
     });
     let exited = false;

@@ -5,41 +5,21 @@
  * header is renamed last and marks the pair complete, so a crash mid-write never leaves a
  * checkpoint that loads wrong.
  */
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ExperimentConfig } from '../contract/config';
 import type { AdamState } from './adam';
+import {
+  CHECKPOINT_FORMAT,
+  CHECKPOINT_VERSION,
+  type CheckpointHeader,
+  type TensorEntry,
+  listCheckpoints,
+  readCheckpointHeader,
+} from './checkpointHeader';
 import { type Params, sizeOf } from './nn/params';
+import type { ImageShape } from './nn/shapes';
 import { tf } from './tf';
-
-export const CHECKPOINT_FORMAT = 'deml-checkpoint';
-export const CHECKPOINT_VERSION = 1;
-
-type Group = 'meta' | 'adam.m' | 'adam.v';
-
-interface TensorEntry {
-  group: Group;
-  name: string;
-  shape: number[];
-  /** Offset in float32 elements into the .bin file. */
-  offset: number;
-}
-
-export interface CheckpointHeader {
-  format: typeof CHECKPOINT_FORMAT;
-  version: number;
-  /** Iterations completed when saved. */
-  iteration: number;
-  learner: string;
-  config: ExperimentConfig;
-  adamStep: number;
-  /** Episode generator state (sfc32 words). */
-  rngState: number[];
-  /** External batch generator state (concept space). */
-  externalRngState?: number[];
-  tensors: TensorEntry[];
-  savedAt: string;
-}
 
 export interface TrainingState {
   iteration: number;
@@ -61,10 +41,10 @@ function fileStem(iteration: number): string {
 export async function saveCheckpoint(
   dir: string,
   state: TrainingState,
-  meta: { learner: string; config: ExperimentConfig },
+  meta: { learner: string; config: ExperimentConfig; image?: ImageShape },
 ): Promise<string> {
   await mkdir(dir, { recursive: true });
-  const groups: Array<[Group, Params]> = [
+  const groups: Array<[TensorEntry['group'], Params]> = [
     ['meta', state.meta],
     ['adam.m', state.adam.m],
     ['adam.v', state.adam.v],
@@ -88,6 +68,9 @@ export async function saveCheckpoint(
     iteration: state.iteration,
     learner: meta.learner,
     config: meta.config,
+    ...(meta.image
+      ? { image: { height: meta.image.height, width: meta.image.width, channels: meta.image.channels } }
+      : {}),
     adamStep: state.adam.step,
     rngState: [...state.rngState],
     ...(state.externalRngState ? { externalRngState: [...state.externalRngState] } : {}),
@@ -102,31 +85,8 @@ export async function saveCheckpoint(
   return `${stem}.json`;
 }
 
-/** Checkpoint header files in `dir`, newest iteration last. */
-export async function listCheckpoints(dir: string): Promise<string[]> {
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw e;
-  }
-  return names
-    .filter((n) => /^ckpt-\d+\.json$/.test(n))
-    .sort()
-    .map((n) => join(dir, n));
-}
-
 export async function loadCheckpoint(path: string): Promise<LoadedCheckpoint> {
-  let header: CheckpointHeader;
-  try {
-    header = JSON.parse(await readFile(path, 'utf8')) as CheckpointHeader;
-  } catch (e) {
-    throw new Error(`checkpoint ${path} is unreadable: ${(e as Error).message}`);
-  }
-  if (header.format !== CHECKPOINT_FORMAT || header.version !== CHECKPOINT_VERSION) {
-    throw new Error(`${path} is not a version ${CHECKPOINT_VERSION} DEML checkpoint`);
-  }
+  const header = await readCheckpointHeader(path);
   const binPath = path.replace(/\.json$/, '.bin');
   const bytes = await readFile(binPath);
   const expected = header.tensors.reduce((n, e) => n + sizeOf(e.shape), 0);
@@ -136,7 +96,7 @@ export async function loadCheckpoint(path: string): Promise<LoadedCheckpoint> {
   // Copy into an aligned buffer: a Buffer's byteOffset need not be a multiple of 4.
   const values = new Float32Array(expected);
   new Uint8Array(values.buffer).set(bytes);
-  const groups: Record<Group, Params> = { meta: {}, 'adam.m': {}, 'adam.v': {} };
+  const groups: Record<TensorEntry['group'], Params> = { meta: {}, 'adam.m': {}, 'adam.v': {} };
   for (const e of header.tensors) {
     groups[e.group][e.name] = tf.tensor(values.subarray(e.offset, e.offset + sizeOf(e.shape)), e.shape);
   }

@@ -1,6 +1,7 @@
 /**
  * The meta-test protocol: accuracy on the query set after adaptation, over T tasks, reported as
- * mean ± 95% CI with every task's accuracy kept (for paired comparisons and the store).
+ * mean ± 95% CI with every task's accuracy kept (for paired comparisons and the store). Tasks are
+ * seeded episodes of a class split, or given ones (an episode file), materialised a batch at a time.
  */
 import type { ClassIndexedDataset } from './dataset';
 import { type Episode, EpisodeSampler, type EpisodeShape } from './episodes';
@@ -23,6 +24,14 @@ export interface EvaluationResult extends AccuracySummary {
   episodeSeed: number;
   meanLoss: number;
   accuracies: number[];
+  durationMs: number;
+}
+
+/** Where an evaluation's episodes come from when they are not drawn from a split (an episode file). */
+export interface EpisodeSource {
+  readonly count: number;
+  /** Episodes start … start + n − 1, made only when asked for (an episode file decodes lazily). */
+  take(start: number, n: number): Promise<Episode[]>;
 }
 
 export interface EvaluateOptions {
@@ -40,26 +49,26 @@ export interface EvaluateOptions {
   signal?: AbortSignal;
   /** Workers that score part of each batch of tasks (the results do not depend on it). */
   pool?: TaskPool | null;
+  /** Given episodes instead of seeded ones of `classIds` (then `tasks` is their count). */
+  episodes?: EpisodeSource;
 }
 
 /** Tasks whose metrics are read back together: one host read per batch, not per task. */
 const READ_BATCH = 25;
 
 export async function evaluate(options: EvaluateOptions): Promise<EvaluationResult> {
-  const { learner, meta, dataset, shape, tasks, innerSteps, episodeSeed } = options;
-  const sampler = new EpisodeSampler(
-    dataset,
-    options.classIds,
-    shape,
-    Rng.derive(episodeSeed, `episodes:${options.split}`),
-  );
+  const started = performance.now();
+  const { learner, meta, dataset, shape, innerSteps, episodeSeed } = options;
+  const source =
+    options.episodes ?? seededEpisodes(dataset, options.classIds, shape, episodeSeed, options.split);
+  const tasks = options.episodes ? options.episodes.count : options.tasks;
   const imageShape: [number, number, number] = [dataset.height, dataset.width, dataset.channels];
   const accuracies: number[] = [];
   let lossSum = 0;
   for (let done = 0; done < tasks;) {
     options.signal?.throwIfAborted();
     const batch = Math.min(READ_BATCH, tasks - done);
-    const episodes: Episode[] = Array.from({ length: batch }, () => sampler.next());
+    const episodes = await source.take(done, batch);
     const { local, remote } = options.pool
       ? options.pool.scores(meta, episodes, innerSteps)
       : { local: episodes, remote: Promise.resolve([]) };
@@ -107,5 +116,21 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
     episodeSeed,
     meanLoss: lossSum / tasks,
     accuracies,
+    durationMs: performance.now() - started,
+  };
+}
+
+/** The split's episodes of a seeded stream: two evaluations with the same seed see the same tasks. */
+function seededEpisodes(
+  dataset: ClassIndexedDataset,
+  classIds: readonly number[],
+  shape: EpisodeShape,
+  seed: number,
+  split: string,
+): EpisodeSource {
+  const sampler = new EpisodeSampler(dataset, classIds, shape, Rng.derive(seed, `episodes:${split}`));
+  return {
+    count: Number.POSITIVE_INFINITY,
+    take: async (_start, n) => Array.from({ length: n }, () => sampler.next()),
   };
 }

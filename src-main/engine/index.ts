@@ -100,16 +100,21 @@ export {
   type ValidationProgress,
   type PretrainProgress,
 } from './trainer';
-export { evaluate, type EvaluateOptions, type EvaluationResult } from './evaluate';
+export { evaluate, type EpisodeSource, type EvaluateOptions, type EvaluationResult } from './evaluate';
+export {
+  evaluateCheckpoint,
+  type CheckpointEvaluation,
+  type CheckpointEvaluationOptions,
+  type CheckpointEvaluationSettings,
+} from './evaluateCheckpoint';
 export { initAdam, adamStep, ADAM_DEFAULTS, type AdamState, type AdamConfig } from './adam';
 export {
   saveCheckpoint,
   loadCheckpoint,
   loadLatestCheckpoint,
-  listCheckpoints,
-  type CheckpointHeader,
   type LoadedCheckpoint,
   type TrainingState,
 } from './checkpoint';
+export { listCheckpoints, readCheckpointHeader, type CheckpointHeader } from './checkpointHeader';
 export { summarizeAccuracies, formatAccuracy, type AccuracySummary } from './stats';
 export { tf } from './tf';

@@ -18,15 +18,22 @@ export interface TrainerProcess {
   onExit(handler: (code: number | null, signal: string | null) => void): void;
 }
 
+/** A job for a trainer process: train a run, or carry out an evaluation request. */
 export interface TrainerJobSpec {
-  runId: number;
+  kind: 'run' | 'evaluation';
+  id: number;
   dataDir: string;
 }
 
 export type TrainerLauncher = (job: TrainerJobSpec) => TrainerProcess;
 
 export function trainerArgs(job: TrainerJobSpec): string[] {
-  return ['--run', String(job.runId), '--data-dir', job.dataDir];
+  return [job.kind === 'run' ? '--run' : '--evaluation', String(job.id), '--data-dir', job.dataDir];
+}
+
+/** What the job is, in process names and messages. */
+export function describeJob(job: Pick<TrainerJobSpec, 'kind' | 'id'>): string {
+  return job.kind === 'run' ? `run ${job.id}` : `evaluation ${job.id}`;
 }
 
 /** The trainer entry next to this file: TypeScript run through tsx's loader, as the CLI is. */

@@ -1,5 +1,8 @@
-/** What a trainer process and the service say to each other (structured-clone data only). */
-import type { MetricRecord, RunProgress, RunStatus } from '../contract/records';
+/**
+ * What a trainer process (training a run, or evaluating one) and the service say to each other
+ * (structured-clone data only).
+ */
+import type { EvaluationRequestStatus, MetricRecord, RunProgress, RunStatus } from '../contract/records';
 
 export type ToTrainer =
   /** The user cancelled: checkpoint, then stop as "cancelled". */
@@ -18,6 +21,14 @@ export type FromTrainer =
       type: 'finished';
       runId: number;
       status: Extract<RunStatus, 'completed' | 'failed' | 'cancelled' | 'interrupted'>;
+      error: string | null;
+    }
+  /** An evaluation's tasks done (already stored in its request's row). */
+  | { type: 'evaluation-progress'; requestId: number; done: number; total: number }
+  | {
+      type: 'evaluation-finished';
+      requestId: number;
+      status: Exclude<EvaluationRequestStatus, 'queued' | 'running'>;
       error: string | null;
     };
 

@@ -1,25 +1,32 @@
 /**
- * The job queue: queued runs (rows in the store, oldest first) are started in trainer processes
- * up to a concurrency limit. The queue lives in the store, so a run queued by another process
- * (`deml resume` while the app runs) is picked up at the next poll. The queue watches its
- * trainers: a trainer that dies without saying goodbye marks its run failed with the reason, and
- * runs left "running" by a crashed app are swept to "interrupted".
+ * The job queue: queued runs and evaluation requests (rows in the store, oldest first, evaluations
+ * before runs: they are short and someone is waiting) are started in trainer processes up to a
+ * concurrency limit. The queue lives in the store, so a job queued by another process (`deml
+ * resume` while the app runs) is picked up at the next poll. The queue watches its trainers: a
+ * trainer that dies without saying goodbye fails its job with the reason, and runs left "running"
+ * by a crashed app are swept to "interrupted" (evaluations back to "queued": they give the same
+ * result when run again).
  */
 import { type WriteStream, createWriteStream, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { MetricRecord, RunProgress, RunSummary } from '../contract/records';
-import { trainerLogPath } from '../layout/dataDirectory';
+import type { EvaluationRequestRecord, MetricRecord, RunProgress, RunSummary } from '../contract/records';
+import { evaluationLogPath, trainerLogPath } from '../layout/dataDirectory';
 import { describeWriteError } from '../store/database';
 import { processAlive } from '../store/instanceLock';
 import type { Store } from '../store/store';
-import type { TrainerLauncher, TrainerProcess } from './launcher';
+import { type TrainerJobSpec, type TrainerLauncher, type TrainerProcess, describeJob } from './launcher';
 
 export interface QueueListener {
   onStatus?(run: RunSummary): void;
   onProgress?(progress: RunProgress): void;
   onMetrics?(runId: number, points: MetricRecord[]): void;
   onLog?(runId: number, line: string): void;
+  /** An evaluation request moved (queued, running, progress, a final status). */
+  onEvaluation?(request: EvaluationRequestRecord): void;
 }
+
+type Job = Pick<TrainerJobSpec, 'kind' | 'id'>;
+const keyOf = (job: Job) => `${job.kind}:${job.id}`;
 
 export interface JobQueueOptions {
   store: Store;
@@ -27,14 +34,15 @@ export interface JobQueueOptions {
   launch: TrainerLauncher;
   /** Trainers at once (default 1: one device, one job). */
   concurrency?: number;
-  /** How often the store is polled for runs queued by other processes and for stale runs. */
+  /** How often the store is polled for jobs queued by other processes and for stale ones. */
   pollMs?: number;
-  /** A running run without a heartbeat for this long, and no live trainer here, is interrupted. */
+  /** A running job without a heartbeat for this long, and no live trainer here, is swept. */
   staleMs?: number;
   listener?: QueueListener;
 }
 
 interface ActiveJob {
+  job: Job;
   process: TrainerProcess;
   log: WriteStream;
   /** The last lines the trainer printed, for the error of a trainer that dies. */
@@ -45,17 +53,14 @@ interface ActiveJob {
 const TAIL_LINES = 20;
 
 export class JobQueue {
-  private readonly active = new Map<number, ActiveJob>();
+  /** By job key ("run:3", "evaluation:7"). */
+  private readonly active = new Map<string, ActiveJob>();
   private timer: NodeJS.Timeout | null = null;
   private closing = false;
   private readonly concurrency: number;
 
   constructor(private readonly o: JobQueueOptions) {
     this.concurrency = Math.max(1, o.concurrency ?? 1);
-  }
-
-  get activeRunIds(): number[] {
-    return [...this.active.keys()];
   }
 
   start(): void {
@@ -68,15 +73,21 @@ export class JobQueue {
     this.timer.unref();
   }
 
-  /** Start queued runs while there is room. */
+  /** Start queued evaluations, then queued runs, while there is room. */
   pump(): void {
     const { store } = this.o;
     while (!this.closing && this.active.size < this.concurrency) {
+      const evaluation = store.evaluationRequests.nextQueued();
+      if (evaluation) {
+        // Claimed atomically: if another scheduler took it first, try the next one.
+        if (store.evaluationRequests.markStarted(evaluation.id, null))
+          this.launch({ kind: 'evaluation', id: evaluation.id }, evaluation.runId);
+        continue;
+      }
       const run = store.runs.nextQueued();
       if (!run) return;
-      // Claimed atomically: if another scheduler took it first, try the next one.
       if (!store.runs.markStarted(run.id, null)) continue;
-      this.launch(run.id);
+      this.launch({ kind: 'run', id: run.id }, run.id);
     }
   }
 
@@ -84,8 +95,17 @@ export class JobQueue {
   cancel(runId: number): boolean {
     const status = this.o.store.runs.requestCancel(runId);
     if (status == null) return false;
-    this.active.get(runId)?.process.send({ type: 'cancel' });
+    this.active.get(keyOf({ kind: 'run', id: runId }))?.process.send({ type: 'cancel' });
     this.emitStatus(runId);
+    return true;
+  }
+
+  /** Cancel a queued or running evaluation request. Returns false for an unknown one. */
+  cancelEvaluation(requestId: number): boolean {
+    const status = this.o.store.evaluationRequests.requestCancel(requestId);
+    if (status == null) return false;
+    this.active.get(keyOf({ kind: 'evaluation', id: requestId }))?.process.send({ type: 'cancel' });
+    this.emitEvaluation(requestId);
     return true;
   }
 
@@ -97,7 +117,7 @@ export class JobQueue {
     const staleBefore = now - (this.o.staleMs ?? 60_000);
     const swept: number[] = [];
     for (const r of this.o.store.runs.running()) {
-      if (this.active.has(r.id)) continue;
+      if (this.active.has(keyOf({ kind: 'run', id: r.id }))) continue;
       const dead = r.pid != null && !processAlive(r.pid);
       const silent = (r.heartbeat ?? 0) < staleBefore;
       if (!dead && !silent) continue;
@@ -108,6 +128,13 @@ export class JobQueue {
         swept.push(r.id);
         this.emitStatus(r.id);
       }
+    }
+    for (const r of this.o.store.evaluationRequests.running()) {
+      if (this.active.has(keyOf({ kind: 'evaluation', id: r.id }))) continue;
+      const dead = r.pid != null && !processAlive(r.pid);
+      if (!dead && (r.heartbeat ?? 0) >= staleBefore) continue;
+      // Nothing of it was stored, and it gives the same result again: it simply runs again.
+      if (this.o.store.evaluationRequests.requeue(r.id, now)) this.emitEvaluation(r.id);
     }
     return swept;
   }
@@ -126,33 +153,51 @@ export class JobQueue {
     }
   }
 
-  /** Resolves when none of the given runs (or none at all) is active or queued. */
+  /** Resolves when none of the given runs (or no job at all) is active or queued. */
   async idle(runIds?: readonly number[], pollMs = 200): Promise<void> {
     const busy = () => {
-      const ids = runIds ?? [
-        ...this.active.keys(),
-        ...this.o.store.runs.list({ status: 'queued' }).map((r) => r.id),
-      ];
+      if (!runIds && (this.active.size > 0 || this.o.store.evaluationRequests.nextQueued())) return true;
+      const ids = runIds ?? this.o.store.runs.list({ status: 'queued' }).map((r) => r.id);
       return ids.some((id) => {
         const s = this.o.store.runs.get(id)?.status;
-        return s === 'queued' || s === 'running' || this.active.has(id);
+        return s === 'queued' || s === 'running' || this.active.has(keyOf({ kind: 'run', id }));
       });
     };
     while (busy()) await new Promise((r) => setTimeout(r, pollMs));
   }
 
-  private launch(runId: number): void {
+  /** Resolves when the evaluation request has ended (completed, failed or cancelled). */
+  async settled(requestId: number, pollMs = 200): Promise<EvaluationRequestRecord | null> {
+    for (;;) {
+      const r = this.o.store.evaluationRequests.get(requestId);
+      const active = this.active.has(keyOf({ kind: 'evaluation', id: requestId }));
+      if (!r || (!active && r.status !== 'queued' && r.status !== 'running')) return r;
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+    }
+  }
+
+  /** Start a trainer for the job; `runId` is the job's run (its folder holds the job's log). */
+  private launch(job: Job, runId: number): void {
     const { store, dataDir } = this.o;
+    const fail = (reason: string): void => {
+      if (job.kind === 'run') {
+        store.runs.finish(job.id, 'failed', reason);
+        this.emitStatus(job.id);
+      } else {
+        store.evaluationRequests.finish(job.id, 'failed', reason);
+        this.emitEvaluation(job.id);
+      }
+    };
     let log: WriteStream;
     let proc: TrainerProcess;
     try {
-      const logPath = trainerLogPath(dataDir, runId);
+      const logPath =
+        job.kind === 'run' ? trainerLogPath(dataDir, runId) : evaluationLogPath(dataDir, runId, job.id);
       mkdirSync(dirname(logPath), { recursive: true });
       log = createWriteStream(logPath, { flags: 'a' });
-      proc = this.o.launch({ runId, dataDir });
+      proc = this.o.launch({ ...job, dataDir });
     } catch (e) {
-      store.runs.finish(runId, 'failed', `could not start the trainer process: ${(e as Error).message}`);
-      this.emitStatus(runId);
+      fail(`could not start the trainer process: ${(e as Error).message}`);
       return;
     }
     log.on('error', () => undefined); // a full disk must not take the service down
@@ -163,20 +208,22 @@ export class JobQueue {
         if (!line.trim()) continue;
         tail.push(line);
         if (tail.length > TAIL_LINES) tail.shift();
-        this.o.listener?.onLog?.(runId, line);
+        if (job.kind === 'run') this.o.listener?.onLog?.(runId, line);
       }
     };
     proc.stdout?.on('data', onOutput);
     proc.stderr?.on('data', onOutput);
     let resolveExit!: () => void;
     const exited = new Promise<void>((r) => (resolveExit = r));
-    this.active.set(runId, { process: proc, log, tail, exited });
+    this.active.set(keyOf(job), { job, process: proc, log, tail, exited });
     try {
-      store.runs.setPid(runId, proc.pid ?? null);
+      if (job.kind === 'run') store.runs.setPid(job.id, proc.pid ?? null);
+      else store.evaluationRequests.setPid(job.id, proc.pid ?? null);
     } catch {
       // The pid only helps the sweep; the heartbeat covers it.
     }
-    this.emitStatus(runId);
+    if (job.kind === 'run') this.emitStatus(job.id);
+    else this.emitEvaluation(job.id);
 
     proc.onMessage((m) => {
       switch (m.type) {
@@ -192,28 +239,54 @@ export class JobQueue {
         case 'finished':
           this.emitStatus(runId);
           break;
+        case 'evaluation-progress':
+        case 'evaluation-finished':
+          this.emitEvaluation(m.requestId);
+          break;
       }
     });
     proc.onExit((code, signal) => {
-      this.active.delete(runId);
+      this.active.delete(keyOf(job));
       try {
-        if (store.runs.get(runId)?.status === 'running') {
+        const stillRunning =
+          job.kind === 'run'
+            ? store.runs.get(job.id)?.status === 'running'
+            : store.evaluationRequests.get(job.id)?.status === 'running';
+        if (stillRunning) {
           const how = signal?.startsWith('not started')
             ? `could not start (${signal.slice('not started: '.length)})`
             : signal
               ? `was killed (${signal})`
               : `exited with code ${code}`;
           const last = tail.length ? `; its last output: ${tail.slice(-5).join(' | ')}` : '';
-          store.runs.finish(runId, 'failed', `the trainer process ${how} before the run ended${last}`);
+          const what = job.kind === 'run' ? 'the run' : 'the evaluation';
+          if (job.kind === 'run')
+            store.runs.finish(job.id, 'failed', `the trainer process ${how} before ${what} ended${last}`);
+          else
+            store.evaluationRequests.finish(
+              job.id,
+              'failed',
+              `the trainer process ${how} before ${what} ended${last}`,
+            );
         }
       } catch (e) {
-        this.o.listener?.onLog?.(runId, `could not record the trainer's end: ${describeWriteError(e)}`);
+        this.o.listener?.onLog?.(
+          runId,
+          `could not record the end of ${describeJob(job)}: ${describeWriteError(e)}`,
+        );
       }
       log.end();
-      this.emitStatus(runId);
+      if (job.kind === 'run') this.emitStatus(job.id);
+      else this.emitEvaluation(job.id);
       resolveExit();
       this.pump();
     });
+  }
+
+  private emitEvaluation(requestId: number): void {
+    if (!this.o.listener?.onEvaluation) return;
+    const r = this.o.store.evaluationRequests.get(requestId);
+    if (r) this.o.listener.onEvaluation(r);
   }
 
   private emitStatus(runId: number): void {

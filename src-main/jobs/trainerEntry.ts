@@ -1,24 +1,29 @@
 /**
- * The trainer process: `trainerEntry --run ID --data-dir DIR`. Started by the job queue through
- * child_process.fork (CLI, `deml serve`) or Electron's utilityProcess (the app); trains one run
- * and exits. Its status is in the store whatever happens; messages to the parent are a live view.
+ * The trainer process: `trainerEntry --run ID --data-dir DIR` trains one run,
+ * `trainerEntry --evaluation ID --data-dir DIR` carries out one evaluation request; then it exits.
+ * Started by the job queue through child_process.fork (CLI, `deml serve`) or Electron's
+ * utilityProcess (the app). Its status is in the store whatever happens; messages to the parent
+ * are a live view.
  */
 import { parseArgs } from 'node:util';
 import { openStore } from '../store/store';
-import type { StopReason } from './messages';
+import { runEvaluationJob } from './evaluationJob';
+import { describeJob } from './launcher';
+import type { FromTrainer, StopReason } from './messages';
 import { connectToParent } from './parentPort';
 import { runTrainerJob } from './trainerJob';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
     args: process.argv.slice(2),
-    options: { run: { type: 'string' }, 'data-dir': { type: 'string' } },
+    options: { run: { type: 'string' }, evaluation: { type: 'string' }, 'data-dir': { type: 'string' } },
     strict: true,
   });
-  const runId = Number(values.run);
+  const kind = values.evaluation !== undefined ? 'evaluation' : 'run';
+  const id = Number(kind === 'run' ? values.run : values.evaluation);
   const dataDir = values['data-dir'];
-  if (!Number.isInteger(runId) || !dataDir) {
-    process.stderr.write('usage: trainerEntry --run ID --data-dir DIR\n');
+  if (!Number.isInteger(id) || !dataDir || (values.run !== undefined && values.evaluation !== undefined)) {
+    process.stderr.write('usage: trainerEntry (--run ID | --evaluation ID) --data-dir DIR\n');
     return 2;
   }
   const parent = connectToParent();
@@ -40,19 +45,31 @@ async function main(): Promise<number> {
 
   const store = openStore(dataDir);
   const pending: Array<Promise<void>> = [];
+  const send = (m: FromTrainer) => {
+    if (parent) pending.push(parent.send(m));
+  };
   try {
-    const status = await runTrainerJob({
-      store,
-      dataDir,
-      runId,
-      signal: controller.signal,
-      stopReason: () => reason,
-      requestStop: stop,
-      send: (m) => {
-        if (parent) pending.push(parent.send(m));
-      },
-    });
-    process.stderr.write(`run ${runId}: ${status}\n`);
+    const status =
+      kind === 'run'
+        ? await runTrainerJob({
+            store,
+            dataDir,
+            runId: id,
+            signal: controller.signal,
+            stopReason: () => reason,
+            requestStop: stop,
+            send,
+          })
+        : await runEvaluationJob({
+            store,
+            dataDir,
+            requestId: id,
+            signal: controller.signal,
+            stopReason: () => reason,
+            requestStop: () => stop('cancelled'),
+            send,
+          });
+    process.stderr.write(`${describeJob({ kind, id })}: ${status}\n`);
     return status === 'failed' ? 1 : 0;
   } finally {
     store.close();

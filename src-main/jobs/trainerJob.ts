@@ -11,6 +11,7 @@ import { checkpointDirectory } from '../layout/dataDirectory';
 import { describeWriteError } from '../store/database';
 import type { Store } from '../store/store';
 import type { FromTrainer, StopReason } from './messages';
+import { evaluationRecord } from './evaluationRecord';
 import { MetricWriter } from './metricWriter';
 
 export interface TrainerJobOptions {
@@ -77,21 +78,9 @@ export async function runTrainerJob(o: TrainerJobOptions): Promise<TrainerJobSta
     send({ type: 'backend', runId, backend: backendText });
 
     const saveEvaluation = (e: EvaluationResult, split: 'val' | 'test', step: number) => {
-      store.evaluations.insert({
-        runId,
-        split,
-        step,
-        ways: e.ways,
-        shots: e.shots,
-        queries: e.queries,
-        innerSteps: e.innerSteps,
-        episodeSeed: e.episodeSeed,
-        tasks: e.tasks,
-        mean: e.mean,
-        ci95: e.ci95,
-        std: e.std,
-        accuracies: e.accuracies,
-      });
+      store.evaluations.insert(
+        evaluationRecord(e, { runId, origin: 'training', step, dataset: config.data, split }),
+      );
       send({ type: 'evaluation', runId, split, step, mean: e.mean, ci95: e.ci95 });
     };
 

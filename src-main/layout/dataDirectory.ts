@@ -7,6 +7,7 @@
  *     deml.lock                 which workbench owns the directory (store/instanceLock.ts)
  *     datasets/<id>/            packed datasets: pixels.u8, index.json, manifest.json (data/)
  *     runs/<id>/trainer.log     each trainer's output (jobs/)
+ *     runs/<id>/evaluation-<n>.log   the output of each evaluation asked for afterwards
  *     runs/<id>/checkpoints/    its checkpoints (engine/checkpoint.ts)
  *
  * Plain path arithmetic: any process may import it (the service, the trainer, the CLI, the
@@ -56,4 +57,8 @@ export function checkpointDirectory(dataDir: string, runId: number): string {
 
 export function trainerLogPath(dataDir: string, runId: number): string {
   return join(runDirectory(dataDir, runId), 'trainer.log');
+}
+
+export function evaluationLogPath(dataDir: string, runId: number, requestId: number): string {
+  return join(runDirectory(dataDir, runId), `evaluation-${requestId}.log`);
 }

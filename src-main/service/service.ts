@@ -16,6 +16,7 @@ import {
   type ImportDatasetResult,
   type RunComparison,
   type DemlEvents,
+  type EvaluationRequest,
   type EventName,
   type ExperimentFilter,
   type LaunchRunsInput,
@@ -33,6 +34,7 @@ import {
   ACTIVE_STATUSES,
   RESUMABLE_STATUSES,
   type DatasetRecord,
+  type EvaluationRequestRecord,
   type Experiment,
   type ExperimentSummary,
   type MetricSeries,
@@ -41,6 +43,7 @@ import {
 } from '../contract/records';
 import { listDatasets } from '../data/cache';
 import { importDataset } from '../data/import/importer';
+import { prepareEvaluation } from '../data/evaluationData';
 import { type CachingDatasetLoader, datasetLoader, resolveTrainingData } from '../data/trainingData';
 import type { ClassIndexedDataset } from '../engine/dataset';
 import { splitClasses } from '../engine/episodes';
@@ -111,6 +114,7 @@ export class WorkbenchService {
               onStatus: (run) => this.emit('run:status', run),
               onProgress: (p) => this.emit('run:progress', p),
               onMetrics: (runId, points) => this.emit('run:metrics', { runId, points }),
+              onEvaluation: (request) => this.emit('evaluation:status', request),
             },
           })
         : null;
@@ -180,6 +184,8 @@ export class WorkbenchService {
       this.datasetSamples(name, options),
     'datasets:import': (input: ImportDatasetInput) => this.importDataset(input),
     'runs:compare': (runIds: number[], keys?: string[]) => this.compareRuns(runIds, keys),
+    'runs:evaluate': (runId: number, request: EvaluationRequest) => this.evaluateRun(runId, request),
+    'evaluations:cancel': (requestId: number) => this.cancelEvaluation(requestId),
   };
 
   on<E extends EventName>(event: E, listener: Listener<E>): () => void {
@@ -278,8 +284,41 @@ export class WorkbenchService {
       ...summary,
       config: run.config,
       evaluations: this.store.evaluations.list(id),
+      pendingEvaluations: this.store.evaluationRequests.pending(id),
       checkpoints: this.store.checkpoints.list(id),
     };
+  }
+
+  /**
+   * Queue an evaluation of a run's checkpoint. The request is checked against the run's
+   * checkpoints and the data first (as the evaluating process will check it), so a bad one is
+   * refused now, naming the field; the owner's queue carries it out in a process of its own.
+   */
+  async evaluateRun(runId: number, request: EvaluationRequest): Promise<EvaluationRequestRecord> {
+    const run = this.store.runs.get(runId);
+    if (!run) throw new ServiceError(`run ${runId} does not exist`, 'not-found');
+    await prepareEvaluation({
+      trained: run.config,
+      request,
+      checkpoints: this.store.checkpoints.list(runId),
+      owner: `run ${runId}`,
+      load: this.load,
+      dataDir: this.o.dataDir,
+    });
+    const record = this.store.evaluationRequests.create(runId, request);
+    this.emit('evaluation:status', record);
+    this.queue?.pump();
+    return this.store.evaluationRequests.get(record.id)!;
+  }
+
+  cancelEvaluation(requestId: number): EvaluationRequestRecord {
+    const known = this.queue
+      ? this.queue.cancelEvaluation(requestId)
+      : this.store.evaluationRequests.requestCancel(requestId) != null;
+    if (!known) throw new ServiceError(`evaluation ${requestId} does not exist`, 'not-found');
+    const record = this.store.evaluationRequests.get(requestId)!;
+    this.emit('evaluation:status', record);
+    return record;
   }
 
   metrics(id: number, query: MetricQuery = {}): MetricSeries[] {
@@ -294,9 +333,16 @@ export class WorkbenchService {
   ): RunComparison[] {
     return [...new Set(runIds)].map((id) => {
       const detail = this.run(id);
-      const { evaluations, checkpoints: _checkpoints, config, ...run } = detail;
-      const test = [...evaluations].reverse().find((e) => e.split === 'test') ?? null;
-      return { run, config, test, series: this.store.metrics.series(id, { keys }) };
+      const { evaluations, checkpoints: _c, pendingEvaluations: _p, config, ...run } = detail;
+      const test =
+        [...evaluations].reverse().find((e) => e.split === 'test' && e.origin === 'training') ?? null;
+      return {
+        run,
+        config,
+        test,
+        evaluations: evaluations.filter((e) => e.split === 'test' || e.split === null),
+        series: this.store.metrics.series(id, { keys }),
+      };
     });
   }
 

@@ -112,6 +112,68 @@ export const MIGRATIONS: readonly Migration[] = [
         ALTER TABLE evaluations ADD COLUMN episode_seed INTEGER NOT NULL DEFAULT 0;
       `),
   },
+  {
+    version: 4,
+    description:
+      'evaluations of any dataset, split, shape or episode file (origin, dataset, episode file, time); ' +
+      'evaluation requests for the job queue',
+    // SQLite cannot widen a CHECK in place: the table is rebuilt, its rows copied with the
+    // dataset their run was configured with.
+    up: (db) =>
+      db.exec(`
+        CREATE TABLE evaluations_v4 (
+          id INTEGER PRIMARY KEY,
+          run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+          origin TEXT NOT NULL DEFAULT 'training' CHECK (origin IN ('training', 'evaluation')),
+          -- NULL when the episodes came from an episode file.
+          split TEXT CHECK (split IS NULL OR split IN ('train', 'val', 'test')),
+          step INTEGER NOT NULL,
+          dataset TEXT NOT NULL,
+          ways INTEGER NOT NULL,
+          shots INTEGER NOT NULL,
+          queries INTEGER NOT NULL,
+          inner_steps INTEGER NOT NULL,
+          episode_seed INTEGER NOT NULL DEFAULT 0,
+          -- SHA-256 of the episode file, and its name.
+          episode_file TEXT,
+          episode_file_name TEXT,
+          tasks INTEGER NOT NULL,
+          mean REAL NOT NULL,
+          ci95 REAL NOT NULL,
+          std REAL NOT NULL,
+          accuracies BLOB NOT NULL,
+          created_at REAL NOT NULL,
+          duration_ms REAL
+        );
+        INSERT INTO evaluations_v4 (id, run_id, origin, split, step, dataset, ways, shots, queries,
+            inner_steps, episode_seed, tasks, mean, ci95, std, accuracies, created_at)
+          SELECT v.id, v.run_id, 'training', v.split, v.step, coalesce(json_extract(r.config, '$.data'), ''),
+            v.ways, v.shots, v.queries, v.inner_steps, v.episode_seed, v.tasks, v.mean, v.ci95, v.std,
+            v.accuracies, v.created_at
+          FROM evaluations v JOIN runs r ON r.id = v.run_id;
+        DROP TABLE evaluations;
+        ALTER TABLE evaluations_v4 RENAME TO evaluations;
+        CREATE INDEX evaluations_by_run ON evaluations(run_id, split, step);
+        CREATE TABLE evaluation_requests (
+          id INTEGER PRIMARY KEY,
+          run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+          request TEXT NOT NULL,
+          status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'completed', 'failed', 'cancelled')),
+          error TEXT,
+          done INTEGER NOT NULL DEFAULT 0,
+          total INTEGER NOT NULL DEFAULT 0,
+          evaluation_id INTEGER REFERENCES evaluations(id) ON DELETE SET NULL,
+          pid INTEGER,
+          heartbeat REAL,
+          cancel_requested INTEGER NOT NULL DEFAULT 0,
+          queued_at REAL NOT NULL,
+          started_at REAL,
+          ended_at REAL
+        );
+        CREATE INDEX evaluation_requests_queue ON evaluation_requests(status, queued_at);
+        CREATE INDEX evaluation_requests_by_run ON evaluation_requests(run_id);
+      `),
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -64,8 +64,10 @@ function toRun(r: RunRow): Run {
 const SUMMARY_COLUMNS = `r.id, r.experiment_id, r.learner, r.seed, r.status, r.backend, r.pid, r.heartbeat,
   r.queued_at, r.started_at, r.ended_at, r.error, r.app_version, r.iteration, r.iterations, r.attempt,
   r.cancel_requested, e.name AS experiment_name,
-  (SELECT v.mean FROM evaluations v WHERE v.run_id = r.id AND v.split = 'test' ORDER BY v.step DESC, v.id DESC LIMIT 1) AS test_mean,
-  (SELECT v.ci95 FROM evaluations v WHERE v.run_id = r.id AND v.split = 'test' ORDER BY v.step DESC, v.id DESC LIMIT 1) AS test_ci95`;
+  (SELECT v.mean FROM evaluations v WHERE v.run_id = r.id AND v.split = 'test' AND v.origin = 'training'
+    ORDER BY v.step DESC, v.id DESC LIMIT 1) AS test_mean,
+  (SELECT v.ci95 FROM evaluations v WHERE v.run_id = r.id AND v.split = 'test' AND v.origin = 'training'
+    ORDER BY v.step DESC, v.id DESC LIMIT 1) AS test_ci95`;
 
 export class RunRepository {
   constructor(private readonly db: SqliteDatabase) {}

@@ -3,6 +3,7 @@ import { CheckpointRepository } from './checkpoints';
 import { databasePath } from '../layout/dataDirectory';
 import { type OpenOptions, openDatabase } from './database';
 import { DatasetRepository } from './datasets';
+import { EvaluationRequestRepository } from './evaluationRequests';
 import { EvaluationRepository } from './evaluations';
 import { ExperimentRepository } from './experiments';
 import { MetricRepository } from './metrics';
@@ -14,6 +15,7 @@ export class Store {
   readonly runs: RunRepository;
   readonly metrics: MetricRepository;
   readonly evaluations: EvaluationRepository;
+  readonly evaluationRequests: EvaluationRequestRepository;
   readonly checkpoints: CheckpointRepository;
   readonly datasets: DatasetRepository;
   readonly file: string;
@@ -27,6 +29,7 @@ export class Store {
     this.runs = new RunRepository(db);
     this.metrics = new MetricRepository(db);
     this.evaluations = new EvaluationRepository(db);
+    this.evaluationRequests = new EvaluationRequestRepository(db);
     this.checkpoints = new CheckpointRepository(db);
     this.datasets = new DatasetRepository(db);
   }

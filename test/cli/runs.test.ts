@@ -62,7 +62,9 @@ describe('deml launch / runs / cancel / resume', () => {
     const table = deml(dataDir, ['runs', '--status', 'completed']);
     expect(table.stdout).toMatch(/run\s+experiment\s+learner\s+seed\s+status/);
     expect(table.stdout).toMatch(/metasgd\s+1\s+completed\s+10\/10\s+\d+\.\d\d% ± \d+\.\d\d%/);
-    expect(deml(dataDir, ['runs', '3']).stdout).toMatch(/test @10: .* over 20 tasks/);
+    expect(deml(dataDir, ['runs', '3']).stdout).toMatch(
+      /meta-test of iteration 10: .* \(meta-test, 20 tasks\)/,
+    );
     expect(deml(dataDir, ['resume', '3']).code).toBe(1); // completed runs are not resumable
     expect(deml(dataDir, ['runs', '--status', 'nonsense']).code).toBe(2);
     expect(deml(dataDir, ['launch', ...TINY, '--ways', '0']).code).toBe(2);

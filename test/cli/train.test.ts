@@ -175,11 +175,42 @@ describe('deml preset', () => {
     ]);
     expect(r.code, r.stderr).toBe(0);
     const rows = r.stdout.trim().split('\n');
-    expect(rows).toHaveLength(2);
     expect(rows[0]).toMatch(/^MAML\s+\d+\.\d\d ± \d+\.\d\d% {2}\(3 tasks/);
     expect(rows[1]).toMatch(/^Meta-SGD\s+/);
+    // Then the results table, rows methods and columns dataset × N-way K-shot.
+    expect(r.stdout).toMatch(/\| Method \| synthetic:classes=30,size=16 5-way 1-shot \|/);
+    expect(r.stdout).toMatch(/^\| MAML \| /m);
     const bad = deml(['preset', 'run', 'nope']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/unknown preset 'nope'/);
+  });
+
+  it('a protocol preset scales the paper’s budget down, says so, and shows the published figures', () => {
+    const r = deml([
+      'preset',
+      'run',
+      'omniglot-maml',
+      '--budget',
+      '0.00002',
+      '--eval-tasks',
+      '3',
+      '--only',
+      'MAML · 5-way 1-shot',
+      '--data',
+      'synthetic:classes=60,size=28',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(
+      /needs dataset 'synthetic:classes=60,size=28': deml data import --format omniglot/,
+    );
+    expect(r.stderr).toMatch(/budget 0.00002: 60,000 → 1 iterations per run/);
+    expect(r.stdout).toMatch(/^MAML · 5-way 1-shot\s+\d+\.\d\d ± /m);
+    // The published figures sit beside the cells, and the one not run stays empty for ours.
+    expect(r.stdout).toMatch(/^\| MAML \| \*\*\d+\.\d\d ± \d+\.\d\d\*\* \|$/m);
+    expect(r.stdout).toMatch(/^\| MAML \(Finn et al\. 2017\) \| _98\.70 ± 0\.40_ \|$/m);
+    expect(r.stdout).toMatch(/^\| Meta-SGD \(Li et al\. 2017\) \| _99\.53 ± 0\.26_ \|$/m);
+    expect(r.stdout).toMatch(/Italics: published figures, not measured here\./);
+    expect(r.stdout).toMatch(/not the published protocol's budget/);
+    expect(deml(['preset', 'run', 'omniglot-maml', '--budget', '2']).code).toBe(2);
   });
 });

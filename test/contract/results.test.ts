@@ -3,12 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { parseExperimentConfig, type ExperimentConfigInput } from '../../src-main/contract/config';
 import { toCsv, toLatex, toMarkdown, latexEscape } from '../../src-main/contract/exportTable';
 import {
+  type ComparedEvaluation,
   type ComparedRun,
   comparePaired,
   differingKeys,
   groupRuns,
   meanCi,
   pairedDifference,
+  pairedInColumn,
   resultsTable,
   summarize,
   t95,
@@ -131,23 +133,23 @@ describe('the results table and its exports', () => {
   it('exports CSV (tidy, quoted where needed)', () => {
     expect(toCsv(table)).toBe(
       [
-        'method,setting,accuracy_percent,ci95_percent,seeds,tasks,best,tie',
-        'MAML,glyphs 5-way 1-shot,55.0000,1.0000,1,2,false,false',
-        'MAML,glyphs 5-way 5-shot,90.0000,1.0000,1,2,true,false',
-        'Meta-SGD,glyphs 5-way 1-shot,75.0000,1.0000,1,2,true,false',
-        'Meta-SGD,glyphs 5-way 5-shot,89.0000,1.0000,1,2,false,true',
+        'method,setting,accuracy_percent,ci95_percent,seeds,tasks,best,tie,published',
+        'MAML,glyphs 5-way 1-shot,55.0000,1.0000,1,2,false,false,false',
+        'MAML,glyphs 5-way 5-shot,90.0000,1.0000,1,2,true,false,false',
+        'Meta-SGD,glyphs 5-way 1-shot,75.0000,1.0000,1,2,true,false,false',
+        'Meta-SGD,glyphs 5-way 5-shot,89.0000,1.0000,1,2,false,true,false',
         '',
       ].join('\n'),
     );
     const odd = { columns: ['a, "b"'], rows: [{ method: 'x,y', cells: [null] }] };
-    expect(toCsv(odd)).toBe('method,setting,accuracy_percent,ci95_percent,seeds,tasks,best,tie\n');
+    expect(toCsv(odd)).toBe('method,setting,accuracy_percent,ci95_percent,seeds,tasks,best,tie,published\n');
     const one = {
       ...table,
       columns: ['set "1", 5-way'],
       rows: [{ method: 'MAML, λ="0"', cells: [table.rows[0]!.cells[0]!] }],
     };
     expect(toCsv(one).split('\n')[1]).toBe(
-      '"MAML, λ=""0""","set ""1"", 5-way",55.0000,1.0000,1,2,false,false',
+      '"MAML, λ=""0""","set ""1"", 5-way",55.0000,1.0000,1,2,false,false,false',
     );
   });
 
@@ -176,5 +178,104 @@ describe('the results table and its exports', () => {
       'a\\_b \\& 50\\% \\#1 \\{x\\} \\textasciitilde{} \\textasciicircum{} \\textbackslash{} \\$',
     );
     expect(latexEscape('MAML · concept space')).toBe('MAML $\\cdot$ concept space');
+  });
+});
+
+describe('a results table from evaluations', () => {
+  /** An evaluation of a run: every episode scores `acc` but the first, which scores `first`. */
+  const evaluation = (
+    over: Partial<ComparedEvaluation> & { ways: number; shots: number },
+    acc: number,
+    id: number,
+    first = acc,
+  ): ComparedEvaluation => {
+    const accuracies = [first, acc, acc, acc];
+    return {
+      id,
+      dataset: 'omniglot',
+      split: 'test',
+      queries: 15,
+      tasks: 4,
+      episodeSeed: 0,
+      mean: accuracies.reduce((a, b) => a + b, 0) / 4,
+      ci95: 0.01,
+      accuracies,
+      ...over,
+    };
+  };
+  const model = (
+    learner: 'maml' | 'protonet',
+    id: number,
+    evaluations: ComparedEvaluation[],
+  ): ComparedRun => ({
+    id,
+    config: parseExperimentConfig({ data: 'omniglot', learner }),
+    test: evaluations[0]!,
+    evaluations,
+  });
+  // One model each, trained 5-way 1-shot and evaluated three ways (the newest evaluation of a
+  // column counts: MAML's 20-way 1-shot was evaluated twice).
+  const runs = [
+    model('maml', 1, [
+      evaluation({ ways: 5, shots: 1 }, 0.9, 1),
+      evaluation({ ways: 5, shots: 5 }, 0.95, 3),
+      evaluation({ ways: 20, shots: 1 }, 0.5, 4),
+      evaluation({ ways: 20, shots: 1 }, 0.7, 9),
+      evaluation({ ways: 5, shots: 1, split: 'val' }, 0.1, 10),
+    ]),
+    model('protonet', 2, [
+      evaluation({ ways: 5, shots: 1 }, 0.92, 2, 0.8),
+      evaluation({ ways: 20, shots: 1 }, 0.8, 5),
+      evaluation(
+        { ways: 5, shots: 1, episodeFile: 'f'.repeat(64), episodeFileName: 'fixed.json', split: null },
+        0.6,
+        6,
+      ),
+    ]),
+  ];
+
+  it('has one column per dataset × N-way K-shot (and episode file), filled from each run’s evaluations', () => {
+    const table = resultsTable(runs, [
+      { method: 'MAML (Finn et al. 2017)', data: 'omniglot', ways: 20, shots: 1, mean: 0.958, ci95: 0.003 },
+      { method: 'nowhere', data: 'other', ways: 5, shots: 1, mean: 0.5, ci95: 0.1 },
+    ]);
+    expect(table.columns).toEqual([
+      'omniglot 5-way 1-shot',
+      'omniglot 5-way 5-shot',
+      'omniglot 20-way 1-shot',
+      'omniglot 5-way 1-shot (fixed.json)',
+    ]);
+    const cells = table.rows.map((r) => [
+      r.method,
+      r.published ?? false,
+      ...r.cells.map((c) => c && +c.mean.toFixed(4)),
+    ]);
+    expect(cells).toEqual([
+      ['MAML', false, 0.9, 0.95, 0.7, null],
+      ['ProtoNet', false, 0.89, null, 0.8, 0.6],
+      ['MAML (Finn et al. 2017)', true, null, null, 0.958, null],
+    ]);
+    // Published figures are beside the cells, not in the contest for bold.
+    expect(table.rows[1]!.cells[2]).toMatchObject({ best: true });
+    expect(table.rows[2]!.cells[2]).toMatchObject({ best: false, tie: false });
+    expect(toMarkdown(table)).toContain('| MAML (Finn et al. 2017) | – | – | _95.80 ± 0.30_ | – |');
+    expect(toLatex(table)).toContain('\\textit{$95.80 \\pm 0.30$}');
+    expect(toCsv(table)).toContain(
+      'MAML (Finn et al. 2017),omniglot 20-way 1-shot,95.8000,0.3000,0,0,false,false,true',
+    );
+  });
+
+  it('pairs two methods within a column when their episodes are the same, and says why not otherwise', () => {
+    const groups = groupRuns(runs);
+    const paired = pairedInColumn(groups[0]!, groups[1]!, 'omniglot 5-way 1-shot');
+    // Per episode: [0.9 − 0.8, 0.9 − 0.92 ×3] → mean 0.01.
+    expect('mean' in paired && paired.mean).toBeCloseTo(0.01, 12);
+    expect(pairedInColumn(groups[0]!, groups[1]!, 'omniglot 5-way 5-shot')).toEqual({
+      problem: 'both need an evaluation in omniglot 5-way 5-shot',
+    });
+    const other = model('protonet', 3, [evaluation({ ways: 20, shots: 1, episodeSeed: 7 }, 0.8, 7)]);
+    expect(pairedInColumn(groups[0]!, groupRuns([other])[0]!, 'omniglot 20-way 1-shot')).toEqual({
+      problem: 'evaluated on different episodes (seed 0, 15 queries, 4 tasks; seed 7, 15 queries, 4 tasks)',
+    });
   });
 });

@@ -167,6 +167,58 @@ describe('the job queue', () => {
   }, 120_000);
 });
 
+describe('evaluations in the queue', () => {
+  it('an evaluation asked for runs in a process of its own and is stored with its run', async () => {
+    const dataDir = tempDir();
+    const service = open(dataDir);
+    const { runs } = await service.createExperiment({ name: 'evaluate', config: TINY });
+    const id = runs[0]!.id;
+    await settled(service, id, 'completed');
+    const seen: Array<[string, number]> = [];
+    service.on('evaluation:status', (r) => seen.push([r.status, r.done]));
+
+    // Refused at once, naming the field, with nothing queued.
+    await expect(service.evaluateRun(id, { step: 7 })).rejects.toThrow(
+      /step: run \d+ has no checkpoint at iteration 7 \(it keeps 20, 30\)/,
+    );
+    await expect(service.evaluateRun(id, { ways: 30 })).rejects.toThrow(/ways: 30-way tasks need 30 classes/);
+    expect(service.run(id).pendingEvaluations).toEqual([]);
+
+    // Another workbench process (a CLI, say) leaves the request; this one's queue carries it out.
+    const client = WorkbenchService.open({ dataDir, appVersion: 'test', mode: 'client' });
+    const request = await client.evaluateRun(id, { ways: 3, shots: 2, tasks: 25, step: 20 });
+    await client.close();
+    expect(request.status).toBe('queued');
+    const done = await service.queue!.settled(request.id);
+    expect(done).toMatchObject({ status: 'completed', error: null, done: 25, total: 25 });
+    const run = service.run(id);
+    const evaluation = run.evaluations.find((e) => e.id === done!.evaluationId)!;
+    expect(evaluation).toMatchObject({
+      origin: 'evaluation',
+      step: 20,
+      ways: 3,
+      shots: 2,
+      tasks: 25,
+      split: 'test',
+    });
+    expect(evaluation.durationMs).toBeGreaterThan(0);
+    expect(run.pendingEvaluations).toEqual([]);
+    expect(run.testMean).toBe(
+      run.evaluations.find((e) => e.origin === 'training' && e.split === 'test')!.mean,
+    );
+    expect(seen.map(([s]) => s)).toEqual(expect.arrayContaining(['running', 'completed']));
+    expect(seen.some(([s, n]) => s === 'running' && n > 0)).toBe(true);
+
+    // A long one is cancelled while it runs.
+    const long = await service.evaluateRun(id, { tasks: 20_000 });
+    await until('the evaluation to run', () => service.store.evaluationRequests.get(long.id)?.done);
+    service.cancelEvaluation(long.id);
+    expect(await service.queue!.settled(long.id)).toMatchObject({ status: 'cancelled', evaluationId: null });
+    expect(service.run(id).pendingEvaluations.map((r) => r.status)).toEqual(['cancelled']);
+    await service.close();
+  }, 120_000);
+});
+
 describe('a full disk during training', () => {
   it('fails the run cleanly with the reason and keeps the metrics written before', async () => {
     const dataDir = tempDir();

@@ -35,7 +35,15 @@ describe('schema', () => {
         name: string;
       }>
     ).map((t) => t.name);
-    expect(tables).toEqual(['checkpoints', 'datasets', 'evaluations', 'experiments', 'metrics', 'runs']);
+    expect(tables).toEqual([
+      'checkpoints',
+      'datasets',
+      'evaluation_requests',
+      'evaluations',
+      'experiments',
+      'metrics',
+      'runs',
+    ]);
     store.close();
   });
 
@@ -82,6 +90,11 @@ describe('schema', () => {
         mean: 0.5,
         accuracies: [0.25, 0.75],
         episodeSeed: 0,
+        // Rows from before version 4: the run's training made them, on the run's dataset.
+        origin: 'training',
+        dataset: config.data,
+        episodeFile: null,
+        durationMs: null,
       });
       expect(store.runs.list()[0]).toMatchObject({ experimentName: 'old', testMean: 0.5 });
       store.close();
@@ -213,24 +226,46 @@ describe('repositories', () => {
   it('stores every task accuracy of an evaluation', () => {
     const { store, run } = seeded();
     const accuracies = [0.2, 0.4, 1, 0.6];
-    store.evaluations.insert({
+    const evaluation = {
       runId: run.id,
-      split: 'test',
+      origin: 'training' as const,
+      split: 'test' as const,
       step: 50,
+      dataset: 'glyphs',
       ways: 5,
       shots: 1,
       queries: 15,
       innerSteps: 3,
       episodeSeed: 11,
+      episodeFile: null,
+      episodeFileName: null,
       tasks: 4,
       mean: 0.55,
       ci95: 0.3,
       std: 0.34,
       accuracies,
+      durationMs: 1234,
+    };
+    store.evaluations.insert(evaluation);
+    // An evaluation asked for later (another N, an episode file) is kept beside it, not as its meta-test.
+    store.evaluations.insert({
+      ...evaluation,
+      origin: 'evaluation',
+      split: null,
+      ways: 20,
+      episodeFile: 'ab'.repeat(32),
+      episodeFileName: 'fixed.json',
+      mean: 0.4,
     });
-    const [e] = store.evaluations.list(run.id);
+    const [e, later] = store.evaluations.list(run.id);
     expect(e!.accuracies.map((a) => Math.round(a * 1e6) / 1e6)).toEqual(accuracies);
-    expect(e).toMatchObject({ episodeSeed: 11, innerSteps: 3, split: 'test' });
+    expect(e).toMatchObject({ episodeSeed: 11, innerSteps: 3, split: 'test', durationMs: 1234 });
+    expect(later).toMatchObject({
+      origin: 'evaluation',
+      split: null,
+      ways: 20,
+      episodeFileName: 'fixed.json',
+    });
     expect(store.runs.summary(run.id)).toMatchObject({ testMean: 0.55, testCi95: 0.3 });
     store.close();
   });

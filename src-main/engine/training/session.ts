@@ -120,7 +120,7 @@ export async function checkpointSession(s: TrainingSession, dir: string, keep: n
       rngState: s.rngs.episodes.getState(),
       externalRngState: s.rngs.external.getState(),
     },
-    { learner: s.model.learner.name, config: s.config },
+    { learner: s.model.learner.name, config: s.config, image: s.dataset },
   );
   await pruneCheckpoints(dir, keep);
   return path;

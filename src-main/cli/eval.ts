@@ -1,0 +1,167 @@
+/**
+ * `deml eval`: evaluate a trained model as papers report it, in this process. A stored run's
+ * checkpoint (`--run ID`, the newest or `--step N`) is evaluated and the result stored with the
+ * run; a checkpoint of `deml train --checkpoint-dir` (`--checkpoint PATH`) is evaluated and printed.
+ */
+import { stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { ExperimentConfig } from '../contract/config';
+import { type EvaluationRequest, EvaluationRequestSchema, describeEvaluation } from '../contract/evaluation';
+import { EVALUATION_SPLITS } from '../contract/records';
+import { ConfigError } from '../contract/config';
+import { type PreparedEvaluation, prepareEvaluation } from '../data/evaluationData';
+import { datasetLoader } from '../data/trainingData';
+import { describeBackend, formatAccuracy } from '../engine';
+import { listCheckpoints, readCheckpointHeader } from '../engine/checkpointHeader';
+import { evaluatePrepared, storedAs } from '../jobs/evaluationJob';
+import { evaluationRecord } from '../jobs/evaluationRecord';
+import { formatDuration } from './progress';
+import { DATA_DIR_OPTION, UsageError, dataDirOf, intFlag } from './usage';
+import { openClient } from './workbench';
+
+export const EVAL_USAGE = `deml eval (--run ID [--step N] | --checkpoint PATH) [--data NAME] [--split ${EVALUATION_SPLITS.join('|')}]
+          [--ways N] [--shots K] [--queries Q] [--inner-steps S] [--tasks T] [--episode-seed S]
+          [--episodes FILE.json] [--json]`;
+
+export async function evalCommand(argv: string[], signal: AbortSignal): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      run: { type: 'string' },
+      step: { type: 'string' },
+      checkpoint: { type: 'string' },
+      data: { type: 'string' },
+      split: { type: 'string' },
+      ways: { type: 'string' },
+      shots: { type: 'string' },
+      queries: { type: 'string' },
+      'inner-steps': { type: 'string' },
+      tasks: { type: 'string' },
+      'episode-seed': { type: 'string' },
+      episodes: { type: 'string' },
+      json: { type: 'boolean' },
+      ...DATA_DIR_OPTION,
+    },
+  });
+  if ((values.run === undefined) === (values.checkpoint === undefined)) throw new UsageError(EVAL_USAGE);
+  if (values.checkpoint !== undefined && values.step !== undefined) {
+    throw new UsageError('--step chooses among a run’s checkpoints; with --checkpoint, give the file itself');
+  }
+  const parsed = EvaluationRequestSchema.safeParse(
+    Object.fromEntries(
+      Object.entries({
+        step: intFlag('step', values.step, 0),
+        data: values.data,
+        split: values.split,
+        ways: intFlag('ways', values.ways, 2),
+        shots: intFlag('shots', values.shots),
+        queries: intFlag('queries', values.queries),
+        innerSteps: intFlag('inner-steps', values['inner-steps'], 0),
+        tasks: intFlag('tasks', values.tasks),
+        episodeSeed: intFlag('episode-seed', values['episode-seed'], 0),
+        episodeFile: values.episodes,
+      }).filter(([, v]) => v !== undefined),
+    ),
+  );
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => ({ field: i.path.map(String).join('.'), message: i.message })),
+    );
+  }
+  const request: EvaluationRequest = parsed.data;
+  const dataDir = dataDirOf(values);
+  const load = datasetLoader(dataDir);
+  const err = (s: string) => process.stderr.write(`${s}\n`);
+  const progress = (done: number, total: number) => {
+    if (!values.json && process.stderr.isTTY) process.stderr.write(`\revaluating ${done}/${total}\x1b[K`);
+  };
+
+  let trained: ExperimentConfig;
+  let prepared: PreparedEvaluation;
+  let runId: number | null = null;
+  if (values.run !== undefined) {
+    runId = intFlag('run', values.run)!;
+    const service = openClient(dataDir);
+    try {
+      const run = service.run(runId);
+      trained = run.config;
+      prepared = await prepareEvaluation({
+        trained,
+        request,
+        checkpoints: run.checkpoints,
+        owner: `run ${runId}`,
+        load,
+        dataDir,
+      });
+    } finally {
+      await service.close();
+    }
+  } else {
+    const path = values.checkpoint!;
+    const isDir = await stat(path).then(
+      (s) => s.isDirectory(),
+      () => {
+        throw new UsageError(`--checkpoint ${path} does not exist`);
+      },
+    );
+    const files = isDir ? await listCheckpoints(path) : [path];
+    const checkpoints = await Promise.all(
+      files.map(async (file) => ({ file, step: (await readCheckpointHeader(file)).iteration })),
+    );
+    if (checkpoints.length === 0) throw new UsageError(`no checkpoint in ${path}`);
+    trained = (await readCheckpointHeader(checkpoints.at(-1)!.file)).config;
+    prepared = await prepareEvaluation({
+      trained,
+      request,
+      checkpoints,
+      owner: `checkpoint folder ${isDir ? path : dirname(path)}`,
+      load,
+      dataDir,
+    });
+  }
+
+  const what = describeEvaluation({
+    dataset: prepared.settings.data,
+    split: prepared.episodeFile ? null : prepared.settings.split,
+    ways: prepared.episodeFile?.shape.ways ?? prepared.settings.ways,
+    shots: prepared.episodeFile?.shape.shots ?? prepared.settings.shots,
+    tasks: prepared.episodeFile?.episodes.length ?? prepared.settings.tasks,
+    episodeFileName: prepared.episodeFile?.name,
+  });
+  if (!values.json) err(`evaluating iteration ${prepared.checkpoint.step} of ${trained.learner}: ${what}`);
+  const result = await evaluatePrepared(prepared, {
+    backend: trained.backend,
+    signal,
+    onProgress: progress,
+    onBackend: (b) => {
+      if (!values.json) err(`backend: ${describeBackend(b)}`);
+    },
+  });
+  if (!values.json && process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+  let evaluationId: number | null = null;
+  if (runId != null) {
+    const service = openClient(dataDir);
+    try {
+      evaluationId = service.store.evaluations.insert(
+        evaluationRecord(result, { runId, ...storedAs(prepared) }),
+      );
+    } finally {
+      await service.close();
+    }
+  }
+  if (values.json) {
+    const { accuracies, ...summary } = result;
+    process.stdout.write(
+      `${JSON.stringify({ type: 'evaluation', runId, evaluationId, step: prepared.checkpoint.step, dataset: prepared.settings.data, episodeFile: prepared.episodeFile?.hash ?? null, ...summary, accuracies })}\n`,
+    );
+  } else {
+    process.stdout.write(
+      `accuracy: ${formatAccuracy(result)} (${what}, ${result.innerSteps} inner steps` +
+        `${result.newHead ? `, a new zero ${result.ways}-way output layer` : ''}; ${formatDuration(result.durationMs)})\n`,
+    );
+    if (evaluationId != null) err(`stored as evaluation ${evaluationId} of run ${runId}`);
+  }
+  return 0;
+}

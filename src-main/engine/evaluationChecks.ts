@@ -1,0 +1,76 @@
+/**
+ * What an evaluation's data must satisfy, checked before any work (and, free of TensorFlow.js,
+ * by the service when the evaluation is asked for): the trained image size and channels, and a
+ * split big enough for the episodes. ConfigErrors name the field, as the config checks do.
+ */
+import { ConfigError, type ConfigIssue, type ExperimentConfig } from '../contract/config';
+import { LEARNER_INFO } from '../contract/learners';
+import { type ClassIndexedDataset, imagesInClass } from './dataset';
+import type { EpisodeShape } from './episodes';
+import type { ImageShape } from './nn/shapes';
+
+const shapeText = (s: ImageShape) => `${s.height}×${s.width}×${s.channels}`;
+
+export function checkEvaluationImages(
+  trainedOn: ImageShape,
+  dataset: ClassIndexedDataset,
+  trainedData: string,
+): void {
+  if (
+    trainedOn.height !== dataset.height ||
+    trainedOn.width !== dataset.width ||
+    trainedOn.channels !== dataset.channels
+  ) {
+    throw new ConfigError([
+      {
+        field: 'data',
+        message:
+          `the checkpoint was trained on ${shapeText(trainedOn)} images ('${trainedData}'), but dataset ` +
+          `'${dataset.name}' has ${shapeText(dataset)} images; evaluate on images of the same size and ` +
+          'channels (re-import with --size and --channels)',
+      },
+    ]);
+  }
+}
+
+/** Can the split give these episodes? */
+export function checkEvaluationEpisodes(
+  shape: EpisodeShape,
+  dataset: ClassIndexedDataset,
+  classIds: readonly number[],
+  split: string,
+): void {
+  const issues: ConfigIssue[] = [];
+  const where = `the ${split} split of dataset '${dataset.name}'`;
+  if (shape.ways > classIds.length) {
+    issues.push({
+      field: 'ways',
+      message: `${shape.ways}-way tasks need ${shape.ways} classes but ${where} has ${classIds.length}`,
+    });
+  }
+  const need = shape.shots + shape.queries;
+  const fewest = Math.min(...classIds.map((c) => imagesInClass(dataset, c)));
+  if (classIds.length > 0 && fewest < need) {
+    issues.push({
+      field: 'shots',
+      message: `shots + queries = ${need} images per class, but some classes of ${where} have only ${fewest}`,
+    });
+  }
+  if (issues.length > 0) throw new ConfigError(issues);
+}
+
+/**
+ * A learner whose output layer is sized to N, evaluated at another N, starts from a new zero
+ * output layer (engine/evaluateCheckpoint.ts): only test inner steps can learn it.
+ */
+export function checkNewHead(trained: ExperimentConfig, ways: number, innerSteps: number): void {
+  if (ways === trained.ways || !LEARNER_INFO[trained.learner].adaptsAtTestTime || innerSteps > 0) return;
+  throw new ConfigError([
+    {
+      field: 'innerSteps',
+      message:
+        `${ways}-way evaluation of a ${trained.ways}-way ${trained.learner} model starts from a new (zero) ` +
+        'output layer, which only the test inner steps can learn: give at least one',
+    },
+  ]);
+}
