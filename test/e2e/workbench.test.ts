@@ -188,6 +188,30 @@ describe('the workbench in Chromium', () => {
     expect(stoppedAt).toBeLessThan(120);
     await shot('run-completed');
 
+    // Evaluate the finished run again at another setting: refused per field first, then queued,
+    // carried out by the queue and listed with the run's evaluations.
+    await page.getByRole('button', { name: 'Evaluate…' }).click();
+    const evaluate = page.getByRole('form', { name: 'Evaluate this run' });
+    await evaluate.locator('input[name=ways]').fill('500');
+    await evaluate.getByRole('button', { name: 'Queue the evaluation' }).click();
+    await evaluate
+      .locator('.issue')
+      .filter({ hasText: /500-way tasks need 500 classes/ })
+      .waitFor();
+    await evaluate.locator('input[name=ways]').fill('3');
+    await evaluate.locator('input[name=tasks]').fill('10');
+    await shot('run-evaluate-form');
+    await evaluate.getByRole('button', { name: 'Queue the evaluation' }).click();
+    await evaluate.waitFor({ state: 'detached' });
+    const evaluated = page.locator('tr[data-origin=evaluation]');
+    await evaluated.waitFor({ timeout: 180_000 });
+    expect(await evaluated.locator('td').nth(0).textContent()).toBe('evaluation');
+    expect(await evaluated.locator('td').nth(2).textContent()).toBe(
+      'glyphs 3-way 1-shot (meta-test, 10 tasks)',
+    );
+    expect(await evaluated.locator('.accuracy').textContent()).toMatch(/^\d+\.\d\d% ± \d+\.\d\d%$/);
+    await shot('run-evaluated');
+
     await page.getByRole('link', { name: 'e2e MAML vs Meta-SGD' }).click();
     await metasgdRow.locator('[data-status=completed]').waitFor({ timeout: 180_000 });
     for (const row of [mamlRow, metasgdRow]) {
@@ -203,7 +227,14 @@ describe('the workbench in Chromium', () => {
     expect(await paired.textContent()).toMatch(/-?\d+\.\d\d ± \d+\.\d\d points/);
     const results = page.locator('[data-table=results] tbody tr');
     expect(await results.count()).toBe(2);
-    expect(await page.locator('[data-table=results] td.best').count()).toBe(1);
+    // A column per setting the runs were evaluated at: both meta-tests, and MAML's 3-way evaluation.
+    expect(await page.locator('[data-table=results] thead th').allTextContents()).toEqual([
+      'Method',
+      'glyphs 5-way 1-shot',
+      'glyphs 3-way 1-shot',
+    ]);
+    expect(await page.locator('[data-table=results] td.best').count()).toBe(2);
+    expect(await results.filter({ hasText: 'Meta-SGD' }).locator('td').nth(2).textContent()).toBe('–');
     await page.locator('figure[aria-label^="validation accuracy"]').waitFor();
     await shot('compare');
     const downloaded = async (button: string, within = page.locator('.export').last()) => {
@@ -216,12 +247,12 @@ describe('the workbench in Chromium', () => {
     const csv = await downloaded('CSV');
     expect(csv.name).toBe('results.csv');
     expect(csv.body.toString()).toMatch(
-      /^method,setting,accuracy_percent,ci95_percent,seeds,tasks,best,tie\n(MAML|Meta-SGD),glyphs 5-way 1-shot,\d+\.\d{4},/,
+      /^method,setting,accuracy_percent,ci95_percent,seeds,tasks,best,tie,published\n(MAML|Meta-SGD),glyphs 5-way 1-shot,\d+\.\d{4},/,
     );
     const md = await downloaded('Markdown');
     expect(md.name).toBe('results.md');
     expect(md.body.toString()).toMatch(
-      /\| Method \| glyphs 5-way 1-shot \|\n\| --- \| --- \|\n\| (MAML|Meta-SGD) \|/,
+      /\| Method \| glyphs 5-way 1-shot \| glyphs 3-way 1-shot \|\n\| --- \| --- \| --- \|\n\| (MAML|Meta-SGD) \|/,
     );
     expect(md.body.toString()).toContain('**');
     const tex = await downloaded('LaTeX');

@@ -1,6 +1,13 @@
 import { defineStore } from 'pinia';
 import { reactive, ref } from 'vue';
-import type { MetricSeries, RunDetail, RunProgress, RunSummary } from '../../../src-main/contract/records';
+import type { EvaluationRequest } from '../../../src-main/contract/evaluation';
+import type {
+  EvaluationRequestRecord,
+  MetricSeries,
+  RunDetail,
+  RunProgress,
+  RunSummary,
+} from '../../../src-main/contract/records';
 import { api } from '../api/client';
 
 /**
@@ -35,6 +42,18 @@ export const useRunsStore = defineStore('runs', () => {
     await loadRun(id);
   }
 
+  /** Queue an evaluation of the run (refused at once, with per-field issues, when it cannot be). */
+  async function evaluate(id: number, request: EvaluationRequest): Promise<EvaluationRequestRecord> {
+    const record = await api.call('runs:evaluate', id, request);
+    if (detail.value?.id === id) await loadRun(id);
+    return record;
+  }
+
+  async function cancelEvaluation(requestId: number): Promise<void> {
+    const record = await api.call('evaluations:cancel', requestId);
+    if (detail.value?.id === record.runId) await loadRun(record.runId);
+  }
+
   async function launchMore(experimentId: number, seeds: number[]): Promise<void> {
     await api.call('runs:launch', experimentId, { seeds });
     await loadExperiment(experimentId);
@@ -51,6 +70,14 @@ export const useRunsStore = defineStore('runs', () => {
     if (run.status !== 'running') progress.delete(run.id);
   });
   api.on('run:progress', (p) => progress.set(p.runId, p));
+  // An evaluation of the open run moved: its progress in place, the run again when it ends.
+  api.on('evaluation:status', (r) => {
+    const run = detail.value;
+    if (run?.id !== r.runId) return;
+    const i = run.pendingEvaluations.findIndex((p) => p.id === r.id);
+    if (r.status === 'running' && i >= 0) run.pendingEvaluations.splice(i, 1, r);
+    else void loadRun(r.runId);
+  });
   api.on('run:metrics', ({ runId, points }) => {
     const map = series.get(runId);
     if (!map) return;
@@ -65,5 +92,18 @@ export const useRunsStore = defineStore('runs', () => {
     }
   });
 
-  return { byExperiment, detail, series, progress, log, loadExperiment, loadRun, cancel, resume, launchMore };
+  return {
+    byExperiment,
+    detail,
+    series,
+    progress,
+    log,
+    loadExperiment,
+    loadRun,
+    cancel,
+    resume,
+    evaluate,
+    cancelEvaluation,
+    launchMore,
+  };
 });
