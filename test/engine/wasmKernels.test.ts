@@ -269,3 +269,83 @@ describe('wasm reduction, pooling-gradient and copy kernels', () => {
     expect(backend.numDataIds()).toBe(ids);
   });
 });
+
+describe('wasm products with a transposed operand, and slices', () => {
+  it('BatchMatMul with either operand transposed (rank 2 and 3, broadcast batches) matches the cpu backend', async () => {
+    const rng = new Rng(13);
+    const cases: Array<[number[], number[], boolean, boolean]> = [
+      [[7, 5], [7, 3], true, false],
+      [[4, 9], [6, 9], false, true],
+      [[4, 9], [9, 6], false, false],
+      [[9, 4], [6, 9], true, true],
+      [[3, 4, 5], [3, 4, 2], true, false],
+      [[3, 4, 5], [3, 6, 5], false, true],
+      // One operand's batch of 1 broadcast against the other's.
+      [[1, 4, 5], [3, 6, 5], false, true],
+      [[3, 7, 2], [1, 7, 5], true, false],
+      [[2, 1, 3, 4], [2, 5, 3, 6], true, false],
+    ];
+    for (const [as, bs, ta, tb] of cases) {
+      const { wasm, cpu } = await onBoth(
+        [
+          { values: random(as, rng), shape: as },
+          { values: random(bs, rng), shape: bs },
+        ],
+        (a, b) => tf.matMul(a!, b!, ta, tb),
+      );
+      expect(maxRelativeError(wasm, cpu), JSON.stringify([as, bs, ta, tb])).toBeLessThan(1e-5);
+    }
+    // The result's shape, and nothing left on the heap.
+    await selectBackend('wasm');
+    const backend = tf.backend() as unknown as { numDataIds(): number };
+    const ids = backend.numDataIds();
+    const a = tf.ones([1, 4, 5]);
+    const b = tf.ones([3, 6, 5]);
+    const y = tf.matMul(a, b, false, true);
+    expect(y.shape).toEqual([3, 4, 6]);
+    tf.dispose([a, b, y]);
+    expect(backend.numDataIds()).toBe(ids);
+  });
+
+  it('Slice, Unpack and SplitV give the cpu backend’s pieces, for every axis and dtype', async () => {
+    const pieces = async (backend: 'wasm' | 'cpu') => {
+      await selectBackend(backend);
+      const before = tf.memory().numTensors;
+      const x = tf.tensor(
+        Float32Array.from({ length: 4 * 5 * 6 }, (_, i) => i * 0.5 - 7),
+        [4, 5, 6],
+      );
+      const ints = tf.tensor([3, -1, 4, 1, 5, 9], [2, 3], 'int32');
+      const flags = tf.tensor([1, 0, 0, 1, 1, 0], [3, 2], 'bool');
+      const flat = tf.reshape(x, [120]);
+      const rank4 = tf.reshape(x, [2, 2, 5, 6]);
+      const out = [
+        tf.slice(x, [1, 0, 0], [2, -1, -1]), // contiguous
+        tf.slice(x, [1, 2, 3], [3, 2, 2]), // strided on every axis
+        tf.slice(x, [0, 4, 5], [-1, 1, 1]),
+        tf.slice(flat, [7], [9]),
+        tf.slice(rank4, [1, 0, 1, 2], [1, 2, 3, 4]),
+        tf.slice(x, [0, 0, 0], [0, 5, 6]), // empty
+        ...tf.unstack(x, 0),
+        ...tf.unstack(x, 1),
+        ...tf.unstack(x, -1),
+        ...tf.split(x, 3, 2),
+        ...tf.split(x, [1, -1, 2], 1),
+        tf.slice(ints, [0, 1], [2, 2]),
+        ...tf.unstack(ints, 1),
+        ...tf.split(flags, [2, 1], 0),
+      ];
+      const got = await Promise.all(out.map(async (t) => [t.dtype, t.shape, Array.from(await t.data())]));
+      tf.dispose([x, ints, flags, flat, rank4, ...out]);
+      expect(tf.memory().numTensors).toBe(before);
+      return got;
+    };
+    const wasm = await pieces('wasm');
+    expect(wasm).toEqual(await pieces('cpu'));
+    // x[i, j, k] = (30i + 6j + k) / 2 − 7; the strided slice takes i ∈ 1…3, j ∈ 2…3, k ∈ 3…4.
+    const strided = [1, 2, 3].flatMap((i) =>
+      [2, 3].flatMap((j) => [3, 4].map((k) => (30 * i + 6 * j + k) / 2 - 7)),
+    );
+    expect(wasm[1]).toEqual(['float32', [3, 2, 2], strided]);
+  });
+});

@@ -31,6 +31,10 @@
  * - Identity, and Cast to the same dtype: the stock kernels copy (tfjs clones every tensor a
  *   gradient saves); here they share the buffer by reference count, as the cpu backend does.
  *
+ * A profile of a MANN task (an LSTM stepping over sequences) found two more: products with a
+ * transposed operand, which every matMul's gradient takes (makeBatchMatMulWasm), and Slice,
+ * Unpack and SplitV, which copied their whole input per piece (wasmSlices.ts).
+ *
  * Kernels are composed from the backend's own kernel functions (not tf ops), so nothing here is
  * recorded on a gradient tape or tracked by the engine; every intermediate is freed before return.
  */
@@ -39,6 +43,7 @@ import type { TensorInfo } from '../tf';
 import { registerBatchNormWasmKernels } from './batchNorm';
 import { nativeKernelsFor } from './nativeKernels';
 import { type KernelArgs, type WasmBackend, heapOffsets, withScratch } from './wasmHeap';
+import { makeSliceWasm, makeSplitVWasm, makeUnpackWasm } from './wasmSlices';
 
 type Pads = [[number, number], [number, number], [number, number], [number, number]];
 
@@ -474,6 +479,43 @@ function makeLeadingReduction(
   };
 }
 
+/** The permutation that swaps a rank-n tensor's last two axes. */
+function lastTwoSwapped(rank: number): number[] {
+  const perm = [...Array(rank).keys()];
+  [perm[rank - 2], perm[rank - 1]] = [rank - 1, rank - 2];
+  return perm;
+}
+
+/**
+ * BatchMatMul with one operand transposed. The stock kernel gives XNNPACK only plain products
+ * and runs the others as a plain loop, which is what every matMul's gradient asks for: measured,
+ * [200,789]ᵀ·[200,800] took 130 ms against 12 ms with A transposed first, and [4,800]·[360,800]ᵀ
+ * 1.1 ms against 0.08 ms as (B·Aᵀ)ᵀ (a MANN's controller, per step). So Aᵀ·B is computed as
+ * (A transposed)·B, and A·Bᵀ as (B·Aᵀ)ᵀ: each a plain product of operands transposed first.
+ * The same numbers up to summation order; both operands transposed go to the stock kernel.
+ */
+export function makeBatchMatMulWasm(
+  stock: (args: KernelArgs) => TensorInfo,
+): (args: KernelArgs) => TensorInfo {
+  return (args) => {
+    const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
+    const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
+    if (transposeA === transposeB || a.dtype !== 'float32' || b.dtype !== 'float32') return stock(args);
+    const scope = new KernelScope(args.backend);
+    const swapped = (t: TensorInfo) =>
+      scope.run('Transpose', { x: t }, { perm: lastTwoSwapped(t.shape.length) });
+    const product = (x: TensorInfo, y: TensorInfo) =>
+      scope.keep(
+        stock({
+          inputs: { a: x, b: y },
+          backend: args.backend,
+          attrs: { transposeA: false, transposeB: false },
+        }),
+      );
+    return scope.finish(transposeA ? product(swapped(a), b) : swapped(product(b, swapped(a))));
+  };
+}
+
 interface PoolAttrs {
   filterSize: number | [number, number];
   strides: number | [number, number];
@@ -652,6 +694,10 @@ export function installWasmKernels(): void {
   replace('MaxPoolGrad', maxPoolGradWasm);
   replace('Identity', identityWasm);
   replace('Cast', makeCastWasm(kernel('Cast')));
+  replace('BatchMatMul', makeBatchMatMulWasm(kernel('BatchMatMul')));
+  replace('Slice', makeSliceWasm(kernel('Slice')));
+  replace('Unpack', makeUnpackWasm(kernel('Unpack')));
+  replace('SplitV', makeSplitVWasm(kernel('SplitV')));
   registerBatchNormWasmKernels();
   installed = true;
 }
