@@ -61,6 +61,8 @@ try {
       episodeFile: null,
       episodeFileName: null,
       durationMs: null,
+      instances: null,
+      byInstance: null,
       split: 'test',
       step: POINTS,
       ways: 5,

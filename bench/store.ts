@@ -71,6 +71,8 @@ try {
       episodeFile: null,
       episodeFileName: null,
       durationMs: null,
+      instances: null,
+      byInstance: null,
       split: 'test',
       step: perRun,
       ways: 5,

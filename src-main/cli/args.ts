@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError, type ExperimentConfig, parseExperimentConfig } from '../contract/config';
 
-type Kind = 'int' | 'number' | 'string' | 'pair' | 'ints' | 'bool';
+type Kind = 'int' | 'number' | 'string' | 'pair' | 'ints' | 'bool' | 'numberOrLearned';
 
 /** flag → [config path, kind] */
 export const TRAIN_FLAGS: Record<string, [string, Kind]> = {
@@ -44,12 +44,24 @@ export const TRAIN_FLAGS: Record<string, [string, Kind]> = {
   'concept-size': ['concept.generator.conceptSize', 'int'],
   'pre-activation': ['concept.generator.preActivation', 'bool'],
   head: ['concept.head', 'ints'],
+  'positive-fraction': ['siamese.positiveFraction', 'number'],
+  pairs: ['siamese.pairs', 'int'],
+  aggregate: ['siamese.aggregate', 'string'],
+  instances: ['mann.instances', 'int'],
+  'memory-slots': ['mann.memorySlots', 'int'],
+  'slot-size': ['mann.slotSize', 'int'],
+  'read-heads': ['mann.readHeads', 'int'],
+  'controller-size': ['mann.controllerSize', 'int'],
+  gamma: ['mann.gamma', 'numberOrLearned'],
+  sequences: ['mann.batch', 'int'],
+  'shuffled-labels': ['mann.shuffledLabels', 'bool'],
 };
 
 function convert(flag: string, field: string, kind: Kind, raw: string): unknown {
   if (kind === 'string') return raw;
   const bad = (what: string) =>
     new ConfigError([{ field, message: `--${flag} expects ${what}, got '${raw}'` }]);
+  if (kind === 'numberOrLearned' && raw === 'learned') return raw;
   if (kind === 'bool') {
     if (raw !== 'true' && raw !== 'false') throw bad('true or false');
     return raw === 'true';

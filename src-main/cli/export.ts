@@ -8,13 +8,15 @@ import { describeFsError } from '../data/errors';
 import { DATA_DIR_OPTION, UsageError, dataDirOf } from './usage';
 import { openClient } from './workbench';
 
-export const EXPORT_USAGE = `deml export (--experiment ID[,ID…] | --runs ID,ID…) [--format latex|md|csv] [--out FILE]`;
+export const EXPORT_USAGE = `deml export (--experiment ID[,ID…] | --runs ID,ID…) [--format latex|md|csv] [--out FILE]
+            [--instances 1,2,3,4,5,10 (a MANN's accuracy at these presentations, as columns)]`;
 
+/** Positive integers separated by commas (ids, or presentations). */
 const ids = (flag: string, raw: string | undefined) => {
   if (raw === undefined) return [];
   const list = raw.split(',').map((s) => Number(s.trim()));
   if (list.some((n) => !Number.isInteger(n) || n <= 0))
-    throw new UsageError(`--${flag} expects ids separated by commas`);
+    throw new UsageError(`--${flag} expects positive integers separated by commas`);
   return list;
 };
 
@@ -27,6 +29,7 @@ export async function exportCommand(argv: string[]): Promise<number> {
       runs: { type: 'string' },
       format: { type: 'string' },
       out: { type: 'string' },
+      instances: { type: 'string' },
       ...DATA_DIR_OPTION,
     },
   });
@@ -52,7 +55,8 @@ export async function exportCommand(argv: string[]): Promise<number> {
       .map((c) => ({ id: c.run.id, config: c.config, test: c.test, evaluations: c.evaluations }));
     const done = compared.filter((c) => c.test).length;
     if (done === 0) throw new UsageError('none of these runs has a meta-test result yet');
-    const text = exportTable(resultsTable(compared, published), format);
+    const instances = ids('instances', values.instances);
+    const text = exportTable(resultsTable(compared, published, { instances }), format);
     if (values.out) {
       try {
         writeFileSync(values.out, text);

@@ -2,7 +2,7 @@
  * The `deml` command line. Exit codes: 0 done, 1 error, 2 bad usage or config, 130 cancelled.
  */
 import { parseArgs } from 'node:util';
-import { ConfigError } from '../contract/config';
+import { ConfigError, LEARNERS } from '../contract/config';
 import { ServiceError } from '../service/errors';
 import { DATA_DIR_RULE } from '../layout/dataDirectory';
 import { TRAIN_FLAGS, configFromFlags, readConfigFile } from './args';
@@ -19,7 +19,7 @@ const USAGE = `usage: deml <command> [options]
 
 commands:
   train      meta-train and meta-test one configuration (learners: maml, fomaml, metasgd,
-             protonet, matchingnet; in the pixel space or DEML's concept space)
+             protonet, matchingnet, siamese, mann; in the pixel space or DEML's concept space)
   data       import, list and describe datasets
   preset     list or run a ready-made comparison (e.g. concept-vs-pixels)
   launch     create an experiment (learners × seeds) in the store and train its runs
@@ -30,7 +30,7 @@ commands:
   export     the results table of experiments or runs as LaTeX (booktabs), Markdown or CSV
   serve      the workbench in a browser (HTTP + WebSocket on 127.0.0.1, with an access token)
 
-deml train [--config file.json] [--learner maml|fomaml|metasgd|protonet|matchingnet] [--ways 5] [--shots 1]
+deml train [--config file.json] [--learner ${LEARNERS.join('|')}] [--ways 5] [--shots 1]
            [--queries 15] [--meta-batch 4] [--iterations N] [--inner-steps 1]
            [--test-inner-steps 3] [--inner-lr 0.4] [--meta-lr 0.001] [--meta-sgd-init 0.005,0.1]
            [--eval-tasks 600] [--val-every 500] [--val-tasks 100] [--seed 0] [--eval-seed 0]
@@ -41,6 +41,9 @@ deml train [--config file.json] [--learner maml|fomaml|metasgd|protonet|matching
            [--external-batch 64] [--stages 1,1,1,1] [--generator-width 16] [--concept-size 64]
            [--pre-activation true|false] [--head 128,64] [--generator-mode joint|frozen]
            [--pretrain-iterations 0] [--generator-lr LR]
+           (Siamese:) [--positive-fraction 0.5] [--pairs 64] [--aggregate mean|max]
+           (MANN:) [--instances 10] [--memory-slots 128] [--slot-size 40] [--read-heads 4]
+           [--controller-size 200] [--gamma 0.95|learned] [--sequences 16] [--shuffled-labels true]
            [--checkpoint-dir DIR [--checkpoint-every 500] [--resume]] [--json]
 
 ${DATA_USAGE}

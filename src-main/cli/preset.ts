@@ -10,7 +10,7 @@ import { DATA_DIR_OPTION, UsageError, dataDirOf, intFlag } from './usage';
 
 export const PRESET_USAGE = `deml preset list
 deml preset run ID [--iterations N | --budget FRACTION] [--eval-tasks N] [--seed N] [--data NAME] [--only TEXT]
-                   [--format md|latex|csv]`;
+                   [--format md|latex|csv] [--instances 1,2,3,4,5,10 (a MANN's presentations as columns)]`;
 
 export async function presetCommand(argv: string[], signal: AbortSignal): Promise<number> {
   const [sub, ...rest] = argv;
@@ -26,6 +26,7 @@ export async function presetCommand(argv: string[], signal: AbortSignal): Promis
       only: { type: 'string' },
       budget: { type: 'string' },
       format: { type: 'string' },
+      instances: { type: 'string' },
       ...DATA_DIR_OPTION,
     },
   });
@@ -84,7 +85,11 @@ export async function presetCommand(argv: string[], signal: AbortSignal): Promis
       );
     },
   });
-  if (done.length > 0) out(`\n${exportTable(resultsTable(done, preset.published), format)}`);
+  const instances = (values.instances ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map((k) => intFlag('instances', k)!);
+  if (done.length > 0) out(`\n${exportTable(resultsTable(done, preset.published, { instances }), format)}`);
   if (preset.scaled && done.length > 0) out(`(${preset.scaled}: not the published protocol's budget)`);
   return status === 'cancelled' ? 130 : 0;
 }

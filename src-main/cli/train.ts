@@ -1,4 +1,5 @@
 /** `deml train`: run one experiment config headlessly on the engine. */
+import { ordinal } from '../contract/results';
 import { datasetLoader, resolveTrainingData } from '../data/trainingData';
 import {
   type BackendDescription,
@@ -87,10 +88,20 @@ export async function trainCommand(o: TrainCommandOptions): Promise<number> {
   if (o.json) emit({ type: 'result', iterations: result.iterations, durationMs: result.durationMs, test });
   else {
     if (stderr.isTTY) stderr.write('\r\x1b[K');
-    stdout.write(
-      `meta-test accuracy: ${formatAccuracy(test)} (${config.ways}-way ${config.shots}-shot, ${test.tasks} tasks, ` +
-        `${test.innerSteps > 0 ? `${test.innerSteps} inner steps` : 'no adaptation'}; ${result.iterations} iterations in ${formatDuration(result.durationMs)})\n`,
-    );
+    const took = `${result.iterations} iterations in ${formatDuration(result.durationMs)}`;
+    if (test.byInstance) {
+      // A MANN: its accuracy is that of a class's 2nd presentation; the paper reports them all.
+      stdout.write(
+        `meta-test accuracy: ${formatAccuracy(test)} at a class's 2nd presentation (${config.ways}-way sequences ` +
+          `of ${test.instances} presentations, ${test.tasks} tasks of ${config.mann.batch}; ${took})\n` +
+          `by presentation: ${test.byInstance.map((s, k) => `${ordinal(k + 1)} ${formatAccuracy(s, 1)}`).join(', ')}\n`,
+      );
+    } else {
+      stdout.write(
+        `meta-test accuracy: ${formatAccuracy(test)} (${config.ways}-way ${config.shots}-shot, ${test.tasks} tasks, ` +
+          `${test.innerSteps > 0 ? `${test.innerSteps} inner steps` : 'no adaptation'}; ${took})\n`,
+      );
+    }
   }
   return 0;
 }

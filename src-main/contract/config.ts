@@ -78,6 +78,52 @@ export const ConceptConfigSchema = z
   });
 export type ConceptConfig = z.infer<typeof ConceptConfigSchema>;
 
+/** Siamese networks (Koch, Zemel, Salakhutdinov 2015): a learned weighted L1 on twin embeddings. */
+export const SiameseConfigSchema = z
+  .object({
+    /** Same-class pairs among those drawn per task (the rest are different-class pairs). */
+    positiveFraction: z
+      .number()
+      .gt(0, 'must be between 0 and 1 (exclusive): a task needs both kinds of pair')
+      .lt(1, 'must be between 0 and 1 (exclusive): a task needs both kinds of pair')
+      .default(0.5),
+    /** Pairs drawn per task from its support and query images (with the episode stream's seed). */
+    pairs: positiveInt.max(4096).default(64),
+    /** How a query's similarities to a class's K support images become its score for the class. */
+    aggregate: z.enum(['mean', 'max']).default('mean'),
+  })
+  .strict();
+export type SiameseConfig = z.infer<typeof SiameseConfigSchema>;
+
+/**
+ * MANN (Santoro et al. 2016): an LSTM controller with an external memory read by cosine
+ * similarity and written by least-recently-used access. Its tasks are sequences of `ways`
+ * classes × `instances` presentations, each image shown with the previous step's label.
+ */
+export const MannConfigSchema = z
+  .object({
+    /** Presentations of each class in a sequence (M; the paper: 10). */
+    instances: positiveInt
+      .min(2, 'must be at least 2: the first presentation of a class is a guess')
+      .default(10),
+    memorySlots: positiveInt.default(128),
+    slotSize: positiveInt.default(40),
+    readHeads: positiveInt.default(4),
+    /** LSTM units of the controller. */
+    controllerSize: positiveInt.default(200),
+    /** Usage decay γ, or "learned" (a sigmoid-squashed parameter that starts at 0.95). */
+    gamma: z.union([z.number().gt(0).lt(1), z.literal('learned')]).default(0.95),
+    /** Sequences in one task, run as one batch (the paper: 16). */
+    batch: positiveInt.default(16),
+    /**
+     * A control: every step's label drawn at random, unrelated to its image's class. There is
+     * nothing to bind, so accuracy must stay at chance; anything above it would be a leak.
+     */
+    shuffledLabels: z.boolean().default(false),
+  })
+  .strict();
+export type MannConfig = z.infer<typeof MannConfigSchema>;
+
 export const SplitConfigSchema = z
   .object({
     /** Fractions of the dataset's classes for meta-train / meta-validation / meta-test. */
@@ -155,8 +201,33 @@ export const ExperimentConfigSchema = z
       generatorMode: 'joint',
       pretrainIterations: 0,
     }),
+    /** Used by the Siamese learner. */
+    siamese: SiameseConfigSchema.default({ positiveFraction: 0.5, pairs: 64, aggregate: 'mean' }),
+    /** Used by the MANN learner. */
+    mann: MannConfigSchema.default({
+      instances: 10,
+      memorySlots: 128,
+      slotSize: 40,
+      readHeads: 4,
+      controllerSize: 200,
+      gamma: 0.95,
+      batch: 16,
+      shuffledLabels: false,
+    }),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    // Least-recently-used writes take one slot per step: a memory smaller than a sequence
+    // overwrites the bindings of its own episode before the episode ends.
+    const steps = c.ways * c.mann.instances;
+    if (c.learner === 'mann' && c.mann.memorySlots < steps) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['mann', 'memorySlots'],
+        message: `${c.mann.memorySlots} slots cannot hold an episode of ${c.ways} classes × ${c.mann.instances} instances (${steps} writes); give at least ${steps}`,
+      });
+    }
+  });
 
 export type ExperimentConfig = z.infer<typeof ExperimentConfigSchema>;
 export type ExperimentConfigInput = z.input<typeof ExperimentConfigSchema>;

@@ -78,8 +78,9 @@ export function describeEvaluation(e: {
   queries?: number;
   tasks: number;
   episodeFileName?: string | null;
+  instances?: number | null;
 }): string {
-  const shots = e.shots > 0 ? `${e.shots}-shot` : 'K varies';
+  const shots = e.instances ? `${e.instances} presentations` : e.shots > 0 ? `${e.shots}-shot` : 'K varies';
   const where = e.split
     ? { train: 'meta-train', val: 'meta-validation', test: 'meta-test' }[e.split]
     : `episodes of ${e.episodeFileName ?? 'a file'}`;

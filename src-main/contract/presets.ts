@@ -84,6 +84,30 @@ function mamlVsMetaSgd(b: RunBudget): PresetRun[] {
   }));
 }
 
+/**
+ * The survey's three families side by side on one task budget: every learner sees the same number
+ * of training episodes (a MANN's are sequences: 2 tasks of 2 sequences per iteration, one per
+ * thread; the others 4 episodes), 5-way, the same data and seeds.
+ */
+function families(b: RunBudget): PresetRun[] {
+  const shared = { ways: 5, shots: 1, queries: 15, valEvery: 0, metaLr: 0.001, model: { filters: 32 }, ...b };
+  const learners = [
+    ['Siamese (metric)', 'siamese'],
+    ['ProtoNet (metric)', 'protonet'],
+    ['MatchingNet (metric)', 'matchingnet'],
+    ['MANN (model)', 'mann'],
+    ['MAML (optimisation)', 'maml'],
+    ['Meta-SGD (optimisation)', 'metasgd'],
+  ] as const;
+  return learners.map(([label, learner]) => ({
+    label,
+    config:
+      learner === 'mann'
+        ? { ...shared, learner, metaBatch: 2, mann: { batch: 2 } }
+        : { ...shared, learner, metaBatch: 4 },
+  }));
+}
+
 const OMNIGLOT_SETTINGS = [
   [5, 1],
   [5, 5],
@@ -208,6 +232,17 @@ export function presets(budget: Partial<PresetBudget> = {}): Preset[] {
       title: 'MAML vs Meta-SGD',
       description: 'Second-order MAML against Meta-SGD, 5-way 1-shot on pixels, same seed and budget.',
       runs: mamlVsMetaSgd(shared),
+      published: [],
+      scaled: small.scaled,
+    },
+    {
+      id: 'families',
+      title: 'The three families',
+      description:
+        'Siamese, Prototypical and Matching Networks (metric), MANN (model-based), MAML and Meta-SGD ' +
+        '(optimisation), 5-way, on the same data, seeds and number of training episodes (a MANN sees ' +
+        'sequences of 5 classes × 10 presentations).',
+      runs: families(shared),
       published: [],
       scaled: small.scaled,
     },

@@ -114,10 +114,14 @@ export interface Evaluation {
   step: number;
   /** The dataset evaluated on (a `data` reference). */
   dataset: string;
-  /** Ways; shots and queries per class (0 where an episode file varies them). */
+  /** Ways; shots and queries per class (0 where an episode file varies them, or for a MANN). */
   ways: number;
   shots: number;
   queries: number;
+  /** A MANN's sequences: presentations of each class; null for N-way K-shot episodes. */
+  instances: number | null;
+  /** A MANN's accuracy at each presentation of a class (1st, 2nd, …), mean ± CI; null otherwise. */
+  byInstance: Array<{ mean: number; ci95: number }> | null;
   innerSteps: number;
   /** Two runs evaluated with the same seed (or episode file) saw the same episodes: they pair. */
   episodeSeed: number;

@@ -5,7 +5,7 @@
  * and `deml export` all use it.
  */
 import type { ExperimentConfig } from './config';
-import { LEARNER_INFO, type LearnerName } from './learners';
+import { LEARNER_INFO, type LearnerName, coveredBy, unusedSettings } from './learners';
 import type { Evaluation } from './records';
 
 /** What comparing needs of an evaluation. */
@@ -13,7 +13,19 @@ export type ComparedEvaluation = Pick<
   Evaluation,
   'mean' | 'ci95' | 'tasks' | 'accuracies' | 'episodeSeed' | 'ways' | 'shots' | 'queries'
 > &
-  Partial<Pick<Evaluation, 'id' | 'dataset' | 'split' | 'episodeFile' | 'episodeFileName' | 'innerSteps'>>;
+  Partial<
+    Pick<
+      Evaluation,
+      | 'id'
+      | 'dataset'
+      | 'split'
+      | 'episodeFile'
+      | 'episodeFileName'
+      | 'innerSteps'
+      | 'instances'
+      | 'byInstance'
+    >
+  >;
 
 /** What comparing needs of a run. */
 export interface ComparedRun {
@@ -78,6 +90,38 @@ export function differingKeys(configs: readonly object[], ignore: readonly strin
   return keys.filter((k) => !ignore.includes(k) && new Set(flat.map((f) => JSON.stringify(f[k]))).size > 1);
 }
 
+/**
+ * A run's settings as comparisons see them: flattened, without the fields its learner and space
+ * never read (unusedSettings in contract/learners.ts), so they neither split seeds of one cell into groups nor label
+ * a method ("ProtoNet · mann.batch=16").
+ */
+export function comparedSettings(config: ExperimentConfig): Record<string, string | number | boolean> {
+  const unused = unusedSettings(config);
+  const flat = flattenConfig(config);
+  for (const k of Object.keys(flat)) if (coveredBy(k, unused)) delete flat[k];
+  return flat;
+}
+
+/** Settings that take more than one value among the runs that use them; the learner first. */
+function settingsThatDiffer(configs: readonly ExperimentConfig[], ignore: readonly string[]): string[] {
+  const flat = configs.map(comparedSettings);
+  const keys = [...new Set(flat.flatMap((f) => Object.keys(f)))].sort((a, b) =>
+    a === 'learner' ? -1 : b === 'learner' ? 1 : a.localeCompare(b),
+  );
+  return keys.filter(
+    (k) =>
+      !ignore.includes(k) && new Set(flat.filter((f) => k in f).map((f) => JSON.stringify(f[k]))).size > 1,
+  );
+}
+
+/** The label of a run's method or group: each differing setting it uses, described. */
+function labelOf(settings: Record<string, string | number | boolean>, keys: readonly string[]): string {
+  return keys
+    .filter((k) => k in settings)
+    .map((k) => describeSetting(k, settings[k]!))
+    .join(' · ');
+}
+
 /** Fields that say which experiment cell a run belongs to, not which repetition it is. */
 const REPETITION_KEYS = ['seed'];
 /** Fields that never change results (how the run was watched, not what it computed). */
@@ -107,19 +151,19 @@ function describeSetting(key: string, value: string | number | boolean): string 
 export function groupRuns(runs: readonly ComparedRun[]): RunGroup[] {
   const byKey = new Map<string, ComparedRun[]>();
   for (const r of runs) {
-    const flat = flattenConfig(r.config);
+    const flat = comparedSettings(r.config);
     for (const k of [...REPETITION_KEYS, ...BOOKKEEPING_KEYS]) delete flat[k];
     const key = JSON.stringify(Object.entries(flat).sort(([a], [b]) => a.localeCompare(b)));
     byKey.set(key, [...(byKey.get(key) ?? []), r]);
   }
   const groups = [...byKey.entries()];
-  const differing = differingKeys(
+  const differing = settingsThatDiffer(
     groups.map(([, rs]) => rs[0]!.config),
     [...REPETITION_KEYS, ...BOOKKEEPING_KEYS],
   );
   return groups.map(([key, rs]) => {
-    const flat = flattenConfig(rs[0]!.config);
-    const settings = Object.fromEntries(differing.map((k) => [k, flat[k]!]));
+    const flat = comparedSettings(rs[0]!.config);
+    const settings = Object.fromEntries(differing.filter((k) => k in flat).map((k) => [k, flat[k]!]));
     const completed = rs.filter((r) => r.test);
     const test =
       completed.length === 0
@@ -129,7 +173,7 @@ export function groupRuns(runs: readonly ComparedRun[]): RunGroup[] {
           : meanCi(completed.map((r) => r.test!.mean));
     return {
       key,
-      label: differing.length ? differing.map((k) => describeSetting(k, flat[k]!)).join(' · ') : 'all runs',
+      label: labelOf(flat, differing) || 'all runs',
       settings,
       runs: rs,
       seeds: rs.map((r) => r.config.seed).sort((a, b) => a - b),
@@ -227,20 +271,50 @@ export function tableEvaluations(r: ComparedRun): Array<ComparedEvaluation & { d
     .map((e) => ({ ...e, dataset: e.dataset ?? r.config.data }));
 }
 
-/** "omniglot 20-way 1-shot", or with the episode file that gave the episodes. */
+/**
+ * "omniglot 20-way 1-shot", or with the episode file that gave the episodes; a MANN's sequences
+ * "omniglot 5-way, 10 presentations" (its cell: the second presentation's accuracy).
+ */
 export function evaluationColumn(e: ComparedEvaluation & { dataset: string }): string {
+  if (e.instances) return `${e.dataset} ${e.ways}-way, ${e.instances} presentations`;
   const shots = e.shots > 0 ? `${e.shots}-shot` : 'K varies';
   const file = e.episodeFile ? ` (${e.episodeFileName ?? `episodes ${e.episodeFile.slice(0, 8)}`})` : '';
   return `${e.dataset} ${e.ways}-way ${shots}${file}`;
 }
 
-/** Each column's evaluation of a run: the newest where it has several (ids grow with time). */
-function evaluationsByColumn(r: ComparedRun): Map<string, ComparedEvaluation> {
+/** 1st, 2nd, 3rd, 4th … 11th, 12th, 13th … 21st. */
+export function ordinal(k: number): string {
+  const teen = Math.floor(k / 10) % 10 === 1;
+  const suffix = teen ? 'th' : (['th', 'st', 'nd', 'rd'][k % 10] ?? 'th');
+  return `${k}${suffix}`;
+}
+
+/**
+ * Each column's evaluation of a run: the newest where it has several (ids grow with time). With
+ * `instances`, a MANN's evaluation also fills a column per presentation asked for ("omniglot
+ * 5-way: 1st presentation"), from its accuracy by presentation.
+ */
+function evaluationsByColumn(
+  r: ComparedRun,
+  instances: readonly number[] = [],
+): Map<string, ComparedEvaluation> {
   const out = new Map<string, ComparedEvaluation>();
-  for (const e of tableEvaluations(r)) {
-    const column = evaluationColumn(e);
+  const keep = (column: string, e: ComparedEvaluation) => {
     const held = out.get(column);
     if (!held || (e.id ?? 0) >= (held.id ?? 0)) out.set(column, e);
+  };
+  for (const e of tableEvaluations(r)) {
+    keep(evaluationColumn(e), e);
+    for (const k of instances) {
+      const at = e.byInstance?.[k - 1];
+      if (at)
+        keep(`${e.dataset} ${e.ways}-way: ${ordinal(k)} presentation`, {
+          ...e,
+          mean: at.mean,
+          ci95: at.ci95,
+          accuracies: [],
+        });
+    }
   }
   return out;
 }
@@ -285,18 +359,19 @@ export function columnLabel(config: Pick<ExperimentConfig, 'data' | 'ways' | 'sh
 export function resultsTable(
   runs: readonly ComparedRun[],
   published: readonly PublishedResult[] = [],
+  options: { instances?: readonly number[] } = {},
 ): ResultsTable {
-  const cellsOf = new Map(runs.map((r) => [r.id, evaluationsByColumn(r)]));
+  const cellsOf = new Map(runs.map((r) => [r.id, evaluationsByColumn(r, options.instances)]));
   const completed = runs.filter((r) => cellsOf.get(r.id)!.size > 0);
-  const methodKeys = differingKeys(
+  const methodKeys = settingsThatDiffer(
     completed.map((r) => r.config),
     [...REPETITION_KEYS, ...BOOKKEEPING_KEYS, ...COLUMN_KEYS],
   );
-  const methodOf = (r: ComparedRun) => {
-    const flat = flattenConfig(r.config);
-    const keys = methodKeys.includes('learner') ? methodKeys : ['learner', ...methodKeys];
-    return keys.map((k) => describeSetting(k, flat[k]!)).join(' · ');
-  };
+  const methodOf = (r: ComparedRun) =>
+    labelOf(
+      comparedSettings(r.config),
+      methodKeys.includes('learner') ? methodKeys : ['learner', ...methodKeys],
+    );
   const columns = [...new Set(completed.flatMap((r) => [...cellsOf.get(r.id)!.keys()]))];
   const methods = [...new Set(completed.map(methodOf))];
   const cells = methods.map((m) =>

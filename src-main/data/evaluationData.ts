@@ -10,7 +10,11 @@ import { type EvaluationRequest, type EvaluationSettings, evaluationSettings } f
 import { readCheckpointHeader } from '../engine/checkpointHeader';
 import type { ClassIndexedDataset } from '../engine/dataset';
 import { splitClasses } from '../engine/episodes';
-import { checkEvaluationEpisodes, checkEvaluationImages, checkNewHead } from '../engine/evaluationChecks';
+import {
+  checkEvaluationEpisodes,
+  checkEvaluationImages,
+  checkEvaluationShape,
+} from '../engine/evaluationChecks';
 import type { ImageShape } from '../engine/nn/shapes';
 import { type DatasetManifest, readManifest } from './cache';
 import { type EpisodeFile, decodeOptionsOf, readEpisodeFile } from './episodeFile';
@@ -55,14 +59,16 @@ export async function prepareEvaluation(o: EvaluationInputs): Promise<PreparedEv
   checkEvaluationImages(trainedOn, dataset, o.trained.data);
   let episodeFile: EpisodeFile | null = null;
   let decode: DecodeOptions | null = null;
+  const shape = { innerSteps: settings.innerSteps, episodeFile: settings.episodeFile != null };
+  checkEvaluationShape(o.trained, { ...shape, ways: settings.episodeFile ? o.trained.ways : settings.ways });
   if (settings.episodeFile) {
     decode = decodeOptionsOf(await manifestOf(o.dataDir, settings.data));
     episodeFile = await readEpisodeFile(settings.episodeFile, dataset, decode);
+    checkEvaluationShape(o.trained, { ...shape, ways: episodeFile.shape.ways });
   } else {
     const classIds = splitClasses(dataset, o.trained.split, o.trained.evalSeed)[settings.split];
-    checkEvaluationEpisodes(settings, dataset, classIds, settings.split);
+    checkEvaluationEpisodes(settings, dataset, classIds, settings.split, o.trained);
   }
-  checkNewHead(o.trained, episodeFile?.shape.ways ?? settings.ways, settings.innerSteps);
   return { settings, checkpoint, dataset, trainedOn, episodeFile, decode };
 }
 

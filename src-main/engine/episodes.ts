@@ -1,8 +1,10 @@
 /**
  * Seeded N-way K-shot episodes over disjoint class splits (docs/SCIENCE.md): N classes drawn from a
- * split, K support and Q query images per class, labels re-mapped to 0..N−1 in random order.
+ * split, K support and Q query images per class, labels re-mapped to 0..N−1 in random order; the
+ * image pairs a Siamese network trains on; and the labelled sequences a MANN learns from.
  */
-import type { SplitConfig } from '../contract/config';
+import type { ExperimentConfig, SplitConfig } from '../contract/config';
+import { learnsFromSequences } from '../contract/learners';
 import { type ClassIndexedDataset, type SplitName, classCount, imageSize, imagesInClass } from './dataset';
 import { Rng } from './random';
 
@@ -21,6 +23,38 @@ export interface Episode extends EpisodeShape {
   supportLabels: Int32Array;
   queryImages: Float32Array;
   queryLabels: Int32Array;
+  /** Siamese networks: pairs of images of the episode, indexes into [support; query]. */
+  pairs?: ImagePairs;
+  /** MANN: labelled sequences instead of support and query sets (those are then empty). */
+  sequence?: SequenceBatch;
+}
+
+export interface ImagePairs {
+  first: Int32Array;
+  second: Int32Array;
+  /** 1 where both images are of one class, else 0. */
+  same: Float32Array;
+}
+
+/**
+ * `batch` sequences of `steps` = ways × instances images: each of N classes shown `instances`
+ * times in a random order, its label (0 … N − 1, drawn afresh per sequence) given one step later.
+ */
+export interface SequenceBatch {
+  batch: number;
+  steps: number;
+  /** [batch × steps] images, NHWC floats in [0, 1]. */
+  images: Float32Array;
+  /** [batch × steps] the label of each step's image. */
+  labels: Int32Array;
+  /** [batch × steps] how many times that class was shown before this step (0 the first time). */
+  instance: Int32Array;
+}
+
+/** A stream of tasks for training or evaluation. */
+export interface EpisodeStream {
+  next(): Episode;
+  readonly rng: Rng;
 }
 
 export type ClassSplits = Record<SplitName, number[]>;
@@ -49,7 +83,7 @@ export function splitClasses(dataset: ClassIndexedDataset, split: SplitConfig, s
   };
 }
 
-export class EpisodeSampler {
+export class EpisodeSampler implements EpisodeStream {
   private readonly pixelsPerImage: number;
 
   constructor(
@@ -96,4 +130,129 @@ export class EpisodeSampler {
     });
     return { ways, shots, queries, classes: picked, supportImages, supportLabels, queryImages, queryLabels };
   }
+}
+
+/**
+ * Pairs for a Siamese network from one episode's images (support then query): a fraction of
+ * same-class pairs, the rest of two different classes, drawn with the episode stream's generator.
+ */
+export function samplePairs(episode: Episode, rng: Rng, count: number, positiveFraction: number): ImagePairs {
+  const labels = [...episode.supportLabels, ...episode.queryLabels];
+  const byLabel = Array.from({ length: episode.ways }, () => [] as number[]);
+  labels.forEach((label, i) => byLabel[label]!.push(i));
+  const positives = Math.round(count * positiveFraction);
+  const first = new Int32Array(count);
+  const second = new Int32Array(count);
+  const same = new Float32Array(count);
+  for (let p = 0; p < count; p++) {
+    if (p < positives) {
+      const images = byLabel[rng.int(episode.ways)]!;
+      const [i, j] = rng.sample(images.length, 2);
+      first[p] = images[i!]!;
+      second[p] = images[j!]!;
+      same[p] = 1;
+    } else {
+      const [a, b] = rng.sample(episode.ways, 2);
+      first[p] = byLabel[a!]![rng.int(byLabel[a!]!.length)]!;
+      second[p] = byLabel[b!]![rng.int(byLabel[b!]!.length)]!;
+    }
+  }
+  return { first, second, same };
+}
+
+/** MANN's tasks: `batch` labelled sequences of N classes × M presentations from a class split. */
+export class SequenceSampler implements EpisodeStream {
+  private readonly pixelsPerImage: number;
+
+  constructor(
+    private readonly dataset: ClassIndexedDataset,
+    private readonly classIds: readonly number[],
+    readonly shape: { ways: number; instances: number; batch: number; shuffledLabels?: boolean },
+    readonly rng: Rng,
+  ) {
+    this.pixelsPerImage = imageSize(dataset);
+    if (shape.ways > classIds.length) {
+      throw new Error(
+        `${shape.ways}-way sequences need ${shape.ways} classes; the split has ${classIds.length}`,
+      );
+    }
+    for (const c of classIds) {
+      if (imagesInClass(dataset, c) < shape.instances) {
+        throw new Error(
+          `class '${dataset.classNames[c]}' has ${imagesInClass(dataset, c)} images; ` +
+            `${shape.instances} instances need ${shape.instances}`,
+        );
+      }
+    }
+  }
+
+  next(): Episode {
+    const shape = this.shape;
+    const { ways, instances, batch } = shape;
+    const steps = ways * instances;
+    const size = this.pixelsPerImage;
+    const images = new Float32Array(batch * steps * size);
+    const labels = new Int32Array(batch * steps);
+    const instance = new Int32Array(batch * steps);
+    const { pixels, classStart } = this.dataset;
+    for (let b = 0; b < batch; b++) {
+      // Classes drawn in random order: label l is the l-th drawn, so labels are shuffled per sequence.
+      const picked = this.rng.sample(this.classIds.length, ways).map((i) => this.classIds[i]!);
+      const shown = picked.flatMap((cls, label) =>
+        this.rng.sample(imagesInClass(this.dataset, cls), instances).map((image) => ({ cls, label, image })),
+      );
+      this.rng.shuffle(shown);
+      const seen = new Array<number>(ways).fill(0);
+      shown.forEach(({ cls, label, image }, t) => {
+        const step = b * steps + t;
+        const src = (classStart[cls]! + image) * size;
+        for (let p = 0; p < size; p++) images[step * size + p] = pixels[src + p]! / 255;
+        labels[step] = shape.shuffledLabels ? this.rng.int(ways) : label;
+        instance[step] = seen[label]!++;
+      });
+    }
+    const none = new Float32Array(0);
+    const noLabels = new Int32Array(0);
+    return {
+      ways,
+      shots: 0,
+      queries: 0,
+      classes: [],
+      supportImages: none,
+      supportLabels: noLabels,
+      queryImages: none,
+      queryLabels: noLabels,
+      sequence: { batch, steps, images, labels, instance },
+    };
+  }
+}
+
+/** What decides a learner's tasks: its kind, the N-way K-shot shape, and its own settings. */
+export type TaskShape = EpisodeShape & Partial<Pick<ExperimentConfig, 'learner' | 'mann' | 'siamese'>>;
+
+/**
+ * The tasks of a learner over some classes: sequences for a MANN, N-way K-shot episodes for the
+ * others, with a Siamese network's image pairs when it trains on them (`pairs`).
+ */
+export function taskStream(
+  dataset: ClassIndexedDataset,
+  classIds: readonly number[],
+  shape: TaskShape,
+  rng: Rng,
+  o: { pairs?: boolean } = {},
+): EpisodeStream {
+  if (shape.learner && learnsFromSequences(shape.learner)) {
+    if (!shape.mann) throw new Error('sequence tasks need the MANN settings');
+    return new SequenceSampler(dataset, classIds, { ways: shape.ways, ...shape.mann }, rng);
+  }
+  const sampler = new EpisodeSampler(dataset, classIds, shape, rng);
+  const siamese = shape.learner === 'siamese' && o.pairs ? shape.siamese : undefined;
+  if (!siamese) return sampler;
+  return {
+    rng,
+    next: () => {
+      const episode = sampler.next();
+      return { ...episode, pairs: samplePairs(episode, rng, siamese.pairs, siamese.positiveFraction) };
+    },
+  };
 }

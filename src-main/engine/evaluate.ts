@@ -3,8 +3,9 @@
  * mean ± 95% CI with every task's accuracy kept (for paired comparisons and the store). Tasks are
  * seeded episodes of a class split, or given ones (an episode file), materialised a batch at a time.
  */
+import { learnsFromSequences } from '../contract/learners';
 import type { ClassIndexedDataset } from './dataset';
-import { type Episode, EpisodeSampler, type EpisodeShape } from './episodes';
+import { type Episode, type TaskShape, taskStream } from './episodes';
 import type { Learner } from './learners/learner';
 import { taskTensors } from './learners/task';
 import type { Params } from './nn/params';
@@ -25,6 +26,10 @@ export interface EvaluationResult extends AccuracySummary {
   meanLoss: number;
   accuracies: number[];
   durationMs: number;
+  /** Sequence learners (MANN): presentations of each class per sequence (shots and queries are 0). */
+  instances?: number;
+  /** Sequence learners: accuracy at each presentation of a class (1st, 2nd, …), mean ± 95% CI over tasks. */
+  byInstance?: AccuracySummary[];
 }
 
 /** Where an evaluation's episodes come from when they are not drawn from a split (an episode file). */
@@ -40,7 +45,8 @@ export interface EvaluateOptions {
   dataset: ClassIndexedDataset;
   classIds: readonly number[];
   split: string;
-  shape: EpisodeShape;
+  /** The tasks' shape; with the learner (and its settings) when they are not N-way K-shot episodes. */
+  shape: TaskShape;
   tasks: number;
   innerSteps: number;
   episodeSeed: number;
@@ -65,6 +71,8 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
   const imageShape: [number, number, number] = [dataset.height, dataset.width, dataset.channels];
   const accuracies: number[] = [];
   let lossSum = 0;
+  /** Sequence learners: per presentation, every task's accuracy. */
+  let perInstance: number[][] | null = null;
   for (let done = 0; done < tasks;) {
     options.signal?.throwIfAborted();
     const batch = Math.min(READ_BATCH, tasks - done);
@@ -76,47 +84,69 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
     // ended (hundreds of MB of wasm heap for 13 concept-space tasks).
     const acc: Scalar[] = [];
     const loss: Scalar[] = [];
-    let metrics: { acc: Tensor; loss: Tensor };
+    const instances: Tensor[] = [];
+    let metrics: { acc: Tensor; loss: Tensor; instances: Tensor | null };
     try {
       for (const episode of local) {
         const out = tf.tidy(() => {
           const o = learner.evaluate(meta, taskTensors(episode, imageShape), innerSteps);
-          return { accuracy: o.accuracy, loss: o.loss };
+          return {
+            accuracy: o.accuracy,
+            loss: o.loss,
+            ...(o.byInstance ? { byInstance: o.byInstance } : {}),
+          };
         });
         acc.push(out.accuracy);
         loss.push(out.loss);
+        if (out.byInstance) instances.push(out.byInstance);
       }
-      metrics = { acc: tf.stack(acc), loss: tf.stack(loss) };
+      metrics = {
+        acc: tf.stack(acc),
+        loss: tf.stack(loss),
+        instances: instances.length ? tf.stack(instances) : null,
+      };
     } finally {
-      tf.dispose([...acc, ...loss]);
+      tf.dispose([...acc, ...loss, ...instances]);
     }
-    const [a, l, others] = await Promise.all([metrics.acc.data(), metrics.loss.data(), remote]).finally(
-      () => {
-        metrics.acc.dispose();
-        metrics.loss.dispose();
-      },
+    const [a, l, byInstance, others] = await Promise.all([
+      metrics.acc.data(),
+      metrics.loss.data(),
+      metrics.instances?.array() as Promise<number[][]> | undefined,
+      remote,
+    ]).finally(() =>
+      tf.dispose([metrics.acc, metrics.loss, ...(metrics.instances ? [metrics.instances] : [])]),
     );
-    const scores = [...Array.from(a, (accuracy, i) => ({ accuracy, loss: l[i]! })), ...others];
+    const scores = [
+      ...Array.from(a, (accuracy, i) => ({ accuracy, loss: l[i]!, byInstance: byInstance?.[i] })),
+      ...others,
+    ];
     for (const s of scores) {
       accuracies.push(s.accuracy);
       lossSum += s.loss;
+      if (s.byInstance) {
+        const rows = (perInstance ??= s.byInstance.map(() => []));
+        s.byInstance.forEach((x, k) => rows[k]!.push(x));
+      }
     }
     done += batch;
     options.onProgress?.(done, tasks);
     // Let a cancellation (signal handler, IPC message) arrive between batches.
     await new Promise((resolve) => setImmediate(resolve));
   }
+  const sequences = shape.learner && learnsFromSequences(shape.learner) && shape.mann;
   return {
     ...summarizeAccuracies(accuracies),
     split: options.split,
     ways: shape.ways,
-    shots: shape.shots,
-    queries: shape.queries,
+    ...(sequences
+      ? { shots: 0, queries: 0, instances: sequences.instances }
+      : { shots: shape.shots, queries: shape.queries }),
     innerSteps,
     episodeSeed,
     meanLoss: lossSum / tasks,
     accuracies,
     durationMs: performance.now() - started,
+    ...(perInstance ? { byInstance: perInstance.map((xs) => summarizeAccuracies(xs)) } : {}),
   };
 }
 
@@ -124,11 +154,11 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
 function seededEpisodes(
   dataset: ClassIndexedDataset,
   classIds: readonly number[],
-  shape: EpisodeShape,
+  shape: TaskShape,
   seed: number,
   split: string,
 ): EpisodeSource {
-  const sampler = new EpisodeSampler(dataset, classIds, shape, Rng.derive(seed, `episodes:${split}`));
+  const sampler = taskStream(dataset, classIds, shape, Rng.derive(seed, `episodes:${split}`));
   return {
     count: Number.POSITIVE_INFINITY,
     take: async (_start, n) => Array.from({ length: n }, () => sampler.next()),

@@ -8,7 +8,10 @@
  * layer is sized to N (MAML, first-order MAML, Meta-SGD) gets a new output layer of N units
  * initialised at zero, weights and biases (a zero head: every class starts equal, and the test
  * inner steps learn the head from the support set). Meta-SGD's learned rates for that layer are
- * averaged over the trained classes, per input unit. Everything else is the checkpoint's, and at
+ * replaced by the mean magnitude of the trained classes' rates, per input unit: a learned rate's
+ * sign belongs to the class column it was learned for (about half of them are negative in a
+ * trained head, and their plain mean is near zero: the new head would not move), its size to the
+ * input unit. Everything else is the checkpoint's, and at
  * the trained N nothing is re-initialised: the same episodes give the same accuracies as the
  * run's own meta-test.
  */
@@ -17,7 +20,7 @@ import type { LoadedCheckpoint } from './checkpoint';
 import type { ClassIndexedDataset } from './dataset';
 import { type EpisodeShape, splitClasses } from './episodes';
 import { type EpisodeSource, type EvaluationResult, evaluate } from './evaluate';
-import { checkEvaluationEpisodes, checkEvaluationImages, checkNewHead } from './evaluationChecks';
+import { checkEvaluationEpisodes, checkEvaluationImages, checkEvaluationShape } from './evaluationChecks';
 import { RATE_PREFIX } from './learners/gradientLearner';
 import type { Learner } from './learners/learner';
 import { buildModel } from './model';
@@ -60,8 +63,12 @@ export async function evaluateCheckpoint(o: CheckpointEvaluationOptions): Promis
   // The class split of the run (its fractions and evalSeed): on its own dataset, its meta-test
   // classes stay its meta-test classes.
   const classIds = splitClasses(dataset, trained.split, trained.evalSeed)[o.settings.split];
-  if (!o.episodes) checkEvaluationEpisodes(shape, dataset, classIds, o.settings.split);
-  checkNewHead(trained, shape.ways, o.settings.innerSteps);
+  checkEvaluationShape(trained, {
+    ways: shape.ways,
+    innerSteps: o.settings.innerSteps,
+    episodeFile: !!o.episodes,
+  });
+  if (!o.episodes) checkEvaluationEpisodes(shape, dataset, classIds, o.settings.split, trained);
   // The concept space's model includes D, sized to the external classes: evaluation never uses
   // it, but the model (and each task worker's) is built with it.
   const externalClasses = config.space === 'concept' ? (checkpoint.meta['D.bias']?.shape[0] ?? 1) : null;
@@ -79,7 +86,8 @@ export async function evaluateCheckpoint(o: CheckpointEvaluationOptions): Promis
         dataset,
         classIds,
         split: o.settings.split,
-        shape,
+        // The learner decides what a task is (a MANN's are sequences) and the pairs it needs.
+        shape: { ...shape, learner: trained.learner, mann: trained.mann, siamese: trained.siamese },
         tasks: o.settings.tasks,
         innerSteps: learner.adaptsAtTestTime ? o.settings.innerSteps : 0,
         episodeSeed: o.settings.episodeSeed,
@@ -114,7 +122,7 @@ function evaluationConfig(
 
 /**
  * The checkpoint's parameters for the evaluation's model: the same tensors' values where the
- * shapes agree, and a new zero output layer (Meta-SGD: its rates averaged over the trained
+ * shapes agree, and a new zero output layer (Meta-SGD: its rates' mean magnitude over the trained
  * classes) where the model's last axis is the evaluation's N instead of the trained N.
  */
 export function checkpointParameters(
@@ -146,7 +154,9 @@ export function checkpointParameters(
       meta[spec.name] = same
         ? tf.clone(saved)
         : spec.name.startsWith(RATE_PREFIX)
-          ? tf.tidy(() => tf.tile(tf.mean(saved, -1, true), [...spec.shape.slice(0, -1).map(() => 1), ways]))
+          ? tf.tidy(() =>
+              tf.tile(tf.mean(tf.abs(saved), -1, true), [...spec.shape.slice(0, -1).map(() => 1), ways]),
+            )
           : tf.zeros(spec.shape);
     }
   } catch (e) {

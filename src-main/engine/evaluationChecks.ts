@@ -33,12 +33,13 @@ export function checkEvaluationImages(
   }
 }
 
-/** Can the split give these episodes? */
+/** Can the split give these episodes (a MANN's: sequences of its trained presentations)? */
 export function checkEvaluationEpisodes(
   shape: EpisodeShape,
   dataset: ClassIndexedDataset,
   classIds: readonly number[],
   split: string,
+  trained: ExperimentConfig,
 ): void {
   const issues: ConfigIssue[] = [];
   const where = `the ${split} split of dataset '${dataset.name}'`;
@@ -48,29 +49,52 @@ export function checkEvaluationEpisodes(
       message: `${shape.ways}-way tasks need ${shape.ways} classes but ${where} has ${classIds.length}`,
     });
   }
-  const need = shape.shots + shape.queries;
+  const sequences = LEARNER_INFO[trained.learner].tasks === 'sequences';
+  const need = sequences ? trained.mann.instances : shape.shots + shape.queries;
   const fewest = Math.min(...classIds.map((c) => imagesInClass(dataset, c)));
   if (classIds.length > 0 && fewest < need) {
     issues.push({
-      field: 'shots',
-      message: `shots + queries = ${need} images per class, but some classes of ${where} have only ${fewest}`,
+      field: sequences ? 'mann.instances' : 'shots',
+      message: `${sequences ? `${need} presentations need ${need}` : `shots + queries = ${need}`} images per class, but some classes of ${where} have only ${fewest}`,
     });
   }
   if (issues.length > 0) throw new ConfigError(issues);
 }
 
 /**
- * A learner whose output layer is sized to N, evaluated at another N, starts from a new zero
- * output layer (engine/evaluateCheckpoint.ts): only test inner steps can learn it.
+ * What a trained model can be evaluated at. A learner whose output layer is sized to N, at
+ * another N, starts from a new zero output layer (engine/evaluateCheckpoint.ts): only test inner
+ * steps can learn it. A MANN's label input and output are one-hot over the N it was trained
+ * with, and its tasks are sequences, not the N-way K-shot episodes of an episode file.
  */
-export function checkNewHead(trained: ExperimentConfig, ways: number, innerSteps: number): void {
-  if (ways === trained.ways || !LEARNER_INFO[trained.learner].adaptsAtTestTime || innerSteps > 0) return;
-  throw new ConfigError([
-    {
-      field: 'innerSteps',
-      message:
-        `${ways}-way evaluation of a ${trained.ways}-way ${trained.learner} model starts from a new (zero) ` +
+export function checkEvaluationShape(
+  trained: ExperimentConfig,
+  o: { ways: number; innerSteps: number; episodeFile: boolean },
+): void {
+  const info = LEARNER_INFO[trained.learner];
+  const refuse = (field: string, message: string) => {
+    throw new ConfigError([{ field, message }]);
+  };
+  if (info.tasks === 'sequences') {
+    if (o.episodeFile) {
+      refuse(
+        'episodeFile',
+        `a ${info.short} learns from labelled sequences; an episode file holds N-way K-shot episodes`,
+      );
+    }
+    if (o.ways !== trained.ways) {
+      refuse(
+        'ways',
+        `a ${info.short}'s label input and output are one-hot over the ${trained.ways} classes it was trained with: ` +
+          `evaluate it at ${trained.ways} ways`,
+      );
+    }
+  }
+  if (o.ways !== trained.ways && info.adaptsAtTestTime && o.innerSteps === 0) {
+    refuse(
+      'innerSteps',
+      `${o.ways}-way evaluation of a ${trained.ways}-way ${trained.learner} model starts from a new (zero) ` +
         'output layer, which only the test inner steps can learn: give at least one',
-    },
-  ]);
+    );
+  }
 }

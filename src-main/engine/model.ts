@@ -4,12 +4,14 @@
  * discriminator D on the external dataset), and the learning rate of each parameter group.
  */
 import type { ExperimentConfig } from '../contract/config';
-import { isMetricLearner } from '../contract/learners';
+import { LEARNER_INFO, isMetricLearner } from '../contract/learners';
 import type { ClassIndexedDataset } from './dataset';
 import { type Discriminator, createDiscriminator } from './deml';
 import { createGradientLearner } from './learners/gradientLearner';
 import type { Learner } from './learners/learner';
+import { createMannLearner } from './learners/mannLearner';
 import { createMetricLearner } from './learners/metricLearner';
+import { createSiameseLearner } from './learners/siameseLearner';
 import { conv4, conv4Embedding } from './nn/conv4';
 import { mlp } from './nn/mlp';
 import type { Network } from './nn/network';
@@ -17,6 +19,8 @@ import { type ParamSpec, type Params, countParameters, initParams } from './nn/p
 import { resnet } from './nn/resnet';
 import type { ImageShape } from './nn/shapes';
 import type { Rng } from './random';
+import { tf } from './tf';
+import type { Tensor2D } from './tf';
 
 export interface Model {
   learner: Learner;
@@ -48,18 +52,43 @@ export function buildModel(
   const generator = concept ? resnet(c.generator, dataset, 'G.') : null;
   const trainGenerator = concept && c.generatorMode === 'joint';
   let learner: Learner;
-  let adapted: Network | null = null;
-  let embedding: Network | null = null;
-  if (isMetricLearner(config.learner)) {
-    embedding = generator ? null : conv4Embedding(config.model, dataset);
-    const encoder = generator ?? embedding!;
+  /** What the learner puts on top of the embedding, when anything, for the description. */
+  let head: string | null = null;
+  // Metric and model-based learners work on an embedding: conv4's features, or G's concepts.
+  // A MANN on pixels reads the image itself, flattened, as Santoro et al. did.
+  const family = LEARNER_INFO[config.learner].family;
+  const embedding =
+    family === 'optimisation' || generator
+      ? null
+      : family === 'model'
+        ? pixelsOf(dataset)
+        : conv4Embedding(config.model, dataset);
+  const encoderOf = () => (generator ?? embedding)!;
+  if (config.learner === 'siamese') {
+    learner = createSiameseLearner({
+      name: config.learner,
+      encoder: encoderOf(),
+      aggregate: config.siamese.aggregate,
+      trainEncoder: !concept || trainGenerator,
+    });
+  } else if (config.learner === 'mann') {
+    learner = createMannLearner({
+      name: config.learner,
+      encoder: encoderOf(),
+      trainEncoder: !concept || trainGenerator,
+      ways: config.ways,
+      ...config.mann,
+    });
+    const m = config.mann;
+    head = `MANN: LSTM ${m.controllerSize}, memory ${m.memorySlots} × ${m.slotSize}, ${m.readHeads} read heads`;
+  } else if (isMetricLearner(config.learner)) {
     learner = createMetricLearner({
       name: config.learner,
       kind: config.learner as 'protonet' | 'matchingnet',
-      encoder,
+      encoder: encoderOf(),
     });
   } else {
-    adapted = generator
+    const adapted = generator
       ? mlp(generator.outputSize, c.head, config.ways, 'relu', 'M.')
       : conv4(config.model, dataset, config.ways);
     learner = createGradientLearner({
@@ -73,6 +102,7 @@ export function buildModel(
       encoder: generator ?? undefined,
       trainEncoder: trainGenerator,
     });
+    head = adapted.description;
   }
   if (concept && !external)
     throw new Error('the concept space needs the external dataset (concept.external)');
@@ -82,7 +112,8 @@ export function buildModel(
   const generatorLr = c.generatorLr ?? config.metaLr;
   const parts = [
     generator?.description,
-    adapted?.description ?? embedding?.description,
+    embedding?.description,
+    head,
     discriminator ? `D ${generator!.outputSize} → ${discriminator.classes} external classes` : null,
   ].filter(Boolean);
   return {
@@ -94,5 +125,16 @@ export function buildModel(
     parameters: countParameters(specs),
     init: (rng) => initParams(specs, rng),
     learningRate: (name) => (name.startsWith('G.') || name.startsWith('D.') ? generatorLr : config.metaLr),
+  };
+}
+
+/** The image itself as a feature vector: no parameters. */
+function pixelsOf(image: ImageShape): Network & { outputSize: number } {
+  const outputSize = image.height * image.width * image.channels;
+  return {
+    specs: [],
+    forward: (_params, input) => tf.reshape(input, [input.shape[0]!, outputSize]) as Tensor2D,
+    outputSize,
+    description: `pixels ${image.height}×${image.width}×${image.channels}`,
   };
 }

@@ -7,4 +7,13 @@
 import * as tf from '@tensorflow/tfjs';
 
 export { tf };
-export type { Tensor, Scalar, Tensor1D, Tensor2D, Tensor4D, Rank, TensorInfo } from '@tensorflow/tfjs';
+export type {
+  Tensor,
+  Scalar,
+  Tensor1D,
+  Tensor2D,
+  Tensor3D,
+  Tensor4D,
+  Rank,
+  TensorInfo,
+} from '@tensorflow/tfjs';

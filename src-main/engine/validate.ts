@@ -3,7 +3,7 @@
  * fails at once with a message naming the field (shape checks live in contract/config.ts).
  */
 import { ConfigError, type ConfigIssue, type ExperimentConfig } from '../contract/config';
-import { isMetricLearner } from '../contract/learners';
+import { LEARNER_INFO, learnsFromSequences } from '../contract/learners';
 import { type ClassIndexedDataset, type SplitName, checkDataset, imagesInClass } from './dataset';
 import { splitClasses } from './episodes';
 import { conv4OutputSize } from './nn/shapes';
@@ -30,7 +30,9 @@ export function validateAgainstDataset(
         message: `${config.ways}-way tasks need ${config.ways} classes but the ${label[split]} split of ${name} has ${classes.length}`,
       });
     }
-    const need = config.shots + config.queries;
+    // A MANN shows each class `instances` times; the others need K support and Q query images.
+    const sequences = learnsFromSequences(config.learner);
+    const need = sequences ? config.mann.instances : config.shots + config.queries;
     const small = classes.filter((c) => imagesInClass(dataset, c) < need);
     if (small.length > 0) {
       const fewest = Math.min(...small.map((c) => imagesInClass(dataset, c)));
@@ -39,14 +41,16 @@ export function validateAgainstDataset(
         .map((c) => `'${dataset.classNames[c]}'`)
         .join(', ');
       issues.push({
-        field: 'shots',
+        field: sequences ? 'mann.instances' : 'shots',
         message:
-          `shots + queries = ${need} images per class, but ${small.length} ${label[split]} class(es) of ${name} ` +
-          `have fewer (as few as ${fewest}: ${examples}${small.length > 3 ? ', …' : ''})`,
+          `${sequences ? `${need} instances need ${need}` : `shots + queries = ${need}`} images per class, but ${small.length} ` +
+          `${label[split]} class(es) of ${name} have fewer (as few as ${fewest}: ${examples}${small.length > 3 ? ', …' : ''})`,
       });
     }
   }
-  for (const [axis, size] of config.space === 'concept'
+  // conv4 is the pixel-space network of every learner but the MANN, which reads the pixels.
+  const usesConv4 = config.space === 'pixels' && !learnsFromSequences(config.learner);
+  for (const [axis, size] of !usesConv4
     ? []
     : ([
         ['height', dataset.height],
@@ -107,8 +111,8 @@ function conceptIssues(
         `(${shared.slice(0, 3).join(', ')}${shared.length > 3 ? ', …' : ''}); D would see the meta-test classes`,
     });
   }
-  // A metric learner's only parameters are its embedding's: G, here.
-  if (c.generatorMode === 'frozen' && isMetricLearner(config.learner)) {
+  // Prototypical and Matching Networks have no parameters but their embedding's: G, here.
+  if (c.generatorMode === 'frozen' && LEARNER_INFO[config.learner].embeddingOnly) {
     issues.push({
       field: 'concept.generatorMode',
       message: `${config.learner} on a frozen generator has no parameter left to meta-learn; use generatorMode "joint"`,

@@ -33,5 +33,7 @@ export function evaluationRecord(
     std: result.std,
     accuracies: result.accuracies,
     durationMs: result.durationMs,
+    instances: result.instances ?? null,
+    byInstance: result.byInstance ?? null,
   };
 }

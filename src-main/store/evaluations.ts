@@ -26,12 +26,22 @@ interface EvaluationRow {
   accuracies: Buffer;
   created_at: number;
   duration_ms: number | null;
+  instances: number | null;
+  by_instance: string | null;
 }
 
 export type NewEvaluation = Omit<Evaluation, 'id' | 'createdAt'>;
 
 /** SQLite has no NaN: a summary of fewer than two tasks stores its undefined CI as NULL-free 0. */
 const finiteOr0 = (x: number) => (Number.isFinite(x) ? x : 0);
+
+const floats = (values: readonly number[]) => {
+  const a = Float32Array.from(values);
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+};
+
+const fromFloats = (b: Buffer) =>
+  Array.from(new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)));
 
 function toEvaluation(r: EvaluationRow): Evaluation {
   return {
@@ -52,13 +62,11 @@ function toEvaluation(r: EvaluationRow): Evaluation {
     mean: r.mean,
     ci95: r.ci95,
     std: r.std,
-    accuracies: Array.from(
-      new Float32Array(
-        r.accuracies.buffer.slice(r.accuracies.byteOffset, r.accuracies.byteOffset + r.accuracies.byteLength),
-      ),
-    ),
+    accuracies: fromFloats(r.accuracies),
     createdAt: r.created_at,
     durationMs: r.duration_ms,
+    instances: r.instances,
+    byInstance: r.by_instance ? (JSON.parse(r.by_instance) as Evaluation['byInstance']) : null,
   };
 }
 
@@ -66,13 +74,12 @@ export class EvaluationRepository {
   constructor(private readonly db: SqliteDatabase) {}
 
   insert(e: NewEvaluation, now = Date.now()): number {
-    const acc = Float32Array.from(e.accuracies);
     const info = this.db
       .prepare(
         `INSERT INTO evaluations (run_id, origin, split, step, dataset, ways, shots, queries, inner_steps,
            episode_seed, episode_file, episode_file_name, tasks, mean, ci95, std, accuracies, created_at,
-           duration_ms)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           duration_ms, instances, by_instance)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         e.runId,
@@ -91,9 +98,13 @@ export class EvaluationRepository {
         e.mean,
         finiteOr0(e.ci95),
         finiteOr0(e.std),
-        Buffer.from(acc.buffer, acc.byteOffset, acc.byteLength),
+        floats(e.accuracies),
         now,
         e.durationMs,
+        e.instances,
+        e.byInstance
+          ? JSON.stringify(e.byInstance.map((x) => ({ mean: x.mean, ci95: finiteOr0(x.ci95) })))
+          : null,
       );
     return Number(info.lastInsertRowid);
   }

@@ -174,6 +174,16 @@ export const MIGRATIONS: readonly Migration[] = [
         CREATE INDEX evaluation_requests_by_run ON evaluation_requests(run_id);
       `),
   },
+  {
+    version: 5,
+    description: 'evaluations of sequence learners (MANN): presentations per class, accuracy by presentation',
+    up: (db) =>
+      db.exec(`
+        ALTER TABLE evaluations ADD COLUMN instances INTEGER;
+        -- JSON: [{ "mean": …, "ci95": … }] per presentation.
+        ALTER TABLE evaluations ADD COLUMN by_instance TEXT;
+      `),
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

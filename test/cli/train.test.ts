@@ -89,6 +89,56 @@ describe('deml train', () => {
     expect(r.stderr).toMatch(/backend: cpu/);
   });
 
+  it('trains a MANN and a Siamese network from their flags, a MANN reporting each presentation', () => {
+    const mann = deml([
+      'train',
+      ...TINY,
+      '--learner',
+      'mann',
+      '--instances',
+      '3',
+      '--memory-slots',
+      '9',
+      '--slot-size',
+      '4',
+      '--read-heads',
+      '2',
+      '--controller-size',
+      '8',
+      '--sequences',
+      '2',
+      '--gamma',
+      'learned',
+      '--iterations',
+      '2',
+      '--backend',
+      'wasm',
+    ]);
+    expect(mann.code, mann.stderr).toBe(0);
+    expect(mann.stdout).toMatch(
+      /^meta-test accuracy: \d+\.\d\d ± \d+\.\d\d% at a class's 2nd presentation \(3-way sequences of 3 presentations, 12 tasks of 2; 2 iterations/,
+    );
+    expect(mann.stdout).toMatch(/\nby presentation: 1st \d+\.\d ± \d+\.\d%, 2nd .*, 3rd .*%\n$/);
+    expect(mann.stderr).toMatch(/MANN: LSTM 8, memory 9 × 4, 2 read heads/);
+    const siamese = deml([
+      'train',
+      ...TINY,
+      '--learner',
+      'siamese',
+      '--pairs',
+      '8',
+      '--aggregate',
+      'max',
+      '--iterations',
+      '2',
+      '--backend',
+      'wasm',
+      '--json',
+    ]);
+    expect(siamese.code, siamese.stderr).toBe(0);
+    expect(events(siamese.stdout).at(-1)).toMatchObject({ type: 'result', test: { tasks: 12 } });
+  });
+
   it('refuses a bad config before any work, naming the field (exit 2)', () => {
     const cases: Array<[string[], RegExp]> = [
       [['--ways', '40'], /ways: 40-way tasks need 40 classes/],
@@ -100,6 +150,14 @@ describe('deml train', () => {
       [['--ways', 'five'], /ways: --ways expects an integer, got 'five'/],
       [['--data', 'imagenet'], /data: unknown dataset 'imagenet'/],
       [['--bogus', '1'], /Unknown option '--bogus'/],
+      [
+        ['--learner', 'mann', '--instances', '10', '--memory-slots', '20'],
+        /mann\.memorySlots: 20 slots cannot hold an episode of 3 classes × 10 instances \(30 writes\)/,
+      ],
+      [['--learner', 'mann', '--instances', '1'], /mann\.instances: must be at least 2/],
+      [['--learner', 'mann', '--gamma', 'fast'], /mann\.gamma: /],
+      [['--learner', 'siamese', '--positive-fraction', '1'], /siamese\.positiveFraction: /],
+      [['--learner', 'siamese', '--aggregate', 'median'], /siamese\.aggregate: /],
     ];
     for (const [args, message] of cases) {
       const r = deml(['train', ...TINY, ...args]);

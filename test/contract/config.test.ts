@@ -36,6 +36,14 @@ describe('config shape', () => {
     ['split not summing to 1', { split: { train: 0.5, val: 0.1, test: 0.1 } }, 'split'],
     ['zero filters', { model: { filters: 0 } }, 'model.filters'],
     ['unknown field (typo)', { inner_lr: 0.1 }, '(config)'],
+    [
+      'a MANN memory smaller than its episode',
+      { learner: 'mann', mann: { memorySlots: 20 } },
+      'mann.memorySlots',
+    ],
+    ['a MANN with one presentation per class', { learner: 'mann', mann: { instances: 1 } }, 'mann.instances'],
+    ['a Siamese positive fraction of 0', { siamese: { positiveFraction: 0 } }, 'siamese.positiveFraction'],
+    ['a Siamese positive fraction of 1', { siamese: { positiveFraction: 1 } }, 'siamese.positiveFraction'],
   ];
   for (const [what, input, field] of bad) {
     it(`refuses ${what}, naming '${field}'`, () => {
@@ -45,6 +53,17 @@ describe('config shape', () => {
 
   it('the message names the field and says what is wrong', () => {
     expect(() => parseExperimentConfig({ innerLr: -1 })).toThrow(/innerLr: .*>0/);
+    expect(() => parseExperimentConfig({ learner: 'mann', ways: 5, mann: { memorySlots: 20 } })).toThrow(
+      /mann\.memorySlots: 20 slots cannot hold an episode of 5 classes × 10 instances \(50 writes\); give at least 50/,
+    );
+    expect(() => parseExperimentConfig({ learner: 'mann', mann: { instances: 1 } })).toThrow(
+      /mann\.instances: must be at least 2: the first presentation of a class is a guess/,
+    );
+    expect(() => parseExperimentConfig({ siamese: { positiveFraction: 1.5 } })).toThrow(
+      /siamese\.positiveFraction: must be between 0 and 1 \(exclusive\)/,
+    );
+    // A small memory is fine for the learners that have none.
+    expect(parseExperimentConfig({ learner: 'maml', mann: { memorySlots: 20 } }).mann.memorySlots).toBe(20);
   });
 });
 

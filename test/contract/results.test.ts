@@ -95,6 +95,29 @@ describe('grouping and what differs', () => {
     ).toEqual(['m.f']);
   });
 
+  it('leaves out the settings a learner never reads: they neither label nor split its groups', () => {
+    const groups = groupRuns([
+      run({ learner: 'protonet', metaBatch: 4, seed: 0 }, [0.8]),
+      // Another seed of the same ProtoNet cell: a MANN's and Meta-SGD's settings mean nothing to it.
+      run({ learner: 'protonet', metaBatch: 4, seed: 1, mann: { batch: 4 }, metaSgdInit: [0.1, 0.2] }, [0.7]),
+      run({ learner: 'mann', metaBatch: 1, mann: { batch: 4 }, shots: 5 }, [0.3]),
+      run({ learner: 'maml', metaBatch: 4, innerLr: 0.1 }, [0.6]),
+      run({ learner: 'maml', metaBatch: 4, innerLr: 0.4 }, [0.6]),
+    ]);
+    expect(groups.map((g) => [g.label, g.seeds])).toEqual([
+      ['ProtoNet · metaBatch=4', [0, 1]],
+      ['MANN · metaBatch=1', [0]],
+      ['MAML · innerLr=0.1 · metaBatch=4', [0]],
+      ['MAML · innerLr=0.4 · metaBatch=4', [0]],
+    ]);
+    expect(resultsTable(groups.flatMap((g) => g.runs)).rows.map((r) => r.method)).toEqual([
+      'ProtoNet · metaBatch=4',
+      'MANN · metaBatch=1',
+      'MAML · innerLr=0.1 · metaBatch=4',
+      'MAML · innerLr=0.4 · metaBatch=4',
+    ]);
+  });
+
   it('refuses to pair evaluations on different episodes', () => {
     const a = groupRuns([run({ learner: 'maml' }, [0.5, 0.5], 0)]);
     const b = groupRuns([run({ learner: 'metasgd' }, [0.5, 0.5], 1)]);
@@ -277,5 +300,41 @@ describe('a results table from evaluations', () => {
     expect(pairedInColumn(groups[0]!, groupRuns([other])[0]!, 'omniglot 20-way 1-shot')).toEqual({
       problem: 'evaluated on different episodes (seed 0, 15 queries, 4 tasks; seed 7, 15 queries, 4 tasks)',
     });
+  });
+
+  it('gives a MANN its own column (its cell: the 2nd presentation) and, on request, one per presentation', () => {
+    const byInstance = [0.2, 0.81, 0.9, 0.93, 0.94, 0.95, 0.95, 0.96, 0.96, 0.97].map((mean) => ({
+      mean,
+      ci95: 0.01,
+    }));
+    const mann: ComparedRun = {
+      id: 4,
+      config: parseExperimentConfig({ data: 'omniglot', learner: 'mann' }),
+      test: evaluation({ ways: 5, shots: 0, instances: 10, byInstance, split: 'test' }, 0.81, 11),
+    };
+    const table = resultsTable([...runs, mann], [], { instances: [1, 2, 10, 11] });
+    expect(table.columns).toEqual([
+      'omniglot 5-way 1-shot',
+      'omniglot 5-way 5-shot',
+      'omniglot 20-way 1-shot',
+      'omniglot 5-way 1-shot (fixed.json)',
+      'omniglot 5-way, 10 presentations',
+      'omniglot 5-way: 1st presentation',
+      'omniglot 5-way: 2nd presentation',
+      'omniglot 5-way: 10th presentation',
+    ]);
+    const row = table.rows.find((r) => r.method === 'MANN')!;
+    expect(row.cells.map((c) => c && +c.mean.toFixed(4))).toEqual([
+      null,
+      null,
+      null,
+      null,
+      0.81,
+      0.2,
+      0.81,
+      0.97,
+    ]);
+    // Without the option, presentations stay off the table.
+    expect(resultsTable([...runs, mann]).columns).toHaveLength(5);
   });
 });

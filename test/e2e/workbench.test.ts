@@ -143,6 +143,24 @@ describe('the workbench in Chromium', () => {
     // Inline validation with the service's schema: a bad value disables launching.
     await page.locator('input[name=ways]').fill('0');
     await expect.poll(() => page.getByRole('button', { name: /Create and launch/ }).isDisabled()).toBe(true);
+    // A learner's own settings show when it is chosen, checked against the task's shape.
+    await page.locator('input[name=ways]').fill('5');
+    await page.locator('input[name="learner-mann"]').check();
+    const mannSettings = page.locator('[data-learner-settings=mann]');
+    await mannSettings.getByText('MANN (memory-augmented)').waitFor();
+    await page.locator('input[name=mannMemorySlots]').fill('20');
+    await expect
+      .poll(() => mannSettings.locator('.issue').first().textContent())
+      .toContain('20 slots cannot hold an episode of 5 classes × 10 instances');
+    await expect.poll(() => page.getByRole('button', { name: /Create and launch/ }).isDisabled()).toBe(true);
+    await page.locator('input[name=mannMemorySlots]').fill('64');
+    await expect.poll(() => mannSettings.locator('.issue').count()).toBe(0);
+    await expect
+      .poll(() => page.getByRole('button', { name: 'Create and launch 3 run(s)' }).isEnabled())
+      .toBe(true);
+    await shot('new-experiment-mann');
+    await page.locator('input[name="learner-mann"]').uncheck();
+    await expect.poll(() => mannSettings.count()).toBe(0);
     const tiny: Record<string, string> = {
       ways: '5',
       queries: '2',

@@ -6,7 +6,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { generateSyntheticDataset } from '../../src-main/data/synthetic';
 import {
   type ConfigError,
-  EpisodeSampler,
   ExternalSampler,
   Rng,
   buildModel,
@@ -23,6 +22,7 @@ import {
   type ExperimentConfigInput,
   type Params,
 } from '../../src-main/engine';
+import { taskStream } from '../../src-main/engine/episodes';
 import { tempDirs } from '../helpers/temp';
 
 const dataset = generateSyntheticDataset({ classes: 30, imagesPerClass: 10, size: 12, seed: 1 });
@@ -50,14 +50,19 @@ describe('gradient routing (cpu)', () => {
     await selectBackend('cpu');
   });
 
-  for (const learner of ['maml', 'metasgd', 'protonet'] as const) {
+  for (const learner of ['maml', 'metasgd', 'protonet', 'siamese', 'mann'] as const) {
     it(`${learner}: D gets nothing from the meta loss, M nothing from the discrimination loss, G both`, () => {
-      const config = parseExperimentConfig({ ...tiny, learner });
+      const config = parseExperimentConfig({
+        ...tiny,
+        learner,
+        mann: { instances: 3, memorySlots: 9, slotSize: 4, readHeads: 1, controllerSize: 8, batch: 2 },
+      });
       const model = buildModel(config, dataset, external);
       const meta = model.init(new Rng(3));
       const split = splitClasses(dataset, config.split, 0);
+      // The learner's own kind of task: a Siamese network's with its pairs, a MANN's sequences.
       const task = taskTensors(
-        new EpisodeSampler(dataset, split.train, config, new Rng(4)).next(),
+        taskStream(dataset, split.train, config, new Rng(4), { pairs: true }).next(),
         [12, 12, 1],
       );
       const batch = new ExternalSampler(external, new Rng(5)).next(12);
@@ -78,7 +83,7 @@ describe('gradient routing (cpu)', () => {
 
       // Numerically: moving D leaves the meta loss exactly unchanged; moving M leaves the
       // discrimination loss exactly unchanged; moving G changes both.
-      const steps = learner === 'protonet' ? 0 : config.innerSteps;
+      const steps = model.learner.adaptsAtTestTime ? config.innerSteps : 0;
       const metaLoss = (p: Params) => scalar(model.learner.evaluate(p, task, steps).loss);
       const discLoss = (p: Params) => scalar(model.discriminator!.gradient(p, batch, 1, false).loss);
       const shifted = (pick: (n: string) => boolean) => {
@@ -163,7 +168,7 @@ describe('learning in the concept space (wasm)', () => {
   const data = generateSyntheticDataset({ classes: 40, imagesPerClass: 10, size: 16, seed: 1 });
   const ext = generateSyntheticDataset({ classes: 20, imagesPerClass: 20, size: 16, seed: 77 });
 
-  for (const learner of ['maml', 'metasgd', 'protonet', 'matchingnet'] as const) {
+  for (const learner of ['maml', 'metasgd', 'protonet', 'matchingnet', 'siamese'] as const) {
     it(`${learner} learns far above chance (5-way 1-shot, chance 20%)`, async () => {
       const config = parseExperimentConfig({
         learner,

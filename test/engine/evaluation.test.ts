@@ -43,6 +43,8 @@ const base = {
   checkpointEvery: 0,
   metaLr: 0.003,
   model: { filters: 8, blocks: 2 },
+  // A MANN's own (every other learner ignores them).
+  mann: { instances: 4, memorySlots: 20, slotSize: 8, readHeads: 1, controllerSize: 16, batch: 2 },
 } as const;
 
 /** Train `config` to a checkpoint folder; its meta-test and its checkpoint. */
@@ -96,6 +98,8 @@ describe('evaluating a checkpoint at its training setting', () => {
   for (const [family, learner] of [
     ['optimisation', 'maml'],
     ['metric', 'protonet'],
+    ['metric', 'siamese'],
+    ['model', 'mann'],
   ] as const) {
     it(`${family} (${learner}): the same per-episode accuracies as the run's own meta-test`, async () => {
       const { config, result, file } = await trained(learner);
@@ -104,6 +108,13 @@ describe('evaluating a checkpoint at its training setting', () => {
       expect(again.accuracies).toEqual(result.test!.accuracies);
       expect(again.newHead).toBe(false);
       expect(tf.memory().numTensors).toBe(before);
+      if (learner === 'mann') {
+        // Sequences of 5 classes × 4 presentations: its accuracy by presentation, as in training.
+        expect(again).toMatchObject({ instances: 4, shots: 0, queries: 0 });
+        expect(again.byInstance).toEqual(result.test!.byInstance);
+        expect(again.byInstance).toHaveLength(4);
+        expect(again.mean).toBe(again.byInstance![1]!.mean);
+      }
     });
   }
 });
@@ -117,7 +128,7 @@ describe('another N-way K-shot', () => {
     expect(three.mean).toBeGreaterThan(1 / 3 + 0.15);
   });
 
-  it('Meta-SGD’s head rates are the trained ones averaged over the classes; the rest is as saved', async () => {
+  it('Meta-SGD’s new head rates are the trained ones’ mean magnitude over the classes; the rest is as saved', async () => {
     const { config, file } = await trained('metasgd');
     const checkpoint = await loadCheckpoint(file);
     const model = buildModel(parseExperimentConfig({ ...config, ways: 7 }), dataset);
@@ -130,7 +141,7 @@ describe('another N-way K-shot', () => {
       const now = meta[name]!;
       if (!head.includes(name)) expect(Array.from(now.dataSync())).toEqual(Array.from(saved.dataSync()));
       else if (name.startsWith('lr:')) {
-        const rowMeans = tf.mean(saved, -1).arraySync() as number[] | number;
+        const rowMeans = tf.mean(tf.abs(saved), -1).arraySync() as number[] | number;
         const rows = now.arraySync() as number[][] | number[];
         const expectRow = (row: number[], m: number) => row.forEach((v) => expect(v).toBeCloseTo(m, 6));
         if (Array.isArray(rowMeans)) (rows as number[][]).forEach((row, i) => expectRow(row, rowMeans[i]!));
@@ -241,5 +252,48 @@ describe('refusals', () => {
     disposeParams(checkpoint.meta);
     disposeParams(checkpoint.adam.m);
     disposeParams(checkpoint.adam.v);
+  });
+
+  it('a MANN at another N, or on an episode file: its labels are one-hot over its trained N', async () => {
+    const { config, file } = await trained('mann');
+    const refused = (p: Promise<unknown>) =>
+      p.then(
+        () => 'no error',
+        (e: unknown) => e as ConfigError,
+      );
+    const prepare = (request: Record<string, unknown>) =>
+      refused(
+        prepareEvaluation({
+          trained: config,
+          request,
+          checkpoints: [{ step: config.iterations, file }],
+          owner: 'run 1',
+          load: datasetLoader(tempDir()),
+          dataDir: tempDir(),
+        }),
+      );
+    const otherN = await prepare({ ways: 3 });
+    expect((otherN as ConfigError).issues[0]).toMatchObject({ field: 'ways' });
+    expect((otherN as Error).message).toMatch(
+      /one-hot over the 5 classes it was trained with: evaluate it at 5 ways/,
+    );
+    const path = join(tempDir(), 'episodes.json');
+    writeFileSync(
+      path,
+      JSON.stringify({
+        ways: 5,
+        episodes: [
+          {
+            support: [0, 1, 2, 3, 4].map((label) => ({ label, item: label * 20 })),
+            query: [0, 1, 2, 3, 4].map((label) => ({ label, item: label * 20 + 1 })),
+          },
+        ],
+      }),
+    );
+    const fromFile = await prepare({ episodeFile: path });
+    expect((fromFile as ConfigError).issues[0]).toMatchObject({ field: 'episodeFile' });
+    expect(await evaluateFile(file, settingsOf(config, { ways: 3 })).catch((e: unknown) => e)).toBeInstanceOf(
+      ConfigError,
+    );
   });
 });

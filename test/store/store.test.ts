@@ -65,12 +65,14 @@ describe('schema', () => {
       old
         .prepare(`INSERT INTO metrics VALUES (1, 'train/loss', 1, 1.5, 1), (1, 'train/loss', 2, 1.25, 2)`)
         .run();
+      // From version 4 on, an evaluation names its dataset (earlier ones get their run's).
+      const dataset = from >= 4 ? ', dataset' : '';
       old
         .prepare(
-          `INSERT INTO evaluations (run_id, split, step, ways, shots, queries, inner_steps, tasks, mean, ci95, std, accuracies, created_at)
-           VALUES (1, 'test', 50, 5, 1, 15, 3, 2, 0.5, 0.1, 0.07, ?, 1)`,
+          `INSERT INTO evaluations (run_id, split, step, ways, shots, queries, inner_steps, tasks, mean, ci95, std, accuracies, created_at${dataset})
+           VALUES (1, 'test', 50, 5, 1, 15, 3, 2, 0.5, 0.1, 0.07, ?, 1${from >= 4 ? ', ?' : ''})`,
         )
-        .run(Buffer.from(new Float32Array([0.25, 0.75]).buffer));
+        .run(Buffer.from(new Float32Array([0.25, 0.75]).buffer), ...(from >= 4 ? [config.data] : []));
       old.close();
 
       const store = openStore(dataDir);
@@ -95,6 +97,8 @@ describe('schema', () => {
         dataset: config.data,
         episodeFile: null,
         durationMs: null,
+        instances: null,
+        byInstance: null,
       });
       expect(store.runs.list()[0]).toMatchObject({ experimentName: 'old', testMean: 0.5 });
       store.close();
@@ -245,6 +249,8 @@ describe('repositories', () => {
       std: 0.34,
       accuracies,
       durationMs: 1234,
+      instances: null,
+      byInstance: null,
     };
     store.evaluations.insert(evaluation);
     // An evaluation asked for later (another N, an episode file) is kept beside it, not as its meta-test.
@@ -256,6 +262,27 @@ describe('repositories', () => {
       episodeFile: 'ab'.repeat(32),
       episodeFileName: 'fixed.json',
       mean: 0.4,
+    });
+    // A MANN's: its sequences' presentations, and the accuracy at each.
+    store.evaluations.insert({
+      ...evaluation,
+      origin: 'evaluation',
+      shots: 0,
+      queries: 0,
+      instances: 3,
+      byInstance: [
+        { mean: 0.25, ci95: 0.1 },
+        { mean: 0.5, ci95: 0.1 },
+        { mean: 0.75, ci95: 0.05 },
+      ],
+    });
+    expect(store.evaluations.list(run.id)[2]).toMatchObject({
+      instances: 3,
+      byInstance: [
+        { mean: 0.25, ci95: 0.1 },
+        { mean: 0.5, ci95: 0.1 },
+        { mean: 0.75, ci95: 0.05 },
+      ],
     });
     const [e, later] = store.evaluations.list(run.id);
     expect(e!.accuracies.map((a) => Math.round(a * 1e6) / 1e6)).toEqual(accuracies);

@@ -1,4 +1,4 @@
-import type { Scalar } from '../tf';
+import type { Scalar, Tensor1D } from '../tf';
 import type { ParamSpec, Params } from '../nn/params';
 import type { Rng } from '../random';
 import type { LossAndGradients } from './differentiate';
@@ -13,6 +13,8 @@ export type TaskMetaGradient = LossAndGradients;
 export interface TaskEvaluation {
   loss: Scalar;
   accuracy: Scalar;
+  /** Sequence learners (MANN): accuracy at each presentation of a class, 1st, 2nd, … */
+  byInstance?: Tensor1D;
 }
 
 /**

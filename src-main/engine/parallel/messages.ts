@@ -19,6 +19,8 @@ export interface TaskGradient {
 export interface TaskScore {
   loss: number;
   accuracy: number;
+  /** Sequence learners: accuracy at each presentation of a class. */
+  byInstance?: number[];
 }
 
 export type ToWorker =

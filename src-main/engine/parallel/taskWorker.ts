@@ -67,7 +67,11 @@ function scores(l: Learner, values: ParamValues, m: ToWorker & { kind: 'evaluate
     return m.episodes.map((episode) =>
       tf.tidy(() => {
         const out = l.evaluate(meta, taskTensors(episode, imageShape), m.steps);
-        return { loss: out.loss.dataSync()[0]!, accuracy: out.accuracy.dataSync()[0]! };
+        return {
+          loss: out.loss.dataSync()[0]!,
+          accuracy: out.accuracy.dataSync()[0]!,
+          ...(out.byInstance ? { byInstance: Array.from(out.byInstance.dataSync()) } : {}),
+        };
       }),
     );
   } finally {

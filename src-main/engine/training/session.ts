@@ -9,7 +9,7 @@ import { type AdamConfig, type AdamState, ADAM_DEFAULTS, adamStep, disposeAdam, 
 import { type LoadedCheckpoint, loadLatestCheckpoint, pruneCheckpoints, saveCheckpoint } from '../checkpoint';
 import type { ClassIndexedDataset } from '../dataset';
 import { type DiscriminationTerm, ExternalSampler, discriminationTerm } from '../deml';
-import { type ClassSplits, EpisodeSampler, splitClasses } from '../episodes';
+import { type ClassSplits, type EpisodeStream, splitClasses, taskStream } from '../episodes';
 import { type EvaluationResult, evaluate } from '../evaluate';
 import { type Model, buildModel } from '../model';
 import { type Params, disposeParams } from '../nn/params';
@@ -25,7 +25,7 @@ export interface TrainingSession {
   readonly splits: ClassSplits;
   readonly model: Model;
   readonly imageShape: [number, number, number];
-  readonly sampler: EpisodeSampler;
+  readonly sampler: EpisodeStream;
   /** The concept discriminator's batches (concept space), else null. */
   readonly externalSampler: ExternalSampler | null;
   /** The generators of the two samplers, whose states checkpoints keep. */
@@ -85,7 +85,7 @@ export async function openSession(options: TrainOptions): Promise<TrainingSessio
     splits,
     model,
     imageShape: [dataset.height, dataset.width, dataset.channels],
-    sampler: new EpisodeSampler(dataset, splits.train, config, episodeRng),
+    sampler: taskStream(dataset, splits.train, config, episodeRng, { pairs: true }),
     externalSampler,
     rngs: { episodes: episodeRng, external: externalRng },
     discrimination: discriminationTerm(model.discriminator, externalSampler, {

@@ -26,10 +26,15 @@ export const useRunsStore = defineStore('runs', () => {
   }
 
   async function loadRun(id: number): Promise<void> {
-    detail.value = await api.call('runs:get', id);
-    const all = await api.call('runs:metrics', id);
+    // Fetched together, shown together: the page never says "completed" above an older log.
+    const [run, all, text] = await Promise.all([
+      api.call('runs:get', id),
+      api.call('runs:metrics', id),
+      api.call('runs:log', id),
+    ]);
+    detail.value = run;
     series.set(id, new Map(all.map((s) => [s.key, s])));
-    log.value = await api.call('runs:log', id);
+    log.value = text;
   }
 
   async function cancel(id: number): Promise<void> {
