@@ -16,6 +16,7 @@
  * run's own meta-test.
  */
 import { type ExperimentConfig, parseExperimentConfig } from '../contract/config';
+import { learnsFromSequences } from '../contract/learners';
 import type { LoadedCheckpoint } from './checkpoint';
 import type { ClassIndexedDataset } from './dataset';
 import { type EpisodeShape, splitClasses } from './episodes';
@@ -113,7 +114,8 @@ function evaluationConfig(
 ): ExperimentConfig {
   return parseExperimentConfig({
     ...trained,
-    ways: shape.ways,
+    // A MANN keeps its label units (the trained N); a smaller N's tasks use the first of them.
+    ways: learnsFromSequences(trained.learner) ? trained.ways : shape.ways,
     shots: Math.max(1, shape.shots),
     queries: Math.max(1, shape.queries),
     testInnerSteps: Math.max(1, innerSteps),

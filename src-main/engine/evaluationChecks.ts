@@ -65,7 +65,8 @@ export function checkEvaluationEpisodes(
  * What a trained model can be evaluated at. A learner whose output layer is sized to N, at
  * another N, starts from a new zero output layer (engine/evaluateCheckpoint.ts): only test inner
  * steps can learn it. A MANN's label input and output are one-hot over the N it was trained
- * with, and its tasks are sequences, not the N-way K-shot episodes of an episode file.
+ * with: a smaller N uses the first labels, a larger one has none to use. Its tasks are
+ * sequences, not the N-way K-shot episodes of an episode file.
  */
 export function checkEvaluationShape(
   trained: ExperimentConfig,
@@ -82,11 +83,11 @@ export function checkEvaluationShape(
         `a ${info.short} learns from labelled sequences; an episode file holds N-way K-shot episodes`,
       );
     }
-    if (o.ways !== trained.ways) {
+    if (o.ways > trained.ways) {
       refuse(
         'ways',
         `a ${info.short}'s label input and output are one-hot over the ${trained.ways} classes it was trained with: ` +
-          `evaluate it at ${trained.ways} ways`,
+          `evaluate it at ${trained.ways} ways or fewer (or train it with more)`,
       );
     }
   }

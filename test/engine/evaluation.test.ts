@@ -154,12 +154,14 @@ describe('another N-way K-shot', () => {
     disposeParams(checkpoint.adam.v);
   });
 
-  it('ProtoNet takes any N as it is', async () => {
-    const { config, file } = await trained('protonet');
-    const eight = await evaluateFile(file, settingsOf(config, { ways: 8, tasks: 30 }));
-    expect(eight.newHead).toBe(false);
-    expect(eight.mean).toBeGreaterThan(1 / 8 + 0.15);
-  });
+  for (const learner of ['protonet', 'siamese'] as const) {
+    it(`${learner} takes any N as it is`, async () => {
+      const { config, file } = await trained(learner);
+      const eight = await evaluateFile(file, settingsOf(config, { ways: 8, tasks: 30 }));
+      expect(eight.newHead).toBe(false);
+      expect(eight.mean).toBeGreaterThan(1 / 8 + 0.15);
+    });
+  }
 });
 
 describe('episode files', () => {
@@ -254,7 +256,7 @@ describe('refusals', () => {
     disposeParams(checkpoint.adam.v);
   });
 
-  it('a MANN at another N, or on an episode file: its labels are one-hot over its trained N', async () => {
+  it('a MANN at a larger N, or on an episode file: its labels are one-hot over its trained N', async () => {
     const { config, file } = await trained('mann');
     const refused = (p: Promise<unknown>) =>
       p.then(
@@ -272,10 +274,10 @@ describe('refusals', () => {
           dataDir: tempDir(),
         }),
       );
-    const otherN = await prepare({ ways: 3 });
+    const otherN = await prepare({ ways: 6 });
     expect((otherN as ConfigError).issues[0]).toMatchObject({ field: 'ways' });
     expect((otherN as Error).message).toMatch(
-      /one-hot over the 5 classes it was trained with: evaluate it at 5 ways/,
+      /one-hot over the 5 classes it was trained with: evaluate it at 5 ways or fewer/,
     );
     const path = join(tempDir(), 'episodes.json');
     writeFileSync(
@@ -292,8 +294,19 @@ describe('refusals', () => {
     );
     const fromFile = await prepare({ episodeFile: path });
     expect((fromFile as ConfigError).issues[0]).toMatchObject({ field: 'episodeFile' });
-    expect(await evaluateFile(file, settingsOf(config, { ways: 3 })).catch((e: unknown) => e)).toBeInstanceOf(
+    expect(await evaluateFile(file, settingsOf(config, { ways: 6 })).catch((e: unknown) => e)).toBeInstanceOf(
       ConfigError,
     );
+  });
+
+  it('a MANN at a smaller N: its first labels, each presentation scored over the 3 classes', async () => {
+    const { config, file } = await trained('mann');
+    const before = tf.memory().numTensors;
+    const three = await evaluateFile(file, settingsOf(config, { ways: 3 }));
+    expect(three).toMatchObject({ ways: 3, instances: 4, tasks: config.evalTasks });
+    expect(three.byInstance).toHaveLength(4);
+    // A task's accuracy at the 2nd presentation is a count out of its 2 sequences × 3 classes.
+    for (const a of three.accuracies) expect(Math.abs(a * 6 - Math.round(a * 6))).toBeLessThan(1e-5);
+    expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -78,7 +78,7 @@ export function createMannLearner(o: MannOptions): Learner {
     const correct = tf.cast(tf.equal(tf.argMax(logits, 2), seq.labels), 'float32'); // [B, T]
     const byInstance = tf.div(
       tf.sum(tf.mul(tf.expandDims(correct, 2), tf.oneHot(seq.instance, o.instances)), [0, 1]),
-      seq.batch * o.ways,
+      seq.batch * task.ways, // each class is shown once per presentation per sequence
     ) as Tensor1D;
     return { byInstance, accuracy: tf.reshape(tf.slice(byInstance, [1], [1]), []) as Scalar };
   };
@@ -136,6 +136,12 @@ export function mannNetwork(o: MannOptions): MannNetwork {
     const seq = task.sequence;
     if (!seq) throw new Error('a MANN learns from sequences: the task has none');
     const { batch, steps } = seq;
+    // A task of fewer classes than the label units (an evaluation at a smaller N) uses the first
+    // ones; only its own labels compete in the output.
+    const used = task.ways;
+    if (used > ways) {
+      throw new Error(`a MANN with ${ways} label units cannot take ${used}-way sequences`);
+    }
     const x = tf.reshape(encoder.forward(p, seq.images), [batch, steps, features]);
     const oneHot = tf.cast(tf.oneHot(seq.labels, ways), 'float32') as Tensor3D; // [B, T, N]
     // Each step sees the previous step's label: shift right, the first step sees none.
@@ -201,12 +207,14 @@ export function mannNetwork(o: MannOptions): MannNetwork {
       outputs.push(tf.concat([state.h, reads], 1) as Tensor2D);
     }
     const features2d = tf.reshape(tf.stack(outputs, 1), [batch * steps, hidden + heads * size]) as Tensor2D;
-    const flatLogits = tf.add(
+    const allLogits = tf.add(
       tf.matMul(features2d, p['mann.out.w'] as Tensor2D),
       p['mann.out.b']!,
     ) as Tensor2D;
-    const loss = softmaxCrossEntropy(flatLogits, tf.reshape(oneHot, [batch * steps, ways]) as Tensor2D);
-    return { loss, logits: tf.reshape(flatLogits, [batch, steps, ways]) as Tensor3D };
+    const flatLogits = used < ways ? (tf.slice(allLogits, [0, 0], [-1, used]) as Tensor2D) : allLogits;
+    const targets = tf.cast(tf.oneHot(tf.reshape(seq.labels, [batch * steps]), used), 'float32') as Tensor2D;
+    const loss = softmaxCrossEntropy(flatLogits, targets);
+    return { loss, logits: tf.reshape(flatLogits, [batch, steps, used]) as Tensor3D };
   };
 
   return { specs: own, run };
