@@ -17,7 +17,7 @@ import {
   listCheckpoints,
   readCheckpointHeader,
 } from './checkpointHeader';
-import { type Params, sizeOf } from './nn/params';
+import { type Params, disposeParams, sizeOf } from './nn/params';
 import type { ImageShape } from './nn/shapes';
 import { tf } from './tf';
 
@@ -32,6 +32,13 @@ export interface TrainingState {
 export interface LoadedCheckpoint extends TrainingState {
   header: CheckpointHeader;
   path: string;
+}
+
+/** Free a loaded checkpoint's tensors: its parameters and Adam's moments. */
+export function disposeCheckpoint(c: TrainingState): void {
+  disposeParams(c.meta);
+  disposeParams(c.adam.m);
+  disposeParams(c.adam.v);
 }
 
 function fileStem(iteration: number): string {

@@ -112,6 +112,7 @@ export {
   saveCheckpoint,
   loadCheckpoint,
   loadLatestCheckpoint,
+  disposeCheckpoint,
   type LoadedCheckpoint,
   type TrainingState,
 } from './checkpoint';

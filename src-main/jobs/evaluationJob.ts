@@ -11,11 +11,11 @@ import { datasetLoader } from '../data/trainingData';
 import {
   type BackendDescription,
   type CheckpointEvaluation,
+  disposeCheckpoint,
   evaluateCheckpoint,
   loadCheckpoint,
   selectBackend,
 } from '../engine';
-import { disposeParams } from '../engine/nn/params';
 import { describeWriteError } from '../store/database';
 import type { Store } from '../store/store';
 import { evaluationRecord } from './evaluationRecord';
@@ -134,9 +134,7 @@ export async function evaluatePrepared(
       onProgress: o.onProgress,
     });
   } finally {
-    disposeParams(checkpoint.meta);
-    disposeParams(checkpoint.adam.m);
-    disposeParams(checkpoint.adam.v);
+    disposeCheckpoint(checkpoint);
   }
 }
 

@@ -15,6 +15,7 @@ import {
   type CheckpointEvaluationSettings,
   ConfigError,
   type ExperimentConfig,
+  disposeCheckpoint,
   evaluateCheckpoint,
   listCheckpoints,
   loadCheckpoint,
@@ -84,9 +85,7 @@ async function evaluateFile(
       threads: o.threads,
     });
   } finally {
-    disposeParams(checkpoint.meta);
-    disposeParams(checkpoint.adam.m);
-    disposeParams(checkpoint.adam.v);
+    disposeCheckpoint(checkpoint);
   }
 }
 
@@ -149,9 +148,7 @@ describe('another N-way K-shot', () => {
       } else expect(Array.from(now.dataSync()).every((v) => v === 0)).toBe(true);
     }
     disposeParams(meta);
-    disposeParams(checkpoint.meta);
-    disposeParams(checkpoint.adam.m);
-    disposeParams(checkpoint.adam.v);
+    disposeCheckpoint(checkpoint);
   });
 
   for (const learner of ['protonet', 'siamese'] as const) {
@@ -190,9 +187,7 @@ describe('episode files', () => {
           threads,
         });
       } finally {
-        disposeParams(checkpoint.meta);
-        disposeParams(checkpoint.adam.m);
-        disposeParams(checkpoint.adam.v);
+        disposeCheckpoint(checkpoint);
       }
     };
     const first = await run(1);
@@ -251,9 +246,7 @@ describe('refusals', () => {
       }),
     );
     expect((early as ConfigError).issues).toEqual((noSteps as ConfigError).issues);
-    disposeParams(checkpoint.meta);
-    disposeParams(checkpoint.adam.m);
-    disposeParams(checkpoint.adam.v);
+    disposeCheckpoint(checkpoint);
   });
 
   it('a MANN at a larger N, or on an episode file: its labels are one-hot over its trained N', async () => {
