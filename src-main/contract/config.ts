@@ -263,7 +263,43 @@ export function parseExperimentConfig(input: unknown): ExperimentConfig {
   );
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
+/**
+ * An issue as a sentence a user reads under the field ("must be at least 2"), not the schema
+ * library's default text ("Too small: expected number to be >=2"). Messages written in the
+ * schema itself (which never start like zod's defaults) are kept as they are.
+ */
+export function describeIssue(issue: z.core.$ZodIssue): string {
+  const fallback = !/^(Too (small|big)|Invalid (input|option|type|value)|Expected )/.test(issue.message);
   if (issue.code === 'unrecognized_keys') return `unknown field(s) ${issue.keys.join(', ')}`;
-  return issue.message;
+  if (fallback) return issue.message;
+  const bound = (v: number | bigint) => (typeof v === 'bigint' ? v.toString() : String(v));
+  switch (issue.code) {
+    case 'too_small':
+      if (issue.origin === 'string')
+        return Number(issue.minimum) <= 1
+          ? 'must not be empty'
+          : `needs at least ${bound(issue.minimum)} characters`;
+      if (issue.origin === 'array') return `needs at least ${bound(issue.minimum)} item(s)`;
+      return issue.inclusive
+        ? `must be at least ${bound(issue.minimum)}`
+        : `must be greater than ${bound(issue.minimum)}`;
+    case 'too_big':
+      if (issue.origin === 'string') return `must be at most ${bound(issue.maximum)} characters`;
+      if (issue.origin === 'array') return `takes at most ${bound(issue.maximum)} item(s)`;
+      return issue.inclusive
+        ? `must be at most ${bound(issue.maximum)}`
+        : `must be less than ${bound(issue.maximum)}`;
+    case 'invalid_type':
+      if (issue.expected === 'int') return 'must be a whole number';
+      if (issue.expected === 'number') return 'must be a number';
+      if (issue.expected === 'string') return 'must be text';
+      if (issue.expected === 'boolean') return 'must be yes or no';
+      return `must be ${issue.expected === 'object' ? 'a group of settings' : `a ${issue.expected}`}`;
+    case 'invalid_value':
+      return `must be one of ${issue.values.map((v) => String(v)).join(', ')}`;
+    case 'not_multiple_of':
+      return `must be a multiple of ${bound(issue.divisor as number)}`;
+    default:
+      return issue.message;
+  }
 }

@@ -3,7 +3,7 @@
  * percent, mean ± 95% CI; the best of each column in bold, cells within the best's CI marked †;
  * published figures (a protocol preset's) in italics, never bold or †.
  */
-import type { ResultsCell, ResultsTable } from './results';
+import { MIN_SEEDS_FOR_INTERVAL, type ResultsCell, type ResultsTable, tieNote } from './results';
 
 export const EXPORT_FORMATS = ['csv', 'md', 'latex'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -11,12 +11,20 @@ export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 const pct = (x: number) => (100 * x).toFixed(2);
 const ci = (c: ResultsCell) => (Number.isFinite(c.ci95) ? pct(c.ci95) : '?');
 
-export const TABLE_NOTE =
-  "Meta-test accuracy (%) with 95% confidence intervals. Bold: best of its column; †: within the best one's interval.";
+export const TABLE_NOTE = `Meta-test accuracy (%) with 95% confidence intervals: across seeds where a cell has ${MIN_SEEDS_FOR_INTERVAL} or more, over meta-test tasks where it has fewer. Bold: best of its column`;
 const PUBLISHED_NOTE = ' Italics: published figures, not measured here.';
 
-const noteOf = (table: ResultsTable) =>
-  TABLE_NOTE + (table.rows.some((r) => r.published) ? PUBLISHED_NOTE : '');
+/** The caption: what the intervals are over, the seeds behind the cells, and the † rule used. */
+export function noteOf(table: ResultsTable): string {
+  const seeds = [
+    ...new Set(table.rows.filter((r) => !r.published).flatMap((r) => r.cells.map((c) => c?.seeds))),
+  ]
+    .filter((n): n is number => n != null)
+    .sort((a, b) => a - b);
+  const n = seeds.length ? ` n = ${seeds.join(' or ')} seed(s) per cell.` : '';
+  const tie = tieNote(table);
+  return `${TABLE_NOTE}${tie ? `; ${tie}` : ''}.${n}${table.rows.some((r) => r.published) ? PUBLISHED_NOTE : ''}`;
+}
 
 function csvField(v: string | number | boolean): string {
   const s = String(v);
@@ -35,6 +43,8 @@ export function toCsv(table: ResultsTable): string {
       'best',
       'tie',
       'published',
+      'interval_over',
+      'tie_rule',
     ].join(','),
   ];
   for (const row of table.rows) {
@@ -51,6 +61,8 @@ export function toCsv(table: ResultsTable): string {
           c.best,
           c.tie,
           row.published === true,
+          row.published ? '' : c.basis,
+          c.tieRule ?? '',
         ]
           .map(csvField)
           .join(','),

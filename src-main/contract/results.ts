@@ -72,6 +72,62 @@ export function meanCi(values: readonly number[]): Interval {
   return { mean, ci95: (t95(n - 1) * Math.sqrt(variance)) / Math.sqrt(n), n };
 }
 
+/**
+ * Below this many seeds an interval across seeds says nothing: Student's t with one degree of
+ * freedom is 12.7, so two seeds 6 points apart read "± 38 points". There the interval is taken
+ * over the tasks instead (the seeds' per-episode accuracies), and says so.
+ */
+export const MIN_SEEDS_FOR_INTERVAL = 3;
+
+/** What an interval is over: the spread of the seeds' means, or of the meta-test tasks. */
+export type IntervalBasis = 'seeds' | 'tasks';
+
+export interface SeedInterval extends Interval {
+  /** Seeds (runs) behind the mean. */
+  seeds: number;
+  basis: IntervalBasis;
+}
+
+/**
+ * Accuracy of one cell over its seeds' evaluations. With ≥ MIN_SEEDS_FOR_INTERVAL seeds: mean ±
+ * t·s/√n across the seeds' means. With fewer: the interval over tasks, on the seeds' per-episode
+ * accuracies averaged episode by episode when they saw the same episodes, pooled otherwise; NaN
+ * when the per-episode accuracies are not at hand.
+ */
+export function seedInterval(es: readonly ComparedEvaluation[]): SeedInterval {
+  const seeds = es.length;
+  if (seeds === 0) return { mean: Number.NaN, ci95: Number.NaN, n: 0, seeds, basis: 'tasks' };
+  if (seeds >= MIN_SEEDS_FOR_INTERVAL) return { ...meanCi(es.map((e) => e.mean)), seeds, basis: 'seeds' };
+  if (seeds === 1) return { mean: es[0]!.mean, ci95: es[0]!.ci95, n: es[0]!.tasks, seeds, basis: 'tasks' };
+  const mean = es.reduce((a, e) => a + e.mean, 0) / seeds;
+  if (es.some((e) => e.accuracies.length === 0))
+    return { mean, ci95: Number.NaN, n: 0, seeds, basis: 'tasks' };
+  const shared = sameEpisodes(es);
+  const values = shared
+    ? Array.from(
+        { length: es[0]!.accuracies.length },
+        (_, i) => es.reduce((a, e) => a + e.accuracies[i]!, 0) / seeds,
+      )
+    : es.flatMap((e) => e.accuracies);
+  return { ...meanCi(values), mean, seeds, basis: 'tasks' };
+}
+
+/** Which episodes an evaluation saw: its episode file, or its seed, shape and task count. */
+function episodesOf(e: ComparedEvaluation): string {
+  return e.episodeFile
+    ? `file ${e.episodeFile}`
+    : `seed ${e.episodeSeed}, ${e.ways}-way ${e.shots}-shot, ${e.queries} queries, ${e.tasks} tasks`;
+}
+
+/** Whether the evaluations saw the same episodes, each with its per-episode accuracies. */
+function sameEpisodes(es: readonly ComparedEvaluation[]): boolean {
+  return (
+    es.length > 0 &&
+    es.every((e) => e.accuracies.length > 0 && e.accuracies.length === es[0]!.accuracies.length) &&
+    new Set(es.map(episodesOf)).size === 1
+  );
+}
+
 /** Config fields, flattened to dotted keys ("model.filters"), arrays as text. */
 export function flattenConfig(config: object, prefix = ''): Record<string, string | number | boolean> {
   const out: Record<string, string | number | boolean> = {};
@@ -135,8 +191,8 @@ export interface RunGroup {
   settings: Record<string, string | number | boolean>;
   runs: ComparedRun[];
   seeds: number[];
-  /** Meta-test accuracy: one run's task CI, or the t-interval across seed means. */
-  test: Interval | null;
+  /** Meta-test accuracy: across seeds with ≥ 3 of them, over tasks otherwise (seedInterval). */
+  test: SeedInterval | null;
 }
 
 function describeSetting(key: string, value: string | number | boolean): string {
@@ -165,12 +221,7 @@ export function groupRuns(runs: readonly ComparedRun[]): RunGroup[] {
     const flat = comparedSettings(rs[0]!.config);
     const settings = Object.fromEntries(differing.filter((k) => k in flat).map((k) => [k, flat[k]!]));
     const completed = rs.filter((r) => r.test);
-    const test =
-      completed.length === 0
-        ? null
-        : completed.length === 1
-          ? { mean: completed[0]!.test!.mean, ci95: completed[0]!.test!.ci95, n: 1 }
-          : meanCi(completed.map((r) => r.test!.mean));
+    const test = completed.length === 0 ? null : seedInterval(completed.map((r) => r.test!));
     return {
       key,
       label: labelOf(flat, differing) || 'all runs',
@@ -334,10 +385,31 @@ export interface PublishedResult {
 export interface ResultsCell extends Interval {
   seeds: number;
   tasks: number;
+  /** What its interval is over (seedInterval): seeds from three of them, tasks below. */
+  basis: IntervalBasis;
   /** The highest mean of its column. */
   best: boolean;
-  /** Not the best, but its interval overlaps the best's: not distinguishable at 95%. */
+  /** Not the best, but not distinguishable from it at 95%, by `tieRule`. */
   tie: boolean;
+  /**
+   * How it was tested against its column's best: "paired" when both saw the same episodes (the
+   * 95% interval of the per-episode difference contains 0), "intervals" otherwise (the two
+   * intervals overlap); null for the best itself and published figures.
+   */
+  tieRule: TieRule | null;
+}
+
+export type TieRule = 'paired' | 'intervals';
+
+/** The table's footnote on †, naming the rule(s) its cells were tested by. */
+export function tieNote(table: ResultsTable): string {
+  const rules = new Set(table.rows.flatMap((r) => r.cells.map((c) => c?.tieRule)).filter((x) => x != null));
+  if (rules.size === 0) return '';
+  const paired = 'the paired per-episode difference from the best includes 0';
+  const overlap = "its 95% interval overlaps the best one's";
+  if (rules.size === 2)
+    return `†: not distinguishable from the best (${paired} where both saw the same episodes; elsewhere ${overlap})`;
+  return `†: not distinguishable from the best (${rules.has('paired') ? paired : overlap})`;
 }
 
 export interface ResultsTable {
@@ -374,26 +446,41 @@ export function resultsTable(
     );
   const columns = [...new Set(completed.flatMap((r) => [...cellsOf.get(r.id)!.keys()]))];
   const methods = [...new Set(completed.map(methodOf))];
+  const evaluationsOf = (m: string, c: string) =>
+    completed
+      .filter((r) => methodOf(r) === m)
+      .map((r) => cellsOf.get(r.id)!.get(c))
+      .filter((e): e is ComparedEvaluation => e != null);
   const cells = methods.map((m) =>
     columns.map((c): ResultsCell | null => {
-      const es = completed
-        .filter((r) => methodOf(r) === m)
-        .map((r) => cellsOf.get(r.id)!.get(c))
-        .filter((e): e is ComparedEvaluation => e != null);
+      const es = evaluationsOf(m, c);
       if (es.length === 0) return null;
-      const interval =
-        es.length === 1 ? { mean: es[0]!.mean, ci95: es[0]!.ci95, n: 1 } : meanCi(es.map((e) => e.mean));
-      return { ...interval, seeds: es.length, tasks: es[0]!.tasks, best: false, tie: false };
+      const { seeds, basis, ...interval } = seedInterval(es);
+      return { ...interval, seeds, basis, tasks: es[0]!.tasks, best: false, tie: false, tieRule: null };
     }),
   );
-  columns.forEach((_, j) => {
-    const column = cells.map((row) => row[j]).filter((c): c is ResultsCell => c != null);
-    if (column.length === 0) return;
-    const best = column.reduce((a, b) => (b.mean > a.mean ? b : a));
-    for (const c of column) {
-      c.best = c.mean === best.mean;
-      const overlap = (x: ResultsCell) => (Number.isFinite(x.ci95) ? x.ci95 : 0);
-      c.tie = !c.best && c.mean + overlap(c) >= best.mean - overlap(best);
+  columns.forEach((column, j) => {
+    const held = cells.map((row, i) => ({ cell: row[j], method: methods[i]! })).filter((x) => x.cell != null);
+    if (held.length === 0) return;
+    const best = held.reduce((a, b) => (b.cell!.mean > a.cell!.mean ? b : a));
+    const bestEvaluations = evaluationsOf(best.method, column);
+    for (const { cell, method } of held) {
+      const c = cell!;
+      c.best = c.mean === best.cell!.mean;
+      if (c.best) continue;
+      // The paired test where both saw the same episodes: it is the one that sees small but
+      // consistent differences, which overlapping intervals hide.
+      const mine = evaluationsOf(method, column);
+      if (sameEpisodes([...bestEvaluations, ...mine])) {
+        const d = pairedDifference(episodeMeans(bestEvaluations), episodeMeans(mine));
+        c.tieRule = 'paired';
+        // One shared episode gives no interval: nothing tells the two apart.
+        c.tie = !(d.mean - (Number.isFinite(d.ci95) ? d.ci95 : Infinity) > 0);
+      } else {
+        const half = (x: ResultsCell) => (Number.isFinite(x.ci95) ? x.ci95 : 0);
+        c.tieRule = 'intervals';
+        c.tie = c.mean + half(c) >= best.cell!.mean - half(best.cell!);
+      }
     }
   });
   const rows: ResultsTable['rows'] = methods.map((method, i) => ({ method, cells: cells[i]! }));
@@ -402,7 +489,19 @@ export function resultsTable(
     const mine = published.filter((p) => p.method === method);
     const row = columns.map((c): ResultsCell | null => {
       const p = mine.find((x) => columnOf(x) === c);
-      return p ? { mean: p.mean, ci95: p.ci95, n: 1, seeds: 0, tasks: 0, best: false, tie: false } : null;
+      return p
+        ? {
+            mean: p.mean,
+            ci95: p.ci95,
+            n: 1,
+            seeds: 0,
+            tasks: 0,
+            basis: 'tasks',
+            best: false,
+            tie: false,
+            tieRule: null,
+          }
+        : null;
     });
     if (row.some((c) => c)) rows.push({ method, cells: row, published: true });
   }
@@ -424,14 +523,15 @@ export function pairedInColumn(
   const ea = inColumn(a);
   const eb = inColumn(b);
   if (ea.length === 0 || eb.length === 0) return { problem: `both need an evaluation in ${column}` };
-  const episodesOf = (e: ComparedEvaluation) =>
-    e.episodeFile ? `file ${e.episodeFile}` : `seed ${e.episodeSeed}, ${e.queries} queries, ${e.tasks} tasks`;
   const kinds = new Set([...ea, ...eb].map(episodesOf));
   if (kinds.size > 1) return { problem: `evaluated on different episodes (${[...kinds].join('; ')})` };
-  const mean = (es: ComparedEvaluation[]) =>
-    Array.from(
-      { length: es[0]!.accuracies.length },
-      (_, i) => es.reduce((s, e) => s + e.accuracies[i]!, 0) / es.length,
-    );
-  return pairedDifference(mean(ea), mean(eb));
+  return pairedDifference(episodeMeans(ea), episodeMeans(eb));
+}
+
+/** Per-episode accuracies of evaluations on the same episodes, averaged over them (the seeds). */
+function episodeMeans(es: readonly ComparedEvaluation[]): number[] {
+  return Array.from(
+    { length: es[0]!.accuracies.length },
+    (_, i) => es.reduce((s, e) => s + e.accuracies[i]!, 0) / es.length,
+  );
 }

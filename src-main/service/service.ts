@@ -57,6 +57,19 @@ import { ServiceError } from './errors';
 const DEFAULT_SPLIT = SplitConfigSchema.parse({});
 
 /** A variant over a base config: nested sections (model, concept, …) merge field by field. */
+/** A run's cell in its experiment: its config without the seed, keys sorted at every level. */
+function cellKey(config: ExperimentConfig): string {
+  const sorted = (v: unknown): unknown =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.keys(v)
+            .sort()
+            .map((k) => [k, sorted((v as Record<string, unknown>)[k])]),
+        )
+      : v;
+  return JSON.stringify(sorted({ ...config, seed: null }));
+}
+
 function mergeConfig(base: object, variant: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...base };
   for (const [k, v] of Object.entries(variant)) {
@@ -238,9 +251,44 @@ export class WorkbenchService {
   }
 
   /** More runs for an existing experiment (e.g. more seeds), validated like a new one. */
+  /**
+   * More runs for an experiment. Every cell the experiment already has (each distinct run config
+   * but its seed: a learner, or a preset's learner × space × shots) gets each new seed, so that a
+   * comparison stays balanced; `learners` narrows that to some learners (one without a cell yet
+   * starts from the experiment's base config). A cell × seed that already has a run is skipped:
+   * the same seed again would only duplicate it (resume is how a run is retried).
+   */
   async launchRuns(experimentId: number, input: LaunchRunsInput = {}): Promise<RunSummary[]> {
     const experiment = this.experiment(experimentId);
-    const configs = await this.runConfigs(experiment.config, input);
+    // Oldest first: the new runs come in the order the experiment's cells were made.
+    const runs = this.store.runs
+      .list({ experimentId })
+      .sort((a, b) => a.id - b.id)
+      .map((r) => this.store.runs.get(r.id)!.config);
+    const cells = new Map<string, ExperimentConfig>();
+    const taken = new Set<string>();
+    for (const config of runs) {
+      const key = cellKey(config);
+      if (!cells.has(key)) cells.set(key, config);
+      taken.add(`${key}#${config.seed}`);
+    }
+    const wanted = input.learners ? new Set(input.learners) : null;
+    const chosen = [...cells.values()].filter((c) => !wanted || wanted.has(c.learner));
+    for (const learner of wanted ?? [])
+      if (!chosen.some((c) => c.learner === learner)) chosen.push({ ...experiment.config, learner });
+    if (!chosen.length) chosen.push(experiment.config);
+    const seeds = input.seeds?.length ? [...new Set(input.seeds)] : [experiment.config.seed];
+    const fresh = chosen.flatMap((cell) =>
+      seeds.filter((seed) => !taken.has(`${cellKey(cell)}#${seed}`)).map((seed) => ({ ...cell, seed })),
+    );
+    if (!fresh.length) {
+      throw new ServiceError(
+        `every cell of experiment ${experimentId} already has a run with seed ${seeds.join(', ')}; choose other seeds (resume retries a run)`,
+        'conflict',
+      );
+    }
+    const configs = fresh.map((c) => parseExperimentConfig(c));
+    for (const config of configs) await resolveTrainingData(config, this.load);
     const ids = this.store.transaction(() =>
       configs.map(
         (config) => this.store.runs.create({ experimentId, config, appVersion: this.o.appVersion }).id,

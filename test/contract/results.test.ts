@@ -14,6 +14,7 @@ import {
   resultsTable,
   summarize,
   t95,
+  tieNote,
 } from '../../src-main/contract/results';
 
 let nextId = 1;
@@ -79,11 +80,17 @@ describe('grouping and what differs', () => {
       ['MAML', [0, 1], { learner: 'maml' }],
       ['Meta-SGD', [0], { learner: 'metasgd' }],
     ]);
-    // Two seeds: means 0.7 and 0.5 → mean 0.6, t(1) · s / √2 with s = √0.02.
+    // Two seeds: across them, t(1) = 12.7 would say nothing; the interval is over the tasks, on
+    // the seeds' per-episode means [0.5, 0.7], and says so.
+    expect(groups[0]!.test).toMatchObject({ seeds: 2, basis: 'tasks', n: 2 });
     expect(groups[0]!.test!.mean).toBeCloseTo(0.6, 12);
-    expect(groups[0]!.test!.ci95).toBeCloseTo((12.706 * Math.sqrt(0.02)) / Math.sqrt(2), 12);
+    expect(groups[0]!.test!.ci95).toBeCloseTo(meanCi([0.5, 0.7]).ci95, 12);
     // One seed: its own task interval.
-    expect(groups[1]!.test).toEqual({ mean: 0.9, ci95: 0.01, n: 1 });
+    expect(groups[1]!.test).toEqual({ mean: 0.9, ci95: 0.01, n: 2, seeds: 1, basis: 'tasks' });
+    // Three seeds: means 0.7, 0.5, 0.6 → t(2) · s / √3 with s = 0.1, across the seeds.
+    const three = groupRuns([...runs, run({ learner: 'maml', seed: 2 }, [0.5, 0.7])]);
+    expect(three[0]!.test).toMatchObject({ seeds: 3, basis: 'seeds', n: 3 });
+    expect(three[0]!.test!.ci95).toBeCloseTo((4.303 * 0.1) / Math.sqrt(3), 12);
     // Paired: per-episode means over seeds [0.5, 0.7] against [0.9, 0.9].
     const paired = comparePaired(groups[0]!, groups[1]!);
     expect('mean' in paired && paired.mean).toBeCloseTo(-0.3, 12);
@@ -153,26 +160,68 @@ describe('the results table and its exports', () => {
     expect(metasgd!.cells[1]).toMatchObject({ best: false, tie: true }); // 89 ± 1 overlaps 90 ± 1
   });
 
+  it('marks † by the paired test where both saw the same episodes, by overlapping intervals elsewhere, and says which', () => {
+    // Forty episodes of very different difficulty; Meta-SGD is 3 points better on every one.
+    const hard = Array.from({ length: 40 }, (_, i) => 0.3 + 0.6 * (((i * 37) % 40) / 40));
+    const withCi = (r: ComparedRun): ComparedRun => ({
+      ...r,
+      test: r.test && { ...r.test, ci95: meanCi(r.test.accuracies).ci95 },
+    });
+    const maml = withCi(run({ learner: 'maml' }, hard));
+    const metasgd = withCi(
+      run(
+        { learner: 'metasgd' },
+        hard.map((h) => h + 0.03),
+      ),
+    );
+    // Their intervals overlap widely…
+    expect(maml.test!.mean + maml.test!.ci95).toBeGreaterThan(metasgd.test!.mean - metasgd.test!.ci95);
+    // …but on the same episodes the difference is certain: no †.
+    const paired = resultsTable([maml, metasgd]);
+    expect(paired.rows[0]!.cells[0]).toMatchObject({ best: false, tie: false, tieRule: 'paired' });
+    expect(tieNote(paired)).toBe(
+      '†: not distinguishable from the best (the paired per-episode difference from the best includes 0)',
+    );
+    // On other episodes only the intervals can be compared, and they overlap: †.
+    const apart = resultsTable([
+      maml,
+      withCi(
+        run(
+          { learner: 'metasgd' },
+          hard.map((h) => h + 0.03),
+          9,
+        ),
+      ),
+    ]);
+    expect(apart.rows[0]!.cells[0]).toMatchObject({ best: false, tie: true, tieRule: 'intervals' });
+    expect(toLatex(apart)).toContain("its 95\\% interval overlaps the best one's");
+    expect(toMarkdown(paired)).toMatch(
+      /over meta-test tasks where it has fewer[^\n]*paired per-episode[^\n]*n = 1 seed\(s\) per cell/,
+    );
+  });
+
   it('exports CSV (tidy, quoted where needed)', () => {
     expect(toCsv(table)).toBe(
       [
-        'method,setting,accuracy_percent,ci95_percent,seeds,tasks,best,tie,published',
-        'MAML,glyphs 5-way 1-shot,55.0000,1.0000,1,2,false,false,false',
-        'MAML,glyphs 5-way 5-shot,90.0000,1.0000,1,2,true,false,false',
-        'Meta-SGD,glyphs 5-way 1-shot,75.0000,1.0000,1,2,true,false,false',
-        'Meta-SGD,glyphs 5-way 5-shot,89.0000,1.0000,1,2,false,true,false',
+        'method,setting,accuracy_percent,ci95_percent,seeds,tasks,best,tie,published,interval_over,tie_rule',
+        'MAML,glyphs 5-way 1-shot,55.0000,1.0000,1,2,false,false,false,tasks,paired',
+        'MAML,glyphs 5-way 5-shot,90.0000,1.0000,1,2,true,false,false,tasks,',
+        'Meta-SGD,glyphs 5-way 1-shot,75.0000,1.0000,1,2,true,false,false,tasks,',
+        'Meta-SGD,glyphs 5-way 5-shot,89.0000,1.0000,1,2,false,true,false,tasks,paired',
         '',
       ].join('\n'),
     );
     const odd = { columns: ['a, "b"'], rows: [{ method: 'x,y', cells: [null] }] };
-    expect(toCsv(odd)).toBe('method,setting,accuracy_percent,ci95_percent,seeds,tasks,best,tie,published\n');
+    expect(toCsv(odd)).toBe(
+      'method,setting,accuracy_percent,ci95_percent,seeds,tasks,best,tie,published,interval_over,tie_rule\n',
+    );
     const one = {
       ...table,
       columns: ['set "1", 5-way'],
       rows: [{ method: 'MAML, λ="0"', cells: [table.rows[0]!.cells[0]!] }],
     };
     expect(toCsv(one).split('\n')[1]).toBe(
-      '"MAML, λ=""0""","set ""1"", 5-way",55.0000,1.0000,1,2,false,false,false',
+      '"MAML, λ=""0""","set ""1"", 5-way",55.0000,1.0000,1,2,false,false,false,tasks,paired',
     );
   });
 
@@ -284,7 +333,7 @@ describe('a results table from evaluations', () => {
     expect(toMarkdown(table)).toContain('| MAML (Finn et al. 2017) | – | – | _95.80 ± 0.30_ | – |');
     expect(toLatex(table)).toContain('\\textit{$95.80 \\pm 0.30$}');
     expect(toCsv(table)).toContain(
-      'MAML (Finn et al. 2017),omniglot 20-way 1-shot,95.8000,0.3000,0,0,false,false,true',
+      'MAML (Finn et al. 2017),omniglot 20-way 1-shot,95.8000,0.3000,0,0,false,false,true,,',
     );
   });
 
@@ -298,7 +347,8 @@ describe('a results table from evaluations', () => {
     });
     const other = model('protonet', 3, [evaluation({ ways: 20, shots: 1, episodeSeed: 7 }, 0.8, 7)]);
     expect(pairedInColumn(groups[0]!, groupRuns([other])[0]!, 'omniglot 20-way 1-shot')).toEqual({
-      problem: 'evaluated on different episodes (seed 0, 15 queries, 4 tasks; seed 7, 15 queries, 4 tasks)',
+      problem:
+        'evaluated on different episodes (seed 0, 20-way 1-shot, 15 queries, 4 tasks; seed 7, 20-way 1-shot, 15 queries, 4 tasks)',
     });
   });
 

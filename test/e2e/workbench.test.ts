@@ -172,8 +172,55 @@ describe('the workbench in Chromium', () => {
       filters: '4',
     };
     for (const [name, value] of Object.entries(tiny)) await page.locator(`input[name=${name}]`).fill(value);
+    const launch = page.getByRole('button', { name: 'Create and launch 2 run(s)' });
+
+    // The schema's refusals read as sentences, each under its field or listed above the button.
+    await page.locator('input[name=ways]').fill('1');
+    await expect
+      .poll(() => page.locator('input[name=ways] + .issue').textContent())
+      .toBe('must be at least 2');
+    await page.locator('input[name=ways]').fill('5');
+    await page.locator('select[name=space]').selectOption('concept');
+    const concept = page.locator('[data-space-settings=concept]');
+    for (const field of [
+      'generatorWidth',
+      'conceptSize',
+      'pretrainIterations',
+      'externalBatch',
+      'generatorStages',
+    ])
+      await concept.locator(`[name=${field}]`).waitFor();
+    await concept.locator('input[name=lambda]').fill('-1');
+    await expect
+      .poll(() => concept.locator('input[name=lambda] + .issue').textContent())
+      .toBe('must be at least 0');
+    await expect.poll(() => launch.isDisabled()).toBe(true);
+    await concept.locator('input[name=lambda]').fill('1');
+    // A refusal only the service can make (D would see the meta-test classes) stays until the
+    // field it names changes, then launching is possible again: no dead end.
+    await concept.locator('select[name=external]').selectOption('glyphs');
+    await launch.click();
+    const externalIssue = concept.locator('select[name=external] ~ .issue');
+    await expect
+      .poll(() => externalIssue.textContent())
+      .toMatch(/shares 180 class\(es\) with the meta-test split/);
+    await expect.poll(() => launch.isDisabled()).toBe(true);
+    await shot('new-experiment-refused');
+    await concept.locator('select[name=external]').selectOption('glyphs-external');
+    await expect.poll(() => externalIssue.count()).toBe(0);
+    await expect.poll(() => launch.isEnabled()).toBe(true);
+    await page.locator('select[name=space]').selectOption('pixels');
+    await expect.poll(() => concept.count()).toBe(0);
+
+    // Leaving the page loses nothing.
+    await page.getByRole('link', { name: 'Datasets' }).click();
+    await page.getByRole('heading', { name: 'Datasets' }).waitFor();
+    await page.getByRole('link', { name: 'New experiment' }).click();
+    expect(await page.locator('input[name=name]').inputValue()).toBe('e2e MAML vs Meta-SGD');
+    expect(await page.locator('input[name=iterations]').inputValue()).toBe('120');
+    expect(await page.locator('input[name="learner-metasgd"]').isChecked()).toBe(true);
     await shot('new-experiment');
-    await page.getByRole('button', { name: 'Create and launch 2 run(s)' }).click();
+    await launch.click();
 
     await page.getByRole('heading', { name: 'e2e MAML vs Meta-SGD' }).waitFor();
     const mamlRow = page.locator('tr[data-learner=maml]');
@@ -181,6 +228,30 @@ describe('the workbench in Chromium', () => {
     await mamlRow.waitFor();
     await metasgdRow.waitFor();
     await shot('experiment');
+    // Every cell sits under its own header.
+    const headers = await page.locator('table.runs thead th').allTextContents();
+    const cellUnder = (row: typeof mamlRow, header: string) => row.locator('td').nth(headers.indexOf(header));
+    expect(await cellUnder(mamlRow, 'Learner').textContent()).toBe('maml');
+    expect(await cellUnder(mamlRow, 'Seed').textContent()).toBe('0');
+    expect(await cellUnder(mamlRow, 'Status').locator('[data-status]').count()).toBe(1);
+    expect(await cellUnder(mamlRow, 'Progress').getByRole('progressbar').count()).toBe(1);
+
+    // Duplicate opens the form with the experiment's settings, editable; nothing is created yet.
+    await page.getByRole('button', { name: 'Duplicate…' }).click();
+    await page.getByRole('heading', { name: 'New experiment' }).waitFor();
+    await page.locator('[data-duplicating]').waitFor();
+    await expect
+      .poll(() => page.locator('input[name=name]').inputValue())
+      .toBe('e2e MAML vs Meta-SGD (copy)');
+    expect(await page.locator('input[name="learner-maml"]').isChecked()).toBe(true);
+    expect(await page.locator('input[name="learner-metasgd"]').isChecked()).toBe(true);
+    expect(await page.locator('input[name=iterations]').inputValue()).toBe('120');
+    expect(await page.locator('input[name=filters]').inputValue()).toBe('4');
+    await page.locator('input[name=iterations]').fill('150');
+    expect(await page.locator('input[name=iterations]').isEditable()).toBe(true);
+    await shot('new-experiment-duplicate');
+    await page.goBack();
+    await page.getByRole('heading', { name: 'e2e MAML vs Meta-SGD' }).waitFor();
 
     // The MAML run: its chart grows while it trains.
     await mamlRow.getByRole('link').click();
@@ -237,6 +308,31 @@ describe('the workbench in Chromium', () => {
     }
     await shot('experiment-completed');
 
+    // Compare selected: the checkboxes choose the runs.
+    const compareSelected = page.getByRole('button', { name: /Compare selected/ });
+    expect(await compareSelected.isDisabled()).toBe(true);
+    await mamlRow.getByRole('checkbox').check();
+    await metasgdRow.getByRole('checkbox').check();
+    await expect.poll(() => compareSelected.textContent()).toContain('Compare selected (2)');
+    expect(await compareSelected.isEnabled()).toBe(true);
+    await compareSelected.click();
+    await page.getByRole('heading', { name: 'Compare 2 runs' }).waitFor();
+    // One seed each: the page says the interval across seeds is not informative and leads with
+    // the paired comparison; n is shown; † follows the paired test, and the note says so.
+    await page.locator('[data-few-seeds]').waitFor();
+    const pairedBox = (await page.locator('[data-section=paired]').boundingBox())!;
+    const resultsBox = (await page.locator('[data-table=results]').boundingBox())!;
+    expect(pairedBox.y).toBeLessThan(resultsBox.y);
+    expect(await page.locator('[data-table=paired] tbody tr td').nth(0).textContent()).toBe('MAML');
+    expect(await page.locator('[data-table=paired] tbody tr td').nth(1).textContent()).toBe('Meta-SGD');
+    expect(await page.locator('[data-table=results] tbody td .n').first().textContent()).toBe('n=1');
+    expect(await page.locator('[data-table-note]').textContent()).toContain(
+      'the paired per-episode difference from the best includes 0',
+    );
+    expect(await page.locator('[data-band-note]').textContent()).toContain('n: MAML 1, Meta-SGD 1');
+    await page.goBack();
+    await page.getByRole('heading', { name: 'e2e MAML vs Meta-SGD' }).waitFor();
+
     // Compare the two finished runs, and export the table and the charts.
     await page.getByRole('button', { name: 'Compare all runs' }).click();
     await page.getByRole('heading', { name: 'Compare 2 runs' }).waitFor();
@@ -265,7 +361,7 @@ describe('the workbench in Chromium', () => {
     const csv = await downloaded('CSV');
     expect(csv.name).toBe('results.csv');
     expect(csv.body.toString()).toMatch(
-      /^method,setting,accuracy_percent,ci95_percent,seeds,tasks,best,tie,published\n(MAML|Meta-SGD),glyphs 5-way 1-shot,\d+\.\d{4},/,
+      /^method,setting,accuracy_percent,ci95_percent,seeds,tasks,best,tie,published,interval_over,tie_rule\n(MAML|Meta-SGD),glyphs 5-way 1-shot,\d+\.\d{4},/,
     );
     const md = await downloaded('Markdown');
     expect(md.name).toBe('results.md');
@@ -283,6 +379,43 @@ describe('the workbench in Chromium', () => {
     const svg = await downloaded('SVG', charts);
     expect(svg.name).toBe('meta-test.svg');
     expect(svg.body.toString()).toMatch(/<svg[\s\S]*<\/svg>/);
+
+    // More seeds reach every learner of the experiment. The queue runs one at a time, so the
+    // second new run is still queued when cancelled: it has no data, and "Compare all" leaves it out.
+    await page.goBack();
+    await page.locator('input[name=more-seeds]').fill('1');
+    await page.getByRole('button', { name: 'Launch' }).click();
+    await expect
+      .poll(() => page.locator('[data-launched]').textContent())
+      .toBe('Launched 2 run(s): maml seed 1, metasgd seed 1.');
+    await expect.poll(() => page.locator('tr[data-learner]').count()).toBe(4);
+    const newMetasgd = page.locator('tr[data-learner=metasgd]').first(); // newest first
+    expect(await newMetasgd.locator('td').nth(headers.indexOf('Seed')).textContent()).toBe('1');
+    expect(
+      await page
+        .locator('tr[data-learner=maml]')
+        .first()
+        .locator('td')
+        .nth(headers.indexOf('Seed'))
+        .textContent(),
+    ).toBe('1');
+    await newMetasgd.getByRole('link').click();
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.locator('h2 [data-status=cancelled]').waitFor({ timeout: 60_000 });
+    await page.getByRole('link', { name: 'e2e MAML vs Meta-SGD' }).click();
+    const newMaml = page.locator('tr[data-learner=maml]').first();
+    await newMaml.getByRole('link').click();
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.locator('h2 [data-status=cancelled]').waitFor({ timeout: 60_000 });
+    await page.getByRole('link', { name: 'e2e MAML vs Meta-SGD' }).click();
+    const compareAll = page.getByRole('button', { name: /Compare all runs/ });
+    await expect.poll(() => compareAll.textContent()).toMatch(/with data \([23]\)/);
+    await shot('experiment-more-seeds');
+    await compareAll.click();
+    await page.getByRole('heading', { name: /Compare [23] runs/ }).waitFor();
+    const metasgdGroup = page.locator('[data-table=groups] tbody tr').filter({ hasText: 'Meta-SGD' });
+    expect(await metasgdGroup.locator('td').nth(2).textContent()).toBe('0'); // not its empty seed 1
+    expect(await page.locator('[data-table=paired] tbody tr td').nth(0).textContent()).toBe('MAML');
 
     await page.getByRole('link', { name: 'Experiments', exact: true }).click();
     await page.getByRole('search').getByLabel('Search').fill('meta-sgd');

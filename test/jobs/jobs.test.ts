@@ -73,12 +73,15 @@ describe('the job queue', () => {
     const dataDir = tempDir();
     const service = open(dataDir);
     // Two runs of the same config and seed: the first uninterrupted, the second cancelled midway.
-    const { experiment, runs } = await service.createExperiment({
+    const { runs } = await service.createExperiment({
       name: 'pair',
       config: { ...TINY, iterations: 200, valEvery: 50 },
     });
-    const [twin] = await service.launchRuns(experiment.id);
-    const [a, b] = [runs[0]!.id, twin!.id];
+    const twin = await service.createExperiment({
+      name: 'pair, again',
+      config: { ...TINY, iterations: 200, valEvery: 50 },
+    });
+    const [a, b] = [runs[0]!.id, twin.runs[0]!.id];
     await settled(service, a, 'completed');
     await until('run b training', () => (service.store.runs.get(b)!.iteration >= 12 ? true : null));
     // Cancelled from another process's view of the store (as `deml cancel` does): the flag.

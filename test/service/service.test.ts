@@ -68,6 +68,32 @@ describe('variants', () => {
     expect(service.store.experiments.list().map((e) => e.name)).toEqual(['cells']);
     await service.close();
   });
+
+  it('more seeds go to every cell of the experiment, never to its first learner alone', async () => {
+    const service = open(tempDir());
+    const { experiment } = await service.createExperiment({
+      name: 'MAML vs Meta-SGD',
+      config: TINY,
+      variants: [{ learner: 'maml' }, { learner: 'metasgd', shots: 2 }],
+    });
+    const cells = () =>
+      service.store.runs
+        .list({ experimentId: experiment.id })
+        .map((r) => service.store.runs.get(r.id)!.config)
+        .map((c) => `${c.learner}/${c.shots}/${c.seed}`)
+        .sort();
+    await service.call('runs:launch', [experiment.id, { seeds: [2, 0] }]);
+    // Seed 0 exists in both cells and is not duplicated; seed 2 reaches both, each with its own shots.
+    expect(cells()).toEqual(['maml/1/0', 'maml/1/2', 'metasgd/2/0', 'metasgd/2/2']);
+    await service.call('runs:launch', [experiment.id, { seeds: [3], learners: ['metasgd'] }]);
+    expect(cells()).toContain('metasgd/2/3');
+    expect(cells()).not.toContain('maml/1/3');
+    await expect(service.call('runs:launch', [experiment.id, { seeds: [0, 2] }])).rejects.toThrow(
+      /already has a run with seed 0, 2/,
+    );
+    expect(cells()).toHaveLength(5);
+    await service.close();
+  });
 });
 
 describe('errors over both transports', () => {

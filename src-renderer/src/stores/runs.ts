@@ -59,9 +59,11 @@ export const useRunsStore = defineStore('runs', () => {
     if (detail.value?.id === record.runId) await loadRun(record.runId);
   }
 
-  async function launchMore(experimentId: number, seeds: number[]): Promise<void> {
-    await api.call('runs:launch', experimentId, { seeds });
+  /** More seeds for every cell of the experiment; the runs it made. */
+  async function launchMore(experimentId: number, seeds: number[]): Promise<RunSummary[]> {
+    const made = await api.call('runs:launch', experimentId, { seeds });
     await loadExperiment(experimentId);
+    return made;
   }
 
   api.on('run:status', (run) => {
