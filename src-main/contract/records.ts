@@ -88,6 +88,8 @@ export const METRIC_KEYS = {
   loss: 'train/loss',
   accuracy: 'train/accuracy',
   tasksPerSecond: 'train/tasks_per_second',
+  /** The trainer process's resident memory (MiB), workers included. */
+  memoryMb: 'system/rss_mb',
   valAccuracy: 'val/accuracy',
   valCi95: 'val/ci95',
   discriminationLoss: 'concept/discrimination_loss',

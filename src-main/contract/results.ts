@@ -294,7 +294,7 @@ export type SummaryStatistic = 'last' | 'best' | 'min' | 'max';
 /** One number from a series; "best" is the max of accuracies and the min of losses. */
 export function summarize(values: readonly number[], stat: SummaryStatistic, key: string): number {
   if (values.length === 0) return Number.NaN;
-  const lowerIsBetter = /loss/.test(key);
+  const lowerIsBetter = /loss|rss|memory/.test(key);
   switch (stat) {
     case 'last':
       return values[values.length - 1]!;

@@ -7,6 +7,7 @@
 import type { ExperimentConfig } from '../contract/config';
 import type { ClassIndexedDataset } from './dataset';
 import type { EvaluationResult } from './evaluate';
+import { remainingMs } from './training/eta';
 import { metaStep } from './training/metaStep';
 import { pretrain } from './training/pretrain';
 import {
@@ -154,11 +155,16 @@ async function train(s: TrainingSession, options: TrainOptions, started: number)
     record.lastCheckpoint = await checkpointSession(s, checkpointDir, options.keepCheckpoints ?? 2);
     await callbacks.onCheckpoint?.(record.lastCheckpoint, s.state.iteration);
   };
+  // What evaluating a task costs, measured at the validations: it prices the ETA's evaluations.
+  const evaluated = { ms: 0, tasks: 0 };
   const validate = async () => {
+    const t0 = performance.now();
     const v = {
       ...(await evaluateSession(s, 'val', config.valTasks, { signal })),
       iteration: s.state.iteration,
     };
+    evaluated.ms += performance.now() - t0;
+    evaluated.tasks += config.valTasks;
     record.validations.push(v);
     await callbacks.onValidation?.(v);
   };
@@ -189,7 +195,17 @@ async function train(s: TrainingSession, options: TrainOptions, started: number)
         accuracy: step.accuracy,
         tasksPerSecond: (config.metaBatch * 1000) / step.ms,
         elapsedMs: performance.now() - started,
-        etaMs: (trainMs / (iteration - s.startIteration)) * (config.iterations - iteration),
+        etaMs: remainingMs({
+          iteration,
+          iterations: config.iterations,
+          msPerIteration: trainMs / (iteration - s.startIteration),
+          metaBatch: config.metaBatch,
+          valEvery: config.valEvery,
+          valTasks: config.valTasks,
+          validates: s.splits.val.length > 0,
+          testTasks: options.skipTest ? 0 : config.evalTasks,
+          msPerEvaluatedTask: evaluated.tasks > 0 ? evaluated.ms / evaluated.tasks : null,
+        }),
         ...(step.discrimination
           ? {
               discriminationLoss: step.discrimination.loss,

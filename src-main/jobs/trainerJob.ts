@@ -127,6 +127,7 @@ export async function runTrainerJob(o: TrainerJobOptions): Promise<TrainerJobSta
           writer.add(METRIC_KEYS.loss, p.iteration, p.loss, now);
           writer.add(METRIC_KEYS.accuracy, p.iteration, p.accuracy, now);
           writer.add(METRIC_KEYS.tasksPerSecond, p.iteration, p.tasksPerSecond, now);
+          writer.add(METRIC_KEYS.memoryMb, p.iteration, process.memoryUsage.rss() / 2 ** 20, now);
           if (p.discriminationLoss != null && p.discriminationAccuracy != null) {
             writer.add(METRIC_KEYS.discriminationLoss, p.iteration, p.discriminationLoss, now);
             writer.add(METRIC_KEYS.discriminationAccuracy, p.iteration, p.discriminationAccuracy, now);

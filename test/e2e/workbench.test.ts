@@ -227,6 +227,7 @@ describe('the workbench in Chromium', () => {
     const metasgdRow = page.locator('tr[data-learner=metasgd]');
     await mamlRow.waitFor();
     await metasgdRow.waitFor();
+    const experimentPage = page.url();
     await shot('experiment');
     // Every cell sits under its own header.
     const headers = await page.locator('table.runs thead th').allTextContents();
@@ -275,6 +276,20 @@ describe('the workbench in Chromium', () => {
     );
     expect(await points()).toBe(120); // one point per iteration: no gap, no duplicate after resume
     expect(stoppedAt).toBeLessThan(120);
+    // What was recorded is on the page: speed and memory over time, when it ran, its checkpoints
+    // (and where a resume starts), the full config.
+    await page.locator('figure[aria-label="Speed"]').waitFor();
+    expect(Number(await page.locator('figure[aria-label="Memory"]').getAttribute('data-points'))).toBe(120);
+    expect(await page.locator('[data-duration]').textContent()).toMatch(/^\s*\d+ (s|min \d+ s)\s*$/);
+    expect(await page.locator('[data-table=checkpoints] tbody tr td').first().textContent()).toBe('120');
+    expect(await page.locator('[data-resume-from]').textContent()).toContain('iteration 120');
+    await page.getByText('Config', { exact: true }).click();
+    const configRow = (key: string) =>
+      page
+        .locator('[data-table=config] tr')
+        .filter({ has: page.getByRole('rowheader', { name: key, exact: true }) });
+    expect(await configRow('model.filters').locator('td').textContent()).toBe('4');
+    expect(await configRow('iterations').locator('td').textContent()).toBe('120');
     await shot('run-completed');
 
     // Evaluate the finished run again at another setting: refused per field first, then queued,
@@ -330,7 +345,32 @@ describe('the workbench in Chromium', () => {
       'the paired per-episode difference from the best includes 0',
     );
     expect(await page.locator('[data-band-note]').textContent()).toContain('n: MAML 1, Meta-SGD 1');
+    // Focus moves to the page's heading on each route change; the skip link keeps the page.
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('compare-title');
+    const comparing = page.url();
+    await page.keyboard.press('Tab');
+    await page.getByRole('link', { name: 'Skip to content' }).focus();
+    await page.keyboard.press('Enter');
+    expect(page.url()).toBe(comparing);
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
+    // The dark theme: its charts' text and gridlines follow it (screenshot).
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.locator('input[name=theme][value=dark]').check();
     await page.goBack();
+    await page.locator('[data-table=results]').waitFor();
+    await shot('compare-dark');
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.locator('input[name=theme][value=light]').check();
+    // Runs from any experiments, chosen on the compare page.
+    await page.getByRole('link', { name: 'Compare', exact: true }).click();
+    await page.getByRole('heading', { name: 'Compare runs' }).waitFor();
+    const picker = page.locator('[data-table=picker]');
+    await picker.waitFor();
+    expect(await picker.locator('tbody tr').count()).toBe(2);
+    for (const box of await picker.getByRole('checkbox').all()) await box.check();
+    await page.getByRole('button', { name: 'Compare 2 run(s)' }).click();
+    await page.getByRole('heading', { name: 'Compare 2 runs' }).waitFor();
+    await page.goto(experimentPage);
     await page.getByRole('heading', { name: 'e2e MAML vs Meta-SGD' }).waitFor();
 
     // Compare the two finished runs, and export the table and the charts.
@@ -382,7 +422,7 @@ describe('the workbench in Chromium', () => {
 
     // More seeds reach every learner of the experiment. The queue runs one at a time, so the
     // second new run is still queued when cancelled: it has no data, and "Compare all" leaves it out.
-    await page.goBack();
+    await page.goto(experimentPage);
     await page.locator('input[name=more-seeds]').fill('1');
     await page.getByRole('button', { name: 'Launch' }).click();
     await expect

@@ -29,9 +29,8 @@ export function parseRoute(h: string): Route {
         .split(',')
         .map(Number)
         .filter((n) => Number.isInteger(n) && n > 0);
-      return ids.length
-        ? { name: 'compare', id: null, param: null, ids }
-        : { name: 'experiments', id: null, param: null };
+      // No ids: the compare view opens on its run picker (runs from any experiments).
+      return { name: 'compare', id: null, param: null, ids };
     }
     case 'settings':
       return { name: 'settings', id: null, param: null };

@@ -16,11 +16,13 @@ export const useSettingsStore = defineStore('settings', () => {
     stored('deml.backend', 'auto', ['auto', 'tensorflow', 'wasm', 'cpu']),
   );
 
+  /** The theme in effect (the system's when "system"): charts recolour when it changes. */
+  const dark = ref(false);
   const apply = () => {
-    const dark =
+    dark.value =
       theme.value === 'dark' ||
       (theme.value === 'system' && matchMedia('(prefers-color-scheme: dark)').matches);
-    document.documentElement.dataset.theme = dark ? 'dark' : 'light';
+    document.documentElement.dataset.theme = dark.value ? 'dark' : 'light';
   };
   watch(theme, (t) => {
     localStorage.setItem('deml.theme', t);
@@ -30,5 +32,5 @@ export const useSettingsStore = defineStore('settings', () => {
   matchMedia('(prefers-color-scheme: dark)').addEventListener('change', apply);
   apply();
 
-  return { theme, backend };
+  return { theme, backend, dark };
 });
