@@ -102,6 +102,8 @@ export interface DemlApi {
   'datasets:list': () => DatasetRecord[];
   'datasets:samples': (name: string, options?: Arg.SampleOptions) => DatasetSamples;
   'datasets:import': (input: Arg.ImportDatasetInput) => ImportDatasetResult;
+  /** Stops an import in progress (its call then fails with "import cancelled"); false if none. */
+  'datasets:cancelImport': (name: string) => boolean;
   'runs:compare': (runIds: number[], keys?: string[]) => RunComparison[];
   /** Queue an evaluation of a run's checkpoint (checked against its data first). */
   'runs:evaluate': (runId: number, request: Arg.EvaluationRequest) => EvaluationRequestRecord;
@@ -147,6 +149,7 @@ export const CHANNELS = [
   'datasets:list',
   'datasets:samples',
   'datasets:import',
+  'datasets:cancelImport',
   'runs:compare',
   'runs:evaluate',
   'evaluations:cancel',

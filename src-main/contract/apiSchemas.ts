@@ -110,6 +110,7 @@ export const ARGUMENTS = {
   'datasets:list': z.tuple([]),
   'datasets:samples': z.tuple([z.string().min(1).max(200), SampleOptionsSchema.optional()]),
   'datasets:import': z.tuple([ImportDatasetInputSchema]),
+  'datasets:cancelImport': z.tuple([z.string().min(1).max(200)]),
   'runs:compare': z.tuple([z.array(id).min(1).max(500), z.array(z.string().max(100)).max(20).optional()]),
   'runs:evaluate': z.tuple([id, EvaluationRequestSchema]),
   'evaluations:cancel': z.tuple([id]),

@@ -29,6 +29,8 @@ export interface ExperimentSummary extends Experiment {
   /** Runs per status, e.g. { completed: 3, running: 1 }. */
   statuses: Partial<Record<RunStatus, number>>;
   learners: LearnerName[];
+  /** The best meta-test accuracy among its runs (the run's own meta-test), or null before one. */
+  best: { learner: LearnerName; runId: number; mean: number; ci95: number } | null;
 }
 
 export interface Run {

@@ -9,10 +9,11 @@
  * - Payloads are validated by the service (WorkbenchService.call) before any handler runs.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
+import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { type ApiErrorPayload, CHANNELS, EVENTS, type Channel } from '../contract/api';
 import { ServiceError, errorPayload } from '../service/errors';
@@ -28,6 +29,41 @@ export const CONTENT_SECURITY_POLICY = [
   "base-uri 'none'",
   "frame-ancestors 'none'",
 ].join('; ');
+
+/** Text assets go out compressed: the renderer bundle is about 2 MB of JavaScript. */
+const COMPRESSIBLE = /^(text\/|application\/(javascript|json)|image\/svg)/;
+
+/** The best encoding the client accepts (a q=0 refuses one), or null for none. */
+export function acceptedEncoding(header: string): 'br' | 'gzip' | null {
+  const accepted = new Set(
+    header
+      .split(',')
+      .map((part) => part.trim().toLowerCase().split(';'))
+      .filter(([, q]) => !q || !/^q=0(\.0*)?$/.test(q.trim()))
+      .map(([name]) => name),
+  );
+  return accepted.has('br') ? 'br' : accepted.has('gzip') ? 'gzip' : null;
+}
+
+/** Compressed copies, made once per file version (the bundle does not change while served). */
+const compressedCache = new Map<string, { mtimeMs: number; body: Buffer }>();
+function compressed(file: string, encoding: 'br' | 'gzip'): Buffer | null {
+  try {
+    const { mtimeMs } = statSync(file);
+    const key = `${encoding}:${file}`;
+    const hit = compressedCache.get(key);
+    if (hit && hit.mtimeMs === mtimeMs) return hit.body;
+    const raw = readFileSync(file);
+    const body =
+      encoding === 'br'
+        ? brotliCompressSync(raw, { params: { [zlib.BROTLI_PARAM_QUALITY]: 9 } })
+        : gzipSync(raw, { level: 9 });
+    compressedCache.set(key, { mtimeMs, body });
+    return body;
+  } catch {
+    return null; // sent uncompressed instead
+  }
+}
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -86,6 +122,8 @@ const STATUS: Record<string, number> = {
   forbidden: 403,
   'not-found': 404,
   conflict: 409,
+  // A request the user stopped (an import cancelled while it ran).
+  cancelled: 409,
 };
 
 function sendError(res: ServerResponse, error: ApiErrorPayload, status = STATUS[error.code] ?? 500): void {
@@ -189,10 +227,10 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
       });
       return void res.end();
     }
-    serveStatic(url.pathname, res);
+    serveStatic(url.pathname, req, res);
   }
 
-  function serveStatic(pathname: string, res: ServerResponse): void {
+  function serveStatic(pathname: string, req: IncomingMessage, res: ServerResponse): void {
     const relative = normalize(decodeURIComponent(pathname)).replace(/^([/\\])+/, '');
     let file = resolve(rendererDir, relative || 'index.html');
     if (!file.startsWith(rendererDir + sep) && file !== rendererDir) {
@@ -200,13 +238,23 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
     }
     if (!existsSync(file) || statSync(file).isDirectory()) file = join(rendererDir, 'index.html');
     const type = MIME[extname(file)] ?? 'application/octet-stream';
-    res.writeHead(200, {
+    const headers = {
       'content-type': type,
       'content-security-policy': CONTENT_SECURITY_POLICY,
       'x-content-type-options': 'nosniff',
       'referrer-policy': 'no-referrer',
       'cache-control': type.startsWith('text/html') ? 'no-store' : 'max-age=3600',
-    });
+      vary: 'accept-encoding',
+    };
+    const encoding = COMPRESSIBLE.test(type)
+      ? acceptedEncoding(String(req.headers['accept-encoding'] ?? ''))
+      : null;
+    const body = encoding ? compressed(file, encoding) : null;
+    if (encoding && body) {
+      res.writeHead(200, { ...headers, 'content-encoding': encoding, 'content-length': body.length });
+      return void res.end(req.method === 'HEAD' ? undefined : body);
+    }
+    res.writeHead(200, headers);
     createReadStream(file).pipe(res);
   }
 

@@ -10,7 +10,7 @@ import { StoreError } from '../store/database';
 export class ServiceError extends Error {
   constructor(
     message: string,
-    readonly code: 'not-found' | 'invalid' | 'conflict',
+    readonly code: 'not-found' | 'invalid' | 'conflict' | 'cancelled',
     readonly issues: ConfigIssue[] = [],
   ) {
     super(message);

@@ -196,6 +196,7 @@ export class WorkbenchService {
     'datasets:samples': (name: string, options?: { classes?: number; perClass?: number }) =>
       this.datasetSamples(name, options),
     'datasets:import': (input: ImportDatasetInput) => this.importDataset(input),
+    'datasets:cancelImport': (name: string) => this.cancelImport(name),
     'runs:compare': (runIds: number[], keys?: string[]) => this.compareRuns(runIds, keys),
     'runs:evaluate': (runId: number, request: EvaluationRequest) => this.evaluateRun(runId, request),
     'evaluations:cancel': (requestId: number) => this.cancelEvaluation(requestId),
@@ -405,6 +406,12 @@ export class WorkbenchService {
     }
   }
 
+  cancelImport(name: string): boolean {
+    const controller = this.imports.get(name);
+    controller?.abort();
+    return controller != null;
+  }
+
   cancelRun(id: number): RunSummary {
     if (this.queue) {
       if (!this.queue.cancel(id)) throw new ServiceError(`run ${id} does not exist`, 'not-found');
@@ -449,12 +456,28 @@ export class WorkbenchService {
   }
 
   /** Import into the data directory, with progress events; an existing name is replaced atomically. */
+  /** Imports in progress, by dataset name: what `datasets:cancelImport` aborts. */
+  private readonly imports = new Map<string, AbortController>();
+
   async importDataset(input: ImportDatasetInput): Promise<ImportDatasetResult> {
-    const r = await importDataset({
-      ...input,
-      dataDir: this.o.dataDir,
-      onProgress: (p) => this.emit('dataset:import', { name: input.name, ...p }),
-    });
+    if (this.imports.has(input.name))
+      throw new ServiceError(`dataset '${input.name}' is already being imported`, 'conflict');
+    const controller = new AbortController();
+    this.imports.set(input.name, controller);
+    let r: Awaited<ReturnType<typeof importDataset>>;
+    try {
+      r = await importDataset({
+        ...input,
+        dataDir: this.o.dataDir,
+        signal: controller.signal,
+        onProgress: (p) => this.emit('dataset:import', { name: input.name, ...p }),
+      });
+    } catch (e) {
+      if ((e as Error).name === 'AbortError') throw new ServiceError((e as Error).message, 'cancelled');
+      throw e;
+    } finally {
+      this.imports.delete(input.name);
+    }
     this.load.forget(input.name);
     await this.listDatasets();
     return {

@@ -78,13 +78,17 @@ export class ExperimentRepository {
       .prepare(
         `SELECT e.*, count(r.id) AS run_count,
                 coalesce(json_group_array(r.status) FILTER (WHERE r.id IS NOT NULL), '[]') AS statuses,
-                coalesce(json_group_array(DISTINCT r.learner) FILTER (WHERE r.id IS NOT NULL), '[]') AS learners
+                coalesce(json_group_array(DISTINCT r.learner) FILTER (WHERE r.id IS NOT NULL), '[]') AS learners,
+                (SELECT json_object('learner', r2.learner, 'runId', r2.id, 'mean', v.mean, 'ci95', v.ci95)
+                   FROM evaluations v JOIN runs r2 ON r2.id = v.run_id
+                   WHERE r2.experiment_id = e.id AND v.split = 'test' AND v.origin = 'training'
+                   ORDER BY v.mean DESC, v.id LIMIT 1) AS best
          FROM experiments e LEFT JOIN runs r ON r.experiment_id = e.id
          ${id == null ? '' : 'WHERE e.id = ?'}
          GROUP BY e.id ORDER BY e.updated_at DESC, e.id DESC`,
       )
       .all(...(id == null ? [] : [id])) as Array<
-      ExperimentRow & { run_count: number; statuses: string; learners: string }
+      ExperimentRow & { run_count: number; statuses: string; learners: string; best: string | null }
     >;
     return rows.map((r) => {
       const statuses: Partial<Record<RunStatus, number>> = {};
@@ -94,6 +98,7 @@ export class ExperimentRepository {
         runs: r.run_count,
         statuses,
         learners: (JSON.parse(r.learners) as ExperimentSummary['learners']).sort(),
+        best: r.best == null ? null : (JSON.parse(r.best) as ExperimentSummary['best']),
       };
     });
   }

@@ -8,6 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { resolve } from 'node:path';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { markedPng } from '../helpers/images';
@@ -37,6 +38,22 @@ function raw(path: string, headers: Record<string, string>, method = 'POST'): Pr
     });
     req.on('error', fail);
     req.end(method === 'POST' ? '{"args":[]}' : undefined);
+  });
+}
+
+/** A GET that keeps the body as sent (no decompression): its headers and bytes. */
+function rawGet(
+  path: string,
+  headers: Record<string, string>,
+): Promise<{ headers: Record<string, unknown>; body: Buffer }> {
+  return new Promise((ok, fail) => {
+    const req = request(`${base}${path}`, { method: 'GET', headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => ok({ headers: res.headers, body: Buffer.concat(chunks) }));
+    });
+    req.on('error', fail);
+    req.end();
   });
 }
 
@@ -121,6 +138,23 @@ describe('the workbench in Chromium', () => {
     );
     expect(socket).toBe('refused');
     await other.close();
+  });
+
+  it('serves the app compressed to browsers that accept it', async () => {
+    const auth = { authorization: `Bearer ${token}` };
+    const html = await rawGet('/', { ...auth, 'accept-encoding': 'gzip' });
+    expect(html.headers['content-encoding']).toBe('gzip');
+    const src = /src="([^"]+\.js)"/.exec(gunzipSync(html.body).toString())![1]!;
+    const script = new URL(src, `${base}/`).pathname;
+    const plain = await rawGet(script, auth);
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    const br = await rawGet(script, { ...auth, 'accept-encoding': 'gzip, deflate, br' });
+    expect(br.headers['content-encoding']).toBe('br');
+    expect(brotliDecompressSync(br.body).equals(plain.body)).toBe(true);
+    expect(br.body.length).toBeLessThan(plain.body.length / 3);
+    expect(
+      (await rawGet(script, { ...auth, 'accept-encoding': 'br;q=0, gzip' })).headers['content-encoding'],
+    ).toBe('gzip');
   });
 
   it('creates MAML and Meta-SGD runs, charts them live, cancels and resumes one, and shows meta-test accuracies', async () => {
@@ -468,6 +502,10 @@ describe('the workbench in Chromium', () => {
     await page.getByRole('link', { name: 'Datasets' }).click();
     await page.getByRole('button', { name: 'glyphs', exact: true }).click();
     await page.locator('article[data-dataset=glyphs] canvas').first().waitFor();
+    // Class labels read "alphabet · character", the full name in the tooltip.
+    const firstClass = page.locator('article[data-dataset=glyphs] .class-name').first();
+    expect(await firstClass.textContent()).toMatch(/^\S+ · \S+$/);
+    expect(await firstClass.getAttribute('title')).toContain('/');
     expect(await page.locator('article[data-dataset=glyphs] canvas').count()).toBe(72);
     expect(await page.locator('article[data-dataset=glyphs]').textContent()).toMatch(/900 \/ 120 \/ 180/);
     await shot('dataset');
@@ -482,7 +520,11 @@ describe('the workbench in Chromium', () => {
     writeFileSync(resolve(folder, 'class-0', 'broken.png'), 'not a png');
     await page.getByText('Import a dataset').click();
     await page.locator('select[name=import-format]').selectOption('folder');
+    // A failed import's error goes when the next import starts.
     await page.locator('input[name=import-name]').fill('tiny-folder');
+    await page.locator('textarea[name=import-paths]').fill(`${folder}-missing`);
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.getByRole('alert').filter({ hasText: 'import failed' }).waitFor();
     await page.locator('textarea[name=import-paths]').fill(folder);
     await page.locator('input[name=import-size]').fill('16');
     await page.getByRole('button', { name: 'Import', exact: true }).click();
@@ -490,6 +532,15 @@ describe('the workbench in Chromium', () => {
     expect(await page.getByRole('status').textContent()).toMatch(
       /3 classes, 12 images, 1 corrupt image\(s\) skipped/,
     );
+    expect(await page.getByRole('alert').filter({ hasText: 'import failed' }).count()).toBe(0);
+    // Importing under a name in use asks first; keeping it imports nothing.
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    const replace = page.getByRole('alertdialog', { name: 'Replace the dataset?' });
+    await replace.waitFor();
+    expect(await replace.textContent()).toContain('A dataset named “tiny-folder” exists');
+    await replace.getByRole('button', { name: 'Keep it' }).click();
+    await replace.waitFor({ state: 'detached' });
+    expect(await page.locator('.importing').count()).toBe(0);
     await page.getByRole('button', { name: 'tiny-folder', exact: true }).click();
     await page.locator('article[data-dataset=tiny-folder] canvas').first().waitFor();
     await shot('dataset-imported');

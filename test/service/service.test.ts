@@ -4,7 +4,7 @@
  * per-field issues) over IPC and HTTP.
  */
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -14,6 +14,7 @@ import { serve } from '../../src-main/server/server';
 import { callOutcome } from '../../src-main/service/errors';
 import { WorkbenchService } from '../../src-main/service/service';
 import { TINY } from '../helpers/configs';
+import { markedPng } from '../helpers/images';
 import { tempDirs } from '../helpers/temp';
 
 const ROOT = resolve(__dirname, '../..');
@@ -92,6 +93,30 @@ describe('variants', () => {
       /already has a run with seed 0, 2/,
     );
     expect(cells()).toHaveLength(5);
+    await service.close();
+  });
+});
+
+describe('importing datasets', () => {
+  it('an import can be cancelled while it runs: it fails as cancelled and writes nothing', async () => {
+    const service = open(tempDir());
+    const folder = tempDir();
+    for (let c = 0; c < 4; c++) {
+      mkdirSync(join(folder, `class-${c}`));
+      for (let i = 0; i < 50; i++)
+        writeFileSync(join(folder, `class-${c}`, `${i}.png`), await markedPng(24, 24, c * 50 + i));
+    }
+    const input = { format: 'folder' as const, name: 'stopped', paths: [folder], size: 16 };
+    const importing = service.call('datasets:import', [input]);
+    await expect(service.call('datasets:import', [input])).rejects.toThrow(/already being imported/);
+    expect(await service.call('datasets:cancelImport', ['stopped'])).toBe(true);
+    await expect(importing).rejects.toMatchObject({ code: 'cancelled', message: /import cancelled/ });
+    expect((await service.listDatasets()).map((d) => d.name)).not.toContain('stopped');
+    expect(await service.call('datasets:cancelImport', ['stopped'])).toBe(false);
+    // The same import, not cancelled, goes through.
+    expect((await service.call('datasets:import', [input])) as { images: number }).toMatchObject({
+      images: 200,
+    });
     await service.close();
   });
 });

@@ -7,7 +7,7 @@ import type {
   ImportProgressEvent,
 } from '../../../src-main/contract/api';
 import type { DatasetRecord } from '../../../src-main/contract/records';
-import { api } from '../api/client';
+import { ApiError, api } from '../api/client';
 
 export const useDatasetsStore = defineStore('datasets', () => {
   const items = ref<DatasetRecord[]>([]);
@@ -23,13 +23,20 @@ export const useDatasetsStore = defineStore('datasets', () => {
     }
   }
 
+  /** The dataset whose samples are being loaded (the glyphs are generated on first use). */
+  const loading = ref<string | null>(null);
   async function open(name: string): Promise<void> {
     samples.value = null;
+    loading.value = name;
     try {
-      samples.value = await api.call('datasets:samples', name, { classes: 12, perClass: 6 });
+      const got = await api.call('datasets:samples', name, { classes: 12, perClass: 6 });
+      // Another dataset chosen meanwhile wins.
+      if (loading.value === name) samples.value = got;
       error.value = null;
     } catch (e) {
       error.value = (e as Error).message;
+    } finally {
+      if (loading.value === name) loading.value = null;
     }
   }
 
@@ -39,17 +46,24 @@ export const useDatasetsStore = defineStore('datasets', () => {
 
   async function importDataset(input: ImportDatasetInput): Promise<void> {
     imported.value = null;
+    error.value = null; // an earlier failure is not this import's
     importing.value = { name: input.name, phase: 'scan', done: 0, total: 0 };
     try {
       imported.value = await api.call('datasets:import', input);
-      error.value = null;
       await refresh();
     } catch (e) {
-      error.value = `import failed: ${(e as Error).message}`;
+      error.value =
+        e instanceof ApiError && e.code === 'cancelled'
+          ? `import of ${input.name} cancelled; nothing was written`
+          : `import failed: ${(e as Error).message}`;
     } finally {
       importing.value = null;
     }
   }
 
-  return { items, samples, error, importing, imported, refresh, open, importDataset };
+  async function cancelImport(): Promise<void> {
+    if (importing.value) await api.call('datasets:cancelImport', importing.value.name);
+  }
+
+  return { items, samples, error, loading, importing, imported, refresh, open, importDataset, cancelImport };
 });
