@@ -28,6 +28,7 @@ export type {
   ImportDatasetInput,
   LaunchRunsInput,
   MetricQuery,
+  RunAnnotation,
   RunFilter,
   SampleOptions,
 } from './apiSchemas';
@@ -104,6 +105,8 @@ export interface DemlApi {
   'datasets:import': (input: Arg.ImportDatasetInput) => ImportDatasetResult;
   /** Stops an import in progress (its call then fails with "import cancelled"); false if none. */
   'datasets:cancelImport': (name: string) => boolean;
+  /** Sets a run's notes and/or tags (tags trimmed, duplicates dropped). */
+  'runs:annotate': (id: number, annotation: Arg.RunAnnotation) => RunSummary;
   'runs:compare': (runIds: number[], keys?: string[]) => RunComparison[];
   /** Queue an evaluation of a run's checkpoint (checked against its data first). */
   'runs:evaluate': (runId: number, request: Arg.EvaluationRequest) => EvaluationRequestRecord;
@@ -150,6 +153,7 @@ export const CHANNELS = [
   'datasets:samples',
   'datasets:import',
   'datasets:cancelImport',
+  'runs:annotate',
   'runs:compare',
   'runs:evaluate',
   'evaluations:cancel',

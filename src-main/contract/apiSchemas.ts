@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { Args, Channel } from './api';
-import type { ExperimentConfigInput } from './config';
+import { type ExperimentConfigInput, SPACES } from './config';
 import { DATASET_NAME_PATTERN, DATASET_NAME_RULE, IMPORT_FORMATS } from './datasets';
 import { EvaluationRequestSchema } from './evaluation';
 import { LEARNERS } from './learners';
@@ -30,6 +30,14 @@ export const RunFilterSchema = z
     experimentId: id.optional(),
     status: z.enum(RUN_STATUSES).optional(),
     learner: learner.optional(),
+    space: z.enum(SPACES).optional(),
+    /** The meta-training dataset. */
+    data: z.string().min(1).max(200).optional(),
+    /** A run tag (runs:annotate). */
+    tag: z.string().min(1).max(50).optional(),
+    /** Meta-test accuracy range, as fractions; runs without a meta-test are left out. */
+    minAccuracy: z.number().min(0).max(1).optional(),
+    maxAccuracy: z.number().min(0).max(1).optional(),
   })
   .strict();
 
@@ -53,6 +61,13 @@ export const CreateExperimentInputSchema = z
 
 export const LaunchRunsInputSchema = z
   .object({ learners: z.array(learner).min(1).optional(), seeds: seeds.optional() })
+  .strict();
+
+export const RunAnnotationSchema = z
+  .object({
+    notes: z.string().max(20_000).optional(),
+    tags: z.array(z.string().trim().min(1).max(50)).max(20).optional(),
+  })
   .strict();
 
 export const MetricQuerySchema = z
@@ -88,6 +103,7 @@ export type RunFilter = z.infer<typeof RunFilterSchema>;
 export type CreateExperimentInput = z.infer<typeof CreateExperimentInputSchema>;
 export type LaunchRunsInput = z.infer<typeof LaunchRunsInputSchema>;
 export type MetricQuery = z.infer<typeof MetricQuerySchema>;
+export type RunAnnotation = z.infer<typeof RunAnnotationSchema>;
 export type SampleOptions = z.infer<typeof SampleOptionsSchema>;
 export type ImportDatasetInput = z.infer<typeof ImportDatasetInputSchema>;
 export type { EvaluationRequest } from './evaluation';
@@ -111,6 +127,7 @@ export const ARGUMENTS = {
   'datasets:samples': z.tuple([z.string().min(1).max(200), SampleOptionsSchema.optional()]),
   'datasets:import': z.tuple([ImportDatasetInputSchema]),
   'datasets:cancelImport': z.tuple([z.string().min(1).max(200)]),
+  'runs:annotate': z.tuple([id, RunAnnotationSchema]),
   'runs:compare': z.tuple([z.array(id).min(1).max(500), z.array(z.string().max(100)).max(20).optional()]),
   'runs:evaluate': z.tuple([id, EvaluationRequestSchema]),
   'evaluations:cancel': z.tuple([id]),

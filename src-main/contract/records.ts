@@ -57,6 +57,9 @@ export interface Run {
   /** Times the run was resumed. */
   attempt: number;
   cancelRequested: boolean;
+  /** The researcher's own words on the run, and tags to find it by. */
+  notes: string;
+  tags: string[];
 }
 
 export interface RunSummary extends Omit<Run, 'config'> {

@@ -20,6 +20,7 @@ import {
   type EventName,
   type ExperimentFilter,
   type LaunchRunsInput,
+  type RunAnnotation,
   type MetricQuery,
   type Result,
   type RunFilter,
@@ -197,6 +198,7 @@ export class WorkbenchService {
       this.datasetSamples(name, options),
     'datasets:import': (input: ImportDatasetInput) => this.importDataset(input),
     'datasets:cancelImport': (name: string) => this.cancelImport(name),
+    'runs:annotate': (id: number, annotation: RunAnnotation) => this.annotateRun(id, annotation),
     'runs:compare': (runIds: number[], keys?: string[]) => this.compareRuns(runIds, keys),
     'runs:evaluate': (runId: number, request: EvaluationRequest) => this.evaluateRun(runId, request),
     'evaluations:cancel': (requestId: number) => this.cancelEvaluation(requestId),
@@ -404,6 +406,15 @@ export class WorkbenchService {
     } catch {
       return '';
     }
+  }
+
+  annotateRun(id: number, annotation: RunAnnotation): RunSummary {
+    const tags = annotation.tags && [...new Set(annotation.tags.map((t) => t.trim()))];
+    if (!this.store.runs.annotate(id, { notes: annotation.notes, tags }))
+      throw new ServiceError(`run ${id} does not exist`, 'not-found');
+    const run = this.store.runs.summary(id)!;
+    this.emit('run:status', run);
+    return run;
   }
 
   cancelImport(name: string): boolean {

@@ -184,6 +184,16 @@ export const MIGRATIONS: readonly Migration[] = [
         ALTER TABLE evaluations ADD COLUMN by_instance TEXT;
       `),
   },
+  {
+    version: 6,
+    description: "a researcher's notes and tags on each run",
+    up: (db) =>
+      db.exec(`
+        ALTER TABLE runs ADD COLUMN notes TEXT NOT NULL DEFAULT '';
+        -- JSON: ["tag", …]
+        ALTER TABLE runs ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';
+      `),
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -27,6 +27,8 @@ interface RunRow {
   iterations: number;
   attempt: number;
   cancel_requested: number;
+  notes: string;
+  tags: string;
 }
 
 type SummaryRow = Omit<RunRow, 'config'> & {
@@ -54,6 +56,8 @@ function toSummaryFields(r: Omit<RunRow, 'config'>): Omit<Run, 'config'> {
     iterations: r.iterations,
     attempt: r.attempt,
     cancelRequested: r.cancel_requested !== 0,
+    notes: r.notes,
+    tags: JSON.parse(r.tags) as string[],
   };
 }
 
@@ -63,7 +67,7 @@ function toRun(r: RunRow): Run {
 
 const SUMMARY_COLUMNS = `r.id, r.experiment_id, r.learner, r.seed, r.status, r.backend, r.pid, r.heartbeat,
   r.queued_at, r.started_at, r.ended_at, r.error, r.app_version, r.iteration, r.iterations, r.attempt,
-  r.cancel_requested, e.name AS experiment_name,
+  r.cancel_requested, r.notes, r.tags, e.name AS experiment_name,
   (SELECT v.mean FROM evaluations v WHERE v.run_id = r.id AND v.split = 'test' AND v.origin = 'training'
     ORDER BY v.step DESC, v.id DESC LIMIT 1) AS test_mean,
   (SELECT v.ci95 FROM evaluations v WHERE v.run_id = r.id AND v.split = 'test' AND v.origin = 'training'
@@ -119,13 +123,33 @@ export class RunRepository {
       where.push('r.learner = ?');
       args.push(filter.learner);
     }
+    if (filter.space) {
+      where.push("json_extract(r.config, '$.space') = ?");
+      args.push(filter.space);
+    }
+    if (filter.data) {
+      where.push("json_extract(r.config, '$.data') = ?");
+      args.push(filter.data);
+    }
+    if (filter.tag) {
+      where.push('EXISTS (SELECT 1 FROM json_each(r.tags) t WHERE t.value = ?)');
+      args.push(filter.tag);
+    }
     const rows = this.db
       .prepare(
         `SELECT ${SUMMARY_COLUMNS} FROM runs r JOIN experiments e ON e.id = r.experiment_id
          ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY r.id DESC`,
       )
       .all(...args) as SummaryRow[];
-    return rows.map(toSummary);
+    // The accuracy range is on the meta-test mean (a subquery column): filtered here.
+    const { minAccuracy: lo, maxAccuracy: hi } = filter;
+    return rows
+      .map(toSummary)
+      .filter(
+        (r) =>
+          (lo == null && hi == null) ||
+          (r.testMean != null && (lo == null || r.testMean >= lo) && (hi == null || r.testMean <= hi)),
+      );
   }
 
   /** The oldest queued run, if any. */
@@ -157,6 +181,22 @@ export class RunRepository {
     const row = this.db.prepare('SELECT cancel_requested FROM runs WHERE id = ?').get(id) as
       { cancel_requested: number } | undefined;
     return { cancelRequested: (row?.cancel_requested ?? 0) !== 0 };
+  }
+
+  /** The researcher's notes and tags; any status (a note on a failed run is worth keeping). */
+  annotate(id: number, a: { notes?: string; tags?: string[] }): boolean {
+    const sets: string[] = [];
+    const values: unknown[] = [];
+    if (a.notes !== undefined) {
+      sets.push('notes = ?');
+      values.push(a.notes);
+    }
+    if (a.tags !== undefined) {
+      sets.push('tags = ?');
+      values.push(JSON.stringify(a.tags));
+    }
+    if (sets.length === 0) return this.get(id) != null;
+    return this.db.prepare(`UPDATE runs SET ${sets.join(', ')} WHERE id = ?`).run(...values, id).changes > 0;
   }
 
   setIteration(id: number, iteration: number, now = Date.now()): void {

@@ -324,6 +324,16 @@ describe('the workbench in Chromium', () => {
         .filter({ has: page.getByRole('rowheader', { name: key, exact: true }) });
     expect(await configRow('model.filters').locator('td').textContent()).toBe('4');
     expect(await configRow('iterations').locator('td').textContent()).toBe('120');
+    // Notes and tags are kept with the run.
+    const saveNotes = page.getByRole('button', { name: 'Save notes and tags' });
+    expect(await saveNotes.isDisabled()).toBe(true);
+    await page.locator('textarea[name=run-notes]').fill('cancelled and resumed once');
+    await page.locator('input[name=run-tags]').fill('baseline, e2e');
+    await saveNotes.click();
+    await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+    await page.reload();
+    await expect.poll(() => page.locator('input[name=run-tags]').inputValue()).toBe('baseline, e2e');
+    expect(await page.locator('textarea[name=run-notes]').inputValue()).toBe('cancelled and resumed once');
     await shot('run-completed');
 
     // Evaluate the finished run again at another setting: refused per field first, then queued,
@@ -401,6 +411,15 @@ describe('the workbench in Chromium', () => {
     const picker = page.locator('[data-table=picker]');
     await picker.waitFor();
     expect(await picker.locator('tbody tr').count()).toBe(2);
+    // The run filter: by tag, then by an accuracy range no run is in.
+    await page.getByRole('search', { name: 'Filter runs' }).getByLabel('Tag').selectOption('baseline');
+    await expect.poll(() => picker.locator('tbody tr').count()).toBe(1);
+    expect(await picker.locator('tbody tr td').nth(3).textContent()).toBe('maml');
+    await page.getByLabel('Minimum accuracy (%)').fill('99.5');
+    await page.locator('[data-table=picker]').waitFor({ state: 'detached' });
+    await page.getByLabel('Minimum accuracy (%)').fill('');
+    await page.getByRole('search', { name: 'Filter runs' }).getByLabel('Tag').selectOption('');
+    await expect.poll(() => picker.locator('tbody tr').count()).toBe(2);
     for (const box of await picker.getByRole('checkbox').all()) await box.check();
     await page.getByRole('button', { name: 'Compare 2 run(s)' }).click();
     await page.getByRole('heading', { name: 'Compare 2 runs' }).waitFor();

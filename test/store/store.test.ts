@@ -294,6 +294,60 @@ describe('repositories', () => {
       episodeFileName: 'fixed.json',
     });
     expect(store.runs.summary(run.id)).toMatchObject({ testMean: 0.55, testCi95: 0.3 });
+    // The experiments list shows its best meta-test accuracy (of the runs' own meta-tests).
+    expect(store.experiments.summary(run.experimentId)!.best).toEqual({
+      learner: 'maml',
+      runId: run.id,
+      mean: 0.55,
+      ci95: 0.3,
+    });
+    store.close();
+  });
+
+  it('keeps a run’s notes and tags, and filters runs by learner, space, dataset, tag and accuracy', () => {
+    const { store, experiment, run } = seeded();
+    const concept = store.runs.create({
+      experimentId: experiment.id,
+      config: parseExperimentConfig({ data: 'glyphs', space: 'concept', learner: 'metasgd' }),
+      appVersion: 'test',
+    });
+    expect(store.runs.annotate(run.id, { notes: 'the baseline', tags: ['baseline', 'paper'] })).toBe(true);
+    expect(store.runs.annotate(concept.id, { tags: ['paper'] })).toBe(true);
+    expect(store.runs.annotate(9999, { notes: 'x' })).toBe(false);
+    expect(store.runs.summary(run.id)).toMatchObject({ notes: 'the baseline', tags: ['baseline', 'paper'] });
+    expect(store.runs.summary(concept.id)).toMatchObject({ notes: '', tags: ['paper'] });
+    const ids = (filter: Parameters<typeof store.runs.list>[0]) => store.runs.list(filter).map((r) => r.id);
+    expect(ids({ tag: 'paper' })).toEqual([concept.id, run.id]);
+    expect(ids({ tag: 'baseline' })).toEqual([run.id]);
+    expect(ids({ space: 'concept' })).toEqual([concept.id]);
+    expect(ids({ data: 'synthetic' })).toEqual([run.id]);
+    expect(ids({ learner: 'metasgd', tag: 'paper' })).toEqual([concept.id]);
+    store.evaluations.insert({
+      runId: run.id,
+      origin: 'training',
+      split: 'test',
+      step: 50,
+      dataset: 'synthetic',
+      ways: 5,
+      shots: 1,
+      queries: 15,
+      innerSteps: 3,
+      episodeSeed: 0,
+      episodeFile: null,
+      episodeFileName: null,
+      tasks: 2,
+      mean: 0.6,
+      ci95: 0.1,
+      std: 0.1,
+      accuracies: [0.5, 0.7],
+      durationMs: 1,
+      instances: null,
+      byInstance: null,
+    });
+    // An accuracy range leaves out runs without a meta-test.
+    expect(ids({ minAccuracy: 0.5 })).toEqual([run.id]);
+    expect(ids({ minAccuracy: 0.5, maxAccuracy: 0.55 })).toEqual([]);
+    expect(ids({ maxAccuracy: 0.9 })).toEqual([run.id]);
     store.close();
   });
 });
