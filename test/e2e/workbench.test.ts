@@ -199,7 +199,7 @@ describe('the workbench in Chromium', () => {
       ways: '5',
       queries: '2',
       metaBatch: '1',
-      iterations: '120',
+      iterations: '200',
       evalTasks: '20',
       valEvery: '40',
       checkpointEvery: '40',
@@ -251,7 +251,7 @@ describe('the workbench in Chromium', () => {
     await page.getByRole('heading', { name: 'Datasets' }).waitFor();
     await page.getByRole('link', { name: 'New experiment' }).click();
     expect(await page.locator('input[name=name]').inputValue()).toBe('e2e MAML vs Meta-SGD');
-    expect(await page.locator('input[name=iterations]').inputValue()).toBe('120');
+    expect(await page.locator('input[name=iterations]').inputValue()).toBe('200');
     expect(await page.locator('input[name="learner-metasgd"]').isChecked()).toBe(true);
     await shot('new-experiment');
     await launch.click();
@@ -270,23 +270,6 @@ describe('the workbench in Chromium', () => {
     expect(await cellUnder(mamlRow, 'Seed').textContent()).toBe('0');
     expect(await cellUnder(mamlRow, 'Status').locator('[data-status]').count()).toBe(1);
     expect(await cellUnder(mamlRow, 'Progress').getByRole('progressbar').count()).toBe(1);
-
-    // Duplicate opens the form with the experiment's settings, editable; nothing is created yet.
-    await page.getByRole('button', { name: 'Duplicate…' }).click();
-    await page.getByRole('heading', { name: 'New experiment' }).waitFor();
-    await page.locator('[data-duplicating]').waitFor();
-    await expect
-      .poll(() => page.locator('input[name=name]').inputValue())
-      .toBe('e2e MAML vs Meta-SGD (copy)');
-    expect(await page.locator('input[name="learner-maml"]').isChecked()).toBe(true);
-    expect(await page.locator('input[name="learner-metasgd"]').isChecked()).toBe(true);
-    expect(await page.locator('input[name=iterations]').inputValue()).toBe('120');
-    expect(await page.locator('input[name=filters]').inputValue()).toBe('4');
-    await page.locator('input[name=iterations]').fill('150');
-    expect(await page.locator('input[name=iterations]').isEditable()).toBe(true);
-    await shot('new-experiment-duplicate');
-    await page.goBack();
-    await page.getByRole('heading', { name: 'e2e MAML vs Meta-SGD' }).waitFor();
 
     // The MAML run: its chart grows while it trains.
     await mamlRow.getByRole('link').click();
@@ -308,22 +291,22 @@ describe('the workbench in Chromium', () => {
     expect(await page.locator('tr[data-split=test] .accuracy').textContent()).toMatch(
       /\d+\.\d\d% ± \d+\.\d\d%/,
     );
-    expect(await points()).toBe(120); // one point per iteration: no gap, no duplicate after resume
-    expect(stoppedAt).toBeLessThan(120);
+    expect(await points()).toBe(200); // one point per iteration: no gap, no duplicate after resume
+    expect(stoppedAt).toBeLessThan(200);
     // What was recorded is on the page: speed and memory over time, when it ran, its checkpoints
     // (and where a resume starts), the full config.
     await page.locator('figure[aria-label="Speed"]').waitFor();
-    expect(Number(await page.locator('figure[aria-label="Memory"]').getAttribute('data-points'))).toBe(120);
+    expect(Number(await page.locator('figure[aria-label="Memory"]').getAttribute('data-points'))).toBe(200);
     expect(await page.locator('[data-duration]').textContent()).toMatch(/^\s*\d+ (s|min \d+ s)\s*$/);
-    expect(await page.locator('[data-table=checkpoints] tbody tr td').first().textContent()).toBe('120');
-    expect(await page.locator('[data-resume-from]').textContent()).toContain('iteration 120');
+    expect(await page.locator('[data-table=checkpoints] tbody tr td').first().textContent()).toBe('200');
+    expect(await page.locator('[data-resume-from]').textContent()).toContain('iteration 200');
     await page.getByText('Config', { exact: true }).click();
     const configRow = (key: string) =>
       page
         .locator('[data-table=config] tr')
         .filter({ has: page.getByRole('rowheader', { name: key, exact: true }) });
     expect(await configRow('model.filters').locator('td').textContent()).toBe('4');
-    expect(await configRow('iterations').locator('td').textContent()).toBe('120');
+    expect(await configRow('iterations').locator('td').textContent()).toBe('200');
     // Notes and tags are kept with the run.
     const saveNotes = page.getByRole('button', { name: 'Save notes and tags' });
     expect(await saveNotes.isDisabled()).toBe(true);
@@ -366,6 +349,23 @@ describe('the workbench in Chromium', () => {
       expect(await row.locator('.accuracy').textContent()).toMatch(/\d+\.\d\d% ± \d+\.\d\d%/);
     }
     await shot('experiment-completed');
+
+    // Duplicate opens the form with the experiment's settings, editable; nothing is created yet.
+    await page.getByRole('button', { name: 'Duplicate…' }).click();
+    await page.getByRole('heading', { name: 'New experiment' }).waitFor();
+    await page.locator('[data-duplicating]').waitFor();
+    await expect
+      .poll(() => page.locator('input[name=name]').inputValue())
+      .toBe('e2e MAML vs Meta-SGD (copy)');
+    expect(await page.locator('input[name="learner-maml"]').isChecked()).toBe(true);
+    expect(await page.locator('input[name="learner-metasgd"]').isChecked()).toBe(true);
+    expect(await page.locator('input[name=iterations]').inputValue()).toBe('200');
+    expect(await page.locator('input[name=filters]').inputValue()).toBe('4');
+    await page.locator('input[name=iterations]').fill('150');
+    expect(await page.locator('input[name=iterations]').isEditable()).toBe(true);
+    await shot('new-experiment-duplicate');
+    await page.goBack();
+    await page.getByRole('heading', { name: 'e2e MAML vs Meta-SGD' }).waitFor();
 
     // Compare selected: the checkboxes choose the runs.
     const compareSelected = page.getByRole('button', { name: /Compare selected/ });
@@ -443,6 +443,14 @@ describe('the workbench in Chromium', () => {
     expect(await page.locator('[data-table=results] td.best').count()).toBe(2);
     expect(await results.filter({ hasText: 'Meta-SGD' }).locator('td').nth(2).textContent()).toBe('–');
     await page.locator('figure[aria-label^="validation accuracy"]').waitFor();
+    // Hyperparameter views: any differing setting against any summary metric, and parallel coordinates.
+    const scatter = page.locator('figure[aria-label="meta-test accuracy against learner"]');
+    expect(await scatter.getAttribute('data-points')).toBe('2');
+    await page.locator('select[name=hp-y]').selectOption('best validation accuracy');
+    expect(await page.locator('figure[aria-label^="Parallel coordinates"]').getAttribute('data-points')).toBe(
+      '2',
+    );
+    await page.locator('[data-hyperparameters]').scrollIntoViewIfNeeded();
     await shot('compare');
     const downloaded = async (button: string, within = page.locator('.export').last()) => {
       const [file] = await Promise.all([
