@@ -124,6 +124,8 @@ export interface DemlEvents {
   'run:metrics': { runId: number; points: MetricRecord[] };
   'dataset:import': ImportProgressEvent;
   'evaluation:status': EvaluationRequestRecord;
+  /** A line of a run's trainer log as it is written. */
+  'run:log': { runId: number; line: string };
 }
 export type EventName = keyof DemlEvents;
 export const EVENTS = [
@@ -132,6 +134,7 @@ export const EVENTS = [
   'run:metrics',
   'dataset:import',
   'evaluation:status',
+  'run:log',
 ] as const satisfies readonly EventName[];
 
 /** The channels the preload may forward. Adding a channel here is the only way to expose one. */

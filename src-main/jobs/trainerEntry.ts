@@ -59,6 +59,7 @@ async function main(): Promise<number> {
             stopReason: () => reason,
             requestStop: stop,
             send,
+            log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
           })
         : await runEvaluationJob({
             store,

@@ -25,6 +25,12 @@ export interface TrainerJobOptions {
   /** Ask for a stop from here (a cancel flag seen in the store). */
   requestStop: (reason: StopReason) => void;
   send: (message: FromTrainer) => void;
+  /**
+   * The run's log, line by line: what it trains on and with, its progress at intervals, each
+   * validation and checkpoint, the result or the error. The trainer process writes it to stderr,
+   * which the queue keeps as the run's log file (shown on the run page).
+   */
+  log?: (line: string) => void;
   heartbeatMs?: number;
 }
 
@@ -35,6 +41,10 @@ export async function runTrainerJob(o: TrainerJobOptions): Promise<TrainerJobSta
   const run = store.runs.get(runId);
   if (!run) throw new Error(`run ${runId} does not exist`);
   if (run.status !== 'running') throw new Error(`run ${runId} is ${run.status}, not running`);
+  const say = (line: string) => o.log?.(line);
+  const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+  // Progress lines: about twenty per run, whatever its length.
+  const every = Math.max(1, Math.round(run.iterations / 20));
 
   const progress = (p: Omit<RunProgress, 'runId' | 'iterations'>) =>
     send({ type: 'progress', progress: { runId, iterations: run.iterations, ...p } });
@@ -50,6 +60,7 @@ export async function runTrainerJob(o: TrainerJobOptions): Promise<TrainerJobSta
   }, o.heartbeatMs ?? 1000);
 
   const finish = (status: TrainerJobStatus, error: string | null): TrainerJobStatus => {
+    say(`run ${runId}: ${status}${error ? `: ${error}` : ''}`);
     try {
       store.runs.finish(runId, status, error, { attempt: run.attempt });
     } catch (e) {
@@ -71,10 +82,15 @@ export async function runTrainerJob(o: TrainerJobOptions): Promise<TrainerJobSta
     });
     // The frozen config is re-validated: a run created by an older app must still be a valid config.
     const config = parseExperimentConfig(run.config);
+    say(
+      `run ${runId} (attempt ${run.attempt + 1}): ${config.learner} on ${config.data}, ${config.space}, ` +
+        `${config.ways}-way ${config.shots}-shot, ${config.iterations} iterations, seed ${config.seed}`,
+    );
     const { dataset, external } = await resolveTrainingData(config, datasetLoader(o.dataDir));
     const backend = await selectBackend(config.backend);
     const backendText = describeBackend(backend);
     store.runs.setBackend(runId, backendText);
+    say(`backend: ${backendText}`);
     send({ type: 'backend', runId, backend: backendText });
 
     const saveEvaluation = (e: EvaluationResult, split: 'val' | 'test', step: number) => {
@@ -107,8 +123,18 @@ export async function runTrainerJob(o: TrainerJobOptions): Promise<TrainerJobSta
             store.runs.setIteration(runId, info.startIteration);
           });
           lastIteration = info.startIteration;
+          say(
+            `network: ${info.network}, ${info.parameters.toLocaleString('en')} parameters; classes ` +
+              `${info.splits.train} / ${info.splits.val} / ${info.splits.test} (train / val / test); ` +
+              `${info.threads} thread(s); ` +
+              (info.resumedFrom
+                ? `resumed at iteration ${info.startIteration} from ${info.resumedFrom}`
+                : 'from scratch'),
+          );
         },
         onPretrain: (p) => {
+          if (p.iteration % every === 0)
+            say(`pretraining ${p.iteration}: loss ${p.loss.toFixed(4)}, D accuracy ${pct(p.accuracy)}`);
           writer.add(METRIC_KEYS.pretrainLoss, p.iteration, p.loss);
           writer.add(METRIC_KEYS.pretrainAccuracy, p.iteration, p.accuracy);
           writer.maybeFlush();
@@ -123,6 +149,12 @@ export async function runTrainerJob(o: TrainerJobOptions): Promise<TrainerJobSta
         },
         onIteration: (p) => {
           lastIteration = p.iteration;
+          if (p.iteration % every === 0)
+            say(
+              `iteration ${p.iteration}/${p.iterations}: loss ${p.loss.toFixed(4)}, accuracy ${pct(p.accuracy)}, ` +
+                `${p.tasksPerSecond.toFixed(1)} tasks/s, ${Math.round(process.memoryUsage.rss() / 2 ** 20)} MiB, ` +
+                `ETA ${Math.round(p.etaMs / 1000)} s`,
+            );
           const now = Date.now();
           writer.add(METRIC_KEYS.loss, p.iteration, p.loss, now);
           writer.add(METRIC_KEYS.accuracy, p.iteration, p.accuracy, now);
@@ -143,6 +175,7 @@ export async function runTrainerJob(o: TrainerJobOptions): Promise<TrainerJobSta
           });
         },
         onValidation: (v) => {
+          say(`validation at ${v.iteration}: ${pct(v.mean)} ± ${pct(v.ci95)}`);
           writer.add(METRIC_KEYS.valAccuracy, v.iteration, v.mean);
           writer.add(METRIC_KEYS.valCi95, v.iteration, v.ci95);
           writer.flush();
@@ -153,6 +186,7 @@ export async function runTrainerJob(o: TrainerJobOptions): Promise<TrainerJobSta
           writer.flush();
           const kept = await listCheckpoints(checkpointDir);
           store.checkpoints.record(runId, iteration, path, kept);
+          say(`checkpoint at ${iteration}: ${path}`);
           send({ type: 'checkpoint', runId, step: iteration });
         },
         onEvaluationProgress: (done, total) =>
@@ -170,9 +204,11 @@ export async function runTrainerJob(o: TrainerJobOptions): Promise<TrainerJobSta
     writer.flush();
     if (result.status === 'cancelled') return finish(o.stopReason(), null);
     saveEvaluation(result.test!, 'test', result.iterations);
+    say(`meta-test: ${pct(result.test!.mean)} ± ${pct(result.test!.ci95)} over ${config.evalTasks} tasks`);
     return finish('completed', null);
   } catch (e) {
     writer.discard();
+    if (e instanceof Error && e.stack) say(e.stack);
     return finish('failed', (e as Error).message ?? String(e));
   } finally {
     clearInterval(heartbeat);

@@ -129,6 +129,7 @@ export class WorkbenchService {
               onProgress: (p) => this.emit('run:progress', p),
               onMetrics: (runId, points) => this.emit('run:metrics', { runId, points }),
               onEvaluation: (request) => this.emit('evaluation:status', request),
+              onLog: (runId, line) => this.emit('run:log', { runId, line }),
             },
           })
         : null;

@@ -307,6 +307,19 @@ describe('the workbench in Chromium', () => {
         .filter({ has: page.getByRole('rowheader', { name: key, exact: true }) });
     expect(await configRow('model.filters').locator('td').textContent()).toBe('4');
     expect(await configRow('iterations').locator('td').textContent()).toBe('200');
+    // The trainer's own log: what it trained with, its progress, validations, checkpoints, result.
+    await page.getByText('Trainer log', { exact: true }).click();
+    const log = await page.locator('pre.log').textContent();
+    for (const part of [
+      /network: .*conv4/,
+      /resumed at iteration \d+ from/,
+      /iteration 200\/200: loss/,
+      /validation at 40: /,
+      /checkpoint at 200: /,
+      /meta-test: \d+\.\d\d% ± /,
+      /run \d+: completed/,
+    ])
+      expect(log).toMatch(part);
     // Notes and tags are kept with the run.
     const saveNotes = page.getByRole('button', { name: 'Save notes and tags' });
     expect(await saveNotes.isDisabled()).toBe(true);

@@ -66,6 +66,13 @@ export const useRunsStore = defineStore('runs', () => {
     return made;
   }
 
+  // The open run's log grows as the trainer writes it (the newest 64 KiB, as loaded).
+  api.on('run:log', ({ runId, line }) => {
+    if (detail.value?.id !== runId) return;
+    const next = `${log.value}${line}\n`;
+    log.value = next.length > 65_536 ? next.slice(next.length - 65_536) : next;
+  });
+
   api.on('run:status', (run) => {
     const list = byExperiment.get(run.experimentId);
     if (list) {
