@@ -514,6 +514,8 @@ describe('the workbench in Chromium', () => {
         .textContent(),
     ).toBe('1');
     await newMetasgd.getByRole('link').click();
+    // Queued behind the new MAML run: the page says where it is in line.
+    expect(await page.locator('[data-queue-place]').textContent()).toBe('1 of 1 in the queue');
     await page.getByRole('button', { name: 'Cancel' }).click();
     await page.locator('h2 [data-status=cancelled]').waitFor({ timeout: 60_000 });
     await page.getByRole('link', { name: 'e2e MAML vs Meta-SGD' }).click();
@@ -584,5 +586,24 @@ describe('the workbench in Chromium', () => {
     await page.getByRole('button', { name: 'tiny-folder', exact: true }).click();
     await page.locator('article[data-dataset=tiny-folder] canvas').first().waitFor();
     await shot('dataset-imported');
+
+    // The main views in the dark theme, for the eye (test-results/screenshots/*-dark.png).
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.locator('input[name=theme][value=dark]').check();
+    for (const [name, link] of [
+      ['experiments', 'Experiments'],
+      ['new-experiment', 'New experiment'],
+      ['datasets', 'Datasets'],
+    ] as const) {
+      await page.getByRole('link', { name: link, exact: true }).click();
+      await page.locator('main h2').waitFor();
+      await shot(`${name}-dark`);
+    }
+    await page.goto(experimentPage);
+    await page.locator('tr[data-learner=maml]').last().getByRole('link').click();
+    await page.locator('figure[aria-label="Loss"] canvas').waitFor();
+    await shot('run-dark');
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.locator('input[name=theme][value=light]').check();
   }, 600_000);
 });
