@@ -25,7 +25,7 @@ commands:
   launch     create an experiment (learners × seeds) in the store and train its runs
   runs       list the stored runs, or show one
   cancel     cancel a queued or running run (it checkpoints first)
-  resume     continue a cancelled, interrupted or failed run from its newest checkpoint
+  resume     continue a cancelled, interrupted or failed run from its newest checkpoint (or --from N)
   eval       evaluate a trained run (or checkpoint) on any dataset, split, N-way K-shot or episode file
   export     the results table of experiments or runs as LaTeX (booktabs), Markdown or CSV
   serve      the workbench in a browser (HTTP + WebSocket on 127.0.0.1, with an access token)

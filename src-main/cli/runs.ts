@@ -12,7 +12,7 @@ import { RUN_STATUSES, type RunDetail, type RunStatus, type RunSummary } from '.
 import type { WorkbenchService } from '../service/service';
 import { lockHolder } from '../store/instanceLock';
 import { TRAIN_FLAGS, configFromFlags, readConfigFile } from './args';
-import { DATA_DIR_OPTION, UsageError, dataDirOf } from './usage';
+import { DATA_DIR_OPTION, UsageError, dataDirOf, intFlag } from './usage';
 import { openClient, openOwnerOrClient } from './workbench';
 import { formatDuration } from './progress';
 
@@ -20,7 +20,7 @@ export const RUNS_USAGE = `deml launch [train flags] [--config file.json] [--nam
             [--learners maml,metasgd] [--seeds 0,1,2] [--detach]
 deml runs [ID] [--experiment ID] [--status ${RUN_STATUSES.join('|')}] [--json]
 deml cancel ID
-deml resume ID [--detach]`;
+deml resume ID [--from ITERATION (a kept checkpoint; 0: from scratch)] [--detach]`;
 
 const pct = (x: number | null) => (x == null ? '' : `${(100 * x).toFixed(2)}%`);
 
@@ -273,16 +273,23 @@ export async function resumeCommand(argv: string[], signal: AbortSignal): Promis
     args: argv,
     strict: true,
     allowPositionals: true,
-    options: { detach: { type: 'boolean' }, ...DATA_DIR_OPTION },
+    options: { detach: { type: 'boolean' }, from: { type: 'string' }, ...DATA_DIR_OPTION },
   });
-  const id = runId(positionals[0], 'usage: deml resume ID [--detach]');
+  const id = runId(positionals[0], 'usage: deml resume ID [--from ITERATION] [--detach]');
+  const at = intFlag('from', values.from, 0);
   const service = openOwnerOrClient(dataDirOf(values), values.detach === true);
   try {
-    const run = service.resumeRun(id);
-    const from = service.store.checkpoints.list(id).at(-1);
-    process.stderr.write(
-      `run ${id} queued again; it continues from ${from ? `iteration ${from.step}` : 'the start (no checkpoint was saved)'}\n`,
-    );
+    const run = service.resumeRun(id, at === undefined ? {} : { from: at });
+    const newest = service.store.checkpoints.list(id).at(-1);
+    const from =
+      at === 0
+        ? 'the start (from scratch, as asked)'
+        : at != null
+          ? `the checkpoint at iteration ${at}`
+          : newest
+            ? `its newest checkpoint (iteration ${newest.step})`
+            : 'the start (no checkpoint was saved)';
+    process.stderr.write(`run ${id} queued again; it continues from ${from}\n`);
     if (!service.queue) {
       process.stderr.write('the workbench running on this data directory will train it\n');
       return run.status === 'queued' ? 0 : 1;

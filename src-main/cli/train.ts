@@ -1,4 +1,6 @@
 /** `deml train`: run one experiment config headlessly on the engine. */
+import { accessSync, constants, mkdirSync } from 'node:fs';
+import { ConfigError } from '../contract/config';
 import { ordinal } from '../contract/results';
 import { datasetLoader, resolveTrainingData } from '../data/trainingData';
 import {
@@ -27,6 +29,24 @@ export async function trainCommand(o: TrainCommandOptions): Promise<number> {
   const { config, stdout, stderr } = o;
   const emit = (event: Record<string, unknown>) => stdout.write(`${JSON.stringify(event)}\n`);
   const progress = new ProgressPrinter(stderr);
+  // A checkpoint folder that cannot be one is found now, not at the first save after training.
+  if (o.checkpointDir) {
+    try {
+      mkdirSync(o.checkpointDir, { recursive: true });
+      accessSync(o.checkpointDir, constants.W_OK);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new ConfigError([
+        {
+          field: '--checkpoint-dir',
+          message:
+            code === 'EEXIST' || code === 'ENOTDIR'
+              ? `${o.checkpointDir} is a file, not a folder`
+              : `${o.checkpointDir} cannot hold checkpoints: ${(e as Error).message}`,
+        },
+      ]);
+    }
+  }
   // The dataset is resolved (and the config checked against it) before the backend starts.
   const { dataset, external } = await resolveTrainingData(config, datasetLoader(o.dataDir));
   const backend: BackendDescription = await selectBackend(config.backend);
@@ -40,6 +60,8 @@ export async function trainCommand(o: TrainCommandOptions): Promise<number> {
     threads: backend.threads,
     checkpointDir: o.checkpointDir,
     resume: o.resume,
+    // An explicit --resume with nothing to resume from is refused, not a silent fresh start.
+    resumePoint: { required: true },
     signal: o.signal,
     callbacks: {
       onStart: (info) => {

@@ -99,7 +99,8 @@ export interface DemlApi {
   'runs:log': (id: number) => string;
   'runs:launch': (experimentId: number, input?: Arg.LaunchRunsInput) => RunSummary[];
   'runs:cancel': (id: number) => RunSummary;
-  'runs:resume': (id: number) => RunSummary;
+  /** Queue a stopped run again: from its newest checkpoint, or the one at `from` (0: from scratch). */
+  'runs:resume': (id: number, options?: { from?: number }) => RunSummary;
   'datasets:list': () => DatasetRecord[];
   'datasets:samples': (name: string, options?: Arg.SampleOptions) => DatasetSamples;
   'datasets:import': (input: Arg.ImportDatasetInput) => ImportDatasetResult;

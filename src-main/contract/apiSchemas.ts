@@ -122,7 +122,10 @@ export const ARGUMENTS = {
   'runs:log': z.tuple([id]),
   'runs:launch': z.tuple([id, LaunchRunsInputSchema.optional()]),
   'runs:cancel': z.tuple([id]),
-  'runs:resume': z.tuple([id]),
+  'runs:resume': z.tuple([
+    id,
+    z.object({ from: z.number().int().nonnegative().optional() }).strict().optional(),
+  ]),
   'datasets:list': z.tuple([]),
   'datasets:samples': z.tuple([z.string().min(1).max(200), SampleOptionsSchema.optional()]),
   'datasets:import': z.tuple([ImportDatasetInputSchema]),

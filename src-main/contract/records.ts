@@ -60,6 +60,8 @@ export interface Run {
   /** The researcher's own words on the run, and tags to find it by. */
   notes: string;
   tags: string[];
+  /** The checkpoint iteration the next resume starts from (0: from scratch); null: the newest. */
+  resumeFrom: number | null;
 }
 
 export interface RunSummary extends Omit<Run, 'config'> {

@@ -34,6 +34,8 @@ export interface CheckpointHeader {
   externalRngState?: number[];
   tensors: TensorEntry[];
   savedAt: string;
+  /** SHA-256 of the .bin file (hex), verified on load; absent in checkpoints from before it. */
+  sha256?: string;
 }
 
 /** Checkpoint header files in `dir`, newest iteration last. */

@@ -92,6 +92,7 @@ export { createDiscriminator, ExternalSampler, type Discriminator, type External
 // Training, evaluation, checkpoints
 export {
   metaTrain,
+  DivergenceError,
   type TrainOptions,
   type TrainResult,
   type TrainCallbacks,
@@ -113,6 +114,9 @@ export {
   loadCheckpoint,
   loadLatestCheckpoint,
   disposeCheckpoint,
+  checkpointToResume,
+  CheckpointError,
+  type ResumePoint,
   type LoadedCheckpoint,
   type TrainingState,
 } from './checkpoint';

@@ -4,7 +4,9 @@
  * deml.ts) with periodic validation and checkpoints, and the final meta-test. Progress goes out
  * through callbacks; a cancellation stops at an iteration boundary, after a checkpoint.
  */
+import { basename } from 'node:path';
 import type { ExperimentConfig } from '../contract/config';
+import type { ResumePoint } from './checkpoint';
 import type { ClassIndexedDataset } from './dataset';
 import type { EvaluationResult } from './evaluate';
 import { remainingMs } from './training/eta';
@@ -70,6 +72,17 @@ export interface TrainStartInfo {
   threads: number;
 }
 
+/** Training produced a non-finite loss: the run stops with the iteration and keeps its last good checkpoint. */
+export class DivergenceError extends Error {
+  constructor(
+    message: string,
+    readonly iteration: number,
+  ) {
+    super(message);
+    this.name = 'DivergenceError';
+  }
+}
+
 export interface TrainOptions {
   /** A parsed config (parseExperimentConfig); checked against the dataset before any work. */
   config: ExperimentConfig;
@@ -79,8 +92,13 @@ export interface TrainOptions {
   callbacks?: TrainCallbacks;
   /** Where checkpoints go; none are written without it. */
   checkpointDir?: string;
-  /** Continue from the newest checkpoint in checkpointDir when there is one. */
+  /**
+   * Continue from a checkpoint in checkpointDir: the newest, or the one `resumePoint.from` names
+   * (0: from scratch; checkpoints after it are dropped). A damaged newest checkpoint, or one the
+   * run's records expect and the folder lacks, is refused with the previous good one named.
+   */
   resume?: boolean;
+  resumePoint?: ResumePoint;
   /** Checkpoints kept on disk (newest first). */
   keepCheckpoints?: number;
   /** Cancels at the next iteration boundary, after a checkpoint. */
@@ -185,6 +203,23 @@ async function train(s: TrainingSession, options: TrainOptions, started: number)
       }
       const step = await metaStep(s);
       const { iteration } = s.state;
+      // A NaN or infinite loss means the parameters are gone too: stop here, with the last good
+      // checkpoint untouched, rather than train on and report chance as a result.
+      const diverged = !Number.isFinite(step.loss)
+        ? `the meta-loss is ${step.loss}`
+        : step.discrimination && !Number.isFinite(step.discrimination.loss)
+          ? `the discriminator's loss is ${step.discrimination.loss}`
+          : null;
+      if (diverged) {
+        throw new DivergenceError(
+          `training diverged at iteration ${iteration}: ${diverged}` +
+            (record.lastCheckpoint
+              ? `; the last good checkpoint (${basename(record.lastCheckpoint)}) is kept`
+              : '; no checkpoint had been saved') +
+            ' (a smaller learning rate, inner or meta, usually helps)',
+          iteration,
+        );
+      }
       trainMs += step.ms;
       record.lossCurve.push(step.loss);
       record.accuracyCurve.push(step.accuracy);

@@ -107,8 +107,13 @@ export async function runTrainerJob(o: TrainerJobOptions): Promise<TrainerJobSta
       external,
       threads: backend.threads,
       checkpointDir,
-      // Always: a fresh run has no checkpoint; a resumed one continues from its newest.
+      // Always: a fresh run has no checkpoint; a resumed one continues from its newest, or from
+      // the one asked for. The store's newest record catches a checkpoint deleted from disk.
       resume: true,
+      resumePoint: {
+        ...(run.resumeFrom != null ? { from: run.resumeFrom } : {}),
+        expected: store.checkpoints.list(runId).at(-1)?.step ?? null,
+      },
       keepCheckpoints: 2,
       signal: o.signal,
       hasValidation: (step) =>
@@ -121,6 +126,8 @@ export async function runTrainerJob(o: TrainerJobOptions): Promise<TrainerJobSta
             store.metrics.truncateAfter(runId, info.startIteration, { pretrain: info.resumedFrom == null });
             store.evaluations.truncateAfter(runId, info.startIteration);
             store.runs.setIteration(runId, info.startIteration);
+            store.checkpoints.truncateAfter(runId, info.startIteration);
+            store.runs.clearResumeFrom(runId);
           });
           lastIteration = info.startIteration;
           say(
@@ -202,7 +209,16 @@ export async function runTrainerJob(o: TrainerJobOptions): Promise<TrainerJobSta
       },
     });
     writer.flush();
-    if (result.status === 'cancelled') return finish(o.stopReason(), null);
+    if (result.status === 'cancelled') {
+      const reason = o.stopReason();
+      // An interruption says why and where: the user did not ask for it.
+      return finish(
+        reason,
+        reason === 'interrupted'
+          ? `interrupted at iteration ${result.iterations}: the trainer was told to stop (its workbench shut down or went away); resume continues from there`
+          : null,
+      );
+    }
     saveEvaluation(result.test!, 'test', result.iterations);
     say(`meta-test: ${pct(result.test!.mean)} ± ${pct(result.test!.ci95)} over ${config.evalTasks} tasks`);
     return finish('completed', null);

@@ -193,7 +193,7 @@ export class WorkbenchService {
     'runs:log': (id: number) => this.log(id),
     'runs:launch': (experimentId: number, input?: LaunchRunsInput) => this.launchRuns(experimentId, input),
     'runs:cancel': (id: number) => this.cancelRun(id),
-    'runs:resume': (id: number) => this.resumeRun(id),
+    'runs:resume': (id: number, options?: { from?: number }) => this.resumeRun(id, options),
     'datasets:list': () => this.listDatasets(),
     'datasets:samples': (name: string, options?: { classes?: number; perClass?: number }) =>
       this.datasetSamples(name, options),
@@ -434,7 +434,7 @@ export class WorkbenchService {
   }
 
   /** Queue a stopped run again; its trainer continues from the newest checkpoint. */
-  resumeRun(id: number): RunSummary {
+  resumeRun(id: number, options: { from?: number } = {}): RunSummary {
     const run = this.store.runs.get(id);
     if (!run) throw new ServiceError(`run ${id} does not exist`, 'not-found');
     if (!RESUMABLE_STATUSES.includes(run.status)) {
@@ -443,7 +443,16 @@ export class WorkbenchService {
         'conflict',
       );
     }
-    this.store.runs.requeue(id);
+    const { from } = options;
+    if (from != null && from > 0 && !this.store.checkpoints.list(id).some((c) => c.step === from)) {
+      const kept = this.store.checkpoints.list(id).map((c) => c.step);
+      throw new ServiceError(
+        `run ${id} has no checkpoint at iteration ${from}${kept.length ? `; it has: ${kept.join(', ')}` : ''} (0 starts from scratch)`,
+        'invalid',
+        [{ field: 'from', message: `no checkpoint at iteration ${from}` }],
+      );
+    }
+    this.store.runs.requeue(id, Date.now(), from ?? null);
     const summary = this.store.runs.summary(id)!;
     this.emit('run:status', summary);
     this.queue?.pump();

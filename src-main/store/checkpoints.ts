@@ -17,6 +17,11 @@ export class CheckpointRepository {
     })();
   }
 
+  /** Forget the checkpoints after `step`: a resume from an earlier one superseded them. */
+  truncateAfter(runId: number, step: number): void {
+    this.db.prepare('DELETE FROM checkpoints WHERE run_id = ? AND step > ?').run(runId, step);
+  }
+
   list(runId: number): Checkpoint[] {
     return (
       this.db

@@ -194,6 +194,11 @@ export const MIGRATIONS: readonly Migration[] = [
         ALTER TABLE runs ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';
       `),
   },
+  {
+    version: 7,
+    description: 'the checkpoint a resume asked for (null: the newest)',
+    up: (db) => db.exec(`ALTER TABLE runs ADD COLUMN resume_from INTEGER;`),
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -29,6 +29,7 @@ interface RunRow {
   cancel_requested: number;
   notes: string;
   tags: string;
+  resume_from: number | null;
 }
 
 type SummaryRow = Omit<RunRow, 'config'> & {
@@ -58,6 +59,7 @@ function toSummaryFields(r: Omit<RunRow, 'config'>): Omit<Run, 'config'> {
     cancelRequested: r.cancel_requested !== 0,
     notes: r.notes,
     tags: JSON.parse(r.tags) as string[],
+    resumeFrom: r.resume_from,
   };
 }
 
@@ -67,7 +69,7 @@ function toRun(r: RunRow): Run {
 
 const SUMMARY_COLUMNS = `r.id, r.experiment_id, r.learner, r.seed, r.status, r.backend, r.pid, r.heartbeat,
   r.queued_at, r.started_at, r.ended_at, r.error, r.app_version, r.iteration, r.iterations, r.attempt,
-  r.cancel_requested, r.notes, r.tags, e.name AS experiment_name,
+  r.cancel_requested, r.notes, r.tags, r.resume_from, e.name AS experiment_name,
   (SELECT v.mean FROM evaluations v WHERE v.run_id = r.id AND v.split = 'test' AND v.origin = 'training'
     ORDER BY v.step DESC, v.id DESC LIMIT 1) AS test_mean,
   (SELECT v.ci95 FROM evaluations v WHERE v.run_id = r.id AND v.split = 'test' AND v.origin = 'training'
@@ -244,16 +246,22 @@ export class RunRepository {
   }
 
   /** cancelled | interrupted | failed → queued, for another attempt from the newest checkpoint. */
-  requeue(id: number, now = Date.now()): boolean {
+  /** Queue a stopped run again, from its newest checkpoint or the one at `from` (0: from scratch). */
+  requeue(id: number, now = Date.now(), from: number | null = null): boolean {
     return (
       this.db
         .prepare(
           `UPDATE runs SET status = 'queued', queued_at = ?, error = NULL, ended_at = NULL, pid = NULL,
-             cancel_requested = 0, attempt = attempt + 1
+             cancel_requested = 0, attempt = attempt + 1, resume_from = ?
            WHERE id = ? AND status IN ('cancelled', 'interrupted', 'failed')`,
         )
-        .run(now, id).changes > 0
+        .run(now, from, id).changes > 0
     );
+  }
+
+  /** The trainer started from the asked-for checkpoint: later resumes take the newest again. */
+  clearResumeFrom(id: number): void {
+    this.db.prepare('UPDATE runs SET resume_from = NULL WHERE id = ?').run(id);
   }
 
   /** Runs marked running, with what tells whether their trainer is still alive. */

@@ -4,6 +4,7 @@
  * run and loses nothing committed; runs left running by a crash are swept and resumable; a bad
  * config never reaches the queue; a full disk fails a run cleanly.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { RunStatus } from '../../src-main/contract/records';
 import { runTrainerJob } from '../../src-main/jobs/trainerJob';
@@ -168,6 +169,47 @@ describe('the job queue', () => {
     expect(service.run(second)).toMatchObject({ status: 'cancelled', startedAt: null, iteration: 0 });
     await service.close();
   }, 120_000);
+});
+
+describe('faults in training', () => {
+  it('a diverging run fails with its iteration; a damaged checkpoint is refused on resume, and an earlier one chosen', async () => {
+    const dataDir = tempDir();
+    const service = open(dataDir);
+    const nan = await service.createExperiment({ name: 'nan', config: { ...TINY, innerLr: 1e30 } });
+    const ok = await service.createExperiment({ name: 'ok', config: TINY });
+    const [bad, good] = [nan.runs[0]!.id, ok.runs[0]!.id];
+    await settled(service, bad, 'failed');
+    expect(service.run(bad).error).toMatch(/^training diverged at iteration 1: the meta-loss is NaN/);
+    expect(service.run(bad).evaluations.filter((e) => e.split === 'test')).toEqual([]); // no "20% result"
+
+    await settled(service, good, 'completed');
+    expect(service.run(good).checkpoints.map((c) => c.step)).toEqual([20, 30]);
+    // As after a crash: resumable. Then the newest checkpoint's data is damaged on disk.
+    service.store.db.prepare(`UPDATE runs SET status = 'interrupted' WHERE id = ?`).run(good);
+    const file = service
+      .run(good)
+      .checkpoints.at(-1)!
+      .file.replace(/\.json$/, '.bin');
+    const bytes = readFileSync(file);
+    bytes[5] = bytes[5]! ^ 1;
+    writeFileSync(file, bytes);
+    service.resumeRun(good);
+    await settled(service, good, 'failed');
+    expect(service.run(good).error).toMatch(
+      /checkpoint ckpt-00000030\.json is damaged: .*checksum.*the previous good checkpoint is at iteration 20/,
+    );
+    expect(() => service.resumeRun(good, { from: 25 })).toThrow(
+      /no checkpoint at iteration 25; it has: 20, 30/,
+    );
+    service.resumeRun(good, { from: 20 });
+    await settled(service, good, 'completed');
+    const run = service.run(good);
+    expect(run.checkpoints.map((c) => c.step)).toEqual([20, 30]);
+    expect(run.resumeFrom).toBeNull();
+    expectContinuous(service, good, 'train/loss', 30);
+    expect(run.evaluations.filter((e) => e.split === 'test')).toHaveLength(1);
+    await service.close();
+  }, 180_000);
 });
 
 describe('evaluations in the queue', () => {

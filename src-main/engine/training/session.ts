@@ -6,7 +6,13 @@
  */
 import type { ExperimentConfig } from '../../contract/config';
 import { type AdamConfig, type AdamState, ADAM_DEFAULTS, adamStep, disposeAdam, initAdam } from '../adam';
-import { type LoadedCheckpoint, loadLatestCheckpoint, pruneCheckpoints, saveCheckpoint } from '../checkpoint';
+import {
+  type LoadedCheckpoint,
+  checkpointToResume,
+  dropCheckpointsAfter,
+  pruneCheckpoints,
+  saveCheckpoint,
+} from '../checkpoint';
 import type { ClassIndexedDataset } from '../dataset';
 import { type DiscriminationTerm, ExternalSampler, discriminationTerm } from '../deml';
 import { type ClassSplits, type EpisodeStream, splitClasses, taskStream } from '../episodes';
@@ -54,7 +60,9 @@ export async function openSession(options: TrainOptions): Promise<TrainingSessio
   const splits = splitClasses(dataset, config.split, config.evalSeed);
 
   const ckpt =
-    options.resume && options.checkpointDir ? await loadLatestCheckpoint(options.checkpointDir) : null;
+    options.resume && options.checkpointDir
+      ? await checkpointToResume(options.checkpointDir, options.resumePoint)
+      : null;
   let state: TrainingSession['state'];
   if (ckpt) {
     try {
@@ -63,10 +71,15 @@ export async function openSession(options: TrainOptions): Promise<TrainingSessio
       disposeState(ckpt);
       throw e;
     }
+    // Resuming from an older checkpoint than the newest: the later ones are superseded.
+    if (options.resumePoint?.from != null) await dropCheckpointsAfter(options.checkpointDir!, ckpt.iteration);
     state = { iteration: ckpt.iteration, meta: ckpt.meta, adam: ckpt.adam };
     episodeRng.setState(ckpt.rngState);
     if (ckpt.externalRngState) externalRng.setState(ckpt.externalRngState);
   } else {
+    // From scratch on request: the old checkpoints must not be taken for this run's later.
+    if (options.resumePoint?.from === 0 && options.checkpointDir)
+      await dropCheckpointsAfter(options.checkpointDir, 0);
     const meta = model.init(Rng.derive(config.seed, 'init'));
     state = { iteration: 0, meta, adam: initAdam(meta) };
   }
@@ -185,6 +198,11 @@ function disposeState(s: { meta: Params; adam: AdamState }): void {
 /** Is a checkpoint from the same experiment (same learner and shapes)? */
 function checkResumable(ckpt: LoadedCheckpoint, model: Model, config: ExperimentConfig): void {
   const { learner } = model;
+  if (ckpt.header.config.data !== config.data) {
+    throw new Error(
+      `cannot resume: the checkpoint was trained on '${ckpt.header.config.data}', not '${config.data}'`,
+    );
+  }
   if (ckpt.header.learner !== learner.name) {
     throw new Error(
       `cannot resume: the checkpoint is from learner '${ckpt.header.learner}', not '${learner.name}'`,

@@ -42,8 +42,9 @@ export const useRunsStore = defineStore('runs', () => {
     await loadRun(id);
   }
 
-  async function resume(id: number): Promise<void> {
-    await api.call('runs:resume', id);
+  /** Queue the run again: from its newest checkpoint, or the one at `from` (0: from scratch). */
+  async function resume(id: number, from?: number): Promise<void> {
+    await api.call('runs:resume', id, from === undefined ? {} : { from });
     await loadRun(id);
   }
 
