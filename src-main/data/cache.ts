@@ -55,8 +55,14 @@ export function emptyReport(): ImportReport {
   return { skippedNonImages: 0, corrupt: [], emptyClasses: [], oversized: [] };
 }
 
+/** A dataset name that breaks the naming rule (or would reach outside the data directory). */
+export class DatasetNameError extends Error {
+  override name = 'DatasetNameError';
+}
+
 export function checkDatasetId(id: string): void {
-  if (!DATASET_NAME_PATTERN.test(id)) throw new Error(`dataset name '${id}' must be ${DATASET_NAME_RULE}`);
+  if (!DATASET_NAME_PATTERN.test(id))
+    throw new DatasetNameError(`dataset name '${id}' must be ${DATASET_NAME_RULE}`);
 }
 
 export function checksum(pixels: Uint8Array): string {
@@ -131,6 +137,8 @@ export async function writePackedDataset(
 }
 
 export async function readManifest(dataDir: string, id: string): Promise<DatasetManifest> {
+  // Every reader checks the name: "../../outside" must never become a path.
+  checkDatasetId(id);
   const path = join(datasetDirectory(dataDir, id), 'manifest.json');
   let manifest: DatasetManifest;
   try {

@@ -9,6 +9,7 @@ import { ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron';
 import { CHANNELS, type CallOutcome } from '../contract/api';
 import { callOutcome } from '../service/errors';
 import type { WorkbenchService } from '../service/service';
+import { isRendererUrl } from './rendererUrl';
 
 export function isTrustedSender(
   event: IpcMainInvokeEvent,
@@ -17,7 +18,7 @@ export function isTrustedSender(
 ): boolean {
   const frame = event.senderFrame;
   if (!window || event.sender !== window || !frame || frame !== window.mainFrame) return false;
-  return frame.url.startsWith(rendererUrl);
+  return isRendererUrl(frame.url, rendererUrl);
 }
 
 export function registerHandlers(

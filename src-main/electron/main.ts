@@ -11,6 +11,7 @@ import { EVENTS, type AppInfo } from '../contract/api';
 import { resolveDataDir } from '../layout/dataDirectory';
 import { WorkbenchService } from '../service/service';
 import { isTrustedSender, registerHandlers } from './ipc';
+import { devServerUrl, isRendererUrl } from './rendererUrl';
 import { utilityProcessLauncher } from './trainerLauncher';
 
 const CSP = [
@@ -24,9 +25,10 @@ const CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-const devServerUrl = process.env.ELECTRON_RENDERER_URL;
+// The dev server only in development: a packaged app ignores ELECTRON_RENDERER_URL.
+const devServer = devServerUrl(process.env, app.isPackaged);
 const rendererIndex = join(__dirname, '../renderer/index.html');
-const rendererUrl = devServerUrl ?? pathToFileURL(rendererIndex).href.replace(/index\.html$/, '');
+const rendererUrl = devServer ?? pathToFileURL(rendererIndex).href.replace(/index\.html$/, '');
 
 let mainWindow: BrowserWindow | null = null;
 
@@ -54,9 +56,9 @@ function createWindow(): void {
     return { action: 'deny' };
   });
   mainWindow.webContents.on('will-navigate', (event, url) => {
-    if (!url.startsWith(rendererUrl)) event.preventDefault();
+    if (!isRendererUrl(url, rendererUrl)) event.preventDefault();
   });
-  if (devServerUrl) void mainWindow.loadURL(devServerUrl);
+  if (devServer) void mainWindow.loadURL(devServer);
   else void mainWindow.loadFile(rendererIndex);
 }
 
@@ -64,7 +66,9 @@ void app.whenReady().then(() => {
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });
   });
+  // No permission (camera, notifications, clipboard…) is asked for or granted, and none reads as granted.
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  session.defaultSession.setPermissionCheckHandler(() => false);
   let service: WorkbenchService;
   try {
     service = WorkbenchService.open({

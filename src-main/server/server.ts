@@ -135,11 +135,31 @@ function refusal(code: string, message: string): ApiErrorPayload {
   return { code, message, issues: [] };
 }
 
+/** API answers are data, never a page: no sniffing, and nothing they could load or frame. */
+const API_CSP = "default-src 'none'; frame-ancestors 'none'";
+
 function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+    'content-security-policy': API_CSP,
+  });
   res.end(text);
 }
+
+/** A path's percent-decoding; a malformed one is the client's error (400), not the server's. */
+function decodePath(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new ServiceError(`malformed percent-encoding in '${text.slice(0, 100)}'`, 'invalid');
+  }
+}
+
+/** Largest WebSocket frame accepted from a client (the event stream only sends). */
+const MAX_SOCKET_PAYLOAD = 4096;
 
 async function readBody(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
@@ -150,11 +170,15 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
     chunks.push(chunk as Buffer);
   }
   if (size === 0) return {};
+  let body: unknown;
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
   } catch {
     throw new ServiceError('the request body is not JSON', 'invalid');
   }
+  if (body === null || typeof body !== 'object' || Array.isArray(body))
+    throw new ServiceError('the request body must be a JSON object: {"args": [...]}', 'invalid');
+  return body;
 }
 
 export async function serve(o: ServeOptions): Promise<RunningServer> {
@@ -168,6 +192,12 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
   }
   let origin = '';
   let loopbackHosts = new Set<string>();
+
+  // The request target is a path of this server: "//evil.example/x" must not parse as another host.
+  const requestUrl = (req: IncomingMessage) => {
+    const target = req.url ?? '/';
+    return new URL(`${origin}${target.startsWith('/') ? target : `/${target}`}`);
+  };
 
   const authorized = (req: IncomingMessage, url: URL): 'ok' | 'query' | false => {
     const bearer = req.headers.authorization?.replace(/^Bearer\s+/i, '');
@@ -185,13 +215,13 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
 
   const server = createServer((req, res) => {
     void handle(req, res).catch((e: unknown) => {
-      if (!res.headersSent) sendError(res, refusal('internal', (e as Error).message));
+      if (!res.headersSent) sendError(res, errorPayload(e));
       else res.destroy();
     });
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', origin);
+    const url = requestUrl(req);
     if (!rightHost(req)) return sendError(res, refusal('forbidden', 'unexpected Host header'));
     const auth = authorized(req, url);
     if (!auth) {
@@ -204,7 +234,7 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
       if (!sameOrigin(req))
         return sendError(res, refusal('forbidden', `origin ${req.headers.origin} refused`));
       if (req.method !== 'POST') return sendError(res, refusal('invalid', 'use POST'), 405);
-      const channel = decodeURIComponent(url.pathname.slice('/api/'.length)) as Channel;
+      const channel = decodePath(url.pathname.slice('/api/'.length)) as Channel;
       if (!(CHANNELS as readonly string[]).includes(channel)) {
         return sendError(res, refusal('not-found', `no channel '${channel}'`));
       }
@@ -220,9 +250,11 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
       return sendError(res, refusal('invalid', 'GET only'), 405);
     if (auth === 'query') {
       // Trade the token in the URL for a cookie, and drop it from the address bar and history.
+      // Only ever to a path of this server: "//evil.example/" would leave it (an open redirect).
+      const here = `/${url.pathname.replace(/^[/\\]+/, '')}`;
       res.writeHead(302, {
         'set-cookie': `${COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`,
-        location: url.pathname === '/' ? '/' : url.pathname,
+        location: here,
         'cache-control': 'no-store',
       });
       return void res.end();
@@ -231,7 +263,7 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
   }
 
   function serveStatic(pathname: string, req: IncomingMessage, res: ServerResponse): void {
-    const relative = normalize(decodeURIComponent(pathname)).replace(/^([/\\])+/, '');
+    const relative = normalize(decodePath(pathname)).replace(/^([/\\])+/, '');
     let file = resolve(rendererDir, relative || 'index.html');
     if (!file.startsWith(rendererDir + sep) && file !== rendererDir) {
       return sendError(res, refusal('not-found', 'not found'));
@@ -258,10 +290,10 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
     createReadStream(file).pipe(res);
   }
 
-  const sockets = new WebSocketServer({ noServer: true });
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_SOCKET_PAYLOAD });
   const clients = new Set<WebSocket>();
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', origin);
+    const url = requestUrl(req);
     const refuse = (status: string) => {
       socket.write(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
       socket.destroy();

@@ -18,10 +18,15 @@ export class ServiceError extends Error {
   }
 }
 
+const USER_INPUT_ERRORS = new Set(['ImportInputError', 'DatasetNameError', 'CheckpointError']);
+
 export function errorPayload(e: unknown): ApiErrorPayload {
   if (e instanceof ConfigError) return { code: 'invalid', message: e.message, issues: e.issues };
   if (e instanceof ServiceError) return { code: e.code, message: e.message, issues: e.issues };
   if (e instanceof StoreError) return { code: e.code, message: e.message, issues: [] };
+  // The data layer's refusals of user input (by name: the service must not load the importers).
+  if (e instanceof Error && USER_INPUT_ERRORS.has(e.name))
+    return { code: 'invalid', message: e.message, issues: [] };
   return { code: 'internal', message: e instanceof Error ? e.message : String(e), issues: [] };
 }
 

@@ -88,5 +88,13 @@ describe('deml data', () => {
     const unknown = deml(['train', '--data', 'nope', '--backend', 'cpu'], dataDir);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/data: unknown dataset 'nope'.*deml data import/);
+    // Names are checked on every command: nothing outside the data directory is read.
+    const outside = deml(['data', 'info', '../../outside'], dataDir);
+    expect(outside.code).not.toBe(0);
+    expect(outside.stderr).toMatch(/dataset name '\.\.\/\.\.\/outside' must be 1–64 characters/);
+    // A built-in dataset's name cannot be taken by an import.
+    const shadow = deml(['data', 'import', '--format', 'folder', '--name', 'glyphs', dataDir], dataDir);
+    expect(shadow.code).not.toBe(0);
+    expect(shadow.stderr).toMatch(/'glyphs' is the name of a built-in dataset/);
   });
 });

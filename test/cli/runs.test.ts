@@ -131,7 +131,9 @@ describe('deml launch / runs / cancel / resume', () => {
     // Shorten nothing: resume continues the same run (600 iterations of a tiny net take seconds).
     const resumed = deml(dataDir, ['resume', '1']);
     expect(resumed.code, resumed.stderr).toBe(0);
-    expect(resumed.stderr).toContain(`continues from its newest checkpoint (iteration ${cancelled.iteration})`);
+    expect(resumed.stderr).toContain(
+      `continues from its newest checkpoint (iteration ${cancelled.iteration})`,
+    );
     expect(JSON.parse(deml(dataDir, ['runs', '1', '--json']).stdout)).toMatchObject({
       status: 'completed',
       iteration: 600,

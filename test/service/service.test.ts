@@ -4,10 +4,12 @@
  * per-field issues) over IPC and HTTP.
  */
 import { spawnSync } from 'node:child_process';
+import { request } from 'node:http';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import type { Channel } from '../../src-main/contract/api';
 import { ConfigError } from '../../src-main/contract/config';
 import { serve } from '../../src-main/server/server';
@@ -188,6 +190,68 @@ describe('errors over both transports', () => {
       // A call that succeeds answers its result on both.
       const ok = await callOutcome(service, 'runs:get', [1]);
       expect(ok).toMatchObject({ ok: true, result: { id: 1, status: 'queued' } });
+    } finally {
+      await server.close();
+      await service.close();
+    }
+  });
+});
+
+describe('hostile HTTP input', () => {
+  it('answers malformed input with 400 and its reason, never 500; no open redirect; hardened headers; small socket frames', async () => {
+    const service = open(tempDir());
+    const rendererDir = tempDir();
+    writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>test</title>');
+    const server = await serve({ service, rendererDir, token: 'secret' });
+    const auth = { authorization: 'Bearer secret' };
+    const raw = (method: string, path: string, body?: string, headers: Record<string, string> = auth) =>
+      new Promise<{ status: number; headers: Record<string, unknown>; text: string }>((ok, fail) => {
+        const req = request(`${server.url}${path}`, { method, headers }, (res) => {
+          let text = '';
+          res.on('data', (d: Buffer) => (text += d.toString()));
+          res.on('end', () => ok({ status: res.statusCode ?? 0, headers: res.headers, text }));
+        });
+        req.on('error', fail);
+        req.end(body);
+      });
+    try {
+      for (const [method, path, body, reason] of [
+        ['GET', '/%', undefined, /malformed percent-encoding/],
+        ['POST', '/api/%', '{"args":[]}', /malformed percent-encoding/],
+        ['POST', '/api/runs:list', 'null', /must be a JSON object/],
+        ['POST', '/api/runs:list', '[1]', /must be a JSON object/],
+        [
+          'POST',
+          '/api/datasets:import',
+          '{"args":[{"format":"folder","name":"glyphs","paths":["/nonexistent"]}]}',
+          /built-in dataset/,
+        ],
+      ] as const) {
+        const res = await raw(method, path, body);
+        expect(res.status, `${method} ${path} ${body}`).toBe(400);
+        expect(res.text, path).toMatch(reason);
+      }
+      // A name climbing out of the data directory is just an unknown dataset.
+      const outside = await raw('POST', '/api/datasets:samples', '{"args":["../../outside"]}');
+      expect(outside.status).toBe(404);
+      expect(outside.text).toContain("unknown dataset '../../outside'");
+      // The token in a URL trades for a cookie and a redirect that stays on this server.
+      const redirect = await raw('GET', '/.//evil.example/?token=secret', undefined, {});
+      expect(redirect.status).toBe(302);
+      expect(redirect.headers.location).toBe('/evil.example/');
+      const api = await raw('POST', '/api/runs:list', '{"args":[]}');
+      expect(api.status).toBe(200);
+      expect(api.headers['x-content-type-options']).toBe('nosniff');
+      expect(api.headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'none'");
+      // A huge WebSocket frame closes the socket (1009: message too big) instead of being buffered.
+      const closed = await new Promise<number>((ok, fail) => {
+        const ws = new WebSocket(`${server.url.replace('http', 'ws')}/events?token=secret`);
+        ws.on('open', () => ws.send(Buffer.alloc(1 << 20)));
+        ws.on('close', (code) => ok(code));
+        ws.on('error', () => undefined);
+        setTimeout(() => fail(new Error('the socket stayed open')), 10_000);
+      });
+      expect(closed).toBe(1009);
     } finally {
       await server.close();
       await service.close();

@@ -15,6 +15,7 @@ import {
   emptyReport,
   writePackedDataset,
 } from '../cache';
+import { GLYPHS_EXTERNAL_ID, GLYPHS_ID } from '../embedded';
 import { describeFsError } from '../errors';
 import { DecodeError, type DecodeOptions, decodeImage, isImageFile } from './decode';
 import {
@@ -173,8 +174,16 @@ function abortError(): Error {
   return e;
 }
 
+/** Names the workbench gives its built-in datasets: an import under one would shadow it. */
+const RESERVED_NAMES = new Set([GLYPHS_ID, GLYPHS_EXTERNAL_ID, 'synthetic']);
+
 export async function importDataset(o: ImportOptions): Promise<ImportResult> {
   checkDatasetId(o.name);
+  if (RESERVED_NAMES.has(o.name) || o.name.startsWith('synthetic')) {
+    throw new ImportInputError(
+      `'${o.name}' is the name of a built-in dataset (glyphs, glyphs-external, synthetic); import under another name`,
+    );
+  }
   const started = performance.now();
   const omniglot = o.format === 'omniglot';
   const size = o.size ?? (omniglot ? 28 : 84);

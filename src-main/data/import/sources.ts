@@ -26,7 +26,10 @@ export interface Scan {
   emptyClasses: string[];
 }
 
-export class ImportInputError extends Error {}
+/** Input a user can correct (a missing path, a bad layout): refused as invalid, not internal. */
+export class ImportInputError extends Error {
+  override name = 'ImportInputError';
+}
 
 export async function assertReadable(path: string): Promise<'file' | 'dir'> {
   try {
