@@ -138,6 +138,51 @@ describe('a damaged database', () => {
   });
 });
 
+describe('damage inside the database and an empty file', () => {
+  it('garbage over pages in the middle is found at open: refused, the file kept, a copy saved', () => {
+    const { store, run, dataDir } = seeded();
+    const points = Array.from({ length: 100_000 }, (_, i) => ({
+      key: 'train/loss',
+      step: i + 1,
+      value: Math.sin(i),
+      time: 1_700_000_000_000 + i,
+    }));
+    store.metrics.insert(run.id, points);
+    store.db.pragma('wal_checkpoint(TRUNCATE)');
+    const t0 = performance.now();
+    expect(store.db.pragma('quick_check', { simple: true })).toBe('ok');
+    console.log(`quick_check on ${points.length} metric points: ${(performance.now() - t0).toFixed(0)} ms`);
+    store.close();
+    const file = databasePath(dataDir);
+    const bytes = readFileSync(file);
+    const page = 4096;
+    const middle = Math.floor(bytes.length / page / 2) * page;
+    bytes.fill(0x5a, middle + 100, middle + 3 * page);
+    writeFileSync(file, bytes);
+    let error: unknown;
+    try {
+      openStore(dataDir);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(StoreError);
+    expect((error as StoreError).code).toBe('corrupt');
+    expect((error as Error).message).toMatch(
+      /is damaged \(the integrity check found: .*btreeInitPage.*\)\. It was left untouched and a copy saved as .*\.bak/s,
+    );
+    expect(readFileSync(file).equals(bytes)).toBe(true);
+    expect(readdirSync(dataDir).filter((f) => f.endsWith('.bak'))).toHaveLength(1);
+  });
+
+  it('an empty database file is kept and refused, not silently replaced', () => {
+    const dataDir = tempDir();
+    writeFileSync(databasePath(dataDir), '');
+    expect(() => openStore(dataDir)).toThrow(/is damaged \(the file is empty \(0 bytes\)\)/);
+    expect(readFileSync(databasePath(dataDir)).length).toBe(0);
+    expect(readdirSync(dataDir).filter((f) => f.endsWith('.bak'))).toHaveLength(1);
+  });
+});
+
 describe('repositories', () => {
   it('keeps a run through its life cycle, one transition at a time', () => {
     const { store, run } = seeded();
