@@ -11,6 +11,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { ExperimentConfig } from '../contract/config';
 import type { AdamState } from './adam';
+import type { ClassIndexedDataset } from './dataset';
 import {
   CHECKPOINT_FORMAT,
   CHECKPOINT_VERSION,
@@ -62,6 +63,18 @@ function nonFinite(values: Float32Array, entries: readonly TensorEntry[]): strin
   return null;
 }
 
+/**
+ * What a dataset holds, as one hash: its images, their classes and the class names. A dataset
+ * imported again under the same name, with other images, gets another fingerprint.
+ */
+export function datasetFingerprint(d: ClassIndexedDataset): string {
+  return createHash('sha256')
+    .update(`${d.height}x${d.width}x${d.channels}\n${d.classNames.join('\n')}\n`)
+    .update(new Uint8Array(d.classStart.buffer, d.classStart.byteOffset, d.classStart.byteLength))
+    .update(d.pixels)
+    .digest('hex');
+}
+
 function fileStem(iteration: number): string {
   return `ckpt-${String(iteration).padStart(8, '0')}`;
 }
@@ -69,7 +82,7 @@ function fileStem(iteration: number): string {
 export async function saveCheckpoint(
   dir: string,
   state: TrainingState,
-  meta: { learner: string; config: ExperimentConfig; image?: ImageShape },
+  meta: { learner: string; config: ExperimentConfig; image?: ImageShape; datasetFingerprint?: string },
 ): Promise<string> {
   await mkdir(dir, { recursive: true });
   const groups: Array<[TensorEntry['group'], Params]> = [
@@ -113,6 +126,7 @@ export async function saveCheckpoint(
     tensors: entries,
     savedAt: new Date().toISOString(),
     sha256: createHash('sha256').update(bytes).digest('hex'),
+    ...(meta.datasetFingerprint ? { datasetFingerprint: meta.datasetFingerprint } : {}),
   };
   const stem = join(dir, fileStem(state.iteration));
   await writeFile(`${stem}.bin.tmp`, bytes);

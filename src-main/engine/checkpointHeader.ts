@@ -36,6 +36,8 @@ export interface CheckpointHeader {
   savedAt: string;
   /** SHA-256 of the .bin file (hex), verified on load; absent in checkpoints from before it. */
   sha256?: string;
+  /** The meta-training dataset's contents (datasetFingerprint): a resume on changed data is refused. */
+  datasetFingerprint?: string;
 }
 
 /** Checkpoint header files in `dir`, newest iteration last. */

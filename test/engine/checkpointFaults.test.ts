@@ -159,6 +159,32 @@ describe('divergence', () => {
     );
   });
 
+  it('a resume on a dataset whose contents changed under the same name is refused', async () => {
+    const dir = await trained();
+    const reimported = generateSyntheticDataset({ classes: 20, imagesPerClass: 8, size: 12, seed: 3 });
+    const longer = parseExperimentConfig({
+      ...TINY_ENGINE,
+      learner: 'maml',
+      checkpointEvery: 2,
+      iterations: 8,
+    });
+    await expect(
+      metaTrain({ config: longer, dataset: reimported, checkpointDir: dir, resume: true }),
+    ).rejects.toThrow(
+      /cannot resume: dataset 'glyphs' is not the one this run trained on \(its images or classes changed/,
+    );
+    // The same contents resume.
+    const same = generateSyntheticDataset({ classes: 20, imagesPerClass: 8, size: 12, seed: 2 });
+    const resumed = await metaTrain({
+      config: longer,
+      dataset: same,
+      checkpointDir: dir,
+      resume: true,
+      skipTest: true,
+    });
+    expect(resumed.iterations).toBe(8);
+  });
+
   it('a resume on another dataset than the checkpoint’s is refused', async () => {
     const dir = await trained();
     const other = parseExperimentConfig({ ...TINY_ENGINE, learner: 'maml', data: 'other', iterations: 8 });

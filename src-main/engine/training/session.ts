@@ -9,6 +9,7 @@ import { type AdamConfig, type AdamState, ADAM_DEFAULTS, adamStep, disposeAdam, 
 import {
   type LoadedCheckpoint,
   checkpointToResume,
+  datasetFingerprint,
   dropCheckpointsAfter,
   pruneCheckpoints,
   saveCheckpoint,
@@ -43,6 +44,8 @@ export interface TrainingSession {
   readonly pool: TaskPool | null;
   /** The checkpoint this session continues from, or null for a fresh start. */
   readonly resumedFrom: string | null;
+  /** The dataset's fingerprint, computed at the first checkpoint (about 50 ms for the glyphs). */
+  datasetFingerprint?: string;
   /** Iterations done when the session opened. */
   readonly startIteration: number;
   /** The current state: replaced by every update, disposed by closeSession. */
@@ -67,6 +70,12 @@ export async function openSession(options: TrainOptions): Promise<TrainingSessio
   if (ckpt) {
     try {
       checkResumable(ckpt, model, config);
+      if (ckpt.header.datasetFingerprint && ckpt.header.datasetFingerprint !== datasetFingerprint(dataset)) {
+        throw new Error(
+          `cannot resume: dataset '${config.data}' is not the one this run trained on (its images or classes ` +
+            'changed since the checkpoint: imported again?); import the original again, or start a new run',
+        );
+      }
     } catch (e) {
       disposeState(ckpt);
       throw e;
@@ -133,7 +142,12 @@ export async function checkpointSession(s: TrainingSession, dir: string, keep: n
       rngState: s.rngs.episodes.getState(),
       externalRngState: s.rngs.external.getState(),
     },
-    { learner: s.model.learner.name, config: s.config, image: s.dataset },
+    {
+      learner: s.model.learner.name,
+      config: s.config,
+      image: s.dataset,
+      datasetFingerprint: (s.datasetFingerprint ??= datasetFingerprint(s.dataset)),
+    },
   );
   await pruneCheckpoints(dir, keep);
   return path;
