@@ -57,6 +57,12 @@ function runId(raw: string | undefined, usage: string): number {
 }
 
 /** Train the given runs in the foreground, printing their progress; 130 when cancelled. */
+/** Whether runs or evaluations other than `ids` are queued or running on the directory. */
+function busyWithOthers(service: WorkbenchService, ids: readonly number[]): boolean {
+  const others = (status: RunStatus) => service.store.runs.list({ status }).some((r) => !ids.includes(r.id));
+  return others('queued') || others('running') || service.store.evaluationRequests.nextQueued() != null;
+}
+
 async function follow(service: WorkbenchService, ids: number[], signal: AbortSignal): Promise<number> {
   const err = (s: string) => process.stderr.write(`${s}\n`);
   const onAbort = () => {
@@ -80,12 +86,7 @@ async function follow(service: WorkbenchService, ids: number[], signal: AbortSig
       );
     }),
     service.on('run:status', (r) => {
-      if (
-        ids.includes(r.id) &&
-        r.status !== 'running' &&
-        r.status !== 'queued' &&
-        reported.get(r.id) !== r.status
-      ) {
+      if (r.status !== 'running' && r.status !== 'queued' && reported.get(r.id) !== r.status) {
         reported.set(r.id, r.status);
         err(`run ${r.id} (${r.learner}, seed ${r.seed}): ${r.status}${r.error ? `: ${r.error}` : ''}`);
       }
@@ -93,6 +94,22 @@ async function follow(service: WorkbenchService, ids: number[], signal: AbortSig
   ];
   try {
     await service.queue!.idle(ids);
+    // Work another command queued meanwhile (a second `deml launch`, `deml eval`) was promised to
+    // this owner of the directory: it is done before exiting, not left behind interrupted.
+    if (!signal.aborted && busyWithOthers(service, ids)) {
+      err(
+        'finishing the runs and evaluations queued meanwhile on this data directory (Ctrl-C leaves them for later)…',
+      );
+      await Promise.race([
+        service.queue!.idle(),
+        new Promise((r) => signal.addEventListener('abort', r, { once: true })),
+      ]);
+      if (signal.aborted) {
+        const left = service.store.runs.list({ status: 'queued' }).map((r) => r.id);
+        if (left.length)
+          err(`run(s) ${left.join(', ')} stay queued: the next workbench on this data directory trains them`);
+      }
+    }
   } finally {
     off.forEach((f) => f());
     signal.removeEventListener('abort', onAbort);
@@ -196,7 +213,7 @@ export async function launchCommand(argv: string[], signal: AbortSignal): Promis
       const holder = lockHolder(dataDirOf(values));
       process.stderr.write(
         holder
-          ? `the ${holder.owner} (pid ${holder.pid}) running on this data directory will train them\n`
+          ? `the ${holder.owner} (pid ${holder.pid}) running on this data directory will train them (a foreground \`deml launch\` finishes them before it exits)\n`
           : 'left queued (--detach): the next workbench started on this data directory will train them\n',
       );
       return 0;

@@ -85,6 +85,52 @@ describe('deml launch / runs / cancel / resume', () => {
     expect(deml(dataDir, ['export', '--experiment', '1', '--format', 'docx']).code).toBe(2);
   }, 180_000);
 
+  it('a second launch while a foreground launch owns the directory: the owner trains its runs before exiting', async () => {
+    const dataDir = tempDir();
+    const owner = spawn(
+      process.execPath,
+      [BIN, 'launch', ...TINY, ...TINY_EVAL, '--iterations', '60', '--name', 'A', '--data-dir', dataDir],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stderr = '';
+    owner.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((r) => owner.on('exit', r));
+    await new Promise<void>((ok, fail) => {
+      const timer = setInterval(() => {
+        if (/run 1: \d+\/60/.test(stderr)) {
+          clearInterval(timer);
+          ok();
+        }
+      }, 50);
+      owner.on('exit', (c) => fail(new Error(`deml launch exited (${c}) before training: ${stderr}`)));
+    });
+    const second = deml(dataDir, [
+      'launch',
+      ...TINY,
+      ...TINY_EVAL,
+      '--iterations',
+      '20',
+      '--name',
+      'B',
+      '--seeds',
+      '0,1',
+    ]);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).toMatch(/the deml CLI \(pid \d+\) running on this data directory will train them/);
+    expect(await exited, stderr).toBe(0);
+    expect(stderr).toMatch(/finishing the runs and evaluations queued meanwhile/);
+    const runs = JSON.parse(deml(dataDir, ['runs', '--json']).stdout) as Array<{
+      id: number;
+      status: string;
+      iteration: number;
+    }>;
+    expect(runs.map((r) => [r.id, r.status, r.iteration]).sort()).toEqual([
+      [1, 'completed', 60],
+      [2, 'completed', 20],
+      [3, 'completed', 20],
+    ]);
+  }, 240_000);
+
   it('Ctrl-C cancels with a checkpoint; `deml resume` finishes the run from there', async () => {
     const dataDir = tempDir();
     const child = spawn(
