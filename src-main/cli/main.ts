@@ -4,6 +4,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, LEARNERS } from '../contract/config';
 import { ServiceError } from '../service/errors';
+import { describeWriteError } from '../store/database';
 import { DATA_DIR_RULE } from '../layout/dataDirectory';
 import { TRAIN_FLAGS, configFromFlags, readConfigFile } from './args';
 import { DATA_USAGE, dataCommand } from './data';
@@ -160,7 +161,12 @@ async function runSubcommand(
       e instanceof ConfigError ||
       (e instanceof ServiceError && e.code === 'invalid') ||
       (e as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS');
-    process.stderr.write(`deml ${name}: ${(e as Error).message}\n`);
+    // SQLite's own words ("database or disk is full") become the store's ("the disk is full …").
+    const sqlite = (e as { code?: string }).code?.startsWith('SQLITE_');
+    const message = sqlite
+      ? `${describeWriteError(e)}; what was stored before is kept (deml runs shows it)`
+      : (e as Error).message;
+    process.stderr.write(`deml ${name}: ${message}\n`);
     return usage ? 2 : controller.signal.aborted ? 130 : 1;
   } finally {
     process.off('SIGINT', onSignal);
