@@ -2,6 +2,8 @@
  * Checks that need the dataset as well as the config, run before any work so a bad experiment
  * fails at once with a message naming the field (shape checks live in contract/config.ts).
  */
+import { availableParallelism, totalmem } from 'node:os';
+import { estimateTrainingMemory, formatBytes } from './memoryEstimate';
 import { ConfigError, type ConfigIssue, type ExperimentConfig } from '../contract/config';
 import { LEARNER_INFO, learnsFromSequences } from '../contract/learners';
 import { type ClassIndexedDataset, type SplitName, checkDataset, imagesInClass } from './dataset';
@@ -64,10 +66,37 @@ export function validateAgainstDataset(
       break;
     }
   }
+  if (issues.length === 0) {
+    const memory = memoryIssue(config, dataset, external ?? null);
+    if (memory) issues.push(memory);
+  }
   // One message per field is enough (train and test often fail the same way).
   const seen = new Set<string>();
   const unique = issues.filter((i) => (seen.has(i.field) ? false : (seen.add(i.field), true)));
   if (unique.length > 0) throw new ConfigError(unique);
+}
+
+/** The share of the machine's memory a run may be estimated to need before it is refused. */
+const MEMORY_SHARE = 0.85;
+
+/** A config whose estimated memory exceeds the machine's: refused with the estimate, before allocating. */
+function memoryIssue(
+  config: ExperimentConfig,
+  dataset: ClassIndexedDataset,
+  external: ClassIndexedDataset | null,
+): ConfigIssue | null {
+  const threads = Math.max(1, availableParallelism());
+  const datasetBytes = dataset.pixels.byteLength + (external?.pixels.byteLength ?? 0);
+  const estimate = estimateTrainingMemory(config, dataset, datasetBytes, threads);
+  const limit = totalmem() * MEMORY_SHARE;
+  if (estimate.bytes <= limit) return null;
+  const largest = estimate.parts.reduce((a, b) => (b.bytes > a.bytes ? b : a));
+  return {
+    field: largest.field,
+    message:
+      `this config needs about ${formatBytes(estimate.bytes)} of memory (mostly ${largest.what}: ` +
+      `${formatBytes(largest.bytes)}), more than this machine's ${formatBytes(totalmem())} can give; lower ${largest.field}`,
+  };
 }
 
 /** DEML's own requirements: the external dataset exists, fits G, and shares no class with meta-test. */

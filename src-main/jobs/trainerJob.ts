@@ -3,6 +3,8 @@
  * config from the store, trains with the engine, and writes what happens back: metrics in
  * batches, checkpoints, evaluations, heartbeat, the final status. Callable in-process too (tests).
  */
+import { availableParallelism, totalmem } from 'node:os';
+import { estimateTrainingMemory, formatBytes } from '../engine/memoryEstimate';
 import { parseExperimentConfig } from '../contract/config';
 import { METRIC_KEYS, type RunProgress } from '../contract/records';
 import { datasetLoader, resolveTrainingData } from '../data/trainingData';
@@ -87,6 +89,13 @@ export async function runTrainerJob(o: TrainerJobOptions): Promise<TrainerJobSta
         `${config.ways}-way ${config.shots}-shot, ${config.iterations} iterations, seed ${config.seed}`,
     );
     const { dataset, external } = await resolveTrainingData(config, datasetLoader(o.dataDir));
+    const memory = estimateTrainingMemory(
+      config,
+      dataset,
+      dataset.pixels.byteLength + (external?.pixels.byteLength ?? 0),
+      availableParallelism(),
+    );
+    say(`memory estimate: ${formatBytes(memory.bytes)} of this machine's ${formatBytes(totalmem())}`);
     const backend = await selectBackend(config.backend);
     const backendText = describeBackend(backend);
     store.runs.setBackend(runId, backendText);

@@ -144,6 +144,19 @@ describe('image folder import', () => {
     ).rejects.toThrow(/no images found/);
   });
 
+  it('refuses, before decoding, an image size whose dataset cannot fit in memory; and built-in names', async () => {
+    const root = temp();
+    for (let i = 0; i < 3; i++) write(join(root, 'a', `${i}.png`), await markedPng(8, 8, i));
+    await expect(
+      importDataset({ format: 'folder', name: 'huge', paths: [root], dataDir: temp(), size: 100_000 }),
+    ).rejects.toThrow(
+      /3 images at 100000×100000×3 need \d+\.\d GiB in memory, more than half of this machine's/,
+    );
+    await expect(
+      importDataset({ format: 'folder', name: 'synthetic', paths: [root], dataDir: temp() }),
+    ).rejects.toThrow(/'synthetic' is the name of a built-in dataset/);
+  });
+
   it('a cancelled import leaves no dataset, no manifest and no temp folder', async () => {
     const root = await messyFolder();
     const dataDir = temp();

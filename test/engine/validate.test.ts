@@ -13,6 +13,21 @@ import { issueFields } from '../helpers/configs';
 describe('config against the dataset', () => {
   const dataset = generateSyntheticDataset({ classes: 20, imagesPerClass: 6, size: 12 });
 
+  it('refuses, before allocating, a config whose estimated memory exceeds the machine’s, naming what drives it', () => {
+    const base = { ways: 3, shots: 1, queries: 2, model: { blocks: 3 } } as const;
+    const check = (c: object) => () =>
+      validateAgainstDataset(parseExperimentConfig({ ...base, ...c }), dataset);
+    expect(issueFields(check({ model: { blocks: 3, filters: 20000 } }))).toEqual(['model.filters']);
+    expect(check({ model: { blocks: 3, filters: 20000 } })).toThrow(
+      /this config needs about \d+\.\d GiB of memory \(mostly .*\), more than this machine's .* can give; lower model\.filters/,
+    );
+    expect(issueFields(check({ metaBatch: 1e9 }))).toEqual(['metaBatch']);
+    expect(issueFields(check({ innerSteps: 1e6 }))).toEqual(['innerSteps']);
+    // First order keeps no inner graph: a million steps take time, not memory.
+    expect(check({ innerSteps: 1e6, learner: 'fomaml' })).not.toThrow();
+    expect(check({})).not.toThrow();
+  });
+
   it('refuses more ways than a split has classes', () => {
     const config = parseExperimentConfig({ ways: 5, model: { blocks: 3 } }); // 20% of 20 classes = 4 meta-test classes
     expect(() => validateAgainstDataset(config, dataset)).toThrow(

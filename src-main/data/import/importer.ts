@@ -5,6 +5,7 @@
  * class folders are reported; a failed or cancelled import leaves nothing behind.
  */
 import { readFile } from 'node:fs/promises';
+import { totalmem } from 'node:os';
 import { basename, join } from 'node:path';
 import type { ImportFormat } from '../../contract/datasets';
 import type { ClassIndexedDataset, SplitName } from '../../engine/dataset';
@@ -215,6 +216,14 @@ export async function importDataset(o: ImportOptions): Promise<ImportResult> {
     const items = classes.flatMap((c, ci) => c.items.map((item) => ({ item, ci })));
     if (items.length === 0) throw new ImportInputError(`no images found in ${o.paths.join(', ')}`);
     const imageBytes = size * size * decode.channels;
+    // The packed images are held in memory while the dataset is written: refuse what cannot fit.
+    const packed = items.length * imageBytes * (omniglot && o.rotations ? 4 : 1);
+    if (packed > totalmem() * 0.5) {
+      throw new ImportInputError(
+        `${items.length} images at ${size}×${size}×${decode.channels} need ${(packed / 2 ** 30).toFixed(1)} GiB in memory, ` +
+          `more than half of this machine's ${(totalmem() / 2 ** 30).toFixed(1)} GiB; choose a smaller --size`,
+      );
+    }
     const decoded: Array<Uint8Array | null> = new Array(items.length).fill(null);
     let next = 0;
     let done = 0;

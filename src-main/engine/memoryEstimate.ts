@@ -1,0 +1,133 @@
+/**
+ * How much memory a training config needs, estimated before anything is allocated, so that a
+ * config that cannot fit ("--filters 20000", "--meta-batch 1e9", a second-order MAML with a
+ * million inner steps) is refused with the estimate instead of being killed by the OOM killer.
+ *
+ * An estimate, not an accounting: float32 activations of the network's layers (each conv block
+ * keeps its convolution, batch norm and non-linearity outputs, then the pooled map), doubled for
+ * the backward pass; second-order learners keep every inner step's graph of the support set;
+ * tasks in flight at once (one per thread); the parameters with Adam's moments and gradients; the
+ * sampled tasks of a meta-batch; the dataset's pixels; and the runtime itself.
+ */
+import type { ExperimentConfig } from '../contract/config';
+import { LEARNER_INFO } from '../contract/learners';
+
+const FLOAT = 4;
+/** The Node + tfjs-wasm process before any tensor (measured: ~250 MB RSS at the first iteration). */
+const RUNTIME_BYTES = 300 * 2 ** 20;
+
+export interface MemoryEstimate {
+  bytes: number;
+  /** The parts, in bytes, and the setting that drives each. */
+  parts: Array<{ what: string; bytes: number; field: string }>;
+}
+
+interface ImageShape {
+  height: number;
+  width: number;
+  channels: number;
+}
+
+/** Float activations per image and parameter count of the embedding (conv4 or the concept ResNet). */
+function network(config: ExperimentConfig, image: ImageShape): { activations: number; parameters: number } {
+  let activations = 0;
+  let parameters = 0;
+  let channels = image.channels;
+  let h = image.height;
+  let w = image.width;
+  if (config.space === 'pixels' && config.learner === 'mann') {
+    // The MANN reads the pixels: per step its input, the LSTM's gates and the memory it wrote.
+    const m = config.mann;
+    const input = image.height * image.width * image.channels + config.ways;
+    activations =
+      input + 8 * m.controllerSize + 2 * m.memorySlots * m.slotSize + 4 * m.readHeads * m.memorySlots;
+    parameters =
+      4 * m.controllerSize * (input + m.controllerSize + m.readHeads * m.slotSize) +
+      m.controllerSize * config.ways;
+    return { activations, parameters };
+  }
+  if (config.space === 'pixels') {
+    const f = config.model.filters;
+    for (let b = 0; b < config.model.blocks; b++) {
+      parameters += 9 * channels * f + 3 * f; // kernel, bias, batch norm
+      activations += 3 * f * h * w;
+      h = Math.max(1, Math.floor(h / 2));
+      w = Math.max(1, Math.floor(w / 2));
+      activations += f * h * w;
+      channels = f;
+    }
+    parameters += channels * h * w * config.ways;
+    return { activations, parameters };
+  }
+  const g = config.concept.generator;
+  // A stem at full size, then stages at halving sizes with doubling widths, two convolutions per block.
+  parameters += 9 * channels * g.width;
+  activations += 3 * g.width * h * w;
+  g.stages.forEach((blocks, i) => {
+    const width = g.width * 2 ** i;
+    if (i > 0) {
+      h = Math.max(1, Math.ceil(h / 2));
+      w = Math.max(1, Math.ceil(w / 2));
+    }
+    parameters += blocks * 2 * (9 * width * width + 2 * width) + (i > 0 ? channels * width : 0);
+    activations += blocks * 2 * 3 * width * h * w;
+    channels = width;
+  });
+  parameters += channels * g.conceptSize;
+  let prev = g.conceptSize;
+  for (const hidden of config.concept.head) {
+    parameters += prev * hidden;
+    prev = hidden;
+  }
+  parameters += prev * config.ways;
+  return { activations, parameters };
+}
+
+export function estimateTrainingMemory(
+  config: ExperimentConfig,
+  image: ImageShape,
+  datasetBytes: number,
+  threads: number,
+): MemoryEstimate {
+  const { activations, parameters } = network(config, image);
+  const sequences = config.learner === 'mann';
+  const support = sequences ? 0 : config.ways * config.shots;
+  const perTask = sequences
+    ? config.ways * config.mann.instances * config.mann.batch
+    : config.ways * (config.shots + config.queries);
+  const secondOrder = LEARNER_INFO[config.learner].family === 'optimisation' && config.learner !== 'fomaml';
+  // Second order keeps each inner step's support graph for the meta-gradient; first order and the
+  // metric and model-based learners hold one forward graph of the task at a time.
+  const forwards = secondOrder ? config.innerSteps * support + (perTask - support) : perTask;
+  const inFlight = Math.max(1, Math.min(threads, config.metaBatch));
+  const taskGraph =
+    2 * forwards * activations * FLOAT + (secondOrder ? 3 * config.innerSteps * parameters * FLOAT : 0);
+  const imageBytes = image.height * image.width * image.channels * FLOAT;
+  const width =
+    config.learner === 'mann' && config.space === 'pixels'
+      ? 'mann.controllerSize'
+      : config.space === 'pixels'
+        ? 'model.filters'
+        : 'concept.generator.width';
+  // What drives the activations: the inner steps' kept graphs, or the network's width.
+  const steps = secondOrder && config.innerSteps * support > perTask - support;
+  const parts = [
+    {
+      what: 'activations of the tasks in flight',
+      bytes: inFlight * taskGraph,
+      field: steps ? 'innerSteps' : width,
+    },
+    { what: 'parameters, gradients and Adam moments', bytes: 4 * parameters * FLOAT, field: width },
+    {
+      what: "a meta-batch's sampled tasks",
+      bytes: config.metaBatch * perTask * imageBytes,
+      field: 'metaBatch',
+    },
+    { what: 'the dataset', bytes: datasetBytes, field: 'data' },
+    { what: 'the runtime', bytes: RUNTIME_BYTES, field: 'backend' },
+  ];
+  return { bytes: parts.reduce((n, p) => n + p.bytes, 0), parts };
+}
+
+export const formatBytes = (bytes: number): string =>
+  bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(1)} GiB` : `${Math.ceil(bytes / 2 ** 20)} MiB`;
