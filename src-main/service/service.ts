@@ -57,7 +57,6 @@ import { ServiceError } from './errors';
 
 const DEFAULT_SPLIT = SplitConfigSchema.parse({});
 
-/** A variant over a base config: nested sections (model, concept, …) merge field by field. */
 /** A run's cell in its experiment: its config without the seed, keys sorted at every level. */
 function cellKey(config: ExperimentConfig): string {
   const sorted = (v: unknown): unknown =>
@@ -71,6 +70,7 @@ function cellKey(config: ExperimentConfig): string {
   return JSON.stringify(sorted({ ...config, seed: null }));
 }
 
+/** A variant over a base config: nested sections (model, concept, …) merge field by field. */
 function mergeConfig(base: object, variant: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...base };
   for (const [k, v] of Object.entries(variant)) {
@@ -254,13 +254,13 @@ export class WorkbenchService {
     return { experiment: created.experiment, runs: created.runs.map((id) => this.store.runs.summary(id)!) };
   }
 
-  /** More runs for an existing experiment (e.g. more seeds), validated like a new one. */
   /**
    * More runs for an experiment. Every cell the experiment already has (each distinct run config
    * but its seed: a learner, or a preset's learner × space × shots) gets each new seed, so that a
    * comparison stays balanced; `learners` narrows that to some learners (one without a cell yet
    * starts from the experiment's base config). A cell × seed that already has a run is skipped:
-   * the same seed again would only duplicate it (resume is how a run is retried).
+   * the same seed again would only duplicate it (resume is how a run is retried). Validated like
+   * a new experiment's runs.
    */
   async launchRuns(experimentId: number, input: LaunchRunsInput = {}): Promise<RunSummary[]> {
     const experiment = this.experiment(experimentId);
@@ -433,7 +433,7 @@ export class WorkbenchService {
     return this.store.runs.summary(id)!;
   }
 
-  /** Queue a stopped run again; its trainer continues from the newest checkpoint. */
+  /** Queue a stopped run again; its trainer continues from the newest checkpoint, or from `from`. */
   resumeRun(id: number, options: { from?: number } = {}): RunSummary {
     const run = this.store.runs.get(id);
     if (!run) throw new ServiceError(`run ${id} does not exist`, 'not-found');
