@@ -96,6 +96,10 @@ export async function dataCommand(argv: string[], signal: AbortSignal): Promise<
           `imported '${m.id}': ${m.classes} classes, ${m.images} images ${m.height}×${m.width}×${m.channels} (${result.imagesPerSecond.toFixed(0)} images/s)`,
         );
         if (r.skippedNonImages) out(`skipped ${r.skippedNonImages} non-image file(s)`);
+        if (r.skippedHidden)
+          out(`skipped ${r.skippedHidden} hidden file(s) or folder(s) (names starting with '.')`);
+        for (const l of r.skippedLinks ?? []) out(`skipped a link leading outside the source: ${l}`);
+        for (const u of r.unsupported ?? []) out(`skipped ${u.path}: ${u.reason}`);
         for (const c of r.corrupt) out(`skipped corrupt image ${c.path}: ${c.reason}`);
         for (const p of r.oversized) out(`skipped oversized image ${p}`);
         for (const c of r.emptyClasses) out(`empty class folder left out: ${c}`);

@@ -65,6 +65,8 @@ export interface ImportDatasetResult {
   /** Corrupt images skipped (each named in the trainer-independent import report). */
   corrupt: number;
   skippedNonImages: number;
+  /** What else was left out, one line each (hidden files, links leading outside, unsupported formats). */
+  skipped: string[];
   durationMs: number;
 }
 

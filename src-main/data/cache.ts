@@ -27,6 +27,12 @@ export interface ImportReport {
   emptyClasses: string[];
   /** Images larger than the decoder's pixel limit, skipped. */
   oversized: string[];
+  /** Hidden files and folders (names starting with a dot), skipped. Absent in older reports. */
+  skippedHidden?: number;
+  /** Symbolic links leading outside the source, not followed. */
+  skippedLinks?: string[];
+  /** Images in a format the decoder cannot read, with the reason. */
+  unsupported?: Array<{ path: string; reason: string }>;
 }
 
 export interface DatasetManifest {
@@ -52,7 +58,15 @@ export interface DatasetManifest {
 }
 
 export function emptyReport(): ImportReport {
-  return { skippedNonImages: 0, corrupt: [], emptyClasses: [], oversized: [] };
+  return {
+    skippedNonImages: 0,
+    corrupt: [],
+    emptyClasses: [],
+    oversized: [],
+    skippedHidden: 0,
+    skippedLinks: [],
+    unsupported: [],
+  };
 }
 
 /** A dataset name that breaks the naming rule (or would reach outside the data directory). */

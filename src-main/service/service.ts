@@ -507,6 +507,11 @@ export class WorkbenchService {
       images: r.manifest.images,
       corrupt: r.report.corrupt.length,
       skippedNonImages: r.report.skippedNonImages,
+      skipped: [
+        ...(r.report.skippedHidden ? [`${r.report.skippedHidden} hidden file(s) or folder(s)`] : []),
+        ...(r.report.skippedLinks ?? []).map((l) => `a link leading outside the source: ${l}`),
+        ...(r.report.unsupported ?? []).map((u) => `${u.path}: ${u.reason}`),
+      ],
       durationMs: r.durationMs,
     };
   }

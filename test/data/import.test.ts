@@ -1,5 +1,6 @@
 /** Dataset import from real formats, with every kind of bad input made here by code. */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -142,6 +143,44 @@ describe('image folder import', () => {
     await expect(
       importDataset({ format: 'folder', name: 'x', paths: [root], dataDir: temp() }),
     ).rejects.toThrow(/no images found/);
+  });
+
+  it('counts hidden files, follows links inside the source, names links outside and BMPs; refuses a FIFO', async () => {
+    const root = temp();
+    const outside = temp();
+    for (let i = 0; i < 2; i++) {
+      write(join(root, 'a', `${i}.png`), await markedPng(8, 8, i));
+      write(join(root, 'b', `${i}.png`), await markedPng(8, 8, 10 + i));
+    }
+    write(join(root, 'a', '.DS_Store'), 'x');
+    write(join(root, 'a', '.hidden.png'), await markedPng(8, 8, 5));
+    write(join(root, 'shared', 'x.png'), await markedPng(8, 8, 7));
+    write(join(outside, 'secret.png'), await markedPng(8, 8, 9));
+    symlinkSync(join(root, 'shared', 'x.png'), join(root, 'b', 'linked.png')); // inside: followed
+    symlinkSync(join(outside, 'secret.png'), join(root, 'a', 'escape.png')); // outside: named, skipped
+    write(join(root, 'b', 'old.bmp'), 'BM');
+    const r = await importDataset({
+      format: 'folder',
+      name: 'links',
+      paths: [root],
+      dataDir: temp(),
+      size: 8,
+    });
+    expect(r.manifest.images).toBe(2 + 3 + 1); // a: 2; b: 2 + the link; shared: 1
+    expect(r.report.skippedHidden).toBe(2);
+    expect(r.report.skippedLinks).toEqual([join(root, 'a', 'escape.png')]);
+    expect(r.report.unsupported).toEqual([
+      {
+        path: join(root, 'b', 'old.bmp'),
+        reason: expect.stringMatching(/BMP is not supported .* convert to PNG/),
+      },
+    ]);
+    expect(r.report.corrupt).toEqual([]);
+    const fifo = join(temp(), 'x.zip');
+    spawnSync('mkfifo', [fifo]);
+    await expect(
+      importDataset({ format: 'omniglot', name: 'fifo', paths: [fifo], dataDir: temp() }),
+    ).rejects.toThrow(/x\.zip is not a regular file or folder \(a pipe, socket or device\)/);
   });
 
   it('refuses, before decoding, an image size whose dataset cannot fit in memory; and built-in names', async () => {

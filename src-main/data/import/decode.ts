@@ -9,7 +9,21 @@ import sharp from 'sharp';
 // Each image is decoded once: libvips' operation cache would only hold memory.
 sharp.cache(false);
 
-export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.bmp', '.gif', '.webp', '.tif', '.tiff'] as const;
+export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.gif', '.webp', '.tif', '.tiff'] as const;
+
+/**
+ * Image formats the decoder (sharp/libvips) cannot read: left out of an import and reported by
+ * name with the reason, rather than every such file reported "corrupt".
+ */
+export const UNSUPPORTED_IMAGE_EXTENSIONS: Record<string, string> = {
+  '.bmp': 'BMP is not supported by the image decoder; convert to PNG (e.g. `mogrify -format png *.bmp`)',
+};
+
+export function unsupportedImage(name: string): string | null {
+  const lower = name.toLowerCase();
+  const ext = Object.keys(UNSUPPORTED_IMAGE_EXTENSIONS).find((e) => lower.endsWith(e));
+  return ext ? UNSUPPORTED_IMAGE_EXTENSIONS[ext]! : null;
+}
 
 export function isImageFile(name: string): boolean {
   const lower = name.toLowerCase();

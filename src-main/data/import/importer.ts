@@ -209,6 +209,9 @@ export async function importDataset(o: ImportOptions): Promise<ImportResult> {
     const { scan } = gathered;
     const report = emptyReport();
     report.skippedNonImages = scan.skippedNonImages;
+    report.skippedHidden = scan.skippedHidden ?? 0;
+    report.skippedLinks = scan.skippedLinks ?? [];
+    report.unsupported = scan.unsupported ?? [];
     report.emptyClasses = [...scan.emptyClasses];
     // Omniglot keeps its sources' order (background set first, then evaluation, alphabets in
     // name order within each) because the standard split is defined on that order.

@@ -2,11 +2,11 @@
  * Where images come from: folders on disk or zip archives read in place (no extraction). Each
  * source yields classes of image items; an item reads its bytes on demand.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
 import yauzl from 'yauzl';
 import { describeFsError } from '../errors';
-import { isImageFile } from './decode';
+import { isImageFile, unsupportedImage } from './decode';
 
 export interface ImageItem {
   /** For reports: a file path, or "archive.zip!entry/path.png". */
@@ -24,6 +24,10 @@ export interface Scan {
   skippedNonImages: number;
   /** Class folders that held no image file at all. */
   emptyClasses: string[];
+  /** Hidden files and folders, symlinks leading outside the source, unsupported formats. */
+  skippedHidden?: number;
+  skippedLinks?: string[];
+  unsupported?: Array<{ path: string; reason: string }>;
 }
 
 /** Input a user can correct (a missing path, a bad layout): refused as invalid, not internal. */
@@ -32,18 +36,42 @@ export class ImportInputError extends Error {
 }
 
 export async function assertReadable(path: string): Promise<'file' | 'dir'> {
+  let s;
   try {
-    const s = await stat(path);
-    return s.isDirectory() ? 'dir' : 'file';
+    s = await stat(path);
   } catch (e) {
     throw new ImportInputError(`cannot read ${path}: ${describeFsError(e)}`);
   }
+  if (s.isDirectory()) return 'dir';
+  // A FIFO named x.zip would block the import's first read forever (and signals with it).
+  if (!s.isFile())
+    throw new ImportInputError(`${path} is not a regular file or folder (a pipe, socket or device)`);
+  return 'file';
 }
 
-/** Every file under `dir`, as paths relative to it, in sorted order. */
-export async function walkFiles(dir: string): Promise<string[]> {
+/** What a walk left out, for the import report. */
+export interface WalkSkips {
+  hidden: number;
+  links: string[];
+}
+
+/**
+ * Every file under `dir`, as paths relative to it, in sorted order. Hidden entries are skipped and
+ * counted; symbolic links are followed while they stay inside `within` (the source), and listed
+ * when they lead outside it; pipes, sockets and devices are never opened.
+ */
+export async function walkFiles(
+  dir: string,
+  skips: WalkSkips = { hidden: 0, links: [] },
+  within = dir,
+): Promise<string[]> {
   const out: string[] = [];
+  const root = await realpath(within).catch(() => within);
+  const seen = new Set<string>();
   const visit = async (d: string): Promise<void> => {
+    const real = await realpath(d).catch(() => d);
+    if (seen.has(real)) return; // a link loop
+    seen.add(real);
     let entries;
     try {
       entries = await readdir(d, { withFileTypes: true });
@@ -51,10 +79,25 @@ export async function walkFiles(dir: string): Promise<string[]> {
       throw new ImportInputError(`cannot read ${d}: ${describeFsError(e)}`);
     }
     for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
-      if (entry.name.startsWith('.')) continue;
       const full = join(d, entry.name);
-      if (entry.isDirectory()) await visit(full);
-      else if (entry.isFile()) out.push(relative(dir, full));
+      if (entry.name.startsWith('.')) {
+        skips.hidden++;
+        continue;
+      }
+      let isDir = entry.isDirectory();
+      let isFile = entry.isFile();
+      if (entry.isSymbolicLink()) {
+        const target = await realpath(full).catch(() => null);
+        if (!target || (target !== root && !target.startsWith(root + sep))) {
+          skips.links.push(full);
+          continue;
+        }
+        const s = await stat(target);
+        isDir = s.isDirectory();
+        isFile = s.isFile();
+      }
+      if (isDir) await visit(full);
+      else if (isFile) out.push(relative(dir, full));
     }
   };
   await visit(dir);
@@ -88,13 +131,18 @@ async function foldersAtDepth(dir: string, depth: number): Promise<string[]> {
  */
 export async function scanFolder(root: string, depth = 1): Promise<Scan> {
   if ((await assertReadable(root)) !== 'dir') throw new ImportInputError(`${root} is not a folder`);
-  const scan: Scan = { classes: [], skippedNonImages: 0, emptyClasses: [] };
+  const skips: WalkSkips = { hidden: 0, links: [] };
+  const scan: Scan = { classes: [], skippedNonImages: 0, emptyClasses: [], unsupported: [] };
   const classDirs = await foldersAtDepth(root, depth);
   if (classDirs.length === 0) throw new ImportInputError(`${root} has no class folders at depth ${depth}`);
   for (const rel of classDirs) {
-    const files = await walkFiles(join(root, rel));
+    const files = await walkFiles(join(root, rel), skips, root);
     const images = files.filter(isImageFile);
-    scan.skippedNonImages += files.length - images.length;
+    for (const f of files) {
+      const reason = unsupportedImage(f);
+      if (reason) scan.unsupported!.push({ path: join(root, rel, f), reason });
+    }
+    scan.skippedNonImages += files.length - images.length - files.filter((f) => unsupportedImage(f)).length;
     const name = rel.split(sep).join('/');
     if (images.length === 0) scan.emptyClasses.push(name);
     else {
@@ -107,6 +155,8 @@ export async function scanFolder(root: string, depth = 1): Promise<Scan> {
       });
     }
   }
+  scan.skippedHidden = skips.hidden;
+  scan.skippedLinks = skips.links;
   return scan;
 }
 
