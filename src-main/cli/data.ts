@@ -100,6 +100,7 @@ export async function dataCommand(argv: string[], signal: AbortSignal): Promise<
           out(`skipped ${r.skippedHidden} hidden file(s) or folder(s) (names starting with '.')`);
         for (const l of r.skippedLinks ?? []) out(`skipped a link leading outside the source: ${l}`);
         for (const u of r.unsupported ?? []) out(`skipped ${u.path}: ${u.reason}`);
+        for (const d of r.duplicates ?? []) out(`skipped a second zip entry of the same name: ${d}`);
         for (const c of r.corrupt) out(`skipped corrupt image ${c.path}: ${c.reason}`);
         for (const p of r.oversized) out(`skipped oversized image ${p}`);
         for (const c of r.emptyClasses) out(`empty class folder left out: ${c}`);

@@ -33,6 +33,8 @@ export interface ImportReport {
   skippedLinks?: string[];
   /** Images in a format the decoder cannot read, with the reason. */
   unsupported?: Array<{ path: string; reason: string }>;
+  /** Zip entries listed twice under one name: the first imported, these left out. */
+  duplicates?: string[];
 }
 
 export interface DatasetManifest {
@@ -66,6 +68,7 @@ export function emptyReport(): ImportReport {
     skippedHidden: 0,
     skippedLinks: [],
     unsupported: [],
+    duplicates: [],
   };
 }
 

@@ -511,6 +511,7 @@ export class WorkbenchService {
         ...(r.report.skippedHidden ? [`${r.report.skippedHidden} hidden file(s) or folder(s)`] : []),
         ...(r.report.skippedLinks ?? []).map((l) => `a link leading outside the source: ${l}`),
         ...(r.report.unsupported ?? []).map((u) => `${u.path}: ${u.reason}`),
+        ...(r.report.duplicates ?? []).map((d) => `a second zip entry of the same name: ${d}`),
       ],
       durationMs: r.durationMs,
     };

@@ -282,6 +282,37 @@ describe('Omniglot import', () => {
     expect(dataset.splits).toBeUndefined(); // too few characters for the standard split: config fractions apply
   });
 
+  it('reports duplicate entry names, and refuses a zip-bomb entry from its declared size without reading it', async () => {
+    const dir = temp();
+    const png = async (k: number) => await markedPng(35, 35, k);
+    const entries = [
+      { name: 'set/A/character01/0.png', data: await png(5) },
+      { name: 'set/A/character01/1.png', data: await png(6) },
+      { name: 'set/A/character01/1.png', data: await png(7) }, // the same name again
+      { name: 'set/A/character02/0.png', data: await png(8) },
+      { name: 'set/A/character02/1.png', data: await png(9) },
+      // Declares 2 GiB: a bomb's header (the data itself is small, so the test stays cheap).
+      { name: 'set/A/character02/bomb.png', data: Buffer.alloc(1000), deflate: true, declaredSize: 2 ** 31 },
+    ];
+    write(join(dir, 'dup.zip'), makeZip(entries));
+    const r = await importDataset({
+      format: 'omniglot',
+      name: 'dup',
+      paths: [join(dir, 'dup.zip')],
+      dataDir: temp(),
+    });
+    expect(r.manifest.images).toBe(4);
+    expect(r.report.duplicates).toEqual(['dup.zip!set/A/character01/1.png']);
+    expect(r.report.corrupt).toEqual([
+      {
+        path: 'dup.zip!set/A/character02/bomb.png',
+        reason: expect.stringMatching(
+          /declares 2048 MiB uncompressed, above the 381 MiB an image may take; not read/,
+        ),
+      },
+    ]);
+  });
+
   it('rotation augmentation adds each character at 90°, 180°, 270° as new classes', async () => {
     const dir = temp();
     write(join(dir, 'bg.zip'), await omniglotZip('images_background', 1, 2, 1));
@@ -383,6 +414,22 @@ describe('miniImageNet import', () => {
     expect(names(dataset.splits!.train!)).toEqual(['n01', 'n02']);
     expect(names(dataset.splits!.val!)).toEqual(['n03']);
     expect(names(dataset.splits!.test!)).toEqual(['n04', 'n05']);
+
+    // Without its header line, a CSV keeps its first row.
+    write(join(root, 'test.csv'), `${rows.test!.join('\n')}\n`);
+    const headerless = await importDataset({
+      format: 'miniimagenet',
+      name: 'mini2',
+      paths: [root],
+      dataDir,
+      size: 12,
+    });
+    expect(headerless.manifest.images).toBe(15);
+    // A class listed in two splits is refused, naming the line and the other split.
+    write(join(root, 'test.csv'), `filename,label\n${rows.test!.join('\n')}\nn0100000.jpg,n01\n`);
+    await expect(
+      importDataset({ format: 'miniimagenet', name: 'mini3', paths: [root], dataDir, size: 12 }),
+    ).rejects.toThrow(/test\.csv:8: class 'n01' is also listed in train\.csv; a class belongs to one split/);
   });
 
   it('says which CSV is missing', async () => {

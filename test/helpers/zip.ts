@@ -1,3 +1,4 @@
+import { deflateRawSync } from 'node:zlib';
 /**
  * A minimal zip writer (stored entries) for test fixtures, able to write entry names that real
  * tools refuse to create, such as "../escape.png".
@@ -18,21 +19,29 @@ function crc32(data: Uint8Array): number {
   return (c ^ 0xffffffff) >>> 0;
 }
 
-export function makeZip(entries: Array<{ name: string; data: Uint8Array }>): Buffer {
+/**
+ * A zip of stored entries; `deflate` compresses one, and `declaredSize` makes it claim another
+ * uncompressed size (a zip bomb's header, without inflating gigabytes in a test).
+ */
+export function makeZip(
+  entries: Array<{ name: string; data: Uint8Array; deflate?: boolean; declaredSize?: number }>,
+): Buffer {
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
   let offset = 0;
-  for (const { name, data } of entries) {
+  for (const { name, data: raw, deflate, declaredSize } of entries) {
     const nameBytes = Buffer.from(name, 'utf8');
-    const crc = crc32(data);
+    const crc = crc32(raw);
+    const data = deflate ? deflateRawSync(raw) : raw;
+    const size = declaredSize ?? raw.length;
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
     local.writeUInt16LE(20, 4); // version needed
     local.writeUInt16LE(0x0800, 6); // UTF-8 names
-    local.writeUInt16LE(0, 8); // stored
+    local.writeUInt16LE(deflate ? 8 : 0, 8); // deflated or stored
     local.writeUInt32LE(crc, 14);
     local.writeUInt32LE(data.length, 18);
-    local.writeUInt32LE(data.length, 22);
+    local.writeUInt32LE(size, 22);
     local.writeUInt16LE(nameBytes.length, 26);
     locals.push(local, nameBytes, Buffer.from(data));
     const central = Buffer.alloc(46);
@@ -40,9 +49,10 @@ export function makeZip(entries: Array<{ name: string; data: Uint8Array }>): Buf
     central.writeUInt16LE(20, 4);
     central.writeUInt16LE(20, 6);
     central.writeUInt16LE(0x0800, 8);
+    central.writeUInt16LE(deflate ? 8 : 0, 10);
     central.writeUInt32LE(crc, 16);
     central.writeUInt32LE(data.length, 20);
-    central.writeUInt32LE(data.length, 24);
+    central.writeUInt32LE(size, 24);
     central.writeUInt16LE(nameBytes.length, 28);
     central.writeUInt32LE(offset, 42);
     centrals.push(central, nameBytes);

@@ -78,6 +78,7 @@ interface Gathered {
 async function gatherOmniglot(paths: string[]): Promise<Gathered> {
   const byClass = new Map<string, ImageItem[]>();
   const closers: Array<() => void> = [];
+  const duplicates: string[] = [];
   let skipped = 0;
   const add = (relPath: string, item: ImageItem) => {
     const parts = relPath.replace(/\\/g, '/').split('/').filter(Boolean);
@@ -100,6 +101,7 @@ async function gatherOmniglot(paths: string[]): Promise<Gathered> {
       } else {
         const listing = await listZip(path);
         closers.push(listing.close);
+        duplicates.push(...listing.duplicates);
         const sorted = [...listing.entries].sort((a, b) => a.fileName.localeCompare(b.fileName));
         for (const entry of sorted) add(entry.fileName, zipItem(path, listing.zip, entry));
       }
@@ -113,7 +115,7 @@ async function gatherOmniglot(paths: string[]): Promise<Gathered> {
     items: items.sort((a, b) => a.path.localeCompare(b.path)),
   }));
   return {
-    scan: { classes, skippedNonImages: skipped, emptyClasses: [] },
+    scan: { classes, skippedNonImages: skipped, emptyClasses: [], duplicates },
     cleanup: () => closers.forEach((c) => c()),
   };
 }
@@ -136,13 +138,25 @@ async function gatherMiniImageNet(root: string): Promise<Gathered> {
       );
     }
     const names = new Set<string>();
-    text
-      .split(/\r?\n/)
-      .slice(1)
-      .filter((l) => l.trim())
-      .forEach((line, i) => {
+    const lines = text.split(/\r?\n/);
+    // The published CSVs start with "filename,label"; a file without that header keeps its first
+    // row (the first image) instead of losing it as a header.
+    const header = /^\s*filename\s*,\s*label\s*$/i.test(lines[0] ?? '');
+    const claimedBy = (label: string) =>
+      (Object.entries(splits) as Array<[SplitName, string[]]>).find(([, ls]) => ls.includes(label))?.[0];
+    lines
+      .map((line, i) => ({ line, at: i + 1 }))
+      .slice(header ? 1 : 0)
+      .filter(({ line }) => line.trim())
+      .forEach(({ line, at }) => {
         const [file, label] = line.split(',').map((s) => s.trim());
-        if (!file || !label) throw new ImportInputError(`${csv}:${i + 2}: expected "filename,label"`);
+        if (!file || !label) throw new ImportInputError(`${csv}:${at}: expected "filename,label"`);
+        // A class in two splits would be merged into one and leak between meta-train and meta-test.
+        const other = claimedBy(label);
+        if (other)
+          throw new ImportInputError(
+            `${csv}:${at}: class '${label}' is also listed in ${other}.csv; a class belongs to one split`,
+          );
         names.add(label);
         const path = join(imagesDir, basename(file));
         if (!byClass.has(label)) byClass.set(label, []);
@@ -212,6 +226,7 @@ export async function importDataset(o: ImportOptions): Promise<ImportResult> {
     report.skippedHidden = scan.skippedHidden ?? 0;
     report.skippedLinks = scan.skippedLinks ?? [];
     report.unsupported = scan.unsupported ?? [];
+    report.duplicates = scan.duplicates ?? [];
     report.emptyClasses = [...scan.emptyClasses];
     // Omniglot keeps its sources' order (background set first, then evaluation, alphabets in
     // name order within each) because the standard split is defined on that order.

@@ -6,7 +6,7 @@ import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
 import yauzl from 'yauzl';
 import { describeFsError } from '../errors';
-import { isImageFile, unsupportedImage } from './decode';
+import { DEFAULT_MAX_INPUT_PIXELS, isImageFile, unsupportedImage } from './decode';
 
 export interface ImageItem {
   /** For reports: a file path, or "archive.zip!entry/path.png". */
@@ -26,6 +26,7 @@ export interface Scan {
   emptyClasses: string[];
   /** Hidden files and folders, symlinks leading outside the source, unsupported formats. */
   skippedHidden?: number;
+  duplicates?: string[];
   skippedLinks?: string[];
   unsupported?: Array<{ path: string; reason: string }>;
 }
@@ -177,8 +178,17 @@ export function escapesRoot(name: string): boolean {
 export interface ZipListing {
   zip: yauzl.ZipFile;
   entries: yauzl.Entry[];
+  /** Entry names the archive holds more than once (the first is imported, the others reported). */
+  duplicates: string[];
   close(): void;
 }
+
+/**
+ * The most bytes one image file may inflate to: 4 bytes per pixel at the decoder's 100-megapixel
+ * limit. A larger entry (a zip bomb) is refused from its declared size, before it is read, and
+ * yauzl's size validation stops one that inflates past what it declared.
+ */
+export const MAX_IMAGE_FILE_BYTES = 4 * DEFAULT_MAX_INPUT_PIXELS;
 
 /**
  * List a zip's file entries. An archive with an entry escaping its root (../, absolute paths) is
@@ -220,7 +230,18 @@ export async function listZip(path: string): Promise<ZipListing> {
     zip.close();
     throw new ImportInputError(`refusing ${path}: entry '${bad.fileName}' escapes the archive's root`);
   }
-  return { zip, entries: entries.filter((e) => !e.fileName.endsWith('/')), close: () => zip.close() };
+  const files = entries.filter((e) => !e.fileName.endsWith('/'));
+  const seen = new Set<string>();
+  const unique: yauzl.Entry[] = [];
+  const duplicates: string[] = [];
+  for (const e of files) {
+    if (seen.has(e.fileName)) duplicates.push(`${basename(path)}!${e.fileName}`);
+    else {
+      seen.add(e.fileName);
+      unique.push(e);
+    }
+  }
+  return { zip, entries: unique, duplicates, close: () => zip.close() };
 }
 
 export function zipItem(zipPath: string, zip: yauzl.ZipFile, entry: yauzl.Entry): ImageItem {
@@ -228,6 +249,14 @@ export function zipItem(zipPath: string, zip: yauzl.ZipFile, entry: yauzl.Entry)
     path: `${basename(zipPath)}!${entry.fileName}`,
     read: () =>
       new Promise<Buffer>((resolve, reject) => {
+        if (entry.uncompressedSize > MAX_IMAGE_FILE_BYTES) {
+          return reject(
+            new Error(
+              `the entry declares ${(entry.uncompressedSize / 2 ** 20).toFixed(0)} MiB uncompressed, above the ` +
+                `${Math.round(MAX_IMAGE_FILE_BYTES / 2 ** 20)} MiB an image may take; not read`,
+            ),
+          );
+        }
         zip.openReadStream(entry, (err, stream) => {
           if (err || !stream) return reject(err ?? new Error('unreadable entry'));
           const chunks: Buffer[] = [];
