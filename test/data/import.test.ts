@@ -183,6 +183,34 @@ describe('image folder import', () => {
     ).rejects.toThrow(/x\.zip is not a regular file or folder \(a pipe, socket or device\)/);
   });
 
+  it('under concurrent decodes each corrupt file is reported with its own reason', async () => {
+    const root = temp();
+    const png = await markedPng(64, 64, 3);
+    const jpeg = await solidJpeg(64, 64, [200, 30, 30]);
+    for (let i = 0; i < 24; i++) {
+      write(join(root, 'a', `${i}-good.png`), png);
+      write(join(root, 'a', `${i}-bad.png`), png.subarray(0, Math.floor(png.length / 2)));
+      write(join(root, 'b', `${i}-good.jpg`), jpeg);
+      write(join(root, 'b', `${i}-bad.jpg`), jpeg.subarray(0, Math.floor(jpeg.length / 3)));
+    }
+    for (let round = 0; round < 3; round++) {
+      const r = await importDataset({
+        format: 'folder',
+        name: `c${round}`,
+        paths: [root],
+        dataDir: temp(),
+        size: 16,
+      });
+      for (const c of r.report.corrupt) {
+        if (c.path.endsWith('.png')) expect(c.reason, c.path).not.toMatch(/jpe?g/i);
+        else expect(c.reason, c.path).not.toMatch(/png/i);
+      }
+      // Kept: every good image, whatever failed beside it.
+      expect(r.manifest.images + r.report.corrupt.length).toBe(96);
+      expect(r.manifest.images).toBeGreaterThanOrEqual(48);
+    }
+  });
+
   it('refuses, before decoding, an image size whose dataset cannot fit in memory; and built-in names', async () => {
     const root = temp();
     for (let i = 0; i < 3; i++) write(join(root, 'a', `${i}.png`), await markedPng(8, 8, i));

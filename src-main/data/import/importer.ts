@@ -245,18 +245,18 @@ export async function importDataset(o: ImportOptions): Promise<ImportResult> {
     const decoded: Array<Uint8Array | null> = new Array(items.length).fill(null);
     let next = 0;
     let done = 0;
+    // Images whose decode failed while others decoded beside them: decoded again one at a time.
+    const retry: number[] = [];
     const worker = async (): Promise<void> => {
       while (next < items.length) {
         if (o.signal?.aborted) throw abortError();
         const i = next++;
         const { item } = items[i]!;
         try {
-          // A listed file that cannot be read (miniImageNet CSV rows without their image, say)
-          // is reported with the corrupt ones: the import goes on without it.
           decoded[i] = await decodeImage(await item.read(), decode);
         } catch (e) {
           if (e instanceof DecodeError && e.kind === 'oversized') report.oversized.push(item.path);
-          else report.corrupt.push({ path: item.path, reason: (e as Error).message });
+          else retry.push(i);
         }
         done++;
         if (done % 64 === 0 || done === items.length)
@@ -264,6 +264,21 @@ export async function importDataset(o: ImportOptions): Promise<ImportResult> {
       }
     };
     await Promise.all(Array.from({ length: o.concurrency ?? 8 }, worker));
+    // libvips keeps one error buffer per process: under concurrent decodes a failure can carry
+    // another file's message ("VipsJpeg: premature end" for a truncated PNG). Decoding each failed
+    // file again alone gives its own reason (and keeps a file that only failed by contention).
+    for (const i of retry.sort((a, b) => a - b)) {
+      if (o.signal?.aborted) throw abortError();
+      const { item } = items[i]!;
+      try {
+        decoded[i] = await decodeImage(await item.read(), decode);
+      } catch (e) {
+        // A listed file that cannot be read (a miniImageNet CSV row without its image, say) is
+        // reported with the corrupt ones: the import goes on without it.
+        if (e instanceof DecodeError && e.kind === 'oversized') report.oversized.push(item.path);
+        else report.corrupt.push({ path: item.path, reason: (e as Error).message });
+      }
+    }
     if (o.signal?.aborted) throw abortError();
     report.corrupt.sort((a, b) => a.path.localeCompare(b.path));
     report.oversized.sort();
