@@ -13,7 +13,7 @@ import { DATASET_NAME_PATTERN, DATASET_NAME_RULE } from '../contract/datasets';
 import type { ClassIndexedDataset, SplitName } from '../engine/dataset';
 import { checkDataset, classCount } from '../engine/dataset';
 import { datasetDirectory, datasetsDir } from '../layout/dataDirectory';
-import { describeFsError } from './errors';
+import { describeFsError, describeWriteFailure } from './errors';
 
 export const MANIFEST_FORMAT = 'deml-dataset';
 export const MANIFEST_VERSION = 1;
@@ -148,7 +148,9 @@ export async function writePackedDataset(
     if (replaced) await rm(old, { recursive: true, force: true });
   } catch (e) {
     await rm(temp, { recursive: true, force: true }).catch(() => undefined);
-    throw new Error(`could not write dataset '${id}' to ${root}: ${describeFsError(e)}; nothing was kept`);
+    throw new Error(
+      `could not write dataset '${id}' to ${root}: ${describeWriteFailure(root, e)}; nothing was kept`,
+    );
   }
   return manifest;
 }

@@ -1,3 +1,6 @@
+import { accessSync, constants, existsSync } from 'node:fs';
+import { dirname } from 'node:path';
+
 /** File-system errors in words a user can act on. */
 export function describeFsError(e: unknown): string {
   const err = e as NodeJS.ErrnoException;
@@ -24,4 +27,29 @@ export function describeFsError(e: unknown): string {
     default:
       return err.message ?? String(e);
   }
+}
+
+/**
+ * Why writing at `path` failed, in words: a read-only file system or a permission problem is
+ * found on the nearest folder that exists (a missing sub-folder on a read-only disk reports
+ * "no such file" otherwise), else the error itself.
+ */
+export function describeWriteFailure(path: string, e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (
+    code === 'ENOENT' ||
+    code === 'EROFS' ||
+    code === 'EACCES' ||
+    code === 'EPERM' ||
+    code === 'SQLITE_CANTOPEN'
+  ) {
+    let dir = path;
+    while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);
+    try {
+      accessSync(dir, constants.W_OK);
+    } catch (probe) {
+      return describeFsError(probe);
+    }
+  }
+  return describeFsError(e);
 }

@@ -4,7 +4,7 @@
  * is never overwritten: it is copied aside and the user told what to do.
  */
 import { copyFileSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
-import { describeFsError } from '../data/errors';
+import { describeFsError, describeWriteFailure } from '../data/errors';
 import { databasePath } from '../layout/dataDirectory';
 import { migrate } from './migrations';
 import { type SqliteDatabase, openSqlite } from './sqlite';
@@ -88,6 +88,12 @@ function translateOpenError(e: unknown, file: string): Error {
     return damaged(file, (e as Error).message);
   if (code === 'SQLITE_FULL') return new StoreError(`the disk is full: cannot open ${file}`, 'full');
   if (e instanceof Error && /newer than this app/.test(e.message)) return new StoreError(e.message, 'newer');
+  if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY') {
+    return new StoreError(
+      `cannot open the experiment database ${file}: ${describeWriteFailure(file, { code: 'SQLITE_CANTOPEN', message: (e as Error).message })}`,
+      'io',
+    );
+  }
   if (code.startsWith('SQLITE_')) {
     return new StoreError(`cannot open the experiment database ${file}: ${(e as Error).message}`, 'io');
   }

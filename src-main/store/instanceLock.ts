@@ -5,6 +5,7 @@
  */
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { describeWriteFailure } from '../data/errors';
 import { DATA_DIR_RULE, lockPath } from '../layout/dataDirectory';
 
 export interface LockOwner {
@@ -76,7 +77,11 @@ export class InstanceLock {
 }
 
 export function acquireInstanceLock(dataDir: string, owner: string): InstanceLock {
-  mkdirSync(dataDir, { recursive: true });
+  try {
+    mkdirSync(dataDir, { recursive: true });
+  } catch (e) {
+    throw new Error(`cannot use the data directory ${dataDir}: ${describeWriteFailure(dataDir, e)}`);
+  }
   const file = lockPath(dataDir);
   const me: LockOwner = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), owner };
   for (let attempt = 0; attempt < 2; attempt++) {
@@ -89,7 +94,8 @@ export function acquireInstanceLock(dataDir: string, owner: string): InstanceLoc
       }
       return new InstanceLock(file);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST')
+        throw new Error(`cannot use the data directory ${dataDir}: ${describeWriteFailure(file, e)}`);
       const holder = lockHolder(dataDir);
       if (holder && (holder.pid !== process.pid || held.has(file)))
         throw new InstanceLockedError(holder, file);

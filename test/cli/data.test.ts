@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { markedPng } from '../helpers/images';
+import { haveRoot } from '../helpers/root';
 import { tempDirs } from '../helpers/temp';
 
 const BIN = resolve(__dirname, '../../bin/deml.mjs');
@@ -73,6 +74,23 @@ describe('deml data', () => {
       .find((e) => e?.type === 'start');
     expect(start.dataset).toBe('marks');
   }, 60_000);
+
+  it('a read-only data directory is named as such, on every command', () => {
+    if (!haveRoot('mounts a read-only tmpfs')) return;
+    const dataDir = temp();
+    const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m,ro', 'tmpfs', dataDir]);
+    expect(mounted.status, mounted.stderr?.toString()).toBe(0);
+    try {
+      const readOnly = /the file system is read-only/;
+      const runs = deml(['runs'], dataDir);
+      expect(runs.stderr).toMatch(readOnly);
+      const launch = deml(['launch', '--data', 'synthetic', '--iterations', '2'], dataDir);
+      expect(launch.stderr).toMatch(readOnly);
+      expect(launch.stderr).not.toMatch(/EROFS|no such file/);
+    } finally {
+      spawnSync('umount', [dataDir]);
+    }
+  });
 
   it('refuses bad usage with exit code 2 and a message', () => {
     const dataDir = temp();
