@@ -8,7 +8,7 @@ import { loadPackedDataset } from '../../src-main/data/cache';
 import { datasetsDir } from '../../src-main/layout/dataDirectory';
 import { importDataset } from '../../src-main/data/import/importer';
 import { parseExperimentConfig, validateAgainstDataset } from '../../src-main/engine';
-import { markedPng, solidJpeg } from '../helpers/images';
+import { floatTiff, markedPng, orientedJpeg, solidJpeg } from '../helpers/images';
 import { makeZip } from '../helpers/zip';
 
 const temps: string[] = [];
@@ -181,6 +181,50 @@ describe('image folder import', () => {
     await expect(
       importDataset({ format: 'omniglot', name: 'fifo', paths: [fifo], dataDir: temp() }),
     ).rejects.toThrow(/x\.zip is not a regular file or folder \(a pipe, socket or device\)/);
+  });
+
+  it('applies a JPEG’s EXIF orientation, and scales a float TIFF in 0..1 instead of importing it black', async () => {
+    const root = temp();
+    write(join(root, 'photo', 'turned.jpg'), await orientedJpeg(40, 20, 6)); // shown turned 90° clockwise
+    write(join(root, 'photo', 'plain.jpg'), await orientedJpeg(40, 20, 1));
+    const ramp = Array.from({ length: 16 * 16 }, (_, i) => (i % 16) / 15);
+    write(join(root, 'float', 'ramp.tif'), floatTiff(16, 16, ramp));
+    write(
+      join(root, 'float', 'wild.tif'),
+      floatTiff(
+        16,
+        16,
+        ramp.map((v) => v * 1000 - 3),
+      ),
+    );
+    const dataDir = temp();
+    const r = await importDataset({
+      format: 'folder',
+      name: 'orient',
+      paths: [root],
+      dataDir,
+      size: 8,
+      channels: 3,
+    });
+    expect(r.report.corrupt).toEqual([
+      {
+        path: join(root, 'float', 'wild.tif'),
+        reason: expect.stringMatching(/values in -3.00..997, neither 0..1 nor 0..255/),
+      },
+    ]);
+    const { dataset } = await loadPackedDataset(dataDir, 'orient');
+    const pixel = (image: number, y: number, x: number) => [
+      ...dataset.pixels.subarray((image * 64 + y * 8 + x) * 3, (image * 64 + y * 8 + x) * 3 + 3),
+    ];
+    const isRed = (p: number[]) => p[0]! > 150 && p[2]! < 100;
+    const isBlue = (p: number[]) => p[2]! > 150 && p[0]! < 100;
+    // Classes in name order (float, photo); photo's images in path order (plain, turned).
+    const [ramped, plain, turned] = [0, 1, 2];
+    expect(isRed(pixel(plain, 0, 0)) && isBlue(pixel(plain, 0, 7))).toBe(true); // left red, right blue
+    expect(isRed(pixel(turned, 0, 7)) && isBlue(pixel(turned, 7, 7))).toBe(true); // turned: top red, bottom blue
+    // The ramp runs from black to white across, not all black.
+    expect(pixel(ramped, 3, 0)[0]).toBeLessThan(40);
+    expect(pixel(ramped, 3, 7)[0]).toBeGreaterThan(210);
   });
 
   it('under concurrent decodes each corrupt file is reported with its own reason', async () => {
