@@ -114,6 +114,13 @@ async function follow(service: WorkbenchService, ids: number[], signal: AbortSig
     off.forEach((f) => f());
     signal.removeEventListener('abort', onAbort);
   }
+  const storeError = service.queue!.storeError;
+  if (storeError) {
+    err(
+      `some results could not be recorded: ${storeError}. What was stored before is kept; a run still ` +
+        'shown "running" is marked interrupted, and can be resumed, when a workbench next starts here with room.',
+    );
+  }
   const runs = ids.map((id) => service.store.runs.summary(id)!);
   printRuns(runs);
   if (runs.some((r) => r.status === 'cancelled')) return 130;

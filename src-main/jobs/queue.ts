@@ -63,12 +63,31 @@ export class JobQueue {
     this.concurrency = Math.max(1, o.concurrency ?? 1);
   }
 
+  /**
+   * The last store write that failed in the queue's own bookkeeping (a full disk, say), in words,
+   * or null. Timers and exit callbacks must never throw: the failure is kept here for the owner to
+   * report, and the queue carries on.
+   */
+  storeError: string | null = null;
+  /** Jobs whose process this queue saw exit (their store status may lag when the disk is full). */
+  private readonly exited = new Set<string>();
+
+  private safely(f: () => void): void {
+    try {
+      f();
+    } catch (e) {
+      this.storeError = describeWriteError(e);
+    }
+  }
+
   start(): void {
     this.sweep();
     this.pump();
     this.timer = setInterval(() => {
-      this.sweep();
-      this.pump();
+      this.safely(() => {
+        this.sweep();
+        this.pump();
+      });
     }, this.o.pollMs ?? 1000);
     this.timer.unref();
   }
@@ -160,7 +179,10 @@ export class JobQueue {
       const ids = runIds ?? this.o.store.runs.list({ status: 'queued' }).map((r) => r.id);
       return ids.some((id) => {
         const s = this.o.store.runs.get(id)?.status;
-        return s === 'queued' || s === 'running' || this.active.has(keyOf({ kind: 'run', id }));
+        const key = keyOf({ kind: 'run', id });
+        // A run whose trainer this queue saw exit is done, even when its final status could not
+        // be written (a full disk): waiting for the store would wait forever.
+        return s === 'queued' || (s === 'running' && !this.exited.has(key)) || this.active.has(key);
       });
     };
     while (busy()) await new Promise((r) => setTimeout(r, pollMs));
@@ -247,6 +269,7 @@ export class JobQueue {
     });
     proc.onExit((code, signal) => {
       this.active.delete(keyOf(job));
+      this.exited.add(keyOf(job));
       try {
         const stillRunning =
           job.kind === 'run'
@@ -270,16 +293,19 @@ export class JobQueue {
             );
         }
       } catch (e) {
+        this.storeError = describeWriteError(e);
         this.o.listener?.onLog?.(
           runId,
           `could not record the end of ${describeJob(job)}: ${describeWriteError(e)}`,
         );
       }
       log.end();
-      if (job.kind === 'run') this.emitStatus(job.id);
-      else this.emitEvaluation(job.id);
       resolveExit();
-      this.pump();
+      this.safely(() => {
+        if (job.kind === 'run') this.emitStatus(job.id);
+        else this.emitEvaluation(job.id);
+        this.pump();
+      });
     });
   }
 

@@ -1,8 +1,9 @@
 /** `deml launch | runs | cancel | resume` as a user runs them: real processes, one data directory. */
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readFileSync, statfsSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { haveRoot } from '../helpers/root';
 import { tempDirs } from '../helpers/temp';
 
 const BIN = resolve(__dirname, '../../bin/deml.mjs');
@@ -130,6 +131,35 @@ describe('deml launch / runs / cancel / resume', () => {
       [3, 'completed', 20],
     ]);
   }, 240_000);
+
+  it('a disk that fills during a run (a real tmpfs): the run fails with the reason, nothing crashes', () => {
+    if (!haveRoot('mounts an 8 MiB tmpfs as the data directory')) return;
+    const dataDir = tempDir();
+    const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', dataDir]);
+    expect(mounted.status, mounted.stderr?.toString()).toBe(0);
+    try {
+      expect(deml(dataDir, ['runs']).code).toBe(0); // the database, created while there is room
+      // Leave about 200 KiB: enough to start, not to finish.
+      const { bavail, bsize } = statfsSync(dataDir);
+      writeFileSync(join(dataDir, 'filler'), Buffer.alloc(Math.max(0, bavail * bsize - 200 * 1024)));
+      const launch = deml(dataDir, ['launch', ...TINY, ...TINY_EVAL, '--iterations', '3000']);
+      expect(launch.code, launch.stderr).toBe(1);
+      expect(launch.stderr, launch.stderr).toMatch(/the disk is full/);
+      expect(launch.stderr).not.toMatch(/SqliteError|Uncaught|\n\s+at /);
+      const [run] = JSON.parse(deml(dataDir, ['runs', '--json']).stdout) as Array<{
+        status: string;
+        iteration: number;
+        error: string;
+      }>;
+      // Failed with the reason when the store could still take it; else left "running" (swept to
+      // interrupted at the next start with room), and the launch said why.
+      if (run!.status === 'failed') expect(run!.error).toMatch(/the disk is full/);
+      else expect(run!.status).toBe('running');
+      expect(run!.iteration).toBeGreaterThan(0); // what was written before is kept
+    } finally {
+      spawnSync('umount', [dataDir]);
+    }
+  }, 180_000);
 
   it('Ctrl-C cancels with a checkpoint; `deml resume` finishes the run from there', async () => {
     const dataDir = tempDir();
