@@ -201,7 +201,7 @@ async function train(s: TrainingSession, options: TrainOptions, started: number)
         await checkpoint();
         return result('cancelled', null);
       }
-      const step = await metaStep(s);
+      const step = await metaStep(s, signal);
       const { iteration } = s.state;
       // A NaN or infinite loss means the parameters are gone too: stop here, with the last good
       // checkpoint untouched, rather than train on and report chance as a result.

@@ -60,6 +60,58 @@ for (const backend of ['cpu', 'wasm'] as const) {
       expect(a).not.toEqual(c);
     });
 
+    // On wasm only: the cpu backend runs the same trainer code, ten times slower.
+    it.runIf(backend === 'wasm')(
+      'a stop during a long meta-batch abandons that iteration within a task, and the resume is exact',
+      async () => {
+        const config = parseExperimentConfig({
+          ...tiny,
+          learner: 'maml',
+          metaBatch: 48,
+          iterations: 3,
+          valEvery: 0,
+          checkpointEvery: 0,
+        });
+        const full = await metaTrain({ config, dataset, skipTest: true });
+        const dir = tempDir();
+        const controller = new AbortController();
+        let iterationMs = 0;
+        let abortedAt = 0;
+        const first = await metaTrain({
+          config,
+          dataset,
+          checkpointDir: dir,
+          signal: controller.signal,
+          skipTest: true,
+          callbacks: {
+            onIteration: (p) => {
+              if (p.iteration !== 1) return;
+              iterationMs = (config.metaBatch * 1000) / p.tasksPerSecond;
+              // A quarter into iteration 2: only a yield between its tasks can let this timer run.
+              setTimeout(() => {
+                abortedAt = performance.now();
+                controller.abort();
+              }, iterationMs / 4);
+            },
+          },
+        });
+        const stoppedIn = performance.now() - abortedAt;
+        expect(first.status).toBe('cancelled');
+        expect(first.iterations).toBe(1); // iteration 2 abandoned, not half-applied
+        expect(stoppedIn).toBeLessThan(iterationMs / 2);
+        const resumed = await metaTrain({
+          config,
+          dataset,
+          checkpointDir: dir,
+          resume: true,
+          skipTest: true,
+        });
+        expect(new Float32Array([...first.lossCurve, ...resumed.lossCurve])).toEqual(
+          new Float32Array(full.lossCurve),
+        );
+      },
+    );
+
     it('resuming from a checkpoint gives the uninterrupted run, bit for bit', async () => {
       const config = parseExperimentConfig({ ...tiny, learner: 'maml', checkpointEvery: 2 });
       const full = await metaTrain({ config, dataset });

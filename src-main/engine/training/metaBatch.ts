@@ -13,6 +13,15 @@ import type { TaskGradient } from '../parallel/messages';
 import type { TaskPool } from '../parallel/taskPool';
 import { tf } from '../tf';
 import type { Scalar } from '../tf';
+import { yieldToEventLoop } from './yield';
+
+/** A stop asked for while a meta-batch was being computed: the iteration is abandoned whole. */
+export class IterationAborted extends Error {
+  constructor() {
+    super('the iteration was stopped before it completed');
+    this.name = 'IterationAborted';
+  }
+}
 
 export async function metaBatchGradient(
   learner: Learner,
@@ -21,6 +30,11 @@ export async function metaBatchGradient(
   imageShape: [number, number, number],
   pool: TaskPool | null,
   meanwhile: () => void = () => undefined,
+  /**
+   * Checked between this thread's tasks (after letting signals in): a Ctrl-C or SIGTERM during a
+   * long meta-batch stops after the current task, not after the whole iteration.
+   */
+  signal?: AbortSignal,
 ): Promise<LossAndGradients> {
   const { local, remote } = pool
     ? pool.gradients(meta, episodes)
@@ -28,7 +42,11 @@ export async function metaBatchGradient(
   let sum: LossAndGradients | null = null;
   let others: TaskGradient[];
   try {
-    for (const episode of local) {
+    for (const [k, episode] of local.entries()) {
+      if (k > 0 && signal) {
+        await yieldToEventLoop();
+        if (signal.aborted) throw new IterationAborted();
+      }
       sum = accumulate(sum, () => learner.metaGradient(meta, taskTensors(episode, imageShape)));
     }
     meanwhile();

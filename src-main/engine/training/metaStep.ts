@@ -7,7 +7,7 @@ import { jointGradient } from '../deml';
 import { disposeParams } from '../nn/params';
 import { tf } from '../tf';
 import { yieldToEventLoop } from './yield';
-import { metaBatchGradient } from './metaBatch';
+import { IterationAborted, metaBatchGradient } from './metaBatch';
 import { type TrainingSession, updateParameters } from './session';
 
 export interface MetaStepResult {
@@ -20,17 +20,29 @@ export interface MetaStepResult {
   ms: number;
 }
 
-export async function metaStep(s: TrainingSession): Promise<MetaStepResult> {
+export async function metaStep(s: TrainingSession, signal?: AbortSignal): Promise<MetaStepResult> {
   const t0 = performance.now();
   const { learner } = s.model;
   const { meta } = s.state;
+  // A stop mid-iteration abandons it: the episode streams go back to where the iteration began,
+  // so the checkpoint taken then resumes exactly as an uninterrupted run would continue.
+  const before = { episodes: s.rngs.episodes.getState(), external: s.rngs.external.getState() };
   const episodes = Array.from({ length: s.config.metaBatch }, () => s.sampler.next());
-  const step = await jointGradient(
-    meta,
-    (meanwhile) => metaBatchGradient(learner, meta, episodes, s.imageShape, s.pool, meanwhile),
-    s.discrimination,
-    s.config.concept.lambda,
-  );
+  let step: Awaited<ReturnType<typeof jointGradient>>;
+  try {
+    step = await jointGradient(
+      meta,
+      (meanwhile) => metaBatchGradient(learner, meta, episodes, s.imageShape, s.pool, meanwhile, signal),
+      s.discrimination,
+      s.config.concept.lambda,
+    );
+  } catch (e) {
+    if (e instanceof IterationAborted) {
+      s.rngs.episodes.setState(before.episodes);
+      s.rngs.external.setState(before.external);
+    }
+    throw e;
+  }
   const d = step.discrimination;
   try {
     updateParameters(s, step.grads);
