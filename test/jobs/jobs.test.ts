@@ -4,13 +4,16 @@
  * run and loses nothing committed; runs left running by a crash are swept and resumable; a bad
  * config never reaches the queue; a full disk fails a run cleanly.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, statfsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RunStatus } from '../../src-main/contract/records';
 import { runTrainerJob } from '../../src-main/jobs/trainerJob';
 import { WorkbenchService } from '../../src-main/service/service';
 import { openStore } from '../../src-main/store/store';
 import { TINY } from '../helpers/configs';
+import { haveRoot } from '../helpers/root';
 import { tempDirs } from '../helpers/temp';
 
 const tempDir = tempDirs('deml-jobs');
@@ -262,6 +265,37 @@ describe('evaluations in the queue', () => {
     expect(service.run(id).pendingEvaluations.map((r) => r.status)).toEqual(['cancelled']);
     await service.close();
   }, 120_000);
+});
+
+describe('a full disk under the workbench (deml serve, the app)', () => {
+  it('the owning service survives a disk that fills during a run and keeps answering (real tmpfs)', async () => {
+    if (!haveRoot('mounts an 8 MiB tmpfs as the data directory')) return;
+    const dataDir = tempDir();
+    const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', dataDir]);
+    expect(mounted.status, mounted.stderr?.toString()).toBe(0);
+    try {
+      const service = open(dataDir);
+      const { bavail, bsize } = statfsSync(dataDir);
+      writeFileSync(join(dataDir, 'filler'), Buffer.alloc(Math.max(0, bavail * bsize - 200 * 1024)));
+      const { runs } = await service.createExperiment({
+        name: 'full',
+        config: { ...TINY, iterations: 3000, valEvery: 0, checkpointEvery: 0 },
+      });
+      const id = runs[0]!.id;
+      // Its trainer fails on the full disk; the service (what `deml serve` runs) must not throw
+      // from a timer or callback while it records that, and must go on answering.
+      await service.queue!.idle([id]);
+      await new Promise((r) => setTimeout(r, 1500)); // a few sweeps of the queue's timer
+      const run = service.store.runs.get(id)!;
+      if (run.status === 'failed') expect(run.error).toMatch(/the disk is full/);
+      else expect(service.queue!.storeError).toMatch(/the disk is full/);
+      expect(run.iteration).toBeGreaterThan(0);
+      expect(((await service.call('runs:list', [])) as unknown[]).length).toBe(1);
+      await service.close();
+    } finally {
+      spawnSync('umount', [dataDir]);
+    }
+  }, 180_000);
 });
 
 describe('a full disk during training', () => {
