@@ -57,12 +57,6 @@ function runId(raw: string | undefined, usage: string): number {
 }
 
 /** Train the given runs in the foreground, printing their progress; 130 when cancelled. */
-/** Whether runs or evaluations other than `ids` are queued or running on the directory. */
-function busyWithOthers(service: WorkbenchService, ids: readonly number[]): boolean {
-  const others = (status: RunStatus) => service.store.runs.list({ status }).some((r) => !ids.includes(r.id));
-  return others('queued') || others('running') || service.store.evaluationRequests.nextQueued() != null;
-}
-
 async function follow(service: WorkbenchService, ids: number[], signal: AbortSignal): Promise<number> {
   const err = (s: string) => process.stderr.write(`${s}\n`);
   const onAbort = () => {
@@ -96,7 +90,7 @@ async function follow(service: WorkbenchService, ids: number[], signal: AbortSig
     await service.queue!.idle(ids);
     // Work another command queued meanwhile (a second `deml launch`, `deml eval`) was promised to
     // this owner of the directory: it is done before exiting, not left behind interrupted.
-    if (!signal.aborted && busyWithOthers(service, ids)) {
+    if (!signal.aborted && service.queue!.busyBesides(ids)) {
       err(
         'finishing the runs and evaluations queued meanwhile on this data directory (Ctrl-C leaves them for later)…',
       );

@@ -188,6 +188,17 @@ export class JobQueue {
     while (busy()) await new Promise((r) => setTimeout(r, pollMs));
   }
 
+  /** Whether runs other than `runIds`, or any evaluation, are queued or running on the directory. */
+  busyBesides(runIds: readonly number[]): boolean {
+    const { store } = this.o;
+    const other = (r: { id: number }) => !runIds.includes(r.id);
+    return (
+      store.runs.list({ status: 'queued' }).some(other) ||
+      store.runs.list({ status: 'running' }).some(other) ||
+      store.evaluationRequests.nextQueued() != null
+    );
+  }
+
   /** Resolves when the evaluation request has ended (completed, failed or cancelled). */
   async settled(requestId: number, pollMs = 200): Promise<EvaluationRequestRecord | null> {
     for (;;) {

@@ -23,6 +23,17 @@ function seeded(dataDir = tempDir()) {
   return { store, experiment, run, dataDir };
 }
 
+/** The StoreError opening `dataDir` is refused with (fails the test when it opens). */
+function refusalOf(dataDir: string): StoreError {
+  try {
+    openStore(dataDir).close();
+  } catch (e) {
+    expect(e).toBeInstanceOf(StoreError);
+    return e as StoreError;
+  }
+  throw new Error(`the store in ${dataDir} opened, but a refusal was expected`);
+}
+
 describe('schema', () => {
   it('a fresh database is in WAL mode with foreign keys and the latest schema', () => {
     const { store } = seeded();
@@ -122,15 +133,9 @@ describe('a damaged database', () => {
     const dataDir = tempDir();
     const garbage = Buffer.from('this was a database until the disk failed '.repeat(200));
     writeFileSync(databasePath(dataDir), garbage);
-    let error: unknown;
-    try {
-      openStore(dataDir);
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(StoreError);
-    expect((error as StoreError).code).toBe('corrupt');
-    expect((error as Error).message).toMatch(/is damaged .* left untouched and a copy saved as .*\.bak/);
+    const error = refusalOf(dataDir);
+    expect(error.code).toBe('corrupt');
+    expect(error.message).toMatch(/is damaged .* left untouched and a copy saved as .*\.bak/);
     expect(readFileSync(databasePath(dataDir)).equals(garbage)).toBe(true);
     const backups = readdirSync(dataDir).filter((f) => f.endsWith('.bak'));
     expect(backups).toHaveLength(1);
@@ -159,15 +164,9 @@ describe('damage inside the database and an empty file', () => {
     const middle = Math.floor(bytes.length / page / 2) * page;
     bytes.fill(0x5a, middle + 100, middle + 3 * page);
     writeFileSync(file, bytes);
-    let error: unknown;
-    try {
-      openStore(dataDir);
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(StoreError);
-    expect((error as StoreError).code).toBe('corrupt');
-    expect((error as Error).message).toMatch(
+    const error = refusalOf(dataDir);
+    expect(error.code).toBe('corrupt');
+    expect(error.message).toMatch(
       /is damaged \(the integrity check found: .*btreeInitPage.*\)\. It was left untouched and a copy saved as .*\.bak/s,
     );
     expect(readFileSync(file).equals(bytes)).toBe(true);

@@ -16,6 +16,7 @@ import {
   emptyReport,
   writePackedDataset,
 } from '../cache';
+import { formatBytes } from '../../engine/memoryEstimate';
 import { GLYPHS_EXTERNAL_ID, GLYPHS_ID } from '../embedded';
 import { describeFsError } from '../errors';
 import { DecodeError, type DecodeOptions, decodeImage, isImageFile } from './decode';
@@ -238,8 +239,8 @@ export async function importDataset(o: ImportOptions): Promise<ImportResult> {
     const packed = items.length * imageBytes * (omniglot && o.rotations ? 4 : 1);
     if (packed > totalmem() * 0.5) {
       throw new ImportInputError(
-        `${items.length} images at ${size}×${size}×${decode.channels} need ${(packed / 2 ** 30).toFixed(1)} GiB in memory, ` +
-          `more than half of this machine's ${(totalmem() / 2 ** 30).toFixed(1)} GiB; choose a smaller --size`,
+        `${items.length} images at ${size}×${size}×${decode.channels} need ${formatBytes(packed)} in memory, ` +
+          `more than half of this machine's ${formatBytes(totalmem())}; choose a smaller --size`,
       );
     }
     const decoded: Array<Uint8Array | null> = new Array(items.length).fill(null);
