@@ -90,7 +90,8 @@ describe('deml launch / runs / cancel / resume', () => {
     const dataDir = tempDir();
     const owner = spawn(
       process.execPath,
-      [BIN, 'launch', ...TINY, ...TINY_EVAL, '--iterations', '60', '--name', 'A', '--data-dir', dataDir],
+      // Long enough (400 iterations) that B, a second node process, starts while A still trains.
+      [BIN, 'launch', ...TINY, ...TINY_EVAL, '--iterations', '400', '--name', 'A', '--data-dir', dataDir],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stderr = '';
@@ -98,7 +99,7 @@ describe('deml launch / runs / cancel / resume', () => {
     const exited = new Promise<number | null>((r) => owner.on('exit', r));
     await new Promise<void>((ok, fail) => {
       const timer = setInterval(() => {
-        if (/run 1: \d+\/60/.test(stderr)) {
+        if (/run 1: \d+\/400/.test(stderr)) {
           clearInterval(timer);
           ok();
         }
@@ -126,7 +127,7 @@ describe('deml launch / runs / cancel / resume', () => {
       iteration: number;
     }>;
     expect(runs.map((r) => [r.id, r.status, r.iteration]).sort()).toEqual([
-      [1, 'completed', 60],
+      [1, 'completed', 400],
       [2, 'completed', 20],
       [3, 'completed', 20],
     ]);
