@@ -195,7 +195,10 @@ export async function launchCommand(argv: string[], signal: AbortSignal): Promis
   const config = configFromFlags(base, values as Record<string, string | undefined>);
   const learners = learnersOf(values.learners as string | undefined);
   const seeds = seedsOf(values.seeds as string | undefined);
-  const service = openOwnerOrClient(dataDirOf(values), values.detach === true);
+  const dataDir = dataDirOf(values);
+  const detach = values.detach === true;
+  const service = openOwnerOrClient(dataDir, detach);
+  let queued: number[];
   try {
     const { experiment, runs } = await service.createExperiment({
       name:
@@ -207,25 +210,84 @@ export async function launchCommand(argv: string[], signal: AbortSignal): Promis
       learners,
       seeds,
     });
+    queued = runs.map((r) => r.id);
     process.stderr.write(
-      `experiment ${experiment.id} (${experiment.name}): runs ${runs.map((r) => r.id).join(', ')} queued\n`,
+      `experiment ${experiment.id} (${experiment.name}): runs ${queued.join(', ')} queued\n`,
     );
-    if (!service.queue) {
-      const holder = lockHolder(dataDirOf(values));
-      process.stderr.write(
-        holder
-          ? `the ${holder.owner} (pid ${holder.pid}) running on this data directory will train them (a foreground \`deml launch\` finishes them before it exits)\n`
-          : 'left queued (--detach): the next workbench started on this data directory will train them\n',
-      );
-      return 0;
+  } catch (e) {
+    await service.close();
+    throw e;
+  }
+  return trainOrLeave(service, dataDir, queued, detach, signal);
+}
+
+/**
+ * Train the runs just queued through `service` in the foreground when it owns the data directory;
+ * else leave them to the workbench that does. Closes `service`.
+ *
+ * A foreground owner exits once its work is drained; a client may queue runs at that very moment.
+ * Each side checks after its own write (the client the lock, after committing its runs; the
+ * owner the queue, after releasing the lock), so at least one sees the other, and the lock
+ * decides which of them trains the runs: they are never left queued with nobody coming.
+ */
+export async function trainOrLeave(
+  service: WorkbenchService,
+  dataDir: string,
+  ids: number[],
+  detach: boolean,
+  signal: AbortSignal,
+): Promise<number> {
+  const err = (s: string) => process.stderr.write(`${s}\n`);
+  let owner = service.queue != null;
+  try {
+    if (!owner) {
+      if (detach) {
+        err('left queued (--detach): the next workbench started on this data directory will train them');
+        return 0;
+      }
+      let holder = lockHolder(dataDir);
+      if (!holder) {
+        // The owner exited between our open and our commit: train them here.
+        await service.close();
+        service = openOwnerOrClient(dataDir, false);
+        owner = service.queue != null;
+        holder = owner ? null : lockHolder(dataDir);
+        if (owner) err('the workbench that owned this data directory has exited: training them here');
+      }
+      if (!owner) {
+        err(
+          holder
+            ? `the ${holder.owner} (pid ${holder.pid}) running on this data directory will train them (a foreground \`deml launch\` finishes them before it exits)`
+            : 'left queued: the next workbench started on this data directory will train them',
+        );
+        return 0;
+      }
     }
-    return await follow(
-      service,
-      runs.map((r) => r.id),
-      signal,
-    );
+    return await follow(service, ids, signal);
   } finally {
     await service.close();
+    if (owner) await drainLeftovers(dataDir, signal);
+  }
+}
+
+/** After an owner has let go of the directory: work queued in the meantime is trained here. */
+export async function drainLeftovers(dataDir: string, signal: AbortSignal): Promise<void> {
+  while (!signal.aborted) {
+    const probe = openClient(dataDir);
+    const queued = probe.store.runs.list({ status: 'queued' }).map((r) => r.id);
+    const evaluations = probe.store.evaluationRequests.nextQueued() != null;
+    await probe.close();
+    if (!queued.length && !evaluations) return;
+    const service = openOwnerOrClient(dataDir, false);
+    try {
+      if (!service.queue) return; // another workbench took the directory: it trains them
+      process.stderr.write(
+        `${queued.length ? `run(s) ${queued.join(', ')}` : 'evaluations'} were queued as this one finished: training them too…\n`,
+      );
+      await follow(service, queued, signal);
+    } finally {
+      await service.close();
+    }
   }
 }
 
@@ -295,9 +357,11 @@ export async function resumeCommand(argv: string[], signal: AbortSignal): Promis
   });
   const id = runId(positionals[0], 'usage: deml resume ID [--from ITERATION] [--detach]');
   const at = intFlag('from', values.from, 0);
-  const service = openOwnerOrClient(dataDirOf(values), values.detach === true);
+  const dataDir = dataDirOf(values);
+  const detach = values.detach === true;
+  const service = openOwnerOrClient(dataDir, detach);
   try {
-    const run = service.resumeRun(id, at === undefined ? {} : { from: at });
+    service.resumeRun(id, at === undefined ? {} : { from: at });
     const newest = service.store.checkpoints.list(id).at(-1);
     const from =
       at === 0
@@ -308,12 +372,9 @@ export async function resumeCommand(argv: string[], signal: AbortSignal): Promis
             ? `its newest checkpoint (iteration ${newest.step})`
             : 'the start (no checkpoint was saved)';
     process.stderr.write(`run ${id} queued again; it continues from ${from}\n`);
-    if (!service.queue) {
-      process.stderr.write('the workbench running on this data directory will train it\n');
-      return run.status === 'queued' ? 0 : 1;
-    }
-    return await follow(service, [id], signal);
-  } finally {
+  } catch (e) {
     await service.close();
+    throw e;
   }
+  return trainOrLeave(service, dataDir, [id], detach, signal);
 }

@@ -11,6 +11,8 @@ export type ToTrainer =
   | { type: 'shutdown' };
 
 export type FromTrainer =
+  /** A stop was received: the trainer is responsive and checkpoints now (no kill deadline). */
+  | { type: 'stopping' }
   | { type: 'backend'; runId: number; backend: string }
   | { type: 'progress'; progress: RunProgress }
   /** Points just committed to the store (live charts follow the store, never run ahead of it). */

@@ -38,6 +38,13 @@ export interface JobQueueOptions {
   pollMs?: number;
   /** A running job without a heartbeat for this long, and no live trainer here, is swept. */
   staleMs?: number;
+  /**
+   * How long a trainer asked to stop (cancel, shutdown) may stay silent before it is killed. A
+   * trainer answers between tasks, then checkpoints with no deadline; one task of a huge config
+   * (thousands of inner steps) can be minutes of synchronous work that no message or signal
+   * reaches. Default 10 s.
+   */
+  stopGraceMs?: number;
   listener?: QueueListener;
 }
 
@@ -48,6 +55,8 @@ interface ActiveJob {
   /** The last lines the trainer printed, for the error of a trainer that dies. */
   tail: string[];
   exited: Promise<void>;
+  /** Set when the job was asked to stop: why, and the timer that kills it if it does not. */
+  stop?: { reason: 'cancelled' | 'interrupted'; graceMs: number; deadline: NodeJS.Timeout; killed: boolean };
 }
 
 const TAIL_LINES = 20;
@@ -86,6 +95,7 @@ export class JobQueue {
     this.timer = setInterval(() => {
       this.safely(() => {
         this.sweep();
+        this.watchCancels();
         this.pump();
       });
     }, this.o.pollMs ?? 1000);
@@ -114,7 +124,7 @@ export class JobQueue {
   cancel(runId: number): boolean {
     const status = this.o.store.runs.requestCancel(runId);
     if (status == null) return false;
-    this.active.get(keyOf({ kind: 'run', id: runId }))?.process.send({ type: 'cancel' });
+    this.askToStop(keyOf({ kind: 'run', id: runId }), 'cancelled');
     this.emitStatus(runId);
     return true;
   }
@@ -123,9 +133,20 @@ export class JobQueue {
   cancelEvaluation(requestId: number): boolean {
     const status = this.o.store.evaluationRequests.requestCancel(requestId);
     if (status == null) return false;
-    this.active.get(keyOf({ kind: 'evaluation', id: requestId }))?.process.send({ type: 'cancel' });
+    this.askToStop(keyOf({ kind: 'evaluation', id: requestId }), 'cancelled');
     this.emitEvaluation(requestId);
     return true;
+  }
+
+  /**
+   * Cancels asked for by another process (`deml cancel`) reach the trainer through the store; the
+   * deadline that kills a trainer stuck in one long task is started here, where they are seen.
+   */
+  private watchCancels(): void {
+    for (const { job, stop } of this.active.values()) {
+      if (stop || job.kind !== 'run') continue;
+      if (this.o.store.runs.get(job.id)?.cancelRequested) this.askToStop(keyOf(job), 'cancelled');
+    }
   }
 
   /**
@@ -163,13 +184,9 @@ export class JobQueue {
     this.closing = true;
     if (this.timer) clearInterval(this.timer);
     const jobs = [...this.active.values()];
-    for (const job of jobs) job.process.send({ type: 'shutdown' });
-    const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), graceMs).unref());
-    const all = Promise.all(jobs.map((j) => j.exited));
-    if ((await Promise.race([all, timeout])) === 'timeout') {
-      for (const job of this.active.values()) job.process.kill('SIGKILL');
-      await all;
-    }
+    // Each is killed at its deadline if it has not stopped (see askToStop).
+    for (const job of jobs) this.askToStop(keyOf(job.job), 'interrupted', graceMs);
+    await Promise.all(jobs.map((j) => j.exited));
   }
 
   /** Resolves when none of the given runs (or no job at all) is active or queued. */
@@ -207,6 +224,32 @@ export class JobQueue {
       if (!r || (!active && r.status !== 'queued' && r.status !== 'running')) return r;
       await new Promise((resolve) => setTimeout(resolve, pollMs));
     }
+  }
+
+  private get stopGraceMs(): number {
+    return this.o.stopGraceMs ?? 10_000;
+  }
+
+  /**
+   * Tell a trainer to stop (it checkpoints first), and kill it if it has not exited by the
+   * deadline: its run then ends with the reason asked for, from its last checkpoint.
+   */
+  private askToStop(key: string, reason: 'cancelled' | 'interrupted', graceMs = this.stopGraceMs): void {
+    const job = this.active.get(key);
+    if (!job) return;
+    job.process.send({ type: reason === 'cancelled' ? 'cancel' : 'shutdown' });
+    if (job.stop) {
+      // Closing while a cancel is pending: the shorter deadline wins.
+      if (graceMs >= job.stop.graceMs) return;
+      clearTimeout(job.stop.deadline);
+    }
+    const deadline = setTimeout(() => {
+      if (!this.active.has(key)) return;
+      job.stop!.killed = true;
+      job.process.kill('SIGKILL');
+    }, graceMs);
+    deadline.unref();
+    job.stop = { reason: job.stop?.reason ?? reason, graceMs, deadline, killed: false };
   }
 
   /** Start a trainer for the job; `runId` is the job's run (its folder holds the job's log). */
@@ -260,6 +303,11 @@ export class JobQueue {
 
     proc.onMessage((m) => {
       switch (m.type) {
+        case 'stopping': {
+          const stop = this.active.get(keyOf(job))?.stop;
+          if (stop) clearTimeout(stop.deadline);
+          break;
+        }
         case 'progress':
           this.o.listener?.onProgress?.(m.progress);
           break;
@@ -279,6 +327,8 @@ export class JobQueue {
       }
     });
     proc.onExit((code, signal) => {
+      const stop = this.active.get(keyOf(job))?.stop;
+      if (stop) clearTimeout(stop.deadline);
       this.active.delete(keyOf(job));
       this.exited.add(keyOf(job));
       try {
@@ -286,7 +336,21 @@ export class JobQueue {
           job.kind === 'run'
             ? store.runs.get(job.id)?.status === 'running'
             : store.evaluationRequests.get(job.id)?.status === 'running';
-        if (stillRunning) {
+        if (stillRunning && stop?.killed) {
+          // Asked to stop, and stopped by force: the job ends as asked. A run resumes from its
+          // last checkpoint (resume drops what was written after it); an interrupted evaluation
+          // simply runs again.
+          const late = `the trainer did not stop within ${Math.round(stop.graceMs / 1000)} s of being asked (it was inside one long task) and was killed`;
+          if (job.kind === 'run') {
+            const last = store.checkpoints.list(job.id).at(-1)?.step;
+            store.runs.finish(
+              job.id,
+              stop.reason,
+              `${late}; ${last != null ? `resume continues from its checkpoint at iteration ${last}` : 'it had no checkpoint yet'}`,
+            );
+          } else if (stop.reason === 'cancelled') store.evaluationRequests.finish(job.id, 'cancelled', late);
+          else store.evaluationRequests.requeue(job.id, Date.now());
+        } else if (stillRunning) {
           const how = signal?.startsWith('not started')
             ? `could not start (${signal.slice('not started: '.length)})`
             : signal

@@ -33,6 +33,9 @@ async function main(): Promise<number> {
     if (controller.signal.aborted) return;
     reason = why;
     controller.abort();
+    // Received at all means the trainer is between tasks: tell the queue not to kill it while it
+    // checkpoints, however long that takes.
+    void parent?.send({ type: 'stopping' });
   };
   parent?.onMessage((m) => stop(m.type === 'cancel' ? 'cancelled' : 'interrupted'));
   // Orphaned (the service crashed): checkpoint and stop as interrupted, so it can be resumed.

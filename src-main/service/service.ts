@@ -97,6 +97,8 @@ export interface ServiceOptions {
   concurrency?: number;
   pollMs?: number;
   staleMs?: number;
+  /** How long a trainer asked to stop may take before it is killed (JobQueueOptions). */
+  stopGraceMs?: number;
   /** Extra app facts for app:info (the Electron shell fills in its runtime). */
   appInfo?: () => AppInfo;
 }
@@ -124,6 +126,7 @@ export class WorkbenchService {
             concurrency: o.concurrency,
             pollMs: o.pollMs,
             staleMs: o.staleMs,
+            stopGraceMs: o.stopGraceMs,
             listener: {
               onStatus: (run) => this.emit('run:status', run),
               onProgress: (p) => this.emit('run:progress', p),

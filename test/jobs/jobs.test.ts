@@ -213,6 +213,39 @@ describe('faults in training', () => {
     expect(run.evaluations.filter((e) => e.split === 'test')).toHaveLength(1);
     await service.close();
   }, 180_000);
+
+  it('a trainer stuck inside one long task is killed at the stop deadline; the run ends as asked, with the reason', async () => {
+    const dataDir = tempDir();
+    const service = WorkbenchService.open({
+      dataDir,
+      appVersion: 'test',
+      mode: 'owner',
+      pollMs: 100,
+      stopGraceMs: 1500,
+    });
+    // One task of 10⁶ first-order inner steps: minutes of synchronous work that no message interrupts.
+    const long = await service.createExperiment({
+      name: 'one long task',
+      config: { ...TINY, learner: 'fomaml', innerSteps: 1_000_000, metaBatch: 1 },
+    });
+    const other = await service.createExperiment({ name: 'next in the queue', config: TINY });
+    const [id, next] = [long.runs[0]!.id, other.runs[0]!.id];
+    await until('training started', () => service.store.runs.get(id)!.backend);
+    await new Promise((r) => setTimeout(r, 500)); // inside the first task
+    // From another process, as `deml cancel` does: the owner's queue sees the flag and starts the clock.
+    const client = WorkbenchService.open({ dataDir, appVersion: 'test', mode: 'client' });
+    client.cancelRun(id);
+    client.close();
+    const t0 = Date.now();
+    await settled(service, id, 'cancelled');
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(service.run(id).error).toMatch(
+      /did not stop within 2 s of being asked \(it was inside one long task\) and was killed; it had no checkpoint yet/,
+    );
+    // The queue goes on with the next run.
+    await settled(service, next, 'completed');
+    await service.close();
+  }, 120_000);
 });
 
 describe('evaluations in the queue', () => {
