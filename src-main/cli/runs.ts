@@ -8,16 +8,25 @@
 import { parseArgs } from 'node:util';
 import { LEARNERS, type LearnerName } from '../contract/config';
 import { describeEvaluation } from '../contract/evaluation';
-import { RUN_STATUSES, type RunDetail, type RunStatus, type RunSummary } from '../contract/records';
+import { describeExecutor } from '../contract/executor';
+import {
+  RUN_STATUSES,
+  type RunDetail,
+  type SlurmJobState,
+  type RunStatus,
+  type RunSummary,
+} from '../contract/records';
 import type { WorkbenchService } from '../service/service';
 import { lockHolder } from '../store/instanceLock';
 import { TRAIN_FLAGS, configFromFlags, readConfigFile } from './args';
 import { DATA_DIR_OPTION, UsageError, dataDirOf, intFlag } from './usage';
 import { openClient, openOwnerOrClient } from './workbench';
 import { formatDuration } from './progress';
+import { EXECUTOR_OPTIONS, EXECUTOR_USAGE, executorOf } from './executorFlags';
 
 export const RUNS_USAGE = `deml launch [train flags] [--config file.json] [--name NAME] [--description TEXT] [--tags a,b]
             [--learners maml,metasgd] [--seeds 0,1,2] [--detach]
+            ${EXECUTOR_USAGE}
 deml runs [ID] [--experiment ID] [--status ${RUN_STATUSES.join('|')}] [--json]
 deml cancel ID
 deml resume ID [--from ITERATION (a kept checkpoint; 0: from scratch)] [--detach]`;
@@ -132,7 +141,7 @@ function printRuns(runs: RunSummary[]): void {
       r.status,
       `${r.iteration}/${r.iterations}`,
       r.testMean == null ? '' : `${pct(r.testMean)} ± ${pct(r.testCi95)}`,
-      r.error ?? r.backend ?? '',
+      r.error ?? (r.status === 'running' && r.slurm ? describeSlurmJob(r.slurm) : (r.backend ?? '')),
     ]),
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
@@ -143,6 +152,11 @@ function printRuns(runs: RunSummary[]): void {
   }
 }
 
+/** "slurm job 42: PENDING (Resources)", "slurm job 42: RUNNING on node7". */
+function describeSlurmJob(j: SlurmJobState): string {
+  return `slurm job ${j.jobId}: ${j.state}${j.reason ? ` (${j.reason})` : ''}${j.node ? ` on ${j.node}` : ''}`;
+}
+
 function printDetail(run: RunDetail): void {
   const out = (s: string) => process.stdout.write(`${s}\n`);
   out(
@@ -151,6 +165,8 @@ function printDetail(run: RunDetail): void {
   out(
     `status: ${run.status}${run.error ? ` (${run.error})` : ''}; iteration ${run.iteration}/${run.iterations}; attempt ${run.attempt + 1}`,
   );
+  if (run.executor?.kind === 'slurm') out(`executor: ${describeExecutor(run.executor)}`);
+  if (run.slurm) out(describeSlurmJob(run.slurm));
   if (run.backend) out(`backend: ${run.backend}`);
   if (run.startedAt) {
     const end = run.endedAt ?? Date.now();
@@ -188,9 +204,11 @@ export async function launchCommand(argv: string[], signal: AbortSignal): Promis
       learners: { type: 'string' },
       seeds: { type: 'string' },
       detach: { type: 'boolean' },
+      ...EXECUTOR_OPTIONS,
       ...DATA_DIR_OPTION,
     },
   });
+  const executor = executorOf(values);
   const base = typeof values.config === 'string' ? readConfigFile(values.config) : {};
   const config = configFromFlags(base, values as Record<string, string | undefined>);
   const learners = learnersOf(values.learners as string | undefined);
@@ -209,6 +227,7 @@ export async function launchCommand(argv: string[], signal: AbortSignal): Promis
       config,
       learners,
       seeds,
+      executor,
     });
     queued = runs.map((r) => r.id);
     process.stderr.write(

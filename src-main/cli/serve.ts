@@ -12,8 +12,10 @@ import { serve } from '../server/server';
 import { WorkbenchService } from '../service/service';
 import { DATA_DIR_OPTION, UsageError, dataDirOf, intFlag } from './usage';
 import { APP_VERSION } from './workbench';
+import { EXECUTOR_OPTIONS, EXECUTOR_USAGE, executorOf } from './executorFlags';
 
-export const SERVE_USAGE = `deml serve [--port 0 (any free port)] [--host 127.0.0.1] [--concurrency 1] [--data-dir DIR]`;
+export const SERVE_USAGE = `deml serve [--port 0 (any free port)] [--host 127.0.0.1] [--concurrency 1] [--data-dir DIR]
+           ${EXECUTOR_USAGE} (where new runs train by default)`;
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -56,6 +58,7 @@ export async function serveCommand(argv: string[], signal: AbortSignal): Promise
       port: { type: 'string' },
       host: { type: 'string' },
       concurrency: { type: 'string' },
+      ...EXECUTOR_OPTIONS,
       ...DATA_DIR_OPTION,
     },
   });
@@ -70,6 +73,7 @@ export async function serveCommand(argv: string[], signal: AbortSignal): Promise
     mode: 'owner',
     ownerName: 'deml serve',
     concurrency: intFlag('concurrency', values.concurrency),
+    executor: executorOf(values),
   });
   try {
     const server = await serve({ service, rendererDir, host, port });

@@ -4,6 +4,7 @@
  * channel's schema to exactly the parameters DemlApi declares: the two cannot drift apart.
  */
 import { z } from 'zod';
+import { executorChoiceSchema } from './executor';
 import type { Args, Channel } from './api';
 import { type ExperimentConfigInput, SPACES } from './config';
 import { DATASET_NAME_PATTERN, DATASET_NAME_RULE, IMPORT_FORMATS } from './datasets';
@@ -56,11 +57,17 @@ export const CreateExperimentInputSchema = z
      * partial config over the base; one run per variant × seed. Replaces `learners`.
      */
     variants: z.array(z.record(z.string(), z.unknown())).min(1).max(64).optional(),
+    /** Where the runs train (default: the workbench's executor, else the local queue). */
+    executor: executorChoiceSchema.optional(),
   })
   .strict();
 
 export const LaunchRunsInputSchema = z
-  .object({ learners: z.array(learner).min(1).optional(), seeds: seeds.optional() })
+  .object({
+    learners: z.array(learner).min(1).optional(),
+    seeds: seeds.optional(),
+    executor: executorChoiceSchema.optional(),
+  })
   .strict();
 
 export const RunAnnotationSchema = z

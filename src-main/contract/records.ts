@@ -4,6 +4,7 @@
  */
 import type { ExperimentConfig, LearnerName } from './config';
 import type { EvaluationRequest } from './evaluation';
+import type { ExecutorChoice } from './executor';
 
 export const RUN_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled', 'interrupted'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -62,6 +63,19 @@ export interface Run {
   tags: string[];
   /** The checkpoint iteration the next resume starts from (0: from scratch); null: the newest. */
   resumeFrom: number | null;
+  /** Where it trains: null or local, the local queue; slurm, a batch job per attempt. */
+  executor: ExecutorChoice | null;
+  /** Its current Slurm job, when it went to a cluster. */
+  slurm: SlurmJobState | null;
+}
+
+/** A run's Slurm job as last seen: the job id, PENDING with its reason, RUNNING on which node… */
+export interface SlurmJobState {
+  jobId: string;
+  state: string;
+  reason: string | null;
+  node: string | null;
+  submittedAt: number;
 }
 
 export interface RunSummary extends Omit<Run, 'config'> {

@@ -39,10 +39,18 @@ export function describeJob(job: Pick<TrainerJobSpec, 'kind' | 'id'>): string {
 /** The trainer entry next to this file: TypeScript run through tsx's loader, as the CLI is. */
 const SOURCE_ENTRY = join(dirname(fileURLToPath(import.meta.url)), 'trainerEntry.ts');
 
-export function forkLauncher(options: { entry?: string; env?: NodeJS.ProcessEnv } = {}): TrainerLauncher {
-  const entry = options.entry ?? SOURCE_ENTRY;
+/**
+ * The command that starts the trainer entry with this Node: the same for a forked child and for
+ * a cluster job's script (which runs it on a compute node, from the shared filesystem).
+ */
+export function trainerCommand(entry = SOURCE_ENTRY): { node: string; execArgv: string[]; entry: string } {
   // Resolved here, not by the child: the child's cwd may be anywhere.
   const execArgv = entry.endsWith('.ts') ? [`--import=${import.meta.resolve('tsx')}`] : [];
+  return { node: process.execPath, execArgv, entry };
+}
+
+export function forkLauncher(options: { entry?: string; env?: NodeJS.ProcessEnv } = {}): TrainerLauncher {
+  const { entry, execArgv } = trainerCommand(options.entry);
   return (job) => {
     const child = fork(entry, trainerArgs(job), {
       execArgv,

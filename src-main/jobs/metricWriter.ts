@@ -5,7 +5,7 @@
  */
 import type { MetricRecord } from '../contract/records';
 import { describeWriteError } from '../store/database';
-import type { Store } from '../store/store';
+import type { RunRecorder } from './runRecorder';
 
 export class MetricWriteError extends Error {
   constructor(cause: unknown) {
@@ -21,8 +21,7 @@ export class MetricWriter {
   private lastStep = 0;
 
   constructor(
-    private readonly store: Store,
-    private readonly runId: number,
+    private readonly recorder: RunRecorder,
     private readonly onCommitted: (points: MetricRecord[]) => void,
     private readonly maxPoints = 256,
     private readonly maxAgeMs = 1000,
@@ -44,10 +43,7 @@ export class MetricWriter {
     if (this.pending.length === 0) return;
     const batch = this.pending;
     try {
-      this.store.transaction(() => {
-        this.store.metrics.insert(this.runId, batch);
-        this.store.runs.setIteration(this.runId, this.lastStep, now);
-      });
+      this.recorder.metrics(batch, this.lastStep, now);
     } catch (e) {
       throw new MetricWriteError(e);
     }

@@ -14,6 +14,7 @@ import { evaluationLogPath, trainerLogPath } from '../layout/dataDirectory';
 import { describeWriteError } from '../store/database';
 import { processAlive } from '../store/instanceLock';
 import type { Store } from '../store/store';
+import type { SlurmExecutor } from './slurm/executor';
 import { type TrainerJobSpec, type TrainerLauncher, type TrainerProcess, describeJob } from './launcher';
 
 export interface QueueListener {
@@ -46,6 +47,8 @@ export interface JobQueueOptions {
    */
   stopGraceMs?: number;
   listener?: QueueListener;
+  /** Runs that asked for a cluster go here (one Slurm job each); evaluations stay local. */
+  slurm?: SlurmExecutor;
 }
 
 interface ActiveJob {
@@ -92,19 +95,22 @@ export class JobQueue {
   start(): void {
     this.sweep();
     this.pump();
+    void this.o.slurm?.poll();
     this.timer = setInterval(() => {
       this.safely(() => {
         this.sweep();
         this.watchCancels();
         this.pump();
       });
+      void this.o.slurm?.poll();
     }, this.o.pollMs ?? 1000);
     this.timer.unref();
   }
 
-  /** Start queued evaluations, then queued runs, while there is room. */
+  /** Start queued evaluations, then queued runs, while there is room; submit cluster runs. */
   pump(): void {
     const { store } = this.o;
+    this.o.slurm?.submitQueued();
     while (!this.closing && this.active.size < this.concurrency) {
       const evaluation = store.evaluationRequests.nextQueued();
       if (evaluation) {
@@ -124,6 +130,7 @@ export class JobQueue {
   cancel(runId: number): boolean {
     const status = this.o.store.runs.requestCancel(runId);
     if (status == null) return false;
+    if (this.o.slurm?.owns(runId)) this.o.slurm.cancel(runId);
     this.askToStop(keyOf({ kind: 'run', id: runId }), 'cancelled');
     this.emitStatus(runId);
     return true;
@@ -158,6 +165,8 @@ export class JobQueue {
     const swept: number[] = [];
     for (const r of this.o.store.runs.running()) {
       if (this.active.has(keyOf({ kind: 'run', id: r.id }))) continue;
+      // A cluster run has no heartbeat here: the slurm executor follows its job.
+      if (r.cluster) continue;
       const dead = r.pid != null && !processAlive(r.pid);
       const silent = (r.heartbeat ?? 0) < staleBefore;
       if (!dead && !silent) continue;
@@ -186,7 +195,8 @@ export class JobQueue {
     const jobs = [...this.active.values()];
     // Each is killed at its deadline if it has not stopped (see askToStop).
     for (const job of jobs) this.askToStop(keyOf(job.job), 'interrupted', graceMs);
-    await Promise.all(jobs.map((j) => j.exited));
+    // Cluster jobs run on: the next workbench on this directory follows them again.
+    await Promise.all([...jobs.map((j) => j.exited), this.o.slurm?.close()]);
   }
 
   /** Resolves when none of the given runs (or no job at all) is active or queued. */

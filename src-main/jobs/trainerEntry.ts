@@ -1,6 +1,8 @@
 /**
  * The trainer process: `trainerEntry --run ID --data-dir DIR` trains one run,
  * `trainerEntry --evaluation ID --data-dir DIR` carries out one evaluation request; then it exits.
+ * `trainerEntry --job FILE` trains a run on a cluster's compute node: FILE (a ClusterJob) says
+ * what to train, and the run is recorded to an events file, never to the database.
  * Started by the job queue through child_process.fork (CLI, `deml serve`) or Electron's
  * utilityProcess (the app). Its status is in the store whatever happens; messages to the parent
  * are a live view.
@@ -11,14 +13,24 @@ import { runEvaluationJob } from './evaluationJob';
 import { describeJob } from './launcher';
 import type { FromTrainer, StopReason } from './messages';
 import { connectToParent } from './parentPort';
+import { storeJob } from './runRecorder';
+import { fileRecorder } from './runEvents';
+import { readClusterJob } from './slurm/clusterJob';
+import { existsSync } from 'node:fs';
 import { runTrainerJob } from './trainerJob';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
     args: process.argv.slice(2),
-    options: { run: { type: 'string' }, evaluation: { type: 'string' }, 'data-dir': { type: 'string' } },
+    options: {
+      run: { type: 'string' },
+      evaluation: { type: 'string' },
+      'data-dir': { type: 'string' },
+      job: { type: 'string' },
+    },
     strict: true,
   });
+  if (values.job !== undefined) return clusterJob(values.job);
   const kind = values.evaluation !== undefined ? 'evaluation' : 'run';
   const id = Number(kind === 'run' ? values.run : values.evaluation);
   const dataDir = values['data-dir'];
@@ -55,9 +67,8 @@ async function main(): Promise<number> {
     const status =
       kind === 'run'
         ? await runTrainerJob({
-            store,
+            ...storeJob(store, id),
             dataDir,
-            runId: id,
             signal: controller.signal,
             stopReason: () => reason,
             requestStop: stop,
@@ -79,6 +90,40 @@ async function main(): Promise<number> {
     store.close();
     await Promise.all(pending);
     parent?.close();
+  }
+}
+
+/** A run on a compute node: no parent process, no database; SIGTERM (scancel, a time limit) stops it. */
+async function clusterJob(file: string): Promise<number> {
+  const job = readClusterJob(file);
+  const recorder = fileRecorder(job.eventsFile, job.cancelFile);
+  const controller = new AbortController();
+  let reason: StopReason = 'interrupted';
+  const stop = (why: StopReason) => {
+    if (controller.signal.aborted) return;
+    reason = why;
+    controller.abort();
+  };
+  // The workbench writes the cancel file before it calls scancel: then the stop is a cancel.
+  const onSignal = () => stop(existsSync(job.cancelFile) ? 'cancelled' : 'interrupted');
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  try {
+    const status = await runTrainerJob({
+      spec: job.spec,
+      recorder,
+      dataDir: job.dataDir,
+      signal: controller.signal,
+      stopReason: () => reason,
+      requestStop: stop,
+      send: (m) => {
+        if (m.type === 'progress') recorder.progress(m.progress);
+      },
+      log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
+    });
+    return status === 'failed' ? 1 : 0;
+  } finally {
+    recorder.close();
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * One run, trained to the end (or to a cancel) inside a trainer process: reads the run's frozen
- * config from the store, trains with the engine, and writes what happens back: metrics in
- * batches, checkpoints, evaluations, heartbeat, the final status. Callable in-process too (tests).
+ * config (its RunSpec), trains with the engine, and records what happens: metrics in batches,
+ * checkpoints, evaluations, heartbeat, the final status. The recorder is the store locally and an
+ * event file on a cluster node (runRecorder.ts). Callable in-process too (tests).
  */
 import { availableParallelism, totalmem } from 'node:os';
 import { estimateTrainingMemory, formatBytes } from '../engine/memoryEstimate';
@@ -11,15 +12,16 @@ import { datasetLoader, resolveTrainingData } from '../data/trainingData';
 import { describeBackend, listCheckpoints, metaTrain, selectBackend, type EvaluationResult } from '../engine';
 import { checkpointDirectory } from '../layout/dataDirectory';
 import { describeWriteError } from '../store/database';
-import type { Store } from '../store/store';
 import type { FromTrainer, StopReason } from './messages';
+import type { RunRecorder, RunSpec } from './runRecorder';
 import { evaluationRecord } from './evaluationRecord';
 import { MetricWriter } from './metricWriter';
 
 export interface TrainerJobOptions {
-  store: Store;
+  /** The run to train, from the store (runSpecFromStore) or a cluster job's file. */
+  spec: RunSpec;
+  recorder: RunRecorder;
   dataDir: string;
-  runId: number;
   /** Aborted to stop the run at the next iteration boundary, after a checkpoint. */
   signal: AbortSignal;
   /** Why the signal was aborted; a cancel request read from the store counts as 'cancelled'. */
@@ -39,10 +41,8 @@ export interface TrainerJobOptions {
 export type TrainerJobStatus = 'completed' | 'failed' | 'cancelled' | 'interrupted';
 
 export async function runTrainerJob(o: TrainerJobOptions): Promise<TrainerJobStatus> {
-  const { store, runId, send } = o;
-  const run = store.runs.get(runId);
-  if (!run) throw new Error(`run ${runId} does not exist`);
-  if (run.status !== 'running') throw new Error(`run ${runId} is ${run.status}, not running`);
+  const { spec: run, recorder, send } = o;
+  const { runId } = run;
   const say = (line: string) => o.log?.(line);
   const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
   // Progress lines: about twenty per run, whatever its length.
@@ -50,11 +50,11 @@ export async function runTrainerJob(o: TrainerJobOptions): Promise<TrainerJobSta
 
   const progress = (p: Omit<RunProgress, 'runId' | 'iterations'>) =>
     send({ type: 'progress', progress: { runId, iterations: run.iterations, ...p } });
-  const writer = new MetricWriter(store, runId, (points) => send({ type: 'metrics', runId, points }));
+  const writer = new MetricWriter(recorder, (points) => send({ type: 'metrics', runId, points }));
   const checkpointDir = checkpointDirectory(o.dataDir, runId);
   const heartbeat = setInterval(() => {
     try {
-      if (store.runs.heartbeat(runId).cancelRequested) o.requestStop('cancelled');
+      if (recorder.heartbeat().cancelRequested) o.requestStop('cancelled');
       writer.maybeFlush();
     } catch {
       // A failed flush surfaces at the next iteration's flush, where it stops the run.
@@ -64,7 +64,7 @@ export async function runTrainerJob(o: TrainerJobOptions): Promise<TrainerJobSta
   const finish = (status: TrainerJobStatus, error: string | null): TrainerJobStatus => {
     say(`run ${runId}: ${status}${error ? `: ${error}` : ''}`);
     try {
-      store.runs.finish(runId, status, error, { attempt: run.attempt });
+      recorder.finish(status, error);
     } catch (e) {
       // The service marks the run from the exit of this process when the store cannot be written.
       error = `${error ?? status}; the final status could not be saved: ${describeWriteError(e)}`;
@@ -98,12 +98,12 @@ export async function runTrainerJob(o: TrainerJobOptions): Promise<TrainerJobSta
     say(`memory estimate: ${formatBytes(memory.bytes)} of this machine's ${formatBytes(totalmem())}`);
     const backend = await selectBackend(config.backend);
     const backendText = describeBackend(backend);
-    store.runs.setBackend(runId, backendText);
+    recorder.setBackend(backendText);
     say(`backend: ${backendText}`);
     send({ type: 'backend', runId, backend: backendText });
 
     const saveEvaluation = (e: EvaluationResult, split: 'val' | 'test', step: number) => {
-      store.evaluations.insert(
+      recorder.evaluation(
         evaluationRecord(e, { runId, origin: 'training', step, dataset: config.data, split }),
       );
       send({ type: 'evaluation', runId, split, step, mean: e.mean, ci95: e.ci95 });
@@ -121,23 +121,16 @@ export async function runTrainerJob(o: TrainerJobOptions): Promise<TrainerJobSta
       resume: true,
       resumePoint: {
         ...(run.resumeFrom != null ? { from: run.resumeFrom } : {}),
-        expected: store.checkpoints.list(runId).at(-1)?.step ?? null,
+        expected: run.expectedCheckpoint,
       },
       keepCheckpoints: 2,
       signal: o.signal,
-      hasValidation: (step) =>
-        store.evaluations.list(runId).some((e) => e.split === 'val' && e.step === step),
+      hasValidation: (step) => run.validations.includes(step),
       callbacks: {
         onStart: (info) => {
           // Points and validations written after the checkpoint (before a crash or kill) are
           // re-trained now: drop them so the series continues without duplicates.
-          store.transaction(() => {
-            store.metrics.truncateAfter(runId, info.startIteration, { pretrain: info.resumedFrom == null });
-            store.evaluations.truncateAfter(runId, info.startIteration);
-            store.runs.setIteration(runId, info.startIteration);
-            store.checkpoints.truncateAfter(runId, info.startIteration);
-            store.runs.clearResumeFrom(runId);
-          });
+          recorder.start(info.startIteration, info.resumedFrom == null);
           lastIteration = info.startIteration;
           say(
             `network: ${info.network}, ${info.parameters.toLocaleString('en')} parameters; classes ` +
@@ -201,7 +194,7 @@ export async function runTrainerJob(o: TrainerJobOptions): Promise<TrainerJobSta
           // Metrics first: a checkpoint in the table always has its series committed up to it.
           writer.flush();
           const kept = await listCheckpoints(checkpointDir);
-          store.checkpoints.record(runId, iteration, path, kept);
+          recorder.checkpoint(iteration, path, kept);
           say(`checkpoint at ${iteration}: ${path}`);
           send({ type: 'checkpoint', runId, step: iteration });
         },

@@ -48,8 +48,11 @@ import { prepareEvaluation } from '../data/evaluationData';
 import { type CachingDatasetLoader, datasetLoader, resolveTrainingData } from '../data/trainingData';
 import type { ClassIndexedDataset } from '../engine/dataset';
 import { splitClasses } from '../engine/episodes';
-import { type TrainerLauncher, forkLauncher } from '../jobs/launcher';
-import { JobQueue } from '../jobs/queue';
+import type { ExecutorChoice } from '../contract/executor';
+import { type TrainerLauncher, forkLauncher, trainerCommand } from '../jobs/launcher';
+import { JobQueue, type QueueListener } from '../jobs/queue';
+import { type SlurmCommands, slurmCommands } from '../jobs/slurm/commands';
+import { SlurmExecutor } from '../jobs/slurm/executor';
 import { runDirectory, trainerLogPath } from '../layout/dataDirectory';
 import { type InstanceLock, acquireInstanceLock } from '../store/instanceLock';
 import { type Store, openStore } from '../store/store';
@@ -99,6 +102,16 @@ export interface ServiceOptions {
   staleMs?: number;
   /** How long a trainer asked to stop may take before it is killed (JobQueueOptions). */
   stopGraceMs?: number;
+  /** Where new runs train unless an experiment says otherwise (default: the local queue). */
+  executor?: ExecutorChoice;
+  /** The slurm executor's tools and checks (tests and the app fill these in). */
+  slurm?: {
+    commands?: SlurmCommands;
+    /** The trainer entry the job scripts start (default: the one the local queue forks). */
+    entry?: string;
+    probe?: boolean;
+    probeTimeoutMs?: number;
+  };
   /** Extra app facts for app:info (the Electron shell fills in its runtime). */
   appInfo?: () => AppInfo;
 }
@@ -117,6 +130,13 @@ export class WorkbenchService {
     private readonly lock: InstanceLock | null,
   ) {
     this.load = datasetLoader(o.dataDir);
+    const listener: QueueListener = {
+      onStatus: (run) => this.emit('run:status', run),
+      onProgress: (p) => this.emit('run:progress', p),
+      onMetrics: (runId, points) => this.emit('run:metrics', { runId, points }),
+      onEvaluation: (request) => this.emit('evaluation:status', request),
+      onLog: (runId, line) => this.emit('run:log', { runId, line }),
+    };
     this.queue =
       o.mode === 'owner'
         ? new JobQueue({
@@ -127,13 +147,17 @@ export class WorkbenchService {
             pollMs: o.pollMs,
             staleMs: o.staleMs,
             stopGraceMs: o.stopGraceMs,
-            listener: {
-              onStatus: (run) => this.emit('run:status', run),
-              onProgress: (p) => this.emit('run:progress', p),
-              onMetrics: (runId, points) => this.emit('run:metrics', { runId, points }),
-              onEvaluation: (request) => this.emit('evaluation:status', request),
-              onLog: (runId, line) => this.emit('run:log', { runId, line }),
-            },
+            listener,
+            slurm: new SlurmExecutor({
+              store,
+              dataDir: o.dataDir,
+              commands: o.slurm?.commands ?? slurmCommands(),
+              command: trainerCommand(o.slurm?.entry),
+              electron: process.versions.electron != null,
+              listener,
+              probe: o.slurm?.probe,
+              probeTimeoutMs: o.slurm?.probeTimeoutMs,
+            }),
           })
         : null;
   }
@@ -240,6 +264,7 @@ export class WorkbenchService {
   ): Promise<{ experiment: Experiment; runs: RunSummary[] }> {
     const base = parseExperimentConfig(input.config);
     const configs = await this.runConfigs(base, input);
+    const executor = input.executor ?? this.o.executor ?? null;
     const created = this.store.transaction(() => {
       const experiment = this.store.experiments.create({
         name: input.name.trim(),
@@ -249,7 +274,12 @@ export class WorkbenchService {
       });
       const runs = configs.map(
         (config) =>
-          this.store.runs.create({ experimentId: experiment.id, config, appVersion: this.o.appVersion }).id,
+          this.store.runs.create({
+            experimentId: experiment.id,
+            config,
+            appVersion: this.o.appVersion,
+            executor,
+          }).id,
       );
       return { experiment, runs };
     });
@@ -298,7 +328,13 @@ export class WorkbenchService {
     for (const config of configs) await resolveTrainingData(config, this.load);
     const ids = this.store.transaction(() =>
       configs.map(
-        (config) => this.store.runs.create({ experimentId, config, appVersion: this.o.appVersion }).id,
+        (config) =>
+          this.store.runs.create({
+            experimentId,
+            config,
+            appVersion: this.o.appVersion,
+            executor: input.executor ?? this.o.executor ?? null,
+          }).id,
       ),
     );
     this.queue?.pump();

@@ -199,6 +199,35 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'the checkpoint a resume asked for (null: the newest)',
     up: (db) => db.exec(`ALTER TABLE runs ADD COLUMN resume_from INTEGER;`),
   },
+  {
+    version: 8,
+    description: 'runs on a Slurm cluster: the executor a run asked for, and its jobs',
+    up: (db) =>
+      db.exec(`
+        -- JSON ExecutorChoice; NULL: the local queue.
+        ALTER TABLE runs ADD COLUMN executor TEXT;
+        -- One row per attempt sent to Slurm. The trainer on the node never opens this database: it
+        -- appends to events_file, which the workbench ingests up to ingested_bytes.
+        CREATE TABLE slurm_jobs (
+          id INTEGER PRIMARY KEY,
+          run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+          attempt INTEGER NOT NULL,
+          job_id TEXT NOT NULL,
+          submitted_at INTEGER NOT NULL,
+          events_file TEXT NOT NULL,
+          ingested_bytes INTEGER NOT NULL DEFAULT 0,
+          state TEXT NOT NULL DEFAULT 'PENDING',
+          reason TEXT,
+          node TEXT,
+          -- The trainer's own final word (from its events), applied once Slurm says the job ended.
+          trainer_status TEXT,
+          trainer_error TEXT,
+          first_metric_at INTEGER,
+          ended_at INTEGER
+        );
+        CREATE INDEX slurm_jobs_run ON slurm_jobs(run_id, attempt);
+      `),
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

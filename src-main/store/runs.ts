@@ -5,6 +5,7 @@
  */
 import type { RunFilter } from '../contract/api';
 import type { ExperimentConfig, LearnerName } from '../contract/config';
+import type { ExecutorChoice } from '../contract/executor';
 import type { Run, RunStatus, RunSummary } from '../contract/records';
 import type { SqliteDatabase } from './sqlite';
 
@@ -30,6 +31,12 @@ interface RunRow {
   notes: string;
   tags: string;
   resume_from: number | null;
+  executor: string | null;
+  slurm_job_id?: string | null;
+  slurm_state?: string | null;
+  slurm_reason?: string | null;
+  slurm_node?: string | null;
+  slurm_submitted_at?: number | null;
 }
 
 type SummaryRow = Omit<RunRow, 'config'> & {
@@ -60,6 +67,17 @@ function toSummaryFields(r: Omit<RunRow, 'config'>): Omit<Run, 'config'> {
     notes: r.notes,
     tags: JSON.parse(r.tags) as string[],
     resumeFrom: r.resume_from,
+    executor: r.executor ? (JSON.parse(r.executor) as ExecutorChoice) : null,
+    slurm:
+      r.slurm_job_id != null
+        ? {
+            jobId: r.slurm_job_id,
+            state: r.slurm_state!,
+            reason: r.slurm_reason ?? null,
+            node: r.slurm_node ?? null,
+            submittedAt: r.slurm_submitted_at!,
+          }
+        : null,
   };
 }
 
@@ -69,20 +87,34 @@ function toRun(r: RunRow): Run {
 
 const SUMMARY_COLUMNS = `r.id, r.experiment_id, r.learner, r.seed, r.status, r.backend, r.pid, r.heartbeat,
   r.queued_at, r.started_at, r.ended_at, r.error, r.app_version, r.iteration, r.iterations, r.attempt,
-  r.cancel_requested, r.notes, r.tags, r.resume_from, e.name AS experiment_name,
+  r.cancel_requested, r.notes, r.tags, r.resume_from, r.executor, e.name AS experiment_name,
+  j.job_id AS slurm_job_id, j.state AS slurm_state, j.reason AS slurm_reason, j.node AS slurm_node,
+  j.submitted_at AS slurm_submitted_at,
   (SELECT v.mean FROM evaluations v WHERE v.run_id = r.id AND v.split = 'test' AND v.origin = 'training'
     ORDER BY v.step DESC, v.id DESC LIMIT 1) AS test_mean,
   (SELECT v.ci95 FROM evaluations v WHERE v.run_id = r.id AND v.split = 'test' AND v.origin = 'training'
     ORDER BY v.step DESC, v.id DESC LIMIT 1) AS test_ci95`;
 
+/** A run's newest Slurm job, if any. */
+const LATEST_SLURM_JOB = `LEFT JOIN slurm_jobs j ON j.id = (SELECT max(id) FROM slurm_jobs WHERE run_id = r.id)`;
+
 export class RunRepository {
   constructor(private readonly db: SqliteDatabase) {}
 
-  create(r: { experimentId: number; config: ExperimentConfig; appVersion: string }, now = Date.now()): Run {
+  create(
+    r: {
+      experimentId: number;
+      config: ExperimentConfig;
+      appVersion: string;
+      executor?: ExecutorChoice | null;
+    },
+    now = Date.now(),
+  ): Run {
+    const executor = r.executor && r.executor.kind !== 'local' ? JSON.stringify(r.executor) : null;
     const info = this.db
       .prepare(
-        `INSERT INTO runs (experiment_id, learner, seed, status, queued_at, app_version, config, iterations)
-         VALUES (?, ?, ?, 'queued', ?, ?, ?, ?)`,
+        `INSERT INTO runs (experiment_id, learner, seed, status, queued_at, app_version, config, iterations, executor)
+         VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?)`,
       )
       .run(
         r.experimentId,
@@ -92,19 +124,26 @@ export class RunRepository {
         r.appVersion,
         JSON.stringify(r.config),
         r.config.iterations,
+        executor,
       );
     return this.get(Number(info.lastInsertRowid))!;
   }
 
   get(id: number): Run | null {
-    const row = this.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined;
+    const row = this.db
+      .prepare(
+        `SELECT r.*, j.job_id AS slurm_job_id, j.state AS slurm_state, j.reason AS slurm_reason,
+           j.node AS slurm_node, j.submitted_at AS slurm_submitted_at
+         FROM runs r ${LATEST_SLURM_JOB} WHERE r.id = ?`,
+      )
+      .get(id) as RunRow | undefined;
     return row ? toRun(row) : null;
   }
 
   summary(id: number): RunSummary | null {
     const row = this.db
       .prepare(
-        `SELECT ${SUMMARY_COLUMNS} FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE r.id = ?`,
+        `SELECT ${SUMMARY_COLUMNS} FROM runs r JOIN experiments e ON e.id = r.experiment_id ${LATEST_SLURM_JOB} WHERE r.id = ?`,
       )
       .get(id) as SummaryRow | undefined;
     return row ? toSummary(row) : null;
@@ -139,7 +178,7 @@ export class RunRepository {
     }
     const rows = this.db
       .prepare(
-        `SELECT ${SUMMARY_COLUMNS} FROM runs r JOIN experiments e ON e.id = r.experiment_id
+        `SELECT ${SUMMARY_COLUMNS} FROM runs r JOIN experiments e ON e.id = r.experiment_id ${LATEST_SLURM_JOB}
          ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY r.id DESC`,
       )
       .all(...args) as SummaryRow[];
@@ -155,9 +194,12 @@ export class RunRepository {
   }
 
   /** The oldest queued run, if any. */
+  /** The oldest queued run for the local queue (runs for a cluster are the slurm executor's). */
   nextQueued(): Run | null {
     const row = this.db
-      .prepare(`SELECT * FROM runs WHERE status = 'queued' ORDER BY queued_at, id LIMIT 1`)
+      .prepare(
+        `SELECT * FROM runs WHERE status = 'queued' AND executor IS NULL ORDER BY queued_at, id LIMIT 1`,
+      )
       .get() as RunRow | undefined;
     return row ? toRun(row) : null;
   }
@@ -265,12 +307,26 @@ export class RunRepository {
   }
 
   /** Runs marked running, with what tells whether their trainer is still alive. */
-  running(): Array<{ id: number; pid: number | null; heartbeat: number | null }> {
-    return this.db.prepare(`SELECT id, pid, heartbeat FROM runs WHERE status = 'running'`).all() as Array<{
-      id: number;
-      pid: number | null;
-      heartbeat: number | null;
-    }>;
+  running(): Array<{
+    id: number;
+    pid: number | null;
+    heartbeat: number | null;
+    attempt: number;
+    cluster: boolean;
+  }> {
+    return (
+      this.db
+        .prepare(
+          `SELECT id, pid, heartbeat, attempt, executor IS NOT NULL AS cluster FROM runs WHERE status = 'running'`,
+        )
+        .all() as Array<{
+        id: number;
+        pid: number | null;
+        heartbeat: number | null;
+        attempt: number;
+        cluster: number;
+      }>
+    ).map((r) => ({ ...r, cluster: r.cluster !== 0 }));
   }
 
   /** A run whose trainer is gone without a word (an app or machine crash): resumable, never stuck. */

@@ -8,6 +8,7 @@ import { EvaluationRepository } from './evaluations';
 import { ExperimentRepository } from './experiments';
 import { MetricRepository } from './metrics';
 import { RunRepository } from './runs';
+import { SlurmJobRepository } from './slurmJobs';
 import type { SqliteDatabase } from './sqlite';
 
 export class Store {
@@ -18,6 +19,7 @@ export class Store {
   readonly evaluationRequests: EvaluationRequestRepository;
   readonly checkpoints: CheckpointRepository;
   readonly datasets: DatasetRepository;
+  readonly slurmJobs: SlurmJobRepository;
   readonly file: string;
 
   constructor(
@@ -32,6 +34,7 @@ export class Store {
     this.evaluationRequests = new EvaluationRequestRepository(db);
     this.checkpoints = new CheckpointRepository(db);
     this.datasets = new DatasetRepository(db);
+    this.slurmJobs = new SlurmJobRepository(db);
   }
 
   /** Several repository calls as one transaction. */

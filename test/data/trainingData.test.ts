@@ -11,6 +11,7 @@ import {
 import { runPresetRuns } from '../../src-main/cli/preset';
 import { trainCommand } from '../../src-main/cli/train';
 import { datasetLoader, resolveTrainingData } from '../../src-main/data/trainingData';
+import { storeJob } from '../../src-main/jobs/runRecorder';
 import { runTrainerJob } from '../../src-main/jobs/trainerJob';
 import { WorkbenchService } from '../../src-main/service/service';
 import { openStore } from '../../src-main/store/store';
@@ -59,9 +60,8 @@ async function errors(input: ExperimentConfigInput): Promise<Record<string, unkn
   try {
     const controller = new AbortController();
     const status = await runTrainerJob({
-      store,
+      ...storeJob(store, 1),
       dataDir,
-      runId: 1,
       signal: controller.signal,
       stopReason: () => 'cancelled',
       requestStop: () => controller.abort(),

@@ -9,6 +9,7 @@ import { readFileSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RunStatus } from '../../src-main/contract/records';
+import { storeJob } from '../../src-main/jobs/runRecorder';
 import { runTrainerJob } from '../../src-main/jobs/trainerJob';
 import { WorkbenchService } from '../../src-main/service/service';
 import { openStore } from '../../src-main/store/store';
@@ -347,9 +348,8 @@ describe('a full disk during training', () => {
     const messages: string[] = [];
     let limited = false;
     const status = await runTrainerJob({
-      store,
+      ...storeJob(store, id),
       dataDir,
-      runId: id,
       signal: controller.signal,
       stopReason: () => 'cancelled',
       requestStop: () => controller.abort(),

@@ -4,6 +4,7 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseExperimentConfig } from '../../src-main/contract/config';
+import { storeRecorder } from '../../src-main/jobs/runRecorder';
 import { MetricWriteError, MetricWriter } from '../../src-main/jobs/metricWriter';
 import { databasePath } from '../../src-main/layout/dataDirectory';
 import { StoreError, openDatabase } from '../../src-main/store/database';
@@ -54,6 +55,7 @@ describe('schema', () => {
       'experiments',
       'metrics',
       'runs',
+      'slurm_jobs',
     ]);
     store.close();
   });
@@ -399,7 +401,7 @@ describe('repositories', () => {
 describe('a full disk while writing metrics', () => {
   it('fails the write with a clear message and keeps every point committed before', () => {
     const { store, run } = seeded();
-    const writer = new MetricWriter(store, run.id, () => undefined);
+    const writer = new MetricWriter(storeRecorder(store, run.id, run.attempt), () => undefined);
     for (let step = 1; step <= 100; step++) writer.add('train/loss', step, 1 / step);
     writer.flush();
     // SQLite's page limit behaves exactly like a full disk (SQLITE_FULL) for the writer.

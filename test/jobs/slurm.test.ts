@@ -1,0 +1,186 @@
+/**
+ * The slurm executor on a real one-node cluster (.ci/slurm-up): runs complete with the same
+ * accuracies as on the local queue; a cancel checkpoints and the run resumes; a job killed with
+ * scancel fails with the reason and keeps its committed points; a job past its time limit is
+ * TIMEOUT and resumes; a workbench restarted while jobs run picks them up with no point lost or
+ * doubled; a partition that does not exist is refused with Slurm's words.
+ */
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import type { ExecutorChoice } from '../../src-main/contract/executor';
+import type { RunStatus } from '../../src-main/contract/records';
+import { WorkbenchService } from '../../src-main/service/service';
+import { TINY } from '../helpers/configs';
+import { haveSlurm } from '../helpers/slurm';
+import { tempDirs } from '../helpers/temp';
+
+const tempDir = tempDirs('deml-slurm');
+const SLURM: ExecutorChoice = { kind: 'slurm', slurm: {} };
+
+function open(dataDir: string, executor: ExecutorChoice = SLURM) {
+  return WorkbenchService.open({ dataDir, appVersion: 'test', mode: 'owner', pollMs: 250, executor });
+}
+
+async function until<T>(
+  what: string,
+  probe: () => T | null | undefined | false,
+  timeoutMs = 150_000,
+): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = probe();
+    if (v) return v;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const settled = (s: WorkbenchService, id: number, status: RunStatus) =>
+  until(`run ${id} ${status}`, () => {
+    const run = s.store.runs.get(id)!;
+    if (run.status === status) return run;
+    if (run.status !== 'running' && run.status !== 'queued')
+      throw new Error(`run ${id} ended ${run.status}, not ${status}: ${run.error}`);
+    return null;
+  });
+
+function expectContinuous(s: WorkbenchService, id: number, n: number): void {
+  const [series] = s.metrics(id, { keys: ['train/loss'] });
+  expect(series!.steps).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+}
+
+describe('the slurm executor on a real cluster', () => {
+  it('4 runs complete with the accuracies the local queue gives for the same seeds', async () => {
+    if (!haveSlurm('submits real jobs')) return;
+    const input = { name: 'four', config: TINY, learners: ['maml', 'fomaml'] as const, seeds: [0, 1] };
+    const results = async (executor: ExecutorChoice) => {
+      const service = open(tempDir(), executor);
+      const { runs } = await service.createExperiment({ ...input, learners: [...input.learners] });
+      for (const r of runs) await settled(service, r.id, 'completed');
+      const out = runs.map((r) => {
+        const run = service.store.runs.summary(r.id)!;
+        return {
+          learner: run.learner,
+          seed: run.seed,
+          mean: run.testMean,
+          ci95: run.testCi95,
+          slurm: run.slurm,
+        };
+      });
+      await service.close();
+      return out;
+    };
+    const [cluster, local] = await Promise.all([results(SLURM), results({ kind: 'local' })]);
+    const scores = (rows: typeof cluster) => rows.map((r) => [r.learner, r.seed, r.mean, r.ci95]);
+    expect(scores(cluster)).toEqual(scores(local));
+    for (const r of cluster)
+      expect(r.slurm).toMatchObject({ jobId: expect.stringMatching(/^\d+$/), state: 'COMPLETED' });
+    expect(local.every((r) => r.slurm === null)).toBe(true);
+  }, 300_000);
+
+  it('cancel, scancel --signal=KILL, a time limit and a workbench restart, each with the status and reason it deserves', async () => {
+    if (!haveSlurm('submits real jobs')) return;
+    const dataDir = tempDir();
+    let service = open(dataDir);
+    const long = { ...TINY, iterations: 100_000, checkpointEvery: 20, valEvery: 0 };
+
+    // Past its time limit (1 minute): TIMEOUT. It runs alongside the others (one CPU each).
+    const timed = (
+      await service.createExperiment({
+        name: 'time limit',
+        config: long,
+        executor: { kind: 'slurm', slurm: { time: '1' } },
+      })
+    ).runs[0]!.id;
+
+    // Cancel: the trainer checkpoints where it stops; resume finishes from there.
+    const cancelled = (
+      await service.createExperiment({
+        name: 'cancel',
+        config: { ...TINY, iterations: 300, checkpointEvery: 5, valEvery: 0 },
+      })
+    ).runs[0]!.id;
+    await until('the cancelled run training', () => service.store.runs.get(cancelled)!.iteration >= 20);
+    service.cancelRun(cancelled);
+    const stopped = await settled(service, cancelled, 'cancelled');
+    expect(stopped.error).toBeNull();
+    expect(service.run(cancelled).checkpoints.at(-1)!.step).toBe(stopped.iteration);
+    expect(service.run(cancelled).slurm!.state).toBe('CANCELLED');
+    expectContinuous(service, cancelled, stopped.iteration);
+    service.resumeRun(cancelled);
+    await settled(service, cancelled, 'completed');
+    expectContinuous(service, cancelled, 300);
+    const jobs = service.store.slurmJobs.list(cancelled);
+    expect(jobs.map((j) => j.attempt)).toEqual([0, 1]);
+    expect(jobs[1]!.jobId).not.toBe(jobs[0]!.jobId);
+    expect(await service.log(cancelled)).toMatch(/resumed at iteration \d+ from/);
+
+    // Killed outside the workbench: failed with the reason; the points committed before stay.
+    const killed = (await service.createExperiment({ name: 'kill', config: long })).runs[0]!.id;
+    const running = await until('the killed run training', () => {
+      const r = service.store.runs.get(killed)!;
+      return service.store.metrics.count(killed) >= 30 && r.slurm?.state === 'RUNNING' ? r : null;
+    });
+    execFileSync('scancel', ['--signal=KILL', running.slurm!.jobId]);
+    const failed = await settled(service, killed, 'failed');
+    expect(failed.error).toMatch(
+      new RegExp(`Slurm job ${running.slurm!.jobId} was cancelled outside the workbench .*at iteration \\d+`),
+    );
+    expect(service.store.metrics.count(killed)).toBeGreaterThanOrEqual(30);
+    expectContinuous(service, killed, failed.iteration);
+
+    // A workbench restart while a job runs: picked up again, no point lost or doubled.
+    const restarted = (
+      await service.createExperiment({
+        name: 'restart',
+        config: { ...TINY, iterations: 600, checkpointEvery: 50, valEvery: 200 },
+      })
+    ).runs[0]!.id;
+    await until('the run training', () => service.store.runs.get(restarted)!.iteration >= 40);
+    await service.close();
+    await new Promise((r) => setTimeout(r, 2000)); // the job trains on while no workbench watches
+    service = open(dataDir);
+    await settled(service, restarted, 'completed');
+    expectContinuous(service, restarted, 600);
+    expect(
+      service
+        .run(restarted)
+        .evaluations.filter((e) => e.split === 'val')
+        .map((e) => e.step),
+    ).toEqual([200, 400, 600]);
+
+    // The time limit, meanwhile: TIMEOUT, interrupted with the reason; resume continues.
+    const timedOut = await settled(service, timed, 'interrupted');
+    expect(timedOut.error).toMatch(
+      /reached its time limit \(1\) at iteration \d+; resume continues from its checkpoint at iteration \d+/,
+    );
+    expect(service.run(timed).slurm!.state).toBe('TIMEOUT');
+    const from = service.run(timed).checkpoints.at(-1)!.step;
+    service.resumeRun(timed);
+    await until(
+      'the resumed run past its checkpoint',
+      () => service.store.runs.get(timed)!.iteration >= from + 20,
+    );
+    service.cancelRun(timed);
+    const last = await settled(service, timed, 'cancelled');
+    expectContinuous(service, timed, last.iteration);
+    expect(await service.log(timed)).toMatch(new RegExp(`resumed at iteration ${from} from`));
+    await service.close();
+  }, 400_000);
+
+  it('a partition that does not exist is refused with Slurm’s words, and nothing is submitted', async () => {
+    if (!haveSlurm('submits real jobs')) return;
+    const service = open(tempDir());
+    const { runs } = await service.createExperiment({
+      name: 'nowhere',
+      config: TINY,
+      executor: { kind: 'slurm', slurm: { partition: 'nosuchpartition' } },
+    });
+    const run = await settled(service, runs[0]!.id, 'failed');
+    expect(run.error).toMatch(
+      /^could not submit the run to Slurm: sbatch failed: invalid partition specified: nosuchpartition/,
+    );
+    expect(service.store.slurmJobs.list(run.id)).toEqual([]);
+    await service.close();
+  }, 60_000);
+});
