@@ -134,7 +134,12 @@ describe('Slurm, as the workbench reads it', () => {
       parseScontrol('JobId=9 JobName=deml-run-3 JobState=TIMEOUT Reason=TimeLimit ExitCode=0:15 NodeList=vm'),
     ).toEqual({ jobId: '9', state: 'TIMEOUT', reason: 'TimeLimit', node: 'vm', exitCode: '0:15' });
 
-    const job = { jobId: '9', trainerStatus: null, trainerError: null, node: 'vm' };
+    const job: Parameters<typeof finalStatus>[0] = {
+      jobId: '9',
+      trainerStatus: null,
+      trainerError: null,
+      node: 'vm',
+    };
     const ctx = { cancelAsked: false, checkpoint: 40, iteration: 43, time: '1', logTail: ['oom-kill'] };
     const end = (state: string, j = job, c = ctx) =>
       finalStatus(j, { jobId: '9', state, reason: null, node: 'vm' }, c);
