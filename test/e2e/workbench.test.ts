@@ -12,6 +12,7 @@ import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { markedPng } from '../helpers/images';
+import { haveSlurm } from '../helpers/slurm';
 import { tempDirs } from '../helpers/temp';
 
 const ROOT = resolve(__dirname, '../..');
@@ -606,4 +607,45 @@ describe('the workbench in Chromium', () => {
     await page.getByRole('link', { name: 'Settings' }).click();
     await page.locator('input[name=theme][value=light]').check();
   }, 600_000);
+
+  it('sends an experiment to a Slurm cluster from the form, and the run page shows its job', async () => {
+    await page.goto(openUrl); // the token, as a user's first visit (this test may run alone)
+    await page.getByRole('link', { name: 'New experiment' }).click();
+    await page.getByRole('heading', { name: 'New experiment' }).waitFor();
+    await page.getByRole('button', { name: 'Clear the form' }).click();
+    const where = page.locator('[data-executor]');
+    await where.locator('select[name=executor]').selectOption('slurm');
+    await where.locator('[data-slurm-options]').waitFor();
+    // Slurm's options are checked as they are typed, with the service's schema.
+    await where.locator('input[name=slurm-time]').fill('tomorrow');
+    await expect
+      .poll(() => where.locator('input[name=slurm-time] + .issue').textContent())
+      .toBe('a Slurm time such as 30, 04:00:00 or 2-00:00:00');
+    await expect.poll(() => page.getByRole('button', { name: /Create and launch/ }).isDisabled()).toBe(true);
+    await where.locator('input[name=slurm-time]').fill('10');
+    await where.locator('textarea[name=slurm-extra]').fill('--comment=e2e');
+    await expect.poll(() => where.locator('.issue').count()).toBe(0);
+    await page.locator('input[name=name]').fill('e2e on the cluster');
+    await page.locator('select[name=data]').selectOption('glyphs');
+    const tiny: Record<string, string> = {
+      queries: '2',
+      metaBatch: '1',
+      iterations: '20',
+      evalTasks: '10',
+      valEvery: '10',
+      checkpointEvery: '10',
+      filters: '4',
+    };
+    for (const [name, value] of Object.entries(tiny)) await page.locator(`input[name=${name}]`).fill(value);
+    await shot('new-experiment-slurm');
+    if (!haveSlurm('the run is sent to the cluster')) return;
+    await page.getByRole('button', { name: 'Create and launch 1 run(s)' }).click();
+    await page.locator('tr[data-learner=maml]').first().getByRole('link').click();
+    const job = page.locator('[data-slurm]');
+    await expect
+      .poll(() => job.textContent(), { timeout: 120_000 })
+      .toMatch(/Executor: slurm \(time 10, --comment=e2e\)\.\s+Slurm job \d+: COMPLETED on \S+\./);
+    await expect.poll(() => page.locator('[data-status]').first().textContent()).toMatch(/completed/);
+    await shot('run-slurm');
+  }, 240_000);
 });

@@ -1,6 +1,7 @@
 import { defineStore } from 'pinia';
 import { ref, watch } from 'vue';
 import type { BackendPreference } from '../../../src-main/contract/config';
+import { type ExecutorFields, fieldsOf } from '../forms/executorForm';
 
 export type Theme = 'system' | 'light' | 'dark';
 
@@ -9,12 +10,26 @@ function stored<T extends string>(key: string, fallback: T, allowed: readonly T[
   return v && allowed.includes(v) ? v : fallback;
 }
 
-/** Preferences kept in this browser profile: theme, and the backend new experiments ask for. */
+function storedJson(key: string): unknown {
+  try {
+    return JSON.parse(localStorage.getItem(key) ?? 'null');
+  } catch {
+    return null;
+  }
+}
+
+/** Preferences kept in this browser profile: theme, and the backend and executor new experiments ask for. */
 export const useSettingsStore = defineStore('settings', () => {
   const theme = ref<Theme>(stored('deml.theme', 'system', ['system', 'light', 'dark']));
   const backend = ref<BackendPreference>(
     stored('deml.backend', 'auto', ['auto', 'tensorflow', 'wasm', 'cpu']),
   );
+
+  /** Where new experiments train unless their form says otherwise (kept as the form's fields). */
+  const executor = ref<ExecutorFields>({
+    ...fieldsOf(null),
+    ...((storedJson('deml.executor') ?? {}) as object),
+  });
 
   /** The theme in effect (the system's when "system"): charts recolour when it changes. */
   const dark = ref(false);
@@ -29,8 +44,9 @@ export const useSettingsStore = defineStore('settings', () => {
     apply();
   });
   watch(backend, (b) => localStorage.setItem('deml.backend', b));
+  watch(executor, (e) => localStorage.setItem('deml.executor', JSON.stringify(e)), { deep: true });
   matchMedia('(prefers-color-scheme: dark)').addEventListener('change', apply);
   apply();
 
-  return { theme, backend, dark };
+  return { theme, backend, executor, dark };
 });
