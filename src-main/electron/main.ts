@@ -77,6 +77,8 @@ void app.whenReady().then(() => {
       mode: 'owner',
       ownerName: 'DEML Workbench app',
       launcher: utilityProcessLauncher(join(__dirname, 'trainer.js')),
+      // Cluster jobs start the same bundled entry, with this binary as Node (ELECTRON_RUN_AS_NODE).
+      slurm: { entry: join(__dirname, 'trainer.js') },
       appInfo: (): AppInfo => ({
         name: app.getName(),
         version: app.getVersion(),

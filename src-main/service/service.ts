@@ -152,7 +152,7 @@ export class WorkbenchService {
               store,
               dataDir: o.dataDir,
               commands: o.slurm?.commands ?? slurmCommands(),
-              command: trainerCommand(o.slurm?.entry),
+              command: () => trainerCommand(o.slurm?.entry),
               electron: process.versions.electron != null,
               listener,
               probe: o.slurm?.probe,

@@ -40,7 +40,8 @@ export interface SlurmExecutorOptions {
   store: Store;
   dataDir: string;
   commands: SlurmCommands;
-  command: TrainerCommandLine;
+  /** The command line that starts the trainer entry (resolved at submission). */
+  command: () => TrainerCommandLine;
   electron?: boolean;
   listener?: QueueListener;
   /** How long the probe job may wait and run before the runs are refused (default 120 s). */
@@ -124,7 +125,7 @@ export class SlurmExecutor {
           logFile: trainerLogPath(dataDir, runId),
           jobFile: files.jobFile,
           workDir: files.dir,
-          command: this.o.command,
+          command: this.o.command(),
           electron: this.o.electron ?? false,
         }),
         { mode: 0o755 },
