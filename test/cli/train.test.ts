@@ -167,6 +167,25 @@ describe('deml train', () => {
     }
   });
 
+  it('refuses a checkpoint folder that cannot be one, and a --resume with nothing to resume, before training', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'deml-train-ckpt-'));
+    try {
+      const file = join(dir, 'a-file');
+      writeFileSync(file, 'not a folder');
+      const onFile = deml(['train', ...TINY, '--checkpoint-dir', file]);
+      expect(onFile.code).toBe(2);
+      expect(onFile.stderr).toContain(`--checkpoint-dir: ${file} is a file, not a folder`);
+      expect(onFile.stderr).not.toMatch(/^backend: /m);
+      const empty = join(dir, 'empty');
+      const nothing = deml(['train', ...TINY, '--checkpoint-dir', empty, '--resume']);
+      expect(nothing.code).not.toBe(0);
+      expect(nothing.stderr).toMatch(/no checkpoint in .*empty.* to resume from/);
+      expect(nothing.stdout).not.toMatch(/"type":"iteration"/); // nothing was trained from scratch
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('Ctrl-C checkpoints and stops; --resume finishes the run', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'deml-cli-'));
     dirs.push(dir);

@@ -3,14 +3,18 @@
  * accuracies as on the local queue; a cancel checkpoints and the run resumes; a job killed with
  * scancel fails with the reason and keeps its committed points; a job past its time limit is
  * TIMEOUT and resumes; a workbench restarted while jobs run picks them up with no point lost or
- * doubled; a partition that does not exist is refused with Slurm's words.
+ * doubled; a partition that does not exist is refused with Slurm's words; a data directory the
+ * nodes cannot see is found by the probe job before any run is submitted.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ExecutorChoice } from '../../src-main/contract/executor';
 import type { RunStatus } from '../../src-main/contract/records';
 import { WorkbenchService } from '../../src-main/service/service';
 import { TINY } from '../helpers/configs';
+import { haveRoot } from '../helpers/root';
 import { haveSlurm } from '../helpers/slurm';
 import { tempDirs } from '../helpers/temp';
 
@@ -183,4 +187,37 @@ describe('the slurm executor on a real cluster', () => {
     expect(service.store.slurmJobs.list(run.id)).toEqual([]);
     await service.close();
   }, 60_000);
+
+  it('a data directory the nodes cannot see is found by the probe job, and the run is refused with the reason', () => {
+    if (!haveSlurm('submits a probe job') || !haveRoot('mounts a tmpfs that only the workbench sees')) return;
+    // The workbench runs in a mount namespace of its own, with the data directory on a tmpfs
+    // there: the node (slurmd, outside) sees an empty folder at that path, as a node sees a
+    // laptop's local disk.
+    const dataDir = join(tempDir(), 'private');
+    mkdirSync(dataDir);
+    const bin = resolve(__dirname, '../../bin/deml.mjs');
+    const launch = [
+      process.execPath,
+      bin,
+      'launch',
+      '--data',
+      'synthetic:classes=40,size=12',
+      '--blocks',
+      '2',
+      '--iterations',
+      '5',
+    ]
+      .concat(['--executor', 'slurm', '--time', '5', '--data-dir', dataDir])
+      .map((a) => `'${a}'`)
+      .join(' ');
+    const r = spawnSync(
+      'unshare',
+      ['--mount', '--propagation', 'private', 'sh', '-c', `mount -t tmpfs tmpfs '${dataDir}' && ${launch}`],
+      { encoding: 'utf8', timeout: 120_000 },
+    );
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stdout).toMatch(
+      /failed +0\/5 +could not submit the run to Slurm: the compute nodes cannot see the data directory .*private: the probe job \d+ \((COMPLETED|FAILED)( on \S+)?\) could not read it and write to it/,
+    );
+  }, 150_000);
 });

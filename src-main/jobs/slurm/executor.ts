@@ -175,11 +175,12 @@ export class SlurmExecutor {
     const dir = join(dataDir, 'slurm-probe');
     mkdirSync(dir, { recursive: true });
     const token = randomBytes(16).toString('hex');
+    // Named by the token: probes for two partitions may run at once.
     const files = {
-      token: join(dir, 'token'),
+      token: join(dir, `token-${token}`),
       seen: join(dir, `seen-${token}`),
-      output: join(dir, 'probe.log'),
-      script: join(dir, 'probe.sh'),
+      output: join(dir, `probe-${token}.log`),
+      script: join(dir, `probe-${token}.sh`),
     };
     writeFileSync(files.token, token);
     writeFileSync(files.script, probeScript({ options, ...files }), { mode: 0o755 });
@@ -213,9 +214,11 @@ export class SlurmExecutor {
             `and see ${files.output} for what the job said`,
         );
       }
+      rmSync(files.output, { force: true });
     } finally {
       if (last && !ENDED_STATES.has(last.state)) void commands.cancel(jobId).catch(() => undefined);
-      rmSync(files.seen, { force: true });
+      // The log stays when the probe failed: the message points at it.
+      for (const f of [files.seen, files.token, files.script]) rmSync(f, { force: true });
     }
   }
 
