@@ -43,6 +43,8 @@ export interface AppInfo {
   dataDir?: string;
   /** desktop (Electron) or browser (`deml serve`). */
   transport?: 'desktop' | 'browser';
+  /** Where new runs train by default, in words ("local", "slurm (partition gpu, …)"). */
+  executor?: string;
 }
 
 /** A few images per class of a dataset, raw pixels (row-major, channels last), base64. */

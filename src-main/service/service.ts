@@ -48,7 +48,7 @@ import { prepareEvaluation } from '../data/evaluationData';
 import { type CachingDatasetLoader, datasetLoader, resolveTrainingData } from '../data/trainingData';
 import type { ClassIndexedDataset } from '../engine/dataset';
 import { splitClasses } from '../engine/episodes';
-import type { ExecutorChoice } from '../contract/executor';
+import { type ExecutorChoice, describeExecutor } from '../contract/executor';
 import { type TrainerLauncher, forkLauncher, trainerCommand } from '../jobs/launcher';
 import { JobQueue, type QueueListener } from '../jobs/queue';
 import { type SlurmCommands, slurmCommands } from '../jobs/slurm/commands';
@@ -208,6 +208,7 @@ export class WorkbenchService {
         platform: process.platform,
       }),
       dataDir: this.o.dataDir,
+      executor: describeExecutor(this.o.executor ?? null),
     }),
     'experiments:list': (filter?: ExperimentFilter) => this.store.experiments.list(filter),
     'experiments:get': (id: number) => this.experiment(id),
