@@ -4,7 +4,8 @@
  *
  * 1. Speed on the reference workload (conv4-64, 28×28×1, 5-way 1-shot, 15 queries, batch norm,
  *    one inner step, meta-batch 4): one table of workload × backend × threads × tasks/s ×
- *    GFLOP/s × peak RSS, each row in its own process, next to PyTorch's CPU figures.
+ *    GFLOP/s × peak RSS, each row in its own process. The comparison with PyTorch is measured in
+ *    the same run by bench/speed.ts, never against a figure copied from elsewhere.
  * 2. Accuracy at a fixed budget on Omniglot's small sets, when present (lib/omniglotSource.ts):
  *    MAML, ProtoNet, the Siamese network and the MANN (--accuracy-learners) on the same episodes.
  * 3. --soak N: tensor count and RSS over N iterations of the reference workload.
@@ -21,7 +22,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { OMNIGLOT_DIR } from './lib/omniglotSource';
-import { PYTORCH_CPU_TASKS_PER_SECOND } from './lib/reference';
 
 const { values } = parseArgs({
   options: {
@@ -90,17 +90,15 @@ if (!values['no-speed']) {
         if (threads !== 'auto') args.push('--threads', threads);
         const r = child<SpeedRow>('lib/speedRow.ts', args);
         if ('error' in r) {
-          rows.push([learner, backend, threads, r.error, '', '', '', '']);
+          rows.push([learner, backend, threads, r.error, '', '', '']);
           continue;
         }
         descriptions.add(r.description);
-        const reference = PYTORCH_CPU_TASKS_PER_SECOND[learner];
         rows.push([
           learner,
           r.backend,
           String(r.threads),
           r.tasksPerSecond.toFixed(2),
-          reference ? `${((100 * r.tasksPerSecond) / reference).toFixed(0)}% of ${reference}` : '',
           `${r.gflops.toFixed(1)} (${r.gflopPerTask.toFixed(2)}/task)`,
           r.peakRssMb.toFixed(0),
           r.tensorsFlat ? 'flat' : 'GROWING',
@@ -108,11 +106,9 @@ if (!values['no-speed']) {
       }
     }
   }
-  table(
-    ['learner', 'backend', 'threads', 'tasks/s', 'vs PyTorch CPU', 'GFLOP/s', 'peak RSS MB', 'tensors'],
-    rows,
-  );
+  table(['learner', 'backend', 'threads', 'tasks/s', 'GFLOP/s', 'peak RSS MB', 'tensors'], rows);
   for (const d of descriptions) console.log(`\nbackend: ${d}`);
+  console.log('against PyTorch, measured in the same run: npx tsx bench/speed.ts');
 }
 
 if (!values['no-accuracy']) {

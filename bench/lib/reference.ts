@@ -28,9 +28,6 @@ export const REFERENCE: ExperimentConfigInput = {
   model: { filters: 64, blocks: 4 },
 };
 
-/** PyTorch 1.13 on 2 CPU threads of this machine class, on the same workload (issue 6). */
-export const PYTORCH_CPU_TASKS_PER_SECOND: Record<string, number> = { maml: 5.6, fomaml: 8.5, metasgd: 5.6 };
-
 /**
  * One task's meta-gradient at a time, from freshly initialised parameters, for profiling and
  * FLOP counting. `next()`'s tensors belong to the caller's scope.

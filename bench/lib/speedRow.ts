@@ -1,12 +1,15 @@
 /**
  * One row of the speed table, in a process of its own so that its peak RSS is its own (a wasm
- * heap never shrinks): meta-training on the reference workload for a learner, backend and thread
- * count, timed after a warm-up, then one task profiled for its FLOPs. Prints one JSON line.
+ * heap never shrinks): meta-training on the reference workload (or one changed by the workload
+ * flags) for a learner, backend and thread count, timed after a warm-up, then one task profiled
+ * for its FLOPs. Prints one JSON line.
  *
- *   npx tsx bench/lib/speedRow.ts --learner maml --backend wasm --threads 2 --iterations 10
+ *   npx tsx bench/lib/speedRow.ts --learner maml --backend wasm --threads 2 --iterations 10 \
+ *     [--size 84 --channels 3 --filters 32 --ways 5 --shots 1 --queries 15 --inner-steps 5 --meta-batch 4]
  */
 import { parseArgs } from 'node:util';
 import { generateSyntheticDataset } from '../../src-main/data/synthetic';
+import type { ClassIndexedDataset } from '../../src-main/engine/dataset';
 import { describeBackend, metaTrain, parseExperimentConfig, selectBackend, tf } from '../../src-main/engine';
 import { countFlops } from './flops';
 import { REFERENCE, median, referenceTasks } from './reference';
@@ -17,8 +20,25 @@ const { values } = parseArgs({
     backend: { type: 'string', default: 'wasm' },
     threads: { type: 'string' },
     iterations: { type: 'string', default: '10' },
+    size: { type: 'string', default: '28' },
+    channels: { type: 'string', default: '1' },
+    filters: { type: 'string' },
+    ways: { type: 'string' },
+    shots: { type: 'string' },
+    queries: { type: 'string' },
+    'inner-steps': { type: 'string' },
+    'meta-batch': { type: 'string' },
   },
 });
+const int = (raw: string | undefined) => (raw === undefined ? undefined : Number(raw));
+
+/** The grayscale synthetic images, repeated over `channels` (speed does not depend on the pixels). */
+function inChannels(d: ClassIndexedDataset, channels: number): ClassIndexedDataset {
+  if (channels === 1) return d;
+  const pixels = new Uint8Array(d.pixels.length * channels);
+  for (let i = 0; i < d.pixels.length; i++) pixels.fill(d.pixels[i]!, i * channels, (i + 1) * channels);
+  return { ...d, channels, pixels };
+}
 
 let peakRss = 0;
 const sampleRss = () => (peakRss = Math.max(peakRss, process.memoryUsage().rss));
@@ -27,9 +47,23 @@ const timer = setInterval(sampleRss, 50);
 const desc = await selectBackend(values.backend as 'wasm');
 const threads = values.threads ? Number(values.threads) : desc.threads;
 const iterations = Number(values.iterations);
-const dataset = generateSyntheticDataset({ classes: 100, imagesPerClass: 20, size: 28 });
+const dataset = inChannels(
+  generateSyntheticDataset({ classes: 100, imagesPerClass: 20, size: Number(values.size) }),
+  Number(values.channels),
+);
+const overrides = Object.fromEntries(
+  Object.entries({
+    ways: int(values.ways),
+    shots: int(values.shots),
+    queries: int(values.queries),
+    innerSteps: int(values['inner-steps']),
+    metaBatch: int(values['meta-batch']),
+  }).filter(([, v]) => v !== undefined),
+);
 const config = parseExperimentConfig({
   ...REFERENCE,
+  ...overrides,
+  ...(values.filters ? { model: { ...REFERENCE.model, filters: Number(values.filters) } } : {}),
   learner: values.learner,
   backend: values.backend,
   iterations: iterations + 1,

@@ -1,0 +1,207 @@
+/**
+ * Speed against PyTorch's CPU build, measured in the same run, alternating, on the same machine
+ * and thread count; then how cost grows with the task. Prints figures; never fails on time.
+ *
+ * 1. Same-run comparison: for each workload (the reference one, conv4-64 on 28×28×1 with one inner
+ *    step; and the MAML paper's miniImageNet setting, conv4-32 on 84×84×3 with 5 inner steps) and
+ *    learner, rounds of [ours, PyTorch] in separate processes (bench/lib/speedRow.ts and
+ *    bench/torch/maml_step.py, the same step written in PyTorch). PyTorch is Debian's
+ *    python3-torch (`/usr/bin/python3`, or $PYTHON); without it the comparison says so and skips.
+ * 2. Scaling (ours, MAML): tasks/s and peak RSS as each factor grows alone from the reference
+ *    workload, next to its FLOPs per task: time should grow with the FLOPs (a cliff is a bug).
+ *
+ *   npx tsx bench/speed.ts [--rounds 3] [--iterations 6] [--threads 2] [--learners maml,fomaml,metasgd]
+ *                          [--workloads reference,miniimagenet] [--no-scaling] [--no-compare]
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '3' },
+    iterations: { type: 'string', default: '6' },
+    threads: { type: 'string', default: String(availableParallelism()) },
+    learners: { type: 'string', default: 'maml,fomaml,metasgd' },
+    workloads: { type: 'string', default: 'reference,miniimagenet' },
+    'no-scaling': { type: 'boolean', default: false },
+    'no-compare': { type: 'boolean', default: false },
+  },
+});
+const here = import.meta.dirname;
+const THREADS = values.threads!;
+
+/** A workload as flags understood by both speedRow.ts and maml_step.py. */
+type Workload = Record<
+  'size' | 'channels' | 'filters' | 'ways' | 'shots' | 'queries' | 'innerSteps' | 'metaBatch',
+  number
+>;
+const REFERENCE: Workload = {
+  size: 28,
+  channels: 1,
+  filters: 64,
+  ways: 5,
+  shots: 1,
+  queries: 15,
+  innerSteps: 1,
+  metaBatch: 4,
+};
+const WORKLOADS: Record<string, { title: string; w: Workload }> = {
+  reference: {
+    title: 'conv4-64, 28×28×1, 5-way 1-shot, 15 queries, 1 inner step, meta-batch 4',
+    w: REFERENCE,
+  },
+  miniimagenet: {
+    title: 'miniImageNet-shaped: conv4-32, 84×84×3, 5-way 1-shot, 15 queries, 5 inner steps, meta-batch 4',
+    w: { ...REFERENCE, size: 84, channels: 3, filters: 32, innerSteps: 5 },
+  },
+};
+
+interface Row {
+  tasksPerSecond: number;
+  peakRssMb: number;
+  gflopPerTask?: number;
+  system?: string;
+  description?: string;
+}
+
+function lastJson(stdout: string): Row | { error: string } {
+  const last = stdout.trim().split('\n').pop() ?? '';
+  try {
+    return JSON.parse(last) as Row;
+  } catch {
+    return { error: last.slice(0, 300) || 'no output' };
+  }
+}
+
+function ours(learner: string, w: Workload): Row | { error: string } {
+  const args = [
+    ...['--learner', learner, '--threads', THREADS, '--iterations', values.iterations!],
+    ...['--size', String(w.size), '--channels', String(w.channels), '--filters', String(w.filters)],
+    ...['--ways', String(w.ways), '--shots', String(w.shots), '--queries', String(w.queries)],
+    ...['--inner-steps', String(w.innerSteps), '--meta-batch', String(w.metaBatch)],
+  ];
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(here, 'lib/speedRow.ts'), ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return lastJson(r.stdout);
+}
+
+const PYTHON = process.env.PYTHON ?? '/usr/bin/python3';
+
+function pytorch(learner: string, w: Workload): Row | { error: string } {
+  const args = [
+    ...['--learner', learner, '--threads', THREADS, '--iterations', values.iterations!],
+    ...['--size', String(w.size), '--channels', String(w.channels), '--filters', String(w.filters)],
+    ...['--ways', String(w.ways), '--shots', String(w.shots), '--queries', String(w.queries)],
+    ...['--inner', String(w.innerSteps), '--meta-batch', String(w.metaBatch)],
+  ];
+  const r = spawnSync(PYTHON, [join(here, 'torch/maml_step.py'), ...args], { encoding: 'utf8' });
+  if (r.status !== 0) return { error: (r.stderr || r.stdout).trim().split('\n').pop() ?? `exit ${r.status}` };
+  return lastJson(r.stdout);
+}
+
+function havePytorch(): string | null {
+  if (!existsSync(PYTHON)) return `${PYTHON} not found`;
+  const r = spawnSync(PYTHON, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
+  return r.status === 0 ? null : `${PYTHON} has no torch (apt-get install python3-torch)`;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const spread = (xs: number[], digits = 2) =>
+  `${median(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)})`;
+
+function table(header: string[], rows: string[][]): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  console.log(line(header));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const r of rows) console.log(line(r));
+}
+
+if (!values['no-compare']) {
+  const missing = havePytorch();
+  const rounds = Number(values.rounds);
+  for (const name of values.workloads!.split(',')) {
+    const workload = WORKLOADS[name];
+    if (!workload) throw new Error(`unknown workload ${name} (${Object.keys(WORKLOADS).join(', ')})`);
+    console.log(`\n## ${workload.title}; ${THREADS} threads`);
+    console.log(
+      `median (min–max) over ${rounds} rounds of [ours, PyTorch], each the median of ${values.iterations} iterations after a warm-up\n`,
+    );
+    if (missing) console.log(`PyTorch skipped: ${missing}`);
+    const rows: string[][] = [];
+    let system = '';
+    for (const learner of values.learners!.split(',')) {
+      const a: Row[] = [];
+      const b: Row[] = [];
+      const errors: string[] = [];
+      for (let r = 0; r < rounds; r++) {
+        const x = ours(learner, workload.w);
+        if ('error' in x) errors.push(`ours: ${x.error}`);
+        else a.push(x);
+        if (missing) continue;
+        const y = pytorch(learner, workload.w);
+        if ('error' in y) errors.push(`PyTorch: ${y.error}`);
+        else {
+          b.push(y);
+          system = y.system ?? system;
+        }
+      }
+      if (errors.length) console.log(`${learner}: ${errors[0]}`);
+      if (!a.length) continue;
+      const ratios = b.length === a.length ? a.map((x, i) => x.tasksPerSecond / b[i]!.tasksPerSecond) : [];
+      rows.push([
+        learner,
+        spread(a.map((x) => x.tasksPerSecond)),
+        b.length ? spread(b.map((x) => x.tasksPerSecond)) : '',
+        ratios.length ? `${spread(ratios)}×` : '',
+        `${median(a.map((x) => x.peakRssMb)).toFixed(0)} / ${b.length ? median(b.map((x) => x.peakRssMb)).toFixed(0) : '–'}`,
+      ]);
+    }
+    table(
+      ['learner', 'ours tasks/s', 'PyTorch tasks/s', 'ours ÷ PyTorch', 'peak RSS MB (ours / PyTorch)'],
+      rows,
+    );
+    if (system) console.log(`\nPyTorch: ${system}`);
+  }
+}
+
+if (!values['no-scaling']) {
+  console.log(
+    `\n## Scaling (ours, MAML, ${THREADS} threads): one factor at a time from the reference workload\n`,
+  );
+  const steps: Array<[string, Partial<Workload>]> = [
+    ['reference', {}],
+    ['ways 5 → 20', { ways: 20 }],
+    ['shots 1 → 5', { shots: 5 }],
+    ['queries 15 → 5', { queries: 5 }],
+    ['image 28 → 84', { size: 84 }],
+    ['filters 64 → 32', { filters: 32 }],
+    ['inner steps 1 → 5', { innerSteps: 5 }],
+  ];
+  const rows: string[][] = [];
+  let base: Row | null = null;
+  for (const [label, change] of steps) {
+    const r = ours('maml', { ...REFERENCE, ...change });
+    if ('error' in r) {
+      rows.push([label, r.error, '', '', '', '']);
+      continue;
+    }
+    base ??= r;
+    const time = base.tasksPerSecond / r.tasksPerSecond;
+    const flops = (r.gflopPerTask ?? 0) / (base.gflopPerTask ?? 1);
+    rows.push([
+      label,
+      r.tasksPerSecond.toFixed(2),
+      r.peakRssMb.toFixed(0),
+      (r.gflopPerTask ?? 0).toFixed(2),
+      `${time.toFixed(2)}×`,
+      `${flops.toFixed(2)}×`,
+    ]);
+  }
+  table(['change', 'tasks/s', 'peak RSS MB', 'GFLOP/task', 'time per task', 'FLOPs per task'], rows);
+}
