@@ -5,7 +5,8 @@
  *
  * An estimate, not an accounting: float32 activations of the network's layers (each conv block
  * keeps its convolution, batch norm and non-linearity outputs, then the pooled map), doubled for
- * the backward pass; second-order learners keep every inner step's graph of the support set;
+ * the backward pass; second-order learners keep every inner step's graph of the support set (on
+ * the pixels about 12 activation maps per image and step, measured);
  * tasks in flight at once (one per thread); the parameters with Adam's moments and gradients; the
  * sampled tasks of a meta-batch; the dataset's pixels; and the runtime itself.
  */
@@ -13,6 +14,12 @@ import type { ExperimentConfig } from '../contract/config';
 import { LEARNER_INFO } from '../contract/learners';
 
 const FLOAT = 4;
+/**
+ * Activation maps a second-order learner keeps per support image and inner step on the pixels,
+ * fitted to peak RSS measured by bench/speed.ts (2 threads): 11.2 with 5 shots, 13.3 with 5 inner
+ * steps on 28×28, 10.6 on the miniImageNet shape (84×84×3, 5 steps).
+ */
+const SECOND_ORDER_SUPPORT = 12;
 /** The Node + tfjs-wasm process before any tensor (measured: ~250 MB RSS at the first iteration). */
 const RUNTIME_BYTES = 300 * 2 ** 20;
 
@@ -97,11 +104,18 @@ export function estimateTrainingMemory(
     : config.ways * (config.shots + config.queries);
   const secondOrder = LEARNER_INFO[config.learner].family === 'optimisation' && config.learner !== 'fomaml';
   // Second order keeps each inner step's support graph for the meta-gradient; first order and the
-  // metric and model-based learners hold one forward graph of the task at a time.
-  const forwards = secondOrder ? config.innerSteps * support + (perTask - support) : perTask;
+  // metric and model-based learners hold one forward graph of the task at a time (forward and
+  // backward: twice the activations). On the pixels the inner loop runs through the whole
+  // network, whose second-order graph (batch norm's above all) keeps about 12 activation maps
+  // per support image and step; in the concept space it runs through the head only, on
+  // concepts computed once.
+  const kept =
+    secondOrder && config.space === 'pixels'
+      ? 2 * (perTask - support) + SECOND_ORDER_SUPPORT * config.innerSteps * support
+      : 2 * (secondOrder ? config.innerSteps * support + (perTask - support) : perTask);
   const inFlight = Math.max(1, Math.min(threads, config.metaBatch));
   const taskGraph =
-    2 * forwards * activations * FLOAT + (secondOrder ? 3 * config.innerSteps * parameters * FLOAT : 0);
+    kept * activations * FLOAT + (secondOrder ? 3 * config.innerSteps * parameters * FLOAT : 0);
   const imageBytes = image.height * image.width * image.channels * FLOAT;
   const width =
     config.learner === 'mann' && config.space === 'pixels'
@@ -110,7 +124,8 @@ export function estimateTrainingMemory(
         ? 'model.filters'
         : 'concept.generator.width';
   // What drives the activations: the inner steps' kept graphs, or the network's width.
-  const steps = secondOrder && config.innerSteps * support > perTask - support;
+  const steps =
+    secondOrder && config.innerSteps > 1 && kept - 2 * (perTask - support) > 2 * (perTask - support);
   const parts = [
     {
       what: 'activations of the tasks in flight',

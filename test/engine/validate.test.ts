@@ -1,5 +1,6 @@
 /** Configs checked against their dataset before any work, with a message naming the field. */
 import { describe, expect, it } from 'vitest';
+import { estimateTrainingMemory } from '../../src-main/engine/memoryEstimate';
 import {
   ConfigError,
   metaTrain,
@@ -26,6 +27,35 @@ describe('config against the dataset', () => {
     // First order keeps no inner graph: a million steps take time, not memory.
     expect(check({ innerSteps: 1e6, learner: 'fomaml' })).not.toThrow();
     expect(check({})).not.toThrow();
+  });
+
+  it('does not under-count second order: within the peak RSS bench/speed.ts measured, on 2 threads', () => {
+    // Peak RSS (MiB) of whole training processes (README, "Results"), against the estimate's bytes.
+    const measured: Array<[object, [number, number, number], number]> = [
+      [{}, [28, 28, 1], 647 * 2 ** 20],
+      [{ innerSteps: 5 }, [28, 28, 1], 1163 * 2 ** 20],
+      [{ shots: 5 }, [28, 28, 1], 1070 * 2 ** 20],
+      [{ model: { filters: 32, blocks: 4 }, innerSteps: 5 }, [84, 84, 3], 3614 * 2 ** 20],
+    ];
+    for (const [change, [height, width, channels], peak] of measured) {
+      const config = parseExperimentConfig({
+        ways: 5,
+        shots: 1,
+        queries: 15,
+        metaBatch: 4,
+        innerLr: 0.4,
+        model: { filters: 64, blocks: 4 },
+        ...change,
+      });
+      const bytes = estimateTrainingMemory(
+        config,
+        { height, width, channels },
+        2000 * height * width * channels,
+        2,
+      ).bytes;
+      expect(bytes / peak, JSON.stringify(change)).toBeGreaterThan(0.9);
+      expect(bytes / peak, JSON.stringify(change)).toBeLessThan(1.35);
+    }
   });
 
   it('refuses more ways than a split has classes', () => {
