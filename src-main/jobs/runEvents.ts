@@ -61,6 +61,26 @@ export function fileRecorder(
   };
 }
 
+/** A complete line that is not a record (the file was damaged): ingestion cannot go past it. */
+export class RunEventsError extends Error {
+  constructor(file: string, offset: number, why: string) {
+    super(`the run's events file ${file} is damaged at byte ${offset} (${why}); what came before is kept`);
+    this.name = 'RunEventsError';
+  }
+}
+
+function parseEvent(line: string, file: string, offset: number): RunEvent {
+  let event: RunEvent;
+  try {
+    event = JSON.parse(line) as RunEvent;
+  } catch (e) {
+    throw new RunEventsError(file, offset, (e as Error).message);
+  }
+  if (typeof event !== 'object' || event === null || typeof event.e !== 'string')
+    throw new RunEventsError(file, offset, 'not a record');
+  return event;
+}
+
 export interface IngestResult {
   /** Bytes consumed so far (the new offset). */
   offset: number;
@@ -100,12 +120,13 @@ export function ingestRunEvents(
   const fd = openSync(job.eventsFile, 'r');
   const events: RunEvent[] = [];
   let offset = job.offset;
+  let damage: RunEventsError | null = null;
   try {
     // Bytes, not text: a chunk may end inside a multi-byte character; a newline byte never is.
     let carry = Buffer.alloc(0);
     let position = job.offset;
     const buffer = Buffer.alloc(CHUNK);
-    while (position < size) {
+    while (position < size && !damage) {
       const n = readSync(fd, buffer, 0, Math.min(CHUNK, size - position), position);
       if (n <= 0) break;
       position += n;
@@ -116,21 +137,29 @@ export function ingestRunEvents(
         continue;
       }
       for (const line of bytes.subarray(0, end).toString('utf8').split('\n')) {
-        if (line) events.push(JSON.parse(line) as RunEvent);
+        try {
+          if (line) events.push(parseEvent(line, job.eventsFile, offset));
+        } catch (e) {
+          // The records before the damage are applied (below); the offset stays at its start.
+          damage = e as RunEventsError;
+          break;
+        }
+        offset += Buffer.byteLength(line, 'utf8') + 1;
       }
-      offset += end + 1;
       carry = Buffer.from(bytes.subarray(end + 1));
     }
   } finally {
     closeSync(fd);
   }
-  if (events.length === 0) return result;
-  const recorder = storeRecorder(store, job.runId, job.attempt);
-  store.transaction(() => {
-    for (const event of events) applyEvent(recorder, event, result);
-    result.offset = offset;
-    commit(offset, result);
-  });
+  if (events.length > 0) {
+    const recorder = storeRecorder(store, job.runId, job.attempt);
+    store.transaction(() => {
+      for (const event of events) applyEvent(recorder, event, result);
+      result.offset = offset;
+      commit(offset, result);
+    });
+  }
+  if (damage) throw damage;
   return result;
 }
 

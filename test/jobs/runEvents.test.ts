@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseExperimentConfig } from '../../src-main/contract/config';
 import { executorChoiceSchema, sbatchOptions } from '../../src-main/contract/executor';
-import { fileRecorder, ingestRunEvents } from '../../src-main/jobs/runEvents';
+import { RunEventsError, fileRecorder, ingestRunEvents } from '../../src-main/jobs/runEvents';
 import { parseScontrol, parseSqueue, slurmCommands } from '../../src-main/jobs/slurm/commands';
 import { finalStatus } from '../../src-main/jobs/slurm/executor';
 import { runJobScript } from '../../src-main/jobs/slurm/script';
@@ -111,6 +111,24 @@ describe('a cluster run recorded to a file and ingested by the workbench', () =>
     const [series] = store.metrics.series(run.id, { keys: ['train/loss'] });
     expect(series!.steps).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
     expect(r.metrics.map((p) => p.step)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    store.close();
+  });
+
+  it('a damaged line stops ingestion there: what came before is applied, the error names the byte', () => {
+    const { store, run, eventsFile, jobRow } = seeded();
+    const good = `${JSON.stringify({ e: 'metrics', points: points(1, 3), iteration: 3, now: 1 })}\n`;
+    writeFileSync(eventsFile, `${good}{"e":"metrics","points":[{"ke\u0000garbage\n${good}`);
+    const ingest = () =>
+      ingestRunEvents(
+        store,
+        { runId: run.id, attempt: 0, eventsFile, offset: store.slurmJobs.latest(run.id)!.ingestedBytes },
+        (bytes) => store.slurmJobs.setIngested(jobRow, bytes, null),
+      );
+    expect(ingest).toThrow(new RegExp(`events file .* is damaged at byte ${Buffer.byteLength(good)} \\(`));
+    expect(store.metrics.count(run.id)).toBe(3);
+    expect(store.slurmJobs.latest(run.id)!.ingestedBytes).toBe(Buffer.byteLength(good));
+    expect(ingest).toThrow(RunEventsError); // it stays there: nothing after the damage is applied
+    expect(store.metrics.count(run.id)).toBe(3);
     store.close();
   });
 

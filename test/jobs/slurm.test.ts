@@ -7,7 +7,7 @@
  * nodes cannot see is found by the probe job before any run is submitted.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ExecutorChoice } from '../../src-main/contract/executor';
@@ -171,6 +171,36 @@ describe('the slurm executor on a real cluster', () => {
     expect(await service.log(timed)).toMatch(new RegExp(`resumed at iteration ${from} from`));
     await service.close();
   }, 400_000);
+
+  it('a damaged events file fails the run where the damage is, keeps what came before and stops the job', async () => {
+    if (!haveSlurm('submits real jobs')) return;
+    const service = open(tempDir());
+    const { runs } = await service.createExperiment({
+      name: 'damaged',
+      config: { ...TINY, iterations: 100_000, checkpointEvery: 20, valEvery: 0 },
+    });
+    const id = runs[0]!.id;
+    const job = await until('metrics ingested', () =>
+      service.store.metrics.count(id) >= 20 ? service.store.slurmJobs.latest(id) : null,
+    );
+    appendFileSync(job!.eventsFile, '{"e":"metrics","points":[{"key":\n');
+    const failed = await settled(service, id, 'failed');
+    expect(failed.error).toMatch(
+      /^the run's events file .*events\.jsonl is damaged at byte \d+ \(.*\); what came before is kept$/,
+    );
+    expect(service.store.metrics.count(id)).toBeGreaterThanOrEqual(20);
+    await until('the job stopped', () => {
+      const s = service.store.slurmJobs.latest(id)!;
+      return s.endedAt != null;
+    });
+    await until('Slurm ended the job', () => {
+      const out = execFileSync('squeue', ['-h', '-t', 'all', '-j', job!.jobId, '-o', '%T'], {
+        encoding: 'utf8',
+      });
+      return /CANCELLED|COMPLETED|FAILED/.test(out) || out.trim() === '';
+    });
+    await service.close();
+  }, 120_000);
 
   it('a partition that does not exist is refused with Slurm’s words, and nothing is submitted', async () => {
     if (!haveSlurm('submits real jobs')) return;

@@ -30,7 +30,7 @@ import { describeWriteError } from '../../store/database';
 import type { SlurmJobRecord } from '../../store/slurmJobs';
 import type { Store } from '../../store/store';
 import type { QueueListener } from '../queue';
-import { ingestRunEvents } from '../runEvents';
+import { RunEventsError, ingestRunEvents } from '../runEvents';
 import { runSpecFromStore } from '../runRecorder';
 import { clusterJobFiles, writeClusterJob } from './clusterJob';
 import { ENDED_STATES, SlurmError, type SlurmCommands, type SlurmJobStatus, jobDetails } from './commands';
@@ -266,9 +266,30 @@ export class SlurmExecutor {
     this.sweepUnsubmitted();
     const open = store.slurmJobs.open();
     if (open.length === 0) return;
-    for (const job of open) this.ingest(job);
-    const states = await commands.status(open.map((j) => j.jobId));
+    const damaged = new Set<number>();
     for (const job of open) {
+      try {
+        this.ingest(job);
+      } catch (e) {
+        if (!(e instanceof RunEventsError)) throw e;
+        // Nothing after the damage can be trusted: the run fails with where, keeping what came
+        // before, and its job is stopped (resume starts a new one from the last checkpoint).
+        damaged.add(job.id);
+        void commands.cancel(job.jobId).catch(() => undefined);
+        this.safely(() => {
+          store.transaction(() => {
+            store.runs.finish(job.runId, 'failed', e.message, { attempt: job.attempt });
+            store.slurmJobs.end(job.id);
+          });
+          this.log(job.runId, e.message);
+          this.emitStatus(job.runId);
+        });
+      }
+    }
+    if (damaged.size === open.length) return;
+    const states = await commands.status(open.filter((j) => !damaged.has(j.id)).map((j) => j.jobId));
+    for (const job of open) {
+      if (damaged.has(job.id)) continue;
       const s = states.get(job.jobId) ?? (await jobDetails(job.jobId));
       this.streamLog(job.runId);
       if (!s) {
