@@ -9,9 +9,11 @@
  *    python3-torch (`/usr/bin/python3`, or $PYTHON); without it the comparison says so and skips.
  * 2. Scaling (ours, MAML): tasks/s and peak RSS as each factor grows alone from the reference
  *    workload, next to its FLOPs per task: time should grow with the FLOPs (a cliff is a bug).
+ * 3. Evaluation (meta-test) throughput, pixels and concept (the "concept space vs pixels" preset's
+ *    MAML cells on glyphs), on 1 and 2 threads.
  *
  *   npx tsx bench/speed.ts [--rounds 3] [--iterations 6] [--threads 2] [--learners maml,fomaml,metasgd]
- *                          [--workloads reference,miniimagenet] [--no-scaling] [--no-compare]
+ *                          [--workloads reference,miniimagenet] [--no-scaling] [--no-compare] [--no-eval]
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -28,6 +30,7 @@ const { values } = parseArgs({
     workloads: { type: 'string', default: 'reference,miniimagenet' },
     'no-scaling': { type: 'boolean', default: false },
     'no-compare': { type: 'boolean', default: false },
+    'no-eval': { type: 'boolean', default: false },
   },
 });
 const here = import.meta.dirname;
@@ -204,4 +207,46 @@ if (!values['no-scaling']) {
     ]);
   }
   table(['change', 'tasks/s', 'peak RSS MB', 'GFLOP/task', 'time per task', 'FLOPs per task'], rows);
+}
+
+if (!values['no-eval']) {
+  console.log(
+    '\n## Evaluation (meta-test) throughput: the "concept space vs pixels" preset\'s MAML cells on glyphs\n',
+  );
+  const { findPreset } = await import('../src-main/contract/presets');
+  const runs = findPreset('concept-vs-pixels').runs;
+  const rows: string[][] = [];
+  for (const space of ['pixels', 'concept']) {
+    const cell = runs.findIndex((r) => r.config.space === space && (r.config.learner ?? 'maml') === 'maml');
+    for (const threads of ['1', '2']) {
+      const r = spawnSync(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          join(here, 'lib/presetCell.ts'),
+          '--cell',
+          String(cell),
+          '--iterations',
+          '2',
+          '--eval-tasks',
+          '60',
+          '--threads',
+          threads,
+        ],
+        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      const row = lastJson(r.stdout) as unknown as {
+        label?: string;
+        secondsPerEvalTask?: number;
+        error?: string;
+      };
+      rows.push(
+        row.secondsPerEvalTask
+          ? [row.label ?? space, threads, (1 / row.secondsPerEvalTask).toFixed(1)]
+          : [space, threads, row.error ?? 'no result'],
+      );
+    }
+  }
+  table(['cell', 'threads', 'meta-test tasks/s'], rows);
 }

@@ -3,7 +3,7 @@
  * budget: the median meta-training iteration after a warm-up, and the meta-test time per task.
  * Prints one JSON line.
  *
- *   npx tsx bench/lib/presetCell.ts --preset concept-vs-pixels --cell 0 [--iterations 8] [--eval-tasks 40]
+ *   npx tsx bench/lib/presetCell.ts --preset concept-vs-pixels --cell 0 [--iterations 8] [--eval-tasks 40] [--threads N]
  */
 import { parseArgs } from 'node:util';
 import { findPreset } from '../../src-main/contract/presets';
@@ -18,6 +18,7 @@ const { values } = parseArgs({
     cell: { type: 'string', default: '0' },
     iterations: { type: 'string', default: '8' },
     'eval-tasks': { type: 'string', default: '40' },
+    threads: { type: 'string' },
   },
 });
 const preset = findPreset(values.preset!);
@@ -42,7 +43,7 @@ const result = await metaTrain({
   config,
   dataset,
   external,
-  threads: desc.threads,
+  threads: values.threads ? Number(values.threads) : desc.threads,
   callbacks: {
     onIteration: (p) => {
       if (p.iteration > 1) seconds.push(config.metaBatch / p.tasksPerSecond);

@@ -59,7 +59,14 @@ interface ActiveJob {
   tail: string[];
   exited: Promise<void>;
   /** Set when the job was asked to stop: why, and the timer that kills it if it does not. */
-  stop?: { reason: 'cancelled' | 'interrupted'; graceMs: number; deadline: NodeJS.Timeout; killed: boolean };
+  stop?: {
+    reason: 'cancelled' | 'interrupted';
+    graceMs: number;
+    deadline: NodeJS.Timeout;
+    killed: boolean;
+    /** It said it was stopping (then it was checkpointing when killed). */
+    answered?: boolean;
+  };
 }
 
 const TAIL_LINES = 20;
@@ -193,10 +200,21 @@ export class JobQueue {
     this.closing = true;
     if (this.timer) clearInterval(this.timer);
     const jobs = [...this.active.values()];
-    // Each is killed at its deadline if it has not stopped (see askToStop).
+    // Each is killed at its deadline if it stays silent (see askToStop); one that answered but
+    // has not exited after twice the grace (a checkpoint that never ends) is killed too: closing
+    // the app must not hang.
     for (const job of jobs) this.askToStop(keyOf(job.job), 'interrupted', graceMs);
+    const all = Promise.all(jobs.map((j) => j.exited));
+    const hard = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 2 * graceMs).unref());
+    if ((await Promise.race([all, hard])) === 'timeout') {
+      for (const job of this.active.values()) {
+        if (job.stop) job.stop.killed = true;
+        job.process.kill('SIGKILL');
+      }
+      await all;
+    }
     // Cluster jobs run on: the next workbench on this directory follows them again.
-    await Promise.all([...jobs.map((j) => j.exited), this.o.slurm?.close()]);
+    await this.o.slurm?.close();
   }
 
   /** Resolves when none of the given runs (or no job at all) is active or queued. */
@@ -315,7 +333,10 @@ export class JobQueue {
       switch (m.type) {
         case 'stopping': {
           const stop = this.active.get(keyOf(job))?.stop;
-          if (stop) clearTimeout(stop.deadline);
+          if (stop) {
+            clearTimeout(stop.deadline);
+            stop.answered = true;
+          }
           break;
         }
         case 'progress':
@@ -350,7 +371,9 @@ export class JobQueue {
           // Asked to stop, and stopped by force: the job ends as asked. A run resumes from its
           // last checkpoint (resume drops what was written after it); an interrupted evaluation
           // simply runs again.
-          const late = `the trainer did not stop within ${Math.round(stop.graceMs / 1000)} s of being asked (it was inside one long task) and was killed`;
+          const late = stop.answered
+            ? `the trainer was still stopping ${Math.round((2 * stop.graceMs) / 1000)} s after it was asked (the workbench was closing) and was killed`
+            : `the trainer did not stop within ${Math.round(stop.graceMs / 1000)} s of being asked (it was inside one long task) and was killed`;
           if (job.kind === 'run') {
             const last = store.checkpoints.list(job.id).at(-1)?.step;
             store.runs.finish(
