@@ -11,7 +11,7 @@ import { executorChoiceSchema, sbatchOptions } from '../../src-main/contract/exe
 import { RunEventsError, fileRecorder, ingestRunEvents } from '../../src-main/jobs/runEvents';
 import { parseScontrol, parseSqueue, slurmCommands } from '../../src-main/jobs/slurm/commands';
 import { finalStatus } from '../../src-main/jobs/slurm/executor';
-import { runJobScript } from '../../src-main/jobs/slurm/script';
+import { probeScript, runJobScript } from '../../src-main/jobs/slurm/script';
 import { openStore } from '../../src-main/store/store';
 import { tempDirs } from '../helpers/temp';
 
@@ -239,6 +239,16 @@ describe('Slurm, as the workbench reads it', () => {
     expect(script).toContain('#SBATCH --gres=gpu:2\n');
     expect(script).toContain('export DEML_THREADS="${SLURM_CPUS_PER_TASK:-1}"');
     expect(script).toContain(`exec '/usr/bin/node' '/app/trainerEntry.js' '--job' '/data/it'\\''s/job.json'`);
+    // The probe goes where the runs go, but is never held and asks for no GPU or memory.
+    const probe = probeScript({
+      options: { partition: 'gpu', gpus: 2, mem: '64G', extra: ['--hold', '--qos=high', '#SBATCH -H'] },
+      token: '/d/token',
+      seen: '/d/seen',
+      output: '/d/probe.log',
+    });
+    expect(probe).toContain('#SBATCH --partition=gpu\n');
+    expect(probe).toContain('#SBATCH --qos=high\n');
+    expect(probe).not.toMatch(/--hold|-H|gres|--mem/);
   });
 
   it('a machine without sbatch is told so, in words', async () => {

@@ -46,6 +46,8 @@ export function runJobScript(o: {
   return lines.join('\n');
 }
 
+const HOLD = /^(#SBATCH\s+)?(--hold|-H)(\s|=|$)/;
+
 /**
  * The probe: a short job that reads a token from the data directory and writes it back. If the
  * workbench then finds the copy, the nodes see the directory (and can write to it).
@@ -63,8 +65,11 @@ export function probeScript(o: {
     `#SBATCH --output=${o.output}`,
     '#SBATCH --ntasks=1',
     '#SBATCH --time=5',
-    // Only what decides where it may run: a GPU or memory request would only delay the probe.
-    ...sbatchOptions({ partition, account, extra }).map((line) => `#SBATCH ${line}`),
+    // Only what decides where it may run: a GPU or memory request would only delay the probe, and
+    // a held probe (--hold) would never run.
+    ...sbatchOptions({ partition, account, extra: extra?.filter((e) => !HOLD.test(e)) }).map(
+      (line) => `#SBATCH ${line}`,
+    ),
     `cat ${shellQuote(o.token)} > ${shellQuote(o.seen)}`,
     '',
   ].join('\n');
