@@ -8,14 +8,8 @@
 import { parseArgs } from 'node:util';
 import { LEARNERS, type LearnerName } from '../contract/config';
 import { describeEvaluation } from '../contract/evaluation';
-import { describeExecutor } from '../contract/executor';
-import {
-  RUN_STATUSES,
-  type RunDetail,
-  type SlurmJobState,
-  type RunStatus,
-  type RunSummary,
-} from '../contract/records';
+import { describeExecutor, describeSlurmJob } from '../contract/executor';
+import { RUN_STATUSES, type RunDetail, type RunStatus, type RunSummary } from '../contract/records';
 import type { WorkbenchService } from '../service/service';
 import { lockHolder } from '../store/instanceLock';
 import { TRAIN_FLAGS, configFromFlags, readConfigFile } from './args';
@@ -150,11 +144,6 @@ function printRuns(runs: RunSummary[]): void {
       `${row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')}\n`,
     );
   }
-}
-
-/** "slurm job 42: PENDING (Resources)", "slurm job 42: RUNNING on node7". */
-function describeSlurmJob(j: SlurmJobState): string {
-  return `slurm job ${j.jobId}: ${j.state}${j.reason ? ` (${j.reason})` : ''}${j.node ? ` on ${j.node}` : ''}`;
 }
 
 function printDetail(run: RunDetail): void {

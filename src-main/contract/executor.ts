@@ -50,8 +50,6 @@ export const executorChoiceSchema = z.discriminatedUnion('kind', [
 
 export type ExecutorChoice = z.infer<typeof executorChoiceSchema>;
 
-export const LOCAL: ExecutorChoice = { kind: 'local' };
-
 /** The #SBATCH lines of a run's options, in the order sbatch reads them. */
 export function sbatchOptions(o: SlurmOptions): string[] {
   const lines: string[] = [];
@@ -79,4 +77,14 @@ export function describeExecutor(e: ExecutorChoice | null): string {
     ...(o.extra ?? []),
   ].filter(Boolean);
   return parts.length ? `slurm (${parts.join(', ')})` : 'slurm';
+}
+
+/** "slurm job 42: PENDING (Resources)", "slurm job 42: RUNNING on node7". */
+export function describeSlurmJob(j: {
+  jobId: string;
+  state: string;
+  reason: string | null;
+  node: string | null;
+}): string {
+  return `slurm job ${j.jobId}: ${j.state}${j.reason ? ` (${j.reason})` : ''}${j.node ? ` on ${j.node}` : ''}`;
 }

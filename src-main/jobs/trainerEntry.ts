@@ -39,16 +39,9 @@ async function main(): Promise<number> {
     return 2;
   }
   const parent = connectToParent();
-  const controller = new AbortController();
-  let reason: StopReason = 'cancelled';
-  const stop = (why: StopReason) => {
-    if (controller.signal.aborted) return;
-    reason = why;
-    controller.abort();
-    // Received at all means the trainer is between tasks: tell the queue not to kill it while it
-    // checkpoints, however long that takes.
-    void parent?.send({ type: 'stopping' });
-  };
+  // Received at all means the trainer is between tasks: tell the queue not to kill it while it
+  // checkpoints, however long that takes.
+  const { signal, reason, stop } = stopSwitch('cancelled', () => void parent?.send({ type: 'stopping' }));
   parent?.onMessage((m) => stop(m.type === 'cancel' ? 'cancelled' : 'interrupted'));
   // Orphaned (the service crashed): checkpoint and stop as interrupted, so it can be resumed.
   parent?.onDisconnect(() => stop('interrupted'));
@@ -69,18 +62,18 @@ async function main(): Promise<number> {
         ? await runTrainerJob({
             ...storeJob(store, id),
             dataDir,
-            signal: controller.signal,
-            stopReason: () => reason,
+            signal,
+            stopReason: reason,
             requestStop: stop,
             send,
-            log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
+            log: logLine,
           })
         : await runEvaluationJob({
             store,
             dataDir,
             requestId: id,
-            signal: controller.signal,
-            stopReason: () => reason,
+            signal,
+            stopReason: reason,
             requestStop: () => stop('cancelled'),
             send,
           });
@@ -97,13 +90,7 @@ async function main(): Promise<number> {
 async function clusterJob(file: string): Promise<number> {
   const job = readClusterJob(file);
   const recorder = fileRecorder(job.eventsFile, job.cancelFile);
-  const controller = new AbortController();
-  let reason: StopReason = 'interrupted';
-  const stop = (why: StopReason) => {
-    if (controller.signal.aborted) return;
-    reason = why;
-    controller.abort();
-  };
+  const { signal, reason, stop } = stopSwitch('interrupted');
   // The workbench writes the cancel file before it calls scancel: then the stop is a cancel.
   const onSignal = () => stop(existsSync(job.cancelFile) ? 'cancelled' : 'interrupted');
   process.on('SIGTERM', onSignal);
@@ -113,19 +100,38 @@ async function clusterJob(file: string): Promise<number> {
       spec: job.spec,
       recorder,
       dataDir: job.dataDir,
-      signal: controller.signal,
-      stopReason: () => reason,
+      signal,
+      stopReason: reason,
       requestStop: stop,
       send: (m) => {
         if (m.type === 'progress') recorder.progress(m.progress);
       },
-      log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
+      log: logLine,
     });
     return status === 'failed' ? 1 : 0;
   } finally {
     recorder.close();
   }
 }
+
+/** A stop asked for once, and why: the first reason given wins. */
+function stopSwitch(initial: StopReason, onStop: () => void = () => undefined) {
+  const controller = new AbortController();
+  let why = initial;
+  return {
+    signal: controller.signal,
+    reason: () => why,
+    stop: (reason: StopReason) => {
+      if (controller.signal.aborted) return;
+      why = reason;
+      controller.abort();
+      onStop();
+    },
+  };
+}
+
+/** The run's log: one timestamped line on stderr, which the queue or Slurm keeps as its log file. */
+const logLine = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
 
 main().then(
   (code) => process.exit(code),

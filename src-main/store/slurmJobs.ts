@@ -66,6 +66,11 @@ export class SlurmJobRepository {
     );
   }
 
+  get(id: number): SlurmJobRecord | null {
+    const r = this.db.prepare('SELECT * FROM slurm_jobs WHERE id = ?').get(id) as Row | undefined;
+    return r ? fromRow(r) : null;
+  }
+
   /** The newest job of a run (its current attempt's), or null. */
   latest(runId: number): SlurmJobRecord | null {
     const r = this.db

@@ -23,8 +23,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { LOCAL, type ExecutorChoice, type SlurmOptions } from '../../contract/executor';
-import type { Run } from '../../contract/records';
+import { type ExecutorChoice, type SlurmOptions, describeSlurmJob } from '../../contract/executor';
 import { trainerLogPath } from '../../layout/dataDirectory';
 import { describeWriteError } from '../../store/database';
 import type { SlurmJobRecord } from '../../store/slurmJobs';
@@ -52,13 +51,9 @@ export interface SlurmExecutorOptions {
 
 const slurmOf = (e: ExecutorChoice | null): SlurmOptions | null => (e?.kind === 'slurm' ? e.slurm : null);
 
-export function isClusterRun(run: Pick<Run, 'executor'>): boolean {
-  return slurmOf(run.executor) != null;
-}
-
 export class SlurmExecutor {
   /** Probes by options (partition and account decide where a job runs): done, or under way. */
-  private readonly probes = new Map<string, { at: number; result: Promise<void> }>();
+  private readonly probes = new Map<string, Promise<void>>();
   /** Runs being submitted now (claimed in the store, no job row yet). */
   private readonly submitting = new Set<number>();
   /** Queued runs waiting for their probe. */
@@ -78,8 +73,7 @@ export class SlurmExecutor {
   submitQueued(): void {
     if (this.closed) return;
     for (const run of this.o.store.runs.list({ status: 'queued' })) {
-      const full = this.o.store.runs.get(run.id);
-      const options = full && slurmOf(full.executor);
+      const options = slurmOf(run.executor);
       if (!options || this.submitting.has(run.id) || this.waiting.has(run.id)) continue;
       this.waiting.add(run.id);
       // Runs stay queued until the probe has said the nodes see the data directory.
@@ -162,9 +156,9 @@ export class SlurmExecutor {
     if (this.o.probe === false) return Promise.resolve();
     const key = `${options.partition ?? ''}|${options.account ?? ''}|${(options.extra ?? []).join(' ')}`;
     const known = this.probes.get(key);
-    if (known) return known.result;
+    if (known) return known;
     const result = this.runProbe(options);
-    this.probes.set(key, { at: Date.now(), result });
+    this.probes.set(key, result);
     // A failed probe is not cached: the next submission tries again (the admin may have fixed it).
     result.catch(() => this.probes.delete(key));
     return result;
@@ -228,7 +222,10 @@ export class SlurmExecutor {
     if (!job || job.endedAt != null || this.cancelled.has(job.id)) return;
     this.cancelled.add(job.id);
     try {
-      writeFileSync(join(job.eventsFile, '..', 'cancel'), `${new Date().toISOString()}\n`);
+      writeFileSync(
+        clusterJobFiles(this.o.dataDir, runId, job.attempt).cancelFile,
+        `${new Date().toISOString()}\n`,
+      );
     } catch {
       // scancel alone still stops it; the run is then ended as cancelled because it was asked
     }
@@ -299,10 +296,7 @@ export class SlurmExecutor {
       }
       if (s.state !== job.state || s.reason !== job.reason || s.node !== job.node) {
         this.safely(() => store.slurmJobs.setState(job.id, s));
-        this.log(
-          job.runId,
-          `slurm job ${job.jobId}: ${s.state}${s.reason ? ` (${s.reason})` : ''}${s.node ? ` on ${s.node}` : ''}`,
-        );
+        this.log(job.runId, describeSlurmJob(s));
         this.safely(() => this.emitStatus(job.runId));
       }
       if (ENDED_STATES.has(s.state)) this.finalize(job, s);
@@ -312,8 +306,8 @@ export class SlurmExecutor {
   /** Records written since the last poll go into the store, each exactly once. */
   private ingest(job: SlurmJobRecord): void {
     const { store, listener } = this.o;
-    const fresh = store.slurmJobs.latest(job.runId);
-    const offset = fresh?.id === job.id ? fresh.ingestedBytes : job.ingestedBytes;
+    // The row as stored now: an ingestion earlier in this poll may have moved its offset.
+    const offset = store.slurmJobs.get(job.id)?.ingestedBytes ?? job.ingestedBytes;
     const result = ingestRunEvents(
       store,
       { runId: job.runId, attempt: job.attempt, eventsFile: job.eventsFile, offset },
@@ -335,13 +329,13 @@ export class SlurmExecutor {
     const { store } = this.o;
     this.safely(() => {
       this.ingest(job);
-      const latest = store.slurmJobs.list(job.runId).find((j) => j.id === job.id) ?? job;
+      const latest = store.slurmJobs.get(job.id) ?? job;
       const run = store.runs.get(job.runId);
       const { status, error } = finalStatus(latest, s, {
         cancelAsked: this.cancelled.has(job.id) || run?.cancelRequested === true,
         checkpoint: store.checkpoints.list(job.runId).at(-1)?.step ?? null,
         iteration: run?.iteration ?? 0,
-        time: slurmOf(run?.executor ?? LOCAL)?.time ?? null,
+        time: slurmOf(run?.executor ?? null)?.time ?? null,
         logTail: this.logTail(job.runId),
       });
       store.transaction(() => {
