@@ -8,6 +8,7 @@
 import { parseArgs } from 'node:util';
 import { generateSyntheticDataset } from '../src-main/data/synthetic';
 import { describeBackend, parseExperimentConfig, selectBackend, tf } from '../src-main/engine';
+import { kernelTimes } from './lib/kernels';
 import { REFERENCE, referenceTasks } from './lib/reference';
 
 const { values } = parseArgs({
@@ -28,15 +29,7 @@ for (let i = 0; i < 2; i++) step().dispose(); // warm-up: kernels compiled, buff
 const t0 = performance.now();
 const info = await tf.profile(() => step());
 const wall = performance.now() - t0;
-const byKernel = new Map<string, { ms: number; calls: number }>();
-for (const k of info.kernels) {
-  const e = byKernel.get(k.name) ?? { ms: 0, calls: 0 };
-  e.ms += Number(await k.kernelTimeMs) || 0;
-  e.calls++;
-  byKernel.set(k.name, e);
-}
-const rows = [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms);
-const total = rows.reduce((s, [, e]) => s + e.ms, 0);
+const { rows, total } = await kernelTimes(info.kernels);
 console.log(`backend: ${describeBackend(backend)}`);
 console.log(
   `one ${config.learner} task: ${wall.toFixed(0)} ms under the profiler, ${total.toFixed(0)} ms in ${info.kernels.length} kernel calls`,

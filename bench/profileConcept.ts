@@ -11,6 +11,7 @@ import { findPreset } from '../src-main/contract/presets';
 import { resolveDataset } from '../src-main/data/resolve';
 import { describeBackend, metaTrain, parseExperimentConfig, selectBackend, tf } from '../src-main/engine';
 import { resolveDataDir } from '../src-main/layout/dataDirectory';
+import { kernelTimes } from './lib/kernels';
 
 const { values } = parseArgs({
   options: {
@@ -49,15 +50,7 @@ const info = await tf.profile(async () => {
   });
   return tf.scalar(0);
 });
-const byKernel = new Map<string, { ms: number; calls: number }>();
-for (const k of info.kernels) {
-  const e = byKernel.get(k.name) ?? { ms: 0, calls: 0 };
-  e.ms += Number(await k.kernelTimeMs) || 0;
-  e.calls++;
-  byKernel.set(k.name, e);
-}
-const rows = [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms);
-const total = rows.reduce((s, [, e]) => s + e.ms, 0);
+const { rows, total } = await kernelTimes(info.kernels);
 const wall = ms.reduce((a, b) => a + b, 0);
 console.log(`backend: ${describeBackend(backend)}, 1 thread`);
 console.log(
@@ -71,15 +64,11 @@ for (const [name, e] of rows.slice(0, 20)) {
   );
 }
 if (values.calls) {
-  const shapes = new Map<string, { ms: number; calls: number }>();
-  for (const k of info.kernels.filter((k) => k.name.includes(values.calls!))) {
-    const key = `${k.name} in ${JSON.stringify(k.inputShapes)}`;
-    const e = shapes.get(key) ?? { ms: 0, calls: 0 };
-    e.ms += Number(await k.kernelTimeMs) || 0;
-    e.calls++;
-    shapes.set(key, e);
-  }
+  const shapes = await kernelTimes(
+    info.kernels.filter((k) => k.name.includes(values.calls!)),
+    (k) => `${k.name} in ${JSON.stringify(k.inputShapes)}`,
+  );
   console.log(`\ncalls of ${values.calls} by shape:`);
-  for (const [key, e] of [...shapes.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 15))
+  for (const [key, e] of shapes.rows.slice(0, 15))
     console.log(`${e.ms.toFixed(1).padStart(9)} ms ${String(e.calls).padStart(5)}×  ${key}`);
 }

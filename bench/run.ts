@@ -22,6 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { OMNIGLOT_DIR } from './lib/omniglotSource';
+import { table } from './lib/table';
 
 const { values } = parseArgs({
   options: {
@@ -54,14 +55,6 @@ function child<T>(script: string, args: string[]): T | { error: string } {
   } catch {
     return { error: `exit ${r.status}: ${last.slice(0, 300)}` };
   }
-}
-
-function table(header: string[], rows: string[][]): void {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
-  console.log(line(header));
-  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
-  for (const r of rows) console.log(line(r));
 }
 
 interface SpeedRow {

@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import type { ExperimentConfigInput } from '../src-main/contract/config';
 import type { ExecutorChoice } from '../src-main/contract/executor';
 import { WorkbenchService } from '../src-main/service/service';
+import { median } from './lib/reference';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string' }, submissions: { type: 'string' } } });
 const ROUNDS = Number(values.rounds ?? 3);
@@ -34,7 +35,6 @@ const CONFIG: ExperimentConfigInput = {
   backend: 'wasm',
 };
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.floor(q * (xs.length - 1))]!;
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 

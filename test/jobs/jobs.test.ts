@@ -16,6 +16,7 @@ import { openStore } from '../../src-main/store/store';
 import { TINY } from '../helpers/configs';
 import { haveRoot } from '../helpers/root';
 import { tempDirs } from '../helpers/temp';
+import { expectContinuous, until } from '../helpers/waiting';
 
 const tempDir = tempDirs('deml-jobs');
 
@@ -23,30 +24,9 @@ function open(dataDir = tempDir()) {
   return WorkbenchService.open({ dataDir, appVersion: 'test', mode: 'owner', pollMs: 100, staleMs: 5_000 });
 }
 
-async function until<T>(
-  what: string,
-  probe: () => T | null | undefined | false,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = probe();
-    if (v) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 const statusOf = (s: WorkbenchService, id: number) => s.store.runs.get(id)!.status;
 const settled = (s: WorkbenchService, id: number, status: RunStatus) =>
   until(`run ${id} ${status}`, () => statusOf(s, id) === status);
-
-/** Each series' steps must be 1..n exactly once: no gaps, no duplicates. */
-function expectContinuous(s: WorkbenchService, id: number, key: string, n: number): number[] {
-  const [series] = s.metrics(id, { keys: [key] });
-  expect(series!.steps).toEqual(Array.from({ length: n }, (_, i) => i + 1));
-  return series!.values;
-}
 
 describe('the job queue', () => {
   it('trains a run in its own process and stores metrics, validations, checkpoints and the meta-test', async () => {

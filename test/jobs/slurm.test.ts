@@ -17,6 +17,7 @@ import { TINY } from '../helpers/configs';
 import { haveRoot } from '../helpers/root';
 import { haveSlurm } from '../helpers/slurm';
 import { tempDirs } from '../helpers/temp';
+import { expectContinuous, until } from '../helpers/waiting';
 
 const tempDir = tempDirs('deml-slurm');
 const SLURM: ExecutorChoice = { kind: 'slurm', slurm: {} };
@@ -25,22 +26,12 @@ function open(dataDir: string, executor: ExecutorChoice = SLURM) {
   return WorkbenchService.open({ dataDir, appVersion: 'test', mode: 'owner', pollMs: 250, executor });
 }
 
-async function until<T>(
-  what: string,
-  probe: () => T | null | undefined | false,
-  timeoutMs = 150_000,
-): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = probe();
-    if (v) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** Jobs wait for the scheduler and a time limit: longer than a local run. */
+const untilJob = <T>(what: string, probe: () => T | null | undefined | false) =>
+  until(what, probe, 150_000, 100);
 
 const settled = (s: WorkbenchService, id: number, status: RunStatus) =>
-  until(`run ${id} ${status}`, () => {
+  untilJob(`run ${id} ${status}`, () => {
     const run = s.store.runs.get(id)!;
     if (run.status === status) return run;
     if (run.status !== 'running' && run.status !== 'queued')
@@ -48,10 +39,7 @@ const settled = (s: WorkbenchService, id: number, status: RunStatus) =>
     return null;
   });
 
-function expectContinuous(s: WorkbenchService, id: number, n: number): void {
-  const [series] = s.metrics(id, { keys: ['train/loss'] });
-  expect(series!.steps).toEqual(Array.from({ length: n }, (_, i) => i + 1));
-}
+const expectLoss = (s: WorkbenchService, id: number, n: number) => expectContinuous(s, id, 'train/loss', n);
 
 describe('the slurm executor on a real cluster', () => {
   it('4 runs complete with the accuracies the local queue gives for the same seeds', async () => {
@@ -104,16 +92,16 @@ describe('the slurm executor on a real cluster', () => {
         config: { ...TINY, iterations: 300, checkpointEvery: 5, valEvery: 0 },
       })
     ).runs[0]!.id;
-    await until('the cancelled run training', () => service.store.runs.get(cancelled)!.iteration >= 20);
+    await untilJob('the cancelled run training', () => service.store.runs.get(cancelled)!.iteration >= 20);
     service.cancelRun(cancelled);
     const stopped = await settled(service, cancelled, 'cancelled');
     expect(stopped.error).toBeNull();
     expect(service.run(cancelled).checkpoints.at(-1)!.step).toBe(stopped.iteration);
     expect(service.run(cancelled).slurm!.state).toBe('CANCELLED');
-    expectContinuous(service, cancelled, stopped.iteration);
+    expectLoss(service, cancelled, stopped.iteration);
     service.resumeRun(cancelled);
     await settled(service, cancelled, 'completed');
-    expectContinuous(service, cancelled, 300);
+    expectLoss(service, cancelled, 300);
     const jobs = service.store.slurmJobs.list(cancelled);
     expect(jobs.map((j) => j.attempt)).toEqual([0, 1]);
     expect(jobs[1]!.jobId).not.toBe(jobs[0]!.jobId);
@@ -121,7 +109,7 @@ describe('the slurm executor on a real cluster', () => {
 
     // Killed outside the workbench: failed with the reason; the points committed before stay.
     const killed = (await service.createExperiment({ name: 'kill', config: long })).runs[0]!.id;
-    const running = await until('the killed run training', () => {
+    const running = await untilJob('the killed run training', () => {
       const r = service.store.runs.get(killed)!;
       return service.store.metrics.count(killed) >= 30 && r.slurm?.state === 'RUNNING' ? r : null;
     });
@@ -131,7 +119,7 @@ describe('the slurm executor on a real cluster', () => {
       new RegExp(`Slurm job ${running.slurm!.jobId} was cancelled outside the workbench .*at iteration \\d+`),
     );
     expect(service.store.metrics.count(killed)).toBeGreaterThanOrEqual(30);
-    expectContinuous(service, killed, failed.iteration);
+    expectLoss(service, killed, failed.iteration);
 
     // A workbench restart while a job runs: picked up again, no point lost or doubled.
     const restarted = (
@@ -140,12 +128,12 @@ describe('the slurm executor on a real cluster', () => {
         config: { ...TINY, iterations: 600, checkpointEvery: 50, valEvery: 200 },
       })
     ).runs[0]!.id;
-    await until('the run training', () => service.store.runs.get(restarted)!.iteration >= 40);
+    await untilJob('the run training', () => service.store.runs.get(restarted)!.iteration >= 40);
     await service.close();
     await new Promise((r) => setTimeout(r, 2000)); // the job trains on while no workbench watches
     service = open(dataDir);
     await settled(service, restarted, 'completed');
-    expectContinuous(service, restarted, 600);
+    expectLoss(service, restarted, 600);
     expect(
       service
         .run(restarted)
@@ -161,13 +149,13 @@ describe('the slurm executor on a real cluster', () => {
     expect(service.run(timed).slurm!.state).toBe('TIMEOUT');
     const from = service.run(timed).checkpoints.at(-1)!.step;
     service.resumeRun(timed);
-    await until(
+    await untilJob(
       'the resumed run past its checkpoint',
       () => service.store.runs.get(timed)!.iteration >= from + 20,
     );
     service.cancelRun(timed);
     const last = await settled(service, timed, 'cancelled');
-    expectContinuous(service, timed, last.iteration);
+    expectLoss(service, timed, last.iteration);
     expect(await service.log(timed)).toMatch(new RegExp(`resumed at iteration ${from} from`));
     await service.close();
   }, 400_000);
@@ -180,7 +168,7 @@ describe('the slurm executor on a real cluster', () => {
       config: { ...TINY, iterations: 100_000, checkpointEvery: 20, valEvery: 0 },
     });
     const id = runs[0]!.id;
-    const job = await until('metrics ingested', () =>
+    const job = await untilJob('metrics ingested', () =>
       service.store.metrics.count(id) >= 20 ? service.store.slurmJobs.latest(id) : null,
     );
     appendFileSync(job!.eventsFile, '{"e":"metrics","points":[{"key":\n');
@@ -189,11 +177,11 @@ describe('the slurm executor on a real cluster', () => {
       /^the run's events file .*events\.jsonl is damaged at byte \d+ \(.*\); what came before is kept$/,
     );
     expect(service.store.metrics.count(id)).toBeGreaterThanOrEqual(20);
-    await until('the job stopped', () => {
+    await untilJob('the job stopped', () => {
       const s = service.store.slurmJobs.latest(id)!;
       return s.endedAt != null;
     });
-    await until('Slurm ended the job', () => {
+    await untilJob('Slurm ended the job', () => {
       const out = execFileSync('squeue', ['-h', '-t', 'all', '-j', job!.jobId, '-o', '%T'], {
         encoding: 'utf8',
       });
