@@ -4,7 +4,7 @@
  * the profiler, without pretraining or the meta-test. For the concept space's speed work (issue 20:
  * profile first). Prints figures; never fails.
  *
- *   npx tsx bench/profileConcept.ts [--cell N] [--iterations 4] [--calls Conv2D]
+ *   npx tsx bench/profileConcept.ts [--cell N] [--iterations 4] [--calls Conv2D] [--rows 15]
  */
 import { parseArgs } from 'node:util';
 import { findPreset } from '../src-main/contract/presets';
@@ -18,6 +18,7 @@ const { values } = parseArgs({
     cell: { type: 'string' },
     iterations: { type: 'string', default: '4' },
     calls: { type: 'string' },
+    rows: { type: 'string', default: '15' },
   },
 });
 const runs = findPreset('concept-vs-pixels').runs;
@@ -69,6 +70,6 @@ if (values.calls) {
     (k) => `${k.name} in ${JSON.stringify(k.inputShapes)}`,
   );
   console.log(`\ncalls of ${values.calls} by shape:`);
-  for (const [key, e] of shapes.rows.slice(0, 15))
+  for (const [key, e] of shapes.rows.slice(0, Number(values.rows)))
     console.log(`${e.ms.toFixed(1).padStart(9)} ms ${String(e.calls).padStart(5)}×  ${key}`);
 }

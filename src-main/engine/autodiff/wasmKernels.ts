@@ -13,9 +13,11 @@
  *   stridedInputGradient), so no multiplication by an inserted zero is spent;
  * - 3×3 stride-1 'same' convs with channels in fours (conv4 after its first layer, most of the
  *   ResNet generator, and their input gradients, which are such convs too): forward and filter
- *   gradient by Winograd's minimal filtering (native/winograd.c), 16 multiplications per 2×2
- *   outputs instead of 36: about 2.3× XNNPACK's forward conv and 2× our direct filter gradient
- *   on conv4's 75×14×14×64; with one input channel (the first layer on grey images), forward
+ *   gradient by Winograd's minimal filtering: the forward pass by F(4×4, 3×3)
+ *   (native/winograd4.c: 36 multiplications per 4×4 outputs instead of 144; F(2×2, 3×3) before
+ *   it was already about 2.3× XNNPACK's forward conv on conv4's 75×14×14×64, and F(4×4, 3×3) is
+ *   1.2–1.7× that), the filter gradient by F(3×3, 2×2) (native/winograd.c: 2× our direct
+ *   filter gradient there); with one input channel (the first layer on grey images), forward
  *   and filter gradient by native/singleChannel.c, about 1.7× and 1.9× the previous path.
  *
  * A profile of one MAML task (bench/profile.ts) showed a third of the time in kernels that do
@@ -130,10 +132,8 @@ function nativeConv(
 }
 
 /**
- * Conv2D: the 3×3 stride-1 'same' convs by Winograd's F(2×2, 3×3) (native/winograd.c: 16
- * multiplications per 2×2 outputs instead of 36, about 2.3× XNNPACK's speed on conv4's
- * 75×14×14×64) or, with one input channel, by native/singleChannel.c; everything else by the
- * stock XNNPACK kernel.
+ * Conv2D: the 3×3 stride-1 'same' convs by Winograd's F(4×4, 3×3) (native/winograd4.c) or, with
+ * one input channel, by native/singleChannel.c; everything else by the stock XNNPACK kernel.
  */
 export function makeConv2dWasm(stock: (args: KernelArgs) => TensorInfo): (args: KernelArgs) => TensorInfo {
   return (args) => {
@@ -159,8 +159,8 @@ export function makeConv2dWasm(stock: (args: KernelArgs) => TensorInfo): (args: 
     const [xAt, fAt, yAt] = heapOffsets(b, x, filter, y);
     if (kind === 'single') native.conv3x3SingleChannel(xAt, fAt, yAt, n, h, w, co);
     else {
-      withScratch(b, native.winogradScratchFloats(ci, co, 1), (scratch) =>
-        native.conv3x3Winograd(xAt, fAt, yAt, scratch, n, h, w, ci, co),
+      withScratch(b, native.winograd4ScratchFloats(ci, co), (scratch) =>
+        native.conv3x3Winograd4(xAt, fAt, yAt, scratch, n, h, w, ci, co),
       );
     }
     return y;
@@ -198,7 +198,7 @@ export function conv2dBackpropFilterWasm({ inputs, backend, attrs }: KernelArgs)
         native.conv3x3SingleChannelFilterGrad(xAt, dyAt, dwAt, n, h, w, co);
         break;
       case 'winograd':
-        withScratch(b, native.winogradScratchFloats(ci, co, 0), (scratch) =>
+        withScratch(b, native.winogradFilterGradScratchFloats(ci, co), (scratch) =>
           native.conv3x3WinogradFilterGrad(xAt, dyAt, dwAt, scratch, n, h, w, ci, co),
         );
         break;
