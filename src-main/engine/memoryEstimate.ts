@@ -7,8 +7,9 @@
  * keeps its convolution, batch norm and non-linearity outputs, then the pooled map), doubled for
  * the backward pass; second-order learners keep every inner step's graph of the support set (on
  * the pixels about 12 activation maps per image and step, measured);
- * tasks in flight at once (one per thread); the parameters with Adam's moments and gradients; the
- * sampled tasks of a meta-batch; the dataset's pixels; and the runtime itself.
+ * tasks in flight at once (one per thread); DEML's external batch; the parameters with Adam's
+ * moments and gradients; the sampled tasks of a meta-batch; the dataset's pixels; and the
+ * runtime itself.
  */
 import type { ExperimentConfig } from '../contract/config';
 import { LEARNER_INFO } from '../contract/learners';
@@ -131,6 +132,15 @@ export function estimateTrainingMemory(
       what: 'activations of the tasks in flight',
       bytes: inFlight * taskGraph,
       field: steps ? 'innerSteps' : width,
+    },
+    {
+      // DEML's external batch (G forward and backward), on the trainer's thread beside the tasks.
+      what: "the concept discriminator's external batch",
+      bytes:
+        config.space === 'concept' && config.concept.generatorMode === 'joint' && config.concept.lambda > 0
+          ? 2 * config.concept.externalBatch * activations * FLOAT
+          : 0,
+      field: 'concept.externalBatch',
     },
     { what: 'parameters, gradients and Adam moments', bytes: 4 * parameters * FLOAT, field: width },
     {

@@ -7,20 +7,29 @@
  * Only for backends that run on the calling thread (wasm, cpu). TensorFlow (tfjs-node-gpu)
  * already spreads each op over the CPU's cores or runs it on the GPU.
  */
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import type { ExperimentConfig } from '../../contract/config';
 import type { Episode } from '../episodes';
 import type { ImageShape } from '../nn/shapes';
 import type { Params } from '../nn/params';
 import type { FromWorker, ParamValues, TaskGradient, TaskScore, ToWorker } from './messages';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from './startWorker';
 
 export interface TaskPoolOptions {
-  /** Threads in all, the caller's included: threads − 1 workers are started. */
+  /** Threads in all, the caller's included: threads − 1 workers are started (see sideWork). */
   threads: number;
+  /**
+   * The caller has work of its own beside each meta-batch (DEML's external batch: G and D forward
+   * and backward on 64 images, about three quarters of a task). Then one more worker is started
+   * and the caller takes no share of a meta-batch's gradients: it computes its own work while
+   * every task runs on a worker. With the caller holding two tasks plus that batch, the other
+   * thread sat idle a quarter of each iteration; with one thread more than there are cores, the
+   * operating system shares the cores at a grain no split of whole tasks can (measured: see the
+   * README's speed section). A meta-test still gives the caller its share and uses threads − 1
+   * workers.
+   */
+  sideWork?: boolean;
   backend: 'wasm' | 'cpu';
   config: ExperimentConfig;
   image: ImageShape;
@@ -53,29 +62,6 @@ export function shares<T>(items: readonly T[], parts: number): T[][] {
     start += size;
   }
   return out;
-}
-
-/**
- * The worker: taskWorker.js in the bundle, or the TypeScript source when run from source. Node 20
- * does not apply a worker's `--import` loader to the worker's own entry, so the source is loaded
- * by a small bootstrap that registers tsx first.
- */
-function startWorker(): Worker {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const source = join(here, 'taskWorker.ts');
-  if (existsSync(source)) {
-    const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
-    const entry = JSON.stringify(pathToFileURL(source).href);
-    return new Worker(`const { register } = await import(${tsx}); register(); await import(${entry});`, {
-      eval: true,
-    });
-  }
-  // electron-vite puts entries in out/main and shared code either there or in a chunks folder.
-  for (const dir of [here, join(here, '..')]) {
-    const bundled = join(dir, 'taskWorker.js');
-    if (existsSync(bundled)) return new Worker(bundled);
-  }
-  throw new Error(`the task worker entry was not found beside ${here}`);
 }
 
 export interface Spread<T> {
@@ -132,18 +118,19 @@ class WorkerHandle {
 }
 
 export class TaskPool {
-  private constructor(private readonly workers: WorkerHandle[]) {}
-
-  /** Threads in all, the caller's included. */
-  get threads(): number {
-    return this.workers.length + 1;
-  }
+  private constructor(
+    private readonly workers: WorkerHandle[],
+    /** Threads in all, the caller's included (with side work, one worker more runs beside them). */
+    readonly threads: number,
+    private readonly sideWork: boolean,
+  ) {}
 
   static async start(options: TaskPoolOptions): Promise<TaskPool> {
     const workers: WorkerHandle[] = [];
+    const count = options.threads - 1 + (options.sideWork && options.threads > 1 ? 1 : 0);
     try {
-      for (let i = 1; i < options.threads; i++) {
-        const worker = startWorker();
+      for (let i = 0; i < count; i++) {
+        const worker = startWorker('taskWorker');
         workers.push(new WorkerHandle(worker));
         await new Promise<void>((resolve, reject) => {
           const onMessage = (m: FromWorker) => {
@@ -182,15 +169,21 @@ export class TaskPool {
       await Promise.all(workers.map((w) => w.worker.terminate()));
       throw e;
     }
-    return new TaskPool(workers);
+    return new TaskPool(workers, options.threads, count === options.threads);
   }
 
   /**
    * Start the workers on their shares of `episodes` and return the caller's share (for the
-   * caller to compute meanwhile) with a promise of the workers' results, in task order.
+   * caller to compute meanwhile; none when the pool was started for side work) with a promise of
+   * the workers' results, in task order.
    */
   gradients(meta: Params, episodes: readonly Episode[]): Spread<TaskGradient> {
-    return this.spread(meta, episodes, (params, part) => ({ kind: 'gradients', params, episodes: part }));
+    return this.spread(
+      meta,
+      episodes,
+      (params, part) => ({ kind: 'gradients', params, episodes: part }),
+      this.sideWork,
+    );
   }
 
   /** Meta-test scores after `steps` adaptation steps, spread as `gradients` is. */
@@ -207,8 +200,11 @@ export class TaskPool {
     meta: Params,
     episodes: readonly Episode[],
     message: (params: ParamValues, part: Episode[]) => Omit<Extract<ToWorker, { id: number }>, 'id'>,
+    workersOnly = false,
   ): Spread<T> {
-    const [local, ...rest] = shares(episodes, this.threads);
+    const [local, ...rest] = workersOnly
+      ? [[], ...shares(episodes, this.workers.length)]
+      : shares(episodes, this.threads);
     const params = valuesOf(meta);
     const remote = Promise.all(
       rest.map((part, i) =>

@@ -93,14 +93,18 @@ export async function openSession(options: TrainOptions): Promise<TrainingSessio
     state = { iteration: 0, meta, adam: initAdam(meta) };
   }
 
+  const externalSampler = external ? new ExternalSampler(external, externalRng) : null;
+  const term = discriminationTerm(model.discriminator, externalSampler, {
+    ...config.concept,
+    trainGenerator: model.trainGenerator,
+  });
   let pool: TaskPool | null;
   try {
-    pool = await startPool(options, external);
+    pool = await startPool(options, external, term != null);
   } catch (e) {
     disposeState(state);
     throw e;
   }
-  const externalSampler = external ? new ExternalSampler(external, externalRng) : null;
   return {
     config,
     dataset,
@@ -110,10 +114,7 @@ export async function openSession(options: TrainOptions): Promise<TrainingSessio
     sampler: taskStream(dataset, splits.train, config, episodeRng, { pairs: true }),
     externalSampler,
     rngs: { episodes: episodeRng, external: externalRng },
-    discrimination: discriminationTerm(model.discriminator, externalSampler, {
-      ...config.concept,
-      trainGenerator: model.trainGenerator,
-    }),
+    discrimination: term,
     adam: { ...ADAM_DEFAULTS, learningRate: model.learningRate },
     pool,
     resumedFrom: ckpt?.path ?? null,
@@ -191,6 +192,8 @@ export function validationDue(s: TrainingSession, iteration: number): boolean {
 async function startPool(
   options: TrainOptions,
   external: ClassIndexedDataset | null,
+  /** An external batch runs on this thread each iteration, beside the tasks. */
+  sideWork: boolean,
 ): Promise<TaskPool | null> {
   const backend = tf.getBackend();
   const threads = Math.min(options.threads ?? 1, options.config.metaBatch);
@@ -201,6 +204,7 @@ async function startPool(
     config: options.config,
     image: options.dataset,
     externalClasses: external ? external.classNames.length : null,
+    sideWork,
   });
 }
 
