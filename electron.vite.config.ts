@@ -16,6 +16,8 @@ export default defineConfig({
           trainer: resolve(__dirname, 'src-main/jobs/trainerEntry.ts'),
           // Started by the trainer for the other tasks of each meta-batch (engine/parallel).
           taskWorker: resolve(__dirname, 'src-main/engine/parallel/taskWorker.ts'),
+          // A run of a preset trained beside others (engine/parallel/trainInWorker.ts).
+          runWorker: resolve(__dirname, 'src-main/engine/parallel/runWorker.ts'),
         },
       },
     },

@@ -4,13 +4,18 @@ import { type PresetRun, findPreset, presets } from '../contract/presets';
 import { parseExperimentConfig } from '../contract/config';
 import { EXPORT_FORMATS, type ExportFormat, exportTable } from '../contract/exportTable';
 import { type ComparedRun, resultsTable } from '../contract/results';
-import { datasetLoader, resolveTrainingData } from '../data/trainingData';
+import { totalmem } from 'node:os';
+import type { ExperimentConfig } from '../contract/config';
+import { type TrainingData, datasetLoader, resolveTrainingData } from '../data/trainingData';
 import { describeBackend, formatAccuracy, metaTrain, type TrainResult, selectBackend } from '../engine';
+import { estimateTrainingMemory, formatBytes } from '../engine/memoryEstimate';
+import { trainInWorker } from '../engine/parallel/trainInWorker';
 import { DATA_DIR_OPTION, UsageError, dataDirOf, intFlag } from './usage';
 
 export const PRESET_USAGE = `deml preset list
 deml preset run ID [--iterations N | --budget FRACTION] [--eval-tasks N] [--seed N] [--data NAME] [--only TEXT]
-                   [--format md|latex|csv] [--instances 1,2,3,4,5,10 (a MANN's presentations as columns)]`;
+                   [--format md|latex|csv] [--instances 1,2,3,4,5,10 (a MANN's presentations as columns)]
+                   [--parallel N|auto (runs trained side by side, the cores shared between them; default auto)]`;
 
 export async function presetCommand(argv: string[], signal: AbortSignal): Promise<number> {
   const [sub, ...rest] = argv;
@@ -27,6 +32,7 @@ export async function presetCommand(argv: string[], signal: AbortSignal): Promis
       budget: { type: 'string' },
       format: { type: 'string' },
       instances: { type: 'string' },
+      parallel: { type: 'string' },
       ...DATA_DIR_OPTION,
     },
   });
@@ -45,6 +51,10 @@ export async function presetCommand(argv: string[], signal: AbortSignal): Promis
   if (fraction !== undefined && values.iterations !== undefined) {
     throw new UsageError('give --iterations or --budget, not both');
   }
+  const parallel =
+    values.parallel === undefined || values.parallel === 'auto'
+      ? 'auto'
+      : intFlag('parallel', values.parallel)!;
   const format = (values.format ?? 'md') as ExportFormat;
   if (!EXPORT_FORMATS.includes(format))
     throw new UsageError(`--format is one of ${EXPORT_FORMATS.join(', ')}`);
@@ -68,18 +78,19 @@ export async function presetCommand(argv: string[], signal: AbortSignal): Promis
   );
   if (preset.requires) process.stderr.write(`${preset.title} needs ${preset.requires}\n`);
   if (preset.scaled) process.stderr.write(`${preset.title}: ${preset.scaled}\n`);
-  const done: ComparedRun[] = [];
+  const finished: Array<ComparedRun | undefined> = [];
   const status = await runPresetRuns(runs, {
     dataDir: dataDirOf(values),
     title: preset.title,
     signal,
-    onResult: (run, result) => {
+    parallel,
+    onResult: (run, result, index) => {
       const config = parseExperimentConfig(run.config);
-      done.push({
-        id: done.length + 1,
+      finished[index] = {
+        id: index + 1,
         config,
         test: { ...result.test!, split: 'test', dataset: config.data },
-      });
+      };
       out(
         `${run.label.padEnd(28)} ${formatAccuracy(result.test!)}  (${result.test!.tasks} tasks, ${(result.durationMs / 1000).toFixed(0)} s)`,
       );
@@ -89,14 +100,20 @@ export async function presetCommand(argv: string[], signal: AbortSignal): Promis
     .split(',')
     .filter(Boolean)
     .map((k) => intFlag('instances', k)!);
+  // The table in the preset's order, whatever order side-by-side runs finished in.
+  const done = finished.filter((r): r is ComparedRun => r !== undefined);
   if (done.length > 0) out(`\n${exportTable(resultsTable(done, preset.published, { instances }), format)}`);
   if (preset.scaled && done.length > 0) out(`(${preset.scaled}: not the published protocol's budget)`);
   return status === 'cancelled' ? 130 : 0;
 }
 
 /**
- * Train and meta-test each run in turn, on datasets loaded once. Every run is checked against its
- * data before the first one starts, so a bad cell fails the preset at once.
+ * Train and meta-test the runs, on datasets loaded once: one after another on every core, or
+ * `parallel` at a time side by side, each in a worker thread of its own with its share of the
+ * cores (wasm and cpu backends; TensorFlow already spreads each op over the cores or runs it on
+ * the GPU). Every run is checked against its data before the first one starts, so a bad cell
+ * fails the preset at once. Results do not depend on the schedule: a run gives the same figures,
+ * bit for bit, on any number of threads.
  */
 export async function runPresetRuns(
   runs: readonly PresetRun[],
@@ -104,34 +121,108 @@ export async function runPresetRuns(
     dataDir: string;
     title: string;
     signal?: AbortSignal;
-    onResult: (run: PresetRun, result: TrainResult) => void;
+    /** Runs at once (default 1); 'auto': as many as the cores and memory allow (presetParallelism). */
+    parallel?: number | 'auto';
+    onResult: (run: PresetRun, result: TrainResult, index: number) => void;
   },
 ): Promise<'completed' | 'cancelled'> {
   const configs = runs.map((r) => parseExperimentConfig(r.config));
   const load = datasetLoader(o.dataDir);
-  const data = [];
+  const data: TrainingData[] = [];
   for (const c of configs) data.push(await resolveTrainingData(c, load));
   const backend = await selectBackend(configs[0]?.backend ?? 'auto');
-  process.stderr.write(`${o.title}: ${runs.length} runs; backend ${describeBackend(backend)}\n`);
-  for (const [i, run] of runs.entries()) {
-    const config = configs[i]!;
-    const result = await metaTrain({
-      config,
-      ...data[i]!,
-      threads: backend.threads,
-      signal: o.signal,
-      callbacks: {
-        onIteration: (p) => {
-          if (p.iteration % 50 === 0 || p.iteration === p.iterations) {
-            process.stderr.write(
-              `  ${run.label}: ${p.iteration}/${p.iterations} loss ${p.loss.toFixed(3)}\n`,
-            );
-          }
-        },
-      },
-    });
-    if (result.status === 'cancelled') return 'cancelled';
-    o.onResult(run, result);
+  const lanes =
+    backend.name === 'tensorflow'
+      ? { parallel: 1, threads: backend.threads, why: 'TensorFlow spreads each op over the cores itself' }
+      : presetParallelism(
+          configs.map((config, i) => ({ config, ...data[i]! })),
+          backend.threads,
+          o.parallel ?? 1,
+        );
+  process.stderr.write(
+    `${o.title}: ${runs.length} runs; backend ${describeBackend(backend)}` +
+      (lanes.parallel > 1
+        ? `; ${lanes.parallel} runs side by side, ${lanes.threads} thread${lanes.threads === 1 ? '' : 's'} each`
+        : '') +
+      (lanes.why ? ` (${lanes.why})` : '') +
+      '\n',
+  );
+  const progress = (label: string) => (p: { iteration: number; iterations: number; loss: number }) => {
+    if (p.iteration % 50 === 0 || p.iteration === p.iterations) {
+      process.stderr.write(`  ${label}: ${p.iteration}/${p.iterations} loss ${p.loss.toFixed(3)}\n`);
+    }
+  };
+  if (lanes.parallel <= 1) {
+    for (const [i, run] of runs.entries()) {
+      const result = await metaTrain({
+        config: configs[i]!,
+        ...data[i]!,
+        threads: backend.threads,
+        signal: o.signal,
+        callbacks: { onIteration: progress(run.label) },
+      });
+      if (result.status === 'cancelled') return 'cancelled';
+      o.onResult(run, result, i);
+    }
+    return 'completed';
   }
-  return 'completed';
+  // Lanes take the next run as they free up; a cancel stops the running ones at their next
+  // iteration and starts no other.
+  let next = 0;
+  let cancelled = false;
+  const lane = async () => {
+    while (next < runs.length && !cancelled && !o.signal?.aborted) {
+      const i = next++;
+      const run = runs[i]!;
+      const result = await trainInWorker({
+        config: configs[i]!,
+        ...data[i]!,
+        threads: lanes.threads,
+        signal: o.signal,
+        onIteration: progress(run.label),
+      });
+      if (result.status === 'cancelled') cancelled = true;
+      else o.onResult(run, result, i);
+    }
+  };
+  await Promise.all(Array.from({ length: lanes.parallel }, lane));
+  return cancelled || o.signal?.aborted ? 'cancelled' : 'completed';
+}
+
+/** The share of the machine's memory the runs side by side may be estimated to need together. */
+const MEMORY_SHARE = 0.85;
+
+/**
+ * How many runs to train side by side, and on how many threads each: `requested` runs ('auto':
+ * one per core, at most the number of runs), the threads shared out evenly (at least one each),
+ * fewer runs where their memory estimates together would pass 85% of the machine's memory.
+ */
+export function presetParallelism(
+  runs: ReadonlyArray<{ config: ExperimentConfig } & TrainingData>,
+  threads: number,
+  requested: number | 'auto',
+  memory = totalmem(),
+): { parallel: number; threads: number; why: string | null } {
+  let parallel = Math.max(1, Math.min(runs.length, requested === 'auto' ? threads : requested));
+  const need = (k: number) => {
+    const each = Math.max(1, Math.floor(threads / k));
+    const bytes = runs
+      .map((r) =>
+        estimateTrainingMemory(
+          r.config,
+          r.dataset,
+          r.dataset.pixels.byteLength + (r.external?.pixels.byteLength ?? 0),
+          each,
+        ),
+      )
+      .map((e) => e.bytes)
+      .sort((a, b) => b - a);
+    return bytes.slice(0, k).reduce((a, b) => a + b, 0);
+  };
+  let why: string | null = null;
+  while (parallel > 1 && need(parallel) > memory * MEMORY_SHARE) {
+    why = `memory: ${parallel} at once would need about ${formatBytes(need(parallel))} of ${formatBytes(memory)}`;
+    parallel--;
+  }
+  return { parallel, threads: Math.max(1, Math.floor(threads / parallel)), why };
 }
