@@ -12,7 +12,7 @@
  * 4. --preset-time: the "concept space vs pixels" preset's time on the embedded dataset,
  *    extrapolated per run from a short measured stretch.
  *
- * Options: --backends wasm[,tensorflow]  --learners maml,fomaml,metasgd  --threads 1,auto
+ * Options: --backends wasm,tensorflow  --learners maml,fomaml,metasgd  --threads 1,auto
  *          --iterations 10  --no-speed  --no-accuracy  --omniglot DIR  --accuracy-learners maml,protonet
  *          --soak 1000  --preset-time
  */
@@ -26,7 +26,8 @@ import { table } from './lib/table';
 
 const { values } = parseArgs({
   options: {
-    backends: { type: 'string', default: 'wasm' },
+    // tensorflow: rows when tfjs-node-gpu is installed, else one line saying why not.
+    backends: { type: 'string', default: 'wasm,tensorflow' },
     learners: { type: 'string', default: 'maml,fomaml,metasgd' },
     threads: { type: 'string', default: '1,auto' },
     iterations: { type: 'string', default: '10' },
@@ -76,12 +77,17 @@ if (!values['no-speed']) {
   );
   const rows: string[][] = [];
   const descriptions = new Set<string>();
-  for (const backend of values.backends!.split(',')) {
+  const unavailable: string[] = [];
+  backends: for (const backend of values.backends!.split(',')) {
     for (const learner of values.learners!.split(',')) {
       for (const threads of values.threads!.split(',')) {
         const args = ['--learner', learner, '--backend', backend, '--iterations', values.iterations!];
         if (threads !== 'auto') args.push('--threads', threads);
-        const r = child<SpeedRow>('lib/speedRow.ts', args);
+        const r = child<SpeedRow | { unavailable: string }>('lib/speedRow.ts', args);
+        if ('unavailable' in r) {
+          unavailable.push(`${backend}: no rows, ${r.unavailable}`);
+          continue backends;
+        }
         if ('error' in r) {
           rows.push([learner, backend, threads, r.error, '', '', '']);
           continue;
@@ -101,6 +107,7 @@ if (!values['no-speed']) {
   }
   table(['learner', 'backend', 'threads', 'tasks/s', 'GFLOP/s', 'peak RSS MB', 'tensors'], rows);
   for (const d of descriptions) console.log(`\nbackend: ${d}`);
+  for (const u of unavailable) console.log(u);
   console.log('against PyTorch, measured in the same run: npx tsx bench/speed.ts');
 }
 

@@ -5,8 +5,9 @@
  * arithmetic that dominates, comparable to a matrix-product peak.
  *
  * Convolutions are counted as direct convolutions (2·outputs·taps·channels), the usual
- * "effective" rate: where the 3×3 ones run by Winograd's F(2×2, 3×3) (autodiff/native/
- * winograd.c), the multiplications actually done are 16/36 of that count.
+ * "effective" rate: where the 3×3 ones run by Winograd's algorithm (autodiff/native/), the
+ * multiplications actually done are 36/144 of that count forward and for the input gradient
+ * (F(4×4, 3×3)) and 16/36 for the filter gradient (F(3×3, 2×2)).
  */
 import { tf } from '../../src-main/engine';
 

@@ -44,7 +44,15 @@ let peakRss = 0;
 const sampleRss = () => (peakRss = Math.max(peakRss, process.memoryUsage().rss));
 const timer = setInterval(sampleRss, 50);
 
-const desc = await selectBackend(values.backend as 'wasm');
+let desc: Awaited<ReturnType<typeof selectBackend>>;
+try {
+  desc = await selectBackend(values.backend as 'wasm');
+} catch (e) {
+  // A backend this machine cannot start (tensorflow without tfjs-node-gpu): say why, as the row.
+  clearInterval(timer);
+  console.log(JSON.stringify({ unavailable: (e as Error).message }));
+  process.exit(0);
+}
 const threads = values.threads ? Number(values.threads) : desc.threads;
 const iterations = Number(values.iterations);
 const dataset = inChannels(

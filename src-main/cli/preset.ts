@@ -133,7 +133,11 @@ export async function runPresetRuns(
   const backend = await selectBackend(configs[0]?.backend ?? 'auto');
   const lanes =
     backend.name === 'tensorflow'
-      ? { parallel: 1, threads: backend.threads, why: 'TensorFlow spreads each op over the cores itself' }
+      ? {
+          parallel: 1,
+          threads: backend.threads,
+          why: o.parallel === 1 ? null : 'one at a time: TensorFlow spreads each op over the cores itself',
+        }
       : presetParallelism(
           configs.map((config, i) => ({ config, ...data[i]! })),
           backend.threads,
@@ -166,27 +170,64 @@ export async function runPresetRuns(
     }
     return 'completed';
   }
-  // Lanes take the next run as they free up; a cancel stops the running ones at their next
-  // iteration and starts no other.
+  // Lanes take the next run as they free up, the longest first (so that no lane is left with a
+  // long run while the others idle); a cancel stops the running ones at their next iteration and
+  // starts no other.
+  // A run that fails stops the others the same way before its error is thrown (a worker left
+  // training would keep the process alive for the rest of its run).
+  const order = longestFirst(configs);
+  const stop = new AbortController();
+  const stopAll = () => stop.abort();
+  o.signal?.addEventListener('abort', stopAll, { once: true });
+  if (o.signal?.aborted) stopAll();
   let next = 0;
-  let cancelled = false;
   const lane = async () => {
-    while (next < runs.length && !cancelled && !o.signal?.aborted) {
-      const i = next++;
+    while (next < runs.length && !stop.signal.aborted) {
+      const i = order[next++]!;
       const run = runs[i]!;
-      const result = await trainInWorker({
-        config: configs[i]!,
-        ...data[i]!,
-        threads: lanes.threads,
-        signal: o.signal,
-        onIteration: progress(run.label),
-      });
-      if (result.status === 'cancelled') cancelled = true;
-      else o.onResult(run, result, i);
+      let result: TrainResult;
+      try {
+        result = await trainInWorker({
+          config: configs[i]!,
+          ...data[i]!,
+          threads: lanes.threads,
+          signal: stop.signal,
+          onIteration: progress(run.label),
+        });
+      } catch (e) {
+        stopAll();
+        throw new Error(`${run.label}: ${(e as Error).message}`, { cause: e });
+      }
+      if (result.status === 'completed') o.onResult(run, result, i);
     }
   };
-  await Promise.all(Array.from({ length: lanes.parallel }, lane));
-  return cancelled || o.signal?.aborted ? 'cancelled' : 'completed';
+  try {
+    const settled = await Promise.allSettled(Array.from({ length: lanes.parallel }, lane));
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  } finally {
+    o.signal?.removeEventListener('abort', stopAll);
+  }
+  return stop.signal.aborted ? 'cancelled' : 'completed';
+}
+
+/**
+ * Run indices, the longest first, by a rough count of the images a run puts through its network:
+ * iterations × meta-batch × images per task, plus DEML's external batches, with the concept
+ * space's ResNet generator counted as 4 of conv4's images (measured: a concept run takes 3–4×
+ * the time of its pixel twin). Ties keep the preset's order.
+ */
+export function longestFirst(configs: readonly ExperimentConfig[]): number[] {
+  const cost = (c: ExperimentConfig) => {
+    const images = c.metaBatch * c.ways * (c.shots + c.queries);
+    return c.space === 'concept'
+      ? 4 * c.iterations * (images + c.concept.externalBatch)
+      : c.iterations * images;
+  };
+  return configs
+    .map((c, i) => ({ i, cost: cost(c) }))
+    .sort((a, b) => b.cost - a.cost || a.i - b.i)
+    .map((r) => r.i);
 }
 
 /** The share of the machine's memory the runs side by side may be estimated to need together. */

@@ -4,6 +4,7 @@
  * `deml serve` runs) reads the store and writes requests (cancel, resume) that the owner's
  * queue picks up.
  */
+import { availableParallelism } from 'node:os';
 import { readFile, rm } from 'node:fs/promises';
 import { ARGUMENTS } from '../contract/apiSchemas';
 import {
@@ -142,7 +143,7 @@ export class WorkbenchService {
         ? new JobQueue({
             store,
             dataDir: o.dataDir,
-            launch: o.launcher ?? forkLauncher(),
+            launch: o.launcher ?? forkLauncher({ env: sharedThreads(o.concurrency ?? 1) }),
             concurrency: o.concurrency,
             pollMs: o.pollMs,
             staleMs: o.staleMs,
@@ -619,4 +620,18 @@ export class WorkbenchService {
     for (const config of configs) await resolveTrainingData(config, this.load);
     return configs;
   }
+}
+
+/**
+ * Trainers side by side share the cores: each gets its share as DEML_THREADS (at least one),
+ * unless the user set DEML_THREADS. Otherwise every trainer would start a worker per core, and N
+ * trainers would run N threads per core.
+ */
+export function sharedThreads(
+  concurrency: number,
+  env: NodeJS.ProcessEnv = process.env,
+  cores = availableParallelism(),
+): NodeJS.ProcessEnv {
+  if (concurrency <= 1 || env.DEML_THREADS?.trim()) return {};
+  return { DEML_THREADS: String(Math.max(1, Math.floor(cores / concurrency))) };
 }

@@ -1,7 +1,8 @@
 /**
  * Preset runs side by side (`deml preset run --parallel`): each run in a worker thread of its own
  * gives the figures it gives alone, bit for bit; a cancel stops the running ones and starts no
- * other; the number of runs at once follows the cores and the memory estimate.
+ * other; the number of runs at once follows the cores and the memory estimate; trainers side by
+ * side in the queue share the cores.
  */
 import { describe, expect, it } from 'vitest';
 import { type ExperimentConfigInput, parseExperimentConfig } from '../../src-main/contract/config';
@@ -77,16 +78,29 @@ describe('preset runs side by side', () => {
 
   it('a cancel stops the runs in progress and starts no other', async () => {
     const stop = new AbortController();
+    // The longest first: 'long' and 'short' start, 'never started' (the shortest) waits.
     const runs = [
-      cell('short', { learner: 'fomaml', iterations: 1, evalTasks: 2 }),
+      cell('short', { learner: 'fomaml', iterations: 2, evalTasks: 2 }),
       cell('long', { learner: 'maml', iterations: 100_000 }),
-      cell('never started', { learner: 'maml' }),
+      cell('never started', { learner: 'fomaml', iterations: 1, evalTasks: 2 }),
     ];
     const started = performance.now();
     const out = await results(runs, 2, stop.signal, () => stop.abort());
     expect(out.status).toBe('cancelled');
     expect(out.order).toEqual([0]);
     // The long run stopped at an iteration boundary, not after its 100,000 iterations.
+    expect(performance.now() - started).toBeLessThan(60_000);
+  }, 90_000);
+
+  it('a run that fails stops the others and its error names it', async () => {
+    const runs = [
+      // Meta-SGD with an absurd rate: a non-finite loss within a few iterations (DivergenceError).
+      cell('diverges', { learner: 'metasgd', metaLr: 1e30, innerLr: 1e30, iterations: 50 }),
+      cell('long', { learner: 'maml', iterations: 100_000 }),
+    ];
+    const started = performance.now();
+    await expect(results(runs, 2)).rejects.toThrow(/^diverges: training diverged at iteration/);
+    // The long run was stopped, not left training (it would hold the process for 100,000 iterations).
     expect(performance.now() - started).toBeLessThan(60_000);
   }, 90_000);
 });
@@ -118,5 +132,36 @@ describe('how many runs at once', () => {
     expect(lanes.parallel).toBe(2);
     expect(lanes.threads).toBe(2);
     expect(lanes.why).toMatch(/^memory: 3 at once would need about .* of /);
+  });
+});
+
+describe('trainers side by side in the queue (deml serve --concurrency N)', () => {
+  it('share the cores: DEML_THREADS is each one’s share, unless the user set it', async () => {
+    const { sharedThreads } = await import('../../src-main/service/service');
+    expect(sharedThreads(1, {}, 8)).toEqual({});
+    expect(sharedThreads(2, {}, 8)).toEqual({ DEML_THREADS: '4' });
+    expect(sharedThreads(3, {}, 2)).toEqual({ DEML_THREADS: '1' });
+    expect(sharedThreads(2, { DEML_THREADS: '3' }, 8)).toEqual({});
+  });
+});
+
+describe('the order of runs side by side', () => {
+  it('the longest first: concept before pixels, bigger meta-batches and budgets first, ties in order', async () => {
+    const { longestFirst } = await import('../../src-main/cli/preset');
+    const { findPreset } = await import('../../src-main/contract/presets');
+    const preset = findPreset('concept-vs-pixels');
+    const labels = longestFirst(preset.runs.map((r) => parseExperimentConfig(r.config))).map(
+      (i) => preset.runs[i]!.label,
+    );
+    expect(labels).toEqual([
+      'MAML · concept · 1-shot',
+      'Meta-SGD · concept · 1-shot',
+      'MAML · concept · 5-shot',
+      'Meta-SGD · concept · 5-shot',
+      'MAML · pixels · 1-shot',
+      'Meta-SGD · pixels · 1-shot',
+      'MAML · pixels · 5-shot',
+      'Meta-SGD · pixels · 5-shot',
+    ]);
   });
 });
