@@ -211,10 +211,11 @@ describe('native wasm kernels', () => {
   it('the Winograd 3×3 conv and its filter gradient match their definitions and write nothing else', () => {
     const memory = new WebAssembly.Memory({ initial: 64 });
     const kernels = instantiateNativeKernels(memory)!;
-    // The forward pass by F(4×4, 3×3), the filter gradient by F(3×3, 2×2). Sizes that leave 1, 2
-    // and 3 rows or columns in the last tile of either, a single pixel, 4- and 8-wide channel
-    // tails, more tiles than one block (16 forward, 64 filter gradient) and a last block whose
-    // tile count is not a multiple of 4; the generator's 28×28 (whole tiles), 7×7 and 4×4×128.
+    // The forward pass by F(4×4, 3×3) and by F(2×2, 3×3), the filter gradient by F(3×3, 2×2).
+    // Sizes that leave 1, 2 and 3 rows or columns in the last tile of either, a single pixel, 4-
+    // and 8-wide channel tails, more tiles than one block (16 and 32 forward, 64 filter gradient)
+    // and a last block whose tile count is not a multiple of 4; the generator's 28×28 (whole
+    // tiles), 7×7 and 4×4×128.
     for (const shape of [
       [2, 5, 7, 4, 12],
       [3, 7, 7, 8, 4],
@@ -230,15 +231,20 @@ describe('native wasm kernels', () => {
       [2, 4, 4, 128, 128],
     ] as const) {
       const [n, h, w, ci, co] = shape;
-      checkSameConv3x3(memory, new Rng(13), shape, {
-        scratch: Math.max(
-          kernels.winograd4ScratchFloats(ci, co),
-          kernels.winogradFilterGradScratchFloats(ci, co),
-        ),
-        forward: (x, f, y, scratch) => kernels.conv3x3Winograd4(x, f, y, scratch, n, h, w, ci, co),
-        filterGrad: (x, dy, dw, scratch) =>
-          kernels.conv3x3WinogradFilterGrad(x, dy, dw, scratch, n, h, w, ci, co),
-      });
+      const scratch = Math.max(
+        kernels.winograd4ScratchFloats(ci, co),
+        kernels.winogradScratchFloats(ci, co, 1),
+        kernels.winogradScratchFloats(ci, co, 0),
+      );
+      const filterGrad = (x: number, dy: number, dw: number, s: number) =>
+        kernels.conv3x3WinogradFilterGrad(x, dy, dw, s, n, h, w, ci, co);
+      for (const forward of [kernels.conv3x3Winograd4, kernels.conv3x3Winograd]) {
+        checkSameConv3x3(memory, new Rng(13), shape, {
+          scratch,
+          forward: (x, f, y, s) => forward(x, f, y, s, n, h, w, ci, co),
+          filterGrad,
+        });
+      }
     }
   });
 

@@ -1,7 +1,7 @@
 /** The wasm training kernels agree with the reference cpu backend, and leak nothing. */
 import { describe, expect, it } from 'vitest';
 import { Rng, selectBackend, tf } from '../../src-main/engine';
-import { makeConv2dWasm } from '../../src-main/engine/autodiff/wasmKernels';
+import { makeConv2dWasm, winogradTile } from '../../src-main/engine/autodiff/wasmKernels';
 import type { TensorInfo } from '../../src-main/engine/tf';
 import type { Tensor4D } from '@tensorflow/tfjs';
 
@@ -347,5 +347,31 @@ describe('wasm products with a transposed operand, and slices', () => {
       [2, 3].flatMap((j) => [3, 4].map((k) => (30 * i + 6 * j + k) / 2 - 7)),
     );
     expect(wasm[1]).toEqual(['float32', [3, 2, 2], strided]);
+  });
+});
+
+describe('which Winograd forward kernel a 3×3 conv takes', () => {
+  it('F(4×4, 3×3) on query sets and large maps; F(2×2, 3×3) on a few images of 3×3 or 4×4', () => {
+    // Where each was measured faster (bench: 75 and 5 images, conv4's and the generator's maps).
+    for (const [n, h] of [
+      [75, 28],
+      [75, 14],
+      [75, 7],
+      [75, 4],
+      [75, 3],
+      [64, 7],
+      [5, 28],
+      [5, 14],
+    ]) {
+      expect(winogradTile(n!, h!, h!), `${n}×${h}×${h}`).toBe(4);
+    }
+    for (const [n, h] of [
+      [5, 3],
+      [5, 4],
+      [1, 7],
+      [1, 1],
+    ]) {
+      expect(winogradTile(n!, h!, h!), `${n}×${h}×${h}`).toBe(2);
+    }
   });
 });

@@ -75,19 +75,21 @@ export interface NativeKernels {
   ): void;
   /**
    * y [n,h,w,co] = the 3×3 stride-1 convolution of x [n,h,w,ci] with f [3,3,ci,co], padded by 1
-   * on every side (tfjs's 'same'), by Winograd's F(4×4, 3×3) (native/winograd4.c):
+   * on every side (tfjs's 'same'), by Winograd's F(2×2, 3×3) (native/winograd.c):
    * (x, f, y, scratch, n, h, w, ci, co). ci and co multiples of 4; scratch holds
-   * winograd4ScratchFloats(ci, co) floats.
+   * winogradScratchFloats(ci, co, 1) floats.
    */
+  conv3x3Winograd: SameConv3x3;
+  /** The same convolution by F(4×4, 3×3) (native/winograd4.c); scratch: winograd4ScratchFloats. */
   conv3x3Winograd4: SameConv3x3;
   winograd4ScratchFloats(ci: number, co: number): number;
   /**
-   * dw [3,3,ci,co] of that convolution from x [n,h,w,ci] and dy [n,h,w,co], by F(3×3, 2×2)
-   * (native/winograd.c): (x, dy, dw, scratch, n, h, w, ci, co); scratch holds
-   * winogradFilterGradScratchFloats(ci, co) floats.
+   * dw [3,3,ci,co] of that convolution from x [n,h,w,ci] and dy [n,h,w,co], by F(3×3, 2×2):
+   * (x, dy, dw, scratch, n, h, w, ci, co); scratch holds winogradScratchFloats(ci, co, 0) floats.
    */
   conv3x3WinogradFilterGrad: SameConv3x3;
-  winogradFilterGradScratchFloats(ci: number, co: number): number;
+  /** Scratch floats of the F(2×2, 3×3) forward (forward = 1) or filter-gradient (0) kernel. */
+  winogradScratchFloats(ci: number, co: number, forward: 0 | 1): number;
   /** The same convolution of a one-channel x [n,h,w,1] with f [3,3,1,co]: (x, f, y, n, h, w, co). */
   conv3x3SingleChannel: SingleChannelConv3x3;
   /** Its filter gradient dw [3,3,1,co] from x [n,h,w,1] and dy [n,h,w,co]: (x, dy, dw, n, h, w, co). */
@@ -163,11 +165,11 @@ export function instantiateNativeKernels(memory: WebAssembly.Memory): NativeKern
   return {
     conv2dFilterGrad: exports.conv2d_filter_grad as NativeKernels['conv2dFilterGrad'],
     maxPool2x2Grad: exports.max_pool_2x2_grad as NativeKernels['maxPool2x2Grad'],
+    conv3x3Winograd: exports.conv3x3_winograd as SameConv3x3,
     conv3x3Winograd4: exports.conv3x3_winograd4 as SameConv3x3,
     winograd4ScratchFloats: exports.winograd4_scratch_floats as NativeKernels['winograd4ScratchFloats'],
     conv3x3WinogradFilterGrad: exports.conv3x3_winograd_filter_grad as SameConv3x3,
-    winogradFilterGradScratchFloats:
-      exports.winograd_filter_grad_scratch_floats as NativeKernels['winogradFilterGradScratchFloats'],
+    winogradScratchFloats: exports.winograd_scratch_floats as NativeKernels['winogradScratchFloats'],
     conv3x3SingleChannel: exports.conv3x3_single_channel as SingleChannelConv3x3,
     conv3x3SingleChannelFilterGrad: exports.conv3x3_single_channel_filter_grad as SingleChannelConv3x3,
     batchNormForward: exports.batch_norm_forward as NativeKernels['batchNormForward'],

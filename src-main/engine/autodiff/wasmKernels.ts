@@ -14,11 +14,12 @@
  * - 3×3 stride-1 'same' convs with channels in fours (conv4 after its first layer, most of the
  *   ResNet generator, and their input gradients, which are such convs too): forward and filter
  *   gradient by Winograd's minimal filtering: the forward pass by F(4×4, 3×3)
- *   (native/winograd4.c: 36 multiplications per 4×4 outputs instead of 144; F(2×2, 3×3) before
- *   it was already about 2.3× XNNPACK's forward conv on conv4's 75×14×14×64, and F(4×4, 3×3) is
- *   1.2–1.7× that), the filter gradient by F(3×3, 2×2) (native/winograd.c: 2× our direct
- *   filter gradient there); with one input channel (the first layer on grey images), forward
- *   and filter gradient by native/singleChannel.c, about 1.7× and 1.9× the previous path.
+ *   (native/winograd4.c: 36 multiplications per 4×4 outputs instead of 144; 1.1–1.6× F(2×2,
+ *   3×3) on 75 images, which was itself about 2.3× XNNPACK's forward conv on conv4's
+ *   75×14×14×64, and which stays for calls with few tiles, see winogradTile), the filter
+ *   gradient by F(3×3, 2×2) (native/winograd.c: 2× our direct filter gradient there); with one
+ *   input channel (the first layer on grey images), forward and filter gradient by
+ *   native/singleChannel.c, about 1.7× and 1.9× the previous path.
  *
  * A profile of one MAML task (bench/profile.ts) showed a third of the time in kernels that do
  * little arithmetic, and these are replaced too, with the same results:
@@ -133,7 +134,8 @@ function nativeConv(
 
 /**
  * Conv2D: the 3×3 stride-1 'same' convs by Winograd's F(4×4, 3×3) (native/winograd4.c) or, with
- * one input channel, by native/singleChannel.c; everything else by the stock XNNPACK kernel.
+ * few tiles, F(2×2, 3×3) (native/winograd.c; see winogradTile), or, with one input channel, by
+ * native/singleChannel.c; everything else by the stock XNNPACK kernel.
  */
 export function makeConv2dWasm(stock: (args: KernelArgs) => TensorInfo): (args: KernelArgs) => TensorInfo {
   return (args) => {
@@ -158,13 +160,31 @@ export function makeConv2dWasm(stock: (args: KernelArgs) => TensorInfo): (args: 
     const y = b.makeOutput([n, h, w, co], 'float32');
     const [xAt, fAt, yAt] = heapOffsets(b, x, filter, y);
     if (kind === 'single') native.conv3x3SingleChannel(xAt, fAt, yAt, n, h, w, co);
-    else {
+    else if (winogradTile(n, h, w) === 4) {
       withScratch(b, native.winograd4ScratchFloats(ci, co), (scratch) =>
         native.conv3x3Winograd4(xAt, fAt, yAt, scratch, n, h, w, ci, co),
+      );
+    } else {
+      withScratch(b, native.winogradScratchFloats(ci, co, 1), (scratch) =>
+        native.conv3x3Winograd(xAt, fAt, yAt, scratch, n, h, w, ci, co),
       );
     }
     return y;
   };
+}
+
+/**
+ * Which Winograd forward kernel a 3×3 'same' conv of n images of h×w takes: F(4×4, 3×3) (4) or
+ * F(2×2, 3×3) (2). Both cost a filter transform per call plus a part per output tile; F(4×4)'s
+ * transform costs about 3× F(2×2)'s and each of its 4×4 tiles 2.7× a 2×2 one (fitted to
+ * 64-channel timings: 0.138 against 0.044 ms, and 10.2 against 3.8 µs a tile; in units of the
+ * latter below), so it pays off
+ * once there are enough tiles: on the query sets everywhere, not on a 5-image support set of
+ * 3×3 or 4×4 maps (there F(2×2) is 1.5× as fast).
+ */
+export function winogradTile(n: number, h: number, w: number): 2 | 4 {
+  const tiles = (size: number) => n * Math.ceil(h / size) * Math.ceil(w / size);
+  return 36.5 + 2.7 * tiles(4) < 11.6 + tiles(2) ? 4 : 2;
 }
 
 function assertChannelsLast(attrs: ConvAttrs, op: string): void {
@@ -198,7 +218,7 @@ export function conv2dBackpropFilterWasm({ inputs, backend, attrs }: KernelArgs)
         native.conv3x3SingleChannelFilterGrad(xAt, dyAt, dwAt, n, h, w, co);
         break;
       case 'winograd':
-        withScratch(b, native.winogradFilterGradScratchFloats(ci, co), (scratch) =>
+        withScratch(b, native.winogradScratchFloats(ci, co, 0), (scratch) =>
           native.conv3x3WinogradFilterGrad(xAt, dyAt, dwAt, scratch, n, h, w, ci, co),
         );
         break;

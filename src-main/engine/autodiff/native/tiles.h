@@ -1,6 +1,6 @@
 /*
- * The register tiles of the kernels' inner products, shared by filterGradient.c and
- * winograd.c: c[r][0..w-1] += a_r * b[0..w-1] for r = 0..3, where the four a_r are four rows
+ * The register tiles of the kernels' inner products, shared by filterGradient.c, winograd.c and
+ * winograd4.c (which also share tile_multiply, below): c[r][0..w-1] += a_r * b[0..w-1] for r = 0..3, where the four a_r are four rows
  * of a matrix or four channels of one row, and b is 4 or 8 consecutive floats.
  *
  * Macros over named accumulators (c00..c31 for 4x8, c0v..c3v for 4x4), not functions over
@@ -65,5 +65,30 @@
     wasm_v128_store(d, c0v), wasm_v128_store((d) + (ld), c1v);                            \
     wasm_v128_store((d) + 2 * (ld), c2v), wasm_v128_store((d) + 3 * (ld), c3v);           \
   } while (0)
+
+/* c[rows][nc] = a[rows][k] b[k][nc] for rows a multiple of 4 and nc of 4, in 4x8 tiles: the
+ * products of the Winograd kernels, one per transform point (winograd.c, winograd4.c). */
+static inline void tile_multiply(const float* a, const float* b, float* c, int rows, int k, int nc) {
+  const int nc8 = nc & ~7;
+  for (int r = 0; r < rows; r += 4) {
+    const float* a0 = a + r * k;
+    const float* a1 = a0 + k;
+    const float* a2 = a1 + k;
+    const float* a3 = a2 + k;
+    float* c0 = c + r * nc;
+    for (int o = 0; o < nc8; o += 8) {
+      TILE4X8_ZERO;
+      const float* bp = b + o;
+      for (int q = 0; q < k; q++, bp += nc) TILE4X8_STEP(bp, a0 + q, a1 + q, a2 + q, a3 + q);
+      TILE4X8_STORE(c0 + o, nc);
+    }
+    if (nc8 < nc) { /* the last 4 columns */
+      TILE4X4_ZERO;
+      const float* bp = b + nc8;
+      for (int q = 0; q < k; q++, bp += nc) TILE4X4_STEP(bp, a0 + q, a1 + q, a2 + q, a3 + q);
+      TILE4X4_STORE(c0 + nc8, nc);
+    }
+  }
+}
 
 #endif

@@ -1,31 +1,35 @@
 /*
- * The filter gradient of 3x3 stride-1 'same' convolutions (padding 1 on every side) by Winograd's
- * minimal filtering, F(3x3, 2x2) (Lavin & Gray, 2016): the filter's 3x3 gradient from each 2x2
- * block ("tile") of the output gradient and the tile's 4x4 input patch, with 16 multiplications
- * per input/output channel pair instead of 36. conv4 and the ResNet generator spend most of their
- * time in exactly these convolutions; their forward pass and input gradient (the same
- * convolution with the filter flipped and its channel axes swapped) are F(4x4, 3x3), in
- * winograd4.c.
+ * 3x3 stride-1 'same' convolutions (padding 1 on every side) by Winograd's minimal filtering,
+ * F(2x2, 3x3): each 2x2 block ("tile") of outputs is computed from the tile's 4x4 input patch
+ * with 16 multiplications per input/output channel pair instead of 36 (Lavin & Gray, 2016).
+ * conv4 and the ResNet generator spend most of their time in exactly these convolutions (the
+ * forward pass, and the input gradient, which for this padding is the same convolution with
+ * the filter flipped and its channel axes swapped); the filter gradient is the same algorithm
+ * with the roles of filter and output exchanged, F(3x3, 2x2). Most forward passes take
+ * F(4x4, 3x3) (winograd4.c); this one stays for the calls with few tiles (support sets of a few
+ * images on small maps), where F(4x4, 3x3)'s larger filter transform costs more than it saves.
  *
- * The sums differ from a direct computation's only by rounding (the transforms add and halve;
+ * The sums differ from a direct convolution's only by rounding (the transforms add and halve;
  * nothing is approximated): the tests compare with a float64 definition.
  *
- * Work goes in blocks of tiles: a block's input patches and output-gradient tiles are transformed
- * into V[16][tiles][ci] and W[16][tiles][co] (one row per transform point xi), and V^T W is
- * accumulated per point in 4x8 register tiles, so the scratch a call needs is a few hundred
- * kilobytes that stay in the L2 cache rather than a transformed copy of the whole activation.
- * Channel counts must be multiples of 4 (the callers keep XNNPACK otherwise).
+ * Work goes in blocks of tiles: a block's input patches are transformed into V[16][tiles][ci]
+ * (one row per transform point xi), multiplied per point by the transformed filter
+ * U[16][ci][co] in 4x8 register tiles, and transformed back, so the scratch a call needs is a
+ * few hundred kilobytes that stay in the L2 cache rather than a transformed copy of the whole
+ * activation. Channel counts must be multiples of 4 (the callers keep XNNPACK otherwise).
  *
  * Memory: like the other kernels, this module only touches the buffers it is given (tensors
- * and a scratch tensor of winograd_filter_grad_scratch_floats(...) floats, both on tfjs's heap).
+ * and a scratch tensor of winograd_scratch_floats(...) floats, both on tfjs's heap).
  */
 #include <wasm_simd128.h>
 
 #include "tiles.h"
 
-/* Tiles per block. The filter gradient reduces over tiles, so a long block halves its reloads of
+/* Tiles per block: the forward pass's V and M blocks are 16 x 32 x 64 floats each (128 KB) for
+ * 64 channels. The filter gradient reduces over tiles, so a longer block halves its reloads of
  * the 4x8 accumulators. */
-#define BLOCK 64
+#define FORWARD_BLOCK 32
+#define FILTER_BLOCK 64
 
 typedef struct {
   int n, h, w, ci, co, th, tw;
@@ -98,16 +102,101 @@ static void input_transform(const Shape* s, const float* x, float* v, int block,
 #undef ROW_B
 #undef LOAD
 
-/* Floats of scratch that conv3x3_winograd_filter_grad needs for these channel counts. */
-__attribute__((export_name("winograd_filter_grad_scratch_floats"))) int
-winograd_filter_grad_scratch_floats(int ci, int co) {
-  return 16 * (ci * co + BLOCK * ci + BLOCK * co);
+/* G g G^T for every (ci, co) pair of a [3][3][ci][co] filter into u[16][ci][co]:
+ * G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]. */
+static void filter_transform(const float* f, float* u, int pairs) {
+  for (int k = 0; k < pairs; k += 4) {
+    v128_t g[9];
+    for (int a = 0; a < 9; a++) g[a] = wasm_v128_load(f + a * pairs + k);
+    v128_t e[12]; /* e = G g: 4 rows x 3 columns */
+    for (int b = 0; b < 3; b++) {
+      const v128_t outer = ADD(g[b], g[6 + b]);
+      e[b] = g[b];
+      e[3 + b] = half(ADD(outer, g[3 + b]));
+      e[6 + b] = half(SUB(outer, g[3 + b]));
+      e[9 + b] = g[6 + b];
+    }
+    for (int i = 0; i < 4; i++) { /* e G^T */
+      const v128_t* r = e + 3 * i;
+      const v128_t outer = ADD(r[0], r[2]);
+      wasm_v128_store(u + (4 * i + 0) * pairs + k, r[0]);
+      wasm_v128_store(u + (4 * i + 1) * pairs + k, half(ADD(outer, r[1])));
+      wasm_v128_store(u + (4 * i + 2) * pairs + k, half(SUB(outer, r[1])));
+      wasm_v128_store(u + (4 * i + 3) * pairs + k, r[2]);
+    }
+  }
+}
+
+/* A^T m A from row j of the block m[16][block][co] into tile t of y, dropping outputs past the
+ * edge: A^T = [1 1 1 0; 0 1 -1 -1]. */
+static void output_transform(const Shape* s, const float* m, float* y, int block, int t, int j) {
+  const int per_image = s->th * s->tw;
+  const int n = t / per_image, r = t - n * per_image;
+  const int oy = 2 * (r / s->tw), ox = 2 * (r - (r / s->tw) * s->tw);
+  const int co = s->co, stride = block * co;
+  const int down = oy + 1 < s->h, right = ox + 1 < s->w;
+  float* y00 = y + ((n * s->h + oy) * s->w + ox) * co;
+  float* y10 = y00 + s->w * co;
+  const float* in = m + j * co;
+  for (int o = 0; o < co; o += 4) {
+    v128_t e[8]; /* e = A^T m: 2 rows x 4 columns */
+    for (int k = 0; k < 4; k++) {
+      const v128_t m0 = wasm_v128_load(in + k * stride + o);
+      const v128_t m1 = wasm_v128_load(in + (4 + k) * stride + o);
+      const v128_t m2 = wasm_v128_load(in + (8 + k) * stride + o);
+      const v128_t m3 = wasm_v128_load(in + (12 + k) * stride + o);
+      e[k] = ADD(ADD(m0, m1), m2);
+      e[4 + k] = SUB(SUB(m1, m2), m3);
+    }
+    wasm_v128_store(y00 + o, ADD(ADD(e[0], e[1]), e[2]));
+    if (right) wasm_v128_store(y00 + co + o, SUB(SUB(e[1], e[2]), e[3]));
+    if (down) {
+      wasm_v128_store(y10 + o, ADD(ADD(e[4], e[5]), e[6]));
+      if (right) wasm_v128_store(y10 + co + o, SUB(SUB(e[5], e[6]), e[7]));
+    }
+  }
+}
+
+/* Floats of scratch that conv3x3_winograd (forward = 1) or its filter gradient (forward = 0)
+ * needs for these channel counts. */
+__attribute__((export_name("winograd_scratch_floats"))) int winograd_scratch_floats(int ci, int co,
+                                                                                   int forward) {
+  const int block = forward ? FORWARD_BLOCK : FILTER_BLOCK;
+  return 16 * (ci * co + block * ci + block * co);
+}
+
+/*
+ * y[n][h][w][co] = the 3x3 stride-1 convolution of x[n][h][w][ci] with f[3][3][ci][co], padded
+ * by one on every side (tfjs's 'same'). ci and co multiples of 4.
+ */
+__attribute__((export_name("conv3x3_winograd"))) void conv3x3_winograd(
+    const float* x, const float* f, float* y, float* scratch, int n, int h, int w, int ci, int co) {
+  const Shape s = {n, h, w, ci, co, (h + 1) / 2, (w + 1) / 2};
+  const int tiles = n * s.th * s.tw, block = FORWARD_BLOCK;
+  float* u = scratch;
+  float* v = u + 16 * ci * co;
+  float* m = v + 16 * block * ci;
+  filter_transform(f, u, ci * co);
+  for (int t0 = 0; t0 < tiles; t0 += block) {
+    const int count = tiles - t0 < block ? tiles - t0 : block;
+    const int rows = (count + 3) & ~3;
+    for (int j = 0; j < count; j++) input_transform(&s, x, v, block, t0 + j, j);
+    /* The rows that round the last block up to a multiple of 4 are computed, never stored:
+     * zero them so that they hold no stale NaN or denormal. */
+    for (int xi = 0; xi < 16; xi++) {
+      for (int q = count * ci; q < rows * ci; q++) v[xi * block * ci + q] = 0.0f;
+    }
+    for (int xi = 0; xi < 16; xi++) {
+      tile_multiply(v + xi * block * ci, u + xi * ci * co, m + xi * block * co, rows, ci, co);
+    }
+    for (int j = 0; j < count; j++) output_transform(&s, m, y, block, t0 + j, j);
+  }
 }
 
 /* G' g G'^T for output gradient tile t (rows 2ty..2ty+1, zero past the edge) into row j of the
  * block w[16][block][co]. G' = [1 0; 1/2 1/2; 1/2 -1/2; 0 -1] is F(3x3, 2x2)'s G with its last
- * row negated, which lets the filter gradient use F(2x2, 3x3)'s input transform: that flip
- * turns its B^T into F(3x3, 2x2)'s, [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 -1 0 1]. */
+ * row negated, which lets the filter gradient reuse input_transform: that flip turns the
+ * forward B^T into F(3x3, 2x2)'s, [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 -1 0 1]. */
 static void gradient_transform(const Shape* s, const float* dy, float* wv, int block, int t, int j) {
   const int per_image = s->th * s->tw;
   const int n = t / per_image, r = t - n * per_image;
@@ -195,7 +284,7 @@ __attribute__((export_name("conv3x3_winograd_filter_grad"))) void conv3x3_winogr
     const float* x, const float* dy, float* dw, float* scratch, int n, int h, int w, int ci,
     int co) {
   const Shape s = {n, h, w, ci, co, (h + 1) / 2, (w + 1) / 2};
-  const int tiles = n * s.th * s.tw, block = BLOCK;
+  const int tiles = n * s.th * s.tw, block = FILTER_BLOCK;
   float* acc = scratch;
   float* v = acc + 16 * ci * co;
   float* g = v + 16 * block * ci;

@@ -3,9 +3,10 @@
  * of outputs from its 6x6 input patch, with 36 multiplications per input/output channel pair
  * instead of F(2x2, 3x3)'s 64 for the same 16 outputs (and a direct convolution's 144): the
  * forward pass and the input gradient (the same convolution with the filter flipped and its
- * channel axes swapped). Measured against F(2x2, 3x3), which it replaced: 1.2-1.7x as fast on
- * the generator's and conv4's layers (75 images, 28x28x16 to 4x4x128). The filter gradient is
- * F(3x3, 2x2), in winograd.c.
+ * channel axes swapped). Against F(2x2, 3x3) (winograd.c): 1.1-1.6x as fast on the generator's
+ * and conv4's layers on 75 images (28x28x16 to 4x4x128), but its filter transform is about 3x
+ * F(2x2, 3x3)'s, so with few tiles (5 images of 3x3 or 4x4) F(2x2, 3x3) is faster and the
+ * caller keeps it there (wasmKernels.ts). The filter gradient is F(3x3, 2x2), in winograd.c.
  *
  * The transforms use the points 0, +-1, +-2 and infinity:
  *   B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0; 0 4 0 -5 0 1]
@@ -216,30 +217,6 @@ static void output_transform(const Shape* s, const float* m, float* y, int block
   }
 }
 
-/* c[rows][nc] = a[rows][k] b[k][nc] for rows a multiple of 4 and nc of 4, in 4x8 tiles. */
-static void multiply(const float* a, const float* b, float* c, int rows, int k, int nc) {
-  const int nc8 = nc & ~7;
-  for (int r = 0; r < rows; r += 4) {
-    const float* a0 = a + r * k;
-    const float* a1 = a0 + k;
-    const float* a2 = a1 + k;
-    const float* a3 = a2 + k;
-    float* c0 = c + r * nc;
-    for (int o = 0; o < nc8; o += 8) {
-      TILE4X8_ZERO;
-      const float* bp = b + o;
-      for (int q = 0; q < k; q++, bp += nc) TILE4X8_STEP(bp, a0 + q, a1 + q, a2 + q, a3 + q);
-      TILE4X8_STORE(c0 + o, nc);
-    }
-    if (nc8 < nc) { /* the last 4 columns */
-      TILE4X4_ZERO;
-      const float* bp = b + nc8;
-      for (int q = 0; q < k; q++, bp += nc) TILE4X4_STEP(bp, a0 + q, a1 + q, a2 + q, a3 + q);
-      TILE4X4_STORE(c0 + nc8, nc);
-    }
-  }
-}
-
 /* Floats of scratch that conv3x3_winograd4 needs for these channel counts. */
 __attribute__((export_name("winograd4_scratch_floats"))) int winograd4_scratch_floats(int ci, int co) {
   return 36 * (ci * co + BLOCK * ci + BLOCK * co);
@@ -267,7 +244,7 @@ __attribute__((export_name("conv3x3_winograd4"))) void conv3x3_winograd4(
       for (int q = count * ci; q < rows * ci; q++) v[xi * BLOCK * ci + q] = 0.0f;
     }
     for (int xi = 0; xi < 36; xi++) {
-      multiply(v + xi * BLOCK * ci, u + xi * ci * co, m + xi * BLOCK * co, rows, ci, co);
+      tile_multiply(v + xi * BLOCK * ci, u + xi * ci * co, m + xi * BLOCK * co, rows, ci, co);
     }
     for (int j = 0; j < count; j++) output_transform(&s, m, y, BLOCK, t0 + j, j);
   }
