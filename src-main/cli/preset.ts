@@ -172,8 +172,7 @@ export async function runPresetRuns(
   }
   // Lanes take the next run as they free up, the longest first (so that no lane is left with a
   // long run while the others idle); a cancel stops the running ones at their next iteration and
-  // starts no other.
-  // A run that fails stops the others the same way before its error is thrown (a worker left
+  // starts no other, and so does a run that fails, before its error is thrown (a worker left
   // training would keep the process alive for the rest of its run).
   const order = longestFirst(configs);
   const stop = new AbortController();

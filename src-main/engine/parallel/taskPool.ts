@@ -8,12 +8,12 @@
  * already spreads each op over the CPU's cores or runs it on the GPU.
  */
 import { availableParallelism } from 'node:os';
+import type { Worker } from 'node:worker_threads';
 import type { ExperimentConfig } from '../../contract/config';
 import type { Episode } from '../episodes';
 import type { ImageShape } from '../nn/shapes';
 import type { Params } from '../nn/params';
 import type { FromWorker, ParamValues, TaskGradient, TaskScore, ToWorker } from './messages';
-import type { Worker } from 'node:worker_threads';
 import { startWorker } from './startWorker';
 
 export interface TaskPoolOptions {
@@ -25,8 +25,8 @@ export interface TaskPoolOptions {
    * and the caller takes no share of a meta-batch's gradients: it computes its own work while
    * every task runs on a worker. With the caller holding two tasks plus that batch, the other
    * thread sat idle a quarter of each iteration; with one thread more than there are cores, the
-   * operating system shares the cores at a grain no split of whole tasks can (measured: see the
-   * README's speed section). A meta-test still gives the caller its share and uses threads − 1
+   * operating system shares the cores at a grain no split of whole tasks can (measured ~5% on
+   * concept runs on 2 threads; the README's changes table). A meta-test still gives the caller its share and uses threads − 1
    * workers.
    */
   sideWork?: boolean;

@@ -1,7 +1,8 @@
 /*
  * The register tiles of the kernels' inner products, shared by filterGradient.c, winograd.c and
- * winograd4.c (which also share tile_multiply, below): c[r][0..w-1] += a_r * b[0..w-1] for r = 0..3, where the four a_r are four rows
- * of a matrix or four channels of one row, and b is 4 or 8 consecutive floats.
+ * winograd4.c (the last two also share tile_multiply, below): c[r][0..w-1] += a_r * b[0..w-1]
+ * for r = 0..3, where the four a_r are four rows of a matrix or four channels of one row, and b
+ * is 4 or 8 consecutive floats.
  *
  * Macros over named accumulators (c00..c31 for 4x8, c0v..c3v for 4x4), not functions over
  * arrays: an array clang could not keep in registers would need the C stack, which this module
