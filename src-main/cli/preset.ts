@@ -79,6 +79,10 @@ export async function presetCommand(argv: string[], signal: AbortSignal): Promis
   if (preset.requires) process.stderr.write(`${preset.title} needs ${preset.requires}\n`);
   if (preset.scaled) process.stderr.write(`${preset.title}: ${preset.scaled}\n`);
   const finished: Array<ComparedRun | undefined> = [];
+  // A row per run in the preset's order, whatever order side-by-side runs finish in: a row is
+  // printed once it and every row before it are done (scripts read these lines).
+  const rows: Array<string | undefined> = [];
+  let printed = 0;
   const status = await runPresetRuns(runs, {
     dataDir: dataDirOf(values),
     title: preset.title,
@@ -91,16 +95,16 @@ export async function presetCommand(argv: string[], signal: AbortSignal): Promis
         config,
         test: { ...result.test!, split: 'test', dataset: config.data },
       };
-      out(
-        `${run.label.padEnd(28)} ${formatAccuracy(result.test!)}  (${result.test!.tasks} tasks, ${(result.durationMs / 1000).toFixed(0)} s)`,
-      );
+      rows[index] =
+        `${run.label.padEnd(28)} ${formatAccuracy(result.test!)}  (${result.test!.tasks} tasks, ${(result.durationMs / 1000).toFixed(0)} s)`;
+      while (rows[printed] !== undefined) out(rows[printed++]!);
     },
   });
   const instances = (values.instances ?? '')
     .split(',')
     .filter(Boolean)
     .map((k) => intFlag('instances', k)!);
-  // The table in the preset's order, whatever order side-by-side runs finished in.
+  // The table in the preset's order too.
   const done = finished.filter((r): r is ComparedRun => r !== undefined);
   if (done.length > 0) out(`\n${exportTable(resultsTable(done, preset.published, { instances }), format)}`);
   if (preset.scaled && done.length > 0) out(`(${preset.scaled}: not the published protocol's budget)`);
