@@ -92,4 +92,19 @@ static inline void tile_multiply(const float* a, const float* b, float* c, int r
   }
 }
 
+/* A forward block of the Winograd kernels: m[xi] = v[xi] u[xi] for each of the `points` transform
+ * points, v[points][block][ci] holding `count` transformed tiles. The rows that round the block up
+ * to a multiple of 4 are computed, never stored: they are zeroed first so that they hold no stale
+ * NaN or denormal. */
+static inline void block_products(float* v, const float* u, float* m, int points, int block, int count,
+                                  int ci, int co) {
+  const int rows = (count + 3) & ~3;
+  for (int xi = 0; xi < points; xi++) {
+    for (int q = count * ci; q < rows * ci; q++) v[xi * block * ci + q] = 0.0f;
+  }
+  for (int xi = 0; xi < points; xi++) {
+    tile_multiply(v + xi * block * ci, u + xi * ci * co, m + xi * block * co, rows, ci, co);
+  }
+}
+
 #endif

@@ -179,16 +179,8 @@ __attribute__((export_name("conv3x3_winograd"))) void conv3x3_winograd(
   filter_transform(f, u, ci * co);
   for (int t0 = 0; t0 < tiles; t0 += block) {
     const int count = tiles - t0 < block ? tiles - t0 : block;
-    const int rows = (count + 3) & ~3;
     for (int j = 0; j < count; j++) input_transform(&s, x, v, block, t0 + j, j);
-    /* The rows that round the last block up to a multiple of 4 are computed, never stored:
-     * zero them so that they hold no stale NaN or denormal. */
-    for (int xi = 0; xi < 16; xi++) {
-      for (int q = count * ci; q < rows * ci; q++) v[xi * block * ci + q] = 0.0f;
-    }
-    for (int xi = 0; xi < 16; xi++) {
-      tile_multiply(v + xi * block * ci, u + xi * ci * co, m + xi * block * co, rows, ci, co);
-    }
+    block_products(v, u, m, 16, block, count, ci, co);
     for (int j = 0; j < count; j++) output_transform(&s, m, y, block, t0 + j, j);
   }
 }

@@ -236,16 +236,8 @@ __attribute__((export_name("conv3x3_winograd4"))) void conv3x3_winograd4(
   filter_transform(f, u, ci * co);
   for (int t0 = 0; t0 < tiles; t0 += BLOCK) {
     const int count = tiles - t0 < BLOCK ? tiles - t0 : BLOCK;
-    const int rows = (count + 3) & ~3;
     for (int j = 0; j < count; j++) input_transform(&s, x, v, BLOCK, t0 + j, j);
-    /* The rows that round the last block up to a multiple of 4 are computed, never stored:
-     * zero them so that they hold no stale NaN or denormal. */
-    for (int xi = 0; xi < 36; xi++) {
-      for (int q = count * ci; q < rows * ci; q++) v[xi * BLOCK * ci + q] = 0.0f;
-    }
-    for (int xi = 0; xi < 36; xi++) {
-      tile_multiply(v + xi * BLOCK * ci, u + xi * ci * co, m + xi * BLOCK * co, rows, ci, co);
-    }
+    block_products(v, u, m, 36, BLOCK, count, ci, co);
     for (int j = 0; j < count; j++) output_transform(&s, m, y, BLOCK, t0 + j, j);
   }
 }
