@@ -45,6 +45,41 @@ function filterGradReference(c: FilterCase, x: Float32Array, dy: Float32Array): 
   return dw;
 }
 
+/** The input gradient's definition, summed in float64: each dy value through each tap. */
+function inputGradReference(c: FilterCase, dy: Float32Array, w: Float32Array): Float64Array {
+  const dx = new Float64Array(c.n * c.h * c.w * c.ci);
+  for (let n = 0; n < c.n; n++)
+    for (let y = 0; y < c.ho; y++)
+      for (let xx = 0; xx < c.wo; xx++)
+        for (let a = 0; a < c.fh; a++)
+          for (let b = 0; b < c.fw; b++) {
+            const iy = y * c.s + a - c.pt;
+            const ix = xx * c.s + b - c.pl;
+            if (iy < 0 || iy >= c.h || ix < 0 || ix >= c.w) continue;
+            for (let i = 0; i < c.ci; i++)
+              for (let o = 0; o < c.co; o++)
+                dx[((n * c.h + iy) * c.w + ix) * c.ci + i]! +=
+                  dy[((n * c.ho + y) * c.wo + xx) * c.co + o]! * w[((a * c.fw + b) * c.ci + i) * c.co + o]!;
+          }
+  return dx;
+}
+
+/**
+ * Strided convs' input gradients (input channels in fours): tfjs's 'same' at stride 2 on even
+ * sizes (no pad before) and odd ones (one before), 'valid' short of the edge, 1×1 projections
+ * (phases with no tap, all zero), stride 3 with a filter taller than wide, a 4-channel tail,
+ * output channels not in fours, and phases whose position count is not a multiple of 4 (the
+ * last group repeats a position). Stride 1 too: nothing in the kernel is stride-specific.
+ */
+const inputCases: FilterCase[] = [
+  { n: 3, h: 8, w: 8, ci: 16, co: 8, fh: 3, fw: 3, s: 2, pt: 0, pl: 0, ho: 4, wo: 4 },
+  { n: 2, h: 7, w: 7, ci: 12, co: 5, fh: 3, fw: 3, s: 2, pt: 1, pl: 1, ho: 4, wo: 4 },
+  { n: 2, h: 9, w: 8, ci: 4, co: 9, fh: 3, fw: 3, s: 2, pt: 0, pl: 0, ho: 4, wo: 3 },
+  { n: 3, h: 7, w: 7, ci: 8, co: 16, fh: 1, fw: 1, s: 2, pt: 0, pl: 0, ho: 4, wo: 4 },
+  { n: 1, h: 11, w: 10, ci: 8, co: 3, fh: 4, fw: 2, s: 3, pt: 1, pl: 0, ho: 4, wo: 3 },
+  { n: 2, h: 5, w: 6, ci: 4, co: 4, fh: 3, fw: 3, s: 1, pt: 1, pl: 1, ho: 5, wo: 6 },
+];
+
 /** The four positions of a 2×2 pooling window, in row-major order. */
 const WINDOW: ReadonlyArray<readonly [number, number]> = [
   [0, 0],
@@ -204,6 +239,132 @@ describe('native wasm kernels', () => {
       expect(
         changedOutside(heap, before, dwAt, dwLen),
         `floats changed outside dw for ${JSON.stringify(c)}`,
+      ).toBe(0);
+    }
+  });
+
+  it('the strided input gradient matches its definition and writes nothing outside dx', () => {
+    const memory = new WebAssembly.Memory({ initial: 16 });
+    const kernels = instantiateNativeKernels(memory)!;
+    const rng = new Rng(12);
+    const heap = new Float32Array(memory.buffer);
+    for (const c of inputCases) {
+      heap.fill(-12345.5);
+      const dyLen = c.n * c.ho * c.wo * c.co;
+      const wLen = c.fh * c.fw * c.ci * c.co;
+      const dxLen = c.n * c.h * c.w * c.ci;
+      const scratchLen = kernels.conv2dInputGradScratchFloats(c.ci, c.co, c.fh, c.fw);
+      const dyAt = 29;
+      const wAt = dyAt + dyLen + 3;
+      const dxAt = wAt + wLen + 9;
+      const scratchAt = dxAt + dxLen + 5;
+      for (let k = 0; k < dyLen; k++) heap[dyAt + k] = rng.normal();
+      for (let k = 0; k < wLen; k++) heap[wAt + k] = rng.normal();
+      const before = heap.slice();
+      kernels.conv2dInputGrad(
+        dyAt * 4,
+        wAt * 4,
+        dxAt * 4,
+        scratchAt * 4,
+        c.n,
+        c.h,
+        c.w,
+        c.ci,
+        c.ho,
+        c.wo,
+        c.co,
+        c.fh,
+        c.fw,
+        c.s,
+        c.s,
+        c.pt,
+        c.pl,
+      );
+      heap.set(before.subarray(scratchAt, scratchAt + scratchLen), scratchAt);
+      const want = inputGradReference(c, heap.subarray(dyAt, dyAt + dyLen), heap.subarray(wAt, wAt + wLen));
+      let err = 0;
+      for (let k = 0; k < dxLen; k++) err = Math.max(err, Math.abs(heap[dxAt + k]! - want[k]!));
+      expect(err, JSON.stringify(c)).toBeLessThan(1e-4);
+      expect(
+        changedOutside(heap, before, dxAt, dxLen),
+        `floats changed outside dx for ${JSON.stringify(c)}`,
+      ).toBe(0);
+    }
+  });
+
+  it('the direct conv matches its definition and writes nothing outside y', () => {
+    const memory = new WebAssembly.Memory({ initial: 16 });
+    const kernels = instantiateNativeKernels(memory)!;
+    const rng = new Rng(13);
+    const heap = new Float32Array(memory.buffer);
+    // Strided convs as tfjs pads them ('same' at stride 2 on even and odd sizes, 'valid' short
+    // of the edge), 1×1 shortcuts, stride 3 with a filter taller than wide, first layers with 1
+    // and 3 input channels at stride 1, a 4-channel output tail, positions not in fours.
+    const forwardCases: FilterCase[] = [
+      { n: 3, h: 8, w: 8, ci: 16, co: 8, fh: 3, fw: 3, s: 2, pt: 0, pl: 0, ho: 4, wo: 4 },
+      { n: 2, h: 7, w: 7, ci: 5, co: 12, fh: 3, fw: 3, s: 2, pt: 1, pl: 1, ho: 4, wo: 4 },
+      { n: 2, h: 9, w: 8, ci: 4, co: 4, fh: 3, fw: 3, s: 2, pt: 0, pl: 0, ho: 4, wo: 3 },
+      { n: 3, h: 7, w: 7, ci: 8, co: 16, fh: 1, fw: 1, s: 2, pt: 0, pl: 0, ho: 4, wo: 4 },
+      { n: 1, h: 11, w: 10, ci: 2, co: 8, fh: 4, fw: 2, s: 3, pt: 1, pl: 0, ho: 4, wo: 3 },
+      { n: 2, h: 6, w: 5, ci: 3, co: 12, fh: 3, fw: 3, s: 1, pt: 1, pl: 1, ho: 6, wo: 5 },
+      { n: 1, h: 5, w: 5, ci: 1, co: 4, fh: 3, fw: 3, s: 1, pt: 0, pl: 0, ho: 3, wo: 3 },
+    ];
+    for (const c of forwardCases) {
+      heap.fill(-12345.5);
+      const xLen = c.n * c.h * c.w * c.ci;
+      const wLen = c.fh * c.fw * c.ci * c.co;
+      const yLen = c.n * c.ho * c.wo * c.co;
+      const scratchLen = kernels.conv2dForwardScratchFloats(c.ci);
+      const xAt = 31;
+      const wAt = xAt + xLen + 3;
+      const yAt = wAt + wLen + 9;
+      const scratchAt = yAt + yLen + 5;
+      for (let k = 0; k < xLen; k++) heap[xAt + k] = rng.normal();
+      for (let k = 0; k < wLen; k++) heap[wAt + k] = rng.normal();
+      const before = heap.slice();
+      kernels.conv2dForward(
+        xAt * 4,
+        wAt * 4,
+        yAt * 4,
+        scratchAt * 4,
+        c.n,
+        c.h,
+        c.w,
+        c.ci,
+        c.ho,
+        c.wo,
+        c.co,
+        c.fh,
+        c.fw,
+        c.s,
+        c.s,
+        c.pt,
+        c.pl,
+      );
+      heap.set(before.subarray(scratchAt, scratchAt + scratchLen), scratchAt);
+      const x = heap.subarray(xAt, xAt + xLen);
+      const w = heap.subarray(wAt, wAt + wLen);
+      let err = 0;
+      for (let n = 0; n < c.n; n++)
+        for (let y = 0; y < c.ho; y++)
+          for (let xx = 0; xx < c.wo; xx++)
+            for (let o = 0; o < c.co; o++) {
+              let want = 0;
+              for (let a = 0; a < c.fh; a++)
+                for (let b = 0; b < c.fw; b++) {
+                  const iy = y * c.s + a - c.pt;
+                  const ix = xx * c.s + b - c.pl;
+                  if (iy < 0 || iy >= c.h || ix < 0 || ix >= c.w) continue;
+                  for (let i = 0; i < c.ci; i++)
+                    want +=
+                      x[((n * c.h + iy) * c.w + ix) * c.ci + i]! * w[((a * c.fw + b) * c.ci + i) * c.co + o]!;
+                }
+              err = Math.max(err, Math.abs(heap[yAt + ((n * c.ho + y) * c.wo + xx) * c.co + o]! - want));
+            }
+      expect(err, JSON.stringify(c)).toBeLessThan(1e-4);
+      expect(
+        changedOutside(heap, before, yAt, yLen),
+        `floats changed outside y for ${JSON.stringify(c)}`,
       ).toBe(0);
     }
   });

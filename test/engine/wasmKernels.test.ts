@@ -19,6 +19,13 @@ const cases: Array<[number[], number[], 1 | 2 | 3, Pad]> = [
   [[2, 8, 8, 3], [1, 1, 3, 4], 2, 'valid'],
   [[2, 11, 10, 2], [4, 4, 2, 3], 3, 'same'],
   [[2, 11, 10, 2], [5, 3, 2, 3], 3, 'valid'],
+  // The native strided input gradient (input channels in fours): even and odd sizes, a 4-channel
+  // tail, output channels not in fours, 1×1 projections, stride 3 with a filter larger than it.
+  [[2, 8, 8, 8], [3, 3, 8, 16], 2, 'same'],
+  [[2, 7, 7, 12], [3, 3, 12, 6], 2, 'same'],
+  [[2, 8, 8, 4], [1, 1, 4, 8], 2, 'same'],
+  [[3, 10, 11, 8], [4, 4, 8, 5], 3, 'same'],
+  [[2, 9, 9, 4], [3, 3, 4, 4], 2, 'valid'],
   // More input channels than output channels, strided and not.
   [[2, 9, 9, 6], [3, 3, 6, 5], 1, 'same'],
   [[2, 9, 9, 6], [3, 3, 6, 5], 2, 'valid'],
@@ -98,7 +105,7 @@ describe('wasm conv training kernels', () => {
     }
   });
 
-  it('Conv2D takes the native kernels exactly for 3×3 stride-1 same convs with channels in fours or one', async () => {
+  it('Conv2D takes the native kernels for 3×3 stride-1 same convs, strided convs and first layers', async () => {
     await selectBackend('wasm');
     const backend = tf.backend();
     const routed: string[] = [];
@@ -124,14 +131,21 @@ describe('wasm conv training kernels', () => {
     run([2, 14, 14, 64], [3, 3, 64, 64], 1, 'same');
     run([2, 7, 5, 4], [3, 3, 4, 12], 1, 'same');
     run([2, 28, 28, 1], [3, 3, 1, 64], 1, 'same'); // one input channel
+    // The direct kernel: strided convs and fewer than 4 input channels, output channels in fours.
+    run([2, 8, 8, 8], [3, 3, 8, 8], 2, 'same');
+    run([2, 8, 8, 16], [1, 1, 16, 32], 2, 'same');
+    run([2, 9, 9, 6], [3, 3, 6, 8], 2, 'valid');
+    run([2, 12, 12, 3], [3, 3, 3, 32], 1, 'same'); // a first layer on RGB
+    run([2, 12, 12, 2], [5, 5, 2, 4], 1, 'valid');
     expect(routed).toEqual([]);
     run([2, 8, 8, 6], [3, 3, 6, 8], 1, 'same'); // input channels neither one nor in fours
     run([2, 8, 8, 8], [3, 3, 8, 6], 1, 'same'); // output channels not in fours
-    run([2, 8, 8, 8], [3, 3, 8, 8], 2, 'same'); // strided
+    run([2, 8, 8, 8], [3, 3, 8, 6], 2, 'same'); // strided, output channels not in fours
     run([2, 8, 8, 8], [3, 3, 8, 8], 1, 'valid'); // no padding
     run([2, 8, 8, 8], [5, 5, 8, 8], 1, 'same'); // 5×5
     run([2, 8, 8, 8], [3, 3, 8, 8], 1, 'same', 2); // dilated
-    expect(routed).toHaveLength(6);
+    run([2, 8, 8, 3], [3, 3, 3, 8], 1, 'same', 2); // dilated, RGB
+    expect(routed).toHaveLength(7);
     expect(routed[0]).toContain('[3,3,6,8]');
   });
 
@@ -139,7 +153,8 @@ describe('wasm conv training kernels', () => {
     await selectBackend('wasm');
     const x = tf.randomNormal([8, 14, 14, 16]) as Tensor4D;
     const w = tf.randomNormal([3, 3, 16, 16]) as Tensor4D;
-    // Also one input channel at stride 2: the input gradient by phase.
+    // Also one input channel at stride 2 (the input gradient by phase in JavaScript) and 16
+    // (the native strided input gradient).
     const x1 = tf.randomNormal([8, 14, 14, 1]) as Tensor4D;
     const w1 = tf.randomNormal([3, 3, 1, 16]) as Tensor4D;
     const step = () =>
@@ -150,6 +165,9 @@ describe('wasm conv training kernels', () => {
         ...tf.grads((a: tf.Tensor, b: tf.Tensor) =>
           tf.sum(tf.conv2d(a as Tensor4D, b as Tensor4D, 2, 'same')),
         )([x1, w1]),
+        ...tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+          tf.sum(tf.conv2d(a as Tensor4D, b as Tensor4D, 2, 'same')),
+        )([x, w]),
       ]);
     tf.dispose(step());
     const bytes = (tf.backend() as unknown as { numDataIds(): number }).numDataIds();

@@ -59,6 +59,40 @@ export interface NativeKernels {
     pl: number,
   ): void;
   /**
+   * dx[n,iy,ix,i] = Σ_{a,b,o} dy[n,y,x,o] · w[a,b,i,o] over iy = y·sh+a−pt, ix = x·sw+b−pl: the
+   * input gradient of a conv (NHWC, float32, no dilation; native/stridedConv.c, written for
+   * strided convs). ci a multiple of 4; scratch holds conv2dInputGradScratchFloats(ci, co, fh, fw)
+   * floats. Arguments are byte offsets into the backend's heap.
+   */
+  conv2dInputGrad(
+    dy: number,
+    w: number,
+    dx: number,
+    scratch: number,
+    n: number,
+    h: number,
+    wd: number,
+    ci: number,
+    ho: number,
+    wo: number,
+    co: number,
+    fh: number,
+    fw: number,
+    sh: number,
+    sw: number,
+    pt: number,
+    pl: number,
+  ): void;
+  conv2dInputGradScratchFloats(ci: number, co: number, fh: number, fw: number): number;
+  /**
+   * y[n,oy,ox,o] = Σ_{a,b,i} x[n, oy·sh+a−pt, ox·sw+b−pl, i] · w[a,b,i,o], taps outside x reading
+   * zero: a conv (NHWC, float32, no dilation) directly (native/stridedConv.c, written for strided
+   * convs), with the same arguments as conv2dInputGrad but x, w, y. co a multiple of 4; scratch
+   * holds conv2dForwardScratchFloats(ci) floats.
+   */
+  conv2dForward: NativeKernels['conv2dInputGrad'];
+  conv2dForwardScratchFloats(ci: number): number;
+  /**
    * dx of a 2×2 stride-2 unpadded max-pool of x [n,h,w,c] (NHWC, float32), g its gradient
    * [n,oh,ow,c]: each window's gradient to its first maximum, NaNs never winning.
    */
@@ -164,6 +198,12 @@ export function instantiateNativeKernels(memory: WebAssembly.Memory): NativeKern
   const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
   return {
     conv2dFilterGrad: exports.conv2d_filter_grad as NativeKernels['conv2dFilterGrad'],
+    conv2dInputGrad: exports.conv2d_input_grad as NativeKernels['conv2dInputGrad'],
+    conv2dInputGradScratchFloats:
+      exports.conv2d_input_grad_scratch_floats as NativeKernels['conv2dInputGradScratchFloats'],
+    conv2dForward: exports.conv2d_forward as NativeKernels['conv2dForward'],
+    conv2dForwardScratchFloats:
+      exports.conv2d_forward_scratch_floats as NativeKernels['conv2dForwardScratchFloats'],
     maxPool2x2Grad: exports.max_pool_2x2_grad as NativeKernels['maxPool2x2Grad'],
     conv3x3Winograd: exports.conv3x3_winograd as SameConv3x3,
     conv3x3Winograd4: exports.conv3x3_winograd4 as SameConv3x3,
