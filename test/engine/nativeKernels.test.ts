@@ -372,7 +372,7 @@ describe('native wasm kernels', () => {
   it('the Winograd 3×3 conv and its filter gradient match their definitions and write nothing else', () => {
     const memory = new WebAssembly.Memory({ initial: 64 });
     const kernels = instantiateNativeKernels(memory)!;
-    // The forward pass by F(4×4, 3×3) and by F(2×2, 3×3), the filter gradient by F(3×3, 2×2).
+    // F(4×4, 3×3) with its dual F(3×3, 4×4) for the filter gradient; F(2×2, 3×3) with F(3×3, 2×2).
     // Sizes that leave 1, 2 and 3 rows or columns in the last tile of either, a single pixel, 4-
     // and 8-wide channel tails, more tiles than one block (16 and 32 forward, 64 filter gradient)
     // and a last block whose tile count is not a multiple of 4; the generator's 28×28 (whole
@@ -394,16 +394,19 @@ describe('native wasm kernels', () => {
       const [n, h, w, ci, co] = shape;
       const scratch = Math.max(
         kernels.winograd4ScratchFloats(ci, co),
+        kernels.winograd4FilterGradScratchFloats(ci, co),
         kernels.winogradScratchFloats(ci, co, 1),
         kernels.winogradScratchFloats(ci, co, 0),
       );
-      const filterGrad = (x: number, dy: number, dw: number, s: number) =>
-        kernels.conv3x3WinogradFilterGrad(x, dy, dw, s, n, h, w, ci, co);
-      for (const forward of [kernels.conv3x3Winograd4, kernels.conv3x3Winograd]) {
+      const pairs = [
+        [kernels.conv3x3Winograd4, kernels.conv3x3Winograd4FilterGrad],
+        [kernels.conv3x3Winograd, kernels.conv3x3WinogradFilterGrad],
+      ] as const;
+      for (const [forward, filterGrad] of pairs) {
         checkSameConv3x3(memory, new Rng(13), shape, {
           scratch,
           forward: (x, f, y, s) => forward(x, f, y, s, n, h, w, ci, co),
-          filterGrad,
+          filterGrad: (x, dy, dw, s) => filterGrad(x, dy, dw, s, n, h, w, ci, co),
         });
       }
     }

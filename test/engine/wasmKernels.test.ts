@@ -1,7 +1,7 @@
 /** The wasm training kernels agree with the reference cpu backend, and leak nothing. */
 import { describe, expect, it } from 'vitest';
 import { Rng, selectBackend, tf } from '../../src-main/engine';
-import { makeConv2dWasm, winogradTile } from '../../src-main/engine/autodiff/wasmKernels';
+import { makeConv2dWasm, winogradFilterTile, winogradTile } from '../../src-main/engine/autodiff/wasmKernels';
 import type { TensorInfo } from '../../src-main/engine/tf';
 import type { Tensor4D } from '@tensorflow/tfjs';
 
@@ -40,6 +40,7 @@ const cases: Array<[number[], number[], 1 | 2 | 3, Pad]> = [
   // partial tiles, a single pixel, and the same padding given explicitly.
   [[3, 7, 5, 4], [3, 3, 4, 8], 1, 'same'],
   [[2, 1, 1, 4], [3, 3, 4, 4], 1, 'same'],
+  [[8, 12, 11, 8], [3, 3, 8, 12], 1, 'same'], // enough tiles for F(4×4, 3×3) and F(3×3, 4×4)
   [
     [2, 6, 9, 8],
     [3, 3, 8, 4],
@@ -97,10 +98,19 @@ describe('wasm conv training kernels', () => {
       expect(tf.memory().numTensors).toBe(before);
       await selectBackend('cpu');
       const cpu = await convGrads(xs, ws, stride, pad, values);
+      // Errors relative to the largest value, as in the native kernels' tests: float32 rounding
+      // grows with the sums (and more in F(4×4, 3×3)'s transforms), while a wrong tap or edge is
+      // off by whole values.
       for (let k = 0; k < 3; k++) {
         let err = 0;
-        for (let i = 0; i < cpu[k]!.length; i++) err = Math.max(err, Math.abs(cpu[k]![i]! - wasm[k]![i]!));
-        expect(err, `${JSON.stringify([xs, ws, stride, pad])} ${['dx', 'dw', 'y'][k]}`).toBeLessThan(1e-4);
+        let scale = 1;
+        for (let i = 0; i < cpu[k]!.length; i++) {
+          err = Math.max(err, Math.abs(cpu[k]![i]! - wasm[k]![i]!));
+          scale = Math.max(scale, Math.abs(cpu[k]![i]!));
+        }
+        expect(err / scale, `${JSON.stringify([xs, ws, stride, pad])} ${['dx', 'dw', 'y'][k]}`).toBeLessThan(
+          1e-5,
+        );
       }
     }
   });
@@ -390,6 +400,32 @@ describe('which Winograd forward kernel a 3×3 conv takes', () => {
       [1, 1],
     ]) {
       expect(winogradTile(n!, h!, h!), `${n}×${h}×${h}`).toBe(2);
+    }
+  });
+
+  it('F(3×3, 4×4) filter gradients on query sets and large maps; F(3×3, 2×2) where it was faster', () => {
+    // Measured (75 and 5 images, 16 to 128 channels): F(3×3, 4×4) 1.2–2.6× on these.
+    for (const [n, h] of [
+      [75, 28],
+      [75, 14],
+      [75, 7],
+      [75, 4],
+      [75, 3],
+      [64, 28],
+      [5, 28],
+      [5, 14],
+      [5, 7],
+    ]) {
+      expect(winogradFilterTile(n!, h!, h!), `${n}×${h}×${h}`).toBe(4);
+    }
+    // F(3×3, 2×2) 1.5× on 5 images of 3×3 or 4×4 (128 channels), 1.2× on 75 of 5×5 (64).
+    for (const [n, h] of [
+      [5, 3],
+      [5, 4],
+      [75, 5],
+      [1, 1],
+    ]) {
+      expect(winogradFilterTile(n!, h!, h!), `${n}×${h}×${h}`).toBe(2);
     }
   });
 });

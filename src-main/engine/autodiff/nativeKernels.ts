@@ -122,6 +122,9 @@ export interface NativeKernels {
    * (x, dy, dw, scratch, n, h, w, ci, co); scratch holds winogradScratchFloats(ci, co, 0) floats.
    */
   conv3x3WinogradFilterGrad: SameConv3x3;
+  /** The same filter gradient by F(3×3, 4×4); scratch: winograd4FilterGradScratchFloats. */
+  conv3x3Winograd4FilterGrad: SameConv3x3;
+  winograd4FilterGradScratchFloats(ci: number, co: number): number;
   /** Scratch floats of the F(2×2, 3×3) forward (forward = 1) or filter-gradient (0) kernel. */
   winogradScratchFloats(ci: number, co: number, forward: 0 | 1): number;
   /** The same convolution of a one-channel x [n,h,w,1] with f [3,3,1,co]: (x, f, y, n, h, w, co). */
@@ -209,6 +212,9 @@ export function instantiateNativeKernels(memory: WebAssembly.Memory): NativeKern
     conv3x3Winograd4: exports.conv3x3_winograd4 as SameConv3x3,
     winograd4ScratchFloats: exports.winograd4_scratch_floats as NativeKernels['winograd4ScratchFloats'],
     conv3x3WinogradFilterGrad: exports.conv3x3_winograd_filter_grad as SameConv3x3,
+    conv3x3Winograd4FilterGrad: exports.conv3x3_winograd4_filter_grad as SameConv3x3,
+    winograd4FilterGradScratchFloats:
+      exports.winograd4_filter_grad_scratch_floats as NativeKernels['winograd4FilterGradScratchFloats'],
     winogradScratchFloats: exports.winograd_scratch_floats as NativeKernels['winogradScratchFloats'],
     conv3x3SingleChannel: exports.conv3x3_single_channel as SingleChannelConv3x3,
     conv3x3SingleChannelFilterGrad: exports.conv3x3_single_channel_filter_grad as SingleChannelConv3x3,

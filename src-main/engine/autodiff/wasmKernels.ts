@@ -21,7 +21,9 @@
  *   (native/winograd4.c: 36 multiplications per 4×4 outputs instead of 144; 1.1–1.6× F(2×2,
  *   3×3) on 75 images, which was itself about 2.3× XNNPACK's forward conv on conv4's
  *   75×14×14×64, and which stays for calls with few tiles, see winogradTile), the filter
- *   gradient by F(3×3, 2×2) (native/winograd.c: 2× our direct filter gradient there); with one
+ *   gradient by its dual F(3×3, 4×4) (the same file: 1.2–1.8× F(3×3, 2×2) on 75 images) or,
+ *   with few tiles, F(3×3, 2×2) (native/winograd.c: 2× our direct filter gradient there; see
+ *   winogradFilterTile); with one
  *   input channel (the first layer on grey images), forward and filter gradient by
  *   native/singleChannel.c, about 1.7× and 1.9× the previous path.
  *
@@ -249,6 +251,21 @@ export function winogradTile(n: number, h: number, w: number): 2 | 4 {
   return 36.5 + 2.7 * tiles(4) < 11.6 + tiles(2) ? 4 : 2;
 }
 
+/**
+ * Which Winograd filter gradient a 3×3 'same' conv of n images of h×w takes: F(3×3, 4×4) (4)
+ * or F(3×3, 2×2) (2). Each sums its products over the tiles and transforms the sum once per call,
+ * a fixed part that F(3×3, 4×4) (36 transform points) pays about 4× over; its 4×4 tiles each cost
+ * about 2.4× a 2×2 one (fitted to 64- and 128-channel timings, in units of the latter below). So
+ * it takes the query sets and larger maps (1.2–1.8× F(3×3, 2×2) on 75 images of 28×28 to 3×3),
+ * not a 5-image support set of 3×3 or 4×4 maps (0.67×) nor 5×5 maps, whose 4×4 tiles are mostly
+ * padding. Small channel counts favour F(3×3, 4×4) further (its transforms are cheaper per
+ * output), which this leaves out: it errs toward F(3×3, 2×2).
+ */
+export function winogradFilterTile(n: number, h: number, w: number): 2 | 4 {
+  const tiles = (size: number) => n * Math.ceil(h / size) * Math.ceil(w / size);
+  return 30.8 + 2.4 * tiles(4) < 8 + tiles(2) ? 4 : 2;
+}
+
 function assertChannelsLast(attrs: ConvAttrs, op: string): void {
   if (attrs.dataFormat === 'NCHW') {
     throw new Error(`${op}: the wasm training kernels support NHWC only`);
@@ -280,9 +297,15 @@ export function conv2dBackpropFilterWasm({ inputs, backend, attrs }: KernelArgs)
         native.conv3x3SingleChannelFilterGrad(xAt, dyAt, dwAt, n, h, w, co);
         break;
       case 'winograd':
-        withScratch(b, native.winogradScratchFloats(ci, co, 0), (scratch) =>
-          native.conv3x3WinogradFilterGrad(xAt, dyAt, dwAt, scratch, n, h, w, ci, co),
-        );
+        if (winogradFilterTile(n, h, w) === 4) {
+          withScratch(b, native.winograd4FilterGradScratchFloats(ci, co), (scratch) =>
+            native.conv3x3Winograd4FilterGrad(xAt, dyAt, dwAt, scratch, n, h, w, ci, co),
+          );
+        } else {
+          withScratch(b, native.winogradScratchFloats(ci, co, 0), (scratch) =>
+            native.conv3x3WinogradFilterGrad(xAt, dyAt, dwAt, scratch, n, h, w, ci, co),
+          );
+        }
         break;
       default: {
         const { outHeight: ho, outWidth: wo, filterHeight: fh, filterWidth: fw } = info;

@@ -1,8 +1,8 @@
 /*
- * The register tiles of the kernels' inner products, shared by filterGradient.c, winograd.c and
- * winograd4.c (the last two also share tile_multiply, below): c[r][0..w-1] += a_r * b[0..w-1]
- * for r = 0..3, where the four a_r are four rows of a matrix or four channels of one row, and b
- * is 4 or 8 consecutive floats.
+ * The register tiles of the kernels' inner products, shared by filterGradient.c, stridedConv.c,
+ * winograd.c and winograd4.c (the last two also share tile_multiply and tile_accumulate, below):
+ * c[r][0..w-1] += a_r * b[0..w-1] for r = 0..3, where the four a_r are four rows of a matrix or
+ * four channels of one row, and b is 4 or 8 consecutive floats.
  *
  * Macros over named accumulators (c00..c31 for 4x8, c0v..c3v for 4x4), not functions over
  * arrays: an array clang could not keep in registers would need the C stack, which this module
@@ -104,6 +104,29 @@ static inline void block_products(float* v, const float* u, float* m, int points
   }
   for (int xi = 0; xi < points; xi++) {
     tile_multiply(v + xi * block * ci, u + xi * ci * co, m + xi * block * co, rows, ci, co);
+  }
+}
+
+/* acc[ci][co] += a[rows][ci]^T b[rows][co]: a Winograd filter gradient's sum over a block's
+ * tiles, one transform point at a time, in 4x8 tiles (winograd.c, winograd4.c). */
+static inline void tile_accumulate(const float* a, const float* b, float* acc, int rows, int ci, int co) {
+  const int co8 = co & ~7;
+  for (int i = 0; i < ci; i += 4) {
+    float* d0 = acc + i * co;
+    for (int o = 0; o < co8; o += 8) {
+      TILE4X8_LOAD(d0 + o, co);
+      const float* ap = a + i;
+      const float* bp = b + o;
+      for (int q = 0; q < rows; q++, ap += ci, bp += co) TILE4X8_STEP(bp, ap, ap + 1, ap + 2, ap + 3);
+      TILE4X8_STORE(d0 + o, co);
+    }
+    if (co8 < co) { /* the last 4 columns */
+      TILE4X4_LOAD(d0 + co8, co);
+      const float* ap = a + i;
+      const float* bp = b + co8;
+      for (int q = 0; q < rows; q++, ap += ci, bp += co) TILE4X4_STEP(bp, ap, ap + 1, ap + 2, ap + 3);
+      TILE4X4_STORE(d0 + co8, co);
+    }
   }
 }
 

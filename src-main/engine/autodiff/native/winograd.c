@@ -223,28 +223,6 @@ static void gradient_transform(const Shape* s, const float* dy, float* wv, int b
   }
 }
 
-/* acc[ci][co] += a[rows][ci]^T b[rows][co]: the sum over a block's tiles, in 4x8 tiles. */
-static void accumulate(const float* a, const float* b, float* acc, int rows, int ci, int co) {
-  const int co8 = co & ~7;
-  for (int i = 0; i < ci; i += 4) {
-    float* d0 = acc + i * co;
-    for (int o = 0; o < co8; o += 8) {
-      TILE4X8_LOAD(d0 + o, co);
-      const float* ap = a + i;
-      const float* bp = b + o;
-      for (int q = 0; q < rows; q++, ap += ci, bp += co) TILE4X8_STEP(bp, ap, ap + 1, ap + 2, ap + 3);
-      TILE4X8_STORE(d0 + o, co);
-    }
-    if (co8 < co) { /* the last 4 columns */
-      TILE4X4_LOAD(d0 + co8, co);
-      const float* ap = a + i;
-      const float* bp = b + co8;
-      for (int q = 0; q < rows; q++, ap += ci, bp += co) TILE4X4_STEP(bp, ap, ap + 1, ap + 2, ap + 3);
-      TILE4X4_STORE(d0 + co8, co);
-    }
-  }
-}
-
 /* dw[3][3][ci][co] = A^T acc A for every pair: A^T = [1 1 1 0; 0 1 -1 0; 0 1 1 1]. */
 static void filter_gradient_transform(const float* acc, float* dw, int pairs) {
   for (int k = 0; k < pairs; k += 4) {
@@ -288,7 +266,7 @@ __attribute__((export_name("conv3x3_winograd_filter_grad"))) void conv3x3_winogr
       gradient_transform(&s, dy, g, block, t0 + j, j);
     }
     for (int xi = 0; xi < 16; xi++) {
-      accumulate(v + xi * block * ci, g + xi * block * co, acc + xi * ci * co, count, ci, co);
+      tile_accumulate(v + xi * block * ci, g + xi * block * co, acc + xi * ci * co, count, ci, co);
     }
   }
   filter_gradient_transform(acc, dw, ci * co);

@@ -79,7 +79,9 @@ typedef struct {
  * values, not arrays (an array clang cannot keep in registers would need the C stack, which
  * this module does not have).
  */
-static void input_transform(const Shape* s, const float* x, float* v, int block, int t, int j) {
+/* Always inlined, as is gradient_transform: a call would pass the Shape's address, which needs the
+ * C stack this module does not have (a call that was not inlined trapped). */
+static inline __attribute__((always_inline)) void input_transform(const Shape* s, const float* x, float* v, int block, int t, int j) {
   const int per_image = s->th * s->tw;
   const int n = t / per_image, r = t - n * per_image;
   const int ty = r / s->tw, tx = r - ty * s->tw;
@@ -240,4 +242,151 @@ __attribute__((export_name("conv3x3_winograd4"))) void conv3x3_winograd4(
     block_products(v, u, m, 36, BLOCK, count, ci, co);
     for (int j = 0; j < count; j++) output_transform(&s, m, y, BLOCK, t0 + j, j);
   }
+}
+
+/*
+ * The filter gradient by F(3x3, 4x4), the dual of the forward algorithm: for one line,
+ * y = A^T [(G g) . (B^T d)] gives dw = G^T [(A dy) . (B^T d)] (the same trilinear form read the
+ * other way), so a 4x4 tile of dy and its 6x6 patch of x (the forward pass's, transformed by
+ * input_transform above) contribute 36 products per channel pair where F(3x3, 2x2) spends 64 on
+ * the same four 2x2 tiles; the products are summed over all tiles first and G^T . G is applied
+ * once per call. A = (A^T)^T is 6x4: rows (1 0 0 0), (1 1 1 1), (1 -1 1 -1), (1 2 4 8),
+ * (1 -2 4 -8), (0 0 0 1).
+ */
+
+/* u = A g for one line of four values. */
+#define A4(g0, g1, g2, g3, u0, u1, u2, u3, u4, u5)                      \
+  do {                                                                  \
+    const v128_t s02_ = ADD(g0, g2), s13_ = ADD(g1, g3);                \
+    const v128_t t_ = ADD(g0, MUL(SPLAT(4.0f), g2));                    \
+    const v128_t w_ = MUL(SPLAT(2.0f), ADD(g1, MUL(SPLAT(4.0f), g3)));  \
+    u0 = g0;                                                            \
+    u1 = ADD(s02_, s13_);                                               \
+    u2 = SUB(s02_, s13_);                                               \
+    u3 = ADD(t_, w_);                                                   \
+    u4 = SUB(t_, w_);                                                   \
+    u5 = g3;                                                            \
+  } while (0)
+
+/* A g A^T for the 4x4 tile t of dy (rows 4ty..4ty+3, columns 4tx..4tx+3, zero past the edge)
+ * into row j of the block g[36][block][co], in input_transform's order (6 * row + column). */
+static inline __attribute__((always_inline)) void gradient_transform(const Shape* s, const float* dy, float* gv, int block, int t, int j) {
+  const int per_image = s->th * s->tw;
+  const int n = t / per_image, r = t - n * per_image;
+  const int oy = 4 * (r / s->tw), ox = 4 * (r - (r / s->tw) * s->tw);
+  const int co = s->co, stride = block * co, line = s->w * co;
+  const int rows = s->h - oy < 4 ? s->h - oy : 4, cols = s->w - ox < 4 ? s->w - ox : 4;
+  const float* p0 = dy + ((n * s->h + oy) * s->w + ox) * co;
+  const float* p1 = rows > 1 ? p0 + line : 0;
+  const float* p2 = rows > 2 ? p0 + 2 * line : 0;
+  const float* p3 = rows > 3 ? p0 + 3 * line : 0;
+  const int ok1 = cols > 1, ok2 = cols > 2, ok3 = cols > 3;
+  float* out = gv + j * co;
+  const v128_t zero = SPLAT(0.0f);
+  for (int o = 0; o < co; o += 4) {
+#define G(p, ok, col) ((p) && (ok) ? wasm_v128_load((p) + (col) * co + o) : zero)
+    /* e = A g: 6 rows x 4 columns, a column at a time. */
+    v128_t e00, e01, e02, e03, e10, e11, e12, e13, e20, e21, e22, e23;
+    v128_t e30, e31, e32, e33, e40, e41, e42, e43, e50, e51, e52, e53;
+    A4(G(p0, 1, 0), G(p1, 1, 0), G(p2, 1, 0), G(p3, 1, 0), e00, e10, e20, e30, e40, e50);
+    A4(G(p0, ok1, 1), G(p1, ok1, 1), G(p2, ok1, 1), G(p3, ok1, 1), e01, e11, e21, e31, e41, e51);
+    A4(G(p0, ok2, 2), G(p1, ok2, 2), G(p2, ok2, 2), G(p3, ok2, 2), e02, e12, e22, e32, e42, e52);
+    A4(G(p0, ok3, 3), G(p1, ok3, 3), G(p2, ok3, 3), G(p3, ok3, 3), e03, e13, e23, e33, e43, e53);
+#undef G
+#define OUT(i, r0, r1, r2, r3)                                    \
+  do {                                                            \
+    v128_t u0, u1, u2, u3, u4, u5;                                \
+    A4(r0, r1, r2, r3, u0, u1, u2, u3, u4, u5);                   \
+    float* q = out + 6 * (i) * stride + o;                        \
+    wasm_v128_store(q, u0);                                       \
+    wasm_v128_store(q + stride, u1);                              \
+    wasm_v128_store(q + 2 * stride, u2);                          \
+    wasm_v128_store(q + 3 * stride, u3);                          \
+    wasm_v128_store(q + 4 * stride, u4);                          \
+    wasm_v128_store(q + 5 * stride, u5);                          \
+  } while (0)
+    /* e A^T, a row at a time. */
+    OUT(0, e00, e01, e02, e03);
+    OUT(1, e10, e11, e12, e13);
+    OUT(2, e20, e21, e22, e23);
+    OUT(3, e30, e31, e32, e33);
+    OUT(4, e40, e41, e42, e43);
+    OUT(5, e50, e51, e52, e53);
+#undef OUT
+  }
+}
+
+/* o = G^T m for one line of six values: G^T's rows are G's columns,
+ * (1/4 -1/6 -1/6 1/24 1/24 0), (0 -1/6 1/6 1/12 -1/12 0), (0 -1/6 -1/6 1/6 1/6 1). */
+#define GT6(m0, m1, m2, m3, m4, m5, o0, o1, o2)                                          \
+  do {                                                                                  \
+    const v128_t s12_ = ADD(m1, m2), s34_ = ADD(m3, m4);                                \
+    o0 = ADD(SUB(MUL(SPLAT(0.25f), m0), MUL(SPLAT(1.0f / 6.0f), s12_)),                 \
+             MUL(SPLAT(1.0f / 24.0f), s34_));                                            \
+    o1 = ADD(MUL(SPLAT(1.0f / 6.0f), SUB(m2, m1)), MUL(SPLAT(1.0f / 12.0f), SUB(m3, m4))); \
+    o2 = ADD(MUL(SPLAT(1.0f / 6.0f), SUB(s34_, s12_)), m5);                             \
+  } while (0)
+
+/* dw[3][3][ci][co] = G^T acc G for every pair of acc[36][ci][co]. */
+static void filter_gradient_transform(const float* acc, float* dw, int pairs) {
+  for (int k = 0; k < pairs; k += 4) {
+#define M(a, b) wasm_v128_load(acc + (6 * (a) + (b)) * pairs + k)
+    /* e = G^T m: 3 rows x 6 columns, a column at a time. */
+    v128_t e00, e01, e02, e03, e04, e05, e10, e11, e12, e13, e14, e15, e20, e21, e22, e23, e24, e25;
+    GT6(M(0, 0), M(1, 0), M(2, 0), M(3, 0), M(4, 0), M(5, 0), e00, e10, e20);
+    GT6(M(0, 1), M(1, 1), M(2, 1), M(3, 1), M(4, 1), M(5, 1), e01, e11, e21);
+    GT6(M(0, 2), M(1, 2), M(2, 2), M(3, 2), M(4, 2), M(5, 2), e02, e12, e22);
+    GT6(M(0, 3), M(1, 3), M(2, 3), M(3, 3), M(4, 3), M(5, 3), e03, e13, e23);
+    GT6(M(0, 4), M(1, 4), M(2, 4), M(3, 4), M(4, 4), M(5, 4), e04, e14, e24);
+    GT6(M(0, 5), M(1, 5), M(2, 5), M(3, 5), M(4, 5), M(5, 5), e05, e15, e25);
+#undef M
+#define OUT(a, r0, r1, r2, r3, r4, r5)                            \
+  do {                                                            \
+    v128_t o0, o1, o2;                                            \
+    GT6(r0, r1, r2, r3, r4, r5, o0, o1, o2);                      \
+    wasm_v128_store(dw + (3 * (a) + 0) * pairs + k, o0);          \
+    wasm_v128_store(dw + (3 * (a) + 1) * pairs + k, o1);          \
+    wasm_v128_store(dw + (3 * (a) + 2) * pairs + k, o2);          \
+  } while (0)
+    /* e G, a row at a time. */
+    OUT(0, e00, e01, e02, e03, e04, e05);
+    OUT(1, e10, e11, e12, e13, e14, e15);
+    OUT(2, e20, e21, e22, e23, e24, e25);
+#undef OUT
+  }
+}
+
+/* Tiles per block of the filter gradient: its V and G blocks are 36 x 16 x 64 floats each for 64
+ * channels, as the forward pass's. */
+#define FILTER_BLOCK BLOCK
+
+/* Floats of scratch that conv3x3_winograd4_filter_grad needs for these channel counts. */
+__attribute__((export_name("winograd4_filter_grad_scratch_floats"))) int winograd4_filter_grad_scratch_floats(
+    int ci, int co) {
+  return 36 * (ci * co + FILTER_BLOCK * ci + FILTER_BLOCK * co);
+}
+
+/*
+ * dw[a][b][i][o] = sum over n, y, x of x[n][y+a-1][x+b-1][i] * dy[n][y][x][o]: the filter
+ * gradient of conv3x3_winograd4's convolution. ci and co multiples of 4.
+ */
+__attribute__((export_name("conv3x3_winograd4_filter_grad"))) void conv3x3_winograd4_filter_grad(
+    const float* x, const float* dy, float* dw, float* scratch, int n, int h, int w, int ci, int co) {
+  const Shape s = {n, h, w, ci, co, (h + 3) / 4, (w + 3) / 4};
+  const int tiles = n * s.th * s.tw, block = FILTER_BLOCK;
+  float* acc = scratch;
+  float* v = acc + 36 * ci * co;
+  float* g = v + 36 * block * ci;
+  for (int q = 0; q < 36 * ci * co; q++) acc[q] = 0.0f;
+  for (int t0 = 0; t0 < tiles; t0 += block) {
+    const int count = tiles - t0 < block ? tiles - t0 : block;
+    for (int j = 0; j < count; j++) {
+      input_transform(&s, x, v, block, t0 + j, j);
+      gradient_transform(&s, dy, g, block, t0 + j, j);
+    }
+    for (int xi = 0; xi < 36; xi++) {
+      tile_accumulate(v + xi * block * ci, g + xi * block * co, acc + xi * ci * co, count, ci, co);
+    }
+  }
+  filter_gradient_transform(acc, dw, ci * co);
 }
