@@ -6,8 +6,17 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src-main/engine';
-import { KERNELS_WASM_BASE64 } from '../../src-main/engine/autodiff/native/kernelsWasm';
-import { instantiateNativeKernels } from '../../src-main/engine/autodiff/nativeKernels';
+import {
+  KERNELS_RELAXED_WASM_BASE64,
+  KERNELS_WASM_BASE64,
+} from '../../src-main/engine/autodiff/native/kernelsWasm';
+import {
+  type KernelsBuild,
+  availableKernelBuilds,
+  instantiateNativeKernels,
+  preferredKernelsBuild,
+  relaxedSimdBehindFlag,
+} from '../../src-main/engine/autodiff/nativeKernels';
 // @ts-expect-error: a plain ES module script without type declarations
 import { DATA_SECTION, stackPointerStart, wasmSections } from '../../scripts/build-kernels.mjs';
 
@@ -190,15 +199,33 @@ function checkSameConv3x3(
   ).toBeLessThan(1e-5);
 }
 
-/** The module as shipped. */
-function shippedBytes(): Buffer {
-  return Buffer.from(KERNELS_WASM_BASE64, 'base64');
+/** The module as shipped, in each build. */
+function shippedBytes(build: KernelsBuild): Buffer {
+  return Buffer.from(build === 'relaxed' ? KERNELS_RELAXED_WASM_BASE64 : KERNELS_WASM_BASE64, 'base64');
 }
 
-describe('native wasm kernels', () => {
+const BUILDS: KernelsBuild[] = ['plain', 'relaxed'];
+
+it('this runtime compiles both builds of the kernels (Node 20 once its flag is turned on)', () => {
+  // The plain build wherever wasm SIMD is; the relaxed one on every Node ≥ 20.19 (Node 20 has it
+  // behind a V8 flag that nativeKernels turns on), so that neither build goes untested.
+  expect(availableKernelBuilds().sort()).toEqual(['plain', 'relaxed']);
+});
+
+it('the relaxed build is preferred unless DEML_RELAXED_SIMD=0; the flag is for V8 before 11.4 only', () => {
+  expect(preferredKernelsBuild({})).toBe('relaxed');
+  expect(preferredKernelsBuild({ DEML_RELAXED_SIMD: '0' })).toBe('plain');
+  expect(relaxedSimdBehindFlag('11.3.244.8-node.38')).toBe(true); // Node 20
+  expect(relaxedSimdBehindFlag('10.2.154.26-node.36')).toBe(true);
+  expect(relaxedSimdBehindFlag('11.4.183.1')).toBe(false);
+  expect(relaxedSimdBehindFlag('12.4.254.21-node.33')).toBe(false); // Node 22
+  expect(relaxedSimdBehindFlag('14.0.365.4-electron.0')).toBe(false);
+});
+
+describe.each(BUILDS)('native wasm kernels, %s build', (build) => {
   it('the filter gradient matches its definition and writes nothing outside dw', () => {
     const memory = new WebAssembly.Memory({ initial: 16 });
-    const kernels = instantiateNativeKernels(memory);
+    const kernels = instantiateNativeKernels(memory, build);
     expect(kernels, 'this Node has wasm SIMD, so the module must compile').not.toBeNull();
     const rng = new Rng(11);
     const heap = new Float32Array(memory.buffer);
@@ -245,7 +272,7 @@ describe('native wasm kernels', () => {
 
   it('the strided input gradient matches its definition and writes nothing outside dx', () => {
     const memory = new WebAssembly.Memory({ initial: 16 });
-    const kernels = instantiateNativeKernels(memory)!;
+    const kernels = instantiateNativeKernels(memory, build)!;
     const rng = new Rng(12);
     const heap = new Float32Array(memory.buffer);
     for (const c of inputCases) {
@@ -294,7 +321,7 @@ describe('native wasm kernels', () => {
 
   it('the direct conv matches its definition and writes nothing outside y', () => {
     const memory = new WebAssembly.Memory({ initial: 16 });
-    const kernels = instantiateNativeKernels(memory)!;
+    const kernels = instantiateNativeKernels(memory, build)!;
     const rng = new Rng(13);
     const heap = new Float32Array(memory.buffer);
     // Strided convs as tfjs pads them ('same' at stride 2 on even and odd sizes, 'valid' short
@@ -371,7 +398,7 @@ describe('native wasm kernels', () => {
 
   it('the Winograd 3×3 conv and its filter gradient match their definitions and write nothing else', () => {
     const memory = new WebAssembly.Memory({ initial: 64 });
-    const kernels = instantiateNativeKernels(memory)!;
+    const kernels = instantiateNativeKernels(memory, build)!;
     // F(4×4, 3×3) with its dual F(3×3, 4×4) for the filter gradient; F(2×2, 3×3) with F(3×3, 2×2).
     // Sizes that leave 1, 2 and 3 rows or columns in the last tile of either, a single pixel, 4-
     // and 8-wide channel tails, more tiles than one block (16 and 32 forward, 64 filter gradient)
@@ -414,7 +441,7 @@ describe('native wasm kernels', () => {
 
   it('the single-channel 3×3 conv and its filter gradient match their definitions and write nothing else', () => {
     const memory = new WebAssembly.Memory({ initial: 64 });
-    const kernels = instantiateNativeKernels(memory)!;
+    const kernels = instantiateNativeKernels(memory, build)!;
     // Odd and even sizes, one row, one column, a single pixel; 4 to 64 output channels.
     for (const shape of [
       [2, 7, 5, 1, 8],
@@ -434,7 +461,7 @@ describe('native wasm kernels', () => {
 
   it('the 2×2 max-pool gradient writes all of dx (first maximum, NaNs never win) and nothing else', () => {
     const memory = new WebAssembly.Memory({ initial: 4 });
-    const kernels = instantiateNativeKernels(memory)!;
+    const kernels = instantiateNativeKernels(memory, build)!;
     const heap = new Float32Array(memory.buffer);
     const rng = new Rng(12);
     // Even sizes (every dx element is some window's), odd sizes (an uncovered row and column);
@@ -484,7 +511,7 @@ describe('native wasm kernels', () => {
   });
 
   it('imports only the memory and carries no data segment and no stack', () => {
-    const bytes = shippedBytes();
+    const bytes = shippedBytes(build);
     const module = new WebAssembly.Module(new Uint8Array(bytes));
     expect(WebAssembly.Module.imports(module)).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);
     // A data segment would be written into tfjs's heap when the module is instantiated.
@@ -505,10 +532,12 @@ describe('native wasm kernels', () => {
     'the shipped module is what its C source compiles to (npm run build:kernels)',
     async () => {
       // @ts-expect-error: a plain ES module script without type declarations
-      const build = (await import('../../scripts/build-kernels.mjs')) as { compileKernels(): Buffer };
+      const script = (await import('../../scripts/build-kernels.mjs')) as {
+        compileKernels(options: { relaxed: boolean }): Buffer;
+      };
       // The bytes, not the header comment: it names the exact clang build, which may differ.
       expect(
-        shippedBytes().equals(build.compileKernels()),
+        shippedBytes(build).equals(script.compileKernels({ relaxed: build === 'relaxed' })),
         'kernelsWasm.ts is not what the .c files compile to: run npm run build:kernels',
       ).toBe(true);
     },
