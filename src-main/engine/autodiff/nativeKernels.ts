@@ -209,10 +209,10 @@ export function relaxedSimdBehindFlag(v8 = process.versions.v8): boolean {
 
 /**
  * A build's compiled module, or null where this runtime cannot compile it. On Node 20 the relaxed
- * build first turns on V8's --experimental-wasm-relaxed-simd: a flag that only lets the wasm
- * decoder accept the relaxed opcodes (shipped unchanged in V8 11.4), for this process and its
- * worker threads, so `deml` and the benches on Node 20 run the same kernels as the desktop app.
- * Not done under DEML_RELAXED_SIMD=0.
+ * build first turns on V8's --experimental-wasm-relaxed-simd, a flag that lets the wasm decoder
+ * accept the relaxed opcodes (on by default from V8 11.4), for this process and its worker
+ * threads, so that `deml` and the benches on Node 20 run the same kernels as the desktop app (the
+ * kernel tests check that build's results on Node 20). Not done under DEML_RELAXED_SIMD=0.
  */
 function kernelsModule(build: KernelsBuild): WebAssembly.Module | null {
   let module = compiled.get(build);
