@@ -15,8 +15,9 @@
 /* acc += a * b. The module is built twice (scripts/build-kernels.mjs): with relaxed SIMD, as one
  * fused multiply-add (12-33% faster on every kernel's inner products here: the products are bound
  * by arithmetic, and a fused step is one instruction where a multiply and an add are two), and
- * without it for runtimes that lack relaxed SIMD (Node 20 without a flag), as a multiply and an
- * add. The two round differently in the last bit; each is deterministic on a given machine. */
+ * without it, as a multiply and an add, for runtimes that lack relaxed SIMD and for
+ * DEML_RELAXED_SIMD=0 (nativeKernels.ts). The two round differently in the last bit; each is
+ * deterministic on a given machine (V8 emits a fused step where the CPU has FMA, else both). */
 #ifdef __wasm_relaxed_simd__
 #define MAC4(acc, a, b) acc = wasm_f32x4_relaxed_madd(a, b, acc)
 #else
