@@ -12,6 +12,7 @@ import {
 } from '../../src-main/engine/autodiff/native/kernelsWasm';
 import {
   type KernelsBuild,
+  type NativeKernels,
   availableKernelBuilds,
   instantiateNativeKernels,
   preferredKernelsBuild,
@@ -35,9 +36,12 @@ interface FilterCase {
   wo: number;
 }
 
-/** The definition, summed in float64. */
-function filterGradReference(c: FilterCase, x: Float32Array, dy: Float32Array): Float64Array {
-  const dw = new Float64Array(c.fh * c.fw * c.ci * c.co);
+/**
+ * Every product of a conv's definition, y[n,oy,ox,o] = Σ x[n, oy·s+a−pt, ox·s+b−pl, i] · w[a,b,i,o]
+ * (taps outside x skipped), as flat indices into x [n,h,w,ci], y [n,ho,wo,co] and w [fh,fw,ci,co]:
+ * the forward pass, its input gradient and its filter gradient are sums over the same products.
+ */
+function forEachProduct(c: FilterCase, visit: (xAt: number, yAt: number, wAt: number) => void): void {
   for (let n = 0; n < c.n; n++)
     for (let y = 0; y < c.ho; y++)
       for (let xx = 0; xx < c.wo; xx++)
@@ -48,29 +52,88 @@ function filterGradReference(c: FilterCase, x: Float32Array, dy: Float32Array): 
             if (iy < 0 || iy >= c.h || ix < 0 || ix >= c.w) continue;
             for (let i = 0; i < c.ci; i++)
               for (let o = 0; o < c.co; o++)
-                dw[((a * c.fw + b) * c.ci + i) * c.co + o]! +=
-                  x[((n * c.h + iy) * c.w + ix) * c.ci + i]! * dy[((n * c.ho + y) * c.wo + xx) * c.co + o]!;
+                visit(
+                  ((n * c.h + iy) * c.w + ix) * c.ci + i,
+                  ((n * c.ho + y) * c.wo + xx) * c.co + o,
+                  ((a * c.fw + b) * c.ci + i) * c.co + o,
+                );
           }
+}
+
+/** The filter gradient's definition, summed in float64. */
+function filterGradReference(c: FilterCase, x: Float32Array, dy: Float32Array): Float64Array {
+  const dw = new Float64Array(c.fh * c.fw * c.ci * c.co);
+  forEachProduct(c, (xAt, yAt, wAt) => (dw[wAt]! += x[xAt]! * dy[yAt]!));
   return dw;
 }
 
 /** The input gradient's definition, summed in float64: each dy value through each tap. */
 function inputGradReference(c: FilterCase, dy: Float32Array, w: Float32Array): Float64Array {
   const dx = new Float64Array(c.n * c.h * c.w * c.ci);
-  for (let n = 0; n < c.n; n++)
-    for (let y = 0; y < c.ho; y++)
-      for (let xx = 0; xx < c.wo; xx++)
-        for (let a = 0; a < c.fh; a++)
-          for (let b = 0; b < c.fw; b++) {
-            const iy = y * c.s + a - c.pt;
-            const ix = xx * c.s + b - c.pl;
-            if (iy < 0 || iy >= c.h || ix < 0 || ix >= c.w) continue;
-            for (let i = 0; i < c.ci; i++)
-              for (let o = 0; o < c.co; o++)
-                dx[((n * c.h + iy) * c.w + ix) * c.ci + i]! +=
-                  dy[((n * c.ho + y) * c.wo + xx) * c.co + o]! * w[((a * c.fw + b) * c.ci + i) * c.co + o]!;
-          }
+  forEachProduct(c, (xAt, yAt, wAt) => (dx[xAt]! += dy[yAt]! * w[wAt]!));
   return dx;
+}
+
+/** The conv's definition, summed in float64. */
+function forwardReference(c: FilterCase, x: Float32Array, w: Float32Array): Float64Array {
+  const y = new Float64Array(c.n * c.ho * c.wo * c.co);
+  forEachProduct(c, (xAt, yAt, wAt) => (y[yAt]! += x[xAt]! * w[wAt]!));
+  return y;
+}
+
+/**
+ * Runs one of stridedConv.c's kernels (same arguments: input, filter, output, scratch, then the
+ * conv's geometry) on case c in a sentinel-filled memory, its input and filter random at
+ * unaligned offsets with gaps between, and checks its output against `reference` (float64) and
+ * that nothing changed outside it (the scratch may hold anything afterwards).
+ */
+function checkStridedConvKernel(
+  memory: WebAssembly.Memory,
+  rng: Rng,
+  c: FilterCase,
+  sizes: { input: number; output: number; scratch: number },
+  kernel: NativeKernels['conv2dForward'],
+  reference: (input: Float32Array, filter: Float32Array) => Float64Array,
+  output: string,
+): void {
+  const heap = new Float32Array(memory.buffer);
+  heap.fill(-12345.5);
+  const wLen = c.fh * c.fw * c.ci * c.co;
+  const inAt = 29;
+  const wAt = inAt + sizes.input + 3;
+  const outAt = wAt + wLen + 9;
+  const scratchAt = outAt + sizes.output + 5;
+  for (let k = 0; k < sizes.input; k++) heap[inAt + k] = rng.normal();
+  for (let k = 0; k < wLen; k++) heap[wAt + k] = rng.normal();
+  const before = heap.slice();
+  kernel(
+    inAt * 4,
+    wAt * 4,
+    outAt * 4,
+    scratchAt * 4,
+    c.n,
+    c.h,
+    c.w,
+    c.ci,
+    c.ho,
+    c.wo,
+    c.co,
+    c.fh,
+    c.fw,
+    c.s,
+    c.s,
+    c.pt,
+    c.pl,
+  );
+  heap.set(before.subarray(scratchAt, scratchAt + sizes.scratch), scratchAt);
+  const want = reference(heap.subarray(inAt, inAt + sizes.input), heap.subarray(wAt, wAt + wLen));
+  let err = 0;
+  for (let k = 0; k < sizes.output; k++) err = Math.max(err, Math.abs(heap[outAt + k]! - want[k]!));
+  expect(err, `${output} for ${JSON.stringify(c)}`).toBeLessThan(1e-4);
+  expect(
+    changedOutside(heap, before, outAt, sizes.output),
+    `floats changed outside ${output} for ${JSON.stringify(c)}`,
+  ).toBe(0);
 }
 
 /**
@@ -274,48 +337,21 @@ describe.each(BUILDS)('native wasm kernels, %s build', (build) => {
     const memory = new WebAssembly.Memory({ initial: 16 });
     const kernels = instantiateNativeKernels(memory, build)!;
     const rng = new Rng(12);
-    const heap = new Float32Array(memory.buffer);
     for (const c of inputCases) {
-      heap.fill(-12345.5);
-      const dyLen = c.n * c.ho * c.wo * c.co;
-      const wLen = c.fh * c.fw * c.ci * c.co;
-      const dxLen = c.n * c.h * c.w * c.ci;
-      const scratchLen = kernels.conv2dInputGradScratchFloats(c.ci, c.co, c.fh, c.fw);
-      const dyAt = 29;
-      const wAt = dyAt + dyLen + 3;
-      const dxAt = wAt + wLen + 9;
-      const scratchAt = dxAt + dxLen + 5;
-      for (let k = 0; k < dyLen; k++) heap[dyAt + k] = rng.normal();
-      for (let k = 0; k < wLen; k++) heap[wAt + k] = rng.normal();
-      const before = heap.slice();
-      kernels.conv2dInputGrad(
-        dyAt * 4,
-        wAt * 4,
-        dxAt * 4,
-        scratchAt * 4,
-        c.n,
-        c.h,
-        c.w,
-        c.ci,
-        c.ho,
-        c.wo,
-        c.co,
-        c.fh,
-        c.fw,
-        c.s,
-        c.s,
-        c.pt,
-        c.pl,
+      const sizes = {
+        input: c.n * c.ho * c.wo * c.co,
+        output: c.n * c.h * c.w * c.ci,
+        scratch: kernels.conv2dInputGradScratchFloats(c.ci, c.co, c.fh, c.fw),
+      };
+      checkStridedConvKernel(
+        memory,
+        rng,
+        c,
+        sizes,
+        kernels.conv2dInputGrad,
+        (dy, w) => inputGradReference(c, dy, w),
+        'dx',
       );
-      heap.set(before.subarray(scratchAt, scratchAt + scratchLen), scratchAt);
-      const want = inputGradReference(c, heap.subarray(dyAt, dyAt + dyLen), heap.subarray(wAt, wAt + wLen));
-      let err = 0;
-      for (let k = 0; k < dxLen; k++) err = Math.max(err, Math.abs(heap[dxAt + k]! - want[k]!));
-      expect(err, JSON.stringify(c)).toBeLessThan(1e-4);
-      expect(
-        changedOutside(heap, before, dxAt, dxLen),
-        `floats changed outside dx for ${JSON.stringify(c)}`,
-      ).toBe(0);
     }
   });
 
@@ -323,7 +359,6 @@ describe.each(BUILDS)('native wasm kernels, %s build', (build) => {
     const memory = new WebAssembly.Memory({ initial: 16 });
     const kernels = instantiateNativeKernels(memory, build)!;
     const rng = new Rng(13);
-    const heap = new Float32Array(memory.buffer);
     // Strided convs as tfjs pads them ('same' at stride 2 on even and odd sizes, 'valid' short
     // of the edge), 1×1 shortcuts, stride 3 with a filter taller than wide, first layers with 1
     // and 3 input channels at stride 1, a 4-channel output tail, positions not in fours.
@@ -337,62 +372,20 @@ describe.each(BUILDS)('native wasm kernels, %s build', (build) => {
       { n: 1, h: 5, w: 5, ci: 1, co: 4, fh: 3, fw: 3, s: 1, pt: 0, pl: 0, ho: 3, wo: 3 },
     ];
     for (const c of forwardCases) {
-      heap.fill(-12345.5);
-      const xLen = c.n * c.h * c.w * c.ci;
-      const wLen = c.fh * c.fw * c.ci * c.co;
-      const yLen = c.n * c.ho * c.wo * c.co;
-      const scratchLen = kernels.conv2dForwardScratchFloats(c.ci);
-      const xAt = 31;
-      const wAt = xAt + xLen + 3;
-      const yAt = wAt + wLen + 9;
-      const scratchAt = yAt + yLen + 5;
-      for (let k = 0; k < xLen; k++) heap[xAt + k] = rng.normal();
-      for (let k = 0; k < wLen; k++) heap[wAt + k] = rng.normal();
-      const before = heap.slice();
-      kernels.conv2dForward(
-        xAt * 4,
-        wAt * 4,
-        yAt * 4,
-        scratchAt * 4,
-        c.n,
-        c.h,
-        c.w,
-        c.ci,
-        c.ho,
-        c.wo,
-        c.co,
-        c.fh,
-        c.fw,
-        c.s,
-        c.s,
-        c.pt,
-        c.pl,
+      const sizes = {
+        input: c.n * c.h * c.w * c.ci,
+        output: c.n * c.ho * c.wo * c.co,
+        scratch: kernels.conv2dForwardScratchFloats(c.ci),
+      };
+      checkStridedConvKernel(
+        memory,
+        rng,
+        c,
+        sizes,
+        kernels.conv2dForward,
+        (x, w) => forwardReference(c, x, w),
+        'y',
       );
-      heap.set(before.subarray(scratchAt, scratchAt + scratchLen), scratchAt);
-      const x = heap.subarray(xAt, xAt + xLen);
-      const w = heap.subarray(wAt, wAt + wLen);
-      let err = 0;
-      for (let n = 0; n < c.n; n++)
-        for (let y = 0; y < c.ho; y++)
-          for (let xx = 0; xx < c.wo; xx++)
-            for (let o = 0; o < c.co; o++) {
-              let want = 0;
-              for (let a = 0; a < c.fh; a++)
-                for (let b = 0; b < c.fw; b++) {
-                  const iy = y * c.s + a - c.pt;
-                  const ix = xx * c.s + b - c.pl;
-                  if (iy < 0 || iy >= c.h || ix < 0 || ix >= c.w) continue;
-                  for (let i = 0; i < c.ci; i++)
-                    want +=
-                      x[((n * c.h + iy) * c.w + ix) * c.ci + i]! * w[((a * c.fw + b) * c.ci + i) * c.co + o]!;
-                }
-              err = Math.max(err, Math.abs(heap[yAt + ((n * c.ho + y) * c.wo + xx) * c.co + o]! - want));
-            }
-      expect(err, JSON.stringify(c)).toBeLessThan(1e-4);
-      expect(
-        changedOutside(heap, before, yAt, yLen),
-        `floats changed outside y for ${JSON.stringify(c)}`,
-      ).toBe(0);
     }
   });
 

@@ -381,7 +381,7 @@ describe('wasm products with a transposed operand, and slices', () => {
 describe('which Winograd forward kernel a 3×3 conv takes', () => {
   it('F(4×4, 3×3) on query sets and large maps; F(2×2, 3×3) on a few images of 3×3 or 4×4', () => {
     // Where each was measured faster (bench: 75 and 5 images, conv4's and the generator's maps).
-    for (const [n, h] of [
+    expectTile(winogradTile, 4, [
       [75, 28],
       [75, 14],
       [75, 7],
@@ -390,22 +390,18 @@ describe('which Winograd forward kernel a 3×3 conv takes', () => {
       [64, 7],
       [5, 28],
       [5, 14],
-    ]) {
-      expect(winogradTile(n!, h!, h!), `${n}×${h}×${h}`).toBe(4);
-    }
-    for (const [n, h] of [
+    ]);
+    expectTile(winogradTile, 2, [
       [5, 3],
       [5, 4],
       [1, 7],
       [1, 1],
-    ]) {
-      expect(winogradTile(n!, h!, h!), `${n}×${h}×${h}`).toBe(2);
-    }
+    ]);
   });
 
   it('F(3×3, 4×4) filter gradients on query sets and large maps; F(3×3, 2×2) where it was faster', () => {
     // Measured (75 and 5 images, 16 to 128 channels): F(3×3, 4×4) 1.2–2.6× on these.
-    for (const [n, h] of [
+    expectTile(winogradFilterTile, 4, [
       [75, 28],
       [75, 14],
       [75, 7],
@@ -415,17 +411,18 @@ describe('which Winograd forward kernel a 3×3 conv takes', () => {
       [5, 28],
       [5, 14],
       [5, 7],
-    ]) {
-      expect(winogradFilterTile(n!, h!, h!), `${n}×${h}×${h}`).toBe(4);
-    }
+    ]);
     // F(3×3, 2×2) 1.5× on 5 images of 3×3 or 4×4 (128 channels), 1.2× on 75 of 5×5 (64).
-    for (const [n, h] of [
+    expectTile(winogradFilterTile, 2, [
       [5, 3],
       [5, 4],
       [75, 5],
       [1, 1],
-    ]) {
-      expect(winogradFilterTile(n!, h!, h!), `${n}×${h}×${h}`).toBe(2);
-    }
+    ]);
   });
 });
+
+/** Each n images of h×h in `maps` take the `tile` kernel by `choose`'s rule. */
+function expectTile(choose: (n: number, h: number, w: number) => 2 | 4, tile: 2 | 4, maps: number[][]): void {
+  for (const [n, h] of maps) expect(choose(n!, h!, h!), `${n}×${h}×${h}`).toBe(tile);
+}

@@ -201,31 +201,35 @@ function directConv(info: tf.backend_util.Conv2DInfo, ...tensors: TensorInfo[]):
   );
 }
 
-/** A conv by native/stridedConv.c's direct forward pass (see directConv). */
-function nativeDirectConv(
+/**
+ * Runs one of native/stridedConv.c's kernels, which take the same arguments (input, filter,
+ * output, scratch, then the conv's geometry), into a new output of `shape`: the forward pass
+ * (input x, output y) or the input gradient (input dy, output dx).
+ */
+function runStridedConvKernel(
   backend: WasmBackend,
-  native: NativeKernels,
-  x: TensorInfo,
+  kernel: NativeKernels['conv2dForward'],
+  scratchFloats: number,
+  input: TensorInfo,
   filter: TensorInfo,
+  shape: number[],
   info: tf.backend_util.Conv2DInfo,
 ): TensorInfo {
-  const { batchSize: n, inHeight: h, inWidth: w, inChannels: ci, outChannels: co } = info;
-  const { outHeight: ho, outWidth: wo } = info;
-  const y = backend.makeOutput([n, ho, wo, co], 'float32');
-  const [xAt, fAt, yAt] = heapOffsets(backend, x, filter, y);
-  withScratch(backend, native.conv2dForwardScratchFloats(ci), (scratch) =>
-    native.conv2dForward(
-      xAt,
+  const out = backend.makeOutput(shape, 'float32');
+  const [inAt, fAt, outAt] = heapOffsets(backend, input, filter, out);
+  withScratch(backend, scratchFloats, (scratch) =>
+    kernel(
+      inAt,
       fAt,
-      yAt,
+      outAt,
       scratch,
-      n,
-      h,
-      w,
-      ci,
-      ho,
-      wo,
-      co,
+      info.batchSize,
+      info.inHeight,
+      info.inWidth,
+      info.inChannels,
+      info.outHeight,
+      info.outWidth,
+      info.outChannels,
       info.filterHeight,
       info.filterWidth,
       info.strideHeight,
@@ -234,7 +238,20 @@ function nativeDirectConv(
       info.padInfo.left,
     ),
   );
-  return y;
+  return out;
+}
+
+/** A conv by native/stridedConv.c's direct forward pass (see directConv). */
+function nativeDirectConv(
+  backend: WasmBackend,
+  native: NativeKernels,
+  x: TensorInfo,
+  filter: TensorInfo,
+  info: tf.backend_util.Conv2DInfo,
+): TensorInfo {
+  const shape = [info.batchSize, info.outHeight, info.outWidth, info.outChannels];
+  const scratch = native.conv2dForwardScratchFloats(info.inChannels);
+  return runStridedConvKernel(backend, native.conv2dForward, scratch, x, filter, shape, info);
 }
 
 /**
@@ -247,8 +264,12 @@ function nativeDirectConv(
  * 3×3 or 4×4 maps (there F(2×2) is 1.5× as fast).
  */
 export function winogradTile(n: number, h: number, w: number): 2 | 4 {
-  const tiles = (size: number) => n * Math.ceil(h / size) * Math.ceil(w / size);
-  return 36.5 + 2.7 * tiles(4) < 11.6 + tiles(2) ? 4 : 2;
+  return 36.5 + 2.7 * tileCount(n, h, w, 4) < 11.6 + tileCount(n, h, w, 2) ? 4 : 2;
+}
+
+/** Tiles of size × size that cover n maps of h × w. */
+function tileCount(n: number, h: number, w: number, size: number): number {
+  return n * Math.ceil(h / size) * Math.ceil(w / size);
 }
 
 /**
@@ -262,8 +283,7 @@ export function winogradTile(n: number, h: number, w: number): 2 | 4 {
  * output), which this leaves out: it errs toward F(3×3, 2×2).
  */
 export function winogradFilterTile(n: number, h: number, w: number): 2 | 4 {
-  const tiles = (size: number) => n * Math.ceil(h / size) * Math.ceil(w / size);
-  return 30.8 + 2.4 * tiles(4) < 8 + tiles(2) ? 4 : 2;
+  return 30.8 + 2.4 * tileCount(n, h, w, 4) < 8 + tileCount(n, h, w, 2) ? 4 : 2;
 }
 
 function assertChannelsLast(attrs: ConvAttrs, op: string): void {
@@ -414,31 +434,8 @@ function nativeInputGradient(
   info: tf.backend_util.Conv2DInfo,
 ): TensorInfo {
   const { batchSize: n, inHeight: h, inWidth: w, inChannels: ci, outChannels: co } = info;
-  const { filterHeight: fh, filterWidth: fw } = info;
-  const dx = backend.makeOutput([n, h, w, ci], 'float32');
-  const [dyAt, fAt, dxAt] = heapOffsets(backend, dy, filter, dx);
-  withScratch(backend, native.conv2dInputGradScratchFloats(ci, co, fh, fw), (scratch) =>
-    native.conv2dInputGrad(
-      dyAt,
-      fAt,
-      dxAt,
-      scratch,
-      n,
-      h,
-      w,
-      ci,
-      info.outHeight,
-      info.outWidth,
-      co,
-      fh,
-      fw,
-      info.strideHeight,
-      info.strideWidth,
-      info.padInfo.top,
-      info.padInfo.left,
-    ),
-  );
-  return dx;
+  const scratch = native.conv2dInputGradScratchFloats(ci, co, info.filterHeight, info.filterWidth);
+  return runStridedConvKernel(backend, native.conv2dInputGrad, scratch, dy, filter, [n, h, w, ci], info);
 }
 
 /** One axis of a strided input gradient, split by output phase r = (i + pad) mod stride. */

@@ -68,6 +68,16 @@ static inline const float* dy_row(const Shape* s, const float* dy, const float* 
   const float* p3 = dy_row(s, dy, zeros, m3, jy3, jx3, k, kb, ey, ex);     \
   const float* wp = wt + (a * s->fw + b) * s->co * s->ci + i0
 
+/* The 4x8 or 4x4 tile's rows into the group's four outputs d0..d3, from channel k. */
+#define STORE_4X8(k)                                                     \
+  wasm_v128_store(d0 + (k), c00), wasm_v128_store(d0 + (k) + 4, c01);    \
+  wasm_v128_store(d1 + (k), c10), wasm_v128_store(d1 + (k) + 4, c11);    \
+  wasm_v128_store(d2 + (k), c20), wasm_v128_store(d2 + (k) + 4, c21);    \
+  wasm_v128_store(d3 + (k), c30), wasm_v128_store(d3 + (k) + 4, c31)
+#define STORE_4X4(k)                                                     \
+  wasm_v128_store(d0 + (k), c0v), wasm_v128_store(d1 + (k), c1v);        \
+  wasm_v128_store(d2 + (k), c2v), wasm_v128_store(d3 + (k), c3v)
+
 /* The positions of phase (ry, rx), in groups of four. */
 static void phase(const Shape* s, const float* dy, const float* wt, const float* zeros, float* dx,
                   int ry, int rx) {
@@ -96,10 +106,7 @@ static void phase(const Shape* s, const float* dy, const float* wt, const float*
           for (int o = 0; o < co; o++, wp += ci) TILE4X8_STEP(wp, p0 + o, p1 + o, p2 + o, p3 + o);
         }
       }
-      wasm_v128_store(d0 + i0, c00), wasm_v128_store(d0 + i0 + 4, c01);
-      wasm_v128_store(d1 + i0, c10), wasm_v128_store(d1 + i0 + 4, c11);
-      wasm_v128_store(d2 + i0, c20), wasm_v128_store(d2 + i0 + 4, c21);
-      wasm_v128_store(d3 + i0, c30), wasm_v128_store(d3 + i0 + 4, c31);
+      STORE_4X8(i0);
     }
     if (ci8 < ci) { /* the last 4 input channels */
       const int i0 = ci8;
@@ -110,8 +117,7 @@ static void phase(const Shape* s, const float* dy, const float* wt, const float*
           for (int o = 0; o < co; o++, wp += ci) TILE4X4_STEP(wp, p0 + o, p1 + o, p2 + o, p3 + o);
         }
       }
-      wasm_v128_store(d0 + i0, c0v), wasm_v128_store(d1 + i0, c1v);
-      wasm_v128_store(d2 + i0, c2v), wasm_v128_store(d3 + i0, c3v);
+      STORE_4X4(i0);
     }
     NEXT(m3, jy3, jx3, m4, jy4, jx4);
     m0 = m4, jy0 = jy4, jx0 = jx4;
@@ -178,10 +184,7 @@ static void forward(const Shape* s, const float* x, const float* w, const float*
           for (int i = 0; i < ci; i++, wp += co) TILE4X8_STEP(wp, p0 + i, p1 + i, p2 + i, p3 + i);
         }
       }
-      wasm_v128_store(d0 + o0, c00), wasm_v128_store(d0 + o0 + 4, c01);
-      wasm_v128_store(d1 + o0, c10), wasm_v128_store(d1 + o0 + 4, c11);
-      wasm_v128_store(d2 + o0, c20), wasm_v128_store(d2 + o0 + 4, c21);
-      wasm_v128_store(d3 + o0, c30), wasm_v128_store(d3 + o0 + 4, c31);
+      STORE_4X8(o0);
     }
     if (co8 < co) { /* the last 4 output channels */
       const int o0 = co8;
@@ -192,8 +195,7 @@ static void forward(const Shape* s, const float* x, const float* w, const float*
           for (int i = 0; i < ci; i++, wp += co) TILE4X4_STEP(wp, p0 + i, p1 + i, p2 + i, p3 + i);
         }
       }
-      wasm_v128_store(d0 + o0, c0v), wasm_v128_store(d1 + o0, c1v);
-      wasm_v128_store(d2 + o0, c2v), wasm_v128_store(d3 + o0, c3v);
+      STORE_4X4(o0);
     }
     NEXT(m3, jy3, jx3, m4, jy4, jx4);
     m0 = m4, jy0 = jy4, jx0 = jx4;
