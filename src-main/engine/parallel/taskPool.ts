@@ -26,8 +26,8 @@ export interface TaskPoolOptions {
    * every task runs on a worker. With the caller holding two tasks plus that batch, the other
    * thread sat idle a quarter of each iteration; with one thread more than there are cores, the
    * operating system shares the cores at a grain no split of whole tasks can (measured ~5% on
-   * concept runs on 2 threads; the README's changes table). A meta-test still gives the caller its share and uses threads − 1
-   * workers.
+   * concept runs on 2 threads; the README's changes table). A meta-test still gives the caller
+   * its share and uses threads − 1 workers.
    */
   sideWork?: boolean;
   backend: 'wasm' | 'cpu';
