@@ -17,10 +17,12 @@ import { LEARNER_INFO } from '../contract/learners';
 const FLOAT = 4;
 /**
  * Activation maps a second-order learner keeps per support image and inner step on the pixels,
- * fitted to peak RSS measured by bench/speed.ts (2 threads): 11.2 with 5 shots, 13.3 with 5 inner
- * steps on 28×28, 10.6 on the miniImageNet shape (84×84×3, 5 steps).
+ * fitted to peak RSS measured by bench/lib/speedRow.ts (MAML, 2 threads). With batch norm's
+ * second derivative as native kernels (wasm, the default backend where tfjs-node-gpu is absent):
+ * 2.9 with 5 shots, 3.7 with 5 inner steps on 28×28, 2.4 on the miniImageNet shape (84×84×3, 5
+ * steps). Composed of tfjs ops (the cpu and tensorflow backends): 11.2, 13.3 and 10.6.
  */
-const SECOND_ORDER_SUPPORT = 12;
+const SECOND_ORDER_SUPPORT = { kernels: 4, composed: 12 } as const;
 /** The Node + tfjs-wasm process before any tensor (measured: ~250 MB RSS at the first iteration). */
 const RUNTIME_BYTES = 300 * 2 ** 20;
 
@@ -91,6 +93,13 @@ function network(config: ExperimentConfig, image: ImageShape): { activations: nu
   return { activations, parameters };
 }
 
+/** SECOND_ORDER_SUPPORT for the backend the config asks for ('auto' is wasm unless tfjs-node-gpu is there). */
+function supportMaps(config: ExperimentConfig): number {
+  return config.backend === 'wasm' || config.backend === 'auto'
+    ? SECOND_ORDER_SUPPORT.kernels
+    : SECOND_ORDER_SUPPORT.composed;
+}
+
 export function estimateTrainingMemory(
   config: ExperimentConfig,
   image: ImageShape,
@@ -107,12 +116,12 @@ export function estimateTrainingMemory(
   // Second order keeps each inner step's support graph for the meta-gradient; first order and the
   // metric and model-based learners hold one forward graph of the task at a time (forward and
   // backward: twice the activations). On the pixels the inner loop runs through the whole
-  // network, whose second-order graph (batch norm's above all) keeps about 12 activation maps
-  // per support image and step; in the concept space it runs through the head only, on
-  // concepts computed once.
+  // network, whose second-order graph keeps a few activation maps per support image and step
+  // (about 12 where batch norm's second derivative is composed of tfjs ops); in the concept space
+  // it runs through the head only, on concepts computed once.
   const kept =
     secondOrder && config.space === 'pixels'
-      ? 2 * (perTask - support) + SECOND_ORDER_SUPPORT * config.innerSteps * support
+      ? 2 * (perTask - support) + supportMaps(config) * config.innerSteps * support
       : 2 * (secondOrder ? config.innerSteps * support + (perTask - support) : perTask);
   const inFlight = Math.max(1, Math.min(threads, config.metaBatch));
   const taskGraph =

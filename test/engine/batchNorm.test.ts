@@ -1,8 +1,9 @@
 /**
  * Fused batch norm (autodiff/batchNorm.ts, native/batchNorm.c): the kernels match their
- * definition and write nothing else; the op matches its composition of tfjs ops, values and
- * gradients; it runs the kernels exactly where no second derivative is taken through it; and
- * the learners' meta-gradients are those of the composed ops.
+ * definition (the backward kernel's gradient: central differences of the float64 backward pass)
+ * and write nothing else; the op matches its composition of tfjs ops, values, gradients and
+ * second derivatives; it runs the kernels exactly where no third derivative can be taken through
+ * it; and the learners' meta-gradients are those of the composed ops.
  */
 import { describe, expect, it } from 'vitest';
 import {
@@ -33,10 +34,10 @@ function relativeMaxError(want: ArrayLike<number>, got: ArrayLike<number>): numb
 
 /** The definition in float64: y, mean, rstd forward; dx, dgamma, dbeta backward. */
 function reference(
-  x: Float32Array,
-  dy: Float32Array,
-  gamma: Float32Array,
-  beta: Float32Array,
+  x: ArrayLike<number>,
+  dy: ArrayLike<number>,
+  gamma: ArrayLike<number>,
+  beta: ArrayLike<number>,
   c: number,
   relu: boolean,
 ) {
@@ -63,6 +64,54 @@ function reference(
   return { y, mean, rstd, dx, dgamma, dbeta };
 }
 
+/**
+ * The gradient of L = Σ a·dx + Σ bg·dγ + Σ bb·dβ (the backward pass's outputs, float64, its
+ * statistics recomputed from x) w.r.t. x, γ and dy, by central differences: what the third
+ * kernel must compute, found without its derivation. `every` thins the x elements checked.
+ */
+function backwardGradientByDifferences(
+  x: Float32Array,
+  dy: Float32Array,
+  gamma: Float32Array,
+  beta: Float32Array,
+  a: Float32Array,
+  bg: Float32Array,
+  bb: Float32Array,
+  c: number,
+  relu: boolean,
+  every: number,
+) {
+  const loss = (xs: ArrayLike<number>, gs: ArrayLike<number>, dys: ArrayLike<number>) => {
+    const { dx, dgamma, dbeta } = reference(xs, dys, gs, beta, c, relu);
+    let l = 0;
+    for (let k = 0; k < dx.length; k++) l += a[k]! * dx[k]!;
+    for (let k = 0; k < c; k++) l += bg[k]! * dgamma[k]! + bb[k]! * dbeta[k]!;
+    return l;
+  };
+  const h = 1e-5;
+  const partial = (v: Float64Array, k: number, f: () => number) => {
+    const at = v[k]!;
+    v[k] = at + h;
+    const up = f();
+    v[k] = at - h;
+    const down = f();
+    v[k] = at;
+    return (up - down) / (2 * h);
+  };
+  const x64 = Float64Array.from(x);
+  const g64 = Float64Array.from(gamma);
+  const dy64 = Float64Array.from(dy);
+  const f = () => loss(x64, g64, dy64);
+  const gx = new Map<number, number>();
+  const gdy = new Map<number, number>();
+  for (let k = 0; k < x.length; k += every) {
+    gx.set(k, partial(x64, k, f));
+    gdy.set(k, partial(dy64, k, f));
+  }
+  const ggamma = Float64Array.from(g64, (_, k) => partial(g64, k, f));
+  return { gx, ggamma, gdy };
+}
+
 const CASES_OP: Array<[[number, number, number, number], boolean]> = [
   [[5, 6, 6, 8], false],
   [[5, 6, 6, 8], true],
@@ -87,6 +136,39 @@ function valuesAndGrads(
       tf.sum(tf.mul(bn(a as Tensor4D, g, b, relu), w)),
     )([x, gamma, beta]);
     return [bn(x, gamma, beta, relu), ...grads].map((t) => t.dataSync() as Float32Array);
+  });
+}
+
+/**
+ * The gradients w.r.t. x, γ and β of an outer loss through batchNorm's inner gradients, as
+ * second-order MAML takes them: the inner loss Σ w·bn(x)² (so its dy depends on x, γ and β too),
+ * the outer Σ v·dx + Σ u·(dγ + dβ) + Σ w·bn(x).
+ */
+function secondDerivatives(
+  bn: typeof batchNormComposed,
+  shape: [number, number, number, number],
+  relu: boolean,
+  seed: number,
+): Float32Array[] {
+  return tf.tidy(() => {
+    const c = shape[3]!;
+    const x = tf.randomNormal(shape, 0.3, 2, 'float32', seed) as Tensor4D;
+    const gamma = tf.randomUniform([c], 0.5, 1.5, 'float32', seed + 1);
+    const beta = tf.randomNormal([c], 0, 0.5, 'float32', seed + 2);
+    const w = tf.randomNormal(shape, 0, 1, 'float32', seed + 3);
+    const v = tf.randomNormal(shape, 0, 1, 'float32', seed + 4);
+    const u = tf.randomNormal([c], 0, 1, 'float32', seed + 5);
+    const inner = (a: Tensor, g: Tensor, b: Tensor) =>
+      tf.sum(tf.mul(tf.square(bn(a as Tensor4D, g, b, relu)), w));
+    const grads = tf.grads((a: Tensor, g: Tensor, b: Tensor) => {
+      const [dx, dg, db] = tf.grads(inner)([a, g, b]);
+      return tf.addN([
+        tf.sum(tf.mul(dx!, v)),
+        tf.sum(tf.mul(tf.add(dg!, db!), u)),
+        tf.sum(tf.mul(bn(a as Tensor4D, g, b, relu), w)),
+      ]);
+    })([x, gamma, beta]);
+    return grads.map((t) => t.dataSync() as Float32Array);
   });
 }
 
@@ -126,7 +208,13 @@ describe('fused batch norm', () => {
           dx: size,
           dgamma: c,
           dbeta: c,
-          scratch: 3 * c,
+          a: size,
+          bg: c,
+          bb: c,
+          gx: size,
+          ggamma: c,
+          gdy: size,
+          scratch: 11 * c,
         };
         type Name = keyof typeof layout;
         const at = {} as Record<Name, number>;
@@ -141,6 +229,9 @@ describe('fused batch norm', () => {
         for (let k = 0; k < size; k++) heap[at.dy + k] = rng.normal();
         for (let k = 0; k < c; k++) heap[at.gamma + k] = 0.5 + rng.next();
         for (let k = 0; k < c; k++) heap[at.beta + k] = rng.normal();
+        for (let k = 0; k < size; k++) heap[at.a + k] = rng.normal();
+        for (let k = 0; k < c; k++) heap[at.bg + k] = rng.normal();
+        for (let k = 0; k < c; k++) heap[at.bb + k] = rng.normal();
         const before = heap.slice();
         const b = (name: Name) => at[name] * 4;
         kernels.batchNormForward(
@@ -171,14 +262,58 @@ describe('fused batch norm', () => {
           c,
           relu ? 1 : 0,
         );
+        kernels.batchNormBackwardBackward(
+          b('x'),
+          b('dy'),
+          b('gamma'),
+          b('beta'),
+          b('mean'),
+          b('rstd'),
+          b('a'),
+          b('bg'),
+          b('bb'),
+          b('gx'),
+          b('ggamma'),
+          b('gdy'),
+          b('scratch'),
+          rows,
+          c,
+          relu ? 1 : 0,
+        );
         const want = reference(view('x'), view('dy'), view('gamma'), view('beta'), c, relu);
         const label = `${rows}×${c}, relu ${relu}`;
         const outputs = ['y', 'mean', 'rstd', 'dx', 'dgamma', 'dbeta'] as const;
         for (const name of outputs) {
           expect(relativeMaxError(want[name], view(name)), `${name} for ${label}`).toBeLessThan(2e-5);
         }
+        const every = Math.max(1, Math.ceil(size / 60));
+        const second = backwardGradientByDifferences(
+          view('x'),
+          view('dy'),
+          view('gamma'),
+          view('beta'),
+          view('a'),
+          view('bg'),
+          view('bb'),
+          c,
+          relu,
+          every,
+        );
+        const sampledError = (want: Map<number, number>, got: Float32Array) =>
+          relativeMaxError(
+            [...want.values()],
+            [...want.keys()].map((k) => got[k]!),
+          );
+        const errors = {
+          gx: sampledError(second.gx, view('gx')),
+          gdy: sampledError(second.gdy, view('gdy')),
+          ggamma: relativeMaxError(second.ggamma, view('ggamma')),
+        };
+        for (const [name, error] of Object.entries(errors)) {
+          expect(error, `${name} for ${label}`).toBeLessThan(2e-5);
+        }
         // Only the outputs and the scratch may have changed, anywhere in memory.
-        const written = [...outputs, 'scratch'] as const;
+        const written = [...outputs, 'gx', 'ggamma', 'gdy', 'scratch'] as const;
         let changed = 0;
         for (let k = 0; k < heap.length; k++) {
           const inside = written.some((n) => k >= at[n] && k < at[n] + layout[n]);
@@ -204,7 +339,22 @@ describe('fused batch norm', () => {
     });
   });
 
-  it('runs the kernels where its gradient is taken once, the composed ops where twice, and falls back on odd channel counts', async () => {
+  it('equals its composition of tfjs ops on wasm in second derivatives, and leaks no tensor', async () => {
+    await selectBackend('wasm');
+    CASES_OP.forEach(([shape, relu], i) => {
+      const before = tf.memory().numTensors;
+      const fused = secondDerivatives(batchNorm, shape, relu, 50 + i);
+      const composed = secondDerivatives(batchNormComposed, shape, relu, 50 + i);
+      expect(tf.memory().numTensors).toBe(before);
+      ['x', 'gamma', 'beta'].forEach((name, k) => {
+        expect(relativeMaxError(composed[k]!, fused[k]!), `${name} for ${shape}, relu ${relu}`).toBeLessThan(
+          1e-4,
+        );
+      });
+    });
+  });
+
+  it('runs the kernels where its gradient is taken once or twice, the composed ops where thrice, and falls back on odd channel counts', async () => {
     await selectBackend('wasm');
     const x = tf.randomNormal([4, 5, 5, 8], 0, 1, 'float32', 1) as Tensor4D;
     const gamma = tf.ones([8]);
@@ -212,19 +362,25 @@ describe('fused batch norm', () => {
     const loss = (a: Tensor) => tf.sum(tf.square(batchNorm(a as Tensor4D, gamma, beta, true)));
     expect(await kernelsRun(() => batchNorm(x, gamma, beta, true))).toEqual(['DemlBatchNorm']);
     expect(await kernelsRun(() => tf.grads(loss)([x]))).toEqual(['DemlBatchNorm', 'DemlBatchNormGrad']);
-    // Inside an outer gradient (second-order MAML's support pass): composed, so the outer
-    // gradient differentiates the inner one through twice-differentiable ops.
-    const secondOrder = () => tf.grads((a: Tensor) => tf.sum(tf.square(tf.grads(loss)([a])[0]!)))([x]);
-    expect(await kernelsRun(secondOrder)).toEqual([]);
+    // Inside an outer gradient (second-order MAML's support pass): the backward kernel's
+    // gradient is the third kernel.
+    const secondOrder = (f: (a: Tensor) => Tensor) => (a: Tensor) => tf.sum(tf.square(tf.grads(f)([a])[0]!));
+    expect(await kernelsRun(() => tf.grads(secondOrder(loss))([x]))).toEqual([
+      'DemlBatchNorm',
+      'DemlBatchNormGrad',
+      'DemlBatchNormGradGrad',
+    ]);
+    // One level deeper the third kernel's gradient would be needed: composed ops.
+    expect(await kernelsRun(() => tf.grads(secondOrder(secondOrder(loss)))([x]))).toEqual([]);
     const six = tf.randomNormal([2, 3, 3, 6]) as Tensor4D;
     expect(await kernelsRun(() => batchNorm(six, tf.ones([6]), tf.zeros([6]), true))).toEqual([]);
-    // The backward kernel's gradient refuses rather than answer wrong, should it ever be reached.
+    // The third kernel's gradient refuses rather than answer wrong, should it ever be reached.
     const direct = (a: Tensor) => {
       const [y] = tf.engine().runKernel('DemlBatchNorm', { x: a, gamma, beta }, { relu: true }) as Tensor[];
       return tf.sum(tf.square(y!));
     };
-    expect(() => tf.grads((a: Tensor) => tf.sum(tf.square(tf.grads(direct)([a])[0]!)))([x])).toThrow(
-      /DemlBatchNormGrad has no gradient/,
+    expect(() => tf.grads(secondOrder(secondOrder(direct)))([x])).toThrow(
+      /DemlBatchNormGradGrad has no gradient/,
     );
     tf.dispose([x, gamma, beta, six]);
   });
@@ -281,6 +437,8 @@ describe('fused batch norm', () => {
       };
       const used = await kernelsRun(() => Object.values(run(true)));
       expect(used, name).toContain('DemlBatchNormGrad');
+      // Second order: the support set's batch norm runs the kernels too.
+      if (!firstOrder) expect(used, name).toContain('DemlBatchNormGradGrad');
       const fused = run(true);
       const composed = run(false);
       for (const p of learner.trainable) {

@@ -1,7 +1,8 @@
 /**
  * The second-order meta-gradient of MAML and Meta-SGD equals the derivative of the query loss
  * after adaptation, checked against central finite differences on a smooth conv network (tanh)
- * with batch norm and pooling, for every parameter tensor.
+ * with batch norm and pooling, for every parameter tensor: on cpu (tfjs ops) and on wasm (the
+ * native kernels, batch norm's second derivative included).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -12,6 +13,7 @@ import {
   installGradients,
   paramList,
   paramsFromList,
+  selectBackend,
   softmaxCrossEntropy,
   taskTensors,
   tf,
@@ -66,13 +68,8 @@ function checkLearner(learner: Learner, innerSteps: number, seed: number, eps: n
   return { meta, task, grads, checks: checkParamGradients(loss, meta, grads, { eps, seed }) };
 }
 
-describe('meta-gradients match finite differences (cpu backend, float32)', () => {
-  beforeAll(async () => {
-    tf.env().set('PROD', true);
-    await tf.setBackend('cpu');
-    installGradients();
-  });
-
+/** Second-order MAML and Meta-SGD against finite differences, for each downsampling. */
+function secondOrderChecks(): void {
   for (const downsample of ['maxpool', 'stride'] as const) {
     it(`second-order MAML, 2 inner steps, ${downsample}`, () => {
       const network = smoothNetwork(downsample);
@@ -114,6 +111,16 @@ describe('meta-gradients match finite differences (cpu backend, float32)', () =>
       }
     });
   }
+}
+
+describe('meta-gradients match finite differences (cpu backend, float32)', () => {
+  beforeAll(async () => {
+    tf.env().set('PROD', true);
+    await tf.setBackend('cpu');
+    installGradients();
+  });
+
+  secondOrderChecks();
 
   it('first-order MAML is the gradient at the adapted parameters, and differs from the exact one', () => {
     const network = smoothNetwork('maxpool');
@@ -182,4 +189,14 @@ describe('meta-gradients match finite differences (cpu backend, float32)', () =>
       expect(c.relativeError, c.name).toBeLessThan(2e-2);
     }
   });
+});
+
+// On wasm the batch norms run the native kernels, the support set's through their second
+// derivative (autodiff/batchNorm.ts: the backward kernel's gradient is a kernel too).
+describe('second-order meta-gradients match finite differences (wasm backend, float32)', () => {
+  beforeAll(async () => {
+    await selectBackend('wasm');
+  });
+
+  secondOrderChecks();
 });

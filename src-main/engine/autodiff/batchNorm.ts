@@ -2,18 +2,20 @@
  * Batch norm with the batch's own statistics (MAML's transductive setting: docs/SCIENCE.md),
  * optionally followed by a ReLU, as one op.
  *
- * On the wasm backend it is one kernel forward and one backward (native/batchNorm.c). Composed
- * from tfjs ops, batch norm, its ReLU and their gradients took about a third of a conv4 task
- * there: some twenty memory-bound kernel calls over each 75×28×28×64 activation, every one
- * allocating its own output, where the kernels make three passes forward and two backward.
- * Elsewhere (cpu, tfjs-node-gpu), and for channel counts that are not multiples of 4, it is
- * the composition of ops, the same function.
+ * On the wasm backend it is one kernel forward and one backward (native/batchNorm.c), and the
+ * backward kernel's own gradient is a third kernel. Composed from tfjs ops, batch norm, its ReLU
+ * and their gradients took about a third of a conv4 task there: some twenty memory-bound kernel
+ * calls over each 75×28×28×64 activation, every one allocating its own output, where the kernels
+ * make three passes forward and two backward. Elsewhere (cpu, tfjs-node-gpu), and for channel
+ * counts that are not multiples of 4, it is the composition of ops, the same function.
  *
- * Where a second derivative is taken through it (the support set's forward pass inside
- * second-order MAML's and Meta-SGD's inner gradient) it is always the composition of ops, whose
- * gradients are twice differentiable (gradients.ts): the kernels' own gradient is first order
- * only. That pass sees a few images; the query set's, where the large batches are, and every
- * pass of the first-order learners, of evaluation and of the concept generator run the kernels.
+ * A second derivative through it (the support set's forward pass inside second-order MAML's and
+ * Meta-SGD's inner gradient) runs the three kernels. Composed there, that pass and its two
+ * derivatives took some 1,200 small kernel calls of a conv4 MAML task's 2,000 and a third of its
+ * time (177 → 114 ms under the profiler), and kept about 12 activation maps per support image
+ * and inner step where the kernels keep 3 or 4 (memoryEstimate.ts). A third derivative would need
+ * the third kernel's gradient, which does not exist: where one could be taken, batchNorm is the
+ * composition of ops, whose gradients are differentiable to any order (gradients.ts).
  */
 import { tf } from '../tf';
 import type { Tensor, Tensor4D, TensorInfo } from '../tf';
@@ -24,6 +26,7 @@ export const BATCH_NORM_EPSILON = 1e-5;
 
 const FORWARD = 'DemlBatchNorm';
 const BACKWARD = 'DemlBatchNormGrad';
+const BACKWARD_BACKWARD = 'DemlBatchNormGradGrad';
 
 interface BatchNormAttrs {
   relu: boolean;
@@ -40,25 +43,29 @@ export function batchNormComposed(x: Tensor4D, gamma: Tensor, beta: Tensor, relu
 }
 
 /**
- * Whether the gradient of an op recorded now may itself be differentiated. Each tf.grads (or
- * valueAndGrads) around this call adds one to the engine's gradient depth; an op's gradient is
- * computed one level out, so at depth 2 or more (the support set's forward pass inside
- * second-order MAML's inner gradient) its gradient is recorded on an outer tape. At depth 1 (a
- * query set's forward pass, first-order learners, evaluation, the concept generator) it is
- * computed with the tape off.
+ * The deepest gradient depth at which batchNorm runs the kernels. Each tf.grads (or
+ * valueAndGrads) around a call adds one to the engine's gradient depth, and an op's gradient is
+ * computed one level out: at depth 1 (a query set's forward pass, first-order learners,
+ * evaluation, the concept generator) the backward kernel runs with the tape off; at depth 2 (the
+ * support set's forward pass inside second-order MAML's inner gradient) it is recorded, and the
+ * outer gradient runs its gradient, the third kernel, with the tape off. At depth 3 the third
+ * kernel would be recorded too, and it has no gradient.
  */
-function secondDerivativeNeeded(): boolean {
+const KERNEL_DEPTH = 2;
+
+function gradientDepth(): number | null {
   const depth = (tf.engine() as unknown as { state?: { gradientDepth?: unknown } }).state?.gradientDepth;
-  // An engine that no longer exposes its depth gets the composed ops: slower, never wrong.
-  return typeof depth !== 'number' || depth > 1;
+  return typeof depth === 'number' ? depth : null;
 }
 
 /**
  * Whether this call can run the kernels: wasm with our native module, float32, channels in
- * fours, and no second derivative to be taken through it.
+ * fours, and no third derivative to be taken through it. An engine that no longer exposes its
+ * gradient depth gets the composed ops: slower, never wrong.
  */
 function fusable(x: Tensor4D, gamma: Tensor, beta: Tensor): boolean {
   const c = x.shape[3];
+  const depth = gradientDepth();
   return (
     tf.getBackend() === 'wasm' &&
     c % 4 === 0 &&
@@ -66,7 +73,8 @@ function fusable(x: Tensor4D, gamma: Tensor, beta: Tensor): boolean {
     [x, gamma, beta].every((t) => t.dtype === 'float32') &&
     gamma.size === c &&
     beta.size === c &&
-    !secondDerivativeNeeded() &&
+    depth != null &&
+    depth <= KERNEL_DEPTH &&
     tf.getKernel(FORWARD, 'wasm') != null &&
     nativeKernelsFor(tf.backend()) != null
   );
@@ -94,10 +102,11 @@ function nativeFor(backend: tf.KernelBackend, op: string) {
 }
 
 /**
- * What both kernels share: the native module, x as [rows, c], the ReLU flag, and their three
- * outputs, one shaped like x and two per channel.
+ * What the kernels share: the native module, x as [rows, c], the ReLU flag, and their three
+ * outputs: the first shaped like x, the second per channel, the third per channel too or, with
+ * `lastPerChannel` false (the third kernel's d/d(dy)), shaped like x.
  */
-function setUp({ inputs, backend, attrs }: KernelArgs, op: string) {
+function setUp({ inputs, backend, attrs }: KernelArgs, op: string, lastPerChannel = true) {
   const native = nativeFor(backend, op);
   const b = backend as WasmBackend;
   const { x } = inputs as { x: TensorInfo };
@@ -106,7 +115,7 @@ function setUp({ inputs, backend, attrs }: KernelArgs, op: string) {
   const outputs = [
     b.makeOutput(x.shape, 'float32'),
     b.makeOutput([c], 'float32'),
-    b.makeOutput([c], 'float32'),
+    b.makeOutput(lastPerChannel ? [c] : x.shape, 'float32'),
   ] as const;
   const relu: 0 | 1 = (attrs as unknown as BatchNormAttrs).relu ? 1 : 0;
   return { native, b, c, rows, relu, outputs };
@@ -133,11 +142,24 @@ function batchNormGradWasm(args: KernelArgs): TensorInfo[] {
   return [...outputs];
 }
 
+/** [gx, ggamma, gdy]: the gradients of batchNormGradWasm's outputs taken back to x, γ and dy. */
+function batchNormGradGradWasm(args: KernelArgs): TensorInfo[] {
+  const { x, gamma, beta, mean, rstd, dy, a, bg, bb } = args.inputs as Record<
+    'x' | 'gamma' | 'beta' | 'mean' | 'rstd' | 'dy' | 'a' | 'bg' | 'bb',
+    TensorInfo
+  >;
+  const { native, b, c, rows, relu, outputs } = setUp(args, BACKWARD_BACKWARD, false);
+  const at = heapOffsets(b, x, dy, gamma, beta, mean, rstd, a, bg, bb, ...outputs);
+  withScratch(b, 11 * c, (scratch) => native.batchNormBackwardBackward(...at, scratch, rows, c, relu));
+  return [...outputs];
+}
+
 /** Register the wasm kernels (installWasmKernels calls this). */
 export function registerBatchNormWasmKernels(): void {
   for (const [kernelName, kernelFunc] of [
     [FORWARD, batchNormWasm],
     [BACKWARD, batchNormGradWasm],
+    [BACKWARD_BACKWARD, batchNormGradGradWasm],
   ] as const) {
     if (tf.getKernel(kernelName, 'wasm') == null)
       tf.registerKernel({
@@ -176,15 +198,53 @@ export const batchNormGradient: GradConfig = {
 };
 
 /**
- * batchNorm never runs the kernels where their gradient would be differentiated again (see
- * secondDerivativeNeeded), so this gradient is never needed; it refuses loudly rather than
- * let a later change get a second derivative silently wrong.
+ * The backward kernel's gradient is the third kernel, from the saved inputs and the gradients of
+ * dx, dγ and dβ (null where an output was not used: zeros). The third kernel's d/dx is the total
+ * derivative, through the batch statistics too, so the mean and rstd inputs (the forward pass's
+ * outputs, functions of x) get zeros, as β does (it reaches dx only through the ReLU's mask).
  */
 export const batchNormGradGradient: GradConfig = {
   kernelName: BACKWARD,
+  inputsToSave: ['x', 'gamma', 'beta', 'mean', 'rstd', 'dy'],
+  gradFunc: (dys, saved, attrs) => {
+    const [x, gamma, beta, mean, rstd, dy] = saved as Tensor[];
+    const [ddx, ddgamma, ddbeta] = dys as Array<Tensor | null>;
+    const [gx, ggamma, gdy] = tf.engine().runKernel(
+      BACKWARD_BACKWARD,
+      {
+        x: x!,
+        gamma: gamma!,
+        beta: beta!,
+        mean: mean!,
+        rstd: rstd!,
+        dy: dy!,
+        a: ddx ?? tf.zerosLike(x!),
+        bg: ddgamma ?? tf.zerosLike(gamma!),
+        bb: ddbeta ?? tf.zerosLike(beta!),
+      },
+      attrs,
+    ) as Tensor[];
+    return {
+      x: () => gx!,
+      gamma: () => ggamma!,
+      beta: () => tf.zerosLike(beta!),
+      mean: () => tf.zerosLike(mean!),
+      rstd: () => tf.zerosLike(rstd!),
+      dy: () => gdy!,
+    };
+  },
+};
+
+/**
+ * batchNorm never runs the kernels where a third derivative could be taken through them (see
+ * KERNEL_DEPTH), so this gradient is never needed; it refuses loudly rather than let a later
+ * change get a third derivative silently wrong.
+ */
+export const batchNormGradGradGradient: GradConfig = {
+  kernelName: BACKWARD_BACKWARD,
   gradFunc: () => {
     throw new Error(
-      `${BACKWARD} has no gradient: batchNorm must use its composed ops where a second derivative is taken`,
+      `${BACKWARD_BACKWARD} has no gradient: batchNorm must use its composed ops where a third derivative is taken`,
     );
   },
 };

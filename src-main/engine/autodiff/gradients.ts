@@ -19,7 +19,7 @@
  */
 import { tf } from '../tf';
 import type { Tensor, Tensor4D } from '../tf';
-import { batchNormGradGradient, batchNormGradient } from './batchNorm';
+import { batchNormGradGradGradient, batchNormGradGradient, batchNormGradient } from './batchNorm';
 
 type GradConfig = Parameters<typeof tf.registerGradient>[0];
 type Attrs = Record<string, unknown>;
@@ -337,6 +337,7 @@ export function installGradients(): void {
     meanGradient,
     batchNormGradient,
     batchNormGradGradient,
+    batchNormGradGradGradient,
   ]) {
     tf.registerGradient(config);
   }

@@ -179,6 +179,30 @@ export interface NativeKernels {
     c: number,
     relu: 0 | 1,
   ): void;
+  /**
+   * batchNormBackward's own gradient (second-order MAML's support set): from a = d/d(dx)
+   * [rows, c] and bg = d/d(dgamma), bb = d/d(dbeta) [c], writes gx = d/dx [rows, c] (the
+   * statistics' dependence on x included), ggamma [c] and gdy = d/d(dy) [rows, c]. scratch: 11c
+   * floats.
+   */
+  batchNormBackwardBackward(
+    x: number,
+    dy: number,
+    gamma: number,
+    beta: number,
+    mean: number,
+    rstd: number,
+    a: number,
+    bg: number,
+    bb: number,
+    gx: number,
+    ggamma: number,
+    gdy: number,
+    scratch: number,
+    rows: number,
+    c: number,
+    relu: 0 | 1,
+  ): void;
 }
 
 /** The part of tfjs-backend-wasm's emscripten module this needs. */
@@ -271,6 +295,8 @@ export function instantiateNativeKernels(
     conv3x3SingleChannelFilterGrad: exports.conv3x3_single_channel_filter_grad as SingleChannelConv3x3,
     batchNormForward: exports.batch_norm_forward as NativeKernels['batchNormForward'],
     batchNormBackward: exports.batch_norm_backward as NativeKernels['batchNormBackward'],
+    batchNormBackwardBackward:
+      exports.batch_norm_backward_backward as NativeKernels['batchNormBackwardBackward'],
   };
 }
 
