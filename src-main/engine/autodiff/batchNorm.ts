@@ -59,11 +59,12 @@ function gradientDepth(): number | null {
 }
 
 /**
- * Whether this call can run the kernels: wasm with our native module, float32, channels in
- * fours, and no third derivative to be taken through it. An engine that no longer exposes its
- * gradient depth gets the composed ops: slower, never wrong.
+ * Whether this call can run batch norm's native kernels: wasm with our native module, float32,
+ * channels in fours, and no gradient deeper than `maxDepth` (KERNEL_DEPTH here; 1 for
+ * batchNormPool.ts, whose backward kernel has no gradient) to be taken through it. An engine
+ * that no longer exposes its gradient depth gets the composed ops: slower, never wrong.
  */
-function fusable(x: Tensor4D, gamma: Tensor, beta: Tensor): boolean {
+export function batchNormKernelsCanRun(x: Tensor4D, gamma: Tensor, beta: Tensor, maxDepth: number): boolean {
   const c = x.shape[3];
   const depth = gradientDepth();
   return (
@@ -74,7 +75,7 @@ function fusable(x: Tensor4D, gamma: Tensor, beta: Tensor): boolean {
     gamma.size === c &&
     beta.size === c &&
     depth != null &&
-    depth <= KERNEL_DEPTH &&
+    depth <= maxDepth &&
     tf.getKernel(FORWARD, 'wasm') != null &&
     nativeKernelsFor(tf.backend()) != null
   );
@@ -85,7 +86,7 @@ function fusable(x: Tensor4D, gamma: Tensor, beta: Tensor): boolean {
  * [n,h,w,c] over n, h and w; γ and β are [c].
  */
 export function batchNorm(x: Tensor4D, gamma: Tensor, beta: Tensor, relu = false): Tensor4D {
-  if (!fusable(x, gamma, beta)) return batchNormComposed(x, gamma, beta, relu);
+  if (!batchNormKernelsCanRun(x, gamma, beta, KERNEL_DEPTH)) return batchNormComposed(x, gamma, beta, relu);
   const attrs: BatchNormAttrs = { relu };
   const [y] = tf
     .engine()
@@ -93,7 +94,7 @@ export function batchNorm(x: Tensor4D, gamma: Tensor, beta: Tensor, relu = false
   return y as Tensor4D;
 }
 
-function nativeFor(backend: tf.KernelBackend, op: string) {
+export function nativeFor(backend: tf.KernelBackend, op: string) {
   const native = nativeKernelsFor(backend);
   // batchNorm() checks before it runs the kernel; this is reached only if the native kernels
   // were switched off between a forward pass and its gradient.

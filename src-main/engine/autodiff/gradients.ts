@@ -12,7 +12,8 @@
  *   Sigmoid, Exp, Softmax, LogSoftmax, Elu and Pow's exponent gradient read the saved output;
  *   here they save the input instead and recompute the output inside the gradient, on the tape.
  *
- * It also registers the gradients of our own fused batch-norm kernels (batchNorm.ts).
+ * It also registers the gradients of our own fused batch-norm kernels (batchNorm.ts,
+ * batchNormPool.ts).
  *
  * Gradients live in tfjs-core's JavaScript registry, so this holds on every backend
  * (cpu, wasm, tfjs-node-gpu alike).
@@ -20,6 +21,7 @@
 import { tf } from '../tf';
 import type { Tensor, Tensor4D } from '../tf';
 import { batchNormGradGradGradient, batchNormGradGradient, batchNormGradient } from './batchNorm';
+import { batchNormPoolGradGradient, batchNormPoolGradient } from './batchNormPool';
 
 type GradConfig = Parameters<typeof tf.registerGradient>[0];
 type Attrs = Record<string, unknown>;
@@ -338,6 +340,8 @@ export function installGradients(): void {
     batchNormGradient,
     batchNormGradGradient,
     batchNormGradGradGradient,
+    batchNormPoolGradient,
+    batchNormPoolGradGradient,
   ]) {
     tf.registerGradient(config);
   }

@@ -203,6 +203,42 @@ export interface NativeKernels {
     c: number,
     relu: 0 | 1,
   ): void;
+  /**
+   * maxPool2x2(relu(batch norm)) of x [n,h,w,c] (c a multiple of 4, the pooling 2×2, stride 2,
+   * unpadded): writes y [n, h/2, w/2, c] (rounded down) and, as batchNormForward, mean and rstd.
+   * scratch: c floats.
+   */
+  batchNormPoolForward(
+    x: number,
+    gamma: number,
+    beta: number,
+    y: number,
+    mean: number,
+    rstd: number,
+    scratch: number,
+    n: number,
+    h: number,
+    w: number,
+    c: number,
+    eps: number,
+  ): void;
+  /** Its gradients dx [n,h,w,c], dgamma and dbeta [c] from the pooled dy. scratch: 3c floats. */
+  batchNormPoolBackward(
+    x: number,
+    dy: number,
+    gamma: number,
+    beta: number,
+    mean: number,
+    rstd: number,
+    dx: number,
+    dgamma: number,
+    dbeta: number,
+    scratch: number,
+    n: number,
+    h: number,
+    w: number,
+    c: number,
+  ): void;
 }
 
 /** The part of tfjs-backend-wasm's emscripten module this needs. */
@@ -297,6 +333,8 @@ export function instantiateNativeKernels(
     batchNormBackward: exports.batch_norm_backward as NativeKernels['batchNormBackward'],
     batchNormBackwardBackward:
       exports.batch_norm_backward_backward as NativeKernels['batchNormBackwardBackward'],
+    batchNormPoolForward: exports.batch_norm_pool_forward as NativeKernels['batchNormPoolForward'],
+    batchNormPoolBackward: exports.batch_norm_pool_backward as NativeKernels['batchNormPoolBackward'],
   };
 }
 

@@ -50,6 +50,7 @@
 import { tf } from '../tf';
 import type { TensorInfo } from '../tf';
 import { registerBatchNormWasmKernels } from './batchNorm';
+import { registerBatchNormPoolWasmKernels } from './batchNormPool';
 import { type NativeKernels, nativeKernelsFor } from './nativeKernels';
 import { type KernelArgs, type WasmBackend, heapOffsets, withScratch } from './wasmHeap';
 import { makeSliceWasm, makeSplitVWasm, makeUnpackWasm } from './wasmSlices';
@@ -844,5 +845,6 @@ export function installWasmKernels(): void {
   replace('Unpack', makeUnpackWasm(kernel('Unpack')));
   replace('SplitV', makeSplitVWasm(kernel('SplitV')));
   registerBatchNormWasmKernels();
+  registerBatchNormPoolWasmKernels();
   installed = true;
 }

@@ -4,7 +4,16 @@
  */
 import type { ModelConfig } from '../../contract/config';
 import type { Tensor, Tensor2D, Tensor4D } from '../tf';
-import { activate, batchNorm, batchNormRelu, conv2d, flatten, linear, maxPool2x2 } from './layers';
+import {
+  activate,
+  batchNorm,
+  batchNormRelu,
+  batchNormReluPool,
+  conv2d,
+  flatten,
+  linear,
+  maxPool2x2,
+} from './layers';
 import type { Network } from './network';
 import type { ParamSpec, Params } from './params';
 import { type ImageShape, conv4OutputSize } from './shapes';
@@ -62,11 +71,13 @@ function buildConv4(model: ModelConfig, input: ImageShape, outputs: number | nul
       x = conv2d(x, param(params, `conv${i}.weight`) as Tensor4D, stride);
       const gamma = param(params, `bn${i}.gamma`);
       const beta = param(params, `bn${i}.beta`);
-      x =
-        model.activation === 'relu'
-          ? batchNormRelu(x, gamma, beta)
-          : activate(batchNorm(x, gamma, beta), model.activation);
-      if (model.downsample === 'maxpool') x = maxPool2x2(x);
+      const pool = model.downsample === 'maxpool';
+      if (model.activation === 'relu') {
+        x = pool ? batchNormReluPool(x, gamma, beta) : batchNormRelu(x, gamma, beta);
+      } else {
+        x = activate(batchNorm(x, gamma, beta), model.activation);
+        if (pool) x = maxPool2x2(x);
+      }
     }
     if (outputs === null) return flatten(x);
     return linear(flatten(x), param(params, 'head.weight') as Tensor2D, param(params, 'head.bias'));

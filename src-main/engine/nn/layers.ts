@@ -1,5 +1,6 @@
 /** Functional layers: parameters in, tensors out. Each is twice differentiable (autodiff/). */
 import { batchNorm as fusedBatchNorm } from '../autodiff/batchNorm';
+import { batchNormReluPool as fusedBatchNormReluPool } from '../autodiff/batchNormPool';
 import { tf } from '../tf';
 import type { Tensor, Tensor2D, Tensor4D } from '../tf';
 
@@ -36,6 +37,11 @@ export function batchNorm(x: Tensor4D, gamma: Tensor, beta: Tensor): Tensor4D {
 /** relu(batchNorm(x, γ, β)), one kernel each way where the backend has it (autodiff/batchNorm). */
 export function batchNormRelu(x: Tensor4D, gamma: Tensor, beta: Tensor): Tensor4D {
   return fusedBatchNorm(x, gamma, beta, true);
+}
+
+/** maxPool2x2(batchNormRelu(x, γ, β)), one kernel each way where the backend has it (autodiff/batchNormPool). */
+export function batchNormReluPool(x: Tensor4D, gamma: Tensor, beta: Tensor): Tensor4D {
+  return fusedBatchNormReluPool(x, gamma, beta);
 }
 
 /** 2×2 max-pool, stride 2, 'valid' (MAML's max_pool_pad): 28 → 14 → 7 → 3 → 1. */

@@ -11,46 +11,7 @@
  */
 #include <wasm_simd128.h>
 
-#define BLOCK_ROWS 64
-
-static void fill_zero(float* p, int count) {
-  for (int k = 0; k < count; k += 4) wasm_v128_store(p + k, wasm_f32x4_splat(0.0f));
-}
-
-/* sums[ch] = sum over rows of (x[r, ch] - centre[ch]), squared when `square`; part: c floats. */
-static void column_sums(const float* x, const float* centre, int square, float* sums, float* part,
-                        int rows, int c) {
-  fill_zero(sums, c);
-  for (int r0 = 0; r0 < rows; r0 += BLOCK_ROWS) {
-    const int r1 = r0 + BLOCK_ROWS < rows ? r0 + BLOCK_ROWS : rows;
-    fill_zero(part, c);
-    for (int r = r0; r < r1; r++) {
-      const float* xr = x + r * c;
-      for (int ch = 0; ch < c; ch += 4) {
-        v128_t v = wasm_v128_load(xr + ch);
-        if (centre) v = wasm_f32x4_sub(v, wasm_v128_load(centre + ch));
-        if (square) v = wasm_f32x4_mul(v, v);
-        wasm_v128_store(part + ch, wasm_f32x4_add(wasm_v128_load(part + ch), v));
-      }
-    }
-    for (int ch = 0; ch < c; ch += 4)
-      wasm_v128_store(sums + ch, wasm_f32x4_add(wasm_v128_load(sums + ch), wasm_v128_load(part + ch)));
-  }
-}
-
-/* scale = gamma * rstd: y = (x - mean) * scale + beta. Centring first (rather than folding the
-   mean into a shift, x * scale + (beta - mean * scale)) keeps y accurate when a channel's mean
-   is large against its spread; the backward pass recomputes the ReLU's mask the same way. */
-static void scales(const float* gamma, const float* rstd, float* scale, int c) {
-  for (int ch = 0; ch < c; ch += 4)
-    wasm_v128_store(scale + ch, wasm_f32x4_mul(wasm_v128_load(gamma + ch), wasm_v128_load(rstd + ch)));
-}
-
-static v128_t pre_activation(v128_t x, const float* mean, const float* scale, const float* beta, int ch) {
-  return wasm_f32x4_add(
-      wasm_f32x4_mul(wasm_f32x4_sub(x, wasm_v128_load(mean + ch)), wasm_v128_load(scale + ch)),
-      wasm_v128_load(beta + ch));
-}
+#include "batchNormShared.h"
 
 /*
  * y = relu?(gamma * (x - mean) * rstd + beta), mean and rstd = 1/sqrt(var + eps) per channel
@@ -61,17 +22,7 @@ __attribute__((export_name("batch_norm_forward"))) void batch_norm_forward(
     const float* x, const float* gamma, const float* beta, float* y, float* mean, float* rstd,
     float* scratch, int rows, int c, int relu, float eps) {
   float* const scale = scratch;
-  const v128_t inv_rows = wasm_f32x4_splat(1.0f / (float)rows);
-  /* Two passes (mean, then squared deviations), as tf.moments does: no cancellation. */
-  column_sums(x, 0, 0, mean, scratch, rows, c);
-  for (int ch = 0; ch < c; ch += 4)
-    wasm_v128_store(mean + ch, wasm_f32x4_mul(wasm_v128_load(mean + ch), inv_rows));
-  column_sums(x, mean, 1, rstd, scratch, rows, c);
-  const v128_t e = wasm_f32x4_splat(eps), one = wasm_f32x4_splat(1.0f);
-  for (int ch = 0; ch < c; ch += 4) {
-    const v128_t var = wasm_f32x4_mul(wasm_v128_load(rstd + ch), inv_rows);
-    wasm_v128_store(rstd + ch, wasm_f32x4_div(one, wasm_f32x4_sqrt(wasm_f32x4_add(var, e))));
-  }
+  batch_norm_statistics(x, mean, rstd, scratch, rows, c, eps);
   scales(gamma, rstd, scale, c);
   const v128_t zero = wasm_f32x4_splat(0.0f);
   for (int r = 0; r < rows; r++) {
@@ -130,17 +81,10 @@ __attribute__((export_name("batch_norm_backward"))) void batch_norm_backward(
                       wasm_f32x4_add(wasm_v128_load(dgamma + ch), wasm_v128_load(part_gx + ch)));
     }
   }
-  /* dx = a * g - k1 - k2 * (x - mean), a = gamma * rstd (= scale), k1 = a * dbeta / rows,
-     k2 = a * dgamma * rstd / rows; k1 and k2 reuse the block sums' scratch. */
+  /* The block sums' scratch holds dx's coefficients (batchNormShared.h). */
   float* const k1 = part_g;
   float* const k2 = part_gx;
-  const v128_t inv_rows = wasm_f32x4_splat(1.0f / (float)rows);
-  for (int ch = 0; ch < c; ch += 4) {
-    const v128_t a_n = wasm_f32x4_mul(wasm_v128_load(scale + ch), inv_rows);
-    wasm_v128_store(k1 + ch, wasm_f32x4_mul(a_n, wasm_v128_load(dbeta + ch)));
-    wasm_v128_store(k2 + ch, wasm_f32x4_mul(wasm_f32x4_mul(a_n, wasm_v128_load(dgamma + ch)),
-                                            wasm_v128_load(rstd + ch)));
-  }
+  dx_coefficients(scale, rstd, dgamma, dbeta, k1, k2, rows, c);
   for (int r = 0; r < rows; r++) {
     const float* xr = x + r * c;
     const float* dyr = dy + r * c;
@@ -175,8 +119,6 @@ __attribute__((export_name("batch_norm_backward"))) void batch_norm_backward(
  * only). Two passes: five per-channel sums (sum g, g*xh, a, a*xh, a*g), then both outputs, each
  * an affine function per channel of g, a and xh. scratch: 11c floats.
  */
-#define ADD_TO(p, v) wasm_v128_store((p), wasm_f32x4_add(wasm_v128_load(p), (v)))
-
 __attribute__((export_name("batch_norm_backward_backward"))) void batch_norm_backward_backward(
     const float* x, const float* dy, const float* gamma, const float* beta, const float* mean,
     const float* rstd, const float* a, const float* bg, const float* bb, float* gx, float* ggamma,

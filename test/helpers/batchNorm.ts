@@ -1,0 +1,89 @@
+/**
+ * What the batch-norm tests share (batchNorm.test.ts, batchNormPool.test.ts): the float64
+ * definition, the error measure, arrays laid out on a kernel module's memory with guard gaps, and
+ * which of our batch-norm kernels a computation ran.
+ */
+import { tf } from '../../src-main/engine';
+import { BATCH_NORM_EPSILON } from '../../src-main/engine/autodiff/batchNorm';
+import type { Tensor } from '@tensorflow/tfjs';
+
+/** Largest |want − got| over the largest |want| (at least 1). */
+export function relativeMaxError(want: ArrayLike<number>, got: ArrayLike<number>): number {
+  let err = 0;
+  let scale = 1;
+  for (let k = 0; k < want.length; k++) {
+    err = Math.max(err, Math.abs(want[k]! - got[k]!));
+    scale = Math.max(scale, Math.abs(want[k]!));
+  }
+  return err / scale;
+}
+
+/** The definition in float64: y, mean, rstd forward; dx, dgamma, dbeta backward. */
+export function batchNormReference(
+  x: ArrayLike<number>,
+  dy: ArrayLike<number>,
+  gamma: ArrayLike<number>,
+  beta: ArrayLike<number>,
+  c: number,
+  relu: boolean,
+) {
+  const rows = x.length / c;
+  const mean = new Float64Array(c);
+  const rstd = new Float64Array(c);
+  for (let k = 0; k < x.length; k++) mean[k % c]! += x[k]! / rows;
+  for (let k = 0; k < x.length; k++) rstd[k % c]! += (x[k]! - mean[k % c]!) ** 2 / rows;
+  for (let ch = 0; ch < c; ch++) rstd[ch] = 1 / Math.sqrt(rstd[ch]! + BATCH_NORM_EPSILON);
+  const xh = Float64Array.from(x, (v, k) => (v - mean[k % c]!) * rstd[k % c]!);
+  const pre = Float64Array.from(xh, (v, k) => gamma[k % c]! * v + beta[k % c]!);
+  const y = pre.map((v) => (relu ? Math.max(v, 0) : v));
+  const g = Float64Array.from(dy, (v, k) => (relu && pre[k]! <= 0 ? 0 : v));
+  const dbeta = new Float64Array(c);
+  const dgamma = new Float64Array(c);
+  for (let k = 0; k < x.length; k++) {
+    dbeta[k % c]! += g[k]!;
+    dgamma[k % c]! += g[k]! * xh[k]!;
+  }
+  const dx = Float64Array.from(g, (v, k) => {
+    const ch = k % c;
+    return gamma[ch]! * rstd[ch]! * (v - dbeta[ch]! / rows - (xh[k]! * dgamma[ch]!) / rows);
+  });
+  return { y, mean, rstd, dx, dgamma, dbeta };
+}
+
+/**
+ * Arrays of the given float counts on a kernel module's memory, each at an unaligned float offset
+ * with guard gaps between them, the rest of memory filled with a sentinel: `view` reads one,
+ * `bytes` is its offset for a kernel, and `changedOutside` counts floats changed since `before`
+ * anywhere outside the arrays named.
+ */
+export function heapLayout<Name extends string>(heap: Float32Array, layout: Record<Name, number>) {
+  heap.fill(-12345.5);
+  const at = {} as Record<Name, number>;
+  let next = 3;
+  for (const name of Object.keys(layout) as Name[]) {
+    at[name] = next;
+    next += layout[name] + 5;
+  }
+  return {
+    at,
+    view: (name: Name) => heap.subarray(at[name], at[name] + layout[name]),
+    bytes: (name: Name) => at[name] * 4,
+    changedOutside(before: Float32Array, written: readonly Name[]): number {
+      let changed = 0;
+      for (let k = 0; k < heap.length; k++) {
+        const inside = written.some((n) => k >= at[n] && k < at[n] + layout[n]);
+        if (!inside && !Object.is(heap[k], before[k])) changed++;
+      }
+      return changed;
+    },
+  };
+}
+
+/** The names of our batch-norm kernels (DemlBatchNorm…) that `f` ran, in order. */
+export async function batchNormKernelsRun(f: () => unknown): Promise<string[]> {
+  const info = await tf.profile(() => {
+    tf.dispose(f() as Tensor[]);
+    return [] as Tensor[];
+  });
+  return info.kernelNames.filter((k) => k.startsWith('DemlBatchNorm'));
+}
