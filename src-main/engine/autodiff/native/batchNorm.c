@@ -3,7 +3,8 @@
  * backward, for the wasm backend (in place on tfjs-backend-wasm's heap like the other kernels).
  * Composed from tfjs ops, the pair took about a third of a conv4 task: some twenty kernel calls,
  * each a full-size pass with its own output, where these make three passes forward and two
- * backward. x is [rows, c] (rows = n*h*w, NHWC), c a multiple of 4.
+ * backward; the backward pass's own gradient (second-order MAML's support set) makes two more.
+ * x is [rows, c] (rows = n*h*w, NHWC), c a multiple of 4.
  *
  * Per-channel sums go through a block accumulator (a block of rows summed, then added to the
  * total), which keeps float32 rounding growth to about the block size plus rows/block rather
