@@ -18,7 +18,15 @@ import {
 } from '../../src-main/engine';
 import { BATCH_NORM_EPSILON, batchNorm, batchNormComposed } from '../../src-main/engine/autodiff/batchNorm';
 import { instantiateNativeKernels } from '../../src-main/engine/autodiff/nativeKernels';
-import { batchNormKernelsRun, batchNormReference, heapLayout, relativeMaxError } from '../helpers/batchNorm';
+import {
+  batchNormKernelsRun,
+  batchNormReference,
+  expectNanInItsChannelOnly,
+  heapLayout,
+  randomBatchNormInputs,
+  relativeMaxError,
+  squaredGradient,
+} from '../helpers/batchNorm';
 import { generateSyntheticDataset } from '../../src-main/data/synthetic';
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs';
 
@@ -85,10 +93,7 @@ function valuesAndGrads(
   seed: number,
 ): Float32Array[] {
   return tf.tidy(() => {
-    const c = shape[3]!;
-    const x = tf.randomNormal(shape, 0.3, 2, 'float32', seed) as Tensor4D;
-    const gamma = tf.randomUniform([c], 0.5, 1.5, 'float32', seed + 1);
-    const beta = tf.randomNormal([c], 0, 0.5, 'float32', seed + 2);
+    const { x, gamma, beta } = randomBatchNormInputs(shape, seed);
     const w = tf.randomNormal(shape, 0, 1, 'float32', seed + 3);
     const grads = tf.grads((a: Tensor, g: Tensor, b: Tensor) =>
       tf.sum(tf.mul(bn(a as Tensor4D, g, b, relu), w)),
@@ -109,10 +114,8 @@ function secondDerivatives(
   seed: number,
 ): Float32Array[] {
   return tf.tidy(() => {
-    const c = shape[3]!;
-    const x = tf.randomNormal(shape, 0.3, 2, 'float32', seed) as Tensor4D;
-    const gamma = tf.randomUniform([c], 0.5, 1.5, 'float32', seed + 1);
-    const beta = tf.randomNormal([c], 0, 0.5, 'float32', seed + 2);
+    const c = shape[3];
+    const { x, gamma, beta } = randomBatchNormInputs(shape, seed);
     const w = tf.randomNormal(shape, 0, 1, 'float32', seed + 3);
     const v = tf.randomNormal(shape, 0, 1, 'float32', seed + 4);
     const u = tf.randomNormal([c], 0, 1, 'float32', seed + 5);
@@ -306,14 +309,15 @@ describe('fused batch norm', () => {
     ]);
     // Inside an outer gradient (second-order MAML's support pass): the backward kernel's
     // gradient is the third kernel.
-    const secondOrder = (f: (a: Tensor) => Tensor) => (a: Tensor) => tf.sum(tf.square(tf.grads(f)([a])[0]!));
-    expect(await batchNormKernelsRun(() => tf.grads(secondOrder(loss))([x]))).toEqual([
+    expect(await batchNormKernelsRun(() => tf.grads(squaredGradient(loss))([x]))).toEqual([
       'DemlBatchNorm',
       'DemlBatchNormGrad',
       'DemlBatchNormGradGrad',
     ]);
     // One level deeper the third kernel's gradient would be needed: composed ops.
-    expect(await batchNormKernelsRun(() => tf.grads(secondOrder(secondOrder(loss)))([x]))).toEqual([]);
+    expect(await batchNormKernelsRun(() => tf.grads(squaredGradient(squaredGradient(loss)))([x]))).toEqual(
+      [],
+    );
     const six = tf.randomNormal([2, 3, 3, 6]) as Tensor4D;
     expect(await batchNormKernelsRun(() => batchNorm(six, tf.ones([6]), tf.zeros([6]), true))).toEqual([]);
     // The third kernel's gradient refuses rather than answer wrong, should it ever be reached.
@@ -321,7 +325,7 @@ describe('fused batch norm', () => {
       const [y] = tf.engine().runKernel('DemlBatchNorm', { x: a, gamma, beta }, { relu: true }) as Tensor[];
       return tf.sum(tf.square(y!));
     };
-    expect(() => tf.grads(secondOrder(secondOrder(direct)))([x])).toThrow(
+    expect(() => tf.grads(squaredGradient(squaredGradient(direct)))([x])).toThrow(
       /DemlBatchNormGradGrad has no gradient/,
     );
     tf.dispose([x, gamma, beta, six]);
@@ -329,12 +333,7 @@ describe('fused batch norm', () => {
 
   it('propagates a NaN through its ReLU, so that a diverging run shows in its loss', async () => {
     await selectBackend('wasm');
-    const values = Float32Array.from({ length: 2 * 3 * 3 * 4 }, (_, k) => Math.sin(k));
-    values[1] = NaN; // channel 1 of the first pixel: that channel's mean and variance are NaN
-    const y = tf.tidy(() =>
-      batchNorm(tf.tensor4d(values, [2, 3, 3, 4]), tf.ones([4]), tf.zeros([4]), true).dataSync(),
-    );
-    for (let k = 0; k < y.length; k++) expect(Number.isNaN(y[k]), `element ${k}`).toBe(k % 4 === 1);
+    expectNanInItsChannelOnly((x, gamma, beta) => batchNorm(x, gamma, beta, true), [2, 3, 3, 4]);
   });
 
   it('leaves the meta-gradients of MAML, Meta-SGD and first-order MAML (conv4 with max-pool) as the composed ops give them', async () => {

@@ -5,7 +5,8 @@
  */
 import { tf } from '../../src-main/engine';
 import { BATCH_NORM_EPSILON } from '../../src-main/engine/autodiff/batchNorm';
-import type { Tensor } from '@tensorflow/tfjs';
+import type { Tensor, Tensor4D } from '@tensorflow/tfjs';
+import { expect } from 'vitest';
 
 /** Largest |want − got| over the largest |want| (at least 1). */
 export function relativeMaxError(want: ArrayLike<number>, got: ArrayLike<number>): number {
@@ -86,4 +87,36 @@ export async function batchNormKernelsRun(f: () => unknown): Promise<string[]> {
     return [] as Tensor[];
   });
   return info.kernelNames.filter((k) => k.startsWith('DemlBatchNorm'));
+}
+
+/** Seeded inputs of a batch-norm op: x offset and spread, γ around 1, β around 0. */
+export function randomBatchNormInputs(shape: [number, number, number, number], seed: number) {
+  const c = shape[3];
+  return {
+    x: tf.randomNormal(shape, 0.3, 2, 'float32', seed) as Tensor4D,
+    gamma: tf.randomUniform([c], 0.5, 1.5, 'float32', seed + 1),
+    beta: tf.randomNormal([c], 0, 0.5, 'float32', seed + 2),
+  };
+}
+
+/** f's second derivative's way in: the gradient of Σ (∂f/∂a)². */
+export const squaredGradient =
+  (f: (a: Tensor) => Tensor) =>
+  (a: Tensor): Tensor =>
+    tf.sum(tf.square(tf.grads(f)([a])[0]!));
+
+/**
+ * A NaN in one pixel's channel 1 makes that channel's statistics NaN: `op` (γ = 1, β = 0) must
+ * show it in every output element of channel 1 and nowhere else, so that a diverging run shows
+ * in its loss.
+ */
+export function expectNanInItsChannelOnly(
+  op: (x: Tensor4D, gamma: Tensor, beta: Tensor) => Tensor,
+  shape: [number, number, number, number],
+): void {
+  const values = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, k) => Math.sin(k));
+  values[1] = NaN;
+  const c = shape[3];
+  const y = tf.tidy(() => op(tf.tensor4d(values, shape), tf.ones([c]), tf.zeros([c])).dataSync());
+  for (let k = 0; k < y.length; k++) expect(Number.isNaN(y[k]), `element ${k}`).toBe(k % c === 1);
 }

@@ -155,13 +155,11 @@ function batchNormGradGradWasm(args: KernelArgs): TensorInfo[] {
   return [...outputs];
 }
 
-/** Register the wasm kernels (installWasmKernels calls this). */
-export function registerBatchNormWasmKernels(): void {
-  for (const [kernelName, kernelFunc] of [
-    [FORWARD, batchNormWasm],
-    [BACKWARD, batchNormGradWasm],
-    [BACKWARD_BACKWARD, batchNormGradGradWasm],
-  ] as const) {
+/** Registers wasm kernel functions under their names, once (batchNormPool.ts registers its own). */
+export function registerWasmKernels(
+  kernels: ReadonlyArray<readonly [string, (args: KernelArgs) => TensorInfo[]]>,
+): void {
+  for (const [kernelName, kernelFunc] of kernels) {
     if (tf.getKernel(kernelName, 'wasm') == null)
       tf.registerKernel({
         kernelName,
@@ -171,32 +169,60 @@ export function registerBatchNormWasmKernels(): void {
   }
 }
 
+/** Register the wasm kernels (installWasmKernels calls this). */
+export function registerBatchNormWasmKernels(): void {
+  registerWasmKernels([
+    [FORWARD, batchNormWasm],
+    [BACKWARD, batchNormGradWasm],
+    [BACKWARD_BACKWARD, batchNormGradGradWasm],
+  ]);
+}
+
 type GradConfig = Parameters<typeof tf.registerGradient>[0];
 
 /**
- * The forward kernel's gradient is the backward kernel. Its mean and rstd outputs are the
- * forward pass's own (saved as constants, as tfjs saves outputs), read by the backward kernel
- * to save two passes over x; batchNorm never hands them out, so no gradient arrives there.
+ * A forward kernel's gradient is its backward kernel (here and in batchNormPool.ts): from the
+ * saved x, γ, β, the forward pass's own mean and rstd outputs (saved as constants, as tfjs saves
+ * outputs; read by the backward kernel to save two passes over x; never handed out, so no
+ * gradient arrives there) and dy, with the forward kernel's attributes.
  */
-export const batchNormGradient: GradConfig = {
-  kernelName: FORWARD,
-  inputsToSave: ['x', 'gamma', 'beta'],
-  outputsToSave: [false, true, true],
-  gradFunc: (dys, saved, attrs) => {
-    const [x, gamma, beta, mean, rstd] = saved as Tensor[];
-    const dy = (dys as Tensor[])[0]!;
-    // Run once here, not in each input's thunk: each thunk runs in a tidy of its own, which
-    // would free the other two outputs.
-    const [dx, dgamma, dbeta] = tf
-      .engine()
-      .runKernel(
-        BACKWARD,
-        { x: x!, gamma: gamma!, beta: beta!, mean: mean!, rstd: rstd!, dy },
-        attrs,
-      ) as Tensor[];
-    return { x: () => dx!, gamma: () => dgamma!, beta: () => dbeta! };
-  },
-};
+export function forwardKernelGradient(forward: string, backward: string): GradConfig {
+  return {
+    kernelName: forward,
+    inputsToSave: ['x', 'gamma', 'beta'],
+    outputsToSave: [false, true, true],
+    gradFunc: (dys, saved, attrs) => {
+      const [x, gamma, beta, mean, rstd] = saved as Tensor[];
+      const dy = (dys as Tensor[])[0]!;
+      // Run once here, not in each input's thunk: each thunk runs in a tidy of its own, which
+      // would free the other two outputs.
+      const [dx, dgamma, dbeta] = tf
+        .engine()
+        .runKernel(
+          backward,
+          { x: x!, gamma: gamma!, beta: beta!, mean: mean!, rstd: rstd!, dy },
+          attrs,
+        ) as Tensor[];
+      return { x: () => dx!, gamma: () => dgamma!, beta: () => dbeta! };
+    },
+  };
+}
+
+/**
+ * The gradient of a kernel whose op never runs it where that gradient would be taken: it refuses
+ * loudly rather than let a later change get a derivative silently wrong.
+ */
+export function refusedGradient(kernelName: string, instead: string): GradConfig {
+  return {
+    kernelName,
+    gradFunc: () => {
+      throw new Error(`${kernelName} has no gradient: ${instead}`);
+    },
+  };
+}
+
+/** The forward kernel's gradient is the backward kernel. */
+export const batchNormGradient = forwardKernelGradient(FORWARD, BACKWARD);
 
 /**
  * The backward kernel's gradient is the third kernel, from the saved inputs and the gradients of
@@ -238,14 +264,9 @@ export const batchNormGradGradient: GradConfig = {
 
 /**
  * batchNorm never runs the kernels where a third derivative could be taken through them (see
- * KERNEL_DEPTH), so this gradient is never needed; it refuses loudly rather than let a later
- * change get a third derivative silently wrong.
+ * KERNEL_DEPTH), so this gradient is never needed.
  */
-export const batchNormGradGradGradient: GradConfig = {
-  kernelName: BACKWARD_BACKWARD,
-  gradFunc: () => {
-    throw new Error(
-      `${BACKWARD_BACKWARD} has no gradient: batchNorm must use its composed ops where a third derivative is taken`,
-    );
-  },
-};
+export const batchNormGradGradGradient = refusedGradient(
+  BACKWARD_BACKWARD,
+  'batchNorm must use its composed ops where a third derivative is taken',
+);

@@ -12,7 +12,15 @@
  */
 import { tf } from '../tf';
 import type { Tensor, Tensor4D, TensorInfo } from '../tf';
-import { BATCH_NORM_EPSILON, batchNorm, batchNormKernelsCanRun, nativeFor } from './batchNorm';
+import {
+  BATCH_NORM_EPSILON,
+  batchNorm,
+  batchNormKernelsCanRun,
+  forwardKernelGradient,
+  nativeFor,
+  refusedGradient,
+  registerWasmKernels,
+} from './batchNorm';
 import { type KernelArgs, type WasmBackend, heapOffsets, withScratch } from './wasmHeap';
 
 const FORWARD = 'DemlBatchNormPool';
@@ -75,50 +83,20 @@ function batchNormPoolGradWasm(args: KernelArgs): TensorInfo[] {
 
 /** Register the wasm kernels (installWasmKernels calls this). */
 export function registerBatchNormPoolWasmKernels(): void {
-  for (const [kernelName, kernelFunc] of [
+  registerWasmKernels([
     [FORWARD, batchNormPoolWasm],
     [BACKWARD, batchNormPoolGradWasm],
-  ] as const) {
-    if (tf.getKernel(kernelName, 'wasm') == null)
-      tf.registerKernel({
-        kernelName,
-        backendName: 'wasm',
-        kernelFunc: kernelFunc as unknown as tf.KernelFunc,
-      });
-  }
+  ]);
 }
 
-type GradConfig = Parameters<typeof tf.registerGradient>[0];
+/** The forward kernel's gradient is the backward kernel, as batch norm's. */
+export const batchNormPoolGradient = forwardKernelGradient(FORWARD, BACKWARD);
 
 /**
- * The forward kernel's gradient is the backward kernel, reading the forward pass's mean and rstd
- * (saved outputs; batchNormReluPool never hands them out, so no gradient arrives there).
+ * batchNormReluPool never runs the kernels where their gradient would be differentiated (see its
+ * depth check), so this gradient is never needed.
  */
-export const batchNormPoolGradient: GradConfig = {
-  kernelName: FORWARD,
-  inputsToSave: ['x', 'gamma', 'beta'],
-  outputsToSave: [false, true, true],
-  gradFunc: (dys, saved) => {
-    const [x, gamma, beta, mean, rstd] = saved as Tensor[];
-    const dy = (dys as Tensor[])[0]!;
-    // Once here, not in each input's thunk: each thunk runs in a tidy of its own.
-    const [dx, dgamma, dbeta] = tf
-      .engine()
-      .runKernel(BACKWARD, { x: x!, gamma: gamma!, beta: beta!, mean: mean!, rstd: rstd!, dy }) as Tensor[];
-    return { x: () => dx!, gamma: () => dgamma!, beta: () => dbeta! };
-  },
-};
-
-/**
- * batchNormReluPool never runs the kernels where their gradient would be differentiated (see
- * its depth check), so this gradient is never needed; it refuses loudly rather than let a later
- * change get a second derivative silently wrong.
- */
-export const batchNormPoolGradGradient: GradConfig = {
-  kernelName: BACKWARD,
-  gradFunc: () => {
-    throw new Error(
-      `${BACKWARD} has no gradient: batchNormReluPool must use batch norm's kernels and tf.maxPool where a second derivative is taken`,
-    );
-  },
-};
+export const batchNormPoolGradGradient = refusedGradient(
+  BACKWARD,
+  "batchNormReluPool must use batch norm's kernels and tf.maxPool where a second derivative is taken",
+);

@@ -55,7 +55,6 @@ __attribute__((export_name("batch_norm_backward"))) void batch_norm_backward(
   float* const scale = scratch;
   float* const part_g = scratch + c;
   float* const part_gx = scratch + 2 * c;
-  const v128_t zero = wasm_f32x4_splat(0.0f);
   scales(gamma, rstd, scale, c);
   fill_zero(dbeta, c);
   fill_zero(dgamma, c);
@@ -67,10 +66,8 @@ __attribute__((export_name("batch_norm_backward"))) void batch_norm_backward(
       const float* dyr = dy + r * c;
       for (int ch = 0; ch < c; ch += 4) {
         const v128_t xv = wasm_v128_load(xr + ch);
-        v128_t g = wasm_v128_load(dyr + ch);
-        if (relu) g = wasm_v128_and(g, wasm_f32x4_gt(pre_activation(xv, mean, scale, beta, ch), zero));
-        const v128_t xh = wasm_f32x4_mul(wasm_f32x4_sub(xv, wasm_v128_load(mean + ch)),
-                                         wasm_v128_load(rstd + ch));
+        const v128_t g = relu_masked(wasm_v128_load(dyr + ch), xv, mean, scale, beta, ch, relu);
+        const v128_t xh = normalised(xv, mean, rstd, ch);
         wasm_v128_store(part_g + ch, wasm_f32x4_add(wasm_v128_load(part_g + ch), g));
         wasm_v128_store(part_gx + ch,
                         wasm_f32x4_add(wasm_v128_load(part_gx + ch), wasm_f32x4_mul(g, xh)));
@@ -93,8 +90,7 @@ __attribute__((export_name("batch_norm_backward"))) void batch_norm_backward(
     for (int ch = 0; ch < c; ch += 4) {
       const v128_t xv = wasm_v128_load(xr + ch);
       const v128_t a = wasm_v128_load(scale + ch);
-      v128_t g = wasm_v128_load(dyr + ch);
-      if (relu) g = wasm_v128_and(g, wasm_f32x4_gt(pre_activation(xv, mean, scale, beta, ch), zero));
+      const v128_t g = relu_masked(wasm_v128_load(dyr + ch), xv, mean, scale, beta, ch, relu);
       const v128_t d = wasm_f32x4_sub(xv, wasm_v128_load(mean + ch));
       const v128_t v = wasm_f32x4_sub(wasm_f32x4_sub(wasm_f32x4_mul(a, g), wasm_v128_load(k1 + ch)),
                                       wasm_f32x4_mul(wasm_v128_load(k2 + ch), d));
@@ -139,10 +135,8 @@ __attribute__((export_name("batch_norm_backward_backward"))) void batch_norm_bac
       const float* ar = a + r * c;
       for (int ch = 0; ch < c; ch += 4) {
         const v128_t xv = wasm_v128_load(xr + ch);
-        v128_t g = wasm_v128_load(dyr + ch);
-        if (relu) g = wasm_v128_and(g, wasm_f32x4_gt(pre_activation(xv, mean, scale, beta, ch), zero));
-        const v128_t xh = wasm_f32x4_mul(wasm_f32x4_sub(xv, wasm_v128_load(mean + ch)),
-                                         wasm_v128_load(rstd + ch));
+        const v128_t g = relu_masked(wasm_v128_load(dyr + ch), xv, mean, scale, beta, ch, relu);
+        const v128_t xh = normalised(xv, mean, rstd, ch);
         const v128_t av = wasm_v128_load(ar + ch);
         /* Written out, not a loop over an array of vectors: an array could be given a place on
            the C stack, which this module does not have. */

@@ -50,6 +50,19 @@ static inline v128_t pre_activation(v128_t x, const float* mean, const float* sc
       wasm_v128_load(beta + ch));
 }
 
+/* dy masked by the ReLU where it has one: zero where the pre-activation is not > 0 (as tf.relu's
+   gradient), recomputed from the same bits as the forward pass's. */
+static inline v128_t relu_masked(v128_t dy, v128_t x, const float* mean, const float* scale,
+                                 const float* beta, int ch, int relu) {
+  if (!relu) return dy;
+  return wasm_v128_and(dy, wasm_f32x4_gt(pre_activation(x, mean, scale, beta, ch), wasm_f32x4_splat(0.0f)));
+}
+
+/* xh = (x - mean) * rstd. */
+static inline v128_t normalised(v128_t x, const float* mean, const float* rstd, int ch) {
+  return wasm_f32x4_mul(wasm_f32x4_sub(x, wasm_v128_load(mean + ch)), wasm_v128_load(rstd + ch));
+}
+
 /*
  * mean and rstd = 1/sqrt(var + eps) per channel over the rows (the variance divides by rows: the
  * batch's own, biased), in two passes (mean, then squared deviations), as tf.moments does: no
