@@ -37,6 +37,14 @@ interface FilterCase {
 }
 
 /**
+ * The conv's geometry as the native conv kernels take it after their tensors: n, h, w, ci, ho, wo,
+ * co, fh, fw, the strides and the top and left padding.
+ */
+function geometry(c: FilterCase) {
+  return [c.n, c.h, c.w, c.ci, c.ho, c.wo, c.co, c.fh, c.fw, c.s, c.s, c.pt, c.pl] as const;
+}
+
+/**
  * Every product of a conv's definition, y[n,oy,ox,o] = Σ x[n, oy·s+a−pt, ox·s+b−pl, i] · w[a,b,i,o]
  * (taps outside x skipped), as flat indices into x [n,h,w,ci], y [n,ho,wo,co] and w [fh,fw,ci,co]:
  * the forward pass, its input gradient and its filter gradient are sums over the same products.
@@ -106,25 +114,7 @@ function checkStridedConvKernel(
   for (let k = 0; k < sizes.input; k++) heap[inAt + k] = rng.normal();
   for (let k = 0; k < wLen; k++) heap[wAt + k] = rng.normal();
   const before = heap.slice();
-  kernel(
-    inAt * 4,
-    wAt * 4,
-    outAt * 4,
-    scratchAt * 4,
-    c.n,
-    c.h,
-    c.w,
-    c.ci,
-    c.ho,
-    c.wo,
-    c.co,
-    c.fh,
-    c.fw,
-    c.s,
-    c.s,
-    c.pt,
-    c.pl,
-  );
+  kernel(inAt * 4, wAt * 4, outAt * 4, scratchAt * 4, ...geometry(c));
   heap.set(before.subarray(scratchAt, scratchAt + sizes.scratch), scratchAt);
   const want = reference(heap.subarray(inAt, inAt + sizes.input), heap.subarray(wAt, wAt + wLen));
   let err = 0;
@@ -304,24 +294,7 @@ describe.each(BUILDS)('native wasm kernels, %s build', (build) => {
       for (let k = 0; k < xLen; k++) heap[xAt + k] = rng.normal();
       for (let k = 0; k < dyLen; k++) heap[dyAt + k] = rng.normal();
       const before = heap.slice();
-      kernels!.conv2dFilterGrad(
-        xAt * 4,
-        dyAt * 4,
-        dwAt * 4,
-        c.n,
-        c.h,
-        c.w,
-        c.ci,
-        c.ho,
-        c.wo,
-        c.co,
-        c.fh,
-        c.fw,
-        c.s,
-        c.s,
-        c.pt,
-        c.pl,
-      );
+      kernels!.conv2dFilterGrad(xAt * 4, dyAt * 4, dwAt * 4, ...geometry(c));
       const want = filterGradReference(c, heap.subarray(xAt, xAt + xLen), heap.subarray(dyAt, dyAt + dyLen));
       let err = 0;
       for (let k = 0; k < dwLen; k++) err = Math.max(err, Math.abs(heap[dwAt + k]! - want[k]!));

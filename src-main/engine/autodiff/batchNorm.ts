@@ -96,16 +96,28 @@ export function batchNorm(x: Tensor4D, gamma: Tensor, beta: Tensor, relu = false
 
 export function nativeFor(backend: tf.KernelBackend, op: string) {
   const native = nativeKernelsFor(backend);
-  // batchNorm() checks before it runs the kernel; this is reached only if the native kernels
-  // were switched off between a forward pass and its gradient.
+  // The ops check before they run a kernel (batchNormKernelsCanRun); this is reached only if the
+  // native kernels were switched off between a forward pass and its gradient.
   if (native == null) throw new Error(`${op}: the native kernels are unavailable`);
   return native;
 }
 
 /**
- * What the kernels share: the native module, x as [rows, c], the ReLU flag, and their three
- * outputs: the first shaped like x, the second per channel, the third per channel too or, with
- * `lastPerChannel` false (the third kernel's d/d(dy)), shaped like x.
+ * The three outputs every batch-norm kernel writes (here and in batchNormPool.ts): one shaped
+ * `first` (y, dx or d/dx), one per channel (mean, dγ) and one per channel too (rstd, dβ) or shaped
+ * `last` (the third kernel's d/d(dy)).
+ */
+export function kernelOutputs(b: WasmBackend, first: number[], c: number, last: number[] = [c]) {
+  return [
+    b.makeOutput(first, 'float32'),
+    b.makeOutput([c], 'float32'),
+    b.makeOutput(last, 'float32'),
+  ] as const;
+}
+
+/**
+ * What the kernels share: the native module, x as [rows, c], the ReLU flag, and their outputs
+ * (kernelOutputs, the first shaped like x; with `lastPerChannel` false, the last too).
  */
 function setUp({ inputs, backend, attrs }: KernelArgs, op: string, lastPerChannel = true) {
   const native = nativeFor(backend, op);
@@ -113,11 +125,7 @@ function setUp({ inputs, backend, attrs }: KernelArgs, op: string, lastPerChanne
   const { x } = inputs as { x: TensorInfo };
   const c = x.shape[x.shape.length - 1]!;
   const rows = tf.util.sizeFromShape(x.shape) / c;
-  const outputs = [
-    b.makeOutput(x.shape, 'float32'),
-    b.makeOutput([c], 'float32'),
-    b.makeOutput(lastPerChannel ? [c] : x.shape, 'float32'),
-  ] as const;
+  const outputs = kernelOutputs(b, x.shape, c, lastPerChannel ? [c] : x.shape);
   const relu: 0 | 1 = (attrs as unknown as BatchNormAttrs).relu ? 1 : 0;
   return { native, b, c, rows, relu, outputs };
 }

@@ -17,6 +17,7 @@ import {
   batchNorm,
   batchNormKernelsCanRun,
   forwardKernelGradient,
+  kernelOutputs,
   nativeFor,
   refusedGradient,
   registerWasmKernels,
@@ -54,11 +55,7 @@ function setUp({ inputs, backend }: KernelArgs, op: string) {
 function batchNormPoolWasm(args: KernelArgs): TensorInfo[] {
   const { x, gamma, beta } = args.inputs as Record<'x' | 'gamma' | 'beta', TensorInfo>;
   const { native, b, n, h, w, c } = setUp(args, FORWARD);
-  const outputs = [
-    b.makeOutput([n, Math.floor(h / 2), Math.floor(w / 2), c], 'float32'),
-    b.makeOutput([c], 'float32'),
-    b.makeOutput([c], 'float32'),
-  ] as const;
+  const outputs = kernelOutputs(b, [n, Math.floor(h / 2), Math.floor(w / 2), c], c);
   const at = heapOffsets(b, x, gamma, beta, ...outputs);
   withScratch(b, c, (scratch) => native.batchNormPoolForward(...at, scratch, n, h, w, c, BATCH_NORM_EPSILON));
   return [...outputs];
@@ -71,11 +68,7 @@ function batchNormPoolGradWasm(args: KernelArgs): TensorInfo[] {
     TensorInfo
   >;
   const { native, b, n, h, w, c } = setUp(args, BACKWARD);
-  const outputs = [
-    b.makeOutput(x.shape, 'float32'),
-    b.makeOutput([c], 'float32'),
-    b.makeOutput([c], 'float32'),
-  ] as const;
+  const outputs = kernelOutputs(b, x.shape, c);
   const at = heapOffsets(b, x, dy, gamma, beta, mean, rstd, ...outputs);
   withScratch(b, 3 * c, (scratch) => native.batchNormPoolBackward(...at, scratch, n, h, w, c));
   return [...outputs];

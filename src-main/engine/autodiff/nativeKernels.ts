@@ -46,6 +46,33 @@ type SingleChannelConv3x3 = (
   co: number,
 ) => void;
 
+/**
+ * The byte offsets batch norm's forward kernels take first (batchNorm.c, batchNormPool.c: the
+ * same inputs and statistics outputs), then their shape.
+ */
+type BatchNormForwardHeap = [
+  x: number,
+  gamma: number,
+  beta: number,
+  y: number,
+  mean: number,
+  rstd: number,
+  scratch: number,
+];
+/** Likewise for their backward kernels. */
+type BatchNormBackwardHeap = [
+  x: number,
+  dy: number,
+  gamma: number,
+  beta: number,
+  mean: number,
+  rstd: number,
+  dx: number,
+  dgamma: number,
+  dbeta: number,
+  scratch: number,
+];
+
 export interface NativeKernels {
   /**
    * dw[a,b,i,o] = Σ_{n,y,x} x[n, y·sh+a−pt, x·sw+b−pl, i] · dy[n,y,x,o] (NHWC, float32, taps
@@ -148,37 +175,13 @@ export interface NativeKernels {
    * scratch: c floats.
    */
   batchNormForward(
-    x: number,
-    gamma: number,
-    beta: number,
-    y: number,
-    mean: number,
-    rstd: number,
-    scratch: number,
-    rows: number,
-    c: number,
-    relu: 0 | 1,
-    eps: number,
+    ...args: [...BatchNormForwardHeap, rows: number, c: number, relu: 0 | 1, eps: number]
   ): void;
   /**
    * Its gradients dx [rows, c], dgamma and dbeta [c] from dy [rows, c], given the forward pass's
    * mean and rstd. scratch: 3c floats.
    */
-  batchNormBackward(
-    x: number,
-    dy: number,
-    gamma: number,
-    beta: number,
-    mean: number,
-    rstd: number,
-    dx: number,
-    dgamma: number,
-    dbeta: number,
-    scratch: number,
-    rows: number,
-    c: number,
-    relu: 0 | 1,
-  ): void;
+  batchNormBackward(...args: [...BatchNormBackwardHeap, rows: number, c: number, relu: 0 | 1]): void;
   /**
    * batchNormBackward's own gradient (second-order MAML's support set): from a = d/d(dx)
    * [rows, c] and bg = d/d(dgamma), bb = d/d(dbeta) [c], writes gx = d/dx [rows, c] (the
@@ -209,35 +212,11 @@ export interface NativeKernels {
    * scratch: c floats.
    */
   batchNormPoolForward(
-    x: number,
-    gamma: number,
-    beta: number,
-    y: number,
-    mean: number,
-    rstd: number,
-    scratch: number,
-    n: number,
-    h: number,
-    w: number,
-    c: number,
-    eps: number,
+    ...args: [...BatchNormForwardHeap, n: number, h: number, w: number, c: number, eps: number]
   ): void;
   /** Its gradients dx [n,h,w,c], dgamma and dbeta [c] from the pooled dy. scratch: 3c floats. */
   batchNormPoolBackward(
-    x: number,
-    dy: number,
-    gamma: number,
-    beta: number,
-    mean: number,
-    rstd: number,
-    dx: number,
-    dgamma: number,
-    dbeta: number,
-    scratch: number,
-    n: number,
-    h: number,
-    w: number,
-    c: number,
+    ...args: [...BatchNormBackwardHeap, n: number, h: number, w: number, c: number]
   ): void;
 }
 

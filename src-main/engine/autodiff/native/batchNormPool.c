@@ -19,6 +19,7 @@
 #include <wasm_simd128.h>
 
 #include "batchNormShared.h"
+#include "maxPoolWindow.h"
 
 /* relu(pre-activation) of x at one position, four channels. */
 static inline v128_t activation(const float* x, const float* mean, const float* scale,
@@ -58,7 +59,7 @@ __attribute__((export_name("batch_norm_pool_forward"))) void batch_norm_pool_for
 
 /*
  * The four positions' masked gradients g_k of one window, four channels: the pooled gradient at
- * the winner (max_pool_2x2_grad's rule on the activations), times the ReLU's mask there.
+ * the winner (maxPoolWindow.h's rule on the activations), times the ReLU's mask there.
  */
 #define WINDOW_GRADIENTS(p00, row, gp, ch)                                                       \
   v128_t g00, g01, g10, g11;                                                                     \
@@ -69,24 +70,9 @@ __attribute__((export_name("batch_norm_pool_forward"))) void batch_norm_pool_for
     const v128_t z10 = pre_activation(wasm_v128_load((p00) + (row) + (ch)), mean, scale, beta, (ch)); \
     const v128_t z11 =                                                                           \
         pre_activation(wasm_v128_load((p00) + (row) + c + (ch)), mean, scale, beta, (ch));       \
-    v128_t best = wasm_f32x4_max(z00, zero);                                                     \
-    v128_t v = wasm_f32x4_max(z01, zero);                                                        \
-    v128_t take = wasm_v128_or(wasm_f32x4_gt(v, best), wasm_f32x4_ne(best, best));               \
-    best = wasm_v128_bitselect(v, best, take);                                                   \
-    v128_t m01 = take, m00 = wasm_v128_not(take);                                                \
-    v = wasm_f32x4_max(z10, zero);                                                               \
-    take = wasm_v128_or(wasm_f32x4_gt(v, best), wasm_f32x4_ne(best, best));                      \
-    best = wasm_v128_bitselect(v, best, take);                                                   \
-    v128_t m10 = take;                                                                           \
-    m00 = wasm_v128_andnot(m00, take);                                                           \
-    m01 = wasm_v128_andnot(m01, take);                                                           \
-    v = wasm_f32x4_max(z11, zero);                                                               \
-    take = wasm_v128_or(wasm_f32x4_gt(v, best), wasm_f32x4_ne(best, best));                      \
-    best = wasm_v128_bitselect(v, best, take);                                                   \
-    const v128_t m11 = take;                                                                     \
-    m00 = wasm_v128_andnot(m00, take);                                                           \
-    m01 = wasm_v128_andnot(m01, take);                                                           \
-    m10 = wasm_v128_andnot(m10, take);                                                           \
+    const v128_t r00 = wasm_f32x4_max(z00, zero), r01 = wasm_f32x4_max(z01, zero);             \
+    const v128_t r10 = wasm_f32x4_max(z10, zero), r11 = wasm_f32x4_max(z11, zero);             \
+    WINDOW_WINNERS(r00, r01, r10, r11)                                                           \
     /* A window of NaNs passes no gradient; the ReLU passes none where z <= 0. */                \
     const v128_t gv = wasm_v128_and(wasm_v128_load((gp) + (ch)), wasm_f32x4_eq(best, best));     \
     g00 = wasm_v128_and(gv, wasm_v128_and(m00, wasm_f32x4_gt(z00, zero)));                       \

@@ -8,6 +8,8 @@
  */
 #include <wasm_simd128.h>
 
+#include "maxPoolWindow.h"
+
 __attribute__((export_name("max_pool_2x2_grad"))) void max_pool_2x2_grad(
     const float* x, const float* g, float* dx, int n, int h, int w, int c, int oh, int ow) {
   /* A row or column that no window covers (odd sizes) gets no gradient; else all is written. */
@@ -26,24 +28,7 @@ __attribute__((export_name("max_pool_2x2_grad"))) void max_pool_2x2_grad(
         for (; ch < c4; ch += 4) {
           const v128_t v00 = wasm_v128_load(x + p00 + ch), v01 = wasm_v128_load(x + p01 + ch);
           const v128_t v10 = wasm_v128_load(x + p10 + ch), v11 = wasm_v128_load(x + p11 + ch);
-          /* Running maximum; a later position takes over only if strictly greater, or if the
-             maximum so far is NaN. m_k: position k is the maximum so far. */
-          v128_t best = v00;
-          v128_t take = wasm_v128_or(wasm_f32x4_gt(v01, best), wasm_f32x4_ne(best, best));
-          best = wasm_v128_bitselect(v01, best, take);
-          v128_t m01 = take;
-          v128_t m00 = wasm_v128_not(take);
-          take = wasm_v128_or(wasm_f32x4_gt(v10, best), wasm_f32x4_ne(best, best));
-          best = wasm_v128_bitselect(v10, best, take);
-          v128_t m10 = take;
-          m00 = wasm_v128_andnot(m00, take);
-          m01 = wasm_v128_andnot(m01, take);
-          take = wasm_v128_or(wasm_f32x4_gt(v11, best), wasm_f32x4_ne(best, best));
-          best = wasm_v128_bitselect(v11, best, take);
-          const v128_t m11 = take;
-          m00 = wasm_v128_andnot(m00, take);
-          m01 = wasm_v128_andnot(m01, take);
-          m10 = wasm_v128_andnot(m10, take);
+          WINDOW_WINNERS(v00, v01, v10, v11)
           /* A window of NaNs passes no gradient. */
           const v128_t gv = wasm_v128_and(wasm_v128_load(gp + ch), wasm_f32x4_eq(best, best));
           wasm_v128_store(dx + p00 + ch, wasm_v128_and(gv, m00));
