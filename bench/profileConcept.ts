@@ -4,6 +4,10 @@
  * the profiler, without pretraining or the meta-test. For the concept space's speed work (issue 20:
  * profile first). Prints figures; never fails.
  *
+ * Then the convolutions against this machine's ceiling: the peak rate of one thread's wasm SIMD
+ * multiply-adds (bench/lib/simdPeak.ts) and the fewest FLOPs each convolution could be done in
+ * (bench/lib/flops.ts), which bounds how fast an iteration can get on this backend.
+ *
  *   npx tsx bench/profileConcept.ts [--cell N] [--iterations 4] [--calls Conv2D] [--rows 15]
  */
 import { parseArgs } from 'node:util';
@@ -11,7 +15,9 @@ import { findPreset } from '../src-main/contract/presets';
 import { resolveDataset } from '../src-main/data/resolve';
 import { describeBackend, metaTrain, parseExperimentConfig, selectBackend, tf } from '../src-main/engine';
 import { resolveDataDir } from '../src-main/layout/dataDirectory';
+import { fewestConvFlops, kernelFlops } from './lib/flops';
 import { kernelTimes } from './lib/kernels';
+import { measureSimdPeak } from './lib/simdPeak';
 
 const { values } = parseArgs({
   options: {
@@ -73,3 +79,41 @@ if (values.calls) {
   for (const [key, e] of shapes.rows.slice(0, Number(values.rows)))
     console.log(`${e.ms.toFixed(1).padStart(9)} ms ${String(e.calls).padStart(5)}×  ${key}`);
 }
+
+// The ceiling: what the convolutions' products alone would take at the SIMD peak.
+const peak = measureSimdPeak();
+const classes = new Map<string, { ms: number; direct: number; fewest: number }>();
+let otherMs = 0;
+for (const k of info.kernels) {
+  const [inputs, outputs] = [k.inputShapes as number[][], k.outputShapes as number[][]];
+  const fewest = fewestConvFlops(k.name, inputs, outputs);
+  const kernelMs = Number(await k.kernelTimeMs) || 0;
+  if (fewest === null) {
+    otherMs += kernelMs;
+    continue;
+  }
+  const direct = kernelFlops(k.name, inputs, outputs);
+  const key = `${k.name}, ${fewest < direct ? '3×3 stride 1 (Winograd)' : 'strided, 1×1, first layer (direct)'}`;
+  const e = classes.get(key) ?? { ms: 0, direct: 0, fewest: 0 };
+  classes.set(key, { ms: e.ms + kernelMs, direct: e.direct + direct, fewest: e.fewest + fewest });
+}
+const perIteration = (x: number) => x / ms.length;
+console.log(
+  `\nconvolutions against the ceiling, per iteration: one thread's wasm SIMD peak ${peak.gflops.toFixed(1)} GFLOP/s ` +
+    `(${peak.fused ? 'fused' : 'unfused'} multiply-adds, bench/lib/simdPeak.ts); "floor" = the fewest FLOPs at that peak`,
+);
+let [convMs, floorMs] = [0, 0];
+for (const [key, e] of [...classes].sort((a, b) => b[1].ms - a[1].ms)) {
+  const floor = e.fewest / (peak.gflops * 1e6);
+  [convMs, floorMs] = [convMs + e.ms, floorMs + floor];
+  console.log(
+    `${key.padEnd(64)} ${perIteration(e.ms).toFixed(0).padStart(5)} ms  ${(perIteration(e.direct) / 1e9).toFixed(2).padStart(6)} GFLOP direct ` +
+      `${(perIteration(e.fewest) / 1e9).toFixed(2).padStart(6)} fewest  floor ${perIteration(floor).toFixed(0).padStart(4)} ms ` +
+      `(${((100 * floor) / e.ms).toFixed(0)}% of today's)`,
+  );
+}
+console.log(
+  `all convolutions: ${perIteration(convMs).toFixed(0)} ms today, floor ${perIteration(floorMs).toFixed(0)} ms; ` +
+    `other kernels ${perIteration(otherMs).toFixed(0)} ms; outside kernels ${perIteration(wall - total).toFixed(0)} ms ` +
+    `(means over the ${ms.length} iterations, the first one's warm-up included)`,
+);

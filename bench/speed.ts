@@ -15,12 +15,11 @@
  *   npx tsx bench/speed.ts [--rounds 3] [--iterations 6] [--threads 2] [--learners maml,fomaml,metasgd]
  *                          [--workloads reference,miniimagenet] [--no-scaling] [--no-compare] [--no-eval]
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { median } from './lib/reference';
+import { type RowResult, havePytorch, oursRow, pytorchRow } from './lib/rowProcess';
 import { table } from './lib/table';
 
 const { values } = parseArgs({
@@ -72,47 +71,22 @@ interface Row {
   description?: string;
 }
 
-function lastJson(stdout: string): Row | { error: string } {
-  const last = stdout.trim().split('\n').pop() ?? '';
-  try {
-    return JSON.parse(last) as Row;
-  } catch {
-    return { error: last.slice(0, 300) || 'no output' };
-  }
-}
-
-function ours(learner: string, w: Workload): Row | { error: string } {
-  const args = [
+function ours(learner: string, w: Workload): RowResult<Row> {
+  return oursRow<Row>(join(here, 'lib/speedRow.ts'), [
     ...['--learner', learner, '--threads', THREADS, '--iterations', values.iterations!],
     ...['--size', String(w.size), '--channels', String(w.channels), '--filters', String(w.filters)],
     ...['--ways', String(w.ways), '--shots', String(w.shots), '--queries', String(w.queries)],
     ...['--inner-steps', String(w.innerSteps), '--meta-batch', String(w.metaBatch)],
-  ];
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(here, 'lib/speedRow.ts'), ...args], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return lastJson(r.stdout);
+  ]);
 }
 
-const PYTHON = process.env.PYTHON ?? '/usr/bin/python3';
-
-function pytorch(learner: string, w: Workload): Row | { error: string } {
-  const args = [
+function pytorch(learner: string, w: Workload): RowResult<Row> {
+  return pytorchRow<Row>(join(here, 'torch/maml_step.py'), [
     ...['--learner', learner, '--threads', THREADS, '--iterations', values.iterations!],
     ...['--size', String(w.size), '--channels', String(w.channels), '--filters', String(w.filters)],
     ...['--ways', String(w.ways), '--shots', String(w.shots), '--queries', String(w.queries)],
     ...['--inner', String(w.innerSteps), '--meta-batch', String(w.metaBatch)],
-  ];
-  const r = spawnSync(PYTHON, [join(here, 'torch/maml_step.py'), ...args], { encoding: 'utf8' });
-  if (r.status !== 0) return { error: (r.stderr || r.stdout).trim().split('\n').pop() ?? `exit ${r.status}` };
-  return lastJson(r.stdout);
-}
-
-function havePytorch(): string | null {
-  if (!existsSync(PYTHON)) return `${PYTHON} not found`;
-  const r = spawnSync(PYTHON, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
-  return r.status === 0 ? null : `${PYTHON} has no torch (apt-get install python3-torch)`;
+  ]);
 }
 
 const spread = (xs: number[], digits = 2) =>
@@ -212,32 +186,13 @@ if (!values['no-eval']) {
   for (const space of ['pixels', 'concept']) {
     const cell = runs.findIndex((r) => r.config.space === space && (r.config.learner ?? 'maml') === 'maml');
     for (const threads of ['1', '2']) {
-      const r = spawnSync(
-        process.execPath,
-        [
-          '--import',
-          'tsx',
-          join(here, 'lib/presetCell.ts'),
-          '--cell',
-          String(cell),
-          '--iterations',
-          '2',
-          '--eval-tasks',
-          '60',
-          '--threads',
-          threads,
-        ],
-        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
-      );
-      const row = lastJson(r.stdout) as unknown as {
-        label?: string;
-        secondsPerEvalTask?: number;
-        error?: string;
-      };
+      const row = oursRow<{ label?: string; secondsPerEvalTask?: number }>(join(here, 'lib/presetCell.ts'), [
+        ...['--cell', String(cell), '--iterations', '2', '--eval-tasks', '60', '--threads', threads],
+      ]);
       rows.push(
-        row.secondsPerEvalTask
-          ? [row.label ?? space, threads, (1 / row.secondsPerEvalTask).toFixed(1)]
-          : [space, threads, row.error ?? 'no result'],
+        'error' in row || !row.secondsPerEvalTask
+          ? [space, threads, 'error' in row ? row.error : 'no result']
+          : [row.label ?? space, threads, (1 / row.secondsPerEvalTask).toFixed(1)],
       );
     }
   }

@@ -55,3 +55,33 @@ export async function countFlops(f: () => tf.Tensor | tf.Tensor[]): Promise<numb
   }
   return flops;
 }
+
+/** Winograd output tiles m×m in use for 3×3 filters; F(6×6, 3×3) is the largest that float32 bears. */
+const WINOGRAD_TILES = [2, 4, 6] as const;
+
+/**
+ * The fewest FLOPs (2 per multiply-add) any of our algorithms could spend on a convolution kernel:
+ * for stride-1 3×3 ones (forward, input and filter gradients alike), the best Winograd tiling of
+ * the map the products are summed over, F(m×m, 3×3) with m ∈ {2, 4, 6}, whole tiles counted (an
+ * m×m tile costs (m+2)² products whether or not the map fills it) and the transforms free; any
+ * other convolution at its direct count. A lower bound on arithmetic, not a cost model: the
+ * element-wise transforms, which at 16 channels cost about what the products do, are left out.
+ * Null for anything that is not a convolution.
+ */
+export function fewestConvFlops(name: string, inputs: number[][], outputs: number[][]): number | null {
+  const direct = kernelFlops(name, inputs, outputs);
+  if (!name.startsWith('Conv2D')) return null;
+  // The filter, and the two maps whose sizes say the stride: the larger one ('same' padding).
+  const [filter, big, small] =
+    name === 'Conv2DBackpropFilter'
+      ? [outputs[0]!, inputs[0]!, inputs[1]!]
+      : name === 'Conv2DBackpropInput'
+        ? [inputs[1]!, outputs[0]!, inputs[0]!]
+        : [inputs[1]!, inputs[0]!, outputs[0]!];
+  const [kh, kw] = filter;
+  const [, h = 0, w = 0] = big;
+  if (kh !== 3 || kw !== 3 || small[1] !== h || small[2] !== w) return direct;
+  const cost = (m: number) => Math.ceil(h / m) * Math.ceil(w / m) * (m + 2) ** 2;
+  const fewest = Math.min(...WINOGRAD_TILES.map(cost));
+  return (direct * fewest) / (h * w * 9);
+}
