@@ -63,14 +63,14 @@ const WINOGRAD_TILES = [2, 4, 6] as const;
  * The fewest FLOPs (2 per multiply-add) any of our algorithms could spend on a convolution kernel:
  * for stride-1 3×3 ones (forward, input and filter gradients alike), the best Winograd tiling of
  * the map the products are summed over, F(m×m, 3×3) with m ∈ {2, 4, 6}, whole tiles counted (an
- * m×m tile costs (m+2)² products whether or not the map fills it) and the transforms free; any
- * other convolution at its direct count. A lower bound on arithmetic, not a cost model: the
+ * m×m tile costs (m+2)² products whether or not the map fills it) and the transforms free, or
+ * the direct count where that is fewer; any other convolution at its direct count. A lower bound on arithmetic, not a cost model: the
  * element-wise transforms, which at 16 channels cost about what the products do, are left out.
  * Null for anything that is not a convolution.
  */
 export function fewestConvFlops(name: string, inputs: number[][], outputs: number[][]): number | null {
   const direct = kernelFlops(name, inputs, outputs);
-  if (!name.startsWith('Conv2D')) return null;
+  if (!name.startsWith('Conv2D') && name !== 'FusedConv2D') return null;
   // The filter, and the two maps whose sizes say the stride: the larger one ('same' padding).
   const [filter, big, small] =
     name === 'Conv2DBackpropFilter'
@@ -82,6 +82,7 @@ export function fewestConvFlops(name: string, inputs: number[][], outputs: numbe
   const [, h = 0, w = 0] = big;
   if (kh !== 3 || kw !== 3 || small[1] !== h || small[2] !== w) return direct;
   const cost = (m: number) => Math.ceil(h / m) * Math.ceil(w / m) * (m + 2) ** 2;
-  const fewest = Math.min(...WINOGRAD_TILES.map(cost));
+  // On small maps whole tiles can cost more than the direct form (a 1×1 map: 16 products against 9).
+  const fewest = Math.min(h * w * 9, ...WINOGRAD_TILES.map(cost));
   return (direct * fewest) / (h * w * 9);
 }

@@ -55,6 +55,16 @@ describe('fewestConvFlops', () => {
     const x4 = [75, 4, 4, 128];
     const w4 = [3, 3, 128, 128];
     expect(fewestConvFlops('Conv2D', [x4, w4], [x4])).toBe(direct('Conv2D', [x4, w4], [x4]) / 4);
+    // 1×1 and 2×2 maps: no tiling beats the direct count (16 products against 9; 16 against 36).
+    for (const size of [1, 2]) {
+      const m = [5, size, size, 64];
+      const w64 = [3, 3, 64, 64];
+      const ratio = size === 1 ? 1 : 16 / 36;
+      expect(fewestConvFlops('Conv2D', [m, w64], [m])).toBeCloseTo(
+        direct('Conv2D', [m, w64], [m]) * ratio,
+        3,
+      );
+    }
   });
 
   it('counts strided and 1×1 convs directly, and nothing else at all', () => {
