@@ -40,15 +40,30 @@ static inline int end_col(const Shape* s, int b) {
 }
 
 /*
- * Where output row r (= n*ho + y) reads x for tap (a, b), from output column xa on; NULL when that
- * tap's input row lies outside x. Shared by the tiles below, which add their channel offset.
+ * Where output row (n, y) reads x for tap (a, b), from output column xa on; NULL when that tap's
+ * input row lies outside x. Shared by the tiles below, which add their channel offset.
  */
-static inline const float* x_row(const Shape* s, const float* x, int r, int a, int b, int xa) {
-  const int n = r / s->ho, y = r - n * s->ho;
+static inline const float* x_row(const Shape* s, const float* x, int n, int y, int a, int b, int xa) {
   const int iy = y * s->sh + a - s->pt;
   if (iy < 0 || iy >= s->h) return 0;
   return x + ((n * s->h + iy) * s->w + (xa * s->sw + b - s->pl)) * s->ci;
 }
+
+/* For each output row r = n*ho + y from r0 to r1 - 1: `row` (x's row for tap (a, b), or NULL) and
+ * `dyr` (dy's row at column xa). Image and row by counters, not a division per row: on the small
+ * maps of strided layers (4 to 14 columns) a row is only a few steps of the tile; without the
+ * division the generator's strided filter gradients ran 1.01-1.12x as fast (same results). */
+#define FOR_ROWS(...)                                                 \
+  do {                                                                \
+    int n_ = r0 / s->ho, y_ = r0 - n_ * s->ho;                        \
+    for (int r = r0; r < r1; r++) {                                   \
+      const float* row = x_row(s, x, n_, y_, a, b, xa);                \
+      const float* dyr = dy + (r * s->wo + xa) * co;                  \
+      if (++y_ == s->ho) y_ = 0, n_++;                                \
+      if (!row) continue;                                             \
+      __VA_ARGS__;                                                    \
+    }                                                                 \
+  } while (0)
 
 /* Accumulates the 4x8 tile dw[a][b][i0..i0+3][o0..o0+7] over output rows r0..r1-1. */
 static void tile4x8(const Shape* s, const float* x, const float* dy, float* dw, int a, int b,
@@ -57,13 +72,11 @@ static void tile4x8(const Shape* s, const float* x, const float* dy, float* dw, 
   float* d0 = dw + i0 * co + o0;
   TILE4X8_LOAD(d0, co);
   const int xstep = s->sw * ci;
-  for (int r = r0; r < r1; r++) {
-    const float* row = x_row(s, x, r, a, b, xa);
-    if (!row) continue;
+  FOR_ROWS({
     const float* xp = row + i0;
-    const float* dp = dy + (r * s->wo + xa) * co + o0;
+    const float* dp = dyr + o0;
     for (int k = xa; k < xb; k++, xp += xstep, dp += co) TILE4X8_STEP(dp, xp, xp + 1, xp + 2, xp + 3);
-  }
+  });
   TILE4X8_STORE(d0, co);
 }
 
@@ -74,15 +87,13 @@ static void tile1x4(const Shape* s, const float* x, const float* dy, float* dw, 
   float* d0 = dw + i * co + o0;
   v128_t c = wasm_v128_load(d0);
   const int xstep = s->sw * ci;
-  for (int r = r0; r < r1; r++) {
-    const float* row = x_row(s, x, r, a, b, xa);
-    if (!row) continue;
+  FOR_ROWS({
     const float* xp = row + i;
-    const float* dp = dy + (r * s->wo + xa) * co + o0;
+    const float* dp = dyr + o0;
     for (int k = xa; k < xb; k++, xp += xstep, dp += co) {
       c = wasm_f32x4_add(c, wasm_f32x4_mul(wasm_v128_load32_splat(xp), wasm_v128_load(dp)));
     }
-  }
+  });
   wasm_v128_store(d0, c);
 }
 
@@ -92,13 +103,11 @@ static void tile1x1(const Shape* s, const float* x, const float* dy, float* dw, 
   const int co = s->co, ci = s->ci;
   float c = dw[i * co + o];
   const int xstep = s->sw * ci;
-  for (int r = r0; r < r1; r++) {
-    const float* row = x_row(s, x, r, a, b, xa);
-    if (!row) continue;
+  FOR_ROWS({
     const float* xp = row + i;
-    const float* dp = dy + (r * s->wo + xa) * co + o;
+    const float* dp = dyr + o;
     for (int k = xa; k < xb; k++, xp += xstep, dp += co) c += *xp * *dp;
-  }
+  });
   dw[i * co + o] = c;
 }
 
