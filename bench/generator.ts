@@ -13,7 +13,7 @@
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { median } from './lib/reference';
+import { median, spread } from './lib/reference';
 import { type RowResult, havePytorch, oursRow, pytorchRow } from './lib/rowProcess';
 import { measureSimdPeak } from './lib/simdPeak';
 import { table } from './lib/table';
@@ -52,8 +52,6 @@ for (let r = 0; r < Number(values.rounds); r++) {
     );
 }
 
-const spread = (xs: number[]) =>
-  `${median(xs).toFixed(0)} (${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)})`;
 console.log(
   `\n## G forward + backward over one iteration's batches (${values.batches}), 1 thread: ` +
     `median (min–max) over ${values.rounds} rounds of [ours, PyTorch], each the median of ${values.iterations} iterations after a warm-up\n`,
@@ -69,7 +67,10 @@ for (const [who, rs] of [
   if (rs.length)
     rows.push([
       who,
-      spread(rs.map((x) => x.msPerIteration)),
+      spread(
+        rs.map((x) => x.msPerIteration),
+        0,
+      ),
       median(rs.map((x) => x.peakRssMb)).toFixed(0),
       rs[0]!.system,
     ]);
@@ -77,7 +78,12 @@ for (const [who, rs] of [
 table(['', 'ms per iteration', 'peak RSS MB', 'system'], rows);
 if (ours.length && ours.length === theirs.length) {
   const ratios = ours.map((x, i) => theirs[i]!.msPerIteration / x.msPerIteration);
-  console.log(`\nours ÷ PyTorch in speed (the same round's pair): ${spread(ratios.map((x) => 100 * x))}%`);
+  console.log(
+    `\nours ÷ PyTorch in speed (the same round's pair): ${spread(
+      ratios.map((x) => 100 * x),
+      0,
+    )}%`,
+  );
 }
 if (ours.some((x) => x.tensorsFlat === false)) console.log('ours: the tensor count grew between iterations');
 const peak = measureSimdPeak();

@@ -16,12 +16,12 @@
  *          --iterations 10  --no-speed  --no-accuracy  --omniglot DIR  --accuracy-learners maml,protonet
  *          --soak 1000  --preset-time
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { OMNIGLOT_DIR } from './lib/omniglotSource';
+import { oursRow } from './lib/rowProcess';
 import { table } from './lib/table';
 
 const { values } = parseArgs({
@@ -44,19 +44,7 @@ const { values } = parseArgs({
 const here = import.meta.dirname;
 
 /** Run a bench script in its own process and parse the JSON line it prints last. */
-function child<T>(script: string, args: string[]): T | { error: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(here, script), ...args], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-    maxBuffer: 64 * 2 ** 20,
-  });
-  const last = r.stdout.trim().split('\n').pop() ?? '';
-  try {
-    return JSON.parse(last) as T;
-  } catch {
-    return { error: `exit ${r.status}: ${last.slice(0, 300)}` };
-  }
-}
+const child = <T>(script: string, args: string[]) => oursRow<T>(join(here, script), args);
 
 interface SpeedRow {
   learner: string;

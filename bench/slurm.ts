@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import type { ExperimentConfigInput } from '../src-main/contract/config';
 import type { ExecutorChoice } from '../src-main/contract/executor';
 import { WorkbenchService } from '../src-main/service/service';
-import { median } from './lib/reference';
+import { median, spread } from './lib/reference';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string' }, submissions: { type: 'string' } } });
 const ROUNDS = Number(values.rounds ?? 3);
@@ -145,8 +145,7 @@ async function main(): Promise<void> {
   if (ROUNDS > 0) console.log('|---|---|---|---|');
   for (const k of ROUNDS > 0 ? (['local', 'slurm'] as const) : []) {
     const xs = rows[k];
-    const range = (f: (x: (typeof xs)[number]) => number) =>
-      `${s(median(xs.map(f)))} (${s(Math.min(...xs.map(f)))}–${s(Math.max(...xs.map(f)))})`;
+    const range = (f: (x: (typeof xs)[number]) => number) => spread(xs.map(f), s);
     console.log(
       `| ${k} | ${range((x) => x.toFirstMetric)} | ${s(median(xs.map((x) => x.lagMedian)))} / ${s(median(xs.map((x) => x.lagP95)))} | ${range((x) => x.wall)} |`,
     );

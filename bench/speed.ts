@@ -18,7 +18,7 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { median } from './lib/reference';
+import { median, spread } from './lib/reference';
 import { type RowResult, havePytorch, oursRow, pytorchRow } from './lib/rowProcess';
 import { table } from './lib/table';
 
@@ -88,9 +88,6 @@ function pytorch(learner: string, w: Workload): RowResult<Row> {
     ...['--inner', String(w.innerSteps), '--meta-batch', String(w.metaBatch)],
   ]);
 }
-
-const spread = (xs: number[], digits = 2) =>
-  `${median(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)})`;
 
 if (!values['no-compare']) {
   const missing = havePytorch();

@@ -11,6 +11,7 @@
  */
 import { parseArgs } from 'node:util';
 import { Rng, initParams, paramList, paramsFromList, resnet, selectBackend, tf } from '../../src-main/engine';
+import { peakRssSampler } from './peakRss';
 import { median } from './reference';
 
 const { values } = parseArgs({
@@ -26,9 +27,7 @@ const { values } = parseArgs({
   },
 });
 
-let peakRss = 0;
-const sampleRss = () => (peakRss = Math.max(peakRss, process.memoryUsage().rss));
-const timer = setInterval(sampleRss, 50);
+const rss = peakRssSampler();
 
 const backend = await selectBackend(values.backend as 'wasm');
 const [size, channels, concept] = [Number(values.size), Number(values.channels), Number(values.concept)];
@@ -79,13 +78,13 @@ for (let i = 0; i < Number(values.iterations); i++) {
   const t0 = performance.now();
   iteration();
   ms.push(performance.now() - t0);
-  sampleRss();
+  rss.sample();
 }
-clearInterval(timer);
+const peakRssMb = rss.stop();
 console.log(
   JSON.stringify({
     msPerIteration: median(ms),
-    peakRssMb: peakRss / 2 ** 20,
+    peakRssMb,
     system: `ours (${backend.name}: ${backend.details}; 1 thread)`,
     description: g.description,
     tensorsFlat: tf.memory().numTensors === tensorsBefore,

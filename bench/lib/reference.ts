@@ -52,3 +52,12 @@ export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)]!;
 }
+
+/**
+ * "median (min–max)" of repeated measurements, as the benches' tables print them: each figure to
+ * `format` decimals, or through `format`.
+ */
+export function spread(values: readonly number[], format: number | ((x: number) => string) = 2): string {
+  const f = typeof format === 'number' ? (x: number) => x.toFixed(format) : format;
+  return `${f(median(values))} (${f(Math.min(...values))}–${f(Math.max(...values))})`;
+}

@@ -10,13 +10,13 @@ export const PYTHON = process.env.PYTHON ?? '/usr/bin/python3';
 
 export type RowResult<Row> = Row | { error: string };
 
-/** The last line of a row process's stdout, as JSON. */
-export function lastJson<Row>(stdout: string): RowResult<Row> {
+/** The last line of a row process's stdout, as JSON; else an error that says how it ended. */
+function lastJson<Row>(stdout: string, status: number | null): RowResult<Row> {
   const last = stdout.trim().split('\n').pop() ?? '';
   try {
     return JSON.parse(last) as Row;
   } catch {
-    return { error: last.slice(0, 300) || 'no output' };
+    return { error: `exit ${status}: ${last.slice(0, 300) || 'no output'}` };
   }
 }
 
@@ -27,18 +27,19 @@ export function havePytorch(): string | null {
   return r.status === 0 ? null : `${PYTHON} has no torch (apt-get install python3-torch)`;
 }
 
-/** Ours: a bench/lib row script under tsx (its stderr passes through). */
+/** Ours: a bench script under tsx (its stderr passes through; its stdout may be long). */
 export function oursRow<Row>(script: string, args: string[]): RowResult<Row> {
   const r = spawnSync(process.execPath, ['--import', 'tsx', script, ...args], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 64 * 2 ** 20,
   });
-  return lastJson<Row>(r.stdout);
+  return lastJson<Row>(r.stdout, r.status);
 }
 
 /** PyTorch's: a bench/torch script; a failure is the row's error, with its last line. */
 export function pytorchRow<Row>(script: string, args: string[]): RowResult<Row> {
   const r = spawnSync(PYTHON, [script, ...args], { encoding: 'utf8' });
   if (r.status !== 0) return { error: (r.stderr || r.stdout).trim().split('\n').pop() ?? `exit ${r.status}` };
-  return lastJson<Row>(r.stdout);
+  return lastJson<Row>(r.stdout, r.status);
 }

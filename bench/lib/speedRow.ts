@@ -12,6 +12,7 @@ import { generateSyntheticDataset } from '../../src-main/data/synthetic';
 import type { ClassIndexedDataset } from '../../src-main/engine/dataset';
 import { describeBackend, metaTrain, parseExperimentConfig, selectBackend, tf } from '../../src-main/engine';
 import { countFlops } from './flops';
+import { peakRssSampler } from './peakRss';
 import { REFERENCE, median, referenceTasks } from './reference';
 
 const { values } = parseArgs({
@@ -40,16 +41,14 @@ function inChannels(d: ClassIndexedDataset, channels: number): ClassIndexedDatas
   return { ...d, channels, pixels };
 }
 
-let peakRss = 0;
-const sampleRss = () => (peakRss = Math.max(peakRss, process.memoryUsage().rss));
-const timer = setInterval(sampleRss, 50);
+const rss = peakRssSampler();
 
 let desc: Awaited<ReturnType<typeof selectBackend>>;
 try {
   desc = await selectBackend(values.backend as 'wasm');
 } catch (e) {
   // A backend this machine cannot start (tensorflow without tfjs-node-gpu): say why, as the row.
-  clearInterval(timer);
+  rss.stop();
   console.log(JSON.stringify({ unavailable: (e as Error).message }));
   process.exit(0);
 }
@@ -86,7 +85,7 @@ await metaTrain({
   skipTest: true,
   callbacks: {
     onIteration: (p) => {
-      sampleRss();
+      rss.sample();
       tensors.push(tf.memory().numTensors);
       // The first iteration (kernel setup, XNNPACK operators, worker start) is not timed.
       if (p.iteration > 1) seconds.push(config.metaBatch / p.tasksPerSecond);
@@ -102,7 +101,7 @@ const flopsPerTask = await countFlops(() => {
   return [...Object.values(g.grads), g.loss, g.accuracy];
 });
 tasks.dispose();
-clearInterval(timer);
+const peakRssMb = rss.stop();
 
 const perIteration = median(seconds);
 const tasksPerSecond = config.metaBatch / perIteration;
@@ -116,7 +115,7 @@ console.log(
     secondsPerIteration: perIteration,
     gflops: (flopsPerTask * tasksPerSecond) / 1e9,
     gflopPerTask: flopsPerTask / 1e9,
-    peakRssMb: peakRss / 2 ** 20,
+    peakRssMb,
     tensorsFlat: new Set(tensors).size === 1,
     wallS,
   }),
