@@ -21,11 +21,13 @@ import { instantiateNativeKernels } from '../../src-main/engine/autodiff/nativeK
 import {
   batchNormKernelsRun,
   batchNormReference,
+  expectFusedMatchesComposed,
   expectNanInItsChannelOnly,
   heapLayout,
   randomBatchNormInputs,
   relativeMaxError,
   squaredGradient,
+  valuesAndGrads,
 } from '../helpers/batchNorm';
 import { generateSyntheticDataset } from '../../src-main/data/synthetic';
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs';
@@ -84,23 +86,6 @@ const CASES_OP: Array<[[number, number, number, number], boolean]> = [
   [[3, 9, 7, 4], true],
   [[75, 7, 7, 64], true],
 ];
-
-/** y and the gradients of Σ w·batchNorm(x) w.r.t. x, γ, β. */
-function valuesAndGrads(
-  bn: typeof batchNormComposed,
-  shape: [number, number, number, number],
-  relu: boolean,
-  seed: number,
-): Float32Array[] {
-  return tf.tidy(() => {
-    const { x, gamma, beta } = randomBatchNormInputs(shape, seed);
-    const w = tf.randomNormal(shape, 0, 1, 'float32', seed + 3);
-    const grads = tf.grads((a: Tensor, g: Tensor, b: Tensor) =>
-      tf.sum(tf.mul(bn(a as Tensor4D, g, b, relu), w)),
-    )([x, gamma, beta]);
-    return [bn(x, gamma, beta, relu), ...grads].map((t) => t.dataSync() as Float32Array);
-  });
-}
 
 /**
  * The gradients w.r.t. x, γ and β of an outer loss through batchNorm's inner gradients, as
@@ -269,30 +254,26 @@ describe('fused batch norm', () => {
   it('equals its composition of tfjs ops on wasm, values and gradients, and leaks no tensor', async () => {
     await selectBackend('wasm');
     CASES_OP.forEach(([shape, relu], i) => {
-      const before = tf.memory().numTensors;
-      const fused = valuesAndGrads(batchNorm, shape, relu, 30 + i);
-      const composed = valuesAndGrads(batchNormComposed, shape, relu, 30 + i);
-      expect(tf.memory().numTensors).toBe(before);
-      ['y', 'dx', 'dgamma', 'dbeta'].forEach((name, k) => {
-        expect(relativeMaxError(composed[k]!, fused[k]!), `${name} for ${shape}, relu ${relu}`).toBeLessThan(
-          1e-4,
-        );
-      });
+      const run = (bn: typeof batchNormComposed) => () =>
+        valuesAndGrads((x, g, b) => bn(x, g, b, relu), shape, 30 + i);
+      expectFusedMatchesComposed(
+        ['y', 'dx', 'dgamma', 'dbeta'],
+        run(batchNorm),
+        run(batchNormComposed),
+        `${shape}, relu ${relu}`,
+      );
     });
   });
 
   it('equals its composition of tfjs ops on wasm in second derivatives, and leaks no tensor', async () => {
     await selectBackend('wasm');
     CASES_OP.forEach(([shape, relu], i) => {
-      const before = tf.memory().numTensors;
-      const fused = secondDerivatives(batchNorm, shape, relu, 50 + i);
-      const composed = secondDerivatives(batchNormComposed, shape, relu, 50 + i);
-      expect(tf.memory().numTensors).toBe(before);
-      ['x', 'gamma', 'beta'].forEach((name, k) => {
-        expect(relativeMaxError(composed[k]!, fused[k]!), `${name} for ${shape}, relu ${relu}`).toBeLessThan(
-          1e-4,
-        );
-      });
+      expectFusedMatchesComposed(
+        ['x', 'gamma', 'beta'],
+        () => secondDerivatives(batchNorm, shape, relu, 50 + i),
+        () => secondDerivatives(batchNormComposed, shape, relu, 50 + i),
+        `${shape}, relu ${relu}`,
+      );
     });
   });
 

@@ -13,11 +13,12 @@ import { instantiateNativeKernels } from '../../src-main/engine/autodiff/nativeK
 import {
   batchNormKernelsRun,
   batchNormReference,
+  expectFusedMatchesComposed,
   expectNanInItsChannelOnly,
   heapLayout,
-  randomBatchNormInputs,
   relativeMaxError,
   squaredGradient,
+  valuesAndGrads,
 } from '../helpers/batchNorm';
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs';
 
@@ -64,21 +65,6 @@ function reference(
         }
   const { dx, dgamma, dbeta } = batchNormReference(x, g, gamma, beta, c, true);
   return { y, mean, rstd, dx, dgamma, dbeta };
-}
-
-/** y and the gradients of Σ v·op(x) w.r.t. x, γ, β. */
-function valuesAndGrads(op: typeof batchNormReluPool, shape: Shape, seed: number): Float32Array[] {
-  return tf.tidy(() => {
-    const { x, gamma, beta } = randomBatchNormInputs(shape, seed);
-    const y = op(x, gamma, beta);
-    const v = tf.randomNormal(y.shape, 0, 1, 'float32', seed + 3);
-    const grads = tf.grads((a: Tensor, g: Tensor, b: Tensor) => tf.sum(tf.mul(op(a as Tensor4D, g, b), v)))([
-      x,
-      gamma,
-      beta,
-    ]);
-    return [y, ...grads].map((t) => t.dataSync() as Float32Array);
-  });
 }
 
 describe('fused batch norm, ReLU and max-pool', () => {
@@ -183,13 +169,12 @@ describe('fused batch norm, ReLU and max-pool', () => {
       [75, 14, 14, 16],
     ];
     shapes.forEach((shape, i) => {
-      const before = tf.memory().numTensors;
-      const fused = valuesAndGrads(batchNormReluPool, shape, 70 + i);
-      const composed = valuesAndGrads(batchNormReluPoolComposed, shape, 70 + i);
-      expect(tf.memory().numTensors).toBe(before);
-      ['y', 'dx', 'dgamma', 'dbeta'].forEach((name, k) => {
-        expect(relativeMaxError(composed[k]!, fused[k]!), `${name} for ${shape}`).toBeLessThan(1e-4);
-      });
+      expectFusedMatchesComposed(
+        ['y', 'dx', 'dgamma', 'dbeta'],
+        () => valuesAndGrads(batchNormReluPool, shape, 70 + i),
+        () => valuesAndGrads(batchNormReluPoolComposed, shape, 70 + i),
+        `${shape}`,
+      );
     });
   });
 

@@ -99,6 +99,43 @@ export function randomBatchNormInputs(shape: [number, number, number, number], s
   };
 }
 
+/** y = op(x, γ, β) and the gradients of Σ v·y w.r.t. x, γ, β (v seeded, shaped like y). */
+export function valuesAndGrads(
+  op: (x: Tensor4D, gamma: Tensor, beta: Tensor) => Tensor,
+  shape: [number, number, number, number],
+  seed: number,
+): Float32Array[] {
+  return tf.tidy(() => {
+    const { x, gamma, beta } = randomBatchNormInputs(shape, seed);
+    const y = op(x, gamma, beta);
+    const v = tf.randomNormal(y.shape, 0, 1, 'float32', seed + 3);
+    const grads = tf.grads((a: Tensor, g: Tensor, b: Tensor) => tf.sum(tf.mul(op(a as Tensor4D, g, b), v)))([
+      x,
+      gamma,
+      beta,
+    ]);
+    return [y, ...grads].map((t) => t.dataSync() as Float32Array);
+  });
+}
+
+/**
+ * A fused op and its composition of tfjs ops agree on each named result (relative error below
+ * 1e-4; the kernels sum in another order) and leave no tensor behind.
+ */
+export function expectFusedMatchesComposed(
+  names: readonly string[],
+  fused: () => ArrayLike<number>[],
+  composed: () => ArrayLike<number>[],
+  label: string,
+): void {
+  const before = tf.memory().numTensors;
+  const [a, b] = [fused(), composed()];
+  expect(tf.memory().numTensors).toBe(before);
+  names.forEach((name, k) => {
+    expect(relativeMaxError(b[k]!, a[k]!), `${name} for ${label}`).toBeLessThan(1e-4);
+  });
+}
+
 /** f's second derivative's way in: the gradient of Σ (∂f/∂a)². */
 export const squaredGradient =
   (f: (a: Tensor) => Tensor) =>
