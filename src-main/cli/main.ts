@@ -35,7 +35,7 @@ deml train [--config file.json] [--learner ${LEARNERS.join('|')}] [--ways 5] [--
            [--queries 15] [--meta-batch 4] [--iterations N] [--inner-steps 1]
            [--test-inner-steps 3] [--inner-lr 0.4] [--meta-lr 0.001] [--meta-sgd-init 0.005,0.1]
            [--eval-tasks 600] [--val-every 500] [--val-tasks 100] [--seed 0] [--eval-seed 0]
-           [--backend auto|tensorflow|wasm|cpu] [--data glyphs|synthetic[:classes=N,...]|NAME]
+           [--backend auto|tensorflow|webgpu|wasm|cpu] [--data glyphs|synthetic[:classes=N,...]|NAME]
            [--data-dir DIR]
            [--filters 64] [--blocks 4] [--activation relu|tanh|softplus] [--downsample maxpool|stride]
            [--space pixels|concept] (concept space, DEML:) [--lambda 1] [--external glyphs-external]
@@ -132,8 +132,8 @@ export async function main(argv: string[]): Promise<number> {
       stderr: process.stderr,
     });
   } catch (e) {
-    if (e instanceof ConfigError) {
-      process.stderr.write(`deml train: ${e.message}\n`);
+    if (e instanceof ConfigError || isBackendUnavailable(e)) {
+      process.stderr.write(`deml train: ${(e as Error).message}\n`);
       return 2;
     }
     process.stderr.write(`deml train: ${(e as Error).message}\n`);
@@ -142,6 +142,14 @@ export async function main(argv: string[]): Promise<number> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/**
+ * A backend asked for by name that cannot start here (engine/backend.ts): a setup problem the user
+ * fixes, like a bad flag. Matched by name so that this module does not load the engine.
+ */
+function isBackendUnavailable(e: unknown): boolean {
+  return e instanceof Error && e.name === 'BackendUnavailableError';
 }
 
 async function runSubcommand(
@@ -156,13 +164,16 @@ async function runSubcommand(
   try {
     return await command(argv, controller.signal);
   } catch (e) {
+    // Not every thrown thing has a string code (a signal's abort reason, a number, nothing).
+    const code = (e as { code?: unknown } | null)?.code;
     const usage =
       e instanceof UsageError ||
       e instanceof ConfigError ||
+      isBackendUnavailable(e) ||
       (e instanceof ServiceError && e.code === 'invalid') ||
-      (e as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS');
+      (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'));
     // SQLite's own words ("database or disk is full") become the store's ("the disk is full …").
-    const sqlite = (e as { code?: string }).code?.startsWith('SQLITE_');
+    const sqlite = typeof code === 'string' && code.startsWith('SQLITE_');
     const message = sqlite
       ? `${describeWriteError(e)}; what was stored before is kept (deml runs shows it)`
       : (e as Error).message;

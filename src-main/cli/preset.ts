@@ -136,11 +136,16 @@ export async function runPresetRuns(
   for (const c of configs) data.push(await resolveTrainingData(c, load));
   const backend = await selectBackend(configs[0]?.backend ?? 'auto');
   const lanes =
-    backend.name === 'tensorflow'
+    backend.name === 'tensorflow' || backend.name === 'webgpu'
       ? {
           parallel: 1,
           threads: backend.threads,
-          why: o.parallel === 1 ? null : 'one at a time: TensorFlow spreads each op over the cores itself',
+          why:
+            o.parallel === 1
+              ? null
+              : backend.name === 'webgpu'
+                ? 'one at a time: each run has the whole GPU'
+                : 'one at a time: TensorFlow spreads each op over the cores itself',
         }
       : presetParallelism(
           configs.map((config, i) => ({ config, ...data[i]! })),

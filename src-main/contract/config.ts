@@ -14,7 +14,7 @@ export { LEARNERS, type LearnerName } from './learners';
 export const SPACES = ['pixels', 'concept'] as const;
 export type Space = (typeof SPACES)[number];
 
-export const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+export const BACKENDS = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendPreference = (typeof BACKENDS)[number];
 
 const positiveInt = z.number().int().positive();

@@ -1,8 +1,10 @@
 /**
- * Backend selection: tfjs-node-gpu (TensorFlow C library, on the GPU when CUDA is usable, else
- * its CPU) → wasm (XNNPACK, SIMD) → cpu (pure JS, slow: tests only). The user can force one with
- * the config's `backend` or the DEML_BACKEND environment variable. The returned description is
- * recorded with every run and tells the user, in plain words, why the GPU is not used.
+ * Backend selection, for `auto`: tfjs-node-gpu on a CUDA GPU → WebGPU (Dawn) on a GPU adapter →
+ * tfjs-node-gpu on the CPU → wasm (XNNPACK, SIMD) → cpu (pure JS, slow: tests only). The user can
+ * force one with the config's `backend` or the DEML_BACKEND environment variable; a forced backend
+ * that cannot start is an error (BackendUnavailableError), never a silent fall back to the CPU.
+ * The returned description is recorded with every run and tells the user, in plain words, which
+ * GPU computes or why none does.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -15,12 +17,24 @@ import { describeNativeKernels } from './autodiff/nativeKernels';
 import { installWasmKernels } from './autodiff/wasmKernels';
 import { defaultTrainingThreads } from './parallel/taskPool';
 import { tf } from './tf';
+import { type GpuAdapterSummary, describeAdapter, probeWebgpuInChild, startWebgpu } from './webgpu';
 
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
+
+/** A backend the user asked for by name cannot start here: a setup problem (exit code 2). */
+export class BackendUnavailableError extends Error {
+  constructor(
+    readonly backend: BackendName,
+    readonly reason: string,
+  ) {
+    super(`backend '${backend}' is unavailable: ${reason}`);
+    this.name = 'BackendUnavailableError';
+  }
+}
 
 export interface BackendDescription {
   name: BackendName;
-  /** True only when TensorFlow placed work on a CUDA device. */
+  /** True only when the work runs on a GPU: TensorFlow on CUDA, or WebGPU on a GPU adapter. */
   gpu: boolean;
   /** Why the GPU is not used, in words a user can act on (null when it is). */
   gpuReason: string | null;
@@ -31,6 +45,8 @@ export interface BackendDescription {
   tfjsVersion: string;
   /** Backends tried before this one, each with why it was skipped. */
   fallbacks: Array<{ name: BackendName; reason: string }>;
+  /** WebGPU's adapter (a CPU one only where the backend was forced). */
+  adapter?: GpuAdapterSummary;
 }
 
 /** Libraries tfjs-node-gpu 4.22 (libtensorflow 2.9.1) loads for CUDA 11.2 / cuDNN 8.1. */
@@ -172,6 +188,39 @@ async function tryWasm(): Promise<
   };
 }
 
+async function tryWebgpu(
+  forced: boolean,
+): Promise<{ ok: true; desc: Omit<BackendDescription, 'fallbacks'> } | { ok: false; reason: string }> {
+  if (!forced) {
+    // Asked first in a child: on a machine without a GPU, Dawn's driver complaints stay there.
+    const probe = probeWebgpuInChild();
+    if (!probe.ok) return probe;
+    if (probe.summary.cpu) {
+      return {
+        ok: false,
+        reason: `no GPU adapter: Dawn's only adapter is ${probe.summary.description || probe.summary.architecture}, a CPU implementation (--backend webgpu forces it; slower than wasm)`,
+      };
+    }
+  }
+  const started = await startWebgpu(forced);
+  if (!started.ok) return started;
+  const { adapter } = started;
+  return {
+    ok: true,
+    desc: {
+      name: 'webgpu',
+      gpu: !adapter.cpu,
+      gpuReason: adapter.cpu
+        ? `no GPU adapter: forced onto ${adapter.description || adapter.architecture}, a CPU implementation of the GPU API`
+        : null,
+      threads: 1,
+      details: describeAdapter(adapter),
+      tfjsVersion: tf.version.tfjs,
+      adapter,
+    },
+  };
+}
+
 async function useCpu(): Promise<Omit<BackendDescription, 'fallbacks'>> {
   await tf.setBackend('cpu');
   await tf.ready();
@@ -208,24 +257,42 @@ export async function selectBackend(preference: BackendPreference = 'auto'): Pro
   installGradients();
   const pref = resolveBackendPreference(preference);
   const fallbacks: BackendDescription['fallbacks'] = [];
+  /** Why no GPU computes: every GPU backend's reason, for the run's backend line. */
+  const noGpu = (own: string | null) =>
+    [...fallbacks.map((f) => f.reason), own].filter(Boolean).join('; ') || null;
+  // tfjs-node-gpu on the CPU keeps its place in `auto` after WebGPU: a GPU adapter beats it.
+  let tensorflowOnCpu: Omit<BackendDescription, 'fallbacks'> | null = null;
   if (pref === 'auto' || pref === 'tensorflow') {
     const t = await tryTensorflow();
-    if (t.ok) return { ...t.desc, fallbacks };
-    if (pref === 'tensorflow') throw new Error(`backend 'tensorflow' is unavailable: ${t.reason}`);
-    fallbacks.push({ name: 'tensorflow', reason: t.reason });
+    if (t.ok && (t.desc.gpu || pref === 'tensorflow')) return { ...t.desc, fallbacks };
+    if (!t.ok && pref === 'tensorflow') throw new BackendUnavailableError('tensorflow', t.reason);
+    if (t.ok) tensorflowOnCpu = t.desc;
+    else fallbacks.push({ name: 'tensorflow', reason: t.reason });
+  }
+  if (pref === 'auto' || pref === 'webgpu') {
+    const g = await tryWebgpu(pref === 'webgpu');
+    if (g.ok) return { ...g.desc, fallbacks };
+    if (pref === 'webgpu') throw new BackendUnavailableError('webgpu', g.reason);
+    fallbacks.push({ name: 'webgpu', reason: g.reason });
+  }
+  if (tensorflowOnCpu) {
+    await tf.setBackend('tensorflow');
+    return { ...tensorflowOnCpu, gpuReason: noGpu(tensorflowOnCpu.gpuReason), fallbacks };
   }
   if (pref === 'auto' || pref === 'wasm') {
     const w = await tryWasm();
-    if (w.ok) {
-      const first = fallbacks[0];
-      return { ...w.desc, gpuReason: first ? first.reason : w.desc.gpuReason, fallbacks };
-    }
-    if (pref === 'wasm') throw new Error(`backend 'wasm' is unavailable: ${w.reason}`);
+    if (w.ok)
+      return { ...w.desc, gpuReason: fallbacks.length > 0 ? noGpu(null) : w.desc.gpuReason, fallbacks };
+    if (pref === 'wasm') throw new BackendUnavailableError('wasm', w.reason);
     fallbacks.push({ name: 'wasm', reason: w.reason });
   }
   const c = await useCpu();
-  const first = fallbacks[0];
-  return { ...c, gpuReason: first ? first.reason : c.gpuReason, fallbacks };
+  const gpuReasons = fallbacks.filter((f) => f.name !== 'wasm');
+  return {
+    ...c,
+    gpuReason: gpuReasons.length > 0 ? gpuReasons.map((f) => f.reason).join('; ') : c.gpuReason,
+    fallbacks,
+  };
 }
 
 export function describeBackend(d: BackendDescription): string {

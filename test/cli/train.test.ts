@@ -290,4 +290,22 @@ describe('deml preset', () => {
     expect(r.stdout).toMatch(/not the published protocol's budget/);
     expect(deml(['preset', 'run', 'omniglot-maml', '--budget', '2']).code).toBe(2);
   });
+
+  it('--backend webgpu with no usable adapter fails with the reason (exit 2), never training on the CPU', () => {
+    const r = spawnSync(
+      process.execPath,
+      [BIN, 'train', ...TINY, '--backend', 'webgpu', '--iterations', '2', '--json'],
+      {
+        encoding: 'utf8',
+        timeout: 120_000,
+        env: { ...ENV, VK_ICD_FILENAMES: '/nonexistent/icd.json' },
+      },
+    );
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(
+      /^deml train: backend 'webgpu' is unavailable: no GPU adapter: Dawn found none \(/m,
+    );
+    // Not one iteration ran.
+    expect(events(r.stdout).filter((e) => e.type === 'iteration')).toHaveLength(0);
+  });
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -11,10 +11,15 @@ import {
 } from '../../src-main/engine';
 import { defaultTrainingThreads } from '../../src-main/engine/parallel/taskPool';
 import { availableKernelBuilds } from '../../src-main/engine/autodiff/nativeKernels';
+import { summariseAdapter } from '../../src-main/engine/webgpu';
+import { SWIFTSHADER_ICD } from '../helpers/webgpu';
 
 describe('backend selection', () => {
+  const icd = process.env.VK_ICD_FILENAMES;
   afterEach(() => {
     delete process.env.DEML_BACKEND;
+    if (icd === undefined) delete process.env.VK_ICD_FILENAMES;
+    else process.env.VK_ICD_FILENAMES = icd;
   });
 
   it('auto falls back to wasm here and says why the GPU is not used', async () => {
@@ -27,8 +32,10 @@ describe('backend selection', () => {
     }
     expect(d.name).toBe('wasm');
     expect(d.gpu).toBe(false);
-    expect(d.fallbacks[0]!.name).toBe('tensorflow');
+    expect(d.fallbacks.map((f) => f.name)).toEqual(['tensorflow', 'webgpu']);
+    // Both GPU paths say why they are not used.
     expect(d.gpuReason).toMatch(/tfjs-node-gpu/);
+    expect(d.gpuReason).toMatch(/no GPU adapter/);
     // Tasks are spread over every core (DEML_THREADS aside).
     expect(d.threads).toBe(defaultTrainingThreads('wasm'));
     expect(d.details).toMatch(/XNNPACK/);
@@ -52,6 +59,43 @@ describe('backend selection', () => {
     await expect(selectBackend('tensorflow')).rejects.toThrow(
       /backend 'tensorflow' is unavailable: .*not installed/,
     );
+  });
+
+  it('auto never trains on a CPU adapter: SwiftShader is named and skipped', async (ctx) => {
+    if (!existsSync(SWIFTSHADER_ICD)) {
+      if (process.env.CI) throw new Error(`CI installs chromium, but ${SWIFTSHADER_ICD} is missing`);
+      ctx.skip();
+    }
+    process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+    const d = await selectBackend('auto');
+    expect(d.name).not.toBe('webgpu');
+    expect(d.fallbacks.find((f) => f.name === 'webgpu')?.reason).toMatch(
+      /^no GPU adapter: Dawn's only adapter is SwiftShader .*a CPU implementation \(--backend webgpu forces it/,
+    );
+  });
+
+  it('webgpu forced with no adapter at all fails, naming where Vulkan drivers were looked for', async () => {
+    process.env.VK_ICD_FILENAMES = '/nonexistent/icd.json';
+    const error = await selectBackend('webgpu').then(
+      () => null,
+      (e: Error) => e,
+    );
+    expect(error?.name).toBe('BackendUnavailableError');
+    expect(error?.message).toMatch(
+      /^backend 'webgpu' is unavailable: no GPU adapter: Dawn found none \(.*missing: \/nonexistent\/icd\.json/,
+    );
+  });
+
+  it('a software adapter is told from a GPU by its flag or its name', () => {
+    const limits = { maxBufferSize: 2 ** 32, maxStorageBufferBindingSize: 2 ** 31 };
+    const of = (info: Record<string, unknown>) => summariseAdapter({ info, limits }).cpu;
+    expect(of({ vendor: 'nvidia', architecture: 'hopper', description: 'NVIDIA H100 80GB HBM3' })).toBe(
+      false,
+    );
+    expect(of({ vendor: 'apple', architecture: 'metal-3' })).toBe(false);
+    expect(of({ vendor: 'google', architecture: 'swiftshader', isFallbackAdapter: true })).toBe(true);
+    expect(of({ vendor: 'mesa', description: 'llvmpipe (LLVM 15.0.6, 256 bits)' })).toBe(true);
+    expect(of({ vendor: 'microsoft', description: 'Microsoft Basic Render Driver' })).toBe(true);
   });
 
   it('cpu can be forced, and DEML_BACKEND overrides the config', async () => {

@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia';
 import { ref, watch } from 'vue';
-import type { BackendPreference } from '../../../src-main/contract/config';
+import { BACKENDS, type BackendPreference } from '../../../src-main/contract/config';
 import { type ExecutorFields, fieldsOf } from '../forms/executorForm';
 
 export type Theme = 'system' | 'light' | 'dark';
@@ -21,9 +21,7 @@ function storedJson(key: string): unknown {
 /** Preferences kept in this browser profile: theme, and the backend and executor new experiments ask for. */
 export const useSettingsStore = defineStore('settings', () => {
   const theme = ref<Theme>(stored('deml.theme', 'system', ['system', 'light', 'dark']));
-  const backend = ref<BackendPreference>(
-    stored('deml.backend', 'auto', ['auto', 'tensorflow', 'wasm', 'cpu']),
-  );
+  const backend = ref<BackendPreference>(stored('deml.backend', 'auto', BACKENDS));
 
   /** Where new experiments train unless their form says otherwise (kept as the form's fields). */
   const executor = ref<ExecutorFields>({
