@@ -46,14 +46,19 @@ export function kernelFlops(name: string, inputs: number[][], outputs: number[][
   }
 }
 
-/** FLOPs of the dense kernels f runs (f's tensors are disposed). */
-export async function countFlops(f: () => tf.Tensor | tf.Tensor[]): Promise<number> {
+/**
+ * FLOPs of the dense kernels f runs, and how many kernels it calls in all (on a GPU each is a
+ * dispatch, whose fixed cost dominates small tasks). f's tensors are disposed.
+ */
+export async function countFlops(
+  f: () => tf.Tensor | tf.Tensor[],
+): Promise<{ flops: number; kernels: number }> {
   const info = await tf.profile(() => f());
   let flops = 0;
   for (const k of info.kernels) {
     flops += kernelFlops(k.name, k.inputShapes as number[][], k.outputShapes as number[][]);
   }
-  return flops;
+  return { flops, kernels: info.kernels.length };
 }
 
 /** Winograd output tiles m×m in use for 3×3 filters; F(6×6, 3×3) is the largest that float32 bears. */

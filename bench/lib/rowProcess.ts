@@ -27,9 +27,13 @@ export function havePytorch(): string | null {
   return r.status === 0 ? null : `${PYTHON} has no torch (apt-get install python3-torch)`;
 }
 
-/** Ours: a bench script under tsx (its stderr passes through; its stdout may be long). */
+/**
+ * Ours: a bench script under tsx, or a bundled one (.mjs, the device kit's) under plain Node. Its
+ * stderr passes through; its stdout may be long.
+ */
 export function oursRow<Row>(script: string, args: string[]): RowResult<Row> {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', script, ...args], {
+  const loader = script.endsWith('.mjs') ? [] : ['--import', 'tsx'];
+  const r = spawnSync(process.execPath, [...loader, script, ...args], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
     maxBuffer: 64 * 2 ** 20,

@@ -77,6 +77,12 @@ const config = parseExperimentConfig({
 });
 const seconds: number[] = [];
 const tensors: number[] = [];
+/** On a GPU backend: the most bytes its buffer pool held (tf.memory(); webgpu and tensorflow say). */
+let gpuPeakBytes = 0;
+const sampleGpu = () => {
+  const m = tf.memory() as { numBytesAllocatedInGPU?: number; numBytesInGPU?: number };
+  gpuPeakBytes = Math.max(gpuPeakBytes, m.numBytesAllocatedInGPU ?? m.numBytesInGPU ?? 0);
+};
 const started = performance.now();
 await metaTrain({
   config,
@@ -86,6 +92,7 @@ await metaTrain({
   callbacks: {
     onIteration: (p) => {
       rss.sample();
+      sampleGpu();
       tensors.push(tf.memory().numTensors);
       // The first iteration (kernel setup, XNNPACK operators, worker start) is not timed.
       if (p.iteration > 1) seconds.push(config.metaBatch / p.tasksPerSecond);
@@ -96,11 +103,12 @@ const wallS = (performance.now() - started) / 1000;
 
 // FLOPs of one task's meta-gradient, counted from the kernels' shapes.
 const tasks = referenceTasks(config, dataset);
-const flopsPerTask = await countFlops(() => {
+const { flops: flopsPerTask, kernels: kernelsPerTask } = await countFlops(() => {
   const g = tasks.next();
   return [...Object.values(g.grads), g.loss, g.accuracy];
 });
 tasks.dispose();
+sampleGpu();
 const peakRssMb = rss.stop();
 
 const perIteration = median(seconds);
@@ -116,6 +124,8 @@ console.log(
     gflops: (flopsPerTask * tasksPerSecond) / 1e9,
     gflopPerTask: flopsPerTask / 1e9,
     peakRssMb,
+    ...(gpuPeakBytes > 0 ? { gpuPeakMb: gpuPeakBytes / 2 ** 20 } : {}),
+    kernelsPerTask,
     tensorsFlat: new Set(tensors).size === 1,
     wallS,
   }),

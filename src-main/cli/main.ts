@@ -8,6 +8,7 @@ import { describeWriteError } from '../store/database';
 import { DATA_DIR_RULE } from '../layout/dataDirectory';
 import { TRAIN_FLAGS, configFromFlags, readConfigFile } from './args';
 import { DATA_USAGE, dataCommand } from './data';
+import { DOCTOR_USAGE, doctorCommand } from './doctor';
 import { PRESET_USAGE, presetCommand } from './preset';
 import { EVAL_USAGE, evalCommand } from './eval';
 import { EXPORT_USAGE, exportCommand } from './export';
@@ -30,6 +31,7 @@ commands:
   eval       evaluate a trained run (or checkpoint) on any dataset, split, N-way K-shot or episode file
   export     the results table of experiments or runs as LaTeX (booktabs), Markdown or CSV
   serve      the workbench in a browser (HTTP + WebSocket on 127.0.0.1, with an access token)
+  doctor     which backends train here, which one auto picks, and whether the GPU computes correctly
 
 deml train [--config file.json] [--learner ${LEARNERS.join('|')}] [--ways 5] [--shots 1]
            [--queries 15] [--meta-batch 4] [--iterations N] [--inner-steps 1]
@@ -59,6 +61,8 @@ ${EVAL_USAGE}
 
 ${EXPORT_USAGE}
 
+${DOCTOR_USAGE}
+
 Flags override the --config file. --json prints JSON lines (backend, start, iteration,
 validation, checkpoint, result) on stdout. Ctrl-C stops at the next iteration, after a
 checkpoint when --checkpoint-dir is given. The data directory (datasets, the experiment
@@ -79,6 +83,7 @@ export async function main(argv: string[]): Promise<number> {
   if (command === 'runs') return runSubcommand('runs', rest, runsCommand);
   if (command === 'cancel') return runSubcommand('cancel', rest, cancelCommand);
   if (command === 'resume') return runSubcommand('resume', rest, resumeCommand);
+  if (command === 'doctor') return runSubcommand('doctor', rest, doctorCommand);
   if (command !== 'train') {
     process.stderr.write(`deml: unknown command '${command}'\n\n${USAGE}\n`);
     return 2;
