@@ -16,6 +16,13 @@ export type Space = (typeof SPACES)[number];
 
 export const BACKENDS = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendPreference = (typeof BACKENDS)[number];
+/** What the backend choice means, in the form and in Settings. */
+export const BACKEND_HELP =
+  'auto: a GPU when there is one (TensorFlow on CUDA when tfjs-node-gpu is installed, else any GPU ' +
+  'through WebGPU: NVIDIA, AMD, Intel, Apple), else WebAssembly on the CPU. Each run records the ' +
+  'backend it got and, when the GPU is not used, why. webgpu forced where there is no GPU runs on a ' +
+  'CPU adapter (SwiftShader) if there is one: slow, for checks only; with no adapter the run fails ' +
+  'and says why.';
 
 const positiveInt = z.number().int().positive();
 const nonNegativeInt = z.number().int().nonnegative();

@@ -254,6 +254,16 @@ describe('the workbench in Chromium', () => {
     expect(await page.locator('input[name=name]').inputValue()).toBe('e2e MAML vs Meta-SGD');
     expect(await page.locator('input[name=iterations]').inputValue()).toBe('200');
     expect(await page.locator('input[name="learner-metasgd"]').isChecked()).toBe(true);
+    // The backend starts at Settings' choice and can be changed here; webgpu is offered.
+    const backend = page.locator('[data-executor] select[name=backend]');
+    expect(await backend.inputValue()).toBe('wasm');
+    expect(await backend.locator('option').allTextContents()).toEqual([
+      'auto',
+      'tensorflow',
+      'webgpu',
+      'wasm',
+      'cpu',
+    ]);
     await shot('new-experiment');
     await launch.click();
 

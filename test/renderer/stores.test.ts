@@ -207,9 +207,13 @@ describe('useDatasetsStore', () => {
 
 describe('useSettingsStore', () => {
   it('keeps the theme and backend in this profile and applies the theme', async () => {
-    localStorage.setItem('deml.backend', 'webgpu'); // not a backend: ignored
+    localStorage.setItem('deml.backend', 'metal'); // not a backend: ignored
+    expect(m.settings.useSettingsStore().backend).toBe('auto');
+    setActivePinia(createPinia());
+    localStorage.setItem('deml.backend', 'webgpu'); // every backend of the contract is kept
+    expect(m.settings.useSettingsStore().backend).toBe('webgpu');
+    setActivePinia(createPinia());
     const settings = m.settings.useSettingsStore();
-    expect(settings.backend).toBe('auto');
     settings.theme = 'dark';
     settings.backend = 'wasm';
     await nextTick();
