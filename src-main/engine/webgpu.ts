@@ -180,9 +180,19 @@ export async function probeWebgpuAdapter(): Promise<
  * process's stderr ("Couldn't load Vulkan", lavapipe's missing feature), and a broken driver can
  * take the process down; in a child, neither reaches the user's run.
  */
-export function probeWebgpuInChild(
-  timeoutMs = 20_000,
-): { ok: true; summary: GpuAdapterSummary } | { ok: false; reason: string } {
+export function probeWebgpuInChild(timeoutMs = 20_000): ChildProbe {
+  // Asked once per process and driver choice: a preset's runs, and an evaluation after training,
+  // ask again; the Vulkan loader's driver variables change the answer.
+  const key = `${process.env.VK_ICD_FILENAMES ?? ''}|${process.env.VK_DRIVER_FILES ?? ''}`;
+  let probe = childProbes.get(key);
+  if (!probe) childProbes.set(key, (probe = probeInChild(timeoutMs)));
+  return probe;
+}
+
+type ChildProbe = { ok: true; summary: GpuAdapterSummary } | { ok: false; reason: string };
+const childProbes = new Map<string, ChildProbe>();
+
+function probeInChild(timeoutMs: number): ChildProbe {
   let entry: string;
   try {
     entry = pathToFileURL(createRequire(import.meta.url).resolve('webgpu')).href;

@@ -31,11 +31,17 @@ export async function pretrain(
     } finally {
       disposeParams(out.grads);
     }
-    const [loss, accuracy] = await Promise.all([out.loss.data(), out.accuracy.data()]);
-    out.loss.dispose();
-    out.accuracy.dispose();
+    // One host read per iteration, as in metaStep.
+    const metrics = tf.stack([out.loss, out.accuracy]);
+    tf.dispose([out.loss, out.accuracy]);
+    let values: Float32Array;
+    try {
+      values = (await metrics.data()) as Float32Array;
+    } finally {
+      metrics.dispose();
+    }
     await yieldToEventLoop();
-    await onPretrain?.({ iteration: i, iterations: total, loss: loss[0]!, accuracy: accuracy[0]! });
+    await onPretrain?.({ iteration: i, iterations: total, loss: values[0]!, accuracy: values[1]! });
   }
   return true;
 }
