@@ -90,6 +90,8 @@ interface IndexFile {
   classNames: string[];
   classStart: number[];
   splits?: Partial<Record<SplitName, number[]>>;
+  /** Only where some class is an augmented copy of another (ClassIndexedDataset.classBases). */
+  classBases?: string[];
 }
 
 /**
@@ -130,6 +132,7 @@ export async function writePackedDataset(
     ...(dataset.splits
       ? { splits: Object.fromEntries(Object.entries(dataset.splits).map(([k, v]) => [k, [...v]])) }
       : {}),
+    ...(dataset.classBases ? { classBases: [...dataset.classBases] } : {}),
   };
   try {
     await mkdir(temp, { recursive: true });
@@ -210,6 +213,7 @@ export async function loadPackedDataset(
     classStart: Uint32Array.from(index.classStart),
     pixels: bytes,
     ...(index.splits ? { splits: index.splits } : {}),
+    ...(index.classBases ? { classBases: index.classBases } : {}),
   };
   checkDataset(dataset);
   return { dataset, manifest };

@@ -24,6 +24,21 @@ export interface ClassIndexedDataset {
    * miniImageNet's CSVs). Without it the engine draws a seeded split from the config's fractions.
    */
   splits?: Partial<Record<SplitName, readonly number[]>>;
+  /**
+   * The underlying class each class is a copy of, when some are augmented copies (Omniglot's
+   * rotations: 'A/character01@rot90' is 'A/character01'). An automatic split keeps a base and all
+   * its copies in one split: a rotation of a meta-test character in meta-train would inflate the
+   * meta-test accuracy. Absent: each class is its own base (see classBase).
+   */
+  classBases?: readonly string[];
+}
+
+/**
+ * The base of class c: the stored one, else the class name less a rotation suffix ('@rot90',
+ * '@rot180', '@rot270': datasets imported before bases were stored carry them only in names).
+ */
+export function classBase(d: Pick<ClassIndexedDataset, 'classNames' | 'classBases'>, c: number): string {
+  return d.classBases?.[c] ?? d.classNames[c]!.replace(/@rot(?:90|180|270)$/, '');
 }
 
 export function classCount(d: ClassIndexedDataset): number {
@@ -48,6 +63,9 @@ export function checkDataset(d: ClassIndexedDataset): void {
   for (let c = 0; c < classes; c++) {
     if (d.classStart[c + 1]! < d.classStart[c]!)
       throw new Error(`dataset '${d.name}': class index is not sorted`);
+  }
+  if (d.classBases && d.classBases.length !== classes) {
+    throw new Error(`dataset '${d.name}': ${d.classBases.length} class bases for ${classes} classes`);
   }
   const images = d.classStart[classes]!;
   if (d.pixels.length !== images * imageSize(d)) {

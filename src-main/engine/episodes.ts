@@ -5,7 +5,14 @@
  */
 import type { ExperimentConfig, SplitConfig } from '../contract/config';
 import { learnsFromSequences } from '../contract/learners';
-import { type ClassIndexedDataset, type SplitName, classCount, imageSize, imagesInClass } from './dataset';
+import {
+  type ClassIndexedDataset,
+  type SplitName,
+  classBase,
+  classCount,
+  imageSize,
+  imagesInClass,
+} from './dataset';
 import { Rng } from './random';
 
 export interface EpisodeShape {
@@ -72,14 +79,26 @@ export function splitClasses(dataset: ClassIndexedDataset, split: SplitConfig, s
       test: [...dataset.splits.test],
     };
   }
-  const n = classCount(dataset);
+  // The seeded shuffle deals out underlying classes, each with all its augmented copies, so that no
+  // copy of a meta-test class is trained on. Where every class is its own base (no augmentation)
+  // this is the plain shuffle of classes it always was: the same splits as before.
+  const groups = new Map<string, number[]>();
+  for (let c = 0; c < classCount(dataset); c++) {
+    const base = classBase(dataset, c);
+    const members = groups.get(base);
+    if (members) members.push(c);
+    else groups.set(base, [c]);
+  }
+  const bases = [...groups.values()];
+  const n = bases.length;
   const order = Rng.derive(seed, 'class-split').shuffle(Array.from({ length: n }, (_, i) => i));
   const nTest = Math.round(n * split.test);
   const nVal = Math.round(n * split.val);
+  const classesOf = (picked: number[]) => picked.flatMap((g) => bases[g]!).sort((a, b) => a - b);
   return {
-    test: order.slice(0, nTest).sort((a, b) => a - b),
-    val: order.slice(nTest, nTest + nVal).sort((a, b) => a - b),
-    train: order.slice(nTest + nVal).sort((a, b) => a - b),
+    test: classesOf(order.slice(0, nTest)),
+    val: classesOf(order.slice(nTest, nTest + nVal)),
+    train: classesOf(order.slice(nTest + nVal)),
   };
 }
 

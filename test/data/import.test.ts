@@ -404,6 +404,11 @@ describe('Omniglot import', () => {
       'images_background/Alphabet_0/character01@rot180',
       'images_background/Alphabet_0/character01@rot270',
     ]);
+    // Each rotation names its character, so that an automatic split keeps the four together.
+    expect(dataset.classBases?.slice(0, 5)).toEqual([
+      ...Array(4).fill('images_background/Alphabet_0/character01'),
+      'images_background/Alphabet_0/character02',
+    ]);
     // The mark sits top-left; after 90° (counter-clockwise) it sits bottom-left.
     const img = (k: number) => dataset.pixels.subarray(k * 784, (k + 1) * 784);
     expect(img(0)[0]).toBeGreaterThan(200);

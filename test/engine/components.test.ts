@@ -31,6 +31,39 @@ describe('class splits and episodes', () => {
     expect(splitClasses(dataset, { train: 0.6, val: 0.2, test: 0.2 }, 1).test).not.toEqual(s.test);
   });
 
+  it('keeps a class and its augmented copies in one split (rotations never leak into meta-train)', () => {
+    // 30 characters, each with its three rotations: 120 classes, 4 per underlying character.
+    const chars = Array.from({ length: 30 }, (_, i) => `Alphabet/character${i}`);
+    const names = chars.flatMap((c) => [c, `${c}@rot90`, `${c}@rot180`, `${c}@rot270`]);
+    const images = new Uint32Array(names.length + 1).map((_, i) => i);
+    const rotated = {
+      ...dataset,
+      classNames: names,
+      classStart: images,
+      pixels: new Uint8Array(names.length * 64),
+    };
+    for (const d of [
+      rotated, // an import from before bases were stored: the names say it
+      {
+        ...rotated,
+        classNames: names.map((_, i) => `class${i}`),
+        classBases: names.map((n) => n.split('@')[0]!),
+      },
+    ]) {
+      const s = splitClasses(d, { train: 0.6, val: 0.2, test: 0.2 }, 0);
+      const splitOf = new Map<string, string>();
+      for (const [split, ids] of Object.entries(s)) {
+        for (const c of ids as number[]) {
+          const base = chars[Math.floor(c / 4)]!;
+          expect(splitOf.get(base) ?? split, base).toBe(split);
+          splitOf.set(base, split);
+        }
+      }
+      // The fractions count characters: 18 / 6 / 6 of them, 4 classes each.
+      expect([s.train.length, s.val.length, s.test.length]).toEqual([72, 24, 24]);
+    }
+  });
+
   it('uses a split the dataset defines', () => {
     const own = { ...dataset, splits: { train: [0, 1, 2, 3], test: [4, 5, 6] } };
     expect(splitClasses(own, { train: 0.6, val: 0.2, test: 0.2 }, 0)).toEqual({

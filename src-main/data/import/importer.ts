@@ -323,6 +323,8 @@ export async function importDataset(o: ImportOptions): Promise<ImportResult> {
       classNames: kept.map((c) => c.name),
       classStart,
       pixels,
+      // Rotated copies name their character, so that any split keeps them together.
+      ...(kept.some((c) => c.base !== c.name) ? { classBases: kept.map((c) => c.base) } : {}),
     };
     const splits = makeSplits(o, kept, gathered.splits);
     if (splits) dataset.splits = splits;
