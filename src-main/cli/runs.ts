@@ -25,7 +25,7 @@ deml runs [ID] [--experiment ID] [--status ${RUN_STATUSES.join('|')}] [--json]
 deml cancel ID
 deml resume ID [--from ITERATION (a kept checkpoint; 0: from scratch)] [--detach]`;
 
-const pct = (x: number | null) => (x == null ? '' : `${(100 * x).toFixed(2)}%`);
+const pct = (x: number | null) => (x == null ? '' : Number.isFinite(x) ? `${(100 * x).toFixed(2)}%` : 'n/a');
 
 function listOf(flag: string, raw: string | undefined): string[] | undefined {
   if (raw === undefined) return undefined;

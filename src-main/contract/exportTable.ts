@@ -11,7 +11,7 @@ export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 const pct = (x: number) => (100 * x).toFixed(2);
 const ci = (c: ResultsCell) => (Number.isFinite(c.ci95) ? pct(c.ci95) : '?');
 
-export const TABLE_NOTE = `Meta-test accuracy (%) with 95% confidence intervals: across seeds where a cell has ${MIN_SEEDS_FOR_INTERVAL} or more, over meta-test tasks where it has fewer. Bold: best of its column`;
+export const TABLE_NOTE = `Meta-test accuracy (%) with 95% confidence intervals (Student's t): across seeds where a cell has ${MIN_SEEDS_FOR_INTERVAL} or more, over meta-test tasks where it has fewer. Bold: best of its column`;
 const PUBLISHED_NOTE = ' Italics: published figures, not measured here.';
 
 /** The caption: what the intervals are over, the seeds behind the cells, and the † rule used. */

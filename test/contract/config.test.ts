@@ -24,7 +24,7 @@ describe('config shape', () => {
 
   const bad: Array<[string, ExperimentConfigInput | Record<string, unknown>, string]> = [
     ['unknown learner', { learner: 'reptile' }, 'learner'],
-    ['unknown backend', { backend: 'webgpu' }, 'backend'],
+    ['unknown backend', { backend: 'metal' }, 'backend'],
     ['zero inner lr', { innerLr: 0 }, 'innerLr'],
     ['negative meta lr', { metaLr: -0.001 }, 'metaLr'],
     ['zero inner steps', { innerSteps: 0 }, 'innerSteps'],

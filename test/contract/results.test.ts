@@ -45,7 +45,11 @@ describe('intervals', () => {
     expect(n).toBe(3);
     expect(meanCi([0.4]).ci95).toBeNaN();
     expect(t95(1)).toBe(12.706);
-    expect(t95(500)).toBe(1.96);
+    // Past the table, Student's t continues smoothly toward the normal's 1.96 (reference values).
+    expect(t95(30)).toBe(2.042);
+    expect(t95(31)).toBeCloseTo(2.0395, 3);
+    expect(t95(60)).toBeCloseTo(2.0003, 3);
+    expect(t95(500)).toBeCloseTo(1.9647, 3);
   });
 
   it('paired difference: mean of per-episode differences with its own interval', () => {

@@ -10,6 +10,7 @@ import {
   installGradients,
   mlp,
   splitClasses,
+  formatAccuracy,
   summarizeAccuracies,
   taskTensors,
   tf,
@@ -107,14 +108,23 @@ describe('class splits and episodes', () => {
 });
 
 describe('accuracy summary', () => {
-  it('mean ± 1.96·s/√T against hand-computed values', () => {
+  it('mean ± t·s/√T against hand-computed values, Student’s t for few tasks', () => {
     const s = summarizeAccuracies([0.6, 0.8, 1.0, 0.8]);
-    // mean 0.8; sample variance (0.04 + 0 + 0.04 + 0) / 3; s = 0.163299; CI = 1.96·s/2
+    // mean 0.8; sample variance (0.04 + 0 + 0.04 + 0) / 3; s = 0.163299; CI = t(3)·s/2, t(3) = 3.182
     expect(s.mean).toBeCloseTo(0.8, 12);
     expect(s.std).toBeCloseTo(0.163299316185545, 12);
-    expect(s.ci95).toBeCloseTo(0.160033329861834, 12);
+    expect(s.ci95).toBeCloseTo((3.182 * 0.163299316185545) / 2, 12);
     expect(s.tasks).toBe(4);
     expect(summarizeAccuracies([0.5]).ci95).toBeNaN();
+    expect(formatAccuracy(summarizeAccuracies([0.5]))).toBe('50.00% (no interval from 1 task)');
+    expect(formatAccuracy(s)).toBe('80.00 ± 25.98%');
+    // Lake's 20 one-shot runs: t(19) = 2.093, not 1.96.
+    const twenty = Array.from({ length: 20 }, (_, i) => (i % 2 ? 0.9 : 0.8));
+    const s20 = summarizeAccuracies(twenty);
+    expect(s20.ci95).toBeCloseTo((2.093 * s20.std) / Math.sqrt(20), 12);
+    // 600 tasks: t(599) = 1.9639.
+    const s600 = summarizeAccuracies(Array.from({ length: 600 }, (_, i) => (i % 2 ? 0.9 : 0.8)));
+    expect(s600.ci95 / (s600.std / Math.sqrt(600))).toBeCloseTo(1.9639, 4);
   });
 });
 
