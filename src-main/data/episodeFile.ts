@@ -24,9 +24,9 @@
  * same, and 0 ("varies") otherwise.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { basename, dirname, resolve } from 'node:path';
+import { constants, existsSync, statSync } from 'node:fs';
+import { open, readFile } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { ConfigError } from '../contract/config';
 import { IMPORT_FORMATS } from '../contract/datasets';
 import { type ClassIndexedDataset, classCount, imageSize, imagesInClass } from '../engine/dataset';
@@ -71,23 +71,71 @@ export function decodeOptionsOf(manifest: DatasetManifest | null): DecodeOptions
   };
 }
 
-/** Read and check an episode file against the dataset it names images of. */
+/** The largest episode file read: 509,017 episodes of Lake's shape fill 200 MB. */
+export const MAX_EPISODE_FILE_BYTES = 64 * 2 ** 20;
+/** As many episodes as `--tasks` may ask for. */
+export const MAX_EPISODES = 100_000;
+
+/**
+ * The file's bytes, only if it is a regular file of at most MAX_EPISODE_FILE_BYTES. Opened without
+ * blocking and checked on the open descriptor: a FIFO would block the open (and a worker thread)
+ * forever, /dev/zero would read until memory ran out, and a file swapped after a check by path
+ * would escape it.
+ */
+async function readBoundedFile(path: string): Promise<Buffer> {
+  let handle;
+  try {
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (e) {
+    throw refuse(path, `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw refuse(path, 'is not a regular file (a FIFO, device or folder is refused)');
+    if (info.size > MAX_EPISODE_FILE_BYTES) {
+      throw refuse(
+        path,
+        `is ${(info.size / 2 ** 20).toFixed(0)} MiB; an episode file may take at most ${MAX_EPISODE_FILE_BYTES / 2 ** 20} MiB`,
+      );
+    }
+    // At most the size stat gave, plus one byte to notice a file that grew meanwhile.
+    const buffer = Buffer.alloc(info.size + 1);
+    let length = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+      if (length === buffer.length) throw refuse(path, 'changed while it was read; try again');
+    }
+    return buffer.subarray(0, length);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** JSON.parse's message without the snippet of the file V8 quotes: a file's contents are never echoed. */
+function jsonError(e: Error): string {
+  const at = /position (\d+)/.exec(e.message);
+  return at ? `a syntax error at byte ${at[1]}` : 'a syntax error';
+}
+
+/**
+ * Read and check an episode file against the dataset it names images of. Image paths must stay
+ * inside the file's folder unless `allowPathsOutside` (a file from elsewhere could otherwise make
+ * an evaluation read any image, or any file, on the machine).
+ */
 export async function readEpisodeFile(
   path: string,
   dataset: ClassIndexedDataset,
   decode: DecodeOptions | null,
+  o: { allowPathsOutside?: boolean } = {},
 ): Promise<EpisodeFile> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (e) {
-    throw refuse(path, `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
+  const bytes = await readBoundedFile(path);
   let json: unknown;
   try {
     json = JSON.parse(bytes.toString('utf8'));
   } catch (e) {
-    throw refuse(path, `is not JSON (${(e as Error).message})`);
+    throw refuse(path, `is not JSON (${jsonError(e as Error)})`);
   }
   const file = json as { format?: unknown; version?: unknown; ways?: unknown; episodes?: unknown };
   if (typeof json !== 'object' || json === null || Array.isArray(json))
@@ -104,6 +152,9 @@ export async function readEpisodeFile(
   }
   if (!Array.isArray(file.episodes) || file.episodes.length === 0) {
     throw refuse(path, '"episodes" must be a non-empty list');
+  }
+  if (file.episodes.length > MAX_EPISODES) {
+    throw refuse(path, `has ${file.episodes.length} episodes; at most ${MAX_EPISODES} are evaluated`);
   }
   const folder = dirname(resolve(path));
   const images = classStartTotal(dataset);
@@ -159,6 +210,13 @@ export async function readEpisodeFile(
       );
     }
     const file = resolve(folder, e.path);
+    const inside = relative(folder, file);
+    if (!o.allowPathsOutside && (inside.split(sep)[0] === '..' || isAbsolute(inside))) {
+      throw refuse(
+        path,
+        `${at}: image ${e.path} is outside the episode file's folder (${folder}); keep the images beside the file`,
+      );
+    }
     if (!existsSync(file) || !statSync(file).isFile()) {
       throw refuse(path, `${at}: image ${e.path} does not exist (looked for ${file})`);
     }

@@ -3,12 +3,19 @@
  * pixels the dataset holds (a path is decoded as the import decoded it); a bad file is refused
  * naming the episode and the entry.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src-main/contract/config';
 import { loadPackedDataset } from '../../src-main/data/cache';
-import { decodeOptionsOf, episodeFileSource, readEpisodeFile } from '../../src-main/data/episodeFile';
+import {
+  MAX_EPISODES,
+  MAX_EPISODE_FILE_BYTES,
+  decodeOptionsOf,
+  episodeFileSource,
+  readEpisodeFile,
+} from '../../src-main/data/episodeFile';
 import { importDataset } from '../../src-main/data/import/importer';
 import { generateSyntheticDataset } from '../../src-main/data/synthetic';
 import { markedPng } from '../helpers/images';
@@ -268,5 +275,76 @@ describe('episode files', () => {
     await expect(readEpisodeFile(path, dataset, decode)).rejects.toThrow(
       /episodes\[0\]\.support\[1\]: image class9\/0\.png does not exist \(looked for .*class9\/0\.png\)/,
     );
+  });
+
+  it('refuses what is not a regular file of bounded size before reading it: a FIFO, /dev/zero, a folder', async () => {
+    const dataset = generateSyntheticDataset({ classes: 4, imagesPerClass: 3, size: 8 });
+    const dir = tempDir();
+    const fifo = join(dir, 'f.json');
+    // A FIFO with no writer: opening it blocking would hang this test (and its worker thread).
+    execFileSync('mkfifo', [fifo]);
+    await expect(readEpisodeFile(fifo, dataset, null)).rejects.toThrow(/is not a regular file/);
+    await expect(readEpisodeFile('/dev/zero', dataset, null)).rejects.toThrow(/is not a regular file/);
+    await expect(readEpisodeFile(dir, dataset, null)).rejects.toThrow(/is not a regular file/);
+    const big = join(dir, 'big.json');
+    writeFileSync(big, '');
+    truncateSync(big, MAX_EPISODE_FILE_BYTES + 1);
+    await expect(readEpisodeFile(big, dataset, null)).rejects.toThrow(
+      /is 64 MiB; an episode file may take at most 64 MiB/,
+    );
+    const episode = {
+      support: [
+        { label: 0, item: 0 },
+        { label: 1, item: 3 },
+      ],
+      query: [
+        { label: 0, item: 1 },
+        { label: 1, item: 4 },
+      ],
+    };
+    const many = write({ ways: 2, episodes: Array(MAX_EPISODES + 1).fill(episode) });
+    await expect(readEpisodeFile(many, dataset, null)).rejects.toThrow(/has 100001 episodes; at most 100000/);
+  });
+
+  it('never quotes a file that is not JSON, and keeps image paths inside the file’s folder', async () => {
+    const secret = write('root:x:0:0:root:/root:/bin/bash\n');
+    const error = await readEpisodeFile(
+      secret,
+      generateSyntheticDataset({ classes: 4, imagesPerClass: 3, size: 8 }),
+      null,
+    ).then(
+      () => null,
+      (e: Error) => e,
+    );
+    expect(error?.message).toMatch(/is not JSON \(a syntax error/);
+    expect(error?.message).not.toMatch(/root:x/);
+    const { root, dataset, decode } = await imported();
+    const inner = join(root, 'sub');
+    mkdirSync(inner);
+    const path = write(
+      {
+        ways: 2,
+        episodes: [
+          {
+            support: [
+              { label: 0, path: '../class0/0.png' },
+              { label: 1, item: 4 },
+            ],
+            query: [
+              { label: 0, item: 1 },
+              { label: 1, item: 5 },
+            ],
+          },
+        ],
+      },
+      inner,
+    );
+    await expect(readEpisodeFile(path, dataset, decode)).rejects.toThrow(
+      /episodes\[0\]\.support\[0\]: image \.\.\/class0\/0\.png is outside the episode file's folder/,
+    );
+    // Allowed explicitly, the same image is read.
+    await expect(readEpisodeFile(path, dataset, decode, { allowPathsOutside: true })).resolves.toMatchObject({
+      shape: { ways: 2 },
+    });
   });
 });
