@@ -18,6 +18,7 @@ import {
   type CheckpointHeader,
   type TensorEntry,
   listCheckpoints,
+  headerChecksum,
   readCheckpointHeader,
 } from './checkpointHeader';
 import { type Params, disposeParams, sizeOf } from './nn/params';
@@ -111,7 +112,7 @@ export async function saveCheckpoint(
     );
   }
   const bytes = new Uint8Array(all.buffer, all.byteOffset, all.byteLength);
-  const header: CheckpointHeader = {
+  const fields: Omit<CheckpointHeader, 'headerSha256'> = {
     format: CHECKPOINT_FORMAT,
     version: CHECKPOINT_VERSION,
     iteration: state.iteration,
@@ -128,6 +129,7 @@ export async function saveCheckpoint(
     sha256: createHash('sha256').update(bytes).digest('hex'),
     ...(meta.datasetFingerprint ? { datasetFingerprint: meta.datasetFingerprint } : {}),
   };
+  const header: CheckpointHeader = { ...fields, headerSha256: headerChecksum(fields) };
   const stem = join(dir, fileStem(state.iteration));
   await writeFile(`${stem}.bin.tmp`, bytes);
   await rename(`${stem}.bin.tmp`, `${stem}.bin`);
@@ -159,7 +161,7 @@ async function readCheckpointData(path: string): Promise<{ header: CheckpointHea
       `checkpoint ${basename(path)} is damaged: its data is truncated (${bytes.byteLength} of ${expected * 4} bytes)`,
     );
   }
-  if (header.sha256 && createHash('sha256').update(bytes).digest('hex') !== header.sha256) {
+  if (createHash('sha256').update(bytes).digest('hex') !== header.sha256) {
     throw new CheckpointError(
       `checkpoint ${basename(path)} is damaged: its data does not match the checksum it was saved with`,
     );

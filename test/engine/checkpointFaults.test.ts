@@ -22,6 +22,11 @@ import {
   tf,
 } from '../../src-main/engine';
 import { initAdam } from '../../src-main/engine/adam';
+import {
+  type CheckpointHeader,
+  headerChecksum,
+  readCheckpointHeader,
+} from '../../src-main/engine/checkpointHeader';
 import { TINY_ENGINE } from '../helpers/configs';
 import { tempDirs } from '../helpers/temp';
 
@@ -35,6 +40,14 @@ async function trained(): Promise<string> {
   await metaTrain({ config, dataset, checkpointDir: dir, keepCheckpoints: 5, skipTest: true });
   return dir;
 }
+/** The header fields the tampering test edits. */
+type Editable = {
+  tensors: Array<{ offset: number }>;
+  config: { innerLr: number };
+  version: number;
+  sha256?: string;
+  headerSha256?: string;
+};
 const bin = (dir: string, iteration: number) => join(dir, `ckpt-${String(iteration).padStart(8, '0')}.bin`);
 const json = (dir: string, iteration: number) => bin(dir, iteration).replace(/\.bin$/, '.json');
 
@@ -79,8 +92,9 @@ describe('damaged checkpoints', () => {
     values.fill(Number.NaN, 0, 10);
     const bytes = new Uint8Array(values.buffer);
     writeFileSync(bin(dir, 6), bytes);
-    const header = JSON.parse(readFileSync(json(dir, 6), 'utf8')) as { sha256: string };
+    const header = JSON.parse(readFileSync(json(dir, 6), 'utf8')) as CheckpointHeader;
     header.sha256 = createHash('sha256').update(bytes).digest('hex');
+    header.headerSha256 = headerChecksum(header);
     writeFileSync(json(dir, 6), JSON.stringify(header));
     await expect(loadCheckpoint(json(dir, 6))).rejects.toThrow(
       /ckpt-00000006\.json holds non-finite parameters: .* \(10 non-finite value\(s\)\)/,
@@ -88,6 +102,35 @@ describe('damaged checkpoints', () => {
     await expect(metaTrain({ config, dataset, checkpointDir: dir, resume: true })).rejects.toThrow(
       /previous good checkpoint is at iteration 4/,
     );
+  });
+
+  it('a changed setting or tensor offset in the header, a deleted checksum, an older format: each refused by name', async () => {
+    const dir = await trained();
+    const original = readFileSync(json(dir, 6), 'utf8');
+    const edits: Array<[string, (h: Editable) => void, RegExp]> = [
+      ['offset 144 → 145', (h) => (h.tensors[1]!.offset += 1), /its settings do not match the checksum/],
+      ['innerLr 0.4 → 0.9', (h) => (h.config.innerLr = 0.9), /its settings do not match the checksum/],
+      ['sha256 deleted', (h) => delete h.sha256, /is damaged: it has no checksum/],
+      ['headerSha256 deleted', (h) => delete h.headerSha256, /is damaged: it has no checksum/],
+      [
+        'version 1',
+        (h) => (h.version = 1),
+        /was written by an older format \(version 1, whose checksum does not cover its settings\)/,
+      ],
+    ];
+    for (const [what, edit, refusal] of edits) {
+      const header = JSON.parse(original) as Editable;
+      edit(header);
+      writeFileSync(json(dir, 6), JSON.stringify(header));
+      await expect(loadCheckpoint(json(dir, 6)), what).rejects.toThrow(refusal);
+      await expect(readCheckpointHeader(json(dir, 6)), what).rejects.toThrow(refusal);
+    }
+    // The same header rewritten with its keys in another order is still the same header.
+    const reordered = Object.fromEntries(Object.entries(JSON.parse(original) as object).reverse());
+    writeFileSync(json(dir, 6), JSON.stringify(reordered));
+    const loaded = await loadCheckpoint(json(dir, 6));
+    expect(loaded.iteration).toBe(6);
+    disposeCheckpoint(loaded);
   });
 
   it('a deleted newest checkpoint is not silently replaced by an older one; missing data is named', async () => {
