@@ -98,7 +98,8 @@ export async function dataCommand(argv: string[], signal: AbortSignal): Promise<
         if (r.skippedNonImages) out(`skipped ${r.skippedNonImages} non-image file(s)`);
         if (r.skippedHidden)
           out(`skipped ${r.skippedHidden} hidden file(s) or folder(s) (names starting with '.')`);
-        for (const l of r.skippedLinks ?? []) out(`skipped a link leading outside the source: ${l}`);
+        for (const l of r.skippedLinks ?? [])
+          out(`skipped a link leading outside the source, or out of its class folder: ${l}`);
         for (const u of r.unsupported ?? []) out(`skipped ${u.path}: ${u.reason}`);
         for (const d of r.duplicates ?? []) out(`skipped a second zip entry of the same name: ${d}`);
         for (const c of r.corrupt) out(`skipped corrupt image ${c.path}: ${c.reason}`);

@@ -29,7 +29,7 @@ export interface ImportReport {
   oversized: string[];
   /** Hidden files and folders (names starting with a dot), skipped. Absent in older reports. */
   skippedHidden?: number;
-  /** Symbolic links leading outside the source, not followed. */
+  /** Symbolic links not followed: out of the source, out of their class folder, or a linked class folder. */
   skippedLinks?: string[];
   /** Images in a format the decoder cannot read, with the reason. */
   unsupported?: Array<{ path: string; reason: string }>;

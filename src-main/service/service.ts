@@ -550,7 +550,9 @@ export class WorkbenchService {
       skippedNonImages: r.report.skippedNonImages,
       skipped: [
         ...(r.report.skippedHidden ? [`${r.report.skippedHidden} hidden file(s) or folder(s)`] : []),
-        ...(r.report.skippedLinks ?? []).map((l) => `a link leading outside the source: ${l}`),
+        ...(r.report.skippedLinks ?? []).map(
+          (l) => `a link leading outside the source, or out of its class folder: ${l}`,
+        ),
         ...(r.report.unsupported ?? []).map((u) => `${u.path}: ${u.reason}`),
         ...(r.report.duplicates ?? []).map((d) => `a second zip entry of the same name: ${d}`),
       ],

@@ -183,6 +183,24 @@ describe('image folder import', () => {
     ).rejects.toThrow(/x\.zip is not a regular file or folder \(a pipe, socket or device\)/);
   });
 
+  it('cuts a link from a class folder to an ancestor or another class, and names it and a linked class folder', async () => {
+    const root = temp();
+    for (const c of ['c0', 'c1', 'c2']) {
+      for (let i = 0; i < 3; i++)
+        write(join(root, c, `${i}.png`), await markedPng(8, 8, 3 * Number(c[1]) + i));
+    }
+    symlinkSync('..', join(root, 'c0', 'up')); // the ancestor: every sibling class inside c0
+    symlinkSync(join(root, 'c2'), join(root, 'c1', 'other')); // another class's folder
+    symlinkSync(join(root, 'c2'), join(root, 'c3')); // a linked class folder: c2 a second time
+    const dataDir = temp();
+    const r = await importDataset({ format: 'folder', name: 'uplink', paths: [root], dataDir, size: 8 });
+    expect(r.manifest.classes).toBe(3);
+    expect(r.manifest.images).toBe(9); // each class its own 3 images, no copies
+    expect([...r.report.skippedLinks!].sort()).toEqual(
+      [join(root, 'c0', 'up'), join(root, 'c1', 'other'), join(root, 'c3')].sort(),
+    );
+  });
+
   it('applies a JPEG’s EXIF orientation, and scales a float TIFF in 0..1 instead of importing it black', async () => {
     const root = temp();
     write(join(root, 'photo', 'turned.jpg'), await orientedJpeg(40, 20, 6)); // shown turned 90° clockwise

@@ -24,7 +24,7 @@ export interface Scan {
   skippedNonImages: number;
   /** Class folders that held no image file at all. */
   emptyClasses: string[];
-  /** Hidden files and folders, symlinks leading outside the source, unsupported formats. */
+  /** Hidden files and folders, symlinks not followed (out of the source or of their class folder), unsupported formats. */
   skippedHidden?: number;
   duplicates?: string[];
   skippedLinks?: string[];
@@ -58,8 +58,10 @@ export interface WalkSkips {
 
 /**
  * Every file under `dir`, as paths relative to it, in sorted order. Hidden entries are skipped and
- * counted; symbolic links are followed while they stay inside `within` (the source), and listed
- * when they lead outside it; pipes, sockets and devices are never opened.
+ * counted; pipes, sockets and devices are never opened. Symbolic links are followed while they
+ * stay inside `within` (the source), and listed when they lead outside it. A link to a folder must
+ * also stay inside `dir` (the class folder walked): `ln -s .. c0/up` would otherwise bring every
+ * sibling class's images into c0 (cross-class contamination), and is listed instead.
  */
 export async function walkFiles(
   dir: string,
@@ -68,6 +70,7 @@ export async function walkFiles(
 ): Promise<string[]> {
   const out: string[] = [];
   const root = await realpath(within).catch(() => within);
+  const top = await realpath(dir).catch(() => dir);
   const seen = new Set<string>();
   const visit = async (d: string): Promise<void> => {
     const real = await realpath(d).catch(() => d);
@@ -96,6 +99,10 @@ export async function walkFiles(
         const s = await stat(target);
         isDir = s.isDirectory();
         isFile = s.isFile();
+        if (isDir && target !== top && !target.startsWith(top + sep)) {
+          skips.links.push(full);
+          continue;
+        }
       }
       if (isDir) await visit(full);
       else if (isFile) out.push(relative(dir, full));
@@ -105,8 +112,11 @@ export async function walkFiles(
   return out;
 }
 
-/** Sub-folders exactly `depth` levels below `dir` (depth 1: its children). */
-async function foldersAtDepth(dir: string, depth: number): Promise<string[]> {
+/**
+ * Sub-folders exactly `depth` levels below `dir` (depth 1: its children). A link to a folder is no
+ * class folder (it could name another class's images a second time): it is listed in `links`.
+ */
+async function foldersAtDepth(dir: string, depth: number, links: string[]): Promise<string[]> {
   let level = [''];
   for (let i = 0; i < depth; i++) {
     const next: string[] = [];
@@ -118,7 +128,12 @@ async function foldersAtDepth(dir: string, depth: number): Promise<string[]> {
         throw new ImportInputError(`cannot read ${join(dir, rel)}: ${describeFsError(e)}`);
       }
       for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
-        if (e.isDirectory() && !e.name.startsWith('.')) next.push(rel ? join(rel, e.name) : e.name);
+        if (e.name.startsWith('.')) continue;
+        if (e.isDirectory()) next.push(rel ? join(rel, e.name) : e.name);
+        else if (e.isSymbolicLink()) {
+          const full = join(dir, rel, e.name);
+          if ((await stat(full).catch(() => null))?.isDirectory()) links.push(full);
+        }
       }
     }
     level = next;
@@ -134,7 +149,7 @@ export async function scanFolder(root: string, depth = 1): Promise<Scan> {
   if ((await assertReadable(root)) !== 'dir') throw new ImportInputError(`${root} is not a folder`);
   const skips: WalkSkips = { hidden: 0, links: [] };
   const scan: Scan = { classes: [], skippedNonImages: 0, emptyClasses: [], unsupported: [] };
-  const classDirs = await foldersAtDepth(root, depth);
+  const classDirs = await foldersAtDepth(root, depth, skips.links);
   if (classDirs.length === 0) throw new ImportInputError(`${root} has no class folders at depth ${depth}`);
   for (const rel of classDirs) {
     const files = await walkFiles(join(root, rel), skips, root);
