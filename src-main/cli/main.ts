@@ -68,22 +68,37 @@ validation, checkpoint, result) on stdout. Ctrl-C stops at the next iteration, a
 checkpoint when --checkpoint-dir is given. The data directory (datasets, the experiment
 store, runs): ${DATA_DIR_RULE}.`;
 
+type Subcommand = (argv: string[], signal: AbortSignal) => Promise<number>;
+
+/** The commands besides train, each with its usage text. */
+const SUBCOMMANDS: Record<string, { run: Subcommand; usage: string }> = {
+  data: { run: dataCommand, usage: DATA_USAGE },
+  preset: { run: presetCommand, usage: PRESET_USAGE },
+  export: { run: exportCommand, usage: EXPORT_USAGE },
+  eval: { run: evalCommand, usage: EVAL_USAGE },
+  serve: { run: serveCommand, usage: SERVE_USAGE },
+  launch: { run: launchCommand, usage: RUNS_USAGE },
+  runs: { run: runsCommand, usage: RUNS_USAGE },
+  cancel: { run: cancelCommand, usage: RUNS_USAGE },
+  resume: { run: resumeCommand, usage: RUNS_USAGE },
+  doctor: { run: doctorCommand, usage: DOCTOR_USAGE },
+};
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === 'help' || command === '--help' || command === '-h') {
     process.stdout.write(`${USAGE}\n`);
     return command ? 0 : 2;
   }
-  if (command === 'data') return runSubcommand('data', rest, dataCommand);
-  if (command === 'preset') return runSubcommand('preset', rest, presetCommand);
-  if (command === 'export') return runSubcommand('export', rest, exportCommand);
-  if (command === 'eval') return runSubcommand('eval', rest, evalCommand);
-  if (command === 'serve') return runSubcommand('serve', rest, serveCommand);
-  if (command === 'launch') return runSubcommand('launch', rest, launchCommand);
-  if (command === 'runs') return runSubcommand('runs', rest, runsCommand);
-  if (command === 'cancel') return runSubcommand('cancel', rest, cancelCommand);
-  if (command === 'resume') return runSubcommand('resume', rest, resumeCommand);
-  if (command === 'doctor') return runSubcommand('doctor', rest, doctorCommand);
+  const sub = SUBCOMMANDS[command];
+  if (sub) {
+    // Every command answers --help with its own usage (parseArgs would refuse the flag).
+    if (rest.includes('--help') || rest.includes('-h')) {
+      process.stdout.write(`${sub.usage}\n`);
+      return 0;
+    }
+    return runSubcommand(command, rest, sub.run);
+  }
   if (command !== 'train') {
     process.stderr.write(`deml: unknown command '${command}'\n\n${USAGE}\n`);
     return 2;
@@ -157,11 +172,7 @@ function isBackendUnavailable(e: unknown): boolean {
   return e instanceof Error && e.name === 'BackendUnavailableError';
 }
 
-async function runSubcommand(
-  name: string,
-  argv: string[],
-  command: (argv: string[], signal: AbortSignal) => Promise<number>,
-): Promise<number> {
+async function runSubcommand(name: string, argv: string[], command: Subcommand): Promise<number> {
   const controller = new AbortController();
   const onSignal = () => controller.abort();
   process.on('SIGINT', onSignal);
