@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { ConfigError, type ExperimentConfig, parseExperimentConfig } from '../contract/config';
+import { decimalNumber } from './usage';
 
 type Kind = 'int' | 'number' | 'string' | 'pair' | 'ints' | 'bool' | 'numberOrLearned';
 
@@ -67,17 +68,17 @@ function convert(flag: string, field: string, kind: Kind, raw: string): unknown 
     return raw === 'true';
   }
   if (kind === 'ints') {
-    const parts = raw === '' ? [] : raw.split(',').map(Number);
+    const parts = raw === '' ? [] : raw.split(',').map(decimalNumber);
     if (parts.some((p) => !Number.isInteger(p))) throw bad('integers separated by commas, e.g. "1,1,1,1"');
     return parts;
   }
   if (kind === 'pair') {
-    const parts = raw.split(',').map(Number);
+    const parts = raw.split(',').map(decimalNumber);
     if (parts.length !== 2 || parts.some((p) => !Number.isFinite(p))) throw bad('two numbers "low,high"');
     return parts;
   }
-  const n = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(n)) throw bad(kind === 'int' ? 'an integer' : 'a number');
+  const n = decimalNumber(raw);
+  if (!Number.isFinite(n)) throw bad(kind === 'int' ? 'an integer' : 'a number');
   return n;
 }
 
@@ -102,7 +103,8 @@ export function readConfigFile(path: string): Record<string, unknown> {
     throw new ConfigError([{ field: '--config', message: `cannot read ${path}: ${(e as Error).message}` }]);
   }
   try {
-    const parsed: unknown = JSON.parse(text);
+    // Editors on Windows save UTF-8 with a byte-order mark, which JSON.parse refuses.
+    const parsed: unknown = JSON.parse(text.replace(/^\uFEFF/, ''));
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
       throw new Error('not a JSON object');
     return parsed as Record<string, unknown>;

@@ -152,7 +152,7 @@ export async function main(argv: string[]): Promise<number> {
       stderr: process.stderr,
     });
   } catch (e) {
-    if (e instanceof ConfigError || isBackendUnavailable(e)) {
+    if (e instanceof ConfigError || isUsageError(e)) {
       process.stderr.write(`deml train: ${(e as Error).message}\n`);
       return 2;
     }
@@ -165,11 +165,13 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 /**
- * A backend asked for by name that cannot start here (engine/backend.ts): a setup problem the user
- * fixes, like a bad flag. Matched by name so that this module does not load the engine.
+ * Refusals the user fixes like a bad flag (exit 2): a backend asked for by name that cannot start
+ * here (engine/backend.ts), a dataset name that breaks the naming rule (data/cache.ts). Matched by
+ * name so that this module loads neither.
  */
-function isBackendUnavailable(e: unknown): boolean {
-  return e instanceof Error && e.name === 'BackendUnavailableError';
+const USAGE_ERROR_NAMES = new Set(['BackendUnavailableError', 'DatasetNameError']);
+function isUsageError(e: unknown): boolean {
+  return e instanceof Error && USAGE_ERROR_NAMES.has(e.name);
 }
 
 async function runSubcommand(name: string, argv: string[], command: Subcommand): Promise<number> {
@@ -185,7 +187,7 @@ async function runSubcommand(name: string, argv: string[], command: Subcommand):
     const usage =
       e instanceof UsageError ||
       e instanceof ConfigError ||
-      isBackendUnavailable(e) ||
+      isUsageError(e) ||
       (e instanceof ServiceError && e.code === 'invalid') ||
       (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'));
     // SQLite's own words ("database or disk is full") become the store's ("the disk is full …").

@@ -13,7 +13,7 @@ import { RUN_STATUSES, type RunDetail, type RunStatus, type RunSummary } from '.
 import type { WorkbenchService } from '../service/service';
 import { lockHolder } from '../store/instanceLock';
 import { TRAIN_FLAGS, configFromFlags, readConfigFile } from './args';
-import { DATA_DIR_OPTION, UsageError, dataDirOf, intFlag } from './usage';
+import { DATA_DIR_OPTION, UsageError, dataDirOf, decimalNumber, intFlag } from './usage';
 import { openClient, openOwnerOrClient } from './workbench';
 import { formatDuration } from './progress';
 import { EXECUTOR_OPTIONS, EXECUTOR_USAGE, executorOf } from './executorFlags';
@@ -54,8 +54,8 @@ function learnersOf(raw: string | undefined): LearnerName[] | undefined {
 }
 
 function runId(raw: string | undefined, usage: string): number {
-  const id = Number(raw);
-  if (!raw || !Number.isInteger(id) || id <= 0) throw new UsageError(usage);
+  const id = raw === undefined ? Number.NaN : decimalNumber(raw);
+  if (!Number.isInteger(id) || id <= 0) throw new UsageError(usage);
   return id;
 }
 

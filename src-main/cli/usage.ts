@@ -4,10 +4,19 @@ import { resolveDataDir } from '../layout/dataDirectory';
 /** A bad command line: the CLI prints the message and exits with code 2. */
 export class UsageError extends Error {}
 
+/**
+ * A number as a person writes it on a command line: decimal, optionally with an exponent. NaN for
+ * anything else: Number() would read '0x5' as 5, '0b11' as 3 and '' as 0.
+ */
+export function decimalNumber(raw: string): number {
+  const t = raw.trim();
+  return /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t) ? Number(t) : Number.NaN;
+}
+
 /** An optional integer flag, at least `min`. */
 export function intFlag(flag: string, raw: string | undefined, min = 1): number | undefined {
   if (raw === undefined) return undefined;
-  const n = Number(raw);
+  const n = decimalNumber(raw);
   if (raw.trim() === '' || !Number.isInteger(n) || n < min) {
     throw new UsageError(`--${flag} expects an integer ≥ ${min}, got '${raw}'`);
   }

@@ -18,6 +18,9 @@ const SYNTHETIC_KEYS: Record<string, keyof SyntheticOptions> = {
   noise: 'noise',
 };
 
+/** The pixels a generated dataset may take (one byte each). */
+const MAX_SYNTHETIC_BYTES = 2 ** 30;
+
 export function parseSyntheticSpec(spec: string): Partial<SyntheticOptions> {
   const [, params = ''] = spec.split(/:(.*)/s);
   const options: Partial<SyntheticOptions> = {};
@@ -44,8 +47,23 @@ export function parseSyntheticSpec(spec: string): Partial<SyntheticOptions> {
     }
     (options as Record<string, number>)[field] = n;
   }
-  if ((options.size ?? SYNTHETIC_DEFAULTS.size) < 4) {
+  const size = options.size ?? SYNTHETIC_DEFAULTS.size;
+  if (size < 4) {
     throw new ConfigError([{ field: 'data', message: 'synthetic images must be at least 4 pixels wide' }]);
+  }
+  // Refused up front with its size, not left to fail as "Invalid typed array length" or the OOM killer.
+  const bytes =
+    (options.classes ?? SYNTHETIC_DEFAULTS.classes) *
+    (options.imagesPerClass ?? SYNTHETIC_DEFAULTS.imagesPerClass) *
+    size *
+    size;
+  if (bytes > MAX_SYNTHETIC_BYTES) {
+    throw new ConfigError([
+      {
+        field: 'data',
+        message: `${spec} would take ${(bytes / 2 ** 30).toFixed(1)} GiB of pixels; a synthetic dataset may take at most ${MAX_SYNTHETIC_BYTES / 2 ** 30} GiB`,
+      },
+    ]);
   }
   return options;
 }
