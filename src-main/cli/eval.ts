@@ -154,7 +154,19 @@ export async function evalCommand(argv: string[], signal: AbortSignal): Promise<
   if (values.json) {
     const { accuracies, ...summary } = result;
     process.stdout.write(
-      `${JSON.stringify({ type: 'evaluation', runId, evaluationId, step: prepared.checkpoint.step, dataset: prepared.settings.data, episodeFile: prepared.episodeFile?.hash ?? null, ...summary, accuracies })}\n`,
+      `${JSON.stringify({
+        type: 'evaluation',
+        runId,
+        evaluationId,
+        step: prepared.checkpoint.step,
+        dataset: prepared.settings.data,
+        ...summary,
+        // Episodes from a file come from no split: the file names them.
+        split: prepared.episodeFile ? null : prepared.settings.split,
+        episodeFile: prepared.episodeFile?.hash ?? null,
+        episodeFileName: prepared.episodeFile?.name ?? null,
+        accuracies,
+      })}\n`,
     );
   } else {
     process.stdout.write(

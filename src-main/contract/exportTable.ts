@@ -11,7 +11,15 @@ export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 const pct = (x: number) => (100 * x).toFixed(2);
 const ci = (c: ResultsCell) => (Number.isFinite(c.ci95) ? pct(c.ci95) : '?');
 
-export const TABLE_NOTE = `Meta-test accuracy (%) with 95% confidence intervals (Student's t): across seeds where a cell has ${MIN_SEEDS_FOR_INTERVAL} or more, over meta-test tasks where it has fewer. Bold: best of its column`;
+export const TABLE_NOTE = `with 95% confidence intervals (Student's t): across seeds where a cell has ${MIN_SEEDS_FOR_INTERVAL} or more, over the column's episodes where it has fewer. Bold: best of its column`;
+
+/** What the cells measure: the meta-test split's seeded episodes, an episode file's, or both. */
+function measured(table: ResultsTable): string {
+  const sources = new Set(table.columnSources ?? []);
+  if (!sources.has('file')) return 'Meta-test accuracy (%)';
+  if (!sources.has('split')) return 'Accuracy (%) on the episodes of the episode file named by each column';
+  return "Accuracy (%) on each column's episodes: the dataset's seeded meta-test episodes, or those of the episode file the column names";
+}
 const PUBLISHED_NOTE = ' Italics: published figures, not measured here.';
 
 /** The caption: what the intervals are over, the seeds behind the cells, and the † rule used. */
@@ -23,7 +31,7 @@ export function noteOf(table: ResultsTable): string {
     .sort((a, b) => a - b);
   const n = seeds.length ? ` n = ${seeds.join(' or ')} seed(s) per cell.` : '';
   const tie = tieNote(table);
-  return `${TABLE_NOTE}${tie ? `; ${tie}` : ''}.${n}${table.rows.some((r) => r.published) ? PUBLISHED_NOTE : ''}`;
+  return `${measured(table)} ${TABLE_NOTE}${tie ? `; ${tie}` : ''}.${n}${table.rows.some((r) => r.published) ? PUBLISHED_NOTE : ''}`;
 }
 
 function csvField(v: string | number | boolean): string {

@@ -17,6 +17,7 @@ export type ComparedEvaluation = Pick<
     Pick<
       Evaluation,
       | 'id'
+      | 'step'
       | 'dataset'
       | 'split'
       | 'episodeFile'
@@ -207,6 +208,7 @@ function describeSetting(key: string, value: string | number | boolean): string 
   if (key === 'space') return value === 'concept' ? 'concept space' : 'pixels';
   if (key === 'shots') return `${value}-shot`;
   if (key === 'ways') return `${value}-way`;
+  if (key === 'iterations') return `${value} iterations`;
   return `${key}=${value}`;
 }
 
@@ -320,6 +322,8 @@ export function summarize(values: readonly number[], stat: SummaryStatistic, key
 
 /** Settings that make a column; everything else that differs makes the method (row). */
 const COLUMN_KEYS = ['data', 'ways', 'shots'];
+/** What trainedShape says, when rows say how they were trained. */
+const SHAPE_KEYS = ['queries', 'siamese.pairs'];
 
 /** A run's evaluations that can be table cells: meta-test ones, and those of episode files. */
 export function tableEvaluations(r: ComparedRun): Array<ComparedEvaluation & { dataset: string }> {
@@ -330,14 +334,23 @@ export function tableEvaluations(r: ComparedRun): Array<ComparedEvaluation & { d
 }
 
 /**
- * "omniglot 20-way 1-shot", or with the episode file that gave the episodes; a MANN's sequences
- * "omniglot 5-way, 10 presentations" (its cell: the second presentation's accuracy).
+ * A column: "omniglot 20-way 1-shot, 15 queries" (the queries are part of the setting: 5 and 15
+ * give different accuracies, and must not share a column); an episode file's by the file's name,
+ * "lake-runs.json 20-way 1-shot (omni-eval)"; a MANN's sequences "omniglot 5-way, 10 presentations"
+ * (its cell: the second presentation's accuracy).
  */
 export function evaluationColumn(e: ComparedEvaluation & { dataset: string }): string {
   if (e.instances) return `${e.dataset} ${e.ways}-way, ${e.instances} presentations`;
   const shots = e.shots > 0 ? `${e.shots}-shot` : 'K varies';
-  const file = e.episodeFile ? ` (${e.episodeFileName ?? `episodes ${e.episodeFile.slice(0, 8)}`})` : '';
-  return `${e.dataset} ${e.ways}-way ${shots}${file}`;
+  if (e.episodeFile) {
+    return `${e.episodeFileName ?? `episodes ${e.episodeFile.slice(0, 8)}`} ${e.ways}-way ${shots} (${e.dataset})`;
+  }
+  return `${shapeColumn(e.dataset, e.ways, e.shots)}${e.queries > 0 ? `, ${e.queries} queries` : ''}`;
+}
+
+/** "omniglot 20-way 1-shot": where published figures go, whatever the queries. */
+function shapeColumn(dataset: string, ways: number, shots: number): string {
+  return `${dataset} ${ways}-way ${shots > 0 ? `${shots}-shot` : 'K varies'}`;
 }
 
 /** 1st, 2nd, 3rd, 4th … 11th, 12th, 13th … 21st. */
@@ -421,18 +434,26 @@ export function tieNote(table: ResultsTable): string {
 
 export interface ResultsTable {
   columns: string[];
+  /** Where each column's episodes came from: the dataset's seeded test episodes, or an episode file. */
+  columnSources?: Array<'split' | 'file'>;
   /** Published rows are figures from papers: shown beside the cells, never bold or †. */
   rows: Array<{ method: string; cells: Array<ResultsCell | null>; published?: boolean }>;
 }
 
-export function columnLabel(config: Pick<ExperimentConfig, 'data' | 'ways' | 'shots'>): string {
+export function columnLabel(config: Pick<ExperimentConfig, 'data' | 'ways' | 'shots' | 'queries'>): string {
   return evaluationColumn({
     dataset: config.data,
     ways: config.ways,
     shots: config.shots,
-  } as ComparedEvaluation & {
-    dataset: string;
-  });
+    queries: config.queries,
+  } as ComparedEvaluation & { dataset: string });
+}
+
+/** "trained 5-way 1-shot, 15 queries" (and a Siamese network's pairs): the shape a row learned at. */
+export function trainedShape(config: ExperimentConfig): string {
+  if (config.learner === 'mann') return `trained ${config.ways}-way, ${config.mann.instances} presentations`;
+  const pairs = config.learner === 'siamese' ? `, ${config.siamese.pairs} pairs` : '';
+  return `trained ${config.ways}-way ${config.shots}-shot, ${config.queries} queries${pairs}`;
 }
 
 export function resultsTable(
@@ -442,15 +463,35 @@ export function resultsTable(
 ): ResultsTable {
   const cellsOf = new Map(runs.map((r) => [r.id, evaluationsByColumn(r, options.instances)]));
   const completed = runs.filter((r) => cellsOf.get(r.id)!.size > 0);
+  // Where a model is evaluated at another shape than it was trained at, the columns no longer say
+  // how the rows were trained: each row says it.
+  const otherShape = completed.some((r) =>
+    [...cellsOf.get(r.id)!.values()].some(
+      (e) =>
+        e.ways !== r.config.ways ||
+        (e.shots !== r.config.shots && !e.instances) ||
+        (e.queries > 0 && e.queries !== r.config.queries) ||
+        e.episodeFile,
+    ),
+  );
   const methodKeys = settingsThatDiffer(
     completed.map((r) => r.config),
-    [...REPETITION_KEYS, ...BOOKKEEPING_KEYS, ...COLUMN_KEYS],
+    [...REPETITION_KEYS, ...BOOKKEEPING_KEYS, ...COLUMN_KEYS, ...(otherShape ? SHAPE_KEYS : [])],
   );
-  const methodOf = (r: ComparedRun) =>
-    labelOf(
-      comparedSettings(r.config),
-      methodKeys.includes('learner') ? methodKeys : ['learner', ...methodKeys],
-    );
+  const methodOf = (r: ComparedRun) => {
+    const settings = comparedSettings(r.config);
+    // A run stopped early (cancelled at 589 of 1500) is labelled by the iterations its cells
+    // evaluated, not by what it was configured for.
+    const steps = [...cellsOf.get(r.id)!.values()].map((e) => e.step).filter((x): x is number => x != null);
+    const reached = steps.length > 0 ? Math.max(...steps) : r.config.iterations;
+    if (reached < r.config.iterations) settings.iterations = reached;
+    const label = labelOf(settings, methodKeys.includes('learner') ? methodKeys : ['learner', ...methodKeys]);
+    const stopped =
+      reached < r.config.iterations && !methodKeys.includes('iterations')
+        ? ` · ${reached} of ${r.config.iterations} iterations`
+        : '';
+    return `${label}${stopped}${otherShape ? ` · ${trainedShape(r.config)}` : ''}`;
+  };
   const columns = [...new Set(completed.flatMap((r) => [...cellsOf.get(r.id)!.keys()]))];
   const methods = [...new Set(completed.map(methodOf))];
   const evaluationsOf = (m: string, c: string) =>
@@ -491,11 +532,18 @@ export function resultsTable(
     }
   });
   const rows: ResultsTable['rows'] = methods.map((method, i) => ({ method, cells: cells[i]! }));
-  const columnOf = (p: PublishedResult) => columnLabel({ data: p.data, ways: p.ways, shots: p.shots });
+  // A published figure goes in the column of its dataset and shape, whatever our queries there.
+  const shapeOf = new Map<string, string>();
+  for (const r of completed) {
+    for (const [c, e] of cellsOf.get(r.id)!) {
+      if (!e.episodeFile && !e.instances)
+        shapeOf.set(c, shapeColumn(e.dataset ?? r.config.data, e.ways, e.shots));
+    }
+  }
   for (const method of [...new Set(published.map((p) => p.method))]) {
     const mine = published.filter((p) => p.method === method);
     const row = columns.map((c): ResultsCell | null => {
-      const p = mine.find((x) => columnOf(x) === c);
+      const p = mine.find((x) => shapeColumn(x.data, x.ways, x.shots) === shapeOf.get(c));
       return p
         ? {
             mean: p.mean,
@@ -512,7 +560,10 @@ export function resultsTable(
     });
     if (row.some((c) => c)) rows.push({ method, cells: row, published: true });
   }
-  return { columns, rows };
+  const fileColumns = new Set(
+    completed.flatMap((r) => [...cellsOf.get(r.id)!].filter(([, e]) => e.episodeFile).map(([c]) => c)),
+  );
+  return { columns, columnSources: columns.map((c) => (fileColumns.has(c) ? 'file' : 'split')), rows };
 }
 
 /**

@@ -66,7 +66,7 @@ describe('deml eval', () => {
     );
     const table = deml(dataDir, ['export', '--runs', '1']);
     expect(table.stdout).toMatch(
-      /\| Method \| synthetic:classes=40,size=12 5-way 1-shot \| synthetic:classes=40,size=12 8-way 2-shot \|/,
+      /\| Method \| synthetic:classes=40,size=12 5-way 1-shot, 3 queries \| synthetic:classes=40,size=12 8-way 2-shot, 3 queries \|/,
     );
   }, 120_000);
 

@@ -73,14 +73,14 @@ describe('deml launch / runs / cancel / resume', () => {
     // The results table, headlessly.
     const md = deml(dataDir, ['export', '--experiment', '1', '--format', 'md']);
     expect(md.code, md.stderr).toBe(0);
-    expect(md.stdout).toMatch(/^\| Method \| synthetic:classes=40,size=12 5-way 1-shot \|$/m);
+    expect(md.stdout).toMatch(/^\| Method \| synthetic:classes=40,size=12 5-way 1-shot, 3 queries \|$/m);
     expect(md.stdout).toMatch(/^\| MAML \| (\*\*)?\d+\.\d\d ± \d+\.\d\d(\*\*|†)? \|$/m);
     expect(md.stdout).toMatch(/^\| Meta-SGD \| /m);
     const out = resolve(dataDir, 'table.tex');
     const tex = deml(dataDir, ['export', '--runs', '1,3', '--format', 'latex', '--out', out]);
     expect(tex.code, tex.stderr).toBe(0);
     expect(readFileSync(out, 'utf8')).toMatch(
-      /\\toprule\n {4}Method & synthetic:classes=40,size=12 5-way 1-shot \\\\/,
+      /\\toprule\n {4}Method & synthetic:classes=40,size=12 5-way 1-shot, 3 queries \\\\/,
     );
     expect(deml(dataDir, ['export', '--experiment', '99']).code).toBe(1);
     expect(deml(dataDir, ['export', '--experiment', '1', '--format', 'docx']).code).toBe(2);

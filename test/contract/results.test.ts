@@ -1,7 +1,7 @@
 /** Comparison statistics and exports, against values computed by hand. */
 import { describe, expect, it } from 'vitest';
 import { parseExperimentConfig, type ExperimentConfigInput } from '../../src-main/contract/config';
-import { toCsv, toLatex, toMarkdown, latexEscape } from '../../src-main/contract/exportTable';
+import { latexEscape, noteOf, toCsv, toLatex, toMarkdown } from '../../src-main/contract/exportTable';
 import {
   type ComparedEvaluation,
   type ComparedRun,
@@ -155,7 +155,7 @@ describe('the results table and its exports', () => {
   const table = resultsTable(runs);
 
   it('has methods as rows, settings as columns, the best bold and ties within CI marked', () => {
-    expect(table.columns).toEqual(['glyphs 5-way 1-shot', 'glyphs 5-way 5-shot']);
+    expect(table.columns).toEqual(['glyphs 5-way 1-shot, 15 queries', 'glyphs 5-way 5-shot, 15 queries']);
     expect(table.rows.map((r) => r.method)).toEqual(['MAML', 'Meta-SGD']);
     const [maml, metasgd] = table.rows;
     expect(metasgd!.cells[0]).toMatchObject({ best: true, tie: false });
@@ -200,7 +200,7 @@ describe('the results table and its exports', () => {
     expect(apart.rows[0]!.cells[0]).toMatchObject({ best: false, tie: true, tieRule: 'intervals' });
     expect(toLatex(apart)).toContain("its 95\\% interval overlaps the best one's");
     expect(toMarkdown(paired)).toMatch(
-      /over meta-test tasks where it has fewer[^\n]*paired per-episode[^\n]*n = 1 seed\(s\) per cell/,
+      /over the column's episodes where it has fewer[^\n]*paired per-episode[^\n]*n = 1 seed\(s\) per cell/,
     );
   });
 
@@ -208,10 +208,10 @@ describe('the results table and its exports', () => {
     expect(toCsv(table)).toBe(
       [
         'method,setting,accuracy_percent,ci95_percent,seeds,tasks,best,tie,published,interval_over,tie_rule',
-        'MAML,glyphs 5-way 1-shot,55.0000,1.0000,1,2,false,false,false,tasks,paired',
-        'MAML,glyphs 5-way 5-shot,90.0000,1.0000,1,2,true,false,false,tasks,',
-        'Meta-SGD,glyphs 5-way 1-shot,75.0000,1.0000,1,2,true,false,false,tasks,',
-        'Meta-SGD,glyphs 5-way 5-shot,89.0000,1.0000,1,2,false,true,false,tasks,paired',
+        'MAML,"glyphs 5-way 1-shot, 15 queries",55.0000,1.0000,1,2,false,false,false,tasks,paired',
+        'MAML,"glyphs 5-way 5-shot, 15 queries",90.0000,1.0000,1,2,true,false,false,tasks,',
+        'Meta-SGD,"glyphs 5-way 1-shot, 15 queries",75.0000,1.0000,1,2,true,false,false,tasks,',
+        'Meta-SGD,"glyphs 5-way 5-shot, 15 queries",89.0000,1.0000,1,2,false,true,false,tasks,paired',
         '',
       ].join('\n'),
     );
@@ -232,7 +232,7 @@ describe('the results table and its exports', () => {
   it('exports Markdown with bold best, † ties and escaped pipes', () => {
     const md = toMarkdown(table);
     expect(md.split('\n').slice(0, 4)).toEqual([
-      '| Method | glyphs 5-way 1-shot | glyphs 5-way 5-shot |',
+      '| Method | glyphs 5-way 1-shot, 15 queries | glyphs 5-way 5-shot, 15 queries |',
       '| --- | --- | --- |',
       '| MAML | 55.00 ± 1.00 | **90.00 ± 1.00** |',
       '| Meta-SGD | **75.00 ± 1.00** | 89.00 ± 1.00† |',
@@ -316,19 +316,20 @@ describe('a results table from evaluations', () => {
       { method: 'nowhere', data: 'other', ways: 5, shots: 1, mean: 0.5, ci95: 0.1 },
     ]);
     expect(table.columns).toEqual([
-      'omniglot 5-way 1-shot',
-      'omniglot 5-way 5-shot',
-      'omniglot 20-way 1-shot',
-      'omniglot 5-way 1-shot (fixed.json)',
+      'omniglot 5-way 1-shot, 15 queries',
+      'omniglot 5-way 5-shot, 15 queries',
+      'omniglot 20-way 1-shot, 15 queries',
+      'fixed.json 5-way 1-shot (omniglot)',
     ]);
     const cells = table.rows.map((r) => [
       r.method,
       r.published ?? false,
       ...r.cells.map((c) => c && +c.mean.toFixed(4)),
     ]);
+    // Evaluated at other shapes than they were trained at, the rows say how they were trained.
     expect(cells).toEqual([
-      ['MAML', false, 0.9, 0.95, 0.7, null],
-      ['ProtoNet', false, 0.89, null, 0.8, 0.6],
+      ['MAML · trained 5-way 1-shot, 15 queries', false, 0.9, 0.95, 0.7, null],
+      ['ProtoNet · trained 5-way 1-shot, 15 queries', false, 0.89, null, 0.8, 0.6],
       ['MAML (Finn et al. 2017)', true, null, null, 0.958, null],
     ]);
     // Published figures are beside the cells, not in the contest for bold.
@@ -337,20 +338,59 @@ describe('a results table from evaluations', () => {
     expect(toMarkdown(table)).toContain('| MAML (Finn et al. 2017) | – | – | _95.80 ± 0.30_ | – |');
     expect(toLatex(table)).toContain('\\textit{$95.80 \\pm 0.30$}');
     expect(toCsv(table)).toContain(
-      'MAML (Finn et al. 2017),omniglot 20-way 1-shot,95.8000,0.3000,0,0,false,false,true,,',
+      'MAML (Finn et al. 2017),"omniglot 20-way 1-shot, 15 queries",95.8000,0.3000,0,0,false,false,true,,',
     );
+  });
+
+  it('says what the cells measure: an episode file’s column is no meta-test split', () => {
+    expect(noteOf(resultsTable(runs))).toMatch(
+      /^Accuracy \(%\) on each column's episodes: the dataset's seeded meta-test episodes, or those of the episode file/,
+    );
+    expect(noteOf(resultsTable([runs[0]!]))).toMatch(
+      /^Meta-test accuracy \(%\) with 95% confidence intervals \(Student's t\)/,
+    );
+  });
+
+  it('keeps 5 and 15 queries apart, and labels a run stopped early by the iterations it reached', () => {
+    const at = (queries: number, step: number) =>
+      evaluation({ ways: 20, shots: 1, queries, step }, 0.5, queries);
+    const cancelled: ComparedRun = {
+      id: 8,
+      config: parseExperimentConfig({ data: 'omniglot', learner: 'maml', ways: 20, iterations: 1500 }),
+      test: null,
+      evaluations: [at(5, 589), at(15, 589)],
+    };
+    const table = resultsTable([cancelled]);
+    expect(table.columns).toEqual([
+      'omniglot 20-way 1-shot, 5 queries',
+      'omniglot 20-way 1-shot, 15 queries',
+    ]);
+    expect(table.rows.map((r) => r.method)).toEqual([
+      'MAML · 589 of 1500 iterations · trained 20-way 1-shot, 15 queries',
+    ]);
+    // Beside a completed run, iterations differ: the cancelled row says the iterations it reached.
+    const completed: ComparedRun = {
+      ...cancelled,
+      id: 9,
+      config: { ...cancelled.config, iterations: 2000 },
+      evaluations: [at(15, 2000)],
+    };
+    expect(resultsTable([cancelled, completed]).rows.map((r) => r.method)).toEqual([
+      'MAML · 589 iterations · trained 20-way 1-shot, 15 queries',
+      'MAML · 2000 iterations · trained 20-way 1-shot, 15 queries',
+    ]);
   });
 
   it('pairs two methods within a column when their episodes are the same, and says why not otherwise', () => {
     const groups = groupRuns(runs);
-    const paired = pairedInColumn(groups[0]!, groups[1]!, 'omniglot 5-way 1-shot');
+    const paired = pairedInColumn(groups[0]!, groups[1]!, 'omniglot 5-way 1-shot, 15 queries');
     // Per episode: [0.9 − 0.8, 0.9 − 0.92 ×3] → mean 0.01.
     expect('mean' in paired && paired.mean).toBeCloseTo(0.01, 12);
-    expect(pairedInColumn(groups[0]!, groups[1]!, 'omniglot 5-way 5-shot')).toEqual({
-      problem: 'both need an evaluation in omniglot 5-way 5-shot',
+    expect(pairedInColumn(groups[0]!, groups[1]!, 'omniglot 5-way 5-shot, 15 queries')).toEqual({
+      problem: 'both need an evaluation in omniglot 5-way 5-shot, 15 queries',
     });
     const other = model('protonet', 3, [evaluation({ ways: 20, shots: 1, episodeSeed: 7 }, 0.8, 7)]);
-    expect(pairedInColumn(groups[0]!, groupRuns([other])[0]!, 'omniglot 20-way 1-shot')).toEqual({
+    expect(pairedInColumn(groups[0]!, groupRuns([other])[0]!, 'omniglot 20-way 1-shot, 15 queries')).toEqual({
       problem:
         'evaluated on different episodes (seed 0, 20-way 1-shot, 15 queries, 4 tasks; seed 7, 20-way 1-shot, 15 queries, 4 tasks)',
     });
@@ -368,16 +408,16 @@ describe('a results table from evaluations', () => {
     };
     const table = resultsTable([...runs, mann], [], { instances: [1, 2, 10, 11] });
     expect(table.columns).toEqual([
-      'omniglot 5-way 1-shot',
-      'omniglot 5-way 5-shot',
-      'omniglot 20-way 1-shot',
-      'omniglot 5-way 1-shot (fixed.json)',
+      'omniglot 5-way 1-shot, 15 queries',
+      'omniglot 5-way 5-shot, 15 queries',
+      'omniglot 20-way 1-shot, 15 queries',
+      'fixed.json 5-way 1-shot (omniglot)',
       'omniglot 5-way, 10 presentations',
       'omniglot 5-way: 1st presentation',
       'omniglot 5-way: 2nd presentation',
       'omniglot 5-way: 10th presentation',
     ]);
-    const row = table.rows.find((r) => r.method === 'MANN')!;
+    const row = table.rows.find((r) => r.method === 'MANN · trained 5-way, 10 presentations')!;
     expect(row.cells.map((c) => c && +c.mean.toFixed(4))).toEqual([
       null,
       null,

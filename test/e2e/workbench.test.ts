@@ -458,12 +458,16 @@ describe('the workbench in Chromium', () => {
     expect(await paired.textContent()).toMatch(/-?\d+\.\d\d ± \d+\.\d\d points/);
     const results = page.locator('[data-table=results] tbody tr');
     expect(await results.count()).toBe(2);
-    // A column per setting the runs were evaluated at: both meta-tests, and MAML's 3-way evaluation.
+    // A column per setting the runs were evaluated at: both meta-tests, and MAML's 3-way evaluation;
+    // with a model evaluated at another shape, each row says the shape it was trained at.
     expect(await page.locator('[data-table=results] thead th').allTextContents()).toEqual([
       'Method',
-      'glyphs 5-way 1-shot',
-      'glyphs 3-way 1-shot',
+      'glyphs 5-way 1-shot, 2 queries',
+      'glyphs 3-way 1-shot, 2 queries',
     ]);
+    expect(await results.locator('th, td:first-child').first().textContent()).toMatch(
+      /^(MAML|Meta-SGD) · trained 5-way 1-shot, 2 queries/,
+    );
     expect(await page.locator('[data-table=results] td.best').count()).toBe(2);
     expect(await results.filter({ hasText: 'Meta-SGD' }).locator('td').nth(2).textContent()).toBe('–');
     await page.locator('figure[aria-label^="validation accuracy"]').waitFor();
@@ -486,17 +490,19 @@ describe('the workbench in Chromium', () => {
     const csv = await downloaded('CSV');
     expect(csv.name).toBe('results.csv');
     expect(csv.body.toString()).toMatch(
-      /^method,setting,accuracy_percent,ci95_percent,seeds,tasks,best,tie,published,interval_over,tie_rule\n(MAML|Meta-SGD),glyphs 5-way 1-shot,\d+\.\d{4},/,
+      /^method,setting,accuracy_percent,ci95_percent,seeds,tasks,best,tie,published,interval_over,tie_rule\n"(MAML|Meta-SGD) · trained 5-way 1-shot, 2 queries","glyphs 5-way 1-shot, 2 queries",\d+\.\d{4},/,
     );
     const md = await downloaded('Markdown');
     expect(md.name).toBe('results.md');
     expect(md.body.toString()).toMatch(
-      /\| Method \| glyphs 5-way 1-shot \| glyphs 3-way 1-shot \|\n\| --- \| --- \| --- \|\n\| (MAML|Meta-SGD) \|/,
+      /\| Method \| glyphs 5-way 1-shot, 2 queries \| glyphs 3-way 1-shot, 2 queries \|\n\| --- \| --- \| --- \|\n\| (MAML|Meta-SGD) · trained 5-way 1-shot, 2 queries \|/,
     );
     expect(md.body.toString()).toContain('**');
     const tex = await downloaded('LaTeX');
     expect(tex.name).toBe('results.tex');
-    expect(tex.body.toString()).toMatch(/\\toprule[\s\S]*Meta-SGD & \$[\s\S]*\\bottomrule/);
+    expect(tex.body.toString()).toMatch(
+      /\\toprule[\s\S]*Meta-SGD \$\\cdot\$ trained 5-way 1-shot, 2 queries & \$[\s\S]*\\bottomrule/,
+    );
     const charts = page.locator('figure[aria-label^="Meta-test accuracy"]');
     const png = await downloaded('PNG', charts);
     expect(png.name).toBe('meta-test.png');
