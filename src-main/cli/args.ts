@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { ConfigError, type ExperimentConfig, parseExperimentConfig } from '../contract/config';
 import { decimalNumber } from './usage';
 
-type Kind = 'int' | 'number' | 'string' | 'pair' | 'ints' | 'bool' | 'numberOrLearned';
+type Kind = 'int' | 'number' | 'string' | 'pair' | 'ints' | 'bool' | 'numberOrLearned' | 'fractions';
 
 /** flag → [config path, kind] */
 export const TRAIN_FLAGS: Record<string, [string, Kind]> = {
@@ -27,6 +27,7 @@ export const TRAIN_FLAGS: Record<string, [string, Kind]> = {
   'checkpoint-every': ['checkpointEvery', 'int'],
   seed: ['seed', 'int'],
   'eval-seed': ['evalSeed', 'int'],
+  'split-fractions': ['split', 'fractions'],
   backend: ['backend', 'string'],
   data: ['data', 'string'],
   filters: ['model.filters', 'int'],
@@ -71,6 +72,12 @@ function convert(flag: string, field: string, kind: Kind, raw: string): unknown 
     const parts = raw === '' ? [] : raw.split(',').map(decimalNumber);
     if (parts.some((p) => !Number.isInteger(p))) throw bad('integers separated by commas, e.g. "1,1,1,1"');
     return parts;
+  }
+  if (kind === 'fractions') {
+    const parts = raw.split(',').map(decimalNumber);
+    if (parts.length !== 3 || parts.some((p) => !Number.isFinite(p)))
+      throw bad('three fractions "train,val,test", e.g. "0.6,0.2,0.2"');
+    return { train: parts[0], val: parts[1], test: parts[2] };
   }
   if (kind === 'pair') {
     const parts = raw.split(',').map(decimalNumber);

@@ -1,7 +1,9 @@
 /** `deml data`: import datasets into the data directory, list and describe them. */
 import { parseArgs } from 'node:util';
 import { IMPORT_FORMATS, type ImportFormat } from '../contract/datasets';
-import { listDatasets, readManifest } from '../data/cache';
+import { listDatasets, loadPackedDataset, readManifest } from '../data/cache';
+import { classSplitSummary, describeClassSplit } from '../engine/episodes';
+import { configFromFlags } from './args';
 import { ensureGlyphs } from '../data/embedded';
 import { importDataset } from '../data/import/importer';
 import { DATA_DIR_RULE } from '../layout/dataDirectory';
@@ -10,7 +12,9 @@ import { DATA_DIR_OPTION, UsageError, dataDirOf, intFlag } from './usage';
 export const DATA_USAGE = `deml data import --format ${IMPORT_FORMATS.join('|')} --name NAME PATH... [--size N]
                  [--channels 1|3] [--invert] [--rotations] [--split standard|none] [--depth N]
 deml data list
-deml data info NAME
+deml data info NAME [--split-fractions 0.6,0.2,0.2] [--eval-seed 0] [--json]
+  what NAME holds, and the class split training will use on it (the fractions and seed apply where
+  it stores no split of its own)
 (the data directory: ${DATA_DIR_RULE})`;
 
 export async function dataCommand(argv: string[], signal: AbortSignal): Promise<number> {
@@ -29,6 +33,8 @@ export async function dataCommand(argv: string[], signal: AbortSignal): Promise<
       rotations: { type: 'boolean' },
       split: { type: 'string' },
       depth: { type: 'string' },
+      'split-fractions': { type: 'string' },
+      'eval-seed': { type: 'string' },
       ...DATA_DIR_OPTION,
       json: { type: 'boolean' },
     },
@@ -51,7 +57,25 @@ export async function dataCommand(argv: string[], signal: AbortSignal): Promise<
     case 'info': {
       const name = positionals[0];
       if (!name) throw new UsageError('deml data info NAME');
-      out(JSON.stringify(await readManifest(dataDir, name), null, 2));
+      const manifest = await readManifest(dataDir, name);
+      // The split as training will take it: the same config fields, checked the same way.
+      const config = configFromFlags(
+        {},
+        { data: name, 'split-fractions': values['split-fractions'], 'eval-seed': values['eval-seed'] },
+      );
+      const { dataset } = await loadPackedDataset(dataDir, name, { verify: false });
+      const split = classSplitSummary(dataset, config.split, config.evalSeed);
+      if (values.json) out(JSON.stringify({ ...manifest, split }, null, 2));
+      else {
+        const imported = (IMPORT_FORMATS as readonly string[]).includes(manifest.sourceFormat);
+        out(
+          `${manifest.id}: ${imported ? `imported from ${manifest.source} (${manifest.sourceFormat})` : `generated (${manifest.name})`}`,
+        );
+        out(
+          `${manifest.classes} classes, ${manifest.images} images of ${manifest.height}×${manifest.width}×${manifest.channels}`,
+        );
+        out(`split for training: ${describeClassSplit(split)}`);
+      }
       return 0;
     }
     case 'import': {

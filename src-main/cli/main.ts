@@ -37,6 +37,7 @@ deml train [--config file.json] [--learner ${LEARNERS.join('|')}] [--ways 5] [--
            [--queries 15] [--meta-batch 4] [--iterations N] [--inner-steps 1]
            [--test-inner-steps 3] [--inner-lr 0.4] [--meta-lr 0.001] [--meta-sgd-init 0.005,0.1]
            [--eval-tasks 600] [--val-every 500] [--val-tasks 100] [--seed 0] [--eval-seed 0]
+           [--split-fractions 0.6,0.2,0.2 (train,val,test of the classes, where the dataset stores no split)]
            [--backend auto|tensorflow|webgpu|wasm|cpu] [--data glyphs|synthetic[:classes=N,...]|NAME]
            [--data-dir DIR]
            [--filters 64] [--blocks 4] [--activation relu|tanh|softplus] [--downsample maxpool|stride]

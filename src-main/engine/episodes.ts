@@ -102,6 +102,52 @@ export function splitClasses(dataset: ClassIndexedDataset, split: SplitConfig, s
   };
 }
 
+/** The split training takes, in numbers: where it comes from and the classes in each part. */
+export interface ClassSplitSummary {
+  /** 'stored': the dataset's own (Omniglot's standard split, miniImageNet's CSVs); else a seeded draw. */
+  source: 'stored' | 'automatic';
+  /** The fractions of the automatic split (of underlying classes), absent for a stored one. */
+  fractions?: SplitConfig;
+  seed?: number;
+  classes: Record<SplitName, number>;
+  /** Classes that are copies of others (rotations) are counted with them here. */
+  underlying: Record<SplitName, number>;
+}
+
+export function classSplitSummary(
+  dataset: ClassIndexedDataset,
+  split: SplitConfig,
+  seed: number,
+): ClassSplitSummary {
+  const s = splitClasses(dataset, split, seed);
+  const stored = !!(dataset.splits?.train && dataset.splits.test);
+  const count = (ids: readonly number[]) => ({
+    classes: ids.length,
+    underlying: new Set(ids.map((c) => classBase(dataset, c))).size,
+  });
+  const parts = { train: count(s.train), val: count(s.val), test: count(s.test) };
+  return {
+    source: stored ? 'stored' : 'automatic',
+    ...(stored ? {} : { fractions: split, seed }),
+    classes: { train: parts.train.classes, val: parts.val.classes, test: parts.test.classes },
+    underlying: { train: parts.train.underlying, val: parts.val.underlying, test: parts.test.underlying },
+  };
+}
+
+/** "train 720 / val 240 / test 240 classes (a seeded 60/20/20 split, seed 0)". */
+export function describeClassSplit(s: ClassSplitSummary): string {
+  const copies = (['train', 'val', 'test'] as const).some((k) => s.underlying[k] !== s.classes[k]);
+  const counts = (['train', 'val', 'test'] as const)
+    .map((k) => `${k} ${s.classes[k]}${copies ? ` (${s.underlying[k]} underlying)` : ''}`)
+    .join(' / ');
+  const pct = (x: number) => Math.round(100 * x);
+  const how =
+    s.source === 'stored'
+      ? "the dataset's own split"
+      : `a seeded ${pct(s.fractions!.train)}/${pct(s.fractions!.val)}/${pct(s.fractions!.test)} split of its ${copies ? 'underlying ' : ''}classes, seed ${s.seed} (--split-fractions, --eval-seed)`;
+  return `${counts} classes: ${how}`;
+}
+
 export class EpisodeSampler implements EpisodeStream {
   private readonly pixelsPerImage: number;
 

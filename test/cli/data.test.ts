@@ -37,8 +37,20 @@ describe('deml data', () => {
     expect(imp.stdout).toMatch(/imported 'marks': 12 classes, 48 images 12×12×1/);
     expect(imp.stdout).toMatch(/skipped 1 non-image file/);
 
-    const info = deml(['data', 'info', 'marks'], dataDir);
-    expect(JSON.parse(info.stdout)).toMatchObject({ id: 'marks', sourceFormat: 'folder', classes: 12 });
+    const info = deml(['data', 'info', 'marks', '--json'], dataDir);
+    expect(JSON.parse(info.stdout)).toMatchObject({
+      id: 'marks',
+      sourceFormat: 'folder',
+      classes: 12,
+      split: { source: 'automatic', classes: { train: 8, val: 2, test: 2 } },
+    });
+    // The split training will use, said in words, with other fractions where asked.
+    expect(deml(['data', 'info', 'marks'], dataDir).stdout).toMatch(
+      /^split for training: train 8 \/ val 2 \/ test 2 classes: a seeded 60\/20\/20 split of its classes, seed 0/m,
+    );
+    expect(deml(['data', 'info', 'marks', '--split-fractions', '0.5,0,0.5'], dataDir).stdout).toMatch(
+      /train 6 \/ val 0 \/ test 6 classes: a seeded 50\/0\/50 split/,
+    );
 
     const train = deml(
       [

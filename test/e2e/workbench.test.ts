@@ -178,6 +178,14 @@ describe('the workbench in Chromium', () => {
     // Inline validation with the service's schema: a bad value disables launching.
     await page.locator('input[name=ways]').fill('0');
     await expect.poll(() => page.getByRole('button', { name: /Create and launch/ }).isDisabled()).toBe(true);
+    // The class split is a field of its own, checked by the same schema.
+    const split = page.locator('input[name=splitFractions]');
+    expect(await split.inputValue()).toBe('0.6, 0.2, 0.2');
+    await split.fill('0.5, 0.3, 0.3');
+    await expect
+      .poll(() => page.locator('input[name=splitFractions] ~ .issue').textContent())
+      .toMatch(/sum to 1/);
+    await split.fill('0.6, 0.2, 0.2');
     // A learner's own settings show when it is chosen, checked against the task's shape.
     await page.locator('input[name=ways]').fill('5');
     await page.locator('input[name="learner-mann"]').check();

@@ -29,6 +29,16 @@ describe('the new-experiment form', () => {
     expect(parseExperimentConfig(configOf(blankForm(), 'auto'))).toEqual(ExperimentConfigSchema.parse({}));
   });
 
+  it('the class split round-trips through its field, and a malformed one is named by the schema', () => {
+    const form = { ...blankForm(), splitFractions: '0.5, 0.1, 0.4' };
+    expect(parseExperimentConfig(configOf(form, 'auto')).split).toEqual({ train: 0.5, val: 0.1, test: 0.4 });
+    const bad = ExperimentConfigSchema.safeParse(
+      configOf({ ...blankForm(), splitFractions: '0.5, 0.5' }, 'auto'),
+    );
+    expect(bad.success).toBe(false);
+    expect(bad.error!.issues.some((i) => i.path[0] === 'split')).toBe(true);
+  });
+
   it('duplicating a comparison: its learners, seeds and cells come back, and the configs match', () => {
     const base = {
       data: 'glyphs',

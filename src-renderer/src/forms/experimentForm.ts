@@ -27,6 +27,7 @@ export function trainingFields(c: ExperimentConfig) {
     evalTasks: c.evalTasks,
     valEvery: c.valEvery,
     checkpointEvery: c.checkpointEvery,
+    splitFractions: [c.split.train, c.split.val, c.split.test].join(', '),
     filters: c.model.filters,
     siamesePositiveFraction: c.siamese.positiveFraction,
     siamesePairs: c.siamese.pairs,
@@ -78,6 +79,12 @@ function numberList(text: string): number[] {
     .map(Number);
 }
 
+/** "0.6, 0.2, 0.2" → the split's fractions (NaN where one is missing, for the schema to name). */
+function fractionsOf(text: string) {
+  const [train = Number.NaN, val = Number.NaN, test = Number.NaN] = numberList(text);
+  return { train, val, test };
+}
+
 export function seedsOf(form: FormState): number[] {
   return numberList(form.seeds);
 }
@@ -100,6 +107,7 @@ export function configOf(form: FormState, backend: ExperimentConfig['backend']) 
     evalTasks: form.evalTasks,
     valEvery: form.valEvery,
     checkpointEvery: form.checkpointEvery,
+    split: fractionsOf(form.splitFractions),
     backend,
     model: { filters: form.filters },
     siamese: {
