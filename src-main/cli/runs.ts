@@ -157,6 +157,7 @@ function printDetail(run: RunDetail): void {
   if (run.executor?.kind === 'slurm') out(`executor: ${describeExecutor(run.executor)}`);
   if (run.slurm) out(describeSlurmJob(run.slurm));
   if (run.backend) out(`backend: ${run.backend}`);
+  if (run.classSplit) out(`split: ${run.classSplit}`);
   if (run.startedAt) {
     const end = run.endedAt ?? Date.now();
     out(

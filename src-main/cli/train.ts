@@ -67,9 +67,7 @@ export async function trainCommand(o: TrainCommandOptions): Promise<number> {
       onStart: (info) => {
         if (o.json) emit({ type: 'start', dataset: dataset.name, config, ...info });
         else {
-          progress.line(
-            `dataset: ${dataset.name}; classes train/val/test ${info.splits.train}/${info.splits.val}/${info.splits.test}`,
-          );
+          progress.line(`dataset: ${dataset.name}; ${info.classSplit}`);
           progress.line(`${info.network}; ${info.metaParameters} meta-parameters`);
           if (info.resumedFrom)
             progress.line(`resumed from ${info.resumedFrom} (iteration ${info.startIteration})`);

@@ -42,6 +42,8 @@ export interface Run {
   status: RunStatus;
   /** The backend the trainer got, in words (e.g. "wasm (SIMD, 1 thread; no GPU: …)"). */
   backend: string | null;
+  /** The class split training took, in words (null before it started). */
+  classSplit: string | null;
   pid: number | null;
   /** Last sign of life from the trainer, ms since the epoch. */
   heartbeat: number | null;

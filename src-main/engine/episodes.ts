@@ -134,7 +134,7 @@ export function classSplitSummary(
   };
 }
 
-/** "train 720 / val 240 / test 240 classes (a seeded 60/20/20 split, seed 0)". */
+/** "train 720 / val 240 / test 240 classes, a seeded 60/20/20 split of its classes, seed 0 (…)". */
 export function describeClassSplit(s: ClassSplitSummary): string {
   const copies = (['train', 'val', 'test'] as const).some((k) => s.underlying[k] !== s.classes[k]);
   const counts = (['train', 'val', 'test'] as const)
@@ -145,7 +145,7 @@ export function describeClassSplit(s: ClassSplitSummary): string {
     s.source === 'stored'
       ? "the dataset's own split"
       : `a seeded ${pct(s.fractions!.train)}/${pct(s.fractions!.val)}/${pct(s.fractions!.test)} split of its ${copies ? 'underlying ' : ''}classes, seed ${s.seed} (--split-fractions, --eval-seed)`;
-  return `${counts} classes: ${how}`;
+  return `${counts} classes, ${how}`;
 }
 
 export class EpisodeSampler implements EpisodeStream {

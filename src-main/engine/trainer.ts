@@ -8,6 +8,7 @@ import { basename } from 'node:path';
 import type { ExperimentConfig } from '../contract/config';
 import type { ResumePoint } from './checkpoint';
 import type { ClassIndexedDataset } from './dataset';
+import { classSplitSummary, describeClassSplit } from './episodes';
 import type { EvaluationResult } from './evaluate';
 import { remainingMs } from './training/eta';
 import { metaStep } from './training/metaStep';
@@ -66,6 +67,8 @@ export interface TrainStartInfo {
   parameters: number;
   metaParameters: number;
   splits: { train: number; val: number; test: number };
+  /** The split in words: its class counts and where it comes from (describeClassSplit). */
+  classSplit: string;
   startIteration: number;
   resumedFrom: string | null;
   /** Threads the tasks run on (the trainer's and its task workers). */
@@ -141,6 +144,7 @@ export async function metaTrain(options: TrainOptions): Promise<TrainResult> {
       parameters: s.model.parameters,
       metaParameters: s.model.parameters,
       splits: { train: s.splits.train.length, val: s.splits.val.length, test: s.splits.test.length },
+      classSplit: describeClassSplit(classSplitSummary(options.dataset, s.config.split, s.config.evalSeed)),
       startIteration: s.startIteration,
       resumedFrom: s.resumedFrom,
       threads: s.pool?.threads ?? 1,

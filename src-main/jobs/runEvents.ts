@@ -16,6 +16,7 @@ import { storeRecorder } from './runRecorder';
 
 export type RunEvent =
   | { e: 'backend'; text: string }
+  | { e: 'classSplit'; text: string }
   | { e: 'start'; iteration: number; fromScratch: boolean }
   | { e: 'metrics'; points: MetricRecord[]; iteration: number; now: number }
   | { e: 'evaluation'; evaluation: NewEvaluation }
@@ -44,6 +45,7 @@ export function fileRecorder(
   let lastProgress = 0;
   return {
     setBackend: (text) => append({ e: 'backend', text }),
+    setClassSplit: (text) => append({ e: 'classSplit', text }),
     heartbeat: () => ({ cancelRequested: existsSync(cancelFile) }),
     start: (iteration, fromScratch) => append({ e: 'start', iteration, fromScratch }, true),
     metrics: (points, iteration, now) => append({ e: 'metrics', points: [...points], iteration, now }),
@@ -167,6 +169,10 @@ function applyEvent(recorder: RunRecorder, event: RunEvent, result: IngestResult
   switch (event.e) {
     case 'backend':
       recorder.setBackend(event.text);
+      result.changed = true;
+      break;
+    case 'classSplit':
+      recorder.setClassSplit(event.text);
       result.changed = true;
       break;
     case 'start':

@@ -29,6 +29,8 @@ export type FinalStatus = Extract<RunStatus, 'completed' | 'failed' | 'cancelled
 
 export interface RunRecorder {
   setBackend(text: string): void;
+  /** The class split training took ("train 900 / val 120 / test 180 classes: …"). */
+  setClassSplit(text: string): void;
   /** Whether a cancel was asked for (polled with the heartbeat). */
   heartbeat(): { cancelRequested: boolean };
   /** Training (re)starts at `iteration`: what was written after it is dropped. */
@@ -63,6 +65,7 @@ export function runSpecFromStore(store: Store, runId: number): RunSpec {
 export function storeRecorder(store: Store, runId: number, attempt: number): RunRecorder {
   return {
     setBackend: (text) => store.runs.setBackend(runId, text),
+    setClassSplit: (text) => store.runs.setClassSplit(runId, text),
     heartbeat: () => store.runs.heartbeat(runId),
     start: (iteration, fromScratch) =>
       store.transaction(() => {

@@ -131,10 +131,10 @@ export async function runTrainerJob(o: TrainerJobOptions): Promise<TrainerJobSta
           // Points and validations written after the checkpoint (before a crash or kill) are
           // re-trained now: drop them so the series continues without duplicates.
           recorder.start(info.startIteration, info.resumedFrom == null);
+          recorder.setClassSplit(info.classSplit);
           lastIteration = info.startIteration;
           say(
-            `network: ${info.network}, ${info.parameters.toLocaleString('en')} parameters; classes ` +
-              `${info.splits.train} / ${info.splits.val} / ${info.splits.test} (train / val / test); ` +
+            `network: ${info.network}, ${info.parameters.toLocaleString('en')} parameters; ${info.classSplit}; ` +
               `${info.threads} thread(s); ` +
               (info.resumedFrom
                 ? `resumed at iteration ${info.startIteration} from ${info.resumedFrom}`

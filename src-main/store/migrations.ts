@@ -228,6 +228,11 @@ export const MIGRATIONS: readonly Migration[] = [
         CREATE INDEX slurm_jobs_run ON slurm_jobs(run_id, attempt);
       `),
   },
+  {
+    version: 9,
+    description: "the class split a run's training took, in words",
+    up: (db) => db.exec(`ALTER TABLE runs ADD COLUMN class_split TEXT;`),
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

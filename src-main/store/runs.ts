@@ -16,6 +16,7 @@ interface RunRow {
   seed: number;
   status: RunStatus;
   backend: string | null;
+  class_split: string | null;
   pid: number | null;
   heartbeat: number | null;
   queued_at: number;
@@ -53,6 +54,7 @@ function toSummaryFields(r: Omit<RunRow, 'config'>): Omit<Run, 'config'> {
     seed: r.seed,
     status: r.status,
     backend: r.backend,
+    classSplit: r.class_split,
     pid: r.pid,
     heartbeat: r.heartbeat,
     queuedAt: r.queued_at,
@@ -85,7 +87,7 @@ function toRun(r: RunRow): Run {
   return { ...toSummaryFields(r), config: JSON.parse(r.config) as ExperimentConfig };
 }
 
-const SUMMARY_COLUMNS = `r.id, r.experiment_id, r.learner, r.seed, r.status, r.backend, r.pid, r.heartbeat,
+const SUMMARY_COLUMNS = `r.id, r.experiment_id, r.learner, r.seed, r.status, r.backend, r.class_split, r.pid, r.heartbeat,
   r.queued_at, r.started_at, r.ended_at, r.error, r.app_version, r.iteration, r.iterations, r.attempt,
   r.cancel_requested, r.notes, r.tags, r.resume_from, r.executor, e.name AS experiment_name,
   j.job_id AS slurm_job_id, j.state AS slurm_state, j.reason AS slurm_reason, j.node AS slurm_node,
@@ -218,6 +220,10 @@ export class RunRepository {
 
   setBackend(id: number, backend: string): void {
     this.db.prepare('UPDATE runs SET backend = ? WHERE id = ?').run(backend, id);
+  }
+
+  setClassSplit(id: number, text: string): void {
+    this.db.prepare('UPDATE runs SET class_split = ? WHERE id = ?').run(text, id);
   }
 
   heartbeat(id: number, now = Date.now()): { cancelRequested: boolean } {

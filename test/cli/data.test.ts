@@ -46,10 +46,10 @@ describe('deml data', () => {
     });
     // The split training will use, said in words, with other fractions where asked.
     expect(deml(['data', 'info', 'marks'], dataDir).stdout).toMatch(
-      /^split for training: train 8 \/ val 2 \/ test 2 classes: a seeded 60\/20\/20 split of its classes, seed 0/m,
+      /^split for training: train 8 \/ val 2 \/ test 2 classes, a seeded 60\/20\/20 split of its classes, seed 0/m,
     );
     expect(deml(['data', 'info', 'marks', '--split-fractions', '0.5,0,0.5'], dataDir).stdout).toMatch(
-      /train 6 \/ val 0 \/ test 6 classes: a seeded 50\/0\/50 split/,
+      /train 6 \/ val 0 \/ test 6 classes, a seeded 50\/0\/50 split/,
     );
 
     const train = deml(

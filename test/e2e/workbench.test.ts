@@ -315,6 +315,10 @@ describe('the workbench in Chromium', () => {
     // What was recorded is on the page: speed and memory over time, when it ran, its checkpoints
     // (and where a resume starts), the full config.
     await page.locator('figure[aria-label="Speed"]').waitFor();
+    // The class split its training took, said on the page.
+    expect(await page.locator('[data-class-split]').textContent()).toBe(
+      "Split: train 900 / val 120 / test 180 classes, the dataset's own split.",
+    );
     expect(Number(await page.locator('figure[aria-label="Memory"]').getAttribute('data-points'))).toBe(200);
     expect(await page.locator('[data-duration]').textContent()).toMatch(/^\s*\d+ (s|min \d+ s)\s*$/);
     expect(await page.locator('[data-table=checkpoints] tbody tr td').first().textContent()).toBe('200');
