@@ -10,7 +10,9 @@ import { DATA_DIR_RULE } from '../layout/dataDirectory';
 import { DATA_DIR_OPTION, UsageError, dataDirOf, intFlag } from './usage';
 
 export const DATA_USAGE = `deml data import --format ${IMPORT_FORMATS.join('|')} --name NAME PATH... [--size N]
-                 [--channels 1|3] [--invert] [--rotations] [--split standard|none] [--depth N]
+                 [--channels 1|3] [--invert] [--rotations] [--split standard|background|none] [--depth N]
+  Omniglot --split standard: MAML's (1,100 / 100 / the rest characters); background: Lake et al.'s
+  (the background set's alphabets train, its last tenth of alphabets validate, the evaluation set tests)
 deml data list
 deml data info NAME [--split-fractions 0.6,0.2,0.2] [--eval-seed 0] [--json]
   what NAME holds, and the class split training will use on it (the fractions and seed apply where
@@ -88,9 +90,9 @@ export async function dataCommand(argv: string[], signal: AbortSignal): Promise<
       const channels = intFlag('channels', values.channels);
       if (channels !== undefined && channels !== 1 && channels !== 3)
         throw new UsageError('--channels is 1 or 3');
-      const split = values.split as 'standard' | 'none' | undefined;
-      if (split && split !== 'standard' && split !== 'none')
-        throw new UsageError('--split is standard or none');
+      const split = values.split as 'standard' | 'background' | 'none' | undefined;
+      if (split && !['standard', 'background', 'none'].includes(split))
+        throw new UsageError('--split is standard, background or none');
       let last = 0;
       const result = await importDataset({
         format,

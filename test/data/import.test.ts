@@ -435,6 +435,41 @@ describe('Omniglot import', () => {
     expect(img(3)[27]).toBeGreaterThan(200);
   });
 
+  it('--split background: Lake’s protocol, background alphabets train (the last tenth validate), evaluation tests', async () => {
+    const dir = temp();
+    write(join(dir, 'bg.zip'), await omniglotZip('images_background', 11, 2, 1));
+    write(join(dir, 'ev.zip'), await omniglotZip('images_evaluation', 2, 2, 1));
+    const dataDir = temp();
+    await importDataset({
+      format: 'omniglot',
+      name: 'lake',
+      paths: [join(dir, 'bg.zip'), join(dir, 'ev.zip')],
+      dataDir,
+      rotations: true,
+      split: 'background',
+    });
+    const { dataset } = await loadPackedDataset(dataDir, 'lake');
+    const names = (split: 'train' | 'val' | 'test') =>
+      dataset.splits![split]!.map((c) => dataset.classNames[c]!);
+    // 11 background alphabets: the last 2 in name order validate (a tenth, rounded up), whole, with
+    // their rotations ('Alphabet_10' sorts after 'Alphabet_1').
+    expect(new Set(names('val').map((n) => n.split('/')[1]))).toEqual(new Set(['Alphabet_8', 'Alphabet_9']));
+    expect(names('val')).toHaveLength(2 * 2 * 4);
+    expect(names('train')).toHaveLength(9 * 2 * 4);
+    expect(names('train').every((n) => n.startsWith('images_background/'))).toBe(true);
+    expect(names('test')).toHaveLength(2 * 2 * 4);
+    expect(names('test').every((n) => n.startsWith('images_evaluation/'))).toBe(true);
+    await expect(
+      importDataset({
+        format: 'omniglot',
+        name: 'bg',
+        paths: [join(dir, 'bg.zip')],
+        dataDir,
+        split: 'background',
+      }),
+    ).rejects.toThrow(/--split background needs Omniglot's background set .* and its evaluation set/);
+  });
+
   it('the standard split needs the full alphabet set, and says so', async () => {
     const dir = temp();
     write(join(dir, 'bg.zip'), await omniglotZip('images_background', 1, 2, 1));

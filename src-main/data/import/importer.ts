@@ -46,7 +46,13 @@ export interface ImportOptions {
   /** Omniglot: add each character rotated by 90°, 180°, 270° as new classes. */
   rotations?: boolean;
   /** Omniglot: "standard" (1100 train / 100 val / rest test, MAML's), or "none" (config fractions). */
-  split?: 'standard' | 'none' | 'auto';
+  /**
+   * Omniglot: 'standard' (MAML's: the first 1,100 characters train, 100 validation, the rest test),
+   * 'background' (Lake et al.'s protocol: the background set's alphabets train, with its last tenth
+   * of alphabets for validation, and the evaluation set's test), 'none', or 'auto' (standard where
+   * the sources have enough characters, else none).
+   */
+  split?: 'standard' | 'background' | 'none' | 'auto';
   /** Image folder: depth of the class folders below the root. */
   depth?: number;
   maxInputPixels?: number;
@@ -352,6 +358,32 @@ export async function importDataset(o: ImportOptions): Promise<ImportResult> {
   }
 }
 
+/**
+ * Lake et al.'s protocol by its sets: background alphabets for meta-training (the last tenth of
+ * them, whole, for validation), evaluation alphabets for the meta-test. Alphabets are kept whole so
+ * that validation measures new alphabets as the test does; rotated copies follow their character.
+ */
+function backgroundSplit(kept: Array<{ name: string; base: string }>): Record<SplitName, number[]> {
+  const set = (c: { base: string }) => c.base.split('/')[0] ?? '';
+  const alphabet = (c: { base: string }) => c.base.split('/').slice(0, 2).join('/');
+  const background = [...new Set(kept.filter((c) => set(c).startsWith('images_background')).map(alphabet))];
+  const evaluation = kept.filter((c) => set(c).startsWith('images_evaluation'));
+  if (background.length < 2 || evaluation.length === 0) {
+    throw new ImportInputError(
+      `--split background needs Omniglot's background set (two alphabets or more) and its evaluation set; these sources have ${background.length} background alphabet(s) and ${evaluation.length} evaluation character(s)`,
+    );
+  }
+  const nVal = Math.max(1, Math.ceil(background.length / 10));
+  const validation = new Set(background.slice(-nVal));
+  const out: Record<SplitName, number[]> = { train: [], val: [], test: [] };
+  kept.forEach((c, i) => {
+    if (set(c).startsWith('images_evaluation')) out.test.push(i);
+    else if (validation.has(alphabet(c))) out.val.push(i);
+    else if (set(c).startsWith('images_background')) out.train.push(i);
+  });
+  return out;
+}
+
 const OMNIGLOT_TRAIN = 1100;
 const OMNIGLOT_VAL = 100;
 
@@ -369,6 +401,7 @@ function makeSplits(
     return out;
   }
   if (o.format !== 'omniglot') return undefined;
+  if (o.split === 'background') return backgroundSplit(kept);
   // The standard split: the first 1200 characters in source order (MAML: 1100 train + 100 val),
   // the rest meta-test; rotated copies stay in their character's split.
   const bases = [...new Set(kept.map((c) => c.base))];
