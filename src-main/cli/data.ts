@@ -2,6 +2,8 @@
 import { parseArgs } from 'node:util';
 import { IMPORT_FORMATS, type ImportFormat } from '../contract/datasets';
 import { listDatasets, loadPackedDataset, readManifest } from '../data/cache';
+import { decodeOptionsOf, readEpisodeFile } from '../data/episodeFile';
+import { resolveDataset } from '../data/resolve';
 import { classSplitSummary, describeClassSplit } from '../engine/episodes';
 import { configFromFlags } from './args';
 import { ensureGlyphs } from '../data/embedded';
@@ -14,6 +16,9 @@ export const DATA_USAGE = `deml data import --format ${IMPORT_FORMATS.join('|')}
   Omniglot --split standard: MAML's (1,100 / 100 / the rest characters); background: Lake et al.'s
   (the background set's alphabets train, its last tenth of alphabets validate, the evaluation set tests)
 deml data list
+deml data check-episodes FILE.json --data NAME
+  checks an episode file against a dataset (every image found, every label in range, each class
+  with support and query images) without a trained model
 deml data info NAME [--split-fractions 0.6,0.2,0.2] [--eval-seed 0] [--json]
   what NAME holds, and the class split training will use on it (the fractions and seed apply where
   it stores no split of its own)
@@ -36,6 +41,7 @@ export async function dataCommand(argv: string[], signal: AbortSignal): Promise<
       split: { type: 'string' },
       depth: { type: 'string' },
       'split-fractions': { type: 'string' },
+      data: { type: 'string' },
       'eval-seed': { type: 'string' },
       ...DATA_DIR_OPTION,
       json: { type: 'boolean' },
@@ -54,6 +60,24 @@ export async function dataCommand(argv: string[], signal: AbortSignal): Promise<
             `${m.id.padEnd(24)} ${String(m.classes).padStart(6)} classes ${String(m.images).padStart(8)} images  ${m.height}×${m.width}×${m.channels}  ${m.sourceFormat}`,
           );
         }
+      return 0;
+    }
+    case 'check-episodes': {
+      const file = positionals[0];
+      const data = values.data;
+      if (!file || !data) throw new UsageError('deml data check-episodes FILE.json --data NAME');
+      const dataset = await resolveDataset(data, dataDir);
+      const decode = decodeOptionsOf(
+        data === 'synthetic' || data.startsWith('synthetic:') ? null : await readManifest(dataDir, data),
+      );
+      const checked = await readEpisodeFile(file, dataset, decode);
+      const { ways, shots, queries } = checked.shape;
+      const per = (n: number, what: string) =>
+        n > 0 ? `${n} ${what} per class` : `${what} varying by class`;
+      out(
+        `${checked.name}: ${checked.episodes.length} episodes of ${ways}-way tasks, ${per(shots, 'support')}, ` +
+          `${per(queries, 'query')}, on dataset '${data}': valid (sha256 ${checked.hash.slice(0, 12)}…)`,
+      );
       return 0;
     }
     case 'info': {
