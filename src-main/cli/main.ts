@@ -195,7 +195,9 @@ async function runSubcommand(name: string, argv: string[], command: Subcommand):
     const sqlite = typeof code === 'string' && code.startsWith('SQLITE_');
     const message = sqlite
       ? `${describeWriteError(e)}; what was stored before is kept (deml runs shows it)`
-      : (e as Error).message;
+      : controller.signal.aborted && !usage
+        ? 'cancelled'
+        : (e as Error).message;
     process.stderr.write(`deml ${name}: ${message}\n`);
     return usage ? 2 : controller.signal.aborted ? 130 : 1;
   } finally {

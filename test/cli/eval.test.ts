@@ -1,5 +1,5 @@
 /** `deml eval` as a user runs it: a stored run or a checkpoint folder, stored or printed, refusals with exit code 2. */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -98,5 +98,32 @@ describe('deml eval', () => {
     expect(deml(dataDir, ['eval']).code).toBe(2);
     expect(deml(dataDir, ['eval', '--run', '1', '--checkpoint', ckpt]).code).toBe(2);
     expect(deml(dataDir, ['eval', '--checkpoint', ckpt, '--split', 'dev']).stderr).toMatch(/split/);
+  }, 120_000);
+
+  it('Ctrl-C during an evaluation stops it: exit 130, one line, no stack trace', async () => {
+    const dataDir = tempDir();
+    const ckpt = join(tempDir(), 'ckpt');
+    expect(deml(dataDir, ['train', ...TINY, ...EVAL, '--checkpoint-dir', ckpt]).code).toBe(0);
+    const child = spawn(
+      process.execPath,
+      [BIN, 'eval', '--checkpoint', ckpt, '--tasks', '100000', '--data-dir', dataDir],
+      {
+        env: { ...process.env, DEML_DATA_DIR: dataDir },
+      },
+    );
+    let stderr = '';
+    let interrupted = false;
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      // Interrupted once the evaluation has started (its backend line is printed).
+      if (/backend: /.test(stderr) && !interrupted) {
+        interrupted = true;
+        setTimeout(() => child.kill('SIGINT'), 500);
+      }
+    });
+    const code = await new Promise<number | null>((done) => child.on('exit', (c) => done(c)));
+    expect(code, stderr).toBe(130);
+    expect(stderr).toMatch(/^deml eval: cancelled$/m);
+    expect(stderr).not.toMatch(/TypeError|\bat \S+ \(/);
   }, 120_000);
 });
