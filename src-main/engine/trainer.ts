@@ -10,7 +10,7 @@ import type { ResumePoint } from './checkpoint';
 import type { ClassIndexedDataset } from './dataset';
 import { classSplitSummary, describeClassSplit } from './episodes';
 import type { EvaluationResult } from './evaluate';
-import { remainingMs } from './training/eta';
+import { IterationPace, remainingMs } from './training/eta';
 import { metaStep } from './training/metaStep';
 import { pretrain } from './training/pretrain';
 import {
@@ -177,7 +177,8 @@ async function train(s: TrainingSession, options: TrainOptions, started: number)
     record.lastCheckpoint = await checkpointSession(s, checkpointDir, options.keepCheckpoints ?? 2);
     await callbacks.onCheckpoint?.(record.lastCheckpoint, s.state.iteration);
   };
-  // What evaluating a task costs, measured at the validations: it prices the ETA's evaluations.
+  // What evaluating a task costs, measured at the latest validation (the first also pays for
+  // setting up its kernels): it prices the ETA's evaluations.
   const evaluated = { ms: 0, tasks: 0 };
   const validate = async () => {
     const t0 = performance.now();
@@ -185,8 +186,8 @@ async function train(s: TrainingSession, options: TrainOptions, started: number)
       ...(await evaluateSession(s, 'val', config.valTasks, { signal })),
       iteration: s.state.iteration,
     };
-    evaluated.ms += performance.now() - t0;
-    evaluated.tasks += config.valTasks;
+    evaluated.ms = performance.now() - t0;
+    evaluated.tasks = config.valTasks;
     record.validations.push(v);
     await callbacks.onValidation?.(v);
   };
@@ -199,7 +200,7 @@ async function train(s: TrainingSession, options: TrainOptions, started: number)
     if (s.resumedFrom && validationDue(s, at) && options.hasValidation && !options.hasValidation(at)) {
       await validate();
     }
-    let trainMs = 0;
+    const pace = new IterationPace();
     while (s.state.iteration < config.iterations) {
       if (signal?.aborted) {
         await checkpoint();
@@ -224,7 +225,7 @@ async function train(s: TrainingSession, options: TrainOptions, started: number)
           iteration,
         );
       }
-      trainMs += step.ms;
+      pace.add(step.ms);
       record.lossCurve.push(step.loss);
       record.accuracyCurve.push(step.accuracy);
       await callbacks.onIteration?.({
@@ -237,7 +238,7 @@ async function train(s: TrainingSession, options: TrainOptions, started: number)
         etaMs: remainingMs({
           iteration,
           iterations: config.iterations,
-          msPerIteration: trainMs / (iteration - s.startIteration),
+          msPerIteration: pace.msPerIteration,
           metaBatch: config.metaBatch,
           valEvery: config.valEvery,
           valTasks: config.valTasks,

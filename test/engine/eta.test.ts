@@ -1,6 +1,6 @@
 /** The ETA counts the validations and the meta-test still to come, not only training iterations. */
 import { describe, expect, it } from 'vitest';
-import { remainingMs } from '../../src-main/engine/training/eta';
+import { IterationPace, remainingMs } from '../../src-main/engine/training/eta';
 
 const base = {
   iteration: 100,
@@ -13,6 +13,19 @@ const base = {
   testTasks: 600,
   msPerEvaluatedTask: 5,
 };
+
+describe('the pace of iterations', () => {
+  it('leaves out the first (set-up) once there is a second, and follows the latest window', () => {
+    const pace = new IterationPace(3);
+    expect(pace.msPerIteration).toBeNaN();
+    pace.add(60_000); // the first iteration: kernels, workers, shaders
+    expect(pace.msPerIteration).toBe(60_000);
+    pace.add(100);
+    expect(pace.msPerIteration).toBe(100);
+    for (const ms of [100, 100, 400, 400, 400]) pace.add(ms);
+    expect(pace.msPerIteration).toBe(400); // the machine slowed: the window follows it
+  });
+});
 
 describe('remainingMs', () => {
   it('adds the validations at 250, 500, 750 and 1000 and the meta-test, priced per evaluated task', () => {

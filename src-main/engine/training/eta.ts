@@ -20,6 +20,33 @@ export interface EtaInput {
   msPerEvaluatedTask: number | null;
 }
 
+/**
+ * The pace of training iterations for the ETA: the mean of the latest `window` iterations, leaving
+ * out an attempt's first as soon as there is another (it pays for kernel set-up, workers, shader
+ * compilation: 1 h 15 min was read at iteration 1 of a 10-minute run). A window, not the mean of
+ * all, so that a machine that slows down or speeds up is followed.
+ */
+export class IterationPace {
+  private readonly samples: number[] = [];
+  private first: number | null = null;
+  constructor(private readonly window = 50) {}
+
+  add(ms: number): void {
+    if (this.first === null) {
+      this.first = ms;
+      return;
+    }
+    this.samples.push(ms);
+    if (this.samples.length > this.window) this.samples.shift();
+  }
+
+  /** ms per iteration; the first's alone until a second comes. NaN before any. */
+  get msPerIteration(): number {
+    if (this.samples.length === 0) return this.first ?? Number.NaN;
+    return this.samples.reduce((a, b) => a + b, 0) / this.samples.length;
+  }
+}
+
 export function remainingMs(p: EtaInput): number {
   const left = Math.max(0, p.iterations - p.iteration);
   const validations =
