@@ -8,6 +8,7 @@
 import { parseArgs } from 'node:util';
 import { LEARNERS, type LearnerName } from '../contract/config';
 import { describeEvaluation } from '../contract/evaluation';
+import { ordinal } from '../contract/results';
 import { describeExecutor, describeSlurmJob } from '../contract/executor';
 import { RUN_STATUSES, type RunDetail, type RunStatus, type RunSummary } from '../contract/records';
 import type { WorkbenchService } from '../service/service';
@@ -59,7 +60,10 @@ function runId(raw: string | undefined, usage: string): number {
   return id;
 }
 
-/** Train the given runs in the foreground, printing their progress; 130 when cancelled. */
+/**
+ * Train the given runs in the foreground, printing their progress: 0 when each completed or was
+ * cancelled from elsewhere, 1 when one failed, 130 when this command was interrupted.
+ */
 async function follow(service: WorkbenchService, ids: number[], signal: AbortSignal): Promise<number> {
   const err = (s: string) => process.stderr.write(`${s}\n`);
   const onAbort = () => {
@@ -120,8 +124,10 @@ async function follow(service: WorkbenchService, ids: number[], signal: AbortSig
   }
   const runs = ids.map((id) => service.store.runs.summary(id)!);
   printRuns(runs);
-  if (runs.some((r) => r.status === 'cancelled')) return 130;
-  return runs.every((r) => r.status === 'completed') ? 0 : 1;
+  // 130 is for this command interrupted (Ctrl-C, SIGTERM). A run cancelled from elsewhere (deml
+  // cancel, the workbench) ended as a user asked: no failure of this command.
+  if (signal.aborted) return 130;
+  return runs.every((r) => r.status === 'completed' || r.status === 'cancelled') ? 0 : 1;
 }
 
 function printRuns(runs: RunSummary[]): void {
@@ -169,7 +175,12 @@ function printDetail(run: RunDetail): void {
     out(
       `${kind} of iteration ${e.step}: ${pct(e.mean)} ± ${pct(e.ci95)}, ${describeEvaluation(e)}` +
         `${e.episodeFile ? '' : `, episode seed ${e.episodeSeed}`}, ${e.innerSteps} inner steps`,
-    );
+    ); // A MANN's headline is its 2nd presentation; every presentation says whether it learned to bind.
+    if (e.byInstance) {
+      out(
+        `  by presentation: ${e.byInstance.map((b, k) => `${ordinal(k + 1)} ${pct(b.mean)} ± ${pct(b.ci95)}`).join(', ')}`,
+      );
+    }
   }
   for (const r of run.pendingEvaluations) {
     out(

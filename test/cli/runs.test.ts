@@ -217,4 +217,29 @@ describe('deml launch / runs / cancel / resume', () => {
       attempt: 1,
     });
   }, 240_000);
+
+  it('a run cancelled with `deml cancel` ends the foreground launch normally (exit 0), not like Ctrl-C', async () => {
+    const dataDir = tempDir();
+    const child = spawn(
+      process.execPath,
+      [BIN, 'launch', ...TINY, ...TINY_EVAL, '--iterations', '100000', '--data-dir', dataDir],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    await new Promise<void>((ok, fail) => {
+      const timer = setInterval(() => {
+        if (/run 1: \d+\/100000/.test(stderr)) {
+          clearInterval(timer);
+          ok();
+        }
+      }, 50);
+      child.on('exit', (c) => fail(new Error(`deml launch exited (${c}) before training: ${stderr}`)));
+    });
+    const cancel = deml(dataDir, ['cancel', '1']);
+    expect(cancel.code, cancel.stderr).toBe(0);
+    const code = await new Promise<number | null>((r) => child.on('exit', r));
+    expect(code, stderr).toBe(0);
+    expect(stderr).toMatch(/run 1 \(maml, seed 0\): cancelled/);
+  }, 240_000);
 });

@@ -254,8 +254,8 @@ describe('deml preset', () => {
     const rows = r.stdout.trim().split('\n');
     expect(rows[0]).toMatch(/^MAML\s+\d+\.\d\d ± \d+\.\d\d% {2}\(3 tasks/);
     expect(rows[1]).toMatch(/^Meta-SGD\s+/);
-    // Then the results table, rows methods and columns dataset × N-way K-shot.
-    expect(r.stdout).toMatch(/\| Method \| synthetic:classes=30,size=16 5-way 1-shot \|/);
+    // Then the results table, rows methods and columns dataset × N-way K-shot × queries.
+    expect(r.stdout).toMatch(/\| Method \| synthetic:classes=30,size=16 5-way 1-shot, 15 queries \|/);
     expect(r.stdout).toMatch(/^\| MAML \| /m);
     const bad = deml(['preset', 'run', 'nope']);
     expect(bad.code).toBe(2);
