@@ -3,7 +3,9 @@
  * wait for the trainer's writes), foreign keys on, migrated to the latest schema. A damaged file
  * is never overwritten: it is copied aside and the user told what to do.
  */
-import { copyFileSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, constants, existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { describeFsError, describeWriteFailure } from '../data/errors';
 import { databasePath } from '../layout/dataDirectory';
 import { migrate } from './migrations';
@@ -100,17 +102,41 @@ function translateOpenError(e: unknown, file: string): Error {
   return e instanceof Error ? e : new Error(String(e));
 }
 
-/** Copy the damaged file (and its WAL) aside, never replacing an existing file. */
+/**
+ * Copy the damaged file (and its WAL) aside, never replacing an existing file; once. Each command
+ * refused on the same damaged file used to save another full copy (7 after 7): a copy with the
+ * same bytes already beside it is named instead.
+ */
 function backupDamaged(file: string): string | null {
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const backup = `${file}.damaged-${stamp}.bak`;
   try {
+    const same = earlierCopy(file);
+    if (same) return same;
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    const backup = `${file}.damaged-${stamp}.bak`;
     copyFileSync(file, backup, constants.COPYFILE_EXCL);
     if (existsSync(`${file}-wal`)) copyFileSync(`${file}-wal`, `${backup}-wal`, constants.COPYFILE_EXCL);
     return backup;
   } catch {
     return null;
   }
+}
+
+/** A `.damaged-*.bak` copy of `file` with the same bytes (and the same WAL), if there is one. */
+function earlierCopy(file: string): string | null {
+  const dir = dirname(file);
+  const prefix = `${basename(file)}.damaged-`;
+  const size = statSync(file).size;
+  const digest = (path: string) =>
+    existsSync(path) ? createHash('sha256').update(readFileSync(path)).digest('hex') : 'none';
+  let mine: string | null = null;
+  for (const name of readdirSync(dir)) {
+    if (!name.startsWith(prefix) || !name.endsWith('.bak')) continue;
+    const copy = join(dir, name);
+    if (statSync(copy).size !== size) continue;
+    mine ??= `${digest(file)}/${digest(`${file}-wal`)}`;
+    if (`${digest(copy)}/${digest(`${copy}-wal`)}` === mine) return copy;
+  }
+  return null;
 }
 
 /** A SQLite write error in words: a full disk is the one a user most often meets. */

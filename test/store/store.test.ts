@@ -142,6 +142,13 @@ describe('a damaged database', () => {
     const backups = readdirSync(dataDir).filter((f) => f.endsWith('.bak'));
     expect(backups).toHaveLength(1);
     expect(readFileSync(join(dataDir, backups[0]!)).equals(garbage)).toBe(true);
+    // Every later command refused on the same damage names that copy; it saves no other.
+    for (let i = 0; i < 3; i++) expect(refusalOf(dataDir).message).toContain(backups[0]!);
+    expect(readdirSync(dataDir).filter((f) => f.endsWith('.bak'))).toEqual(backups);
+    // Other damage is another copy.
+    writeFileSync(databasePath(dataDir), Buffer.concat([garbage, Buffer.from('more')]));
+    refusalOf(dataDir);
+    expect(readdirSync(dataDir).filter((f) => f.endsWith('.bak'))).toHaveLength(2);
   });
 });
 
