@@ -484,6 +484,36 @@ describe('Omniglot import', () => {
     ).rejects.toThrow(/standard Omniglot split needs more than 1200 characters; these sources have 2/);
   });
 
+  it('says a password-protected zip is encrypted, and names an encrypted entry among readable ones', async () => {
+    const dir = temp();
+    const png = await markedPng(8, 8, 1);
+    write(join(dir, 'locked.zip'), makeZip([{ name: 'set/A/c1/0.png', data: png, encrypted: true }]));
+    await expect(
+      importDataset({
+        format: 'omniglot',
+        name: 'locked',
+        paths: [join(dir, 'locked.zip')],
+        dataDir: temp(),
+      }),
+    ).rejects.toThrow(/locked\.zip is encrypted \(password-protected\): unzip it with its password first/);
+    write(
+      join(dir, 'mixed.zip'),
+      makeZip([
+        { name: 'set/A/c1/0.png', data: png },
+        { name: 'set/A/c1/1.png', data: png, encrypted: true },
+      ]),
+    );
+    const r = await importDataset({
+      format: 'omniglot',
+      name: 'mixed',
+      paths: [join(dir, 'mixed.zip')],
+      dataDir: temp(),
+    });
+    expect(r.report.corrupt).toEqual([
+      { path: 'mixed.zip!set/A/c1/1.png', reason: 'the entry is encrypted (password-protected); not read' },
+    ]);
+  });
+
   it('refuses a zip with an entry escaping its root, and a damaged zip, writing nothing', async () => {
     const dir = temp();
     const png = await markedPng(8, 8);

@@ -24,20 +24,30 @@ function crc32(data: Uint8Array): number {
  * uncompressed size (a zip bomb's header, without inflating gigabytes in a test).
  */
 export function makeZip(
-  entries: Array<{ name: string; data: Uint8Array; deflate?: boolean; declaredSize?: number }>,
+  entries: Array<{
+    name: string;
+    data: Uint8Array;
+    deflate?: boolean;
+    declaredSize?: number;
+    encrypted?: boolean;
+  }>,
 ): Buffer {
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
   let offset = 0;
-  for (const { name, data: raw, deflate, declaredSize } of entries) {
+  for (const { name, data: raw, deflate, declaredSize, encrypted } of entries) {
+    // Bit 0 of the flags: the entry is encrypted (its bytes here are not, which no reader checks first).
+    const flags = 0x0800 | (encrypted ? 1 : 0);
     const nameBytes = Buffer.from(name, 'utf8');
     const crc = crc32(raw);
-    const data = deflate ? deflateRawSync(raw) : raw;
+    const packed = deflate ? deflateRawSync(raw) : raw;
+    // An encrypted entry carries a 12-byte encryption header before its data (readers check it).
+    const data = encrypted ? Buffer.concat([Buffer.alloc(12), packed]) : packed;
     const size = declaredSize ?? raw.length;
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
     local.writeUInt16LE(20, 4); // version needed
-    local.writeUInt16LE(0x0800, 6); // UTF-8 names
+    local.writeUInt16LE(flags, 6); // UTF-8 names, encryption
     local.writeUInt16LE(deflate ? 8 : 0, 8); // deflated or stored
     local.writeUInt32LE(crc, 14);
     local.writeUInt32LE(data.length, 18);
@@ -48,7 +58,7 @@ export function makeZip(
     central.writeUInt32LE(0x02014b50, 0);
     central.writeUInt16LE(20, 4);
     central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(0x0800, 8);
+    central.writeUInt16LE(flags, 8);
     central.writeUInt16LE(deflate ? 8 : 0, 10);
     central.writeUInt32LE(crc, 16);
     central.writeUInt32LE(data.length, 20);

@@ -256,6 +256,14 @@ export async function listZip(path: string): Promise<ZipListing> {
       unique.push(e);
     }
   }
+  // A password-protected archive: every entry would fail to read, and the import would end with
+  // "no image could be decoded". Said for what it is instead.
+  if (unique.length > 0 && unique.every((e) => e.isEncrypted())) {
+    zip.close();
+    throw new ImportInputError(
+      `${path} is encrypted (password-protected): unzip it with its password first, then import the folder`,
+    );
+  }
   return { zip, entries: unique, duplicates, close: () => zip.close() };
 }
 
@@ -264,6 +272,9 @@ export function zipItem(zipPath: string, zip: yauzl.ZipFile, entry: yauzl.Entry)
     path: `${basename(zipPath)}!${entry.fileName}`,
     read: () =>
       new Promise<Buffer>((resolve, reject) => {
+        if (entry.isEncrypted()) {
+          return reject(new Error('the entry is encrypted (password-protected); not read'));
+        }
         if (entry.uncompressedSize > MAX_IMAGE_FILE_BYTES) {
           return reject(
             new Error(
