@@ -12,6 +12,7 @@ import { ordinal } from '../contract/results';
 import { describeExecutor, describeSlurmJob } from '../contract/executor';
 import { RUN_STATUSES, type RunDetail, type RunStatus, type RunSummary } from '../contract/records';
 import type { WorkbenchService } from '../service/service';
+import { interruptLostRuns } from '../jobs/queue';
 import { lockHolder } from '../store/instanceLock';
 import { TRAIN_FLAGS, configFromFlags, readConfigFile } from './args';
 import { DATA_DIR_OPTION, UsageError, dataDirOf, decimalNumber, intFlag } from './usage';
@@ -327,8 +328,16 @@ export async function runsCommand(argv: string[]): Promise<number> {
   if (status && !RUN_STATUSES.includes(status)) {
     throw new UsageError(`--status is one of ${RUN_STATUSES.join(', ')}`);
   }
-  const service = openClient(dataDirOf(values));
+  const dataDir = dataDirOf(values);
+  const service = openClient(dataDir);
   try {
+    // With no workbench owning the directory (its owner was killed), a run it left "running" would
+    // read so, with no reason, until a workbench next starts here: say what happened now instead.
+    if (!lockHolder(dataDir)) {
+      interruptLostRuns(service.store, {
+        gone: 'the workbench that ran it stopped (its process is gone), and its trainer with it',
+      });
+    }
     if (positionals[0]) {
       const run = service.run(runId(positionals[0], RUNS_USAGE));
       if (values.json) process.stdout.write(`${JSON.stringify(run)}\n`);

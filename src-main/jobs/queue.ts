@@ -71,6 +71,31 @@ interface ActiveJob {
 
 const TAIL_LINES = 20;
 
+/**
+ * Runs the store says are running whose trainer is gone (its process dead, or silent for
+ * `staleMs`): marked interrupted, resumable, with the reason. Cluster runs are left to the slurm
+ * executor, and `watched` ones to the queue that runs them (a long iteration is not a crash).
+ */
+export function interruptLostRuns(
+  store: Store,
+  o: { now?: number; staleMs?: number; watched?: (id: number) => boolean; gone: string },
+): number[] {
+  const now = o.now ?? Date.now();
+  const staleBefore = now - (o.staleMs ?? 60_000);
+  const swept: number[] = [];
+  for (const r of store.runs.running()) {
+    if (o.watched?.(r.id) || r.cluster) continue;
+    const dead = r.pid != null && !processAlive(r.pid);
+    const silent = (r.heartbeat ?? 0) < staleBefore;
+    if (!dead && !silent) continue;
+    const reason = dead
+      ? o.gone
+      : 'the trainer stopped responding (the app, server or machine stopped while it ran)';
+    if (store.runs.markInterrupted(r.id, reason, now)) swept.push(r.id);
+  }
+  return swept;
+}
+
 export class JobQueue {
   /** By job key ("run:3", "evaluation:7"). */
   private readonly active = new Map<string, ActiveJob>();
@@ -168,23 +193,15 @@ export class JobQueue {
    * stopped beating. Runs this queue watches are never swept (a long iteration is not a crash).
    */
   sweep(now = Date.now()): number[] {
-    const staleBefore = now - (this.o.staleMs ?? 60_000);
-    const swept: number[] = [];
-    for (const r of this.o.store.runs.running()) {
-      if (this.active.has(keyOf({ kind: 'run', id: r.id }))) continue;
-      // A cluster run has no heartbeat here: the slurm executor follows its job.
-      if (r.cluster) continue;
-      const dead = r.pid != null && !processAlive(r.pid);
-      const silent = (r.heartbeat ?? 0) < staleBefore;
-      if (!dead && !silent) continue;
-      const reason = dead
-        ? 'the trainer process was gone when the workbench restarted'
-        : 'the trainer stopped responding (the app, server or machine stopped while it ran)';
-      if (this.o.store.runs.markInterrupted(r.id, reason, now)) {
-        swept.push(r.id);
-        this.emitStatus(r.id);
-      }
-    }
+    const staleMs = this.o.staleMs ?? 60_000;
+    const staleBefore = now - staleMs;
+    const swept = interruptLostRuns(this.o.store, {
+      now,
+      staleMs,
+      watched: (id) => this.active.has(keyOf({ kind: 'run', id })),
+      gone: 'the trainer process was gone when the workbench restarted',
+    });
+    for (const id of swept) this.emitStatus(id);
     for (const r of this.o.store.evaluationRequests.running()) {
       if (this.active.has(keyOf({ kind: 'evaluation', id: r.id }))) continue;
       const dead = r.pid != null && !processAlive(r.pid);

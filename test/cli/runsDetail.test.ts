@@ -52,4 +52,24 @@ describe('deml runs ID', () => {
       /^ {2}by presentation: 1st 25\.00% ± 10\.00%, 2nd 50\.00% ± 10\.00%, 3rd 75\.00% ± 5\.00%$/m,
     );
   });
+
+  it('a run left running by a killed workbench reads interrupted, with the reason, not running', async () => {
+    const dataDir = temp();
+    const config = parseExperimentConfig({ learner: 'maml', data: 'synthetic' });
+    const store = openStore(dataDir);
+    const experiment = store.experiments.create({ name: 'killed', tags: [], config });
+    const run = store.runs.create({ experimentId: experiment.id, config, appVersion: 'test' });
+    // A trainer that was started and is gone: a pid no process has (the kernel's pid_max is 2^22).
+    store.runs.markStarted(run.id, 4_194_304 + 1);
+    store.close();
+    let out = '';
+    vi.spyOn(process.stdout, 'write').mockImplementation(
+      (c: string | Uint8Array) => ((out += String(c)), true),
+    );
+    expect(await main(['runs', '--data-dir', dataDir])).toBe(0);
+    vi.restoreAllMocks();
+    expect(out).toMatch(
+      /interrupted .*the workbench that ran it stopped \(its process is gone\), and its trainer with it/,
+    );
+  });
 });
