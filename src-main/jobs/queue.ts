@@ -115,6 +115,26 @@ export class JobQueue {
   storeError: string | null = null;
   /** Jobs whose process this queue saw exit (their store status may lag when the disk is full). */
   private readonly exited = new Set<string>();
+  /**
+   * A run's end that could not be written (a full disk): written as soon as the store takes it,
+   * and meanwhile what the run says (endOf), so the run neither reads "running" until space
+   * returns nor is then swept as "interrupted" with its cause lost.
+   */
+  private readonly unrecordedEnds = new Map<number, { status: 'failed'; error: string }>();
+
+  /** The end of a run this queue saw but could not write yet, if any. */
+  endOf(runId: number): { status: 'failed'; error: string } | null {
+    return this.unrecordedEnds.get(runId) ?? null;
+  }
+
+  /** Write the ends kept while the store refused them; each that goes in is announced. */
+  private recordUnrecordedEnds(): void {
+    for (const [id, end] of this.unrecordedEnds) {
+      this.o.store.runs.finish(id, end.status, end.error);
+      this.unrecordedEnds.delete(id);
+      this.emitStatus(id);
+    }
+  }
 
   private safely(f: () => void): void {
     try {
@@ -130,6 +150,7 @@ export class JobQueue {
     void this.o.slurm?.poll();
     this.timer = setInterval(() => {
       this.safely(() => {
+        this.recordUnrecordedEnds();
         this.sweep();
         this.watchCancels();
         this.pump();
@@ -198,7 +219,7 @@ export class JobQueue {
     const swept = interruptLostRuns(this.o.store, {
       now,
       staleMs,
-      watched: (id) => this.active.has(keyOf({ kind: 'run', id })),
+      watched: (id) => this.active.has(keyOf({ kind: 'run', id })) || this.unrecordedEnds.has(id),
       gone: 'the trainer process was gone when the workbench restarted',
     });
     for (const id of swept) this.emitStatus(id);
@@ -408,9 +429,18 @@ export class JobQueue {
               : `exited with code ${code}`;
           const last = tail.length ? `; its last output: ${tail.slice(-5).join(' | ')}` : '';
           const what = job.kind === 'run' ? 'the run' : 'the evaluation';
-          if (job.kind === 'run')
-            store.runs.finish(job.id, 'failed', `the trainer process ${how} before ${what} ended${last}`);
-          else
+          if (job.kind === 'run') {
+            const error = `the trainer process ${how} before ${what} ended${last}`;
+            try {
+              store.runs.finish(job.id, 'failed', error);
+            } catch (e) {
+              this.unrecordedEnds.set(job.id, {
+                status: 'failed',
+                error: `${error} (written late: ${describeWriteError(e)} when it ended)`,
+              });
+              throw e;
+            }
+          } else
             store.evaluationRequests.finish(
               job.id,
               'failed',

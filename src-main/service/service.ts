@@ -132,7 +132,7 @@ export class WorkbenchService {
   ) {
     this.load = datasetLoader(o.dataDir);
     const listener: QueueListener = {
-      onStatus: (run) => this.emit('run:status', run),
+      onStatus: (run) => this.emit('run:status', this.asSeen(run)),
       onProgress: (p) => this.emit('run:progress', p),
       onMetrics: (runId, points) => this.emit('run:metrics', { runId, points }),
       onEvaluation: (request) => this.emit('evaluation:status', request),
@@ -216,7 +216,7 @@ export class WorkbenchService {
     'experiments:create': (input: CreateExperimentInput) => this.createExperiment(input),
     'experiments:duplicate': (id: number) => this.duplicateExperiment(id),
     'experiments:delete': (id: number) => this.deleteExperiment(id),
-    'runs:list': (filter?: RunFilter) => this.store.runs.list(filter),
+    'runs:list': (filter?: RunFilter) => this.store.runs.list(filter).map((r) => this.asSeen(r)),
     'runs:get': (id: number) => this.run(id),
     'runs:metrics': (id: number, query?: MetricQuery) => this.metrics(id, query),
     'runs:log': (id: number) => this.log(id),
@@ -369,12 +369,21 @@ export class WorkbenchService {
     return { runs: runs.length };
   }
 
+  /**
+   * A run as this workbench knows it: with the end its queue saw but could not write yet (a full
+   * disk), rather than the "running" the store still says.
+   */
+  private asSeen<T extends RunSummary>(r: T): T {
+    const end = this.queue?.endOf(r.id);
+    return end && r.status === 'running' ? { ...r, ...end } : r;
+  }
+
   run(id: number): RunDetail {
     const summary = this.store.runs.summary(id);
     const run = this.store.runs.get(id);
     if (!summary || !run) throw new ServiceError(`run ${id} does not exist`, 'not-found');
     return {
-      ...summary,
+      ...this.asSeen(summary),
       config: run.config,
       evaluations: this.store.evaluations.list(id),
       pendingEvaluations: this.store.evaluationRequests.pending(id),

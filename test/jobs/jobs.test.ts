@@ -5,10 +5,10 @@
  * config never reaches the queue; a full disk fails a run cleanly.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, statfsSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { RunStatus } from '../../src-main/contract/records';
+import type { RunStatus, RunSummary } from '../../src-main/contract/records';
 import { storeJob } from '../../src-main/jobs/runRecorder';
 import { runTrainerJob } from '../../src-main/jobs/trainerJob';
 import { WorkbenchService } from '../../src-main/service/service';
@@ -116,6 +116,40 @@ describe('the job queue', () => {
     const n = service.run(id).iteration;
     expectContinuous(service, id, 'train/loss', n);
     expectContinuous(service, id, 'train/accuracy', n);
+    await service.close();
+  }, 120_000);
+
+  it('a run whose end the store refuses (a full disk) reads failed with the reason, and is stored so once it can', async () => {
+    const service = open();
+    const { runs } = await service.createExperiment({
+      name: 'unrecorded',
+      config: { ...TINY, iterations: 400, checkpointEvery: 0, valEvery: 0 },
+    });
+    const id = runs[0]!.id;
+    const run = await until('training', () => {
+      const r = service.store.runs.get(id)!;
+      return r.pid && service.store.metrics.count(id) >= 10 ? r : null;
+    });
+    // The disk fills: the queue cannot write the run's end.
+    const finish = service.store.runs.finish.bind(service.store.runs);
+    let full = true;
+    service.store.runs.finish = (...args) => {
+      if (full) throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+      return finish(...args);
+    };
+    process.kill(run.pid!, 'SIGKILL');
+    await until('the end seen', () => service.queue!.endOf(id));
+    await new Promise((r) => setTimeout(r, 500)); // sweeps of the queue's timer: it is not swept
+    expect(service.store.runs.get(id)!.status).toBe('running');
+    expect(service.run(id)).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/killed \(SIGKILL\).*\(written late: the disk is full/),
+    });
+    // Space returns: that end is stored, not "interrupted" by a sweep with its cause lost.
+    full = false;
+    await settled(service, id, 'failed');
+    expect(service.store.runs.get(id)!.error).toMatch(/killed \(SIGKILL\)/);
+    expect(service.queue!.endOf(id)).toBeNull();
     await service.close();
   }, 120_000);
 
@@ -304,7 +338,18 @@ describe('a full disk under the workbench (deml serve, the app)', () => {
       if (run.status === 'failed') expect(run.error).toMatch(/the disk is full/);
       else expect(service.queue!.storeError).toMatch(/the disk is full/);
       expect(run.iteration).toBeGreaterThan(0);
-      expect(((await service.call('runs:list', [])) as unknown[]).length).toBe(1);
+      // Whether or not its end could be written, the workbench says it failed, and why.
+      const listed = (await service.call('runs:list', [])) as RunSummary[];
+      expect(listed).toHaveLength(1);
+      expect(listed[0]).toMatchObject({ status: 'failed', error: expect.stringMatching(/the disk is full/) });
+      expect(await service.call('runs:get', [id])).toMatchObject({ status: 'failed' });
+      // Once space returns, that end is what is stored: not "interrupted" with its cause lost.
+      rmSync(join(dataDir, 'filler'));
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(service.store.runs.get(id)).toMatchObject({
+        status: 'failed',
+        error: expect.stringMatching(/the disk is full/),
+      });
       await service.close();
     } finally {
       spawnSync('umount', [dataDir]);
