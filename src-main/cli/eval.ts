@@ -22,7 +22,8 @@ import { openClient } from './workbench';
 
 export const EVAL_USAGE = `deml eval (--run ID [--step N] | --checkpoint PATH) [--data NAME] [--split ${EVALUATION_SPLITS.join('|')}]
           [--ways N] [--shots K] [--queries Q] [--inner-steps S] [--tasks T] [--episode-seed S]
-          [--episodes FILE.json] [--json]`;
+          [--episodes FILE.json [--episodes-outside]] [--json]
+  --episodes-outside lets the episode file's image paths leave its folder (refused by default)`;
 
 export async function evalCommand(argv: string[], signal: AbortSignal): Promise<number> {
   const { values } = parseArgs({
@@ -41,6 +42,7 @@ export async function evalCommand(argv: string[], signal: AbortSignal): Promise<
       tasks: { type: 'string' },
       'episode-seed': { type: 'string' },
       episodes: { type: 'string' },
+      'episodes-outside': { type: 'boolean' },
       json: { type: 'boolean' },
       ...DATA_DIR_OPTION,
     },
@@ -62,6 +64,7 @@ export async function evalCommand(argv: string[], signal: AbortSignal): Promise<
         tasks: intFlag('tasks', values.tasks),
         episodeSeed: intFlag('episode-seed', values['episode-seed'], 0),
         episodeFile: values.episodes,
+        episodePathsOutside: values['episodes-outside'],
       }).filter(([, v]) => v !== undefined),
     ),
   );

@@ -35,6 +35,11 @@ export const EvaluationRequestSchema = z
      * split, ways, shots, queries, tasks and the seed.
      */
     episodeFile: z.string().min(1).max(4096).optional(),
+    /**
+     * Let the episode file's image paths leave its folder (off: a file from elsewhere could make
+     * an evaluation read any image on the machine).
+     */
+    episodePathsOutside: z.boolean().optional(),
   })
   .strict();
 
@@ -52,6 +57,7 @@ export interface EvaluationSettings {
   tasks: number;
   episodeSeed: number;
   episodeFile: string | null;
+  episodePathsOutside: boolean;
 }
 
 export function evaluationSettings(request: EvaluationRequest, run: ExperimentConfig): EvaluationSettings {
@@ -66,6 +72,7 @@ export function evaluationSettings(request: EvaluationRequest, run: ExperimentCo
     tasks: request.tasks ?? run.evalTasks,
     episodeSeed: request.episodeSeed ?? run.evalSeed,
     episodeFile: request.episodeFile ?? null,
+    episodePathsOutside: request.episodePathsOutside ?? false,
   };
 }
 

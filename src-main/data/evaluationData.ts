@@ -63,7 +63,9 @@ export async function prepareEvaluation(o: EvaluationInputs): Promise<PreparedEv
   checkEvaluationShape(o.trained, { ...shape, ways: settings.episodeFile ? o.trained.ways : settings.ways });
   if (settings.episodeFile) {
     decode = decodeOptionsOf(await manifestOf(o.dataDir, settings.data));
-    episodeFile = await readEpisodeFile(settings.episodeFile, dataset, decode);
+    episodeFile = await readEpisodeFile(settings.episodeFile, dataset, decode, {
+      allowPathsOutside: settings.episodePathsOutside,
+    });
     checkEvaluationShape(o.trained, { ...shape, ways: episodeFile.shape.ways });
   } else {
     const classIds = splitClasses(dataset, o.trained.split, o.trained.evalSeed)[settings.split];

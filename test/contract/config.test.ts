@@ -1,6 +1,7 @@
 /** Bad configs are refused before any work, with a message naming the field. */
 import { describe, expect, it } from 'vitest';
 import { type ExperimentConfigInput, parseExperimentConfig } from '../../src-main/contract/config';
+import { EvaluationRequestSchema, evaluationSettings } from '../../src-main/contract/evaluation';
 import { LEARNERS, LEARNER_INFO } from '../../src-main/contract/learners';
 import { issueFields } from '../helpers/configs';
 
@@ -74,5 +75,14 @@ describe('learners', () => {
       expect(LEARNER_INFO[l].short.length).toBeGreaterThan(0);
       expect(['optimisation', 'metric', 'model']).toContain(LEARNER_INFO[l].family);
     }
+  });
+});
+
+describe('evaluation requests', () => {
+  it('an episode file’s paths stay in its folder unless the request allows them out', () => {
+    const run = parseExperimentConfig({});
+    expect(evaluationSettings({ episodeFile: 'e.json' }, run).episodePathsOutside).toBe(false);
+    const allowed = EvaluationRequestSchema.parse({ episodeFile: 'e.json', episodePathsOutside: true });
+    expect(evaluationSettings(allowed, run).episodePathsOutside).toBe(true);
   });
 });
