@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { type BackendName, BackendUnavailableError, describeBackend, selectBackend } from '../engine/backend';
 import { tf } from '../engine/tf';
-import { describeAdapter, probeWebgpuInChild } from '../engine/webgpu';
+import { cpuAdapterRefusal, describeAdapter, probeWebgpuInChild } from '../engine/webgpu';
 
 export const DOCTOR_USAGE = `deml doctor [--json] [--force-webgpu]
   Which backends train here (tensorflow, webgpu, wasm, cpu), which one auto picks and why, and on
@@ -92,9 +92,7 @@ export async function doctorCommand(argv: string[]): Promise<number> {
     checks.push({
       backend: 'webgpu',
       available: false,
-      text: probe.ok
-        ? `no GPU adapter: Dawn's only adapter is ${describeAdapter(probe.summary)}, a CPU implementation (--force-webgpu checks it anyway)`
-        : probe.reason,
+      text: probe.ok ? `${cpuAdapterRefusal(probe.summary)}; --force-webgpu checks it anyway` : probe.reason,
     });
   }
   await attempt('wasm');

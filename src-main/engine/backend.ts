@@ -17,7 +17,13 @@ import { describeNativeKernels } from './autodiff/nativeKernels';
 import { installWasmKernels } from './autodiff/wasmKernels';
 import { defaultTrainingThreads } from './parallel/taskPool';
 import { tf } from './tf';
-import { type GpuAdapterSummary, describeAdapter, probeWebgpuInChild, startWebgpu } from './webgpu';
+import {
+  type GpuAdapterSummary,
+  cpuAdapterRefusal,
+  describeAdapter,
+  probeWebgpuInChild,
+  startWebgpu,
+} from './webgpu';
 
 export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 
@@ -195,12 +201,7 @@ async function tryWebgpu(
     // Asked first in a child: on a machine without a GPU, Dawn's driver complaints stay there.
     const probe = probeWebgpuInChild();
     if (!probe.ok) return probe;
-    if (probe.summary.cpu) {
-      return {
-        ok: false,
-        reason: `no GPU adapter: Dawn's only adapter is ${probe.summary.description || probe.summary.architecture}, a CPU implementation (--backend webgpu forces it; slower than wasm)`,
-      };
-    }
+    if (probe.summary.cpu) return { ok: false, reason: cpuAdapterRefusal(probe.summary) };
   }
   const started = await startWebgpu(forced);
   if (!started.ok) return started;

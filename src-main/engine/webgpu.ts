@@ -85,7 +85,10 @@ export function summariseAdapter(adapter: Pick<DawnAdapter, 'info' | 'limits'>):
   };
 }
 
-/** "nvidia hopper (NVIDIA H100 80GB HBM3); one buffer ≤ 4 GiB, 32 KiB workgroup storage". */
+/**
+ * "Dawn on google swiftshader (SwiftShader driver 5.0.0); one buffer ≤ 1 GiB, 32 KiB workgroup
+ * storage, 256 invocations per workgroup": the adapter's vendor, architecture and description.
+ */
 export function describeAdapter(a: GpuAdapterSummary): string {
   const name = [a.vendor, a.architecture].filter(Boolean).join(' ');
   const detail = a.description || a.device;
@@ -159,7 +162,7 @@ async function loadDawn(): Promise<{ gpu: DawnGpu } | string> {
 }
 
 /** The adapter Dawn would give this process, or why there is none; starts nothing. */
-export async function probeWebgpuAdapter(): Promise<
+async function probeWebgpuAdapter(): Promise<
   { ok: true; adapter: DawnAdapter; summary: GpuAdapterSummary } | { ok: false; reason: string }
 > {
   const d = await loadDawn();
@@ -233,11 +236,13 @@ function probeInChild(timeoutMs: number): ChildProbe {
 }
 
 let started: GpuAdapterSummary | null = null;
-let deviceLost: string | null = null;
 
-/** Why the device was lost (driver reset, GPU removed, out of memory), once it has been. */
-export function webgpuDeviceLost(): string | null {
-  return deviceLost;
+/** Why `auto` (or a start that may not use one) passes a CPU adapter by. */
+export function cpuAdapterRefusal(a: GpuAdapterSummary): string {
+  return (
+    `no GPU adapter: Dawn's only adapter is ${a.description || a.architecture || a.vendor}, a CPU ` +
+    `implementation of the GPU API (--backend webgpu forces it; slower than wasm)`
+  );
 }
 
 /**
@@ -245,20 +250,15 @@ export function webgpuDeviceLost(): string | null {
  * user forced this backend), with the reason saying how to force it.
  */
 export async function startWebgpu(allowCpu: boolean): Promise<WebgpuStart> {
-  if (started && (allowCpu || !started.cpu) && (await tf.setBackend('webgpu'))) {
-    return { ok: true, adapter: started };
+  // One device per process: a second start reuses it (a new one would drop every tensor).
+  if (started) {
+    if (started.cpu && !allowCpu) return { ok: false, reason: cpuAdapterRefusal(started) };
+    if (await tf.setBackend('webgpu')) return { ok: true, adapter: started };
   }
   const probe = await probeWebgpuAdapter();
   if (!probe.ok) return probe;
   const { adapter, summary } = probe;
-  if (summary.cpu && !allowCpu) {
-    return {
-      ok: false,
-      reason:
-        `no GPU adapter: Dawn's only adapter is ${summary.description || summary.architecture}, ` +
-        `a CPU implementation of ${process.platform === 'linux' ? 'Vulkan' : 'WebGPU'} (--backend webgpu forces it; slower than wasm)`,
-    };
-  }
+  if (summary.cpu && !allowCpu) return { ok: false, reason: cpuAdapterRefusal(summary) };
   try {
     const requiredLimits: Record<string, number> = {};
     for (const name of DEVICE_LIMITS) {
@@ -271,8 +271,7 @@ export async function startWebgpu(allowCpu: boolean): Promise<WebgpuStart> {
     void device.lost.then(
       (info) => {
         if (info.reason === 'destroyed') return;
-        deviceLost = info.message || info.reason;
-        process.stderr.write(`webgpu: the GPU device was lost: ${deviceLost}\n`);
+        process.stderr.write(`webgpu: the GPU device was lost: ${info.message || info.reason}\n`);
       },
       () => undefined,
     );

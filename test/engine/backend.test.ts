@@ -70,7 +70,7 @@ describe('backend selection', () => {
     const d = await selectBackend('auto');
     expect(d.name).not.toBe('webgpu');
     expect(d.fallbacks.find((f) => f.name === 'webgpu')?.reason).toMatch(
-      /^no GPU adapter: Dawn's only adapter is SwiftShader .*a CPU implementation \(--backend webgpu forces it/,
+      /^no GPU adapter: Dawn's only adapter is SwiftShader .*a CPU implementation of the GPU API \(--backend webgpu forces it/,
     );
   });
 
