@@ -1,5 +1,5 @@
 /** `deml launch | runs | cancel | resume` as a user runs them: real processes, one data directory. */
-import { spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readFileSync, statfsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -26,6 +26,25 @@ function deml(dataDir: string, args: string[]) {
     timeout: 120_000,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * Resolves once a foreground `deml launch` prints run 1's first progress line (training is under
+ * way), with a getter of everything it has written to stderr so far.
+ */
+function trainingUnderWay(child: ChildProcess, iterations: number): Promise<() => string> {
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const progress = new RegExp(`run 1: \\d+/${iterations}`);
+  return new Promise((ok, fail) => {
+    const timer = setInterval(() => {
+      if (progress.test(stderr)) {
+        clearInterval(timer);
+        ok(() => stderr);
+      }
+    }, 50);
+    child.on('exit', (c) => fail(new Error(`deml launch exited (${c}) before training: ${stderr}`)));
+  });
 }
 
 describe('deml launch / runs / cancel / resume', () => {
@@ -182,20 +201,10 @@ describe('deml launch / runs / cancel / resume', () => {
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    // Wait until training is under way (the first progress line).
-    await new Promise<void>((ok, fail) => {
-      const timer = setInterval(() => {
-        if (/run 1: \d+\/600/.test(stderr)) {
-          clearInterval(timer);
-          ok();
-        }
-      }, 50);
-      child.on('exit', (c) => fail(new Error(`deml launch exited (${c}) before training: ${stderr}`)));
-    });
+    const output = await trainingUnderWay(child, 600);
     child.kill('SIGINT');
     const code = await new Promise<number | null>((r) => child.on('exit', r));
+    const stderr = output();
     expect(code, stderr).toBe(130);
     expect(stderr).toMatch(/run 1 \(maml, seed 0\): cancelled/);
     const cancelled = JSON.parse(deml(dataDir, ['runs', '1', '--json']).stdout) as {
@@ -225,20 +234,11 @@ describe('deml launch / runs / cancel / resume', () => {
       [BIN, 'launch', ...TINY, ...TINY_EVAL, '--iterations', '100000', '--data-dir', dataDir],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    await new Promise<void>((ok, fail) => {
-      const timer = setInterval(() => {
-        if (/run 1: \d+\/100000/.test(stderr)) {
-          clearInterval(timer);
-          ok();
-        }
-      }, 50);
-      child.on('exit', (c) => fail(new Error(`deml launch exited (${c}) before training: ${stderr}`)));
-    });
+    const output = await trainingUnderWay(child, 100000);
     const cancel = deml(dataDir, ['cancel', '1']);
     expect(cancel.code, cancel.stderr).toBe(0);
     const code = await new Promise<number | null>((r) => child.on('exit', r));
+    const stderr = output();
     expect(code, stderr).toBe(0);
     expect(stderr).toMatch(/run 1 \(maml, seed 0\): cancelled/);
   }, 240_000);
