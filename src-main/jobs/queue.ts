@@ -120,17 +120,19 @@ export class JobQueue {
    * and meanwhile what the run says (endOf), so the run neither reads "running" until space
    * returns nor is then swept as "interrupted" with its cause lost.
    */
-  private readonly unrecordedEnds = new Map<number, { status: 'failed'; error: string }>();
+  private readonly unrecordedEnds = new Map<number, { status: 'failed'; error: string; attempt: number }>();
 
   /** The end of a run this queue saw but could not write yet, if any. */
   endOf(runId: number): { status: 'failed'; error: string } | null {
-    return this.unrecordedEnds.get(runId) ?? null;
+    const end = this.unrecordedEnds.get(runId);
+    return end ? { status: end.status, error: end.error } : null;
   }
 
   /** Write the ends kept while the store refused them; each that goes in is announced. */
   private recordUnrecordedEnds(): void {
     for (const [id, end] of this.unrecordedEnds) {
-      this.o.store.runs.finish(id, end.status, end.error);
+      // Of the attempt that ended only: never a later one.
+      this.o.store.runs.finish(id, end.status, end.error, { attempt: end.attempt });
       this.unrecordedEnds.delete(id);
       this.emitStatus(id);
     }
@@ -437,6 +439,7 @@ export class JobQueue {
               this.unrecordedEnds.set(job.id, {
                 status: 'failed',
                 error: `${error} (written late: ${describeWriteError(e)} when it ended)`,
+                attempt: store.runs.get(job.id)?.attempt ?? -1,
               });
               throw e;
             }
