@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { IMPORT_FORMATS, type ImportFormat } from '../contract/datasets';
 import { listDatasets, loadPackedDataset, readManifest } from '../data/cache';
 import { decodeOptionsOf, readEpisodeFile } from '../data/episodeFile';
-import { resolveDataset } from '../data/resolve';
+import { manifestOfReference, resolveDataset } from '../data/resolve';
 import { classSplitSummary, describeClassSplit } from '../engine/episodes';
 import { configFromFlags } from './args';
 import { ensureGlyphs } from '../data/embedded';
@@ -67,9 +67,7 @@ export async function dataCommand(argv: string[], signal: AbortSignal): Promise<
       const data = values.data;
       if (!file || !data) throw new UsageError('deml data check-episodes FILE.json --data NAME');
       const dataset = await resolveDataset(data, dataDir);
-      const decode = decodeOptionsOf(
-        data === 'synthetic' || data.startsWith('synthetic:') ? null : await readManifest(dataDir, data),
-      );
+      const decode = decodeOptionsOf(await manifestOfReference(dataDir, data));
       const checked = await readEpisodeFile(file, dataset, decode);
       const { ways, shots, queries } = checked.shape;
       const per = (n: number, what: string) =>

@@ -16,7 +16,7 @@ import {
   checkEvaluationShape,
 } from '../engine/evaluationChecks';
 import type { ImageShape } from '../engine/nn/shapes';
-import { type DatasetManifest, readManifest } from './cache';
+import { manifestOfReference } from './resolve';
 import { type EpisodeFile, decodeOptionsOf, readEpisodeFile } from './episodeFile';
 import type { DecodeOptions } from './import/decode';
 import { type DatasetLoader, loadAs } from './trainingData';
@@ -62,7 +62,7 @@ export async function prepareEvaluation(o: EvaluationInputs): Promise<PreparedEv
   const shape = { innerSteps: settings.innerSteps, episodeFile: settings.episodeFile != null };
   checkEvaluationShape(o.trained, { ...shape, ways: settings.episodeFile ? o.trained.ways : settings.ways });
   if (settings.episodeFile) {
-    decode = decodeOptionsOf(await manifestOf(o.dataDir, settings.data));
+    decode = decodeOptionsOf(await manifestOfReference(o.dataDir, settings.data));
     episodeFile = await readEpisodeFile(settings.episodeFile, dataset, decode, {
       allowPathsOutside: settings.episodePathsOutside,
     });
@@ -93,7 +93,3 @@ function chooseCheckpoint(o: EvaluationInputs, step: number | null): { file: str
 }
 
 /** An imported dataset's manifest; null for the in-memory synthetic ones. */
-async function manifestOf(dataDir: string, ref: string): Promise<DatasetManifest | null> {
-  if (ref === 'synthetic' || ref.startsWith('synthetic:')) return null;
-  return readManifest(dataDir, ref);
-}

@@ -6,7 +6,7 @@
  */
 import { ConfigError } from '../contract/config';
 import type { ClassIndexedDataset } from '../engine/dataset';
-import { listDatasets, loadPackedDataset } from './cache';
+import { type DatasetManifest, listDatasets, loadPackedDataset, readManifest } from './cache';
 import { GLYPHS_ID, ensureGlyphs } from './embedded';
 import { SYNTHETIC_DEFAULTS, type SyntheticOptions, generateSyntheticDataset } from './synthetic';
 
@@ -83,4 +83,10 @@ export async function resolveDataset(ref: string, dataDir: string): Promise<Clas
     ]);
   }
   return (await loadPackedDataset(dataDir, ref)).dataset;
+}
+
+/** The manifest of a `data` reference: an imported or embedded dataset's; null for generated synthetic data. */
+export async function manifestOfReference(dataDir: string, ref: string): Promise<DatasetManifest | null> {
+  if (ref === 'synthetic' || ref.startsWith('synthetic:')) return null;
+  return readManifest(dataDir, ref);
 }
