@@ -17,7 +17,7 @@ export function decimalNumber(raw: string): number {
 export function intFlag(flag: string, raw: string | undefined, min = 1): number | undefined {
   if (raw === undefined) return undefined;
   const n = decimalNumber(raw);
-  if (raw.trim() === '' || !Number.isInteger(n) || n < min) {
+  if (!Number.isInteger(n) || n < min) {
     throw new UsageError(`--${flag} expects an integer ≥ ${min}, got '${raw}'`);
   }
   return n;

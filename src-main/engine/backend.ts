@@ -6,7 +6,6 @@
  * The returned description is recorded with every run and tells the user, in plain words, which
  * GPU computes or why none does.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +15,7 @@ import { installGradients } from './autodiff/gradients';
 import { describeNativeKernels } from './autodiff/nativeKernels';
 import { installWasmKernels } from './autodiff/wasmKernels';
 import { defaultTrainingThreads } from './parallel/taskPool';
+import { listsLibrary, readLdconfigCache } from './sharedLibraries';
 import { tf } from './tf';
 import {
   type GpuAdapterSummary,
@@ -93,26 +93,11 @@ export function probeCudaLibraries(
   const found: string[] = [];
   const missing: string[] = [];
   for (const lib of CUDA_LIBRARIES) {
-    const inCache = ldconfigListing?.split('\n').some((line) => line.trim().startsWith(`${lib} `)) ?? false;
-    (inCache || dirs.some((d) => existsSync(join(d, lib))) ? found : missing).push(lib);
+    (listsLibrary(ldconfigListing, lib) || dirs.some((d) => existsSync(join(d, lib))) ? found : missing).push(
+      lib,
+    );
   }
   return { found, missing };
-}
-
-function readLdconfigCache(): string | null {
-  if (process.platform !== 'linux') return null;
-  for (const bin of ['/sbin/ldconfig', '/usr/sbin/ldconfig', 'ldconfig']) {
-    try {
-      return execFileSync(bin, ['-p'], {
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'ignore'],
-        timeout: 5000,
-      });
-    } catch {
-      // try the next location
-    }
-  }
-  return null;
 }
 
 interface NodeBackendLike {

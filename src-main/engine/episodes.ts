@@ -66,13 +66,20 @@ export interface EpisodeStream {
 
 export type ClassSplits = Record<SplitName, number[]>;
 
+/** Whether the dataset defines its split (Omniglot's standard split, miniImageNet's CSVs). */
+function hasStoredSplit(
+  dataset: ClassIndexedDataset,
+): dataset is ClassIndexedDataset & { splits: { train: readonly number[]; test: readonly number[] } } {
+  return !!(dataset.splits?.train && dataset.splits.test);
+}
+
 /**
  * Disjoint class splits: the dataset's own when it defines them, otherwise a seeded shuffle cut by
  * the config's fractions. The shuffle depends only on the split seed and the class count, so the
  * meta-test classes stay the same across runs that differ in anything else.
  */
 export function splitClasses(dataset: ClassIndexedDataset, split: SplitConfig, seed: number): ClassSplits {
-  if (dataset.splits?.train && dataset.splits.test) {
+  if (hasStoredSplit(dataset)) {
     return {
       train: [...dataset.splits.train],
       val: [...(dataset.splits.val ?? [])],
@@ -120,7 +127,7 @@ export function classSplitSummary(
   seed: number,
 ): ClassSplitSummary {
   const s = splitClasses(dataset, split, seed);
-  const stored = !!(dataset.splits?.train && dataset.splits.test);
+  const stored = hasStoredSplit(dataset);
   const count = (ids: readonly number[]) => ({
     classes: ids.length,
     underlying: new Set(ids.map((c) => classBase(dataset, c))).size,

@@ -7,10 +7,11 @@
  * A CPU adapter (SwiftShader, llvmpipe) is taken only when the user forces this backend: it is how
  * CI runs this path without a GPU, and it trains far slower than wasm.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
+import { listsLibrary, readLdconfigCache } from './sharedLibraries';
 import { tf } from './tf';
 
 /** What a run's backend line says of the adapter. */
@@ -107,17 +108,13 @@ export function vulkanEvidence(env: NodeJS.ProcessEnv = process.env): string {
   if (process.platform !== 'linux') {
     return process.platform === 'darwin' ? 'Metal found no device' : 'Direct3D 12 / Vulkan found no device';
   }
-  let loader = 'not in the ldconfig cache';
-  try {
-    const listing = execFileSync('/sbin/ldconfig', ['-p'], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-      timeout: 5000,
-    });
-    if (/\blibvulkan\.so\.1\b/.test(listing)) loader = 'found';
-  } catch {
-    loader = 'unknown (ldconfig failed)';
-  }
+  const listing = readLdconfigCache();
+  const loader =
+    listing === null
+      ? 'unknown (ldconfig failed)'
+      : listsLibrary(listing, 'libvulkan.so.1')
+        ? 'found'
+        : 'not in the ldconfig cache';
   const forced = env.VK_ICD_FILENAMES ?? env.VK_DRIVER_FILES;
   const icds = forced
     ? forced.split(':').filter(Boolean)

@@ -92,14 +92,14 @@ export async function walkFiles(
       let isFile = entry.isFile();
       if (entry.isSymbolicLink()) {
         const target = await realpath(full).catch(() => null);
-        if (!target || (target !== root && !target.startsWith(root + sep))) {
+        if (!target || !isInside(target, root)) {
           skips.links.push(full);
           continue;
         }
         const s = await stat(target);
         isDir = s.isDirectory();
         isFile = s.isFile();
-        if (isDir && target !== top && !target.startsWith(top + sep)) {
+        if (isDir && !isInside(target, top)) {
           skips.links.push(full);
           continue;
         }
@@ -110,6 +110,11 @@ export async function walkFiles(
   };
   await visit(dir);
   return out;
+}
+
+/** Whether `path` is `folder` or lies under it (both real paths). */
+function isInside(path: string, folder: string): boolean {
+  return path === folder || path.startsWith(folder + sep);
 }
 
 /**
