@@ -135,3 +135,27 @@ export function configFromFlags(
   }
   return parseExperimentConfig(merged);
 }
+
+/** One training flag as the CLI's help and completion show it. */
+export interface TrainOption {
+  /** Without the dashes: "meta-batch". */
+  flag: string;
+  /** The value's placeholder in usage ("N", "LR", "maml|fomaml|…"). */
+  valueName: string;
+  /** One line. */
+  help: string;
+  /** The usage section it is listed under ("tasks", "concept space", "MANN", …). */
+  group: string;
+  /** Values a shell can complete, where the setting is a choice. */
+  choices?: readonly string[];
+}
+
+/** Every training flag, in usage order (interim: to be derived from the settings' descriptions). */
+export const TRAIN_OPTIONS: readonly TrainOption[] = Object.entries(TRAIN_FLAGS).map(
+  ([flag, [path, kind]]) => ({
+    flag,
+    valueName: kind === 'int' ? 'N' : kind === 'number' ? 'X' : 'VALUE',
+    help: path,
+    group: 'training',
+  }),
+);
