@@ -20,7 +20,7 @@ import {
   tf,
 } from '../src-main/engine';
 import type { BackendPreference } from '../src-main/contract/config';
-import { taskStream } from '../src-main/engine/episodes';
+import { taskStream } from '../src-main/engine/taskStream';
 import { splitClasses } from '../src-main/engine/episodes';
 import { table } from './lib/table';
 

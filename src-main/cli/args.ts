@@ -1,63 +1,31 @@
 /**
- * `deml train` flags → an experiment config. Flags are named like the config fields in kebab
- * case and override a `--config` JSON file; every value is checked by the shared schema.
+ * `deml train` flags → an experiment config. Each flag is a setting's, from its description in
+ * the config schema (contract/settings.ts); flags override a `--config` JSON file, and every value
+ * is checked by the shared schema.
  */
 import { readFileSync } from 'node:fs';
-import { ConfigError, type ExperimentConfig, parseExperimentConfig } from '../contract/config';
+import { ConfigError, type ExperimentConfig, SETTINGS, parseExperimentConfig } from '../contract/config';
+import type { SettingDescription } from '../contract/settings';
 import { decimalNumber } from './usage';
 
 type Kind = 'int' | 'number' | 'string' | 'pair' | 'ints' | 'bool' | 'numberOrLearned' | 'fractions';
 
-/** flag → [config path, kind] */
-export const TRAIN_FLAGS: Record<string, [string, Kind]> = {
-  learner: ['learner', 'string'],
-  ways: ['ways', 'int'],
-  shots: ['shots', 'int'],
-  queries: ['queries', 'int'],
-  'meta-batch': ['metaBatch', 'int'],
-  iterations: ['iterations', 'int'],
-  'inner-steps': ['innerSteps', 'int'],
-  'test-inner-steps': ['testInnerSteps', 'int'],
-  'inner-lr': ['innerLr', 'number'],
-  'meta-lr': ['metaLr', 'number'],
-  'meta-sgd-init': ['metaSgdInit', 'pair'],
-  'eval-tasks': ['evalTasks', 'int'],
-  'val-every': ['valEvery', 'int'],
-  'val-tasks': ['valTasks', 'int'],
-  'checkpoint-every': ['checkpointEvery', 'int'],
-  seed: ['seed', 'int'],
-  'eval-seed': ['evalSeed', 'int'],
-  'split-fractions': ['split', 'fractions'],
-  backend: ['backend', 'string'],
-  data: ['data', 'string'],
-  filters: ['model.filters', 'int'],
-  blocks: ['model.blocks', 'int'],
-  activation: ['model.activation', 'string'],
-  downsample: ['model.downsample', 'string'],
-  space: ['space', 'string'],
-  lambda: ['concept.lambda', 'number'],
-  external: ['concept.external', 'string'],
-  'external-batch': ['concept.externalBatch', 'int'],
-  'generator-mode': ['concept.generatorMode', 'string'],
-  'generator-lr': ['concept.generatorLr', 'number'],
-  'pretrain-iterations': ['concept.pretrainIterations', 'int'],
-  stages: ['concept.generator.stages', 'ints'],
-  'generator-width': ['concept.generator.width', 'int'],
-  'concept-size': ['concept.generator.conceptSize', 'int'],
-  'pre-activation': ['concept.generator.preActivation', 'bool'],
-  head: ['concept.head', 'ints'],
-  'positive-fraction': ['siamese.positiveFraction', 'number'],
-  pairs: ['siamese.pairs', 'int'],
-  aggregate: ['siamese.aggregate', 'string'],
-  instances: ['mann.instances', 'int'],
-  'memory-slots': ['mann.memorySlots', 'int'],
-  'slot-size': ['mann.slotSize', 'int'],
-  'read-heads': ['mann.readHeads', 'int'],
-  'controller-size': ['mann.controllerSize', 'int'],
-  gamma: ['mann.gamma', 'numberOrLearned'],
-  sequences: ['mann.batch', 'int'],
-  'shuffled-labels': ['mann.shuffledLabels', 'bool'],
-};
+function flagKind(s: SettingDescription): Kind {
+  switch (s.kind) {
+    case 'text':
+    case 'choice':
+      return 'string';
+    case 'optionalNumber':
+      return 'number';
+    default:
+      return s.kind;
+  }
+}
+
+/** flag → [config path, kind], for every training setting (contract/config.ts SETTINGS). */
+export const TRAIN_FLAGS: Record<string, [string, Kind]> = Object.fromEntries(
+  SETTINGS.map((s) => [s.flag, [s.path, flagKind(s)]]),
+);
 
 function convert(flag: string, field: string, kind: Kind, raw: string): unknown {
   if (kind === 'string') return raw;
@@ -142,20 +110,49 @@ export interface TrainOption {
   flag: string;
   /** The value's placeholder in usage ("N", "LR", "maml|fomaml|…"). */
   valueName: string;
-  /** One line. */
+  /** One line, with the default. */
   help: string;
-  /** The usage section it is listed under ("tasks", "concept space", "MANN", …). */
+  /** The usage section it is listed under ("Tasks", "Concept space", "MANN", …). */
   group: string;
   /** Values a shell can complete, where the setting is a choice. */
   choices?: readonly string[];
 }
 
-/** Every training flag, in usage order (interim: to be derived from the settings' descriptions). */
-export const TRAIN_OPTIONS: readonly TrainOption[] = Object.entries(TRAIN_FLAGS).map(
-  ([flag, [path, kind]]) => ({
-    flag,
-    valueName: kind === 'int' ? 'N' : kind === 'number' ? 'X' : 'VALUE',
-    help: path,
-    group: 'training',
-  }),
-);
+const VALUE_NAMES: Record<SettingDescription['kind'], string> = {
+  int: 'N',
+  number: 'X',
+  optionalNumber: 'X',
+  text: 'NAME',
+  choice: '',
+  bool: 'true|false',
+  ints: 'N,N,…',
+  pair: 'LOW,HIGH',
+  fractions: 'TRAIN,VAL,TEST',
+  numberOrLearned: 'X|learned',
+};
+
+function shownDefault(s: SettingDescription): string {
+  const v = s.defaultValue;
+  if (v === undefined) return '';
+  const text = Array.isArray(v)
+    ? v.join(',')
+    : typeof v === 'object' && v !== null
+      ? Object.values(v).join(',')
+      : String(v);
+  return ` (default ${text}${s.unit && typeof v === 'number' ? ` ${s.unit}` : ''})`;
+}
+
+function whereItApplies(s: SettingDescription): string {
+  if (s.learners) return ` [${s.learners.join(', ')}]`;
+  if (s.space) return ` [${s.space} space]`;
+  return '';
+}
+
+/** Every training flag, in the schema's order, from the settings' descriptions. */
+export const TRAIN_OPTIONS: readonly TrainOption[] = SETTINGS.map((s) => ({
+  flag: s.flag,
+  valueName: s.kind === 'choice' ? s.options!.join('|') : VALUE_NAMES[s.kind],
+  help: `${s.label}: ${s.help}${shownDefault(s)}${whereItApplies(s)}`,
+  group: s.group,
+  ...(s.options ? { choices: s.options } : s.kind === 'bool' ? { choices: ['true', 'false'] } : {}),
+}));

@@ -1,12 +1,12 @@
 /**
- * The learners the workbench trains, and what each one is: its family, its names in forms and in
- * tables, whether it adapts to a task at test time, and what its tasks are. Everything that
- * branches on "which kind of learner" (the engine, the config checks, the form, the results
- * table) reads it from here.
+ * The catalogue of learners the workbench trains: what each one is, for every part that must
+ * know without running it (the config schema, the form, the results table, the CLI's help, the
+ * docs). Plain data, so the renderer can read it; how each one trains lives in its module in
+ * engine/learners/, listed by engine/learners/registry.ts, whose type requires one for every
+ * entry here.
+ *
+ * Adding a learner: one entry here, one module in engine/learners/, one line in the registry.
  */
-
-export const LEARNERS = ['maml', 'fomaml', 'metasgd', 'protonet', 'matchingnet', 'siamese', 'mann'] as const;
-export type LearnerName = (typeof LEARNERS)[number];
 
 /** The survey's three families of few-shot learners. */
 export type LearnerFamily = 'optimisation' | 'metric' | 'model';
@@ -17,11 +17,20 @@ export interface LearnerInfo {
   /** Its name in results tables. */
   short: string;
   family: LearnerFamily;
+  /** The paper, for the docs. */
+  paper: string;
+  /**
+   * How its meta-gradient treats the inner loop: through it (second), with the inner gradients
+   * as constants (first), or with no inner loop at all (none: metric and model-based learners).
+   */
+  order: 'second' | 'first' | 'none';
   /**
    * Takes inner steps on the support set at validation and test time. Metric learners adapt
    * nothing: they compare query embeddings with the support's; a MANN binds labels in its memory.
    */
   adaptsAtTestTime: boolean;
+  /** Learns its own inner-loop rates (Meta-SGD), so the fixed α does not apply. */
+  learnsInnerRates: boolean;
   /**
    * What a task is: an N-way K-shot episode (support and query sets), or, for a model-based
    * learner, sequences of N classes × M presentations, each step's label given at the next step.
@@ -29,40 +38,128 @@ export interface LearnerInfo {
   tasks: 'episodes' | 'sequences';
   /** Its only parameters are its embedding's (nothing of its own to learn on a frozen G). */
   embeddingOnly: boolean;
+  /**
+   * The config fields or sections that are its own ("mann", "metaSgdInit"): shown and compared
+   * only for it.
+   */
+  settings: readonly string[];
+  /**
+   * The N it can be evaluated at: any (metric learners compare with the support set); another N
+   * with a new output layer that only test inner steps can learn; or at most the N it was
+   * trained with (a MANN's one-hot label input).
+   */
+  evaluationWays: 'any' | 'new-head' | 'at-most-trained';
 }
 
-function optimisation(label: string, short: string): LearnerInfo {
+type Optimisation = Pick<LearnerInfo, 'label' | 'short' | 'paper' | 'order'> & Partial<LearnerInfo>;
+
+function optimisation(info: Optimisation): LearnerInfo {
   return {
-    label,
-    short,
     family: 'optimisation',
     adaptsAtTestTime: true,
+    learnsInnerRates: false,
     tasks: 'episodes',
     embeddingOnly: false,
+    settings: [],
+    evaluationWays: 'new-head',
+    ...info,
   };
 }
 
-function metric(label: string, short: string, embeddingOnly: boolean): LearnerInfo {
-  return { label, short, family: 'metric', adaptsAtTestTime: false, tasks: 'episodes', embeddingOnly };
+function metric(
+  info: Pick<LearnerInfo, 'label' | 'short' | 'paper' | 'embeddingOnly' | 'settings'>,
+): LearnerInfo {
+  return {
+    family: 'metric',
+    order: 'none',
+    adaptsAtTestTime: false,
+    learnsInnerRates: false,
+    tasks: 'episodes',
+    evaluationWays: 'any',
+    ...info,
+  };
 }
 
-export const LEARNER_INFO: Readonly<Record<LearnerName, LearnerInfo>> = {
-  maml: optimisation('MAML (second order)', 'MAML'),
-  fomaml: optimisation('first-order MAML', 'FOMAML'),
-  metasgd: optimisation('Meta-SGD', 'Meta-SGD'),
-  protonet: metric('Prototypical Networks', 'ProtoNet', true),
-  matchingnet: metric('Matching Networks', 'MatchingNet', true),
+export const LEARNER_INFO = {
+  maml: optimisation({
+    label: 'MAML (second order)',
+    short: 'MAML',
+    paper: 'Finn, Abbeel, Levine 2017',
+    order: 'second',
+  }),
+  fomaml: optimisation({
+    label: 'first-order MAML',
+    short: 'FOMAML',
+    paper: 'Finn, Abbeel, Levine 2017',
+    order: 'first',
+  }),
+  metasgd: optimisation({
+    label: 'Meta-SGD',
+    short: 'Meta-SGD',
+    paper: 'Li, Zhou, Chen, Li 2017',
+    order: 'second',
+    learnsInnerRates: true,
+    settings: ['metaSgdInit'],
+  }),
+  protonet: metric({
+    label: 'Prototypical Networks',
+    short: 'ProtoNet',
+    paper: 'Snell, Swersky, Zemel 2017',
+    embeddingOnly: true,
+    settings: [],
+  }),
+  matchingnet: metric({
+    label: 'Matching Networks',
+    short: 'MatchingNet',
+    paper: 'Vinyals et al. 2016',
+    embeddingOnly: true,
+    settings: [],
+  }),
   // Its distance weights are its own.
-  siamese: metric('Siamese network', 'Siamese', false),
+  siamese: metric({
+    label: 'Siamese network',
+    short: 'Siamese',
+    paper: 'Koch, Zemel, Salakhutdinov 2015',
+    embeddingOnly: false,
+    settings: ['siamese'],
+  }),
   mann: {
     label: 'MANN (memory-augmented)',
     short: 'MANN',
     family: 'model',
+    paper: 'Santoro et al. 2016',
+    order: 'none',
     adaptsAtTestTime: false,
+    learnsInnerRates: false,
     tasks: 'sequences',
     embeddingOnly: false,
+    settings: ['mann'],
+    evaluationWays: 'at-most-trained',
   },
-};
+  reptile: optimisation({
+    label: 'Reptile',
+    short: 'Reptile',
+    paper: 'Nichol, Achiam, Schulman 2018',
+    order: 'first',
+    settings: ['reptile'],
+  }),
+  anil: optimisation({
+    label: 'ANIL (head-only MAML)',
+    short: 'ANIL',
+    paper: 'Raghu, Raghu, Bengio, Vinyals 2020',
+    order: 'second',
+  }),
+} as const satisfies Record<string, LearnerInfo>;
+
+export type LearnerName = keyof typeof LEARNER_INFO;
+
+/** Every learner, in the catalogue's order (forms, help, docs). */
+export const LEARNERS = Object.keys(LEARNER_INFO) as [LearnerName, ...LearnerName[]];
+
+/** One learner's entry, typed as the general shape (the catalogue's literal types are narrower). */
+export function learnerInfo(learner: LearnerName): LearnerInfo {
+  return LEARNER_INFO[learner];
+}
 
 export function isMetricLearner(learner: LearnerName): boolean {
   return LEARNER_INFO[learner].family === 'metric';
@@ -80,13 +177,15 @@ export function learnsFromSequences(learner: LearnerName): boolean {
  */
 export function unusedSettings(config: { learner: LearnerName; space: 'pixels' | 'concept' }): string[] {
   const { learner, space } = config;
-  const info = LEARNER_INFO[learner];
+  const info = learnerInfo(learner);
   const unused: string[] = [];
-  if (learner !== 'siamese') unused.push('siamese');
-  if (learner !== 'mann') unused.push('mann');
-  if (learner !== 'metasgd') unused.push('metaSgdInit');
+  // Every other learner's own settings, in the catalogue's order.
+  for (const other of LEARNERS) {
+    for (const s of learnerInfo(other).settings)
+      if (!info.settings.includes(s) && !unused.includes(s)) unused.push(s);
+  }
   // Meta-SGD's rates start from metaSgdInit, not α.
-  if (!info.adaptsAtTestTime || learner === 'metasgd') unused.push('innerLr');
+  if (!info.adaptsAtTestTime || info.learnsInnerRates) unused.push('innerLr');
   if (!info.adaptsAtTestTime) unused.push('innerSteps', 'testInnerSteps');
   // A MANN's tasks are sequences of N classes × M presentations; on pixels it reads the image.
   if (info.tasks === 'sequences') unused.push('shots', 'queries');

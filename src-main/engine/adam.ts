@@ -12,6 +12,11 @@ export interface AdamConfig {
   beta1: number;
   beta2: number;
   epsilon: number;
+  /**
+   * Parameters stepped plainly, p ← p − rate·g, with their moments carried untouched (Reptile's
+   * θ ← θ + ε(θ̃ − θ), whose "gradient" is θ − θ̃: Adam would rescale it).
+   */
+  plainStep?: (name: string) => boolean;
 }
 
 export const ADAM_DEFAULTS: Omit<AdamConfig, 'learningRate'> = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };
@@ -64,6 +69,10 @@ export function adamStep(
     for (const name of updated) {
       const g = grads[name]!;
       const lr = typeof learningRate === 'number' ? learningRate : learningRate(name);
+      if (config.plainStep?.(name)) {
+        p[name] = tf.keep(tf.sub(params[name]!, tf.mul(g, lr)));
+        continue;
+      }
       m[name] = tf.keep(tf.add(tf.mul(state.m[name]!, beta1), tf.mul(g, 1 - beta1)));
       v[name] = tf.keep(tf.add(tf.mul(state.v[name]!, beta2), tf.mul(tf.square(g), 1 - beta2)));
       const update = tf.div(tf.div(m[name], c1), tf.add(tf.sqrt(tf.div(v[name], c2)), epsilon));
@@ -75,7 +84,12 @@ export function adamStep(
   const newParams: Params = {};
   // Keep the parameter order stable (checkpoints, iteration over names).
   for (const name of Object.keys(params)) {
-    if (next.p[name]) {
+    if (next.p[name] && !next.m[name]) {
+      params[name]!.dispose();
+      newParams[name] = next.p[name]!;
+      out.m[name] = state.m[name]!;
+      out.v[name] = state.v[name]!;
+    } else if (next.p[name]) {
       params[name]!.dispose();
       state.m[name]!.dispose();
       state.v[name]!.dispose();

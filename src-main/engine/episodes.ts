@@ -4,7 +4,6 @@
  * image pairs a Siamese network trains on; and the labelled sequences a MANN learns from.
  */
 import type { ExperimentConfig, SplitConfig } from '../contract/config';
-import { learnsFromSequences } from '../contract/learners';
 import {
   type ClassIndexedDataset,
   type SplitName,
@@ -297,34 +296,4 @@ export class SequenceSampler implements EpisodeStream {
       sequence: { batch, steps, images, labels, instance },
     };
   }
-}
-
-/** What decides a learner's tasks: its kind, the N-way K-shot shape, and its own settings. */
-export type TaskShape = EpisodeShape & Partial<Pick<ExperimentConfig, 'learner' | 'mann' | 'siamese'>>;
-
-/**
- * The tasks of a learner over some classes: sequences for a MANN, N-way K-shot episodes for the
- * others, with a Siamese network's image pairs when it trains on them (`pairs`).
- */
-export function taskStream(
-  dataset: ClassIndexedDataset,
-  classIds: readonly number[],
-  shape: TaskShape,
-  rng: Rng,
-  o: { pairs?: boolean } = {},
-): EpisodeStream {
-  if (shape.learner && learnsFromSequences(shape.learner)) {
-    if (!shape.mann) throw new Error('sequence tasks need the MANN settings');
-    return new SequenceSampler(dataset, classIds, { ways: shape.ways, ...shape.mann }, rng);
-  }
-  const sampler = new EpisodeSampler(dataset, classIds, shape, rng);
-  const siamese = shape.learner === 'siamese' && o.pairs ? shape.siamese : undefined;
-  if (!siamese) return sampler;
-  return {
-    rng,
-    next: () => {
-      const episode = sampler.next();
-      return { ...episode, pairs: samplePairs(episode, rng, siamese.pairs, siamese.positiveFraction) };
-    },
-  };
 }

@@ -5,7 +5,8 @@
  */
 import { learnsFromSequences } from '../contract/learners';
 import type { ClassIndexedDataset } from './dataset';
-import { type Episode, type TaskShape, taskStream } from './episodes';
+import type { Episode } from './episodes';
+import { type TaskShape, taskStream } from './taskStream';
 import type { Learner } from './learners/learner';
 import { taskTensors } from './learners/task';
 import type { Params } from './nn/params';

@@ -72,10 +72,13 @@ export { softmaxCrossEntropy, logSumExp, accuracy } from './losses';
 export {
   createGradientLearner,
   createMetricLearner,
+  createReptileLearner,
+  learnerDefinition,
   metricLogits,
   taskTensors,
   RATE_PREFIX,
   type Learner,
+  type LearnerDefinition,
   type GradientLearnerOptions,
   type MetricKind,
   type MetricLearnerOptions,

@@ -12,7 +12,9 @@
  * runtime itself.
  */
 import type { ExperimentConfig } from '../contract/config';
-import { LEARNER_INFO } from '../contract/learners';
+import { learnerInfo } from '../contract/learners';
+import type { NetworkSize } from './learners/definition';
+import { learnerDefinition } from './learners/registry';
 
 const FLOAT = 4;
 /**
@@ -38,24 +40,18 @@ interface ImageShape {
   channels: number;
 }
 
-/** Float activations per image and parameter count of the embedding (conv4 or the concept ResNet). */
-function network(config: ExperimentConfig, image: ImageShape): { activations: number; parameters: number } {
+/**
+ * Float activations per image and parameter count of the network: conv4, the learner's own on the
+ * pixels (a MANN's), or the concept ResNet with M.
+ */
+function network(config: ExperimentConfig, image: ImageShape): NetworkSize {
   let activations = 0;
   let parameters = 0;
   let channels = image.channels;
   let h = image.height;
   let w = image.width;
-  if (config.space === 'pixels' && config.learner === 'mann') {
-    // The MANN reads the pixels: per step its input, the LSTM's gates and the memory it wrote.
-    const m = config.mann;
-    const input = image.height * image.width * image.channels + config.ways;
-    activations =
-      input + 8 * m.controllerSize + 2 * m.memorySlots * m.slotSize + 4 * m.readHeads * m.memorySlots;
-    parameters =
-      4 * m.controllerSize * (input + m.controllerSize + m.readHeads * m.slotSize) +
-      m.controllerSize * config.ways;
-    return { activations, parameters };
-  }
+  const own = learnerDefinition(config.learner).memory.pixelNetwork;
+  if (config.space === 'pixels' && own) return own(config, image);
   if (config.space === 'pixels') {
     const f = config.model.filters;
     for (let b = 0; b < config.model.blocks; b++) {
@@ -67,7 +63,7 @@ function network(config: ExperimentConfig, image: ImageShape): { activations: nu
       channels = f;
     }
     parameters += channels * h * w * config.ways;
-    return { activations, parameters };
+    return { activations, parameters, field: 'model.filters' };
   }
   const g = config.concept.generator;
   // A stem at full size, then stages at halving sizes with doubling widths, two convolutions per block.
@@ -90,7 +86,7 @@ function network(config: ExperimentConfig, image: ImageShape): { activations: nu
     prev = hidden;
   }
   parameters += prev * config.ways;
-  return { activations, parameters };
+  return { activations, parameters, field: 'concept.generator.width' };
 }
 
 /** SECOND_ORDER_SUPPORT for the backend the config asks for ('auto' is wasm unless tfjs-node-gpu is there). */
@@ -106,13 +102,18 @@ export function estimateTrainingMemory(
   datasetBytes: number,
   threads: number,
 ): MemoryEstimate {
-  const { activations, parameters } = network(config, image);
-  const sequences = config.learner === 'mann';
+  const { activations, parameters, field: width } = network(config, image);
+  const info = learnerInfo(config.learner);
+  const sequences = info.tasks === 'sequences';
   const support = sequences ? 0 : config.ways * config.shots;
   const perTask = sequences
     ? config.ways * config.mann.instances * config.mann.batch
     : config.ways * (config.shots + config.queries);
-  const secondOrder = LEARNER_INFO[config.learner].family === 'optimisation' && config.learner !== 'fomaml';
+  const secondOrder = info.order === 'second';
+  // Through the whole network on the pixels; through a head on features computed once in the
+  // concept space (and for ANIL).
+  const throughNetwork =
+    config.space === 'pixels' && learnerDefinition(config.learner).memory.innerLoop === 'network';
   // Second order keeps each inner step's support graph for the meta-gradient; first order and the
   // metric and model-based learners hold one forward graph of the task at a time (forward and
   // backward: twice the activations). On the pixels the inner loop runs through the whole
@@ -120,19 +121,13 @@ export function estimateTrainingMemory(
   // (about 12 where batch norm's second derivative is composed of tfjs ops); in the concept space
   // it runs through the head only, on concepts computed once.
   const kept =
-    secondOrder && config.space === 'pixels'
+    secondOrder && throughNetwork
       ? 2 * (perTask - support) + supportMaps(config) * config.innerSteps * support
       : 2 * (secondOrder ? config.innerSteps * support + (perTask - support) : perTask);
   const inFlight = Math.max(1, Math.min(threads, config.metaBatch));
   const taskGraph =
     kept * activations * FLOAT + (secondOrder ? 3 * config.innerSteps * parameters * FLOAT : 0);
   const imageBytes = image.height * image.width * image.channels * FLOAT;
-  const width =
-    config.learner === 'mann' && config.space === 'pixels'
-      ? 'mann.controllerSize'
-      : config.space === 'pixels'
-        ? 'model.filters'
-        : 'concept.generator.width';
   // What drives the activations: the inner steps' kept graphs, or the network's width.
   const steps =
     secondOrder && config.innerSteps > 1 && kept - 2 * (perTask - support) > 2 * (perTask - support);

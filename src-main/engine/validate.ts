@@ -4,7 +4,7 @@
  */
 import { availableParallelism, totalmem } from 'node:os';
 import { estimateTrainingMemory, formatBytes } from './memoryEstimate';
-import { ConfigError, type ConfigIssue, type ExperimentConfig } from '../contract/config';
+import { ConfigError, type ConfigIssue, type ExperimentConfig, settingLabel } from '../contract/config';
 import { LEARNER_INFO, learnsFromSequences } from '../contract/learners';
 import { type ClassIndexedDataset, type SplitName, checkDataset, imagesInClass } from './dataset';
 import { splitClasses } from './episodes';
@@ -95,7 +95,7 @@ function memoryIssue(
     field: largest.field,
     message:
       `this config needs about ${formatBytes(estimate.bytes)} of memory (mostly ${largest.what}: ` +
-      `${formatBytes(largest.bytes)}), more than this machine's ${formatBytes(totalmem())} can give; lower ${largest.field}`,
+      `${formatBytes(largest.bytes)}), more than this machine's ${formatBytes(totalmem())} can give; lower the ${settingLabel(largest.field).toLowerCase()}`,
   };
 }
 

@@ -24,7 +24,7 @@ describe('config shape', () => {
   });
 
   const bad: Array<[string, ExperimentConfigInput | Record<string, unknown>, string]> = [
-    ['unknown learner', { learner: 'reptile' }, 'learner'],
+    ['unknown learner', { learner: 'leo' }, 'learner'],
     ['unknown backend', { backend: 'metal' }, 'backend'],
     ['zero inner lr', { innerLr: 0 }, 'innerLr'],
     ['negative meta lr', { metaLr: -0.001 }, 'metaLr'],
@@ -52,16 +52,24 @@ describe('config shape', () => {
     });
   }
 
-  it('the message names the field and says what is wrong', () => {
-    expect(() => parseExperimentConfig({ innerLr: -1 })).toThrow(/innerLr: must be greater than 0$/);
+  it('the message names the setting by its label and says what is wrong, with no config path', () => {
+    expect(() => parseExperimentConfig({ innerLr: -1 })).toThrow(
+      /^Inner learning rate α: must be greater than 0$/,
+    );
+    expect(() => parseExperimentConfig({ concept: { generator: { stages: [1, 0] } } })).toThrow(
+      /^Generator stages, item 2: must be greater than 0$/,
+    );
+    expect(() => parseExperimentConfig({ model: { filters: Number.NaN } })).toThrow(
+      /^Filters per conv block: must be a number$/,
+    );
     expect(() => parseExperimentConfig({ learner: 'mann', ways: 5, mann: { memorySlots: 20 } })).toThrow(
-      /mann\.memorySlots: 20 slots cannot hold an episode of 5 classes × 10 instances \(50 writes\); give at least 50/,
+      /Memory slots: 20 slots cannot hold an episode of 5 classes × 10 instances \(50 writes\); give at least 50/,
     );
     expect(() => parseExperimentConfig({ learner: 'mann', mann: { instances: 1 } })).toThrow(
-      /mann\.instances: must be at least 2: the first presentation of a class is a guess/,
+      /Presentations per class: must be at least 2: the first presentation of a class is a guess/,
     );
     expect(() => parseExperimentConfig({ siamese: { positiveFraction: 1.5 } })).toThrow(
-      /siamese\.positiveFraction: must be between 0 and 1 \(exclusive\)/,
+      /Same-class pairs: must be between 0 and 1 \(exclusive\)/,
     );
     // A small memory is fine for the learners that have none.
     expect(parseExperimentConfig({ learner: 'maml', mann: { memorySlots: 20 } }).mann.memorySlots).toBe(20);

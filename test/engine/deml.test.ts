@@ -22,7 +22,7 @@ import {
   type ExperimentConfigInput,
   type Params,
 } from '../../src-main/engine';
-import { taskStream } from '../../src-main/engine/episodes';
+import { taskStream } from '../../src-main/engine/taskStream';
 import { tempDirs } from '../helpers/temp';
 
 const dataset = generateSyntheticDataset({ classes: 30, imagesPerClass: 10, size: 12, seed: 1 });
@@ -239,9 +239,11 @@ describe('checkpoints and configs in the concept space (cpu)', () => {
   });
 
   it('refuses λ < 0, a frozen generator without pretraining, and bad external datasets', () => {
-    expect(() => parseExperimentConfig({ ...tiny, concept: { lambda: -1 } })).toThrow(/concept\.lambda/);
+    expect(() => parseExperimentConfig({ ...tiny, concept: { lambda: -1 } })).toThrow(
+      /^Discrimination weight λ: must be at least 0$/,
+    );
     expect(() => parseExperimentConfig({ ...tiny, concept: { generatorMode: 'frozen' } })).toThrow(
-      /concept\.pretrainIterations: a frozen generator needs pretrainIterations > 0/,
+      /Pretraining iterations: a frozen generator needs some pretraining/,
     );
     const config = parseExperimentConfig({ ...tiny, learner: 'maml' });
     const fields = (ext: Parameters<typeof validateAgainstDataset>[2]) => {

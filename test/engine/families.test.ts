@@ -15,7 +15,7 @@ import {
   selectBackend,
   tf,
 } from '../../src-main/engine';
-import { taskStream } from '../../src-main/engine/episodes';
+import { taskStream } from '../../src-main/engine/taskStream';
 import { mannNetwork } from '../../src-main/engine/learners/mannLearner';
 import { binaryCrossEntropy, pairLogits } from '../../src-main/engine/learners/siameseLearner';
 import { taskTensors } from '../../src-main/engine/learners/task';

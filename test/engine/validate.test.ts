@@ -20,7 +20,7 @@ describe('config against the dataset', () => {
       validateAgainstDataset(parseExperimentConfig({ ...base, ...c }), dataset);
     expect(issueFields(check({ model: { blocks: 3, filters: 20000 } }))).toEqual(['model.filters']);
     expect(check({ model: { blocks: 3, filters: 20000 } })).toThrow(
-      /this config needs about \d+\.\d GiB of memory \(mostly .*\), more than this machine's .* can give; lower model\.filters/,
+      /this config needs about \d+\.\d GiB of memory \(mostly .*\), more than this machine's .* can give; lower the filters per conv block$/,
     );
     expect(issueFields(check({ metaBatch: 1e9 }))).toEqual(['metaBatch']);
     expect(issueFields(check({ innerSteps: 1e6 }))).toEqual(['innerSteps']);
@@ -67,7 +67,7 @@ describe('config against the dataset', () => {
   it('refuses more ways than a split has classes', () => {
     const config = parseExperimentConfig({ ways: 5, model: { blocks: 3 } }); // 20% of 20 classes = 4 meta-test classes
     expect(() => validateAgainstDataset(config, dataset)).toThrow(
-      /ways: 5-way tasks need 5 classes but the meta-test split .* has 4/,
+      /Ways: 5-way tasks need 5 classes but the meta-test split .* has 4/,
     );
   });
 

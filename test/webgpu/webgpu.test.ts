@@ -19,7 +19,7 @@ import {
   tf,
 } from '../../src-main/engine';
 import { LEARNERS } from '../../src-main/contract/config';
-import { taskStream } from '../../src-main/engine/episodes';
+import { taskStream } from '../../src-main/engine/taskStream';
 import { taskTensors } from '../../src-main/engine/learners/task';
 import type { Tensor } from '../../src-main/engine/tf';
 import { webgpuForTests } from '../helpers/webgpu';

@@ -35,18 +35,23 @@ export interface GradientLearnerOptions {
   rateInit?: readonly [number, number];
   /** Features before the adapted network (DEML's G); its parameter names must differ from the network's. */
   encoder?: Network;
-  /** False: the encoder is a fixed feature extractor (gets no gradient). */
-  trainEncoder?: boolean;
+  /**
+   * False: the encoder is a fixed feature extractor (gets no gradient). A predicate: only the
+   * encoder parameters it accepts learn (ANIL's body over a frozen G).
+   */
+  trainEncoder?: boolean | ((name: string) => boolean);
 }
 
 export const RATE_PREFIX = 'lr:';
 
 export function createGradientLearner(options: GradientLearnerOptions): Learner {
   const { network, innerSteps, innerLr, firstOrder, learnRates, encoder } = options;
-  const trainEncoder = encoder != null && options.trainEncoder !== false;
   const names = network.specs.map((s) => s.name);
   const rateNames = learnRates ? names.map((n) => RATE_PREFIX + n) : [];
-  const encoderNames = encoder ? encoder.specs.map((s) => s.name) : [];
+  const learns = options.trainEncoder ?? true;
+  const encoderNames = encoder
+    ? encoder.specs.map((s) => s.name).filter((n) => (typeof learns === 'function' ? learns(n) : learns))
+    : [];
   const [rateLow, rateHigh] = options.rateInit ?? [innerLr, innerLr];
   const metaSpecs: ParamSpec[] = [
     ...(encoder ? encoder.specs : []),
@@ -59,7 +64,7 @@ export function createGradientLearner(options: GradientLearnerOptions): Learner 
         }))
       : []),
   ];
-  const trainable = [...(trainEncoder ? encoderNames : []), ...names, ...rateNames];
+  const trainable = [...encoderNames, ...names, ...rateNames];
 
   const encode = (params: Params, images: Tensor): Tensor =>
     encoder ? encoder.forward(params, images) : images;
@@ -108,7 +113,7 @@ export function createGradientLearner(options: GradientLearnerOptions): Learner 
     }
     // Differentiate at the adapted weights φ_K (and the encoder through the query features).
     const at = { ...meta, ...fast };
-    const out = lossAndGradients(at, [...(trainEncoder ? encoderNames : []), ...names], (p) =>
+    const out = lossAndGradients(at, [...encoderNames, ...names], (p) =>
       queryOutputs(p, encode(p, task.queryImages), task),
     );
     if (learnRates) {

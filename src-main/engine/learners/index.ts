@@ -3,5 +3,8 @@ export { createGradientLearner, RATE_PREFIX } from './gradientLearner';
 export type { GradientLearnerOptions } from './gradientLearner';
 export { createMetricLearner, metricLogits } from './metricLearner';
 export type { MetricKind, MetricLearnerOptions } from './metricLearner';
+export { createReptileLearner } from './reptile';
+export { learnerDefinition } from './registry';
+export type { LearnerDefinition } from './definition';
 export { taskTensors } from './task';
 export type { TaskTensors } from './task';

@@ -16,7 +16,8 @@ import {
 } from '../checkpoint';
 import type { ClassIndexedDataset } from '../dataset';
 import { type DiscriminationTerm, ExternalSampler, discriminationTerm } from '../deml';
-import { type ClassSplits, type EpisodeStream, splitClasses, taskStream } from '../episodes';
+import { type ClassSplits, type EpisodeStream, splitClasses } from '../episodes';
+import { taskStream } from '../taskStream';
 import { type EvaluationResult, evaluate } from '../evaluate';
 import { type Model, buildModel } from '../model';
 import { type Params, disposeParams } from '../nn/params';
@@ -115,7 +116,7 @@ export async function openSession(options: TrainOptions): Promise<TrainingSessio
     externalSampler,
     rngs: { episodes: episodeRng, external: externalRng },
     discrimination: term,
-    adam: { ...ADAM_DEFAULTS, learningRate: model.learningRate },
+    adam: { ...ADAM_DEFAULTS, learningRate: model.learningRate, plainStep: model.plainStep },
     pool,
     resumedFrom: ckpt?.path ?? null,
     startIteration: state.iteration,
