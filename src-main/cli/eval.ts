@@ -7,8 +7,12 @@ import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ExperimentConfig } from '../contract/config';
-import { type EvaluationRequest, EvaluationRequestSchema, describeEvaluation } from '../contract/evaluation';
-import { EVALUATION_SPLITS } from '../contract/records';
+import {
+  EVALUATION_SPLITS,
+  type EvaluationRequest,
+  EvaluationRequestSchema,
+  describeEvaluation,
+} from '../contract/evaluation';
 import { ConfigError } from '../contract/config';
 import { type PreparedEvaluation, prepareEvaluation } from '../data/evaluationData';
 import { datasetLoader } from '../data/trainingData';

@@ -6,6 +6,7 @@
  * This file holds no runtime dependency (its imports are types only): the sandboxed preload
  * imports it, and a sandboxed preload can require nothing but Electron.
  */
+import type { z } from 'zod';
 import type * as Arg from './apiSchemas';
 import type { ExperimentConfig } from './config';
 import type {
@@ -174,6 +175,20 @@ export type EveryChannelAndEventListed = Assert<
     ? true
     : false
 >;
+
+/** True when A and B are the same type (not merely assignable one way). */
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+type EveryChannel<T extends Record<Channel, true>> = T;
+/**
+ * Fails to compile when the argument schemas of apiSchemas.ts (ARGUMENTS) name a channel DemlApi
+ * lacks, miss one, or parse a channel's arguments to anything but its parameters here (a new
+ * argument, an optional one made required, another element type). The check lives here, with the
+ * contract, so that the schemas need nothing of this file.
+ */
+export type ArgumentsMatchTheContract = EveryChannel<{
+  [C in Channel]: Same<z.output<(typeof Arg.ARGUMENTS)[C]>, Args<C>>;
+}> &
+  Assert<[Exclude<keyof typeof Arg.ARGUMENTS, Channel>] extends [never] ? true : false>;
 
 /** What a failed call tells the caller, the same over IPC and HTTP. */
 export interface ApiErrorPayload {

@@ -5,7 +5,10 @@
  */
 import { z } from 'zod';
 import type { ExperimentConfig } from './config';
-import { EVALUATION_SPLITS, type EvaluationSplit } from './records';
+
+/** The class splits seeded episodes are drawn from. */
+export const EVALUATION_SPLITS = ['train', 'val', 'test'] as const;
+export type EvaluationSplit = (typeof EVALUATION_SPLITS)[number];
 
 const count = (max: number) => z.number().int().positive().max(max);
 

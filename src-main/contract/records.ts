@@ -3,7 +3,7 @@
  * and checkpoints. Plain data, shared with the renderer (no runtime-specific imports).
  */
 import type { ExperimentConfig, LearnerName } from './config';
-import type { EvaluationRequest } from './evaluation';
+import type { EvaluationRequest, EvaluationSplit } from './evaluation';
 import type { ExecutorChoice } from './executor';
 
 export const RUN_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled', 'interrupted'] as const;
@@ -120,10 +120,6 @@ export const METRIC_KEYS = {
   pretrainLoss: 'pretrain/loss',
   pretrainAccuracy: 'pretrain/accuracy',
 } as const;
-
-/** The class splits seeded episodes are drawn from. */
-export const EVALUATION_SPLITS = ['train', 'val', 'test'] as const;
-export type EvaluationSplit = (typeof EVALUATION_SPLITS)[number];
 
 export interface Evaluation {
   id: number;

@@ -93,17 +93,15 @@ export { resnet, type ResNetConfig } from './nn/resnet';
 export { createDiscriminator, ExternalSampler, type Discriminator, type ExternalBatch } from './deml';
 
 // Training, evaluation, checkpoints
-export {
-  metaTrain,
-  DivergenceError,
-  type TrainOptions,
-  type TrainResult,
-  type TrainCallbacks,
-  type TrainStartInfo,
-  type IterationProgress,
-  type ValidationProgress,
-  type PretrainProgress,
-} from './trainer';
+export { metaTrain, DivergenceError, type TrainResult } from './trainer';
+export type {
+  TrainOptions,
+  TrainCallbacks,
+  TrainStartInfo,
+  IterationProgress,
+  ValidationProgress,
+  PretrainProgress,
+} from './training/options';
 export { evaluate, type EpisodeSource, type EvaluateOptions, type EvaluationResult } from './evaluate';
 export {
   evaluateCheckpoint,

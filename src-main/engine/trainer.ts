@@ -5,13 +5,11 @@
  * through callbacks; a cancellation stops at an iteration boundary, after a checkpoint.
  */
 import { basename } from 'node:path';
-import type { ExperimentConfig } from '../contract/config';
-import type { ResumePoint } from './checkpoint';
-import type { ClassIndexedDataset } from './dataset';
 import { classSplitSummary, describeClassSplit } from './episodes';
 import type { EvaluationResult } from './evaluate';
 import { IterationPace, remainingMs } from './training/eta';
-import { metaStep } from './training/metaStep';
+import { type MetaStepResult, metaStep } from './training/metaStep';
+import type { IterationProgress, TrainOptions, ValidationProgress } from './training/options';
 import { pretrain } from './training/pretrain';
 import {
   type TrainingSession,
@@ -22,59 +20,6 @@ import {
   validationDue,
 } from './training/session';
 
-export interface IterationProgress {
-  /** 1-based index of the iteration just finished. */
-  iteration: number;
-  iterations: number;
-  /** Mean query loss after adaptation over the meta-batch. */
-  loss: number;
-  /** Mean query accuracy after adaptation over the meta-batch. */
-  accuracy: number;
-  /** Tasks per second over this iteration. */
-  tasksPerSecond: number;
-  elapsedMs: number;
-  /** Estimated time to the end of meta-training (not counting the final evaluation). */
-  etaMs: number;
-  /** Concept space: the discrimination loss (unweighted) and accuracy on this iteration's external batch. */
-  discriminationLoss?: number;
-  discriminationAccuracy?: number;
-}
-
-export interface PretrainProgress {
-  iteration: number;
-  iterations: number;
-  loss: number;
-  accuracy: number;
-}
-
-export interface ValidationProgress extends EvaluationResult {
-  iteration: number;
-}
-
-export interface TrainCallbacks {
-  onStart?(info: TrainStartInfo): void | Promise<void>;
-  onIteration?(progress: IterationProgress): void | Promise<void>;
-  onValidation?(result: ValidationProgress): void | Promise<void>;
-  onCheckpoint?(path: string, iteration: number): void | Promise<void>;
-  /** Concept space: G + D pretraining on the external data, before meta-training. */
-  onPretrain?(progress: PretrainProgress): void | Promise<void>;
-  /** Meta-test progress (tasks done / total). */
-  onEvaluationProgress?(done: number, total: number): void;
-}
-
-export interface TrainStartInfo {
-  network: string;
-  parameters: number;
-  metaParameters: number;
-  splits: { train: number; val: number; test: number };
-  /** The split in words: its class counts and where it comes from (describeClassSplit). */
-  classSplit: string;
-  startIteration: number;
-  resumedFrom: string | null;
-  /** Threads the tasks run on (the trainer's and its task workers). */
-  threads: number;
-}
-
 /** Training produced a non-finite loss: the run stops with the iteration and keeps its last good checkpoint. */
 export class DivergenceError extends Error {
   constructor(
@@ -84,40 +29,6 @@ export class DivergenceError extends Error {
     super(message);
     this.name = 'DivergenceError';
   }
-}
-
-export interface TrainOptions {
-  /** A parsed config (parseExperimentConfig); checked against the dataset before any work. */
-  config: ExperimentConfig;
-  dataset: ClassIndexedDataset;
-  /** The external labelled dataset of the concept discriminator (concept space only). */
-  external?: ClassIndexedDataset | null;
-  callbacks?: TrainCallbacks;
-  /** Where checkpoints go; none are written without it. */
-  checkpointDir?: string;
-  /**
-   * Continue from a checkpoint in checkpointDir: the newest, or the one `resumePoint.from` names
-   * (0: from scratch; checkpoints after it are dropped). A damaged newest checkpoint, or one the
-   * run's records expect and the folder lacks, is refused with the previous good one named.
-   */
-  resume?: boolean;
-  resumePoint?: ResumePoint;
-  /** Checkpoints kept on disk (newest first). */
-  keepCheckpoints?: number;
-  /** Cancels at the next iteration boundary, after a checkpoint. */
-  signal?: AbortSignal;
-  /** Skip the final meta-test (e.g. when a caller evaluates separately). */
-  skipTest?: boolean;
-  /**
-   * On resume at an iteration that is due a validation: was that validation recorded? A cancel
-   * during a validation checkpoints before it finishes; answering false runs it again first.
-   */
-  hasValidation?: (iteration: number) => boolean;
-  /**
-   * Threads for the tasks of a meta-batch and of a meta-test (wasm and cpu; default 1). The
-   * results do not depend on it: the same run on 1 or N threads is identical bit for bit.
-   */
-  threads?: number;
 }
 
 export interface TrainResult {
@@ -155,122 +66,202 @@ export async function metaTrain(options: TrainOptions): Promise<TrainResult> {
   }
 }
 
-async function train(s: TrainingSession, options: TrainOptions, started: number): Promise<TrainResult> {
-  const { config, callbacks = {}, signal, checkpointDir } = options;
-  const record = {
-    lossCurve: [] as number[],
-    accuracyCurve: [] as number[],
-    validations: [] as ValidationProgress[],
-    lastCheckpoint: s.resumedFrom,
-  };
-  const result = (status: TrainResult['status'], test: EvaluationResult | null): TrainResult => ({
-    status,
-    iterations: s.state.iteration,
-    ...record,
-    test,
-    durationMs: performance.now() - started,
-    network: s.model.description,
-    parameters: s.model.parameters,
-  });
-  const checkpoint = async () => {
-    if (!checkpointDir) return;
-    record.lastCheckpoint = await checkpointSession(s, checkpointDir, options.keepCheckpoints ?? 2);
-    await callbacks.onCheckpoint?.(record.lastCheckpoint, s.state.iteration);
-  };
-  // What evaluating a task costs, measured at the latest validation (the first also pays for
-  // setting up its kernels): it prices the ETA's evaluations.
-  const evaluated = { ms: 0, tasks: 0 };
-  const validate = async () => {
-    const t0 = performance.now();
-    const v = {
-      ...(await evaluateSession(s, 'val', config.valTasks, { signal })),
-      iteration: s.state.iteration,
-    };
-    evaluated.ms = performance.now() - t0;
-    evaluated.tasks = config.valTasks;
-    record.validations.push(v);
-    await callbacks.onValidation?.(v);
-  };
+/**
+ * One call of train as it goes: the session it trains, the curves, validations and last
+ * checkpoint its result reports, and the pace and evaluation cost that price its ETA.
+ */
+interface TrainingRun {
+  readonly s: TrainingSession;
+  readonly options: TrainOptions;
+  /** When metaTrain was called: durations and elapsed times count from it. */
+  readonly started: number;
+  readonly lossCurve: number[];
+  readonly accuracyCurve: number[];
+  readonly validations: ValidationProgress[];
+  lastCheckpoint: string | null;
+  readonly pace: IterationPace;
+  /**
+   * What evaluating a task costs, measured at the latest validation (the first also pays for
+   * setting up its kernels): it prices the ETA's evaluations.
+   */
+  readonly evaluated: { ms: number; tasks: number };
+}
 
+/** Pretraining (a fresh run), the meta-steps, the last checkpoint and the meta-test, in order. */
+async function train(s: TrainingSession, options: TrainOptions, started: number): Promise<TrainResult> {
+  const run: TrainingRun = {
+    s,
+    options,
+    started,
+    lossCurve: [],
+    accuracyCurve: [],
+    validations: [],
+    lastCheckpoint: s.resumedFrom,
+    pace: new IterationPace(),
+    evaluated: { ms: 0, tasks: 0 },
+  };
+  const { signal } = options;
   try {
-    if (!s.resumedFrom && !(await pretrain(s, callbacks.onPretrain, signal)))
-      return result('cancelled', null);
-    // A cancel during a validation checkpoints before it is recorded: run it again first.
-    const at = s.state.iteration;
-    if (s.resumedFrom && validationDue(s, at) && options.hasValidation && !options.hasValidation(at)) {
-      await validate();
+    if (!s.resumedFrom && !(await pretrain(s, options.callbacks?.onPretrain, signal))) {
+      return trainResult(run, 'cancelled', null);
     }
-    const pace = new IterationPace();
-    while (s.state.iteration < config.iterations) {
-      if (signal?.aborted) {
-        await checkpoint();
-        return result('cancelled', null);
-      }
-      const step = await metaStep(s, signal);
-      const { iteration } = s.state;
-      // A NaN or infinite loss means the parameters are gone too: stop here, with the last good
-      // checkpoint untouched, rather than train on and report chance as a result.
-      const diverged = !Number.isFinite(step.loss)
-        ? `the meta-loss is ${step.loss}`
-        : step.discrimination && !Number.isFinite(step.discrimination.loss)
-          ? `the discriminator's loss is ${step.discrimination.loss}`
-          : null;
-      if (diverged) {
-        throw new DivergenceError(
-          `training diverged at iteration ${iteration}: ${diverged}` +
-            (record.lastCheckpoint
-              ? `; the last good checkpoint (${basename(record.lastCheckpoint)}) is kept`
-              : '; no checkpoint had been saved') +
-            ' (a smaller learning rate, inner or meta, usually helps)',
-          iteration,
-        );
-      }
-      pace.add(step.ms);
-      record.lossCurve.push(step.loss);
-      record.accuracyCurve.push(step.accuracy);
-      await callbacks.onIteration?.({
-        iteration,
-        iterations: config.iterations,
-        loss: step.loss,
-        accuracy: step.accuracy,
-        tasksPerSecond: (config.metaBatch * 1000) / step.ms,
-        elapsedMs: performance.now() - started,
-        etaMs: remainingMs({
-          iteration,
-          iterations: config.iterations,
-          msPerIteration: pace.msPerIteration,
-          metaBatch: config.metaBatch,
-          valEvery: config.valEvery,
-          valTasks: config.valTasks,
-          validates: s.splits.val.length > 0,
-          testTasks: options.skipTest ? 0 : config.evalTasks,
-          msPerEvaluatedTask: evaluated.tasks > 0 ? evaluated.ms / evaluated.tasks : null,
-        }),
-        ...(step.discrimination
-          ? {
-              discriminationLoss: step.discrimination.loss,
-              discriminationAccuracy: step.discrimination.accuracy,
-            }
-          : {}),
-      });
-      if (validationDue(s, iteration)) await validate();
-      const every = config.checkpointEvery;
-      if (every > 0 && iteration % every === 0 && iteration < config.iterations) await checkpoint();
-    }
-    await checkpoint();
-    if (options.skipTest) return result('completed', null);
-    const test = await evaluateSession(s, 'test', config.evalTasks, {
-      signal,
-      onProgress: callbacks.onEvaluationProgress,
-    });
-    return result('completed', test);
+    await validateIfMissed(run);
+    if (!(await metaStepsToTheEnd(run))) return trainResult(run, 'cancelled', null);
+    await checkpoint(run);
+    return trainResult(run, 'completed', await metaTest(run));
   } catch (e) {
     // Cancelled during a validation or the meta-test: the parameters are those of a completed
     // iteration, so checkpoint them as at any other cancellation.
     if (signal?.aborted) {
-      await checkpoint();
-      return result('cancelled', null);
+      await checkpoint(run);
+      return trainResult(run, 'cancelled', null);
     }
     throw e;
   }
+}
+
+function trainResult(
+  run: TrainingRun,
+  status: TrainResult['status'],
+  test: EvaluationResult | null,
+): TrainResult {
+  const { s } = run;
+  return {
+    status,
+    iterations: s.state.iteration,
+    lossCurve: run.lossCurve,
+    accuracyCurve: run.accuracyCurve,
+    validations: run.validations,
+    lastCheckpoint: run.lastCheckpoint,
+    test,
+    durationMs: performance.now() - run.started,
+    network: s.model.description,
+    parameters: s.model.parameters,
+  };
+}
+
+/**
+ * Meta-steps until the configured iterations are done, validating and checkpointing when due;
+ * false when cancelled, which stops at an iteration boundary after a checkpoint.
+ */
+async function metaStepsToTheEnd(run: TrainingRun): Promise<boolean> {
+  const { s } = run;
+  const { config, signal } = run.options;
+  while (s.state.iteration < config.iterations) {
+    if (signal?.aborted) {
+      await checkpoint(run);
+      return false;
+    }
+    const step = await metaStep(s, signal);
+    const { iteration } = s.state;
+    stopIfDiverged(run, step, iteration);
+    await recordIteration(run, step, iteration);
+    if (validationDue(s, iteration)) await validate(run);
+    const every = config.checkpointEvery;
+    if (every > 0 && iteration % every === 0 && iteration < config.iterations) await checkpoint(run);
+  }
+  return true;
+}
+
+/**
+ * A NaN or infinite loss means the parameters are gone too: stop here, with the last good
+ * checkpoint untouched, rather than train on and report chance as a result.
+ */
+function stopIfDiverged(run: TrainingRun, step: MetaStepResult, iteration: number): void {
+  const diverged = !Number.isFinite(step.loss)
+    ? `the meta-loss is ${step.loss}`
+    : step.discrimination && !Number.isFinite(step.discrimination.loss)
+      ? `the discriminator's loss is ${step.discrimination.loss}`
+      : null;
+  if (!diverged) return;
+  throw new DivergenceError(
+    `training diverged at iteration ${iteration}: ${diverged}` +
+      (run.lastCheckpoint
+        ? `; the last good checkpoint (${basename(run.lastCheckpoint)}) is kept`
+        : '; no checkpoint had been saved') +
+      ' (a smaller learning rate, inner or meta, usually helps)',
+    iteration,
+  );
+}
+
+/** Keeps the iteration's loss, accuracy and time, and reports them with the ETA. */
+async function recordIteration(run: TrainingRun, step: MetaStepResult, iteration: number): Promise<void> {
+  run.pace.add(step.ms);
+  run.lossCurve.push(step.loss);
+  run.accuracyCurve.push(step.accuracy);
+  await run.options.callbacks?.onIteration?.(iterationProgress(run, step, iteration));
+}
+
+function iterationProgress(run: TrainingRun, step: MetaStepResult, iteration: number): IterationProgress {
+  const { config, skipTest } = run.options;
+  return {
+    iteration,
+    iterations: config.iterations,
+    loss: step.loss,
+    accuracy: step.accuracy,
+    tasksPerSecond: (config.metaBatch * 1000) / step.ms,
+    elapsedMs: performance.now() - run.started,
+    etaMs: remainingMs({
+      iteration,
+      iterations: config.iterations,
+      msPerIteration: run.pace.msPerIteration,
+      metaBatch: config.metaBatch,
+      valEvery: config.valEvery,
+      valTasks: config.valTasks,
+      validates: run.s.splits.val.length > 0,
+      testTasks: skipTest ? 0 : config.evalTasks,
+      msPerEvaluatedTask: run.evaluated.tasks > 0 ? run.evaluated.ms / run.evaluated.tasks : null,
+    }),
+    ...(step.discrimination
+      ? {
+          discriminationLoss: step.discrimination.loss,
+          discriminationAccuracy: step.discrimination.accuracy,
+        }
+      : {}),
+  };
+}
+
+/** A checkpoint of the current iteration, when the run has somewhere to keep it. */
+async function checkpoint(run: TrainingRun): Promise<void> {
+  const { checkpointDir, keepCheckpoints, callbacks } = run.options;
+  if (!checkpointDir) return;
+  run.lastCheckpoint = await checkpointSession(run.s, checkpointDir, keepCheckpoints ?? 2);
+  await callbacks?.onCheckpoint?.(run.lastCheckpoint, run.s.state.iteration);
+}
+
+/** A validation on the meta-validation split, timed for the ETA. */
+async function validate(run: TrainingRun): Promise<void> {
+  const { s } = run;
+  const { config, signal, callbacks } = run.options;
+  const t0 = performance.now();
+  const v = {
+    ...(await evaluateSession(s, 'val', config.valTasks, { signal })),
+    iteration: s.state.iteration,
+  };
+  run.evaluated.ms = performance.now() - t0;
+  run.evaluated.tasks = config.valTasks;
+  run.validations.push(v);
+  await callbacks?.onValidation?.(v);
+}
+
+/**
+ * A cancel during a validation checkpoints before the validation is recorded: on resume at that
+ * iteration, run it again first.
+ */
+async function validateIfMissed(run: TrainingRun): Promise<void> {
+  const { s, options } = run;
+  const at = s.state.iteration;
+  if (s.resumedFrom && validationDue(s, at) && options.hasValidation && !options.hasValidation(at)) {
+    await validate(run);
+  }
+}
+
+/** The final meta-test, unless the caller evaluates separately (skipTest). */
+async function metaTest(run: TrainingRun): Promise<EvaluationResult | null> {
+  const { config, skipTest, signal, callbacks } = run.options;
+  if (skipTest) return null;
+  return evaluateSession(run.s, 'test', config.evalTasks, {
+    signal,
+    onProgress: callbacks?.onEvaluationProgress,
+  });
 }

@@ -9,22 +9,14 @@
  */
 import { type WriteStream, createWriteStream, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { EvaluationRequestRecord, MetricRecord, RunProgress, RunSummary } from '../contract/records';
+import type { EvaluationRequestRecord } from '../contract/records';
 import { evaluationLogPath, trainerLogPath } from '../layout/dataDirectory';
 import { describeWriteError } from '../store/database';
 import { processAlive } from '../store/instanceLock';
 import type { Store } from '../store/store';
+import type { QueueListener } from './jobEvents';
 import type { SlurmExecutor } from './slurm/executor';
 import { type TrainerJobSpec, type TrainerLauncher, type TrainerProcess, describeJob } from './launcher';
-
-export interface QueueListener {
-  onStatus?(run: RunSummary): void;
-  onProgress?(progress: RunProgress): void;
-  onMetrics?(runId: number, points: MetricRecord[]): void;
-  onLog?(runId: number, line: string): void;
-  /** An evaluation request moved (queued, running, progress, a final status). */
-  onEvaluation?(request: EvaluationRequestRecord): void;
-}
 
 type Job = Pick<TrainerJobSpec, 'kind' | 'id'>;
 const keyOf = (job: Job) => `${job.kind}:${job.id}`;

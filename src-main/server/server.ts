@@ -181,7 +181,49 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
   return body;
 }
 
+/**
+ * What every request is held to: the access token, the Host a loopback-bound server answers to,
+ * the origin calls must come from. The origin and the loopback Hosts are known once it listens.
+ */
+interface Site {
+  readonly host: string;
+  readonly token: string;
+  /** The built renderer, resolved. */
+  readonly rendererDir: string;
+  readonly service: WorkbenchService;
+  /** http://host:port, once listening. */
+  origin: string;
+  /** The Host headers of this server on loopback, once listening (DNS rebinding names another). */
+  loopbackHosts: Set<string>;
+}
+
 export async function serve(o: ServeOptions): Promise<RunningServer> {
+  const site = siteOf(o);
+  const server = createServer((req, res) => {
+    void handle(site, req, res).catch((e: unknown) => {
+      if (!res.headersSent) sendError(res, errorPayload(e));
+      else res.destroy();
+    });
+  });
+  const events = streamEvents(site, server);
+  const port = await listen(server, o.port ?? 0, site.host);
+  const shownHost = site.host.includes(':') ? `[${site.host}]` : site.host;
+  site.loopbackHosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
+  site.origin = `http://${shownHost}:${port}`;
+  return {
+    url: site.origin,
+    openUrl: `${site.origin}/?token=${site.token}`,
+    token: site.token,
+    server,
+    close: async () => {
+      events.close();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+/** The site of these options: a random token unless one is given, and a renderer that is built. */
+function siteOf(o: ServeOptions): Site {
   const host = o.host ?? '127.0.0.1';
   const token = o.token ?? randomBytes(24).toString('hex');
   const rendererDir = resolve(o.rendererDir);
@@ -190,117 +232,138 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
       `the renderer is not built (${rendererDir}/index.html is missing); run \`npm run build\``,
     );
   }
-  let origin = '';
-  let loopbackHosts = new Set<string>();
+  return { host, token, rendererDir, service: o.service, origin: '', loopbackHosts: new Set<string>() };
+}
 
-  // The request target is a path of this server: "//evil.example/x" must not parse as another host.
-  const requestUrl = (req: IncomingMessage) => {
-    const target = req.url ?? '/';
-    return new URL(`${origin}${target.startsWith('/') ? target : `/${target}`}`);
-  };
-
-  const authorized = (req: IncomingMessage, url: URL): 'ok' | 'query' | false => {
-    const bearer = req.headers.authorization?.replace(/^Bearer\s+/i, '');
-    if (bearer && safeEqual(bearer, token)) return 'ok';
-    const cookie = cookieToken(req);
-    if (cookie && safeEqual(cookie, token)) return 'ok';
-    const query = url.searchParams.get('token');
-    if (query && safeEqual(query, token)) return 'query';
-    return false;
-  };
-  // Browsers always send Origin on cross-origin requests and WebSocket handshakes.
-  const sameOrigin = (req: IncomingMessage) =>
-    !req.headers.origin || req.headers.origin === `http://${req.headers.host}`;
-  const rightHost = (req: IncomingMessage) => !isLoopback(host) || loopbackHosts.has(req.headers.host ?? '');
-
-  const server = createServer((req, res) => {
-    void handle(req, res).catch((e: unknown) => {
-      if (!res.headersSent) sendError(res, errorPayload(e));
-      else res.destroy();
-    });
+/** Listens on the port (0: any free one) and answers the port taken. */
+async function listen(server: Server, port: number, host: string): Promise<number> {
+  await new Promise<void>((ok, fail) => {
+    server.once('error', fail);
+    server.listen(port, host, () => ok());
   });
+  return (server.address() as AddressInfo).port;
+}
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = requestUrl(req);
-    if (!rightHost(req)) return sendError(res, refusal('forbidden', 'unexpected Host header'));
-    const auth = authorized(req, url);
-    if (!auth) {
-      return sendError(
-        res,
-        refusal('unauthorized', 'open the URL that `deml serve` printed (it carries the access token)'),
-      );
-    }
-    if (url.pathname.startsWith('/api/')) {
-      if (!sameOrigin(req))
-        return sendError(res, refusal('forbidden', `origin ${req.headers.origin} refused`));
-      if (req.method !== 'POST') return sendError(res, refusal('invalid', 'use POST'), 405);
-      const channel = decodePath(url.pathname.slice('/api/'.length)) as Channel;
-      if (!(CHANNELS as readonly string[]).includes(channel)) {
-        return sendError(res, refusal('not-found', `no channel '${channel}'`));
-      }
-      try {
-        const body = (await readBody(req)) as { args?: unknown };
-        const args = Array.isArray(body.args) ? body.args : [];
-        return send(res, 200, { result: (await o.service.call(channel, args)) ?? null });
-      } catch (e) {
-        return sendError(res, errorPayload(e));
-      }
-    }
-    if (req.method !== 'GET' && req.method !== 'HEAD')
-      return sendError(res, refusal('invalid', 'GET only'), 405);
-    if (auth === 'query') {
-      // Trade the token in the URL for a cookie, and drop it from the address bar and history.
-      // Only ever to a path of this server: "//evil.example/" would leave it (an open redirect).
-      const here = `/${url.pathname.replace(/^[/\\]+/, '')}`;
-      res.writeHead(302, {
-        'set-cookie': `${COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`,
-        location: here,
-        'cache-control': 'no-store',
-      });
-      return void res.end();
-    }
-    serveStatic(url.pathname, req, res);
+/** The request target is a path of this server: "//evil.example/x" must not parse as another host. */
+function requestUrl(site: Site, req: IncomingMessage): URL {
+  const target = req.url ?? '/';
+  return new URL(`${site.origin}${target.startsWith('/') ? target : `/${target}`}`);
+}
+
+/** Whether the request carries the token: in a header or the cookie ('ok'), or in the URL ('query'). */
+function authorized(site: Site, req: IncomingMessage, url: URL): 'ok' | 'query' | false {
+  const bearer = req.headers.authorization?.replace(/^Bearer\s+/i, '');
+  if (bearer && safeEqual(bearer, site.token)) return 'ok';
+  const cookie = cookieToken(req);
+  if (cookie && safeEqual(cookie, site.token)) return 'ok';
+  const query = url.searchParams.get('token');
+  if (query && safeEqual(query, site.token)) return 'query';
+  return false;
+}
+
+/** Browsers always send Origin on cross-origin requests and WebSocket handshakes. */
+function sameOrigin(req: IncomingMessage): boolean {
+  return !req.headers.origin || req.headers.origin === `http://${req.headers.host}`;
+}
+
+function rightHost(site: Site, req: IncomingMessage): boolean {
+  return !isLoopback(site.host) || site.loopbackHosts.has(req.headers.host ?? '');
+}
+
+/** A request: refused without the right Host and token, else a call, the token's trade, or a file. */
+async function handle(site: Site, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = requestUrl(site, req);
+  if (!rightHost(site, req)) return sendError(res, refusal('forbidden', 'unexpected Host header'));
+  const auth = authorized(site, req, url);
+  if (!auth) {
+    return sendError(
+      res,
+      refusal('unauthorized', 'open the URL that `deml serve` printed (it carries the access token)'),
+    );
   }
+  if (url.pathname.startsWith('/api/')) return callChannel(site, req, res, url);
+  if (req.method !== 'GET' && req.method !== 'HEAD')
+    return sendError(res, refusal('invalid', 'GET only'), 405);
+  if (auth === 'query') return tradeTokenForCookie(site, res, url);
+  serveStatic(site.rendererDir, url.pathname, req, res);
+}
 
-  function serveStatic(pathname: string, req: IncomingMessage, res: ServerResponse): void {
-    const relative = normalize(decodePath(pathname)).replace(/^([/\\])+/, '');
-    let file = resolve(rendererDir, relative || 'index.html');
-    if (!file.startsWith(rendererDir + sep) && file !== rendererDir) {
-      return sendError(res, refusal('not-found', 'not found'));
-    }
-    if (!existsSync(file) || statSync(file).isDirectory()) file = join(rendererDir, 'index.html');
-    const type = MIME[extname(file)] ?? 'application/octet-stream';
-    const headers = {
-      'content-type': type,
-      'content-security-policy': CONTENT_SECURITY_POLICY,
-      'x-content-type-options': 'nosniff',
-      'referrer-policy': 'no-referrer',
-      'cache-control': type.startsWith('text/html') ? 'no-store' : 'max-age=3600',
-      vary: 'accept-encoding',
-    };
-    const encoding = COMPRESSIBLE.test(type)
-      ? acceptedEncoding(String(req.headers['accept-encoding'] ?? ''))
-      : null;
-    const body = encoding ? compressed(file, encoding) : null;
-    if (encoding && body) {
-      res.writeHead(200, { ...headers, 'content-encoding': encoding, 'content-length': body.length });
-      return void res.end(req.method === 'HEAD' ? undefined : body);
-    }
-    res.writeHead(200, headers);
-    createReadStream(file).pipe(res);
+/** POST /api/<channel> with {"args": [...]}: the service's answer, from this origin only. */
+async function callChannel(site: Site, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  if (!sameOrigin(req)) return sendError(res, refusal('forbidden', `origin ${req.headers.origin} refused`));
+  if (req.method !== 'POST') return sendError(res, refusal('invalid', 'use POST'), 405);
+  const channel = decodePath(url.pathname.slice('/api/'.length)) as Channel;
+  if (!(CHANNELS as readonly string[]).includes(channel)) {
+    return sendError(res, refusal('not-found', `no channel '${channel}'`));
   }
+  try {
+    const body = (await readBody(req)) as { args?: unknown };
+    const args = Array.isArray(body.args) ? body.args : [];
+    return send(res, 200, { result: (await site.service.call(channel, args)) ?? null });
+  } catch (e) {
+    return sendError(res, errorPayload(e));
+  }
+}
 
+/**
+ * Trade the token in the URL for a cookie, and drop it from the address bar and history. Only
+ * ever to a path of this server: "//evil.example/" would leave it (an open redirect).
+ */
+function tradeTokenForCookie(site: Site, res: ServerResponse, url: URL): void {
+  const here = `/${url.pathname.replace(/^[/\\]+/, '')}`;
+  res.writeHead(302, {
+    'set-cookie': `${COOKIE}=${encodeURIComponent(site.token)}; HttpOnly; SameSite=Strict; Path=/`,
+    location: here,
+    'cache-control': 'no-store',
+  });
+  res.end();
+}
+
+/** A file of the renderer (index.html for any path that names none), compressed when it pays. */
+function serveStatic(rendererDir: string, pathname: string, req: IncomingMessage, res: ServerResponse): void {
+  const relative = normalize(decodePath(pathname)).replace(/^([/\\])+/, '');
+  let file = resolve(rendererDir, relative || 'index.html');
+  if (!file.startsWith(rendererDir + sep) && file !== rendererDir) {
+    return sendError(res, refusal('not-found', 'not found'));
+  }
+  if (!existsSync(file) || statSync(file).isDirectory()) file = join(rendererDir, 'index.html');
+  const type = MIME[extname(file)] ?? 'application/octet-stream';
+  const headers = {
+    'content-type': type,
+    'content-security-policy': CONTENT_SECURITY_POLICY,
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    'cache-control': type.startsWith('text/html') ? 'no-store' : 'max-age=3600',
+    vary: 'accept-encoding',
+  };
+  const encoding = COMPRESSIBLE.test(type)
+    ? acceptedEncoding(String(req.headers['accept-encoding'] ?? ''))
+    : null;
+  const body = encoding ? compressed(file, encoding) : null;
+  if (encoding && body) {
+    res.writeHead(200, { ...headers, 'content-encoding': encoding, 'content-length': body.length });
+    return void res.end(req.method === 'HEAD' ? undefined : body);
+  }
+  res.writeHead(200, headers);
+  createReadStream(file).pipe(res);
+}
+
+/**
+ * The event socket (/events, same Host, origin and token rules as a call): every event of the
+ * service goes to every open socket. Closing it unsubscribes and drops the sockets.
+ */
+function streamEvents(site: Site, server: Server): { close(): void } {
   const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_SOCKET_PAYLOAD });
   const clients = new Set<WebSocket>();
   server.on('upgrade', (req, socket, head) => {
-    const url = requestUrl(req);
+    const url = requestUrl(site, req);
     const refuse = (status: string) => {
       socket.write(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
       socket.destroy();
     };
     if (url.pathname !== '/events') return refuse('404 Not Found');
-    if (!rightHost(req) || !sameOrigin(req)) return refuse('403 Forbidden');
-    if (!authorized(req, url)) return refuse('401 Unauthorized');
+    if (!rightHost(site, req) || !sameOrigin(req)) return refuse('403 Forbidden');
+    if (!authorized(site, req, url)) return refuse('401 Unauthorized');
     sockets.handleUpgrade(req, socket, head, (ws) => {
       clients.add(ws);
       ws.on('close', () => clients.delete(ws));
@@ -308,30 +371,16 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
     });
   });
   const unsubscribe = EVENTS.map((event) =>
-    o.service.on(event, (payload) => {
+    site.service.on(event, (payload) => {
       const text = JSON.stringify({ event, payload });
       for (const ws of clients) if (ws.readyState === ws.OPEN) ws.send(text);
     }),
   );
-
-  await new Promise<void>((ok, fail) => {
-    server.once('error', fail);
-    server.listen(o.port ?? 0, host, () => ok());
-  });
-  const { port } = server.address() as AddressInfo;
-  const shownHost = host.includes(':') ? `[${host}]` : host;
-  loopbackHosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
-  origin = `http://${shownHost}:${port}`;
   return {
-    url: origin,
-    openUrl: `${origin}/?token=${token}`,
-    token,
-    server,
-    close: async () => {
+    close: () => {
       unsubscribe.forEach((f) => f());
       for (const ws of clients) ws.terminate();
       sockets.close();
-      await new Promise<void>((r) => server.close(() => r()));
     },
   };
 }

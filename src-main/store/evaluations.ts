@@ -2,7 +2,8 @@
  * Evaluations: validations and meta-tests of a run's training, and evaluations asked for
  * afterwards, every task's accuracy kept for paired tests.
  */
-import type { Evaluation, EvaluationSplit } from '../contract/records';
+import type { EvaluationSplit } from '../contract/evaluation';
+import type { Evaluation } from '../contract/records';
 import type { SqliteDatabase } from './sqlite';
 
 interface EvaluationRow {

@@ -200,13 +200,65 @@ function abortError(): Error {
 const RESERVED_NAMES = new Set([GLYPHS_ID, GLYPHS_EXTERNAL_ID, 'synthetic']);
 
 export async function importDataset(o: ImportOptions): Promise<ImportResult> {
-  checkDatasetId(o.name);
-  if (RESERVED_NAMES.has(o.name) || o.name.startsWith('synthetic')) {
+  checkImportName(o.name);
+  const started = performance.now();
+  const shape = importShape(o);
+  checkImportPaths(o);
+  o.onProgress?.({ phase: 'scan', done: 0, total: 0 });
+  const gathered = await gather(o);
+  try {
+    const { scan } = gathered;
+    const report = reportOfScan(scan);
+    // Omniglot keeps its sources' order (background set first, then evaluation, alphabets in
+    // name order within each) because the standard split is defined on that order.
+    const classes = shape.omniglot
+      ? scan.classes
+      : [...scan.classes].sort((a, b) => a.name.localeCompare(b.name));
+    const items = classes.flatMap((c, ci) => c.items.map((item) => ({ item, ci })));
+    if (items.length === 0) throw new ImportInputError(`no images found in ${o.paths.join(', ')}`);
+    checkMemory(shape, items.length);
+    const decoded = await decodeImages(o, shape.decode, items, report);
+    const kept = keptClasses(shape, classes, items, decoded, report);
+    const dataset = packDataset(o, shape, kept, gathered.splits);
+    if (o.signal?.aborted) throw abortError();
+    const manifest = await writeImport(o, shape, dataset, report);
+    const durationMs = performance.now() - started;
+    return { manifest, report, durationMs, imagesPerSecond: (items.length * 1000) / durationMs };
+  } finally {
+    gathered.cleanup();
+  }
+}
+
+/** A valid dataset name that no built-in dataset bears. */
+function checkImportName(name: string): void {
+  checkDatasetId(name);
+  if (RESERVED_NAMES.has(name) || name.startsWith('synthetic')) {
     throw new ImportInputError(
-      `'${o.name}' is the name of a built-in dataset (glyphs, glyphs-external, synthetic); import under another name`,
+      `'${name}' is the name of a built-in dataset (glyphs, glyphs-external, synthetic); import under another name`,
     );
   }
-  const started = performance.now();
+}
+
+/** Omniglot takes zips and folders, as many as given; the other formats one root folder. */
+function checkImportPaths(o: ImportOptions): void {
+  if (o.paths.length === 0) throw new ImportInputError('no input path given');
+  if (o.format !== 'omniglot' && o.paths.length !== 1)
+    throw new ImportInputError(`${o.format} import takes one root folder`);
+}
+
+/** What every image of an import becomes, and whether Omniglot's rotated copies are added. */
+interface ImportShape {
+  omniglot: boolean;
+  /** The square side in pixels. */
+  size: number;
+  decode: DecodeOptions;
+  /** Bytes of one decoded image. */
+  imageBytes: number;
+  /** Each character also rotated by 90°, 180° and 270° (Omniglot with `rotations`). */
+  rotated: boolean;
+}
+
+function importShape(o: ImportOptions): ImportShape {
   const omniglot = o.format === 'omniglot';
   const size = o.size ?? (omniglot ? 28 : 84);
   const decode: DecodeOptions = {
@@ -216,146 +268,231 @@ export async function importDataset(o: ImportOptions): Promise<ImportResult> {
     invert: o.invert ?? omniglot,
     maxInputPixels: o.maxInputPixels,
   };
-  if (o.paths.length === 0) throw new ImportInputError('no input path given');
-  if (!omniglot && o.paths.length !== 1)
-    throw new ImportInputError(`${o.format} import takes one root folder`);
-  o.onProgress?.({ phase: 'scan', done: 0, total: 0 });
-  const gathered =
-    o.format === 'omniglot'
-      ? await gatherOmniglot(o.paths)
-      : o.format === 'miniimagenet'
-        ? await gatherMiniImageNet(o.paths[0]!)
-        : { scan: await scanFolder(o.paths[0]!, o.depth ?? 1), cleanup: () => undefined };
-  try {
-    const { scan } = gathered;
-    const report = emptyReport();
-    report.skippedNonImages = scan.skippedNonImages;
-    report.skippedHidden = scan.skippedHidden ?? 0;
-    report.skippedLinks = scan.skippedLinks ?? [];
-    report.unsupported = scan.unsupported ?? [];
-    report.duplicates = scan.duplicates ?? [];
-    report.emptyClasses = [...scan.emptyClasses];
-    // Omniglot keeps its sources' order (background set first, then evaluation, alphabets in
-    // name order within each) because the standard split is defined on that order.
-    const classes = omniglot ? scan.classes : [...scan.classes].sort((a, b) => a.name.localeCompare(b.name));
-    const items = classes.flatMap((c, ci) => c.items.map((item) => ({ item, ci })));
-    if (items.length === 0) throw new ImportInputError(`no images found in ${o.paths.join(', ')}`);
-    const imageBytes = size * size * decode.channels;
-    // The packed images are held in memory while the dataset is written: refuse what cannot fit.
-    const packed = items.length * imageBytes * (omniglot && o.rotations ? 4 : 1);
-    if (packed > totalmem() * 0.5) {
-      throw new ImportInputError(
-        `${items.length} images at ${size}×${size}×${decode.channels} need ${formatBytes(packed)} in memory, ` +
-          `more than half of this machine's ${formatBytes(totalmem())}; choose a smaller --size`,
-      );
-    }
-    const decoded: Array<Uint8Array | null> = new Array(items.length).fill(null);
-    let next = 0;
-    let done = 0;
-    // Images whose decode failed while others decoded beside them: decoded again one at a time.
-    const retry: number[] = [];
-    const worker = async (): Promise<void> => {
-      while (next < items.length) {
-        if (o.signal?.aborted) throw abortError();
-        const i = next++;
-        const { item } = items[i]!;
-        try {
-          decoded[i] = await decodeImage(await item.read(), decode);
-        } catch (e) {
-          if (e instanceof DecodeError && e.kind === 'oversized') report.oversized.push(item.path);
-          else retry.push(i);
-        }
-        done++;
-        if (done % 64 === 0 || done === items.length)
-          o.onProgress?.({ phase: 'decode', done, total: items.length });
-      }
-    };
-    await Promise.all(Array.from({ length: o.concurrency ?? 8 }, worker));
-    // libvips keeps one error buffer per process: under concurrent decodes a failure can carry
-    // another file's message ("VipsJpeg: premature end" for a truncated PNG). Decoding each failed
-    // file again alone gives its own reason (and keeps a file that only failed by contention).
-    for (const i of retry.sort((a, b) => a - b)) {
+  return {
+    omniglot,
+    size,
+    decode,
+    imageBytes: size * size * decode.channels,
+    rotated: omniglot && !!o.rotations,
+  };
+}
+
+/** The classes and images of the sources, by format. */
+async function gather(o: ImportOptions): Promise<Gathered> {
+  if (o.format === 'omniglot') return gatherOmniglot(o.paths);
+  if (o.format === 'miniimagenet') return gatherMiniImageNet(o.paths[0]!);
+  return { scan: await scanFolder(o.paths[0]!, o.depth ?? 1), cleanup: () => undefined };
+}
+
+/** The import report as the scan leaves it: what was skipped, and the classes found empty. */
+function reportOfScan(scan: Scan): ImportReport {
+  const report = emptyReport();
+  report.skippedNonImages = scan.skippedNonImages;
+  report.skippedHidden = scan.skippedHidden ?? 0;
+  report.skippedLinks = scan.skippedLinks ?? [];
+  report.unsupported = scan.unsupported ?? [];
+  report.duplicates = scan.duplicates ?? [];
+  report.emptyClasses = [...scan.emptyClasses];
+  return report;
+}
+
+/** The packed images are held in memory while the dataset is written: refuse what cannot fit. */
+function checkMemory(shape: ImportShape, images: number): void {
+  const { size, decode, imageBytes } = shape;
+  const packed = images * imageBytes * (shape.rotated ? 4 : 1);
+  if (packed > totalmem() * 0.5) {
+    throw new ImportInputError(
+      `${images} images at ${size}×${size}×${decode.channels} need ${formatBytes(packed)} in memory, ` +
+        `more than half of this machine's ${formatBytes(totalmem())}; choose a smaller --size`,
+    );
+  }
+}
+
+/** An image of the import, with the index of its class. */
+interface ClassItem {
+  item: ImageItem;
+  ci: number;
+}
+
+/**
+ * Every image decoded, several at once; null where it is corrupt or oversized (both reported,
+ * each list in path order).
+ */
+async function decodeImages(
+  o: ImportOptions,
+  decode: DecodeOptions,
+  items: ClassItem[],
+  report: ImportReport,
+): Promise<Array<Uint8Array | null>> {
+  const decoded: Array<Uint8Array | null> = new Array(items.length).fill(null);
+  const retry = await decodeConcurrently(o, decode, items, report, decoded);
+  await decodeAgainAlone(o, decode, items, report, decoded, retry);
+  if (o.signal?.aborted) throw abortError();
+  report.corrupt.sort((a, b) => a.path.localeCompare(b.path));
+  report.oversized.sort();
+  return decoded;
+}
+
+/**
+ * `concurrency` decoders over the images, filling `decoded`; returns the images whose decode
+ * failed while others decoded beside them, to be decoded again one at a time.
+ */
+async function decodeConcurrently(
+  o: ImportOptions,
+  decode: DecodeOptions,
+  items: ClassItem[],
+  report: ImportReport,
+  decoded: Array<Uint8Array | null>,
+): Promise<number[]> {
+  let next = 0;
+  let done = 0;
+  const retry: number[] = [];
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
       if (o.signal?.aborted) throw abortError();
+      const i = next++;
       const { item } = items[i]!;
       try {
         decoded[i] = await decodeImage(await item.read(), decode);
       } catch (e) {
-        // A listed file that cannot be read (a miniImageNet CSV row without its image, say) is
-        // reported with the corrupt ones: the import goes on without it.
         if (e instanceof DecodeError && e.kind === 'oversized') report.oversized.push(item.path);
-        else report.corrupt.push({ path: item.path, reason: (e as Error).message });
+        else retry.push(i);
       }
+      done++;
+      if (done % 64 === 0 || done === items.length)
+        o.onProgress?.({ phase: 'decode', done, total: items.length });
     }
+  };
+  await Promise.all(Array.from({ length: o.concurrency ?? 8 }, worker));
+  return retry;
+}
+
+/**
+ * libvips keeps one error buffer per process: under concurrent decodes a failure can carry
+ * another file's message ("VipsJpeg: premature end" for a truncated PNG). Decoding each failed
+ * file again alone gives its own reason (and keeps a file that only failed by contention).
+ */
+async function decodeAgainAlone(
+  o: ImportOptions,
+  decode: DecodeOptions,
+  items: ClassItem[],
+  report: ImportReport,
+  decoded: Array<Uint8Array | null>,
+  retry: number[],
+): Promise<void> {
+  for (const i of retry.sort((a, b) => a - b)) {
     if (o.signal?.aborted) throw abortError();
-    report.corrupt.sort((a, b) => a.path.localeCompare(b.path));
-    report.oversized.sort();
-
-    // Pack: classes in name order, images in path order; classes left with no image are reported.
-    const turns = omniglot && o.rotations ? [0, 1, 2, 3] : [0];
-    const kept: Array<{ name: string; base: string; images: Uint8Array[] }> = [];
-    const byClass: Uint8Array[][] = classes.map(() => []);
-    items.forEach((it, i) => decoded[i] && byClass[it.ci]!.push(decoded[i]!));
-    classes.forEach((c, ci) => {
-      const images = byClass[ci]!;
-      if (images.length === 0) {
-        report.emptyClasses.push(c.name);
-        return;
-      }
-      for (const t of turns) {
-        kept.push({
-          name: t === 0 ? c.name : `${c.name}@rot${90 * t}`,
-          base: c.name,
-          images: t === 0 ? images : images.map((img) => rotate(img, size, decode.channels, t)),
-        });
-      }
-    });
-    report.emptyClasses.sort();
-    if (kept.length === 0) throw new ImportInputError('no image could be decoded; nothing was imported');
-    const total = kept.reduce((n, c) => n + c.images.length, 0);
-    const pixels = new Uint8Array(total * imageBytes);
-    const classStart = new Uint32Array(kept.length + 1);
-    let at = 0;
-    kept.forEach((c, i) => {
-      classStart[i] = at;
-      for (const img of c.images) pixels.set(img, at++ * imageBytes);
-    });
-    classStart[kept.length] = at;
-
-    const dataset: ClassIndexedDataset = {
-      name: o.name,
-      height: size,
-      width: size,
-      channels: decode.channels,
-      classNames: kept.map((c) => c.name),
-      classStart,
-      pixels,
-      // Rotated copies name their character, so that any split keeps them together.
-      ...(kept.some((c) => c.base !== c.name) ? { classBases: kept.map((c) => c.base) } : {}),
-    };
-    const splits = makeSplits(o, kept, gathered.splits);
-    if (splits) dataset.splits = splits;
-
-    if (o.signal?.aborted) throw abortError();
-    o.onProgress?.({ phase: 'write', done: 0, total: 1 });
-    const manifest = await writePackedDataset(o.dataDir, o.name, dataset, {
-      source: o.paths.join(', '),
-      sourceFormat: o.format,
-      options: {
-        size,
-        channels: decode.channels,
-        invert: decode.invert,
-        rotations: !!o.rotations,
-        split: o.split ?? 'auto',
-        depth: o.depth ?? 1,
-      },
-      report,
-    });
-    o.onProgress?.({ phase: 'write', done: 1, total: 1 });
-    const durationMs = performance.now() - started;
-    return { manifest, report, durationMs, imagesPerSecond: (items.length * 1000) / durationMs };
-  } finally {
-    gathered.cleanup();
+    const { item } = items[i]!;
+    try {
+      decoded[i] = await decodeImage(await item.read(), decode);
+    } catch (e) {
+      // A listed file that cannot be read (a miniImageNet CSV row without its image, say) is
+      // reported with the corrupt ones: the import goes on without it.
+      if (e instanceof DecodeError && e.kind === 'oversized') report.oversized.push(item.path);
+      else report.corrupt.push({ path: item.path, reason: (e as Error).message });
+    }
   }
+}
+
+/** A class of the dataset as written: its name, the character it copies, its images. */
+interface KeptClass {
+  name: string;
+  /** The class a rotated copy was made from (its own name otherwise). */
+  base: string;
+  images: Uint8Array[];
+}
+
+/**
+ * The classes that kept an image, in the order given, images in path order, each followed by its
+ * rotated copies when asked for; classes left with no image are reported.
+ */
+function keptClasses(
+  shape: ImportShape,
+  classes: ScannedClass[],
+  items: ClassItem[],
+  decoded: Array<Uint8Array | null>,
+  report: ImportReport,
+): KeptClass[] {
+  const turns = shape.rotated ? [0, 1, 2, 3] : [0];
+  const kept: KeptClass[] = [];
+  const byClass: Uint8Array[][] = classes.map(() => []);
+  items.forEach((it, i) => decoded[i] && byClass[it.ci]!.push(decoded[i]!));
+  classes.forEach((c, ci) => {
+    const images = byClass[ci]!;
+    if (images.length === 0) {
+      report.emptyClasses.push(c.name);
+      return;
+    }
+    for (const t of turns) {
+      kept.push({
+        name: t === 0 ? c.name : `${c.name}@rot${90 * t}`,
+        base: c.name,
+        images: t === 0 ? images : images.map((img) => rotate(img, shape.size, shape.decode.channels, t)),
+      });
+    }
+  });
+  report.emptyClasses.sort();
+  if (kept.length === 0) throw new ImportInputError('no image could be decoded; nothing was imported');
+  return kept;
+}
+
+/** The kept classes as one class-indexed dataset: their images back to back, with its split. */
+function packDataset(
+  o: ImportOptions,
+  shape: ImportShape,
+  kept: KeptClass[],
+  namedSplits: Gathered['splits'],
+): ClassIndexedDataset {
+  const { imageBytes } = shape;
+  const total = kept.reduce((n, c) => n + c.images.length, 0);
+  const pixels = new Uint8Array(total * imageBytes);
+  const classStart = new Uint32Array(kept.length + 1);
+  let at = 0;
+  kept.forEach((c, i) => {
+    classStart[i] = at;
+    for (const img of c.images) pixels.set(img, at++ * imageBytes);
+  });
+  classStart[kept.length] = at;
+
+  const dataset: ClassIndexedDataset = {
+    name: o.name,
+    height: shape.size,
+    width: shape.size,
+    channels: shape.decode.channels,
+    classNames: kept.map((c) => c.name),
+    classStart,
+    pixels,
+    // Rotated copies name their character, so that any split keeps them together.
+    ...(kept.some((c) => c.base !== c.name) ? { classBases: kept.map((c) => c.base) } : {}),
+  };
+  const splits = makeSplits(o, kept, namedSplits);
+  if (splits) dataset.splits = splits;
+  return dataset;
+}
+
+/** The packed dataset written (atomically) with its manifest, the options and the report. */
+async function writeImport(
+  o: ImportOptions,
+  shape: ImportShape,
+  dataset: ClassIndexedDataset,
+  report: ImportReport,
+): Promise<DatasetManifest> {
+  o.onProgress?.({ phase: 'write', done: 0, total: 1 });
+  const manifest = await writePackedDataset(o.dataDir, o.name, dataset, {
+    source: o.paths.join(', '),
+    sourceFormat: o.format,
+    options: {
+      size: shape.size,
+      channels: shape.decode.channels,
+      invert: shape.decode.invert,
+      rotations: !!o.rotations,
+      split: o.split ?? 'auto',
+      depth: o.depth ?? 1,
+    },
+    report,
+  });
+  o.onProgress?.({ phase: 'write', done: 1, total: 1 });
+  return manifest;
 }
 
 /**

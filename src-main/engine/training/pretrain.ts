@@ -4,7 +4,7 @@
  */
 import { tf } from '../tf';
 import { disposeParams } from '../nn/params';
-import type { PretrainProgress } from '../trainer';
+import type { PretrainProgress } from './options';
 import { yieldToEventLoop } from './yield';
 import { type TrainingSession, updateParameters } from './session';
 

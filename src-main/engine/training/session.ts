@@ -24,7 +24,7 @@ import { type Params, disposeParams } from '../nn/params';
 import { TaskPool } from '../parallel/taskPool';
 import { Rng } from '../random';
 import { tf } from '../tf';
-import type { TrainOptions } from '../trainer';
+import type { TrainOptions } from './options';
 import { validateAgainstDataset } from '../validate';
 
 export interface TrainingSession {

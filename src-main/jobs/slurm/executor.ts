@@ -28,7 +28,7 @@ import { trainerLogPath } from '../../layout/dataDirectory';
 import { describeWriteError } from '../../store/database';
 import type { SlurmJobRecord } from '../../store/slurmJobs';
 import type { Store } from '../../store/store';
-import type { QueueListener } from '../queue';
+import type { QueueListener } from '../jobEvents';
 import { RunEventsError, ingestRunEvents } from '../runEvents';
 import { runSpecFromStore } from '../runRecorder';
 import { clusterJobFiles, writeClusterJob } from './clusterJob';
