@@ -13,7 +13,7 @@ import {
   EvaluationRequestSchema,
   describeEvaluation,
 } from '../contract/evaluation';
-import { ConfigError } from '../contract/config';
+import { ConfigError, describeIssue } from '../contract/config';
 import { type PreparedEvaluation, prepareEvaluation } from '../data/evaluationData';
 import { datasetLoader } from '../data/trainingData';
 import { describeBackend, formatAccuracy } from '../engine';
@@ -74,7 +74,7 @@ export async function evalCommand(argv: string[], signal: AbortSignal): Promise<
   );
   if (!parsed.success) {
     throw new ConfigError(
-      parsed.error.issues.map((i) => ({ field: i.path.map(String).join('.'), message: i.message })),
+      parsed.error.issues.map((i) => ({ field: i.path.map(String).join('.'), message: describeIssue(i) })),
     );
   }
   const request: EvaluationRequest = parsed.data;

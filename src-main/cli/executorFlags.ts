@@ -1,4 +1,5 @@
 /** `--executor slurm` and the Slurm options, shared by `deml launch` and `deml serve`. */
+import { describeIssue } from '../contract/config';
 import { type ExecutorChoice, executorChoiceSchema } from '../contract/executor';
 import { UsageError, intFlag } from './usage';
 
@@ -47,7 +48,7 @@ export function executorOf(values: Values): ExecutorChoice | undefined {
     const issue = parsed.error.issues[0]!;
     const field = String(issue.path.at(-1) ?? 'executor');
     const flag = field === 'extra' || /^\d+$/.test(field) ? 'sbatch' : field;
-    throw new UsageError(`--${flag}: ${issue.message}`);
+    throw new UsageError(`--${flag}: ${describeIssue(issue)}`);
   }
   return parsed.data;
 }

@@ -5,6 +5,7 @@
  * figures to show beside the cells (docs/SCIENCE.md).
  */
 import type { ExperimentConfigInput } from './config';
+import { LEARNER_INFO, type LearnerName } from './learners';
 import type { PublishedResult } from './results';
 
 export interface PresetRun {
@@ -91,18 +92,21 @@ function mamlVsMetaSgd(b: RunBudget): PresetRun[] {
  */
 function families(b: RunBudget): PresetRun[] {
   const shared = { ways: 5, shots: 1, queries: 15, valEvery: 0, metaLr: 0.001, model: { filters: 32 }, ...b };
-  const learners = [
-    ['Siamese (metric)', 'siamese'],
-    ['ProtoNet (metric)', 'protonet'],
-    ['MatchingNet (metric)', 'matchingnet'],
-    ['MANN (model)', 'mann'],
-    ['MAML (optimisation)', 'maml'],
-    ['Meta-SGD (optimisation)', 'metasgd'],
-  ] as const;
-  return learners.map(([label, learner]) => ({
-    label,
+  // First-order MAML is left to the miniImageNet preset: it approximates MAML, not a family's own.
+  const learners: LearnerName[] = [
+    'siamese',
+    'protonet',
+    'matchingnet',
+    'mann',
+    'maml',
+    'metasgd',
+    'reptile',
+    'anil',
+  ];
+  return learners.map((learner) => ({
+    label: `${LEARNER_INFO[learner].short} (${LEARNER_INFO[learner].family})`,
     config:
-      learner === 'mann'
+      LEARNER_INFO[learner].tasks === 'sequences'
         ? { ...shared, learner, metaBatch: 2, mann: { batch: 2 } }
         : { ...shared, learner, metaBatch: 4 },
   }));
@@ -239,8 +243,8 @@ export function presets(budget: Partial<PresetBudget> = {}): Preset[] {
       id: 'families',
       title: 'The three families',
       description:
-        'Siamese, Prototypical and Matching Networks (metric), MANN (model-based), MAML and Meta-SGD ' +
-        '(optimisation), 5-way, on the same data, seeds and number of training episodes (a MANN sees ' +
+        'Siamese, Prototypical and Matching Networks (metric), MANN (model-based), MAML, Meta-SGD, ' +
+        'Reptile and ANIL (optimisation), 5-way, on the same data, seeds and number of training episodes (a MANN sees ' +
         'sequences of 5 classes × 10 presentations).',
       runs: families(shared),
       published: [],

@@ -3,7 +3,7 @@
  * split, K support and Q query images per class, labels re-mapped to 0..N−1 in random order; the
  * image pairs a Siamese network trains on; and the labelled sequences a MANN learns from.
  */
-import type { ExperimentConfig, SplitConfig } from '../contract/config';
+import type { SplitConfig } from '../contract/config';
 import {
   type ClassIndexedDataset,
   type SplitName,

@@ -4,7 +4,7 @@
  * split big enough for the episodes. ConfigErrors name the field, as the config checks do.
  */
 import { ConfigError, type ConfigIssue, type ExperimentConfig } from '../contract/config';
-import { LEARNER_INFO } from '../contract/learners';
+import { LEARNER_INFO, learnerInfo } from '../contract/learners';
 import { type ClassIndexedDataset, imagesInClass } from './dataset';
 import type { EpisodeShape } from './episodes';
 import type { ImageShape } from './nn/shapes';
@@ -72,26 +72,24 @@ export function checkEvaluationShape(
   trained: ExperimentConfig,
   o: { ways: number; innerSteps: number; episodeFile: boolean },
 ): void {
-  const info = LEARNER_INFO[trained.learner];
+  const info = learnerInfo(trained.learner);
   const refuse = (field: string, message: string) => {
     throw new ConfigError([{ field, message }]);
   };
-  if (info.tasks === 'sequences') {
-    if (o.episodeFile) {
-      refuse(
-        'episodeFile',
-        `a ${info.short} learns from labelled sequences; an episode file holds N-way K-shot episodes`,
-      );
-    }
-    if (o.ways > trained.ways) {
-      refuse(
-        'ways',
-        `a ${info.short}'s label input and output are one-hot over the ${trained.ways} classes it was trained with: ` +
-          `evaluate it at ${trained.ways} ways or fewer (or train it with more)`,
-      );
-    }
+  if (info.tasks === 'sequences' && o.episodeFile) {
+    refuse(
+      'episodeFile',
+      `a ${info.short} learns from labelled sequences; an episode file holds N-way K-shot episodes`,
+    );
   }
-  if (o.ways !== trained.ways && info.adaptsAtTestTime && o.innerSteps === 0) {
+  if (info.evaluationWays === 'at-most-trained' && o.ways > trained.ways) {
+    refuse(
+      'ways',
+      `a ${info.short}'s label input and output are one-hot over the ${trained.ways} classes it was trained with: ` +
+        `evaluate it at ${trained.ways} ways or fewer (or train it with more)`,
+    );
+  }
+  if (o.ways !== trained.ways && info.evaluationWays === 'new-head' && o.innerSteps === 0) {
     refuse(
       'innerSteps',
       `${o.ways}-way evaluation of a ${trained.ways}-way ${trained.learner} model starts from a new (zero) ` +

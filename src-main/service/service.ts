@@ -30,7 +30,9 @@ import {
   type ExperimentConfig,
   type LearnerName,
   SplitConfigSchema,
+  describeIssue,
   parseExperimentConfig,
+  settingLabel,
 } from '../contract/config';
 import {
   ACTIVE_STATUSES,
@@ -185,16 +187,18 @@ export class WorkbenchService {
     const parsed = schema.safeParse(args);
     if (!parsed.success) {
       // A path starts with the argument's index; fields are named as the argument's own keys.
-      const issues = parsed.error.issues.map((i) => ({
-        field: i.path.slice(1).map(String).join('.') || 'arguments',
-        message: i.message,
-      }));
-      const first = parsed.error.issues[0];
-      throw new ServiceError(
-        `invalid arguments for '${channel}': ${first?.path.join('.') || 'arguments'}: ${first?.message}`,
-        'invalid',
-        issues,
-      );
+      // Settings inside a config are named by their labels, like every config message.
+      const issues = parsed.error.issues.map((i) => {
+        const field = i.path.slice(1).map(String).join('.') || 'arguments';
+        return { field, message: describeIssue(i) };
+      });
+      const first = issues[0]!;
+      const where = first.field.startsWith('config.')
+        ? settingLabel(first.field.slice('config.'.length))
+        : first.field === 'arguments'
+          ? 'the request'
+          : settingLabel(first.field);
+      throw new ServiceError(`${channel} was refused: ${where}: ${first.message}`, 'invalid', issues);
     }
     const method = this.handlers[channel] as (...a: unknown[]) => unknown;
     return (await method(...(parsed.data as unknown[]))) as Awaited<Result<C>>;

@@ -1,5 +1,5 @@
 /**
- * Both learners learn: 5-way 1-shot on a generated dataset, meta-test accuracy far above chance
+ * The optimisation learners learn: 5-way 1-shot on a generated dataset, meta-test accuracy far above chance
  * (20%) after a short run on the wasm backend.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -25,14 +25,16 @@ describe('learning on a generated dataset (wasm)', () => {
     await selectBackend('wasm');
   });
 
-  for (const learner of ['maml', 'metasgd'] as const) {
-    it(`${learner} reaches ≥ 60% 5-way 1-shot meta-test accuracy (chance 20%)`, async () => {
+  // This budget is tuned for MAML; ANIL and Reptile (52% and 54% measured) must clear twice chance.
+  const floor = { maml: 0.6, metasgd: 0.6, anil: 0.4, reptile: 0.4 } as const;
+  for (const learner of ['maml', 'metasgd', 'anil', 'reptile'] as const) {
+    it(`${learner} reaches ≥ ${floor[learner] * 100}% 5-way 1-shot meta-test accuracy (chance 20%)`, async () => {
       const config = parseExperimentConfig({ ...tiny, learner });
       const result = await metaTrain({ config, dataset });
       expect(result.status).toBe('completed');
       expect(result.test!.tasks).toBe(100);
       expect(result.test!.accuracies).toHaveLength(100);
-      expect(result.test!.mean).toBeGreaterThanOrEqual(0.6);
+      expect(result.test!.mean).toBeGreaterThanOrEqual(floor[learner]);
       // Training loss went down from its start (ln 5 ≈ 1.61 at chance).
       const first = result.lossCurve.slice(0, 10).reduce((a, b) => a + b) / 10;
       const last = result.lossCurve.slice(-10).reduce((a, b) => a + b) / 10;
