@@ -5,6 +5,18 @@
  */
 type Option = Record<string, unknown>;
 
+/** Series colours: the nth group or line takes the nth (and round again after the last). */
+export const PALETTE = [
+  '#2f6fdd',
+  '#e0732c',
+  '#1f8a4c',
+  '#b83ea8',
+  '#c62f2f',
+  '#6b7a00',
+  '#008b8b',
+  '#7a5195',
+];
+
 const css = (name: string, fallback: string) =>
   getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
 

@@ -1,0 +1,97 @@
+/**
+ * The compare page's meta-test bars: one per group at its mean, an I-beam from mean − CI to
+ * mean + CI clipped to 0..100%, and a y axis on 5% steps that holds every error bar.
+ */
+import { describe, expect, it } from 'vitest';
+import { type AccuracyBar, accuracyBarsOption } from '../../src-renderer/src/charts/accuracyBars';
+
+const bar = (label: string, mean: number, ci95: number, seeds = 3): AccuracyBar => ({
+  label,
+  mean,
+  ci95,
+  seeds,
+  colour: `#${label}`,
+});
+
+describe('meta-test accuracy bars', () => {
+  it('one bar per group at its mean, in its colour, named with its seeds', () => {
+    const option = accuracyBarsOption({
+      bars: [bar('aaa', 0.6, 0.05), bar('bbb', 0.7, Number.NaN, 1)],
+      whisker: '#000',
+    });
+    expect(option.xAxis.data).toEqual(['aaa (n=3)', 'bbb (n=1)']);
+    expect(option.xAxis.axisLabel.rotate).toBe(0);
+    expect(option.series[0].data).toEqual([
+      { value: 0.6, itemStyle: { color: '#aaa' } },
+      { value: 0.7, itemStyle: { color: '#bbb' } },
+    ]);
+    expect(option.yAxis.name).toBe('meta-test accuracy');
+    expect(option.yAxis.axisLabel.formatter(0.55)).toBe('55%');
+    expect(option.tooltip.valueFormatter(0.6)).toBe('60.00%');
+    expect(option.tooltip.valueFormatter(Number.NaN)).toBe('–');
+  });
+
+  it('error bars span mean ± CI (none without a CI), and the axis holds them on 5% steps', () => {
+    const option = accuracyBarsOption({
+      bars: [bar('aaa', 0.6, 0.05), bar('bbb', 0.7, Number.NaN, 1)],
+      whisker: '#000',
+    });
+    const [a, b] = option.series[1].data;
+    expect(a![0]).toBe(0);
+    expect(a![1]).toBeCloseTo(0.55, 12);
+    expect(a![2]).toBeCloseTo(0.65, 12);
+    expect(b).toEqual([1, 0.7, 0.7]);
+    // Half a step of room beyond the lowest and highest ends: 0.525 → 0.5, 0.725 → 0.75.
+    expect(option.yAxis.min).toBeCloseTo(0.5, 12);
+    expect(option.yAxis.max).toBeCloseTo(0.75, 12);
+    // Ends at 0.57 and 0.73 would sit on 0.55 and 0.75 without that room.
+    const roomy = accuracyBarsOption({ bars: [bar('ccc', 0.65, 0.08)], whisker: '#000' });
+    expect(roomy.yAxis.min).toBeCloseTo(0.5, 12);
+    expect(roomy.yAxis.max).toBeCloseTo(0.8, 12);
+  });
+
+  it('clips the error bars and the axis to 0..100%', () => {
+    const option = accuracyBarsOption({
+      bars: [bar('lo', 0.02, 0.1), bar('hi', 0.98, 0.05)],
+      whisker: '#000',
+    });
+    expect(option.series[1].data).toEqual([
+      [0, 0, expect.closeTo(0.12, 12)],
+      [1, expect.closeTo(0.93, 12), 1],
+    ]);
+    expect(option.yAxis.min).toBe(0);
+    expect(option.yAxis.max).toBe(1);
+  });
+
+  it('tilts the labels of more than four bars; no bar, the whole 0..100% axis', () => {
+    const many = accuracyBarsOption({
+      bars: ['a', 'b', 'c', 'd', 'e'].map((l) => bar(l, 0.5, 0.01)),
+      whisker: '#000',
+    });
+    expect(many.xAxis.axisLabel.rotate).toBe(20);
+    const none = accuracyBarsOption({ bars: [], whisker: '#000' });
+    expect(none.yAxis.min).toBe(0);
+    expect(none.yAxis.max).toBe(1);
+    expect(none.xAxis.data).toEqual([]);
+    expect(none.series[0].data).toEqual([]);
+    expect(none.series[1].data).toEqual([]);
+  });
+
+  it('draws each error bar as an I-beam in the whisker colour', () => {
+    const option = accuracyBarsOption({ bars: [bar('aaa', 0.6, 0.1)], whisker: '#abcdef' });
+    const datum = option.series[1].data[0]!;
+    // A fake coordinate system: x in hundreds of pixels, y from 1000 px down.
+    const api = {
+      value: (d: number) => datum[d]!,
+      coord: ([x, y]: number[]) => [100 * x!, 1000 - 1000 * y!],
+    };
+    const drawn = option.series[1].renderItem(null, api);
+    expect(drawn.type).toBe('group');
+    expect(drawn.children.map((c) => c.shape)).toEqual([
+      { x1: 0, y1: expect.closeTo(500, 9), x2: 0, y2: expect.closeTo(300, 9) },
+      { x1: -8, y1: expect.closeTo(500, 9), x2: 8, y2: expect.closeTo(500, 9) },
+      { x1: -8, y1: expect.closeTo(300, 9), x2: 8, y2: expect.closeTo(300, 9) },
+    ]);
+    for (const c of drawn.children) expect(c.style).toEqual({ stroke: '#abcdef', lineWidth: 1.5 });
+  });
+});
