@@ -179,11 +179,11 @@ describe('the workbench in Chromium', () => {
     await page.locator('input[name=ways]').fill('0');
     await expect.poll(() => page.getByRole('button', { name: /Create and launch/ }).isDisabled()).toBe(true);
     // The class split is a field of its own, checked by the same schema.
-    const split = page.locator('input[name=splitFractions]');
+    const split = page.locator('input[name=split]');
     expect(await split.inputValue()).toBe('0.6, 0.2, 0.2');
     await split.fill('0.5, 0.3, 0.3');
     await expect
-      .poll(() => page.locator('input[name=splitFractions] ~ .issue').textContent())
+      .poll(() => page.locator('input[name=split] ~ .issue').textContent())
       .toMatch(/sum to 1/);
     await split.fill('0.6, 0.2, 0.2');
     // A learner's own settings show when it is chosen, checked against the task's shape.
@@ -191,12 +191,12 @@ describe('the workbench in Chromium', () => {
     await page.locator('input[name="learner-mann"]').check();
     const mannSettings = page.locator('[data-learner-settings=mann]');
     await mannSettings.getByText('MANN (memory-augmented)').waitFor();
-    await page.locator('input[name=mannMemorySlots]').fill('20');
+    await page.locator('input[name="mann.memorySlots"]').fill('20');
     await expect
       .poll(() => mannSettings.locator('.issue').first().textContent())
       .toContain('20 slots cannot hold an episode of 5 classes × 10 instances');
     await expect.poll(() => page.getByRole('button', { name: /Create and launch/ }).isDisabled()).toBe(true);
-    await page.locator('input[name=mannMemorySlots]').fill('64');
+    await page.locator('input[name="mann.memorySlots"]').fill('64');
     await expect.poll(() => mannSettings.locator('.issue').count()).toBe(0);
     await expect
       .poll(() => page.getByRole('button', { name: 'Create and launch 3 run(s)' }).isEnabled())
@@ -212,9 +212,9 @@ describe('the workbench in Chromium', () => {
       evalTasks: '20',
       valEvery: '40',
       checkpointEvery: '40',
-      filters: '4',
+      'model.filters': '4',
     };
-    for (const [name, value] of Object.entries(tiny)) await page.locator(`input[name=${name}]`).fill(value);
+    for (const [name, value] of Object.entries(tiny)) await page.locator(`input[name="${name}"]`).fill(value);
     const launch = page.getByRole('button', { name: 'Create and launch 2 run(s)' });
 
     // The schema's refusals read as sentences, each under its field or listed above the button.
@@ -226,30 +226,30 @@ describe('the workbench in Chromium', () => {
     await page.locator('select[name=space]').selectOption('concept');
     const concept = page.locator('[data-space-settings=concept]');
     for (const field of [
-      'generatorWidth',
-      'conceptSize',
-      'pretrainIterations',
-      'externalBatch',
-      'generatorStages',
+      'concept.generator.width',
+      'concept.generator.conceptSize',
+      'concept.pretrainIterations',
+      'concept.externalBatch',
+      'concept.generator.stages',
     ])
-      await concept.locator(`[name=${field}]`).waitFor();
-    await concept.locator('input[name=lambda]').fill('-1');
+      await concept.locator(`[name="${field}"]`).waitFor();
+    await concept.locator('input[name="concept.lambda"]').fill('-1');
     await expect
-      .poll(() => concept.locator('input[name=lambda] + .issue').textContent())
+      .poll(() => concept.locator('input[name="concept.lambda"] + .issue').textContent())
       .toBe('must be at least 0');
     await expect.poll(() => launch.isDisabled()).toBe(true);
-    await concept.locator('input[name=lambda]').fill('1');
+    await concept.locator('input[name="concept.lambda"]').fill('1');
     // A refusal only the service can make (D would see the meta-test classes) stays until the
     // field it names changes, then launching is possible again: no dead end.
-    await concept.locator('select[name=external]').selectOption('glyphs');
+    await concept.locator('select[name="concept.external"]').selectOption('glyphs');
     await launch.click();
-    const externalIssue = concept.locator('select[name=external] ~ .issue');
+    const externalIssue = concept.locator('select[name="concept.external"] ~ .issue');
     await expect
       .poll(() => externalIssue.textContent())
       .toMatch(/shares 180 class\(es\) with the meta-test split/);
     await expect.poll(() => launch.isDisabled()).toBe(true);
     await shot('new-experiment-refused');
-    await concept.locator('select[name=external]').selectOption('glyphs-external');
+    await concept.locator('select[name="concept.external"]').selectOption('glyphs-external');
     await expect.poll(() => externalIssue.count()).toBe(0);
     await expect.poll(() => launch.isEnabled()).toBe(true);
     await page.locator('select[name=space]').selectOption('pixels');
@@ -396,7 +396,7 @@ describe('the workbench in Chromium', () => {
     expect(await page.locator('input[name="learner-maml"]').isChecked()).toBe(true);
     expect(await page.locator('input[name="learner-metasgd"]').isChecked()).toBe(true);
     expect(await page.locator('input[name=iterations]').inputValue()).toBe('200');
-    expect(await page.locator('input[name=filters]').inputValue()).toBe('4');
+    expect(await page.locator('input[name="model.filters"]').inputValue()).toBe('4');
     await page.locator('input[name=iterations]').fill('150');
     expect(await page.locator('input[name=iterations]').isEditable()).toBe(true);
     await shot('new-experiment-duplicate');
@@ -662,9 +662,9 @@ describe('the workbench in Chromium', () => {
       evalTasks: '10',
       valEvery: '10',
       checkpointEvery: '10',
-      filters: '4',
+      'model.filters': '4',
     };
-    for (const [name, value] of Object.entries(tiny)) await page.locator(`input[name=${name}]`).fill(value);
+    for (const [name, value] of Object.entries(tiny)) await page.locator(`input[name="${name}"]`).fill(value);
     await shot('new-experiment-slurm');
     if (!haveSlurm('the run is sent to the cluster')) return;
     await page.getByRole('button', { name: 'Create and launch 1 run(s)' }).click();

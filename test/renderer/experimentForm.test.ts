@@ -1,6 +1,6 @@
 /** The new-experiment form as data: duplicating an experiment, and drafts that survive leaving the page. */
 import { describe, expect, it } from 'vitest';
-import { ExperimentConfigSchema, parseExperimentConfig } from '../../src-main/contract/config';
+import { ExperimentConfigSchema, SETTINGS, parseExperimentConfig } from '../../src-main/contract/config';
 import {
   blankForm,
   configOf,
@@ -25,15 +25,46 @@ function memoryStorage(): Storage {
 }
 
 describe('the new-experiment form', () => {
-  it('the blank form gives the schema’s defaults back', () => {
+  it('the blank form gives the schema’s defaults back, and every setting but its own fields has a field', () => {
     expect(parseExperimentConfig(configOf(blankForm(), 'auto'))).toEqual(ExperimentConfigSchema.parse({}));
+    expect(Object.keys(blankForm().settings)).toEqual(
+      SETTINGS.filter((s) => !['learner', 'seed', 'backend'].includes(s.path)).map((s) => s.path),
+    );
+  });
+
+  it('each setting’s field round-trips a non-default value into the config', () => {
+    const blank = blankForm();
+    const form = {
+      ...blank,
+      settings: {
+        ...blank.settings,
+        space: 'concept',
+        'concept.generatorLr': '0.02',
+        'mann.gamma': 'learned',
+        metaSgdInit: '0.01, 0.2',
+        'concept.head': '32',
+        'reptile.stepSize': 0.5,
+        'model.activation': 'tanh',
+      },
+    };
+    const c = parseExperimentConfig(configOf(form, 'wasm'));
+    expect(c.concept.generatorLr).toBe(0.02);
+    expect(c.mann.gamma).toBe('learned');
+    expect(c.metaSgdInit).toEqual([0.01, 0.2]);
+    expect(c.concept.head).toEqual([32]);
+    expect(c.reptile.stepSize).toBe(0.5);
+    // The pixels' network is not sent with a concept-space config: the schema's defaults stand.
+    expect(configOf(form, 'wasm').model).toBeUndefined();
+    expect(c.model.activation).toBe('relu');
+    expect(c.backend).toBe('wasm');
   });
 
   it('the class split round-trips through its field, and a malformed one is named by the schema', () => {
-    const form = { ...blankForm(), splitFractions: '0.5, 0.1, 0.4' };
+    const blank = blankForm();
+    const form = { ...blank, settings: { ...blank.settings, split: '0.5, 0.1, 0.4' } };
     expect(parseExperimentConfig(configOf(form, 'auto')).split).toEqual({ train: 0.5, val: 0.1, test: 0.4 });
     const bad = ExperimentConfigSchema.safeParse(
-      configOf({ ...blankForm(), splitFractions: '0.5, 0.5' }, 'auto'),
+      configOf({ ...blank, settings: { ...blank.settings, split: '0.5, 0.5' } }, 'auto'),
     );
     expect(bad.success).toBe(false);
     expect(bad.error!.issues.some((i) => i.path[0] === 'split')).toBe(true);
@@ -56,9 +87,12 @@ describe('the new-experiment form', () => {
       { name: 'study', description: 'd', tags: ['preset:x'], config: runs[0]! },
       runs,
     );
-    expect(form).toMatchObject({ name: 'study (copy)', tags: 'preset:x', seeds: '0, 1', iterations: 77 });
+    expect(form).toMatchObject({ name: 'study (copy)', tags: 'preset:x', seeds: '0, 1' });
+    expect(form.settings.iterations).toBe(77);
     expect(form.learners).toEqual(['maml', 'metasgd']);
-    expect(form.generatorStages).toBe('2,1');
+    expect(form.settings['concept.generator.stages']).toBe('2,1');
+    // Cells read by the settings' labels, not as config paths.
+    expect(variants!.map((v) => v.label)).toEqual(['MAML · Shots 1', 'Meta-SGD · Shots 5']);
     expect(variants!.map((v) => v.config)).toEqual([
       { learner: 'maml', shots: 1 },
       { learner: 'metasgd', shots: 5 },
@@ -77,17 +111,22 @@ describe('the new-experiment form', () => {
 
   it('a draft survives leaving the page, and one from an older form keeps today’s defaults', () => {
     const storage = memoryStorage();
-    const form = { ...blankForm(), name: 'half-typed', iterations: 42 };
+    const blank = blankForm();
+    const form = { ...blank, name: 'half-typed', settings: { ...blank.settings, iterations: 42 } };
     saveDraft(storage, form, null);
     expect(loadDraft(storage)!.form).toEqual(form);
     storage.setItem(
       'deml.newExperimentDraft',
-      JSON.stringify({ form: { name: 'old', ways: 'five', gone: 1 } }),
+      JSON.stringify({
+        form: { name: 'old', gone: 1, settings: { ways: 'five', shots: 3, 'old.setting': 1 } },
+      }),
     );
     const old = loadDraft(storage)!.form;
     expect(old.name).toBe('old');
-    expect(old.ways).toBe(blankForm().ways); // wrong type: the default
+    expect(old.settings.ways).toBe(blankForm().settings.ways); // wrong type: the default
+    expect(old.settings.shots).toBe(3);
     expect('gone' in old).toBe(false);
+    expect('old.setting' in old.settings).toBe(false);
     storage.setItem('deml.newExperimentDraft', '{not json');
     expect(loadDraft(storage)).toBeNull();
   });

@@ -7,50 +7,56 @@ import {
   type ExperimentConfig,
   ExperimentConfigSchema,
   type LearnerName,
+  SETTINGS,
+  settingLabel,
 } from '../../../src-main/contract/config';
+import { LEARNER_INFO } from '../../../src-main/contract/learners';
+import type { SettingDescription } from '../../../src-main/contract/settings';
 import { differingKeys, flattenConfig } from '../../../src-main/contract/results';
 
-/** The form's training fields, read from a parsed config. Lists and optional numbers are text. */
-export function trainingFields(c: ExperimentConfig) {
-  return {
-    data: c.data,
-    space: c.space,
-    ways: c.ways,
-    shots: c.shots,
-    queries: c.queries,
-    metaBatch: c.metaBatch,
-    iterations: c.iterations,
-    innerSteps: c.innerSteps,
-    testInnerSteps: c.testInnerSteps,
-    innerLr: c.innerLr,
-    metaLr: c.metaLr,
-    evalTasks: c.evalTasks,
-    valEvery: c.valEvery,
-    checkpointEvery: c.checkpointEvery,
-    splitFractions: [c.split.train, c.split.val, c.split.test].join(', '),
-    filters: c.model.filters,
-    siamesePositiveFraction: c.siamese.positiveFraction,
-    siamesePairs: c.siamese.pairs,
-    siameseAggregate: c.siamese.aggregate,
-    mannInstances: c.mann.instances,
-    mannMemorySlots: c.mann.memorySlots,
-    mannSlotSize: c.mann.slotSize,
-    mannReadHeads: c.mann.readHeads,
-    mannControllerSize: c.mann.controllerSize,
-    mannBatch: c.mann.batch,
-    mannGamma: String(c.mann.gamma),
-    mannShuffledLabels: c.mann.shuffledLabels,
-    lambda: c.concept.lambda,
-    external: c.concept.external,
-    externalBatch: c.concept.externalBatch,
-    generatorStages: c.concept.generator.stages.join(','),
-    generatorWidth: c.concept.generator.width,
-    conceptSize: c.concept.generator.conceptSize,
-    conceptHead: c.concept.head.join(','),
-    generatorMode: c.concept.generatorMode,
-    pretrainIterations: c.concept.pretrainIterations,
-    generatorLr: c.concept.generatorLr == null ? '' : String(c.concept.generatorLr),
-  };
+/** A field's value as its input holds it: numbers, yes/no, or text for lists and optional numbers. */
+export type FieldValue = string | number | boolean;
+
+/**
+ * The settings the form shows as fields of their own, keyed by config path: every described
+ * setting except those the form draws itself (learners, seeds, backend).
+ */
+export const FORM_SETTINGS: readonly SettingDescription[] = SETTINGS.filter((s) => !s.formOwnField);
+
+function readPath(config: object, path: readonly string[]): unknown {
+  let node: unknown = config;
+  for (const p of path) node = (node as Record<string, unknown> | undefined)?.[p];
+  return node;
+}
+
+/** A setting's value in a parsed config, as its field holds it. */
+function fieldValue(s: SettingDescription, config: ExperimentConfig): FieldValue {
+  const v = readPath(config, s.path.split('.'));
+  switch (s.kind) {
+    case 'int':
+    case 'number':
+    case 'bool':
+    case 'text':
+    case 'choice':
+      return v as FieldValue;
+    case 'optionalNumber':
+      return v == null ? '' : String(v);
+    case 'ints':
+      return (v as number[]).join(',');
+    case 'pair':
+      return (v as number[]).join(', ');
+    case 'fractions': {
+      const f = v as { train: number; val: number; test: number };
+      return [f.train, f.val, f.test].join(', ');
+    }
+    case 'numberOrLearned':
+      return String(v);
+  }
+}
+
+/** The form's setting fields, read from a parsed config, by config path. */
+export function trainingFields(c: ExperimentConfig): Record<string, FieldValue> {
+  return Object.fromEntries(FORM_SETTINGS.map((s) => [s.path, fieldValue(s, c)]));
 }
 
 export const DEFAULTS = ExperimentConfigSchema.parse({});
@@ -62,7 +68,7 @@ export function blankForm() {
     tags: '',
     learners: [DEFAULTS.learner] as LearnerName[],
     seeds: String(DEFAULTS.seed),
-    ...trainingFields(DEFAULTS),
+    settings: trainingFields(DEFAULTS),
   };
 }
 export type FormState = ReturnType<typeof blankForm>;
@@ -79,71 +85,49 @@ function numberList(text: string): number[] {
     .map(Number);
 }
 
-/** "0.6, 0.2, 0.2" → the split's fractions (NaN where one is missing, for the schema to name). */
-function fractionsOf(text: string) {
-  const [train = Number.NaN, val = Number.NaN, test = Number.NaN] = numberList(text);
-  return { train, val, test };
-}
-
 export function seedsOf(form: FormState): number[] {
   return numberList(form.seeds);
 }
 
-/** The config the service will check, from the form (the first learner's; each run sets its own). */
+/** A field's text or number as the config value the schema checks (NaN where it is not one). */
+function configValue(s: SettingDescription, value: FieldValue): unknown {
+  const text = String(value).trim();
+  switch (s.kind) {
+    case 'ints':
+      return numberList(text);
+    case 'pair':
+      return numberList(text);
+    case 'fractions': {
+      const [train = Number.NaN, val = Number.NaN, test = Number.NaN] = numberList(text);
+      return { train, val, test };
+    }
+    case 'optionalNumber':
+      return text ? Number(text) : undefined;
+    case 'numberOrLearned':
+      return text === 'learned' ? 'learned' : Number(text);
+    default:
+      return value;
+  }
+}
+
+function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
+  let node = target;
+  for (const p of path.slice(0, -1)) node = (node[p] ??= {}) as Record<string, unknown>;
+  if (value !== undefined) node[path.at(-1)!] = value;
+}
+
+/**
+ * The config the service will check, from the form (the first learner's; each run sets its own).
+ * A space's own settings go only into configs of that space, as a user who never saw them expects.
+ */
 export function configOf(form: FormState, backend: ExperimentConfig['backend']) {
-  return {
-    learner: form.learners[0] ?? 'maml',
-    space: form.space,
-    data: form.data,
-    ways: form.ways,
-    shots: form.shots,
-    queries: form.queries,
-    metaBatch: form.metaBatch,
-    iterations: form.iterations,
-    innerSteps: form.innerSteps,
-    testInnerSteps: form.testInnerSteps,
-    innerLr: form.innerLr,
-    metaLr: form.metaLr,
-    evalTasks: form.evalTasks,
-    valEvery: form.valEvery,
-    checkpointEvery: form.checkpointEvery,
-    split: fractionsOf(form.splitFractions),
-    backend,
-    model: { filters: form.filters },
-    siamese: {
-      positiveFraction: form.siamesePositiveFraction,
-      pairs: form.siamesePairs,
-      aggregate: form.siameseAggregate,
-    },
-    mann: {
-      instances: form.mannInstances,
-      memorySlots: form.mannMemorySlots,
-      slotSize: form.mannSlotSize,
-      readHeads: form.mannReadHeads,
-      controllerSize: form.mannControllerSize,
-      batch: form.mannBatch,
-      gamma: form.mannGamma.trim() === 'learned' ? ('learned' as const) : Number(form.mannGamma),
-      shuffledLabels: form.mannShuffledLabels,
-    },
-    ...(form.space === 'concept'
-      ? {
-          concept: {
-            lambda: form.lambda,
-            external: form.external,
-            externalBatch: form.externalBatch,
-            generator: {
-              stages: numberList(form.generatorStages),
-              width: form.generatorWidth,
-              conceptSize: form.conceptSize,
-            },
-            head: numberList(form.conceptHead),
-            generatorMode: form.generatorMode,
-            pretrainIterations: form.pretrainIterations,
-            ...(form.generatorLr.trim() ? { generatorLr: Number(form.generatorLr) } : {}),
-          },
-        }
-      : {}),
-  };
+  const space = form.settings.space as ExperimentConfig['space'];
+  const config: Record<string, unknown> = { learner: form.learners[0] ?? DEFAULTS.learner, backend };
+  for (const s of FORM_SETTINGS) {
+    if (s.space && s.space !== space) continue;
+    setPath(config, s.path.split('.'), configValue(s, form.settings[s.path]!));
+  }
+  return config;
 }
 
 /** Only what varies across cells goes into their variants; the form keeps the rest. */
@@ -160,12 +144,6 @@ export function variantOf(config: object, keys: readonly string[]): Record<strin
       typeof value === 'string' && Array.isArray(readPath(config, path)) ? readPath(config, path) : value;
   }
   return out;
-}
-
-function readPath(config: object, path: readonly string[]): unknown {
-  let node: unknown = config;
-  for (const p of path) node = (node as Record<string, unknown> | undefined)?.[p];
-  return node;
 }
 
 /** The settings that tell cells apart, ignoring the seed and how runs were watched. */
@@ -195,15 +173,20 @@ export function formFromExperiment(
     tags: experiment.tags.join(', '),
     learners: [...new Set(configs.map((c) => c.learner))],
     seeds: [...new Set(configs.map((c) => c.seed))].sort((a, b) => a - b).join(', '),
-    ...trainingFields(first),
+    settings: trainingFields(first),
   };
   const variants: Variants = varying.some((k) => k !== 'learner')
-    ? [...cells.values()].map((c) => ({
-        label: varying.map((k) => `${k}=${flattenConfig(c)[k]}`).join(', '),
-        config: variantOf(c, varying),
-      }))
+    ? [...cells.values()].map((c) => ({ label: cellLabel(c, varying), config: variantOf(c, varying) }))
     : null;
   return { form, variants };
+}
+
+/** A cell as a person reads it: "MAML · Space concept · Shots 5", by the settings' labels. */
+export function cellLabel(config: ExperimentConfig, varying: readonly string[]): string {
+  const flat = flattenConfig(config);
+  return varying
+    .map((k) => (k === 'learner' ? LEARNER_INFO[config.learner].short : `${settingLabel(k)} ${flat[k]}`))
+    .join(' · ');
 }
 
 /** Where an unsent form waits while the user looks elsewhere (per browser profile, as drafts are). */
@@ -224,10 +207,15 @@ export function loadDraft(storage: Storage): { form: FormState; variants: Varian
     if (!raw) return null;
     const saved = JSON.parse(raw) as { form?: Record<string, unknown>; variants?: Variants };
     const form = blankForm();
+    const same = (a: unknown, b: unknown) => typeof a === typeof b && Array.isArray(a) === Array.isArray(b);
     for (const [k, v] of Object.entries(saved.form ?? {})) {
       const key = k as keyof FormState;
-      if (key in form && typeof v === typeof form[key] && Array.isArray(v) === Array.isArray(form[key]))
-        (form as Record<string, unknown>)[key] = v;
+      if (key !== 'settings' && key in form && same(v, form[key])) (form as Record<string, unknown>)[key] = v;
+    }
+    const settings = saved.form?.settings;
+    if (typeof settings === 'object' && settings !== null) {
+      for (const [path, v] of Object.entries(settings))
+        if (path in form.settings && same(v, form.settings[path])) form.settings[path] = v as FieldValue;
     }
     return { form, variants: Array.isArray(saved.variants) ? saved.variants : null };
   } catch {
