@@ -182,9 +182,7 @@ describe('the workbench in Chromium', () => {
     const split = page.locator('input[name=split]');
     expect(await split.inputValue()).toBe('0.6, 0.2, 0.2');
     await split.fill('0.5, 0.3, 0.3');
-    await expect
-      .poll(() => page.locator('input[name=split] ~ .issue').textContent())
-      .toMatch(/sum to 1/);
+    await expect.poll(() => page.locator('input[name=split] ~ .issue').textContent()).toMatch(/sum to 1/);
     await split.fill('0.6, 0.2, 0.2');
     // A learner's own settings show when it is chosen, checked against the task's shape.
     await page.locator('input[name=ways]').fill('5');

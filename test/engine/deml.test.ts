@@ -168,7 +168,15 @@ describe('learning in the concept space (wasm)', () => {
   const data = generateSyntheticDataset({ classes: 40, imagesPerClass: 10, size: 16, seed: 1 });
   const ext = generateSyntheticDataset({ classes: 20, imagesPerClass: 20, size: 16, seed: 77 });
 
-  for (const learner of ['maml', 'metasgd', 'protonet', 'matchingnet', 'siamese', 'anil', 'reptile'] as const) {
+  for (const learner of [
+    'maml',
+    'metasgd',
+    'protonet',
+    'matchingnet',
+    'siamese',
+    'anil',
+    'reptile',
+  ] as const) {
     it(`${learner} learns far above chance (5-way 1-shot, chance 20%)`, async () => {
       const config = parseExperimentConfig({
         learner,
