@@ -49,6 +49,16 @@ export interface LearnerInfo {
    * trained with (a MANN's one-hot label input).
    */
   evaluationWays: 'any' | 'new-head' | 'at-most-trained';
+  /**
+   * What the memory estimate (engine/memoryEstimate.ts) needs to know of it, here rather than in
+   * its engine module so that the estimate runs where TensorFlow.js is never loaded (the service,
+   * the CLI's refusals):
+   * - innerLoop: where a second-order inner loop runs, through the whole network (MAML on the
+   *   pixels keeps a few activation maps per support image and step) or through a head on
+   *   features computed once (the concept space, ANIL);
+   * - onPixels: the network it runs on the pixels, conv4 or a MANN's controller on the image.
+   */
+  memory: { innerLoop: 'network' | 'head'; onPixels: 'conv4' | 'mann' };
 }
 
 type Optimisation = Pick<LearnerInfo, 'label' | 'short' | 'paper' | 'order'> & Partial<LearnerInfo>;
@@ -62,6 +72,7 @@ function optimisation(info: Optimisation): LearnerInfo {
     embeddingOnly: false,
     settings: [],
     evaluationWays: 'new-head',
+    memory: { innerLoop: 'network', onPixels: 'conv4' },
     ...info,
   };
 }
@@ -76,6 +87,7 @@ function metric(
     learnsInnerRates: false,
     tasks: 'episodes',
     evaluationWays: 'any',
+    memory: { innerLoop: 'network', onPixels: 'conv4' },
     ...info,
   };
 }
@@ -135,6 +147,7 @@ export const LEARNER_INFO = {
     embeddingOnly: false,
     settings: ['mann'],
     evaluationWays: 'at-most-trained',
+    memory: { innerLoop: 'network', onPixels: 'mann' },
   },
   reptile: optimisation({
     label: 'Reptile',
@@ -148,6 +161,8 @@ export const LEARNER_INFO = {
     short: 'ANIL',
     paper: 'Raghu, Raghu, Bengio, Vinyals 2020',
     order: 'second',
+    // The inner loop runs through the head only, on features computed once per task.
+    memory: { innerLoop: 'head', onPixels: 'conv4' },
   }),
 } as const satisfies Record<string, LearnerInfo>;
 

@@ -108,7 +108,8 @@ function families(b: RunBudget): PresetRun[] {
     config:
       LEARNER_INFO[learner].tasks === 'sequences'
         ? { ...shared, learner, metaBatch: 2, mann: { batch: 2 } }
-        : { ...shared, learner, metaBatch: 4 },
+        : // Reptile with one inner step is joint training on the support sets (Nichol et al.).
+          { ...shared, learner, metaBatch: 4, ...(learner === 'reptile' ? { innerSteps: 3 } : {}) },
   }));
 }
 

@@ -13,8 +13,27 @@
  */
 import type { ExperimentConfig } from '../contract/config';
 import { learnerInfo } from '../contract/learners';
-import type { NetworkSize } from './learners/definition';
-import { learnerDefinition } from './learners/registry';
+
+/** Float activations per image and parameters of a network, and the setting that drives its size. */
+interface NetworkSize {
+  activations: number;
+  parameters: number;
+  field: string;
+}
+
+/** A MANN reading the image: per step its input, the LSTM's gates and the memory it wrote. */
+function mannOnPixels(config: ExperimentConfig, image: ImageShape): NetworkSize {
+  const m = config.mann;
+  const input = image.height * image.width * image.channels + config.ways;
+  return {
+    activations:
+      input + 8 * m.controllerSize + 2 * m.memorySlots * m.slotSize + 4 * m.readHeads * m.memorySlots,
+    parameters:
+      4 * m.controllerSize * (input + m.controllerSize + m.readHeads * m.slotSize) +
+      m.controllerSize * config.ways,
+    field: 'mann.controllerSize',
+  };
+}
 
 const FLOAT = 4;
 /**
@@ -50,8 +69,8 @@ function network(config: ExperimentConfig, image: ImageShape): NetworkSize {
   let channels = image.channels;
   let h = image.height;
   let w = image.width;
-  const own = learnerDefinition(config.learner).memory.pixelNetwork;
-  if (config.space === 'pixels' && own) return own(config, image);
+  if (config.space === 'pixels' && learnerInfo(config.learner).memory.onPixels === 'mann')
+    return mannOnPixels(config, image);
   if (config.space === 'pixels') {
     const f = config.model.filters;
     for (let b = 0; b < config.model.blocks; b++) {
@@ -112,8 +131,7 @@ export function estimateTrainingMemory(
   const secondOrder = info.order === 'second';
   // Through the whole network on the pixels; through a head on features computed once in the
   // concept space (and for ANIL).
-  const throughNetwork =
-    config.space === 'pixels' && learnerDefinition(config.learner).memory.innerLoop === 'network';
+  const throughNetwork = config.space === 'pixels' && info.memory.innerLoop === 'network';
   // Second order keeps each inner step's support graph for the meta-gradient; first order and the
   // metric and model-based learners hold one forward graph of the task at a time (forward and
   // backward: twice the activations). On the pixels the inner loop runs through the whole

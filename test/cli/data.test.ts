@@ -117,7 +117,7 @@ describe('deml data', () => {
     expect(missing.stderr).toMatch(/cannot read \/nonexistent\/path: no such file or folder/);
     const unknown = deml(['train', '--data', 'nope', '--backend', 'cpu'], dataDir);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toMatch(/data: unknown dataset 'nope'.*deml data import/);
+    expect(unknown.stderr).toMatch(/Dataset: unknown dataset 'nope'.*deml data import/);
     // Names are checked on every command: nothing outside the data directory is read.
     const outside = deml(['data', 'info', '../../outside'], dataDir);
     expect(outside.code).not.toBe(0);

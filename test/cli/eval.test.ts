@@ -70,6 +70,35 @@ describe('deml eval', () => {
     );
   }, 120_000);
 
+  it('Reptile and ANIL runs evaluate and export like any learner; another N needs test inner steps', () => {
+    const dataDir = tempDir();
+    const launched = deml(dataDir, ['launch', ...TINY, ...EVAL, '--learners', 'reptile,anil']);
+    expect(launched.code, launched.stderr).toBe(0);
+    for (const run of ['1', '2']) {
+      const other = deml(dataDir, [
+        'eval',
+        '--run',
+        run,
+        '--ways',
+        '3',
+        '--inner-steps',
+        '2',
+        '--tasks',
+        '10',
+      ]);
+      expect(other.code, other.stderr).toBe(0);
+      expect(other.stdout).toMatch(/3-way 1-shot \(meta-test, 10 tasks\), 2 inner steps/);
+      // A new (zero) output layer at another N is learnt only by the test inner steps.
+      const none = deml(dataDir, ['eval', '--run', run, '--ways', '3', '--inner-steps', '0']);
+      expect(none.code).toBe(2);
+      expect(none.stderr).toMatch(/starts from a new \(zero\) output layer/);
+    }
+    const table = deml(dataDir, ['export', '--runs', '1,2', '--format', 'md']);
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(/^\| Reptile · /m);
+    expect(table.stdout).toMatch(/^\| ANIL · /m);
+  }, 120_000);
+
   it('evaluates a checkpoint folder of deml train, printing only; refuses what it cannot evaluate', () => {
     const dataDir = tempDir();
     const ckpt = join(tempDir(), 'ckpt');
@@ -81,7 +110,7 @@ describe('deml eval', () => {
 
     const shape = deml(dataDir, ['eval', '--checkpoint', ckpt, '--data', 'synthetic:classes=40,size=16']);
     expect(shape.code).toBe(2);
-    expect(shape.stderr).toMatch(/data: the checkpoint was trained on 12×12×1 images .* has 16×16×1 images/);
+    expect(shape.stderr).toMatch(/Dataset: the checkpoint was trained on 12×12×1 images .* has 16×16×1 images/);
     const badFile = join(tempDir(), 'episodes.json');
     writeFileSync(
       badFile,

@@ -213,7 +213,7 @@ describe('refusals', () => {
     );
     expect(wrongSize).toBeInstanceOf(ConfigError);
     expect((wrongSize as Error).message).toMatch(
-      /data: the checkpoint was trained on 12×12×1 images .* has 16×16×1 images/,
+      /Dataset: the checkpoint was trained on 12×12×1 images .* has 16×16×1 images/,
     );
     const tooMany = await refused(
       evaluateCheckpoint({

@@ -275,7 +275,7 @@ describe('evaluations in the queue', () => {
 
     // Refused at once, naming the field, with nothing queued.
     await expect(service.evaluateRun(id, { step: 7 })).rejects.toThrow(
-      /step: run \d+ has no checkpoint at iteration 7 \(it keeps 20, 30\)/,
+      /Checkpoint: run \d+ has no checkpoint at iteration 7 \(it keeps 20, 30\)/,
     );
     await expect(service.evaluateRun(id, { ways: 30 })).rejects.toThrow(/ways: 30-way tasks need 30 classes/);
     expect(service.run(id).pendingEvaluations).toEqual([]);

@@ -33,7 +33,7 @@ describe('creating experiments', () => {
       service.createExperiment({ name: 'bad', config: { ...TINY, model: { filters: 8, blocks: 4 } } }),
     ).rejects.toThrow(ConfigError);
     await expect(service.createExperiment({ name: 'bad', config: { ...TINY, ways: 0 } })).rejects.toThrow(
-      /ways/,
+      /Ways: must be at least 2/,
     );
     await expect(
       service.createExperiment({ name: 'bad', config: { ...TINY, data: 'no-such-dataset' } }),

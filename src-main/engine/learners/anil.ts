@@ -54,6 +54,4 @@ export const anil: LearnerDefinition = {
       ],
     };
   },
-  // The inner loop runs through the head only, on features computed once per task.
-  memory: { innerLoop: 'head' },
 };

@@ -1,7 +1,8 @@
 /**
  * What a learner's module in engine/learners/ exports: the engine's side of one catalogue entry
- * (contract/learners.ts). Everything that builds, samples for or sizes a learner reads it through
- * the registry (registry.ts) instead of branching on the learner's name.
+ * (contract/learners.ts). Everything that builds or samples for a learner reads it through the
+ * registry (registry.ts) instead of branching on the learner's name; what sizes it (its memory
+ * terms) is in the catalogue, for the processes that never load TensorFlow.js.
  */
 import type { ExperimentConfig, LearnerName } from '../../contract/config';
 import type { ClassIndexedDataset } from '../dataset';
@@ -44,30 +45,10 @@ export type TaskStreamFactory = (
 /** What decides a learner's tasks: its kind, the N-way K-shot shape, and its own settings. */
 export type TaskShape = EpisodeShape & Partial<Pick<ExperimentConfig, 'learner' | 'mann' | 'siamese'>>;
 
-/** Float activations per image and parameters of a network, for the memory estimate. */
-export interface NetworkSize {
-  activations: number;
-  parameters: number;
-  /** The setting that drives its size, named in a refusal. */
-  field: string;
-}
-
-export interface MemoryTerms {
-  /**
-   * Where a second-order inner loop runs: through the whole network (MAML on the pixels keeps a
-   * few activation maps per support image and step), or through a head on features computed
-   * once (the concept space, ANIL).
-   */
-  innerLoop: 'network' | 'head';
-  /** Its own network on the pixels, where it is not conv4 (a MANN reads the image itself). */
-  pixelNetwork?: (config: ExperimentConfig, image: ImageShape) => NetworkSize;
-}
-
 export interface LearnerDefinition {
   name: LearnerName;
   /** Builds its learner over G (concept space) or its own embedding (pixels). */
   build(ctx: BuildContext): BuiltLearner;
-  memory: MemoryTerms;
   /** Its tasks, where they are not plain N-way K-shot episodes (a MANN's sequences, Siamese pairs). */
   tasks?: TaskStreamFactory;
   /**

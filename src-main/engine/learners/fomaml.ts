@@ -5,5 +5,4 @@ import { buildGradientLearner } from './optimisation';
 export const fomaml: LearnerDefinition = {
   name: 'fomaml',
   build: (ctx) => buildGradientLearner(ctx, { firstOrder: true, learnRates: false }),
-  memory: { innerLoop: 'network' },
 };

@@ -5,5 +5,4 @@ import { buildGradientLearner } from './optimisation';
 export const maml: LearnerDefinition = {
   name: 'maml',
   build: (ctx) => buildGradientLearner(ctx, { firstOrder: false, learnRates: false }),
-  memory: { innerLoop: 'network' },
 };

@@ -27,22 +27,6 @@ export const mann: LearnerDefinition = {
       ],
     };
   },
-  memory: {
-    innerLoop: 'network',
-    // Per step its input, the LSTM's gates and the memory it wrote.
-    pixelNetwork(config, image) {
-      const m = config.mann;
-      const input = image.height * image.width * image.channels + config.ways;
-      return {
-        activations:
-          input + 8 * m.controllerSize + 2 * m.memorySlots * m.slotSize + 4 * m.readHeads * m.memorySlots,
-        parameters:
-          4 * m.controllerSize * (input + m.controllerSize + m.readHeads * m.slotSize) +
-          m.controllerSize * config.ways,
-        field: 'mann.controllerSize',
-      };
-    },
-  },
   tasks(dataset, classIds, shape, rng) {
     if (!shape.mann) throw new Error('sequence tasks need the MANN settings');
     return new SequenceSampler(dataset, classIds, { ways: shape.ways, ...shape.mann }, rng);

@@ -11,5 +11,4 @@ export const matchingnet: LearnerDefinition = {
       describe: [ctx.generator ? null : encoder.description],
     };
   },
-  memory: { innerLoop: 'network' },
 };

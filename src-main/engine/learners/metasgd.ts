@@ -5,5 +5,4 @@ import { buildGradientLearner } from './optimisation';
 export const metasgd: LearnerDefinition = {
   name: 'metasgd',
   build: (ctx) => buildGradientLearner(ctx, { firstOrder: false, learnRates: true }),
-  memory: { innerLoop: 'network' },
 };

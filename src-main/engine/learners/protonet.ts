@@ -11,5 +11,4 @@ export const protonet: LearnerDefinition = {
       describe: [ctx.generator ? null : encoder.description],
     };
   },
-  memory: { innerLoop: 'network' },
 };

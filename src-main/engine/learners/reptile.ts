@@ -81,7 +81,6 @@ export const reptile: LearnerDefinition = {
     });
     return { learner, describe: [network.description] };
   },
-  memory: { innerLoop: 'network' },
   plainStep: (config) => ({
     rate: config.reptile.stepSize,
     // θ, the adapted network's parameters; G and D keep Adam.

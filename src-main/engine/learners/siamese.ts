@@ -19,7 +19,6 @@ export const siamese: LearnerDefinition = {
     });
     return { learner, describe: [ctx.generator ? null : encoder.description] };
   },
-  memory: { innerLoop: 'network' },
   tasks(dataset, classIds, shape, rng, o) {
     const sampler = new EpisodeSampler(dataset, classIds, shape, rng);
     const settings = shape.siamese;
