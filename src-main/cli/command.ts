@@ -1,7 +1,8 @@
 /**
  * How a `deml` command is declared: its options and arguments, each with its one-line help, and
  * what it runs. The declaration becomes a commander command, which parses the command line,
- * answers --help from these descriptions and suggests the nearest flag for a mistyped one.
+ * answers --help from these descriptions and suggests the nearest flag for a mistyped one; the
+ * completion scripts (completion.ts) are generated from the same commands.
  *
  * Commands receive their flags as node:util's parseArgs gave them: keyed by the flag's name
  * without its dashes ('data-dir'), every value a string (or a list of strings, for a repeatable
@@ -15,9 +16,9 @@ export interface FlagSpec {
   type: 'string' | 'boolean';
   /** The value's placeholder in help ('N', 'FILE.json', 'ID,ID…'); strings only. */
   value?: string;
-  /** One line, for help. */
+  /** One line, for help and for zsh's completion menu. */
   help: string;
-  /** The values it takes, where it is a choice: help lists them. */
+  /** The values it takes, where it is a choice: help lists them and completion offers them. */
   choices?: readonly string[];
   /** May be given more than once; the values are collected in order. */
   multiple?: boolean;
@@ -87,7 +88,7 @@ export function defineCommand<S extends FlagSpecs>(spec: CommandSpec<S>): Comman
     for (const a of spec.args ?? []) {
       const name = `${a.name}${a.variadic ? '...' : ''}`;
       const argument = new Argument(a.required ? `<${name}>` : `[${name}]`, a.help);
-      // Listed, not checked: as for options (valueOption).
+      // Listed and completed, not checked: as for options (valueOption).
       if (a.choices) argument.argChoices = [...a.choices];
       cmd.addArgument(argument);
     }
@@ -163,7 +164,7 @@ function optionOf(flag: string, f: FlagSpec): Option {
 /**
  * An option that takes a value. Commander reads flags' placeholders for their syntax (a '[' makes
  * the value optional, a trailing '...' variadic), so the option is made with a plain one and the
- * placeholder help shows is set after. The choices are listed but not checked here:
+ * placeholder help shows is set after. The choices are listed and completed but not checked here:
  * the command checks the value itself, in its own words (the schema, for training flags).
  */
 export function valueOption(flag: string, value: string, help: string, choices?: readonly string[]): Option {

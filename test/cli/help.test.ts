@@ -38,7 +38,8 @@ describe('deml <command> --help', () => {
     const names = commands.map((c) => pathOf(c).join(' '));
     for (const name of ['train', 'data import', 'data info', 'preset run', 'launch', 'runs', 'eval'])
       expect(names).toContain(name);
-    for (const name of ['export', 'serve', 'cancel', 'resume', 'doctor']) expect(names).toContain(name);
+    for (const name of ['export', 'serve', 'cancel', 'resume', 'doctor', 'completion'])
+      expect(names).toContain(name);
   });
 
   for (const command of commands) {
