@@ -3,15 +3,33 @@
  * whether it computes correctly: one convolution and its gradients on the GPU against the cpu
  * backend. The answer a user needs before a long run ("is my GPU used, and if not, why?").
  */
-import { parseArgs } from 'node:util';
 import { type BackendName, BackendUnavailableError, describeBackend, selectBackend } from '../engine/backend';
 import { tf } from '../engine/tf';
 import { cpuAdapterRefusal, describeAdapter, probeWebgpuInChild } from '../engine/webgpu';
+import { type FlagValues, defineCommand, runAlone } from './command';
 
-export const DOCTOR_USAGE = `deml doctor [--json] [--force-webgpu]
-  Which backends train here (tensorflow, webgpu, wasm, cpu), which one auto picks and why, and on
-  a GPU a convolution with its gradients checked against the cpu backend. --force-webgpu runs that
-  check on a CPU adapter too (SwiftShader, llvmpipe).`;
+const DOCTOR_FLAGS = {
+  json: { type: 'boolean', help: 'print the findings as one JSON object' },
+  'force-webgpu': {
+    type: 'boolean',
+    help: 'run the GPU check on a CPU adapter too (SwiftShader, llvmpipe)',
+  },
+} as const;
+
+export const DOCTOR = defineCommand({
+  name: 'doctor',
+  summary: 'which backends train here, which one auto picks, and whether the GPU computes correctly',
+  details:
+    'Which backends train here (tensorflow, webgpu, wasm, cpu), which one auto picks and why, and on ' +
+    'a GPU a convolution with its gradients checked against the cpu backend.',
+  options: DOCTOR_FLAGS,
+  run: (values) => doctor(values),
+});
+
+/** `deml doctor` on its own command line (bench/device/doctor.ts, bundled without the rest of the CLI). */
+export function doctorCommand(argv: string[]): Promise<number> {
+  return runAlone(DOCTOR, argv);
+}
 
 interface BackendCheck {
   backend: BackendName;
@@ -46,19 +64,7 @@ function largestRelativeDifference(a: Float32Array[], b: Float32Array[]): number
   return worst;
 }
 
-export async function doctorCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      json: { type: 'boolean' },
-      'force-webgpu': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
-    process.stdout.write(`${DOCTOR_USAGE}\n`);
-    return 0;
-  }
+async function doctor(values: FlagValues<typeof DOCTOR_FLAGS>): Promise<number> {
   const checks: BackendCheck[] = [];
   const attempt = async (backend: BackendName) => {
     try {

@@ -5,7 +5,6 @@
  */
 import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { ExperimentConfig } from '../contract/config';
 import {
   EVALUATION_SPLITS,
@@ -21,37 +20,68 @@ import { listCheckpoints, readCheckpointHeader } from '../engine/checkpointHeade
 import { evaluatePrepared, storedAs } from '../jobs/evaluationJob';
 import { evaluationRecord } from '../jobs/evaluationRecord';
 import { formatDuration } from './progress';
-import { DATA_DIR_OPTION, UsageError, dataDirOf, intFlag } from './usage';
+import { type FlagValues, defineCommand } from './command';
+import { DATA_DIR_FLAG, UsageError, dataDirOf, intFlag } from './usage';
 import { openClient } from './workbench';
 
-export const EVAL_USAGE = `deml eval (--run ID [--step N] | --checkpoint PATH) [--data NAME] [--split ${EVALUATION_SPLITS.join('|')}]
-          [--ways N] [--shots K] [--queries Q] [--inner-steps S] [--tasks T] [--episode-seed S]
-          [--episodes FILE.json [--episodes-outside]] [--json]
-  --episodes-outside lets the episode file's image paths leave its folder (refused by default)`;
+const EVAL_FLAGS = {
+  run: { type: 'string', value: 'ID', help: 'a stored run: its newest checkpoint, or the one at --step' },
+  step: { type: 'string', value: 'N', help: "which of the run's checkpoints: the one at iteration N" },
+  checkpoint: {
+    type: 'string',
+    value: 'PATH',
+    help: 'a checkpoint file of deml train --checkpoint-dir, or its folder (the newest in it)',
+  },
+  data: { type: 'string', value: 'NAME', help: 'the dataset to evaluate on (default: the one trained on)' },
+  split: {
+    type: 'string',
+    value: 'SPLIT',
+    help: "the dataset's classes to draw tasks from (default: test)",
+    choices: EVALUATION_SPLITS,
+  },
+  ways: { type: 'string', value: 'N', help: 'N-way tasks (default: as trained)' },
+  shots: { type: 'string', value: 'K', help: 'K support images per class (default: as trained)' },
+  queries: { type: 'string', value: 'Q', help: 'query images per class (default: as trained)' },
+  'inner-steps': {
+    type: 'string',
+    value: 'S',
+    help: 'adaptation steps on each task (default: as trained for testing)',
+  },
+  tasks: { type: 'string', value: 'T', help: 'how many tasks (default: as trained for testing)' },
+  'episode-seed': {
+    type: 'string',
+    value: 'S',
+    help: "the seed the tasks are drawn with (default: the run's evaluation seed)",
+  },
+  episodes: {
+    type: 'string',
+    value: 'FILE.json',
+    help: 'the fixed episodes of an episode file, in place of split, ways, shots, queries, tasks and seed',
+  },
+  'episodes-outside': {
+    type: 'boolean',
+    help: "let the episode file's image paths leave its folder (refused by default)",
+  },
+  json: { type: 'boolean', help: 'print the result as one JSON line' },
+  'data-dir': DATA_DIR_FLAG,
+} as const;
 
-export async function evalCommand(argv: string[], signal: AbortSignal): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      run: { type: 'string' },
-      step: { type: 'string' },
-      checkpoint: { type: 'string' },
-      data: { type: 'string' },
-      split: { type: 'string' },
-      ways: { type: 'string' },
-      shots: { type: 'string' },
-      queries: { type: 'string' },
-      'inner-steps': { type: 'string' },
-      tasks: { type: 'string' },
-      'episode-seed': { type: 'string' },
-      episodes: { type: 'string' },
-      'episodes-outside': { type: 'boolean' },
-      json: { type: 'boolean' },
-      ...DATA_DIR_OPTION,
-    },
-  });
-  if ((values.run === undefined) === (values.checkpoint === undefined)) throw new UsageError(EVAL_USAGE);
+export const EVAL = defineCommand({
+  name: 'eval',
+  summary: 'evaluate a trained run (or checkpoint) on any dataset, split, N-way K-shot or episode file',
+  details:
+    'Give --run ID (the result is stored with the run) or --checkpoint PATH (it is printed). Settings ' +
+    'not given are those the model was trained and tested with.',
+  options: EVAL_FLAGS,
+  run: (values, _args, signal) => evalCommand(values, signal),
+});
+
+async function evalCommand(values: FlagValues<typeof EVAL_FLAGS>, signal: AbortSignal): Promise<number> {
+  if ((values.run === undefined) === (values.checkpoint === undefined)) {
+    throw new UsageError(
+      'give --run ID or --checkpoint PATH, one of them (deml eval --help shows the options)',
+    );
+  }
   if (values.checkpoint !== undefined && values.step !== undefined) {
     throw new UsageError('--step chooses among a run’s checkpoints; with --checkpoint, give the file itself');
   }

@@ -1,23 +1,35 @@
 /** `--executor slurm` and the Slurm options, shared by `deml launch` and `deml serve`. */
 import { describeIssue } from '../contract/config';
 import { type ExecutorChoice, executorChoiceSchema } from '../contract/executor';
+import type { FlagValues } from './command';
 import { UsageError, intFlag } from './usage';
 
-export const EXECUTOR_OPTIONS = {
-  executor: { type: 'string' },
-  partition: { type: 'string' },
-  time: { type: 'string' },
-  cpus: { type: 'string' },
-  mem: { type: 'string' },
-  gpus: { type: 'string' },
-  account: { type: 'string' },
-  sbatch: { type: 'string', multiple: true },
+const group = 'Where runs train:';
+
+export const EXECUTOR_FLAGS = {
+  executor: {
+    type: 'string',
+    value: 'KIND',
+    help: 'here (local) or as Slurm jobs (slurm; what any Slurm option below implies)',
+    choices: ['local', 'slurm'],
+    group,
+  },
+  partition: { type: 'string', value: 'P', help: "Slurm: the partition (default: the cluster's)", group },
+  time: { type: 'string', value: 'TIME', help: 'Slurm: the time limit, e.g. 04:00:00', group },
+  cpus: { type: 'string', value: 'N', help: "Slurm: CPUs per run (the trainer's threads)", group },
+  mem: { type: 'string', value: 'SIZE', help: 'Slurm: memory per run, e.g. 8G', group },
+  gpus: { type: 'string', value: 'N', help: 'Slurm: GPUs per run', group },
+  account: { type: 'string', value: 'A', help: 'Slurm: the account charged', group },
+  sbatch: {
+    type: 'string',
+    value: 'ARG',
+    help: 'Slurm: one more sbatch option, e.g. "--qos=high" (repeatable)',
+    multiple: true,
+    group,
+  },
 } as const;
 
-export const EXECUTOR_USAGE =
-  '[--executor local|slurm [--partition P] [--time 04:00:00] [--cpus N] [--mem 8G] [--gpus N] [--account A] [--sbatch "--qos=high" …]]';
-
-type Values = { [K in keyof typeof EXECUTOR_OPTIONS]?: K extends 'sbatch' ? string[] : string };
+type Values = FlagValues<typeof EXECUTOR_FLAGS>;
 
 /** The executor the flags ask for, or undefined (the workbench's default). */
 export function executorOf(values: Values): ExecutorChoice | undefined {

@@ -1,15 +1,37 @@
 /** `deml export`: the results table of an experiment (or of chosen runs), for a paper. */
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { EXPORT_FORMATS, type ExportFormat, exportTable } from '../contract/exportTable';
 import { presetTag, presets } from '../contract/presets';
 import { type PublishedResult, resultsTable } from '../contract/results';
 import { describeFsError } from '../data/errors';
-import { DATA_DIR_OPTION, UsageError, dataDirOf } from './usage';
+import { type FlagValues, defineCommand } from './command';
+import { DATA_DIR_FLAG, UsageError, dataDirOf } from './usage';
 import { openClient } from './workbench';
 
-export const EXPORT_USAGE = `deml export (--experiment ID[,ID…] | --runs ID,ID…) [--format latex|md|csv] [--out FILE]
-            [--instances 1,2,3,4,5,10 (a MANN's accuracy at these presentations, as columns)]`;
+const EXPORT_FLAGS = {
+  experiment: { type: 'string', value: 'ID,…', help: 'the runs of these experiments' },
+  runs: { type: 'string', value: 'ID,…', help: 'these runs (with or besides --experiment)' },
+  format: {
+    type: 'string',
+    value: 'FORMAT',
+    help: 'LaTeX (booktabs), Markdown or CSV (default: md)',
+    choices: EXPORT_FORMATS,
+  },
+  out: { type: 'string', value: 'FILE', help: 'write the table to FILE (default: stdout)' },
+  instances: {
+    type: 'string',
+    value: 'K,…',
+    help: "a MANN's accuracy at these presentations, as columns (e.g. 1,2,3,4,5,10)",
+  },
+  'data-dir': DATA_DIR_FLAG,
+} as const;
+
+export const EXPORT = defineCommand({
+  name: 'export',
+  summary: 'the results table of experiments or runs as LaTeX (booktabs), Markdown or CSV',
+  options: EXPORT_FLAGS,
+  run: (values) => exportCommand(values),
+});
 
 /** Positive integers separated by commas (ids, or presentations). */
 const ids = (flag: string, raw: string | undefined) => {
@@ -20,25 +42,15 @@ const ids = (flag: string, raw: string | undefined) => {
   return list;
 };
 
-export async function exportCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      experiment: { type: 'string' },
-      runs: { type: 'string' },
-      format: { type: 'string' },
-      out: { type: 'string' },
-      instances: { type: 'string' },
-      ...DATA_DIR_OPTION,
-    },
-  });
+async function exportCommand(values: FlagValues<typeof EXPORT_FLAGS>): Promise<number> {
   const format = (values.format ?? 'md') as ExportFormat;
   if (!EXPORT_FORMATS.includes(format))
     throw new UsageError(`--format is one of ${EXPORT_FORMATS.join(', ')}`);
   const experiments = ids('experiment', values.experiment);
   let runIds = ids('runs', values.runs);
-  if (experiments.length === 0 && runIds.length === 0) throw new UsageError(EXPORT_USAGE);
+  if (experiments.length === 0 && runIds.length === 0) {
+    throw new UsageError('give --experiment ID,… or --runs ID,… (deml export --help shows the options)');
+  }
   const service = openClient(dataDirOf(values));
   try {
     const published: PublishedResult[] = [];

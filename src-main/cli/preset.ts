@@ -1,5 +1,4 @@
 /** `deml preset`: list the ready-made comparisons, or run one and print its results table. */
-import { parseArgs } from 'node:util';
 import { type PresetRun, findPreset, presets } from '../contract/presets';
 import { parseExperimentConfig } from '../contract/config';
 import { EXPORT_FORMATS, type ExportFormat, exportTable } from '../contract/exportTable';
@@ -10,38 +9,81 @@ import { type TrainingData, datasetLoader, resolveTrainingData } from '../data/t
 import { describeBackend, formatAccuracy, metaTrain, type TrainResult, selectBackend } from '../engine';
 import { estimateTrainingMemory, formatBytes } from '../engine/memoryEstimate';
 import { trainInWorker } from '../engine/parallel/trainInWorker';
-import { DATA_DIR_OPTION, UsageError, dataDirOf, intFlag } from './usage';
+import { type FlagValues, defineCommand, defineGroup } from './command';
+import { DATA_DIR_FLAG, UsageError, dataDirOf, intFlag } from './usage';
 
-export const PRESET_USAGE = `deml preset list
-deml preset run ID [--iterations N | --budget FRACTION] [--eval-tasks N] [--seed N] [--data NAME] [--only TEXT]
-                   [--format md|latex|csv] [--instances 1,2,3,4,5,10 (a MANN's presentations as columns)]
-                   [--parallel N|auto (runs trained side by side, the cores shared between them; default auto)]`;
+const out = (s: string) => process.stdout.write(`${s}\n`);
 
-export async function presetCommand(argv: string[], signal: AbortSignal): Promise<number> {
-  const [sub, ...rest] = argv;
-  const { values, positionals } = parseArgs({
-    args: rest,
-    strict: true,
-    allowPositionals: true,
-    options: {
-      iterations: { type: 'string' },
-      'eval-tasks': { type: 'string' },
-      seed: { type: 'string' },
-      data: { type: 'string' },
-      only: { type: 'string' },
-      budget: { type: 'string' },
-      format: { type: 'string' },
-      instances: { type: 'string' },
-      parallel: { type: 'string' },
-      ...DATA_DIR_OPTION,
-    },
-  });
-  const out = (s: string) => process.stdout.write(`${s}\n`);
-  if (sub === 'list') {
+const PRESET_RUN_FLAGS = {
+  iterations: {
+    type: 'string',
+    value: 'N',
+    help: 'meta-training iterations of every run (not with --budget)',
+  },
+  budget: {
+    type: 'string',
+    value: 'FRACTION',
+    help: "this fraction of the preset's iterations, in (0, 1] (not with --iterations)",
+  },
+  'eval-tasks': { type: 'string', value: 'N', help: 'meta-test tasks of every run' },
+  seed: { type: 'string', value: 'N', help: 'the seed of every run' },
+  data: { type: 'string', value: 'NAME', help: 'the dataset, in place of the preset’s' },
+  only: { type: 'string', value: 'TEXT', help: 'only the runs whose label contains TEXT' },
+  format: {
+    type: 'string',
+    value: 'FORMAT',
+    help: 'the results table as Markdown, LaTeX or CSV (default: md)',
+    choices: EXPORT_FORMATS,
+  },
+  instances: {
+    type: 'string',
+    value: 'K,…',
+    help: "a MANN's accuracy at these presentations, as columns (e.g. 1,2,3,4,5,10)",
+  },
+  parallel: {
+    type: 'string',
+    value: 'N|auto',
+    help: 'runs trained side by side, the cores shared between them (default: auto)',
+  },
+  'data-dir': DATA_DIR_FLAG,
+} as const;
+
+const PRESET_LIST = defineCommand({
+  name: 'list',
+  summary: 'the ready-made comparisons, with their runs',
+  options: {},
+  run: async () => {
     for (const p of presets()) out(`${p.id.padEnd(20)} ${p.title}: ${p.runs.length} runs. ${p.description}`);
     return 0;
-  }
-  if (sub !== 'run' || !positionals[0]) throw new UsageError(PRESET_USAGE);
+  },
+});
+
+const PRESET_RUN = defineCommand({
+  name: 'run',
+  summary: 'train and meta-test the runs of a preset, then print its results table',
+  options: PRESET_RUN_FLAGS,
+  args: [
+    {
+      name: 'ID',
+      help: 'the preset (deml preset list)',
+      required: true,
+      choices: presets().map((p) => p.id),
+    },
+  ],
+  run: (values, [id], signal) => presetRun(id!, values, signal),
+});
+
+export const PRESET = defineGroup({
+  name: 'preset',
+  summary: 'list or run a ready-made comparison (e.g. concept-vs-pixels)',
+  commands: [PRESET_LIST, PRESET_RUN],
+});
+
+async function presetRun(
+  id: string,
+  values: FlagValues<typeof PRESET_RUN_FLAGS>,
+  signal: AbortSignal,
+): Promise<number> {
   const fraction = values.budget === undefined ? undefined : Number(values.budget);
   if (fraction !== undefined && !(fraction > 0 && fraction <= 1)) {
     throw new UsageError(
@@ -69,7 +111,7 @@ export async function presetCommand(argv: string[], signal: AbortSignal): Promis
   );
   let preset;
   try {
-    preset = findPreset(positionals[0], budget);
+    preset = findPreset(id, budget);
   } catch (e) {
     throw new UsageError((e as Error).message);
   }

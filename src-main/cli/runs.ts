@@ -5,7 +5,6 @@
  * the queue in the foreground until their runs end (Ctrl-C cancels, with a checkpoint). When one
  * does, they leave the runs queued in the store and that workbench trains them.
  */
-import { parseArgs } from 'node:util';
 import { LEARNERS, type LearnerName } from '../contract/config';
 import { describeEvaluation } from '../contract/evaluation';
 import { ordinal } from '../contract/results';
@@ -14,18 +13,88 @@ import { RUN_STATUSES, type RunDetail, type RunStatus, type RunSummary } from '.
 import type { WorkbenchService } from '../service/service';
 import { interruptLostRuns } from '../jobs/queue';
 import { lockHolder } from '../store/instanceLock';
-import { TRAIN_FLAGS, configFromFlags, readConfigFile } from './args';
-import { DATA_DIR_OPTION, UsageError, dataDirOf, decimalNumber, intFlag } from './usage';
+import { configFromFlags, readConfigFile } from './args';
+import { type FlagValues, defineCommand } from './command';
+import { addTrainFlags, stringValues } from './trainFlags';
+import { DATA_DIR_FLAG, UsageError, dataDirOf, decimalNumber, intFlag } from './usage';
 import { openClient, openOwnerOrClient } from './workbench';
 import { formatDuration } from './progress';
-import { EXECUTOR_OPTIONS, EXECUTOR_USAGE, executorOf } from './executorFlags';
+import { EXECUTOR_FLAGS, executorOf } from './executorFlags';
 
-export const RUNS_USAGE = `deml launch [train flags] [--config file.json] [--name NAME] [--description TEXT] [--tags a,b]
-            [--learners maml,metasgd] [--seeds 0,1,2] [--detach]
-            ${EXECUTOR_USAGE}
-deml runs [ID] [--experiment ID] [--status ${RUN_STATUSES.join('|')}] [--json]
-deml cancel ID
-deml resume ID [--from ITERATION (a kept checkpoint; 0: from scratch)] [--detach]`;
+const DETACH_FLAG = {
+  type: 'boolean',
+  help: 'leave the runs queued for the next workbench on the data directory; do not train them here',
+} as const;
+
+const LAUNCH_FLAGS = {
+  config: {
+    type: 'string',
+    value: 'file.json',
+    help: 'an experiment config (JSON); the training flags override its fields',
+  },
+  name: { type: 'string', value: 'NAME', help: "the experiment's name (default: its learners and dataset)" },
+  description: { type: 'string', value: 'TEXT', help: "the experiment's description" },
+  tags: { type: 'string', value: 'TAG,…', help: "the experiment's tags" },
+  learners: {
+    type: 'string',
+    value: 'LEARNER,…',
+    help: `a run for each of these learners (${LEARNERS.join(', ')}), on the same config`,
+  },
+  seeds: { type: 'string', value: 'N,…', help: 'a run for each of these seeds (with each learner)' },
+  detach: DETACH_FLAG,
+  'data-dir': DATA_DIR_FLAG,
+  ...EXECUTOR_FLAGS,
+} as const;
+
+export const LAUNCH = defineCommand({
+  name: 'launch',
+  summary: 'create an experiment (learners × seeds) in the store and train its runs',
+  details:
+    'With no workbench on the data directory, the runs train here until they end (Ctrl-C cancels them, ' +
+    'with a checkpoint); with one, it trains them. The training flags override the --config file.',
+  options: LAUNCH_FLAGS,
+  moreOptions: addTrainFlags,
+  run: (values, _args, signal) => launchCommand(values, signal),
+});
+
+export const RUNS = defineCommand({
+  name: 'runs',
+  summary: 'list the stored runs, or show one',
+  options: {
+    experiment: { type: 'string', value: 'ID', help: "only this experiment's runs" },
+    status: { type: 'string', value: 'STATUS', help: 'only the runs in this status', choices: RUN_STATUSES },
+    json: { type: 'boolean', help: 'print them as JSON' },
+    'data-dir': DATA_DIR_FLAG,
+  },
+  args: [{ name: 'ID', help: 'show this run: its status, evaluations and checkpoints' }],
+  run: (values, [id]) => runsCommand(values, id),
+});
+
+export const CANCEL = defineCommand({
+  name: 'cancel',
+  summary: 'cancel a queued or running run (it checkpoints first)',
+  options: { 'data-dir': DATA_DIR_FLAG },
+  args: [{ name: 'ID', help: 'the run', required: true }],
+  run: (values, [id]) => cancelCommand(values, id),
+});
+
+const RESUME_FLAGS = {
+  from: {
+    type: 'string',
+    value: 'ITERATION',
+    help: 'from the kept checkpoint at this iteration (0: from scratch); default: the newest',
+  },
+  detach: DETACH_FLAG,
+  'data-dir': DATA_DIR_FLAG,
+} as const;
+
+export const RESUME = defineCommand({
+  name: 'resume',
+  summary: 'continue a cancelled, interrupted or failed run from its newest checkpoint (or --from N)',
+  options: RESUME_FLAGS,
+  args: [{ name: 'ID', help: 'the run', required: true }],
+  run: (values, [id], signal) => resumeCommand(values, id, signal),
+});
 
 const pct = (x: number | null) => (x == null ? '' : Number.isFinite(x) ? `${(100 * x).toFixed(2)}%` : 'n/a');
 
@@ -55,9 +124,12 @@ function learnersOf(raw: string | undefined): LearnerName[] | undefined {
   return parts as LearnerName[] | undefined;
 }
 
-function runId(raw: string | undefined, usage: string): number {
+/** A run's or an experiment's id: `what` names it in the refusal ('ID', '--experiment'). */
+function runId(raw: string | undefined, what: string): number {
   const id = raw === undefined ? Number.NaN : decimalNumber(raw);
-  if (!Number.isInteger(id) || id <= 0) throw new UsageError(usage);
+  if (!Number.isInteger(id) || id <= 0) {
+    throw new UsageError(`${what} is a number ≥ 1, got '${raw ?? ''}'`);
+  }
   return id;
 }
 
@@ -192,40 +264,21 @@ function printDetail(run: RunDetail): void {
   if (last) out(`newest checkpoint: iteration ${last.step} (${last.file})`);
 }
 
-export async function launchCommand(argv: string[], signal: AbortSignal): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    allowPositionals: false,
-    options: {
-      ...Object.fromEntries(Object.keys(TRAIN_FLAGS).map((f) => [f, { type: 'string' as const }])),
-      config: { type: 'string' },
-      name: { type: 'string' },
-      description: { type: 'string' },
-      tags: { type: 'string' },
-      learners: { type: 'string' },
-      seeds: { type: 'string' },
-      detach: { type: 'boolean' },
-      ...EXECUTOR_OPTIONS,
-      ...DATA_DIR_OPTION,
-    },
-  });
+async function launchCommand(values: FlagValues<typeof LAUNCH_FLAGS>, signal: AbortSignal): Promise<number> {
   const executor = executorOf(values);
-  const base = typeof values.config === 'string' ? readConfigFile(values.config) : {};
-  const config = configFromFlags(base, values as Record<string, string | undefined>);
-  const learners = learnersOf(values.learners as string | undefined);
-  const seeds = seedsOf(values.seeds as string | undefined);
+  const base = values.config !== undefined ? readConfigFile(values.config) : {};
+  const config = configFromFlags(base, stringValues(values));
+  const learners = learnersOf(values.learners);
+  const seeds = seedsOf(values.seeds);
   const dataDir = dataDirOf(values);
   const detach = values.detach === true;
   const service = openOwnerOrClient(dataDir, detach);
   let queued: number[];
   try {
     const { experiment, runs } = await service.createExperiment({
-      name:
-        (values.name as string | undefined) ??
-        `${(learners ?? [config.learner]).join(' vs ')} on ${config.data}`,
-      description: values.description as string | undefined,
-      tags: listOf('tags', values.tags as string | undefined),
+      name: values.name ?? `${(learners ?? [config.learner]).join(' vs ')} on ${config.data}`,
+      description: values.description,
+      tags: listOf('tags', values.tags),
       config,
       learners,
       seeds,
@@ -312,18 +365,10 @@ export async function drainLeftovers(dataDir: string, signal: AbortSignal): Prom
   }
 }
 
-export async function runsCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    strict: true,
-    allowPositionals: true,
-    options: {
-      experiment: { type: 'string' },
-      status: { type: 'string' },
-      json: { type: 'boolean' },
-      ...DATA_DIR_OPTION,
-    },
-  });
+async function runsCommand(
+  values: { experiment?: string; status?: string; json?: boolean; 'data-dir'?: string },
+  id: string | undefined,
+): Promise<number> {
   const status = values.status as RunStatus | undefined;
   if (status && !RUN_STATUSES.includes(status)) {
     throw new UsageError(`--status is one of ${RUN_STATUSES.join(', ')}`);
@@ -338,13 +383,13 @@ export async function runsCommand(argv: string[]): Promise<number> {
         gone: 'the workbench that ran it stopped (its process is gone), and its trainer with it',
       });
     }
-    if (positionals[0]) {
-      const run = service.run(runId(positionals[0], RUNS_USAGE));
+    if (id) {
+      const run = service.run(runId(id, 'ID'));
       if (values.json) process.stdout.write(`${JSON.stringify(run)}\n`);
       else printDetail(run);
       return 0;
     }
-    const experimentId = values.experiment ? runId(values.experiment, RUNS_USAGE) : undefined;
+    const experimentId = values.experiment ? runId(values.experiment, '--experiment') : undefined;
     const runs = service.store.runs.list({ experimentId, status });
     if (values.json) process.stdout.write(`${JSON.stringify(runs)}\n`);
     else if (runs.length === 0) process.stdout.write('no runs yet\n');
@@ -355,14 +400,8 @@ export async function runsCommand(argv: string[]): Promise<number> {
   }
 }
 
-export async function cancelCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    strict: true,
-    allowPositionals: true,
-    options: { ...DATA_DIR_OPTION },
-  });
-  const id = runId(positionals[0], 'usage: deml cancel ID');
+async function cancelCommand(values: { 'data-dir'?: string }, raw: string | undefined): Promise<number> {
+  const id = runId(raw, 'ID');
   const service = openClient(dataDirOf(values));
   try {
     const run = service.cancelRun(id);
@@ -377,14 +416,12 @@ export async function cancelCommand(argv: string[]): Promise<number> {
   }
 }
 
-export async function resumeCommand(argv: string[], signal: AbortSignal): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    strict: true,
-    allowPositionals: true,
-    options: { detach: { type: 'boolean' }, from: { type: 'string' }, ...DATA_DIR_OPTION },
-  });
-  const id = runId(positionals[0], 'usage: deml resume ID [--from ITERATION] [--detach]');
+async function resumeCommand(
+  values: FlagValues<typeof RESUME_FLAGS>,
+  raw: string | undefined,
+  signal: AbortSignal,
+): Promise<number> {
+  const id = runId(raw, 'ID');
   const at = intFlag('from', values.from, 0);
   const dataDir = dataDirOf(values);
   const detach = values.detach === true;

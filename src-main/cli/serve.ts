@@ -7,15 +7,32 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { serve } from '../server/server';
 import { WorkbenchService } from '../service/service';
-import { DATA_DIR_OPTION, UsageError, dataDirOf, intFlag } from './usage';
+import { type FlagValues, defineCommand } from './command';
+import { DATA_DIR_FLAG, UsageError, dataDirOf, intFlag } from './usage';
 import { APP_VERSION } from './workbench';
-import { EXECUTOR_OPTIONS, EXECUTOR_USAGE, executorOf } from './executorFlags';
+import { EXECUTOR_FLAGS, executorOf } from './executorFlags';
 
-export const SERVE_USAGE = `deml serve [--port 0 (any free port)] [--host 127.0.0.1] [--concurrency 1] [--data-dir DIR]
-           ${EXECUTOR_USAGE} (where new runs train by default)`;
+const SERVE_FLAGS = {
+  port: { type: 'string', value: 'N', help: 'the port to listen on (default: 0, any free port)' },
+  host: {
+    type: 'string',
+    value: 'HOST',
+    help: 'the address to listen on (default: 127.0.0.1; any other is reachable from other machines)',
+  },
+  concurrency: { type: 'string', value: 'N', help: 'runs trained at once (default: 1)' },
+  'data-dir': DATA_DIR_FLAG,
+  ...EXECUTOR_FLAGS,
+} as const;
+
+export const SERVE = defineCommand({
+  name: 'serve',
+  summary: 'the workbench in a browser (HTTP + WebSocket on 127.0.0.1, with an access token)',
+  details: 'The executor options say where new runs train by default.',
+  options: SERVE_FLAGS,
+  run: (values, _args, signal) => serveCommand(values, signal),
+});
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -50,18 +67,7 @@ export function ensureRenderer(root = ROOT): string {
   return dir;
 }
 
-export async function serveCommand(argv: string[], signal: AbortSignal): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      port: { type: 'string' },
-      host: { type: 'string' },
-      concurrency: { type: 'string' },
-      ...EXECUTOR_OPTIONS,
-      ...DATA_DIR_OPTION,
-    },
-  });
+async function serveCommand(values: FlagValues<typeof SERVE_FLAGS>, signal: AbortSignal): Promise<number> {
   const port = intFlag('port', values.port, 0);
   if (port !== undefined && port > 65535) throw new UsageError('--port is at most 65535');
   const host = values.host ?? '127.0.0.1';

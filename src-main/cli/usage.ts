@@ -1,5 +1,6 @@
 /** What every `deml` command shares on its command line: usage errors, integer flags, --data-dir. */
-import { resolveDataDir } from '../layout/dataDirectory';
+import { DATA_DIR_RULE, resolveDataDir } from '../layout/dataDirectory';
+import type { FlagSpec } from './command';
 
 /** A bad command line: the CLI prints the message and exits with code 2. */
 export class UsageError extends Error {}
@@ -24,7 +25,21 @@ export function intFlag(flag: string, raw: string | undefined, min = 1): number 
 }
 
 /** The --data-dir option, declared the same way by every command that reads the data directory. */
-export const DATA_DIR_OPTION = { 'data-dir': { type: 'string' } } as const;
+export const DATA_DIR_FLAG = {
+  type: 'string',
+  value: 'DIR',
+  help: `the data directory: datasets, the experiment store, runs (${DATA_DIR_RULE})`,
+} as const satisfies FlagSpec;
+
+/**
+ * Refusals the user fixes like a bad flag (exit 2): a backend asked for by name that cannot start
+ * here (engine/backend.ts), a dataset name that breaks the naming rule (data/cache.ts). Matched by
+ * name so that the CLI loads neither module before a command needs it.
+ */
+const USAGE_ERROR_NAMES = new Set(['BackendUnavailableError', 'DatasetNameError']);
+export function isUsageErrorByName(e: unknown): boolean {
+  return e instanceof Error && USAGE_ERROR_NAMES.has(e.name);
+}
 
 /** The data directory a command works on (layout/dataDirectory.ts says how it is chosen). */
 export function dataDirOf(values: { 'data-dir'?: string | boolean }): string {

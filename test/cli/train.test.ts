@@ -149,7 +149,7 @@ describe('deml train', () => {
       [['--backend', 'tpu'], /backend: /],
       [['--ways', 'five'], /ways: --ways expects an integer, got 'five'/],
       [['--data', 'imagenet'], /data: unknown dataset 'imagenet'/],
-      [['--bogus', '1'], /Unknown option '--bogus'/],
+      [['--bogus', '1'], /^deml train: unknown option '--bogus'/m],
       [
         ['--learner', 'mann', '--instances', '10', '--memory-slots', '20'],
         /mann\.memorySlots: 20 slots cannot hold an episode of 3 classes × 10 instances \(30 writes\)/,
