@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { ConfigError, type ExperimentConfig, SETTINGS, parseExperimentConfig } from '../contract/config';
-import type { SettingDescription } from '../contract/settings';
+import { SETTING_GROUPS, type SettingDescription } from '../contract/settings';
 import { decimalNumber } from './usage';
 
 type Kind = 'int' | 'number' | 'string' | 'pair' | 'ints' | 'bool' | 'numberOrLearned' | 'fractions';
@@ -123,8 +123,8 @@ const VALUE_NAMES: Record<SettingDescription['kind'], string> = {
   number: 'X',
   optionalNumber: 'X',
   text: 'NAME',
-  choice: '',
-  bool: 'true|false',
+  choice: 'NAME',
+  bool: 'BOOL',
   ints: 'N,N,…',
   pair: 'LOW,HIGH',
   fractions: 'TRAIN,VAL,TEST',
@@ -139,7 +139,8 @@ function shownDefault(s: SettingDescription): string {
     : typeof v === 'object' && v !== null
       ? Object.values(v).join(',')
       : String(v);
-  return ` (default ${text}${s.unit && typeof v === 'number' ? ` ${s.unit}` : ''})`;
+  // "default 4 tasks", but "default 1" rather than "1 steps".
+  return ` (default ${text}${s.unit && typeof v === 'number' && v !== 1 ? ` ${s.unit}` : ''})`;
 }
 
 function whereItApplies(s: SettingDescription): string {
@@ -148,11 +149,14 @@ function whereItApplies(s: SettingDescription): string {
   return '';
 }
 
-/** Every training flag, in the schema's order, from the settings' descriptions. */
-export const TRAIN_OPTIONS: readonly TrainOption[] = SETTINGS.map((s) => ({
-  flag: s.flag,
-  valueName: s.kind === 'choice' ? s.options!.join('|') : VALUE_NAMES[s.kind],
-  help: `${s.label}: ${s.help}${shownDefault(s)}${whereItApplies(s)}`,
-  group: s.group,
-  ...(s.options ? { choices: s.options } : s.kind === 'bool' ? { choices: ['true', 'false'] } : {}),
-}));
+/** Every training flag, by group (SETTING_GROUPS), in the schema's order within one. */
+export const TRAIN_OPTIONS: readonly TrainOption[] = [...SETTINGS]
+  .sort((a, b) => SETTING_GROUPS.indexOf(a.group) - SETTING_GROUPS.indexOf(b.group))
+  .map((s) => ({
+    flag: s.flag,
+    // Choices are listed after the help ("choices: …"), so the placeholder stays short.
+    valueName: VALUE_NAMES[s.kind],
+    help: `${s.label}: ${s.help}${shownDefault(s)}${whereItApplies(s)}`,
+    group: s.group,
+    ...(s.options ? { choices: s.options } : s.kind === 'bool' ? { choices: ['true', 'false'] } : {}),
+  }));

@@ -12,6 +12,7 @@ import { describeExecutor, describeSlurmJob } from '../contract/executor';
 import { RUN_STATUSES, type RunDetail, type RunStatus, type RunSummary } from '../contract/records';
 import type { WorkbenchService } from '../service/service';
 import { interruptLostRuns } from '../jobs/queue';
+import { describeWriteError } from '../store/database';
 import { lockHolder } from '../store/instanceLock';
 import { configFromFlags, readConfigFile } from './args';
 import { type FlagValues, defineCommand } from './command';
@@ -379,9 +380,16 @@ async function runsCommand(
     // With no workbench owning the directory (its owner was killed), a run it left "running" would
     // read so, with no reason, until a workbench next starts here: say what happened now instead.
     if (!lockHolder(dataDir)) {
-      interruptLostRuns(service.store, {
-        gone: 'the workbench that ran it stopped (its process is gone), and its trainer with it',
-      });
+      try {
+        interruptLostRuns(service.store, {
+          gone: 'the workbench that ran it stopped (its process is gone), and its trainer with it',
+        });
+      } catch (e) {
+        // Listing must not fail for the note it could not write (a full disk): show what is stored.
+        process.stderr.write(
+          `deml runs: a run whose trainer is gone is still shown as running: ${describeWriteError(e)}\n`,
+        );
+      }
     }
     if (id) {
       const run = service.run(runId(id, 'ID'));

@@ -122,7 +122,7 @@ describe('deml eval', () => {
     const file = deml(dataDir, ['eval', '--checkpoint', ckpt, '--episodes', badFile]);
     expect(file.code).toBe(2);
     expect(file.stderr).toMatch(
-      /episodeFile: episode file .*episodes\.json: episodes\[0\]: class 1 has no support image/,
+      /Episode file: episode file .*episodes\.json: episodes\[0\]: class 1 has no support image/,
     );
     expect(deml(dataDir, ['eval']).code).toBe(2);
     expect(deml(dataDir, ['eval', '--run', '1', '--checkpoint', ckpt]).code).toBe(2);

@@ -142,7 +142,7 @@ describe('deml train', () => {
   it('refuses a bad config before any work, naming the field (exit 2)', () => {
     const cases: Array<[string[], RegExp]> = [
       [['--ways', '40'], /Ways: 40-way tasks need 40 classes/],
-      [['--queries', '30'], /shots: shots \+ queries = 31 images per class/],
+      [['--queries', '30'], /Shots: shots \+ queries = 31 images per class/],
       [['--inner-lr=-0.1'], /innerLr: /],
       [['--inner-steps', '0'], /innerSteps: /],
       [['--learner', 'reptile'], /learner: /],
