@@ -110,7 +110,9 @@ describe('deml eval', () => {
 
     const shape = deml(dataDir, ['eval', '--checkpoint', ckpt, '--data', 'synthetic:classes=40,size=16']);
     expect(shape.code).toBe(2);
-    expect(shape.stderr).toMatch(/Dataset: the checkpoint was trained on 12×12×1 images .* has 16×16×1 images/);
+    expect(shape.stderr).toMatch(
+      /Dataset: the checkpoint was trained on 12×12×1 images .* has 16×16×1 images/,
+    );
     const badFile = join(tempDir(), 'episodes.json');
     writeFileSync(
       badFile,
