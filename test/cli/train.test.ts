@@ -143,7 +143,7 @@ describe('deml train', () => {
     const cases: Array<[string[], RegExp]> = [
       [['--ways', '40'], /Ways: 40-way tasks need 40 classes/],
       [['--queries', '30'], /Shots: shots \+ queries = 31 images per class/],
-      [['--inner-lr=-0.1'], /innerLr: /],
+      [['--inner-lr=-0.1'], /Inner learning rate α: must be greater than 0/],
       [['--inner-steps', '0'], /innerSteps: /],
       [['--learner', 'reptile'], /learner: /],
       [['--backend', 'tpu'], /backend: /],

@@ -277,7 +277,7 @@ describe('evaluations in the queue', () => {
     await expect(service.evaluateRun(id, { step: 7 })).rejects.toThrow(
       /Checkpoint: run \d+ has no checkpoint at iteration 7 \(it keeps 20, 30\)/,
     );
-    await expect(service.evaluateRun(id, { ways: 30 })).rejects.toThrow(/ways: 30-way tasks need 30 classes/);
+    await expect(service.evaluateRun(id, { ways: 30 })).rejects.toThrow(/Ways: 30-way tasks need 30 classes/);
     expect(service.run(id).pendingEvaluations).toEqual([]);
 
     // Another workbench process (a CLI, say) leaves the request; this one's queue carries it out.
