@@ -139,25 +139,28 @@ describe('deml train', () => {
     expect(events(siamese.stdout).at(-1)).toMatchObject({ type: 'result', test: { tasks: 12 } });
   });
 
-  it('refuses a bad config before any work, naming the field (exit 2)', () => {
+  it('refuses a bad config before any work, naming the setting by its label (exit 2)', () => {
     const cases: Array<[string[], RegExp]> = [
       [['--ways', '40'], /Ways: 40-way tasks need 40 classes/],
       [['--queries', '30'], /Shots: shots \+ queries = 31 images per class/],
       [['--inner-lr=-0.1'], /Inner learning rate α: must be greater than 0/],
-      [['--inner-steps', '0'], /innerSteps: /],
-      [['--learner', 'reptile'], /learner: /],
-      [['--backend', 'tpu'], /backend: /],
-      [['--ways', 'five'], /ways: --ways expects an integer, got 'five'/],
-      [['--data', 'imagenet'], /data: unknown dataset 'imagenet'/],
+      [['--inner-steps', '0'], /^deml train: Inner steps: must be greater than 0$/m],
+      [['--learner', 'leo'], /^deml train: Learner: must be one of maml, fomaml, /m],
+      [['--backend', 'tpu'], /^deml train: Backend: must be one of /m],
+      [['--ways', 'five'], /Ways: --ways expects an integer, got 'five'/],
+      [['--data', 'imagenet'], /Dataset: unknown dataset 'imagenet'/],
       [['--bogus', '1'], /^deml train: unknown option '--bogus'/m],
       [
         ['--learner', 'mann', '--instances', '10', '--memory-slots', '20'],
-        /mann\.memorySlots: 20 slots cannot hold an episode of 3 classes × 10 instances \(30 writes\)/,
+        /Memory slots: 20 slots cannot hold an episode of 3 classes × 10 instances \(30 writes\)/,
       ],
-      [['--learner', 'mann', '--instances', '1'], /mann\.instances: must be at least 2/],
-      [['--learner', 'mann', '--gamma', 'fast'], /mann\.gamma: /],
-      [['--learner', 'siamese', '--positive-fraction', '1'], /siamese\.positiveFraction: /],
-      [['--learner', 'siamese', '--aggregate', 'median'], /siamese\.aggregate: /],
+      [['--learner', 'mann', '--instances', '1'], /Presentations per class: must be at least 2/],
+      [['--learner', 'mann', '--gamma', 'fast'], /Usage decay γ: /],
+      [['--learner', 'siamese', '--positive-fraction', '1'], /Same-class pairs: must be between 0 and 1/],
+      [
+        ['--learner', 'siamese', '--aggregate', 'median'],
+        /A query's score for a class: must be one of mean, max/,
+      ],
     ];
     for (const [args, message] of cases) {
       const r = deml(['train', ...TINY, ...args]);
