@@ -3,15 +3,13 @@
  * percent, mean ± 95% CI; the best of each column in bold, cells within the best's CI marked †;
  * published figures (a protocol preset's) in italics, never bold or †.
  */
-import { MIN_SEEDS_FOR_INTERVAL, type ResultsCell, type ResultsTable, tieNote } from './results';
+import { type ResultsCell, type ResultsTable, intervalNote, marksTaskInterval, tieNote } from './results';
 
 export const EXPORT_FORMATS = ['csv', 'md', 'latex'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 const pct = (x: number) => (100 * x).toFixed(2);
 const ci = (c: ResultsCell) => (Number.isFinite(c.ci95) ? pct(c.ci95) : '?');
-
-export const TABLE_NOTE = `with 95% confidence intervals (Student's t): across seeds where a cell has ${MIN_SEEDS_FOR_INTERVAL} or more, over the column's episodes where it has fewer. Bold: best of its column`;
 
 /** What the cells measure: the meta-test split's seeded episodes, an episode file's, or both. */
 function measured(table: ResultsTable): string {
@@ -22,16 +20,10 @@ function measured(table: ResultsTable): string {
 }
 const PUBLISHED_NOTE = ' Italics: published figures, not measured here.';
 
-/** The caption: what the intervals are over, the seeds behind the cells, and the † rule used. */
+/** The caption: what the intervals are over, cell by cell, the seeds behind them, and the † rule. */
 export function noteOf(table: ResultsTable): string {
-  const seeds = [
-    ...new Set(table.rows.filter((r) => !r.published).flatMap((r) => r.cells.map((c) => c?.seeds))),
-  ]
-    .filter((n): n is number => n != null)
-    .sort((a, b) => a - b);
-  const n = seeds.length ? ` n = ${seeds.join(' or ')} seed(s) per cell.` : '';
   const tie = tieNote(table);
-  return `${measured(table)} ${TABLE_NOTE}${tie ? `; ${tie}` : ''}.${n}${table.rows.some((r) => r.published) ? PUBLISHED_NOTE : ''}`;
+  return `${measured(table)} with ${intervalNote(table)}. Bold: best of its column${tie ? `; ${tie}` : ''}.${table.rows.some((r) => r.published) ? PUBLISHED_NOTE : ''}`;
 }
 
 function csvField(v: string | number | boolean): string {
@@ -91,7 +83,9 @@ export function toMarkdown(table: ResultsTable): string {
   const cell = (c: ResultsCell | null, published = false) => {
     if (!c) return '–';
     const text = `${pct(c.mean)} ± ${ci(c)}`;
-    return published ? `_${text}_` : c.best ? `**${text}**` : c.tie ? `${text}†` : text;
+    if (published) return `_${text}_`;
+    const marks = `${c.tie ? '†' : ''}${marksTaskInterval(table, c) ? '‡' : ''}`;
+    return c.best ? `**${text}**${marks}` : `${text}${marks}`;
   };
   const lines = [
     `| Method | ${table.columns.map(mdText).join(' | ')} |`,
@@ -119,7 +113,8 @@ export function latexEscape(s: string): string {
       }
     })
     .replace(/·/g, '$\\cdot$')
-    .replace(/†/g, '$^\\dagger$');
+    .replace(/†/g, '$^\\dagger$')
+    .replace(/‡/g, '$^\\ddagger$');
 }
 
 export function toLatex(table: ResultsTable, caption = noteOf(table)): string {
@@ -127,7 +122,9 @@ export function toLatex(table: ResultsTable, caption = noteOf(table)): string {
     if (!c) return '--';
     const body = `${pct(c.mean)} \\pm ${ci(c)}`;
     if (published) return `\\textit{$${body}$}`;
-    return c.best ? `$\\mathbf{${body}}$` : c.tie ? `$${body}^{\\dagger}$` : `$${body}$`;
+    const marks = `${c.tie ? '\\dagger' : ''}${marksTaskInterval(table, c) ? '\\ddagger' : ''}`;
+    const sup = marks ? `^{${marks}}` : '';
+    return c.best ? `$\\mathbf{${body}}${sup}$` : `$${body}${sup}$`;
   };
   return [
     '% \\usepackage{booktabs}',

@@ -432,6 +432,40 @@ export function tieNote(table: ResultsTable): string {
   return `†: not distinguishable from the best (${rules.has('paired') ? paired : overlap})`;
 }
 
+/** The measured cells of a table (published figures have no interval basis of their own). */
+function measuredCells(table: ResultsTable): ResultsCell[] {
+  return table.rows
+    .filter((r) => !r.published)
+    .flatMap((r) => r.cells.filter((c): c is ResultsCell => c != null));
+}
+
+/**
+ * Does this cell's interval need a mark? Where a table mixes cells whose interval is across seeds
+ * with cells whose interval is over the column's episodes (fewer than MIN_SEEDS_FOR_INTERVAL
+ * seeds), the latter are marked ‡: the two kinds are not comparable at a glance (± 9 across 3
+ * seeds beside ± 1 over 600 tasks of one seed).
+ */
+export function marksTaskInterval(table: ResultsTable, cell: ResultsCell): boolean {
+  if (cell.basis !== 'tasks') return false;
+  return measuredCells(table).some((c) => c.basis === 'seeds');
+}
+
+/** What the table's intervals are over, cell by cell where they differ, with the seeds behind them. */
+export function intervalNote(table: ResultsTable): string {
+  const cells = measuredCells(table);
+  const counts = (basis: IntervalBasis) =>
+    [...new Set(cells.filter((c) => c.basis === basis).map((c) => c.seeds))].sort((a, b) => a - b);
+  const seeds = counts('seeds');
+  const tasks = counts('tasks');
+  const n = (list: number[]) =>
+    `n = ${list.join(' or ')} seed${list.length === 1 && list[0] === 1 ? '' : 's'}`;
+  const acrossSeeds = `across each cell's seeds (${n(seeds)})`;
+  const overTasks = `over the column's meta-test episodes, the cell's seeds pooled (${n(tasks)}: fewer than ${MIN_SEEDS_FOR_INTERVAL} seeds say nothing across seeds)`;
+  if (tasks.length === 0) return `95% confidence intervals (Student's t) ${acrossSeeds}`;
+  if (seeds.length === 0) return `95% confidence intervals (Student's t) ${overTasks}`;
+  return `95% confidence intervals (Student's t): unmarked, ${acrossSeeds}; ‡, ${overTasks}`;
+}
+
 export interface ResultsTable {
   columns: string[];
   /** Where each column's episodes came from: the dataset's seeded test episodes, or an episode file. */

@@ -200,8 +200,36 @@ describe('the results table and its exports', () => {
     expect(apart.rows[0]!.cells[0]).toMatchObject({ best: false, tie: true, tieRule: 'intervals' });
     expect(toLatex(apart)).toContain("its 95\\% interval overlaps the best one's");
     expect(toMarkdown(paired)).toMatch(
-      /over the column's episodes where it has fewer[^\n]*paired per-episode[^\n]*n = 1 seed\(s\) per cell/,
+      /over the column's meta-test episodes, the cell's seeds pooled \(n = 1 seed: [^\n]*paired per-episode/,
     );
+  });
+
+  it('marks ‡ the cells whose interval is over tasks where others are across seeds, and says which is which', () => {
+    const seeded = (learner: 'maml' | 'metasgd', seed: number, base: number) =>
+      run({ learner, seed }, [base, base + 0.1, base + 0.05]);
+    // MAML: 3 seeds (an interval across seeds); Meta-SGD: 1 seed (over its tasks).
+    const mixed = resultsTable([
+      seeded('maml', 0, 0.5),
+      seeded('maml', 1, 0.6),
+      seeded('maml', 2, 0.55),
+      seeded('metasgd', 0, 0.6),
+    ]);
+    const [maml, metasgd] = mixed.rows;
+    expect(maml!.cells[0]).toMatchObject({ basis: 'seeds', seeds: 3 });
+    expect(metasgd!.cells[0]).toMatchObject({ basis: 'tasks', seeds: 1 });
+    const md = toMarkdown(mixed);
+    expect(md).toMatch(/^\| MAML \| [\d.]+ ± [\d.]+ \|$/m); // across seeds: unmarked
+    expect(md).toMatch(/^\| Meta-SGD \| (\*\*)?[\d.]+ ± [\d.]+(\*\*)?‡ \|$/m);
+    expect(noteOf(mixed)).toContain(
+      "unmarked, across each cell's seeds (n = 3 seeds); ‡, over the column's meta-test episodes, the cell's seeds pooled (n = 1 seed",
+    );
+    const latex = toLatex(mixed);
+    expect(latex).toMatch(/\^\{\\ddagger\}\$/);
+    expect(latex).toContain('$^\\ddagger$, over the column');
+    // One kind of interval in the whole table: no mark, and the note names that kind only.
+    const uniform = resultsTable([seeded('maml', 0, 0.5), seeded('metasgd', 0, 0.6)]);
+    expect(toMarkdown(uniform)).not.toContain('‡');
+    expect(noteOf(uniform)).not.toContain('unmarked');
   });
 
   it('exports CSV (tidy, quoted where needed)', () => {
