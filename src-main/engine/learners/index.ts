@@ -4,6 +4,8 @@ export type { GradientLearnerOptions } from './gradientLearner';
 export { createMetricLearner, metricLogits } from './metricLearner';
 export type { MetricKind, MetricLearnerOptions } from './metricLearner';
 export { createReptileLearner } from './reptile';
+export { createSiameseLearner } from './siameseLearner';
+export { createMannLearner } from './mannLearner';
 export { learnerDefinition } from './registry';
 export type { LearnerDefinition } from './definition';
 export { taskTensors } from './task';
