@@ -26,7 +26,7 @@ describe('learning on a generated dataset (wasm)', () => {
   });
 
   // This budget is tuned for MAML; ANIL must clear twice chance (52% measured). Reptile takes 3
-  // inner steps (with one it is joint training on the support sets): 74% measured.
+  // inner steps: with one it is joint training on the support sets.
   const floor = { maml: 0.6, metasgd: 0.6, anil: 0.4, reptile: 0.6 } as const;
   const own = { reptile: { innerSteps: 3 } } as Partial<Record<string, object>>;
   for (const learner of ['maml', 'metasgd', 'anil', 'reptile'] as const) {
