@@ -62,9 +62,13 @@ async function exportCommand(values: FlagValues<typeof EXPORT_FLAGS>): Promise<n
         if (experiment.tags.includes(presetTag(p.id))) published.push(...p.published);
       }
     }
-    const compared = service
-      .compareRuns(runIds, [])
-      .map((c) => ({ id: c.run.id, config: c.config, test: c.test, evaluations: c.evaluations }));
+    const compared = service.compareRuns(runIds, []).map((c) => ({
+      id: c.run.id,
+      config: c.config,
+      test: c.test,
+      evaluations: c.evaluations,
+      provenance: c.run.provenance,
+    }));
     const done = compared.filter((c) => c.test).length;
     if (done === 0) throw new UsageError('none of these runs has a meta-test result yet');
     const instances = ids('instances', values.instances);

@@ -5,6 +5,7 @@
  * the queue in the foreground until their runs end (Ctrl-C cancels, with a checkpoint). When one
  * does, they leave the runs queued in the store and that workbench trains them.
  */
+import { describeMachine, describeSoftware } from '../contract/provenance';
 import { LEARNERS, type LearnerName } from '../contract/config';
 import { describeEvaluation } from '../contract/evaluation';
 import { ordinal } from '../contract/results';
@@ -237,6 +238,10 @@ function printDetail(run: RunDetail): void {
   if (run.executor?.kind === 'slurm') out(`executor: ${describeExecutor(run.executor)}`);
   if (run.slurm) out(describeSlurmJob(run.slurm));
   if (run.backend) out(`backend: ${run.backend}`);
+  if (run.provenance) {
+    out(`software: ${describeSoftware(run.provenance)}`);
+    out(`machine: ${describeMachine(run.provenance)}`);
+  }
   if (run.classSplit) out(`split: ${run.classSplit}`);
   if (run.startedAt) {
     const end = run.endedAt ?? Date.now();

@@ -23,7 +23,14 @@ const PUBLISHED_NOTE = ' Italics: published figures, not measured here.';
 /** The caption: what the intervals are over, cell by cell, the seeds behind them, and the † rule. */
 export function noteOf(table: ResultsTable): string {
   const tie = tieNote(table);
-  return `${measured(table)} with ${intervalNote(table)}. Bold: best of its column${tie ? `; ${tie}` : ''}.${table.rows.some((r) => r.published) ? PUBLISHED_NOTE : ''}`;
+  return `${measured(table)} with ${intervalNote(table)}. Bold: best of its column${tie ? `; ${tie}` : ''}.${table.rows.some((r) => r.published) ? PUBLISHED_NOTE : ''}${provenanceNote(table)}`;
+}
+
+/** The software and machines behind the measured cells (each run records its own). */
+export function provenanceNote(table: ResultsTable): string {
+  const p = table.provenance;
+  if (!p) return '';
+  return ` Trained with ${p.software.join('; or ')}, on ${p.machines.join('; or ')}.`;
 }
 
 function csvField(v: string | number | boolean): string {
@@ -45,6 +52,8 @@ export function toCsv(table: ResultsTable): string {
       'published',
       'interval_over',
       'tie_rule',
+      'software',
+      'machines',
     ].join(','),
   ];
   for (const row of table.rows) {
@@ -63,6 +72,8 @@ export function toCsv(table: ResultsTable): string {
           row.published === true,
           row.published ? '' : c.basis,
           c.tieRule ?? '',
+          row.published ? '' : (table.provenance?.software.join(' | ') ?? ''),
+          row.published ? '' : (table.provenance?.machines.join(' | ') ?? ''),
         ]
           .map(csvField)
           .join(','),

@@ -2,6 +2,7 @@
  * What the store keeps and the service returns: experiments, runs, metric series, evaluations
  * and checkpoints. Plain data, shared with the renderer (no runtime-specific imports).
  */
+import type { Provenance } from './provenance';
 import type { ExperimentConfig, LearnerName } from './config';
 import type { EvaluationRequest, EvaluationSplit } from './evaluation';
 import type { ExecutorChoice } from './executor';
@@ -44,6 +45,8 @@ export interface Run {
   backend: string | null;
   /** The class split training took, in words (null before it started). */
   classSplit: string | null;
+  /** What and where the trainer ran with (null before it started, or from an older workbench). */
+  provenance: Provenance | null;
   pid: number | null;
   /** Last sign of life from the trainer, ms since the epoch. */
   heartbeat: number | null;

@@ -4,6 +4,7 @@
  * paper (rows methods, columns settings). Pure and runtime-neutral: the renderer, the service
  * and `deml export` all use it.
  */
+import { type Provenance, describeMachine, describeSoftware } from './provenance';
 import type { ExperimentConfig } from './config';
 import { LEARNER_INFO, type LearnerName, coveredBy, unusedSettings } from './learners';
 import type { Evaluation } from './records';
@@ -40,6 +41,8 @@ export interface ComparedRun {
    * the training meta-test alone.
    */
   evaluations?: ComparedEvaluation[];
+  /** What and where its trainer ran with, for the table's note and the CSV. */
+  provenance?: Provenance | null;
 }
 
 export interface Interval {
@@ -470,6 +473,8 @@ export interface ResultsTable {
   columns: string[];
   /** Where each column's episodes came from: the dataset's seeded test episodes, or an episode file. */
   columnSources?: Array<'split' | 'file'>;
+  /** The distinct software and machines the measured cells' runs trained with. */
+  provenance?: { software: string[]; machines: string[] };
   /** Published rows are figures from papers: shown beside the cells, never bold or †. */
   rows: Array<{ method: string; cells: Array<ResultsCell | null>; published?: boolean }>;
 }
@@ -597,7 +602,20 @@ export function resultsTable(
   const fileColumns = new Set(
     completed.flatMap((r) => [...cellsOf.get(r.id)!].filter(([, e]) => e.episodeFile).map(([c]) => c)),
   );
-  return { columns, columnSources: columns.map((c) => (fileColumns.has(c) ? 'file' : 'split')), rows };
+  const measured = completed.map((r) => r.provenance).filter((p): p is Provenance => p != null);
+  return {
+    columns,
+    columnSources: columns.map((c) => (fileColumns.has(c) ? 'file' : 'split')),
+    rows,
+    ...(measured.length
+      ? {
+          provenance: {
+            software: [...new Set(measured.map(describeSoftware))],
+            machines: [...new Set(measured.map(describeMachine))],
+          },
+        }
+      : {}),
+  };
 }
 
 /**

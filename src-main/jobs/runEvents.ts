@@ -8,6 +8,7 @@
  * applied exactly once, in order, across the workbench's own restarts.
  */
 import { closeSync, existsSync, fsyncSync, openSync, readSync, statSync, writeSync } from 'node:fs';
+import type { Provenance } from '../contract/provenance';
 import type { MetricRecord, RunProgress } from '../contract/records';
 import type { NewEvaluation } from '../store/evaluations';
 import type { Store } from '../store/store';
@@ -16,6 +17,7 @@ import { storeRecorder } from './runRecorder';
 
 export type RunEvent =
   | { e: 'backend'; text: string }
+  | { e: 'provenance'; provenance: Provenance }
   | { e: 'classSplit'; text: string }
   | { e: 'start'; iteration: number; fromScratch: boolean }
   | { e: 'metrics'; points: MetricRecord[]; iteration: number; now: number }
@@ -45,6 +47,7 @@ export function fileRecorder(
   let lastProgress = 0;
   return {
     setBackend: (text) => append({ e: 'backend', text }),
+    setProvenance: (provenance) => append({ e: 'provenance', provenance }),
     setClassSplit: (text) => append({ e: 'classSplit', text }),
     heartbeat: () => ({ cancelRequested: existsSync(cancelFile) }),
     start: (iteration, fromScratch) => append({ e: 'start', iteration, fromScratch }, true),
@@ -173,6 +176,10 @@ function applyEvent(recorder: RunRecorder, event: RunEvent, result: IngestResult
       break;
     case 'classSplit':
       recorder.setClassSplit(event.text);
+      result.changed = true;
+      break;
+    case 'provenance':
+      recorder.setProvenance(event.provenance);
       result.changed = true;
       break;
     case 'start':

@@ -5,6 +5,7 @@
  * to a file that the workbench ingests (runEvents.ts). Both go through these operations, so a run
  * trained either way ends with the same rows.
  */
+import type { Provenance } from '../contract/provenance';
 import type { MetricRecord, RunStatus } from '../contract/records';
 import type { NewEvaluation } from '../store/evaluations';
 import type { Store } from '../store/store';
@@ -29,6 +30,8 @@ export type FinalStatus = Extract<RunStatus, 'completed' | 'failed' | 'cancelled
 
 export interface RunRecorder {
   setBackend(text: string): void;
+  /** What and where the trainer runs with (its own machine's, on a cluster node). */
+  setProvenance(provenance: Provenance): void;
   /** The class split training took ("train 900 / val 120 / test 180 classes: …"). */
   setClassSplit(text: string): void;
   /** Whether a cancel was asked for (polled with the heartbeat). */
@@ -65,6 +68,7 @@ export function runSpecFromStore(store: Store, runId: number): RunSpec {
 export function storeRecorder(store: Store, runId: number, attempt: number): RunRecorder {
   return {
     setBackend: (text) => store.runs.setBackend(runId, text),
+    setProvenance: (provenance) => store.runs.setProvenance(runId, provenance),
     setClassSplit: (text) => store.runs.setClassSplit(runId, text),
     heartbeat: () => store.runs.heartbeat(runId),
     start: (iteration, fromScratch) =>

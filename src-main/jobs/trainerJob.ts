@@ -4,6 +4,7 @@
  * checkpoints, evaluations, heartbeat, the final status. The recorder is the store locally and an
  * event file on a cluster node (runRecorder.ts). Callable in-process too (tests).
  */
+import { collectProvenance } from './provenance';
 import { availableParallelism, totalmem } from 'node:os';
 import { estimateTrainingMemory, formatBytes } from '../engine/memoryEstimate';
 import { type ExperimentConfig, parseExperimentConfig } from '../contract/config';
@@ -145,6 +146,7 @@ async function prepareTraining(job: TrainerJob): Promise<PreparedTraining> {
   const backend = await selectBackend(config.backend);
   const backendText = describeBackend(backend);
   o.recorder.setBackend(backendText);
+  o.recorder.setProvenance(collectProvenance(backend));
   say(job, `backend: ${backendText}`);
   o.send({ type: 'backend', runId: run.runId, backend: backendText });
   return { config, dataset, external, backend };

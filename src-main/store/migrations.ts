@@ -233,6 +233,11 @@ export const MIGRATIONS: readonly Migration[] = [
     description: "the class split a run's training took, in words",
     up: (db) => db.exec(`ALTER TABLE runs ADD COLUMN class_split TEXT;`),
   },
+  {
+    version: 10,
+    description: "what and where a run's trainer ran with: commit, Node, tfjs, backend, OS, CPU, GPU (JSON)",
+    up: (db) => db.exec(`ALTER TABLE runs ADD COLUMN provenance TEXT;`),
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -3,6 +3,7 @@
  * and back to queued on resume. Each transition is one conditional UPDATE, so two processes
  * (the service and a trainer, or a CLI) can never both move the same run.
  */
+import type { Provenance } from '../contract/provenance';
 import type { RunFilter } from '../contract/api';
 import type { ExperimentConfig, LearnerName } from '../contract/config';
 import type { ExecutorChoice } from '../contract/executor';
@@ -17,6 +18,7 @@ interface RunRow {
   status: RunStatus;
   backend: string | null;
   class_split: string | null;
+  provenance: string | null;
   pid: number | null;
   heartbeat: number | null;
   queued_at: number;
@@ -55,6 +57,7 @@ function toSummaryFields(r: Omit<RunRow, 'config'>): Omit<Run, 'config'> {
     status: r.status,
     backend: r.backend,
     classSplit: r.class_split,
+    provenance: r.provenance ? (JSON.parse(r.provenance) as Provenance) : null,
     pid: r.pid,
     heartbeat: r.heartbeat,
     queuedAt: r.queued_at,
@@ -87,7 +90,7 @@ function toRun(r: RunRow): Run {
   return { ...toSummaryFields(r), config: JSON.parse(r.config) as ExperimentConfig };
 }
 
-const SUMMARY_COLUMNS = `r.id, r.experiment_id, r.learner, r.seed, r.status, r.backend, r.class_split, r.pid, r.heartbeat,
+const SUMMARY_COLUMNS = `r.id, r.experiment_id, r.learner, r.seed, r.status, r.backend, r.class_split, r.provenance, r.pid, r.heartbeat,
   r.queued_at, r.started_at, r.ended_at, r.error, r.app_version, r.iteration, r.iterations, r.attempt,
   r.cancel_requested, r.notes, r.tags, r.resume_from, r.executor, e.name AS experiment_name,
   j.job_id AS slurm_job_id, j.state AS slurm_state, j.reason AS slurm_reason, j.node AS slurm_node,
@@ -220,6 +223,10 @@ export class RunRepository {
 
   setBackend(id: number, backend: string): void {
     this.db.prepare('UPDATE runs SET backend = ? WHERE id = ?').run(backend, id);
+  }
+
+  setProvenance(id: number, provenance: Provenance): void {
+    this.db.prepare('UPDATE runs SET provenance = ? WHERE id = ?').run(JSON.stringify(provenance), id);
   }
 
   setClassSplit(id: number, text: string): void {

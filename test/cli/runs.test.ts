@@ -82,9 +82,14 @@ describe('deml launch / runs / cancel / resume', () => {
     const table = deml(dataDir, ['runs', '--status', 'completed']);
     expect(table.stdout).toMatch(/run\s+experiment\s+learner\s+seed\s+status/);
     expect(table.stdout).toMatch(/metasgd\s+1\s+completed\s+10\/10\s+\d+\.\d\d% ± \d+\.\d\d%/);
-    expect(deml(dataDir, ['runs', '3']).stdout).toMatch(
-      /meta-test of iteration 10: .* \(meta-test, 20 tasks\)/,
+    const detail = deml(dataDir, ['runs', '3']).stdout;
+    expect(detail).toMatch(/meta-test of iteration 10: .* \(meta-test, 20 tasks\)/);
+    // What and where the trainer ran with, recorded by the trainer itself.
+    expect(detail).toMatch(/^software: (commit [0-9a-f]{12}(\+changes)?|no git commit) · Node /m);
+    expect(detail).toContain(
+      ` · Node ${process.version} · tfjs 4.22.0 · wasm: @tensorflow/tfjs-backend-wasm 4.22.0`,
     );
+    expect(detail).toMatch(/^machine: \S+ · \w+ .* · \d+ × .* · \d+\.\d GiB · no GPU$/m);
     expect(deml(dataDir, ['resume', '3']).code).toBe(1); // completed runs are not resumable
     expect(deml(dataDir, ['runs', '--status', 'nonsense']).code).toBe(2);
     expect(deml(dataDir, ['launch', ...TINY, '--ways', '0']).code).toBe(2);

@@ -232,20 +232,43 @@ describe('the results table and its exports', () => {
     expect(noteOf(uniform)).not.toContain('unmarked');
   });
 
+  it('names the software and machines the runs trained with, in the note and the CSV', () => {
+    const provenance = {
+      commit: '0123456789ab',
+      node: 'v20.20.2',
+      tfjs: '4.22.0',
+      backend: 'wasm: @tensorflow/tfjs-backend-wasm 4.22.0',
+      os: 'Linux 6.1 x64',
+      cpu: '2 × AMD EPYC',
+      memoryBytes: 24 * 2 ** 30,
+      gpu: null,
+      host: 'node1',
+    };
+    const traced = resultsTable(runs.map((r) => ({ ...r, provenance })));
+    expect(noteOf(traced)).toContain(
+      'Trained with commit 0123456789ab · Node v20.20.2 · tfjs 4.22.0 · wasm: @tensorflow/tfjs-backend-wasm 4.22.0, on node1 · Linux 6.1 x64 · 2 × AMD EPYC · 24.0 GiB · no GPU.',
+    );
+    expect(toCsv(traced).split('\n')[1]).toMatch(
+      /,commit 0123456789ab · Node v20\.20\.2 · [^,]*,node1 · Linux 6\.1 x64 · /,
+    );
+    // Runs from before provenance was recorded: nothing claimed.
+    expect(noteOf(table)).not.toContain('Trained with');
+  });
+
   it('exports CSV (tidy, quoted where needed)', () => {
     expect(toCsv(table)).toBe(
       [
-        'method,setting,accuracy_percent,ci95_percent,seeds,tasks,best,tie,published,interval_over,tie_rule',
-        'MAML,"glyphs 5-way 1-shot, 15 queries",55.0000,1.0000,1,2,false,false,false,tasks,paired',
-        'MAML,"glyphs 5-way 5-shot, 15 queries",90.0000,1.0000,1,2,true,false,false,tasks,',
-        'Meta-SGD,"glyphs 5-way 1-shot, 15 queries",75.0000,1.0000,1,2,true,false,false,tasks,',
-        'Meta-SGD,"glyphs 5-way 5-shot, 15 queries",89.0000,1.0000,1,2,false,true,false,tasks,paired',
+        'method,setting,accuracy_percent,ci95_percent,seeds,tasks,best,tie,published,interval_over,tie_rule,software,machines',
+        'MAML,"glyphs 5-way 1-shot, 15 queries",55.0000,1.0000,1,2,false,false,false,tasks,paired,,',
+        'MAML,"glyphs 5-way 5-shot, 15 queries",90.0000,1.0000,1,2,true,false,false,tasks,,,',
+        'Meta-SGD,"glyphs 5-way 1-shot, 15 queries",75.0000,1.0000,1,2,true,false,false,tasks,,,',
+        'Meta-SGD,"glyphs 5-way 5-shot, 15 queries",89.0000,1.0000,1,2,false,true,false,tasks,paired,,',
         '',
       ].join('\n'),
     );
     const odd = { columns: ['a, "b"'], rows: [{ method: 'x,y', cells: [null] }] };
     expect(toCsv(odd)).toBe(
-      'method,setting,accuracy_percent,ci95_percent,seeds,tasks,best,tie,published,interval_over,tie_rule\n',
+      'method,setting,accuracy_percent,ci95_percent,seeds,tasks,best,tie,published,interval_over,tie_rule,software,machines\n',
     );
     const one = {
       ...table,
@@ -253,7 +276,7 @@ describe('the results table and its exports', () => {
       rows: [{ method: 'MAML, λ="0"', cells: [table.rows[0]!.cells[0]!] }],
     };
     expect(toCsv(one).split('\n')[1]).toBe(
-      '"MAML, λ=""0""","set ""1"", 5-way",55.0000,1.0000,1,2,false,false,false,tasks,paired',
+      '"MAML, λ=""0""","set ""1"", 5-way",55.0000,1.0000,1,2,false,false,false,tasks,paired,,',
     );
   });
 

@@ -47,6 +47,18 @@ describe('a cluster run recorded to a file and ingested by the workbench', () =>
     const { store, run, dataDir, eventsFile, jobRow } = seeded();
     const recorder = fileRecorder(eventsFile, join(dataDir, 'cancel'));
     recorder.setBackend('wasm (test)');
+    const provenance = {
+      commit: null,
+      node: 'v20',
+      tfjs: '4.22.0',
+      backend: 'wasm',
+      os: 'Linux',
+      cpu: '1 × test',
+      memoryBytes: 2 ** 30,
+      gpu: null,
+      host: 'node7',
+    };
+    recorder.setProvenance(provenance);
     recorder.start(0, true);
     recorder.metrics(points(1, 10), 10, 1);
     recorder.checkpoint(10, '/x/ckpt-00000010.json', ['/x/ckpt-00000010.json']);
@@ -62,6 +74,8 @@ describe('a cluster run recorded to a file and ingested by the workbench', () =>
     expect(ingest().metrics).toHaveLength(10);
     expect(store.metrics.count(run.id)).toBe(10);
     expect(store.runs.get(run.id)!.backend).toBe('wasm (test)');
+    // The node's own provenance, not the workbench's machine.
+    expect(store.runs.get(run.id)!.provenance).toEqual(provenance);
     expect(store.checkpoints.list(run.id).map((c) => c.step)).toEqual([10]);
     expect(ingest().metrics).toHaveLength(0); // nothing new: nothing applied twice
 
