@@ -29,6 +29,20 @@ export const useSettingsStore = defineStore('settings', () => {
     ...((storedJson('deml.executor') ?? {}) as object),
   });
 
+  /** Desktop notifications when runs and experiments end (asked for here; the browser may refuse). */
+  const notify = ref(localStorage.getItem('deml.notify') === 'true');
+  /** The browser's answer: granted, denied, default (not asked yet), or unsupported. */
+  const notifyPermission = ref<NotificationPermission | 'unsupported'>(
+    typeof Notification === 'undefined' ? 'unsupported' : Notification.permission,
+  );
+  async function setNotify(on: boolean): Promise<void> {
+    if (on && notifyPermission.value === 'default') {
+      notifyPermission.value = await Notification.requestPermission();
+    }
+    notify.value = on && notifyPermission.value === 'granted';
+  }
+  watch(notify, (n) => localStorage.setItem('deml.notify', String(n)));
+
   /** The theme in effect (the system's when "system"): charts recolour when it changes. */
   const dark = ref(false);
   const apply = () => {
@@ -46,5 +60,5 @@ export const useSettingsStore = defineStore('settings', () => {
   matchMedia('(prefers-color-scheme: dark)').addEventListener('change', apply);
   apply();
 
-  return { theme, backend, executor, dark };
+  return { theme, backend, executor, dark, notify, notifyPermission, setNotify };
 });
