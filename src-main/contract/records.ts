@@ -116,6 +116,10 @@ export const METRIC_KEYS = {
   tasksPerSecond: 'train/tasks_per_second',
   /** The trainer process's resident memory (MiB), workers included. */
   memoryMb: 'system/rss_mb',
+  /** The trainer's CPU time over wall time since the previous point, as a share of all cores (%). */
+  cpuPercent: 'system/cpu_percent',
+  /** Tensor memory on the GPU (MiB), on the GPU backends that report it (webgpu). */
+  gpuMb: 'system/gpu_mb',
   valAccuracy: 'val/accuracy',
   valCi95: 'val/ci95',
   discriminationLoss: 'concept/discrimination_loss',

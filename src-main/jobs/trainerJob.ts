@@ -23,6 +23,7 @@ import {
   listCheckpoints,
   metaTrain,
   selectBackend,
+  tf,
 } from '../engine';
 import { checkpointDirectory } from '../layout/dataDirectory';
 import { describeWriteError } from '../store/database';
@@ -64,6 +65,8 @@ interface TrainerJob {
   readonly every: number;
   /** The newest iteration trained, which the meta-test's progress reports. */
   lastIteration: number;
+  /** The process's CPU time and the wall clock at the previous point, for the CPU share. */
+  cpuSample?: { usage: NodeJS.CpuUsage; at: number };
 }
 
 /** What training needs once the job is set up: the checked config, its data and the backend. */
@@ -227,6 +230,27 @@ function recordPretraining(job: TrainerJob, p: PretrainProgress): void {
   });
 }
 
+/**
+ * The CPU share since the previous point (task workers are threads of this process, so their time
+ * counts), and the GPU's tensor memory where the backend reports it.
+ */
+function recordSystem(job: TrainerJob, iteration: number, now: number): void {
+  const usage = process.cpuUsage();
+  const last = job.cpuSample;
+  job.cpuSample = { usage, at: now };
+  if (last && now > last.at) {
+    const cpuMs = (usage.user - last.usage.user + usage.system - last.usage.system) / 1000;
+    job.writer.add(
+      METRIC_KEYS.cpuPercent,
+      iteration,
+      (100 * cpuMs) / (now - last.at) / availableParallelism(),
+      now,
+    );
+  }
+  const gpu = (tf.memory() as { numBytesInGPU?: number }).numBytesInGPU;
+  if (gpu != null) job.writer.add(METRIC_KEYS.gpuMb, iteration, gpu / 2 ** 20, now);
+}
+
 function recordIteration(job: TrainerJob, p: IterationProgress): void {
   const { writer } = job;
   job.lastIteration = p.iteration;
@@ -242,6 +266,7 @@ function recordIteration(job: TrainerJob, p: IterationProgress): void {
   writer.add(METRIC_KEYS.accuracy, p.iteration, p.accuracy, now);
   writer.add(METRIC_KEYS.tasksPerSecond, p.iteration, p.tasksPerSecond, now);
   writer.add(METRIC_KEYS.memoryMb, p.iteration, process.memoryUsage.rss() / 2 ** 20, now);
+  recordSystem(job, p.iteration, now);
   if (p.discriminationLoss != null && p.discriminationAccuracy != null) {
     writer.add(METRIC_KEYS.discriminationLoss, p.iteration, p.discriminationLoss, now);
     writer.add(METRIC_KEYS.discriminationAccuracy, p.iteration, p.discriminationAccuracy, now);

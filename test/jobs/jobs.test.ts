@@ -48,6 +48,16 @@ describe('the job queue', () => {
     expect(run.testMean).toBeCloseTo(test.mean, 10);
     expect(run.checkpoints.map((c) => c.step)).toEqual([20, 30]); // the newest two are kept
     expectContinuous(service, id, 'train/loss', 30);
+    // System metrics: the trainer's CPU share of all cores, from its second point on; no GPU
+    // memory on wasm; and what it ran with.
+    const [cpu, gpu] = service.store.metrics.series(id, { keys: ['system/cpu_percent', 'system/gpu_mb'] });
+    expect(cpu!.steps).toHaveLength(29);
+    for (const v of cpu!.values) {
+      expect(v).toBeGreaterThan(0);
+      expect(v).toBeLessThanOrEqual(100 + 1e-9);
+    }
+    expect(gpu?.steps ?? []).toHaveLength(0);
+    expect(run.provenance).toMatchObject({ node: process.version, tfjs: '4.22.0', gpu: null });
     expect(progress.at(-1)).toBe(30);
     expect(committed.reduce((a, b) => a + b, 0)).toBe(service.store.metrics.count(id));
     expect(await service.log(id)).toMatch(/run \d+: completed/);
