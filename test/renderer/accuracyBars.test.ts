@@ -36,7 +36,7 @@ describe('meta-test accuracy bars', () => {
     expect(option.tooltip.valueFormatter(Number.NaN)).toBe('–');
   });
 
-  it('error bars span mean ± CI (none without a CI); the axis starts at 0 and holds them on 5% steps', () => {
+  it('error bars span mean ± CI (none without a CI); the axis starts at 0 and ends on a tick above them', () => {
     const option = accuracyBarsOption({
       bars: [bar('aaa', 0.6, 0.05), bar('bbb', 0.7, Number.NaN, 1)],
       whisker: '#000',
@@ -46,14 +46,19 @@ describe('meta-test accuracy bars', () => {
     expect(a![1]).toBeCloseTo(0.55, 12);
     expect(a![2]).toBeCloseTo(0.65, 12);
     expect(b).toEqual([1, 0.7, 0.7]);
-    // Bars of 55% and 70% are drawn from 0, not from 50% (which made one look twice the other);
-    // half a step of room above the highest end: 0.725 → 0.75.
+    // Bars of 60% and 70% are drawn from 0, not from 50% (which made one look twice the other);
+    // the axis ends on the next tick of 20% above the highest end with room for its cap.
     expect(option.yAxis.min).toBe(0);
-    expect(option.yAxis.max).toBeCloseTo(0.75, 12);
-    // An end at 0.73 would sit on 0.75 without that room.
-    const roomy = accuracyBarsOption({ bars: [bar('ccc', 0.65, 0.08)], whisker: '#000' });
-    expect(roomy.yAxis.min).toBe(0);
-    expect(roomy.yAxis.max).toBeCloseTo(0.8, 12);
+    expect(option.yAxis.max).toBe(0.8);
+    expect(option.yAxis.interval).toBe(0.2);
+    // Up to 50%, ticks of 10%: an end at 0.32 (0.345 with the cap's room) ends the axis at 40%.
+    const low = accuracyBarsOption({ bars: [bar('ccc', 0.3, 0.02)], whisker: '#000' });
+    expect(low.yAxis.min).toBe(0);
+    expect(low.yAxis.max).toBe(0.4);
+    expect(low.yAxis.interval).toBe(0.1);
+    // An end at 0.7 exactly, with room, is not left on the axis's last line: 80%.
+    const edge = accuracyBarsOption({ bars: [bar('ddd', 0.6, 0.1)], whisker: '#000' });
+    expect(edge.yAxis.max).toBe(0.8);
   });
 
   it('clips the error bars and the axis to 0..100%', () => {
@@ -69,13 +74,14 @@ describe('meta-test accuracy bars', () => {
     expect(option.yAxis.max).toBe(1);
   });
 
-  it('lays more than four bars, or long names, horizontal: names cut to fit, accuracy from 0; no bar, 0..100%', () => {
+  it('lays more than four bars, or long names, horizontal: names wrapped, accuracy from 0; no bar, 0..100%', () => {
     const five = ['a', 'b', 'c', 'd', 'e'].map((l) => bar(l, 0.5, 0.01));
     const many = accuracyBarsOption({ bars: five, whisker: '#000' });
     expect(many.yAxis.type).toBe('category');
     expect(many.yAxis.data).toEqual(['a (n=3)', 'b (n=3)', 'c (n=3)', 'd (n=3)', 'e (n=3)']);
     expect(many.yAxis.inverse).toBe(true); // the first group on top
-    expect(many.yAxis.axisLabel).toMatchObject({ interval: 0, overflow: 'truncate' });
+    // Each name wrapped to the room left of its bar.
+    expect(many.yAxis.axisLabel).toMatchObject({ interval: 0, overflow: 'break' });
     expect(many.xAxis.type).toBe('value');
     expect(many.xAxis.min).toBe(0);
     expect(many.xAxis.axisLabel.formatter!(0.25)).toBe('25%');

@@ -1,9 +1,9 @@
 /**
  * The compare page's meta-test accuracies: one bar per group with its ±95% CI as an I-beam, both
  * clipped to 0..100%. The accuracy axis starts at 0, so a bar's length is its accuracy (one
- * starting at 45% made a 50% bar look half as good as a 55% one), and ends on a whole step of 5%
- * above every error bar. With many groups or long names the bars lie horizontal, their names
- * one per line on the left, cut to fit (the tooltip has them in full), not tilted and crowded.
+ * starting at 45% made a 50% bar look half as good as a 55% one), and ends on a tick of 10% (20%
+ * beyond 50%) above every error bar. With many groups or long names the bars lie horizontal, each
+ * name wrapped on the left of its bar, not tilted and crowded under a sliver of a chart.
  */
 
 export interface AccuracyBar {
@@ -38,20 +38,26 @@ export interface BarAxis {
   nameGap?: number;
   min?: number;
   max?: number;
+  /** The accuracy axis's ticks, so that its end is one. */
+  interval?: number;
   axisLabel: {
     interval?: number;
     width?: number;
+    lineHeight?: number;
     overflow?: 'truncate' | 'break';
     formatter?: (v: number) => string;
   };
 }
 
-const STEP = 0.05;
+/** Room above the highest error bar for its cap, before rounding up to a tick. */
+const ROOM = 0.025;
 /** Up to this many bars with names this short stand upright; beyond, the bars lie horizontal. */
 const UPRIGHT_BARS = 4;
 const UPRIGHT_NAME = 24;
-/** Room for the names left of horizontal bars, in pixels. */
-export const NAME_WIDTH = 190;
+/** Room for the names left of horizontal bars, in pixels (wrapped to it). */
+export const NAME_WIDTH = 210;
+/** Each horizontal bar's row, in pixels: room for a name on three lines. */
+const ROW = 46;
 
 /** Whether the bars lie horizontal (many groups or long names). */
 export function horizontalBars(bars: readonly AccuracyBar[]): boolean {
@@ -60,7 +66,7 @@ export function horizontalBars(bars: readonly AccuracyBar[]): boolean {
 
 /** The chart's height in pixels: horizontal bars take a row each. */
 export function accuracyBarsHeight(bars: readonly AccuracyBar[]): number {
-  return horizontalBars(bars) ? Math.max(320, 70 + 30 * bars.length) : 320;
+  return horizontalBars(bars) ? Math.max(320, 70 + ROW * bars.length) : 320;
 }
 
 export function accuracyBarsOption({ bars, whisker }: AccuracyBarsInput) {
@@ -68,7 +74,11 @@ export function accuracyBarsOption({ bars, whisker }: AccuracyBarsInput) {
   const half = (b: AccuracyBar) => (Number.isFinite(b.ci95) ? b.ci95 : 0);
   const lows = bars.map((b) => Math.max(0, b.mean - half(b)));
   const highs = bars.map((b) => Math.min(1, b.mean + half(b)));
-  const top = bars.length ? Math.min(1, Math.ceil((Math.max(...highs) + STEP / 2) / STEP) * STEP) : 1;
+  // In tenths (whole numbers, no float drift): up to 50% on ticks of 10%, beyond on ticks of 20%.
+  let tenths = bars.length ? Math.ceil(Number(((Math.max(...highs) + ROOM) * 10).toFixed(9))) : 10;
+  if (tenths > 5) tenths = Math.ceil(tenths / 2) * 2;
+  tenths = Math.min(10, Math.max(1, tenths));
+  const top = tenths / 10;
   const meanBars = {
     type: 'bar',
     name: 'meta-test accuracy',
@@ -109,7 +119,7 @@ export function accuracyBarsOption({ bars, whisker }: AccuracyBarsInput) {
     // Horizontal: the first group on top, as in the tables.
     ...(horizontal ? { inverse: true } : {}),
     axisLabel: horizontal
-      ? { interval: 0, width: NAME_WIDTH - 12, overflow: 'truncate' }
+      ? { interval: 0, width: NAME_WIDTH - 14, overflow: 'break', lineHeight: 14 }
       : { interval: 0, width: 150, overflow: 'break' },
   };
   const accuracyAxis: BarAxis = {
@@ -119,6 +129,7 @@ export function accuracyBarsOption({ bars, whisker }: AccuracyBarsInput) {
     nameGap: horizontal ? 26 : 42,
     min: 0,
     max: top,
+    interval: tenths > 5 ? 0.2 : 0.1,
     axisLabel: { formatter: (v: number) => `${Math.round(100 * v)}%` },
   };
   return {
