@@ -731,6 +731,15 @@ describe('the workbench in Chromium', () => {
     expect(await page.locator('figure[aria-label*="mean of seeds"]').count()).toBe(0);
     await page.locator('input[name=group-seeds]').check();
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1440);
+    // An exported chart's title stands alone: it says what is drawn, and nothing "as below".
+    const curves = page.locator('figure[aria-label^="validation accuracy"]');
+    const [file] = await Promise.all([
+      page.waitForEvent('download'),
+      curves.getByRole('button', { name: 'SVG' }).click(),
+    ]);
+    const exported = readFileSync((await file.path())!).toString();
+    expect(exported).toContain('validation accuracy (mean of seeds)');
+    expect(exported).not.toContain('below');
     await shot('compare-experiments');
     await page.getByRole('link', { name: 'Settings' }).click();
     await page.locator('input[name=theme][value=dark]').check();
