@@ -644,6 +644,7 @@ describe('the workbench in Chromium', () => {
     await page.locator('[data-table=picker], .picker p.meta').first().waitFor();
     expect(await page.locator('[data-choose-runs]').textContent()).toMatch(/Choose the runs to compare/);
     expect(await page.locator('.error, [role=alert]').count()).toBe(0);
+    await shot('compare-empty');
 
     // A "MAML vs Meta-SGD" experiment in pixels, and a frozen and a joint concept-space run of
     // another, with other iterations and test tasks: many settings differ between them.
@@ -721,6 +722,9 @@ describe('the workbench in Chromium', () => {
     expect(await page.locator('[data-table=groups] thead th').allTextContents()).toContain(
       'Generator training',
     );
+    // The learner by its name, as in the group names.
+    const learners = page.locator('[data-table=groups] tbody tr td:nth-child(2)');
+    expect((await learners.allTextContents()).map((t) => t.trim())).toContain('Meta-SGD');
     expect(await page.locator('.error, [role=alert]').count()).toBe(0);
     // Nothing makes the page wider than the window.
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1440);
