@@ -744,6 +744,12 @@ describe('the workbench in Chromium', () => {
     const exported = readFileSync((await file.path())!).toString();
     expect(exported).toContain('validation accuracy (mean of seeds)');
     expect(exported).not.toContain('below');
+    // The exported PNG, for the eye: its title above the plot, the legend under it.
+    const [png] = await Promise.all([
+      page.waitForEvent('download'),
+      curves.getByRole('button', { name: 'PNG' }).click(),
+    ]);
+    await png.saveAs(resolve(SHOTS, 'compare-experiments-curves-export.png'));
     await shot('compare-experiments');
     await page.getByRole('link', { name: 'Settings' }).click();
     await page.locator('input[name=theme][value=dark]').check();
