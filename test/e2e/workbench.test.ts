@@ -733,6 +733,8 @@ describe('the workbench in Chromium', () => {
     await page.locator('input[name=group-seeds]').uncheck();
     await page.locator('figure[aria-label="validation accuracy (each seed)"]').waitFor();
     expect(await page.locator('figure[aria-label*="mean of seeds"]').count()).toBe(0);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1440);
+    await shot('compare-experiments-seeds');
     await page.locator('input[name=group-seeds]').check();
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1440);
     // An exported chart's title stands alone: it says what is drawn, and nothing "as below".
