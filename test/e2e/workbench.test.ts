@@ -482,7 +482,7 @@ describe('the workbench in Chromium', () => {
     expect(await results.filter({ hasText: 'Meta-SGD' }).locator('td').nth(2).textContent()).toBe('–');
     await page.locator('figure[aria-label^="validation accuracy"]').waitFor();
     // Hyperparameter views: any differing setting against any summary metric, and parallel coordinates.
-    const scatter = page.locator('figure[aria-label="meta-test accuracy against learner"]');
+    const scatter = page.locator('figure[aria-label="meta-test accuracy against Learner"]');
     expect(await scatter.getAttribute('data-points')).toBe('2');
     await page.locator('select[name=hp-y]').selectOption('best validation accuracy');
     expect(await page.locator('figure[aria-label^="Parallel coordinates"]').getAttribute('data-points')).toBe(
@@ -633,6 +633,135 @@ describe('the workbench in Chromium', () => {
     await page.getByRole('link', { name: 'Settings' }).click();
     await page.locator('input[name=theme][value=light]').check();
   }, 600_000);
+
+  it('compares runs of two experiments at 1440×900: short names by label, nothing wider than the window', async () => {
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.goto(openUrl); // the token, as a user's first visit (this test may run alone)
+    // Compare in the top bar with nothing chosen: no call to compare, no red error, a sentence.
+    await page.getByRole('link', { name: 'Compare', exact: true }).click();
+    await page.getByRole('heading', { name: 'Compare runs' }).waitFor();
+    await page.locator('[data-choose-runs]').waitFor();
+    await page.locator('[data-table=picker], .picker p.meta').first().waitFor();
+    expect(await page.locator('[data-choose-runs]').textContent()).toMatch(/Choose the runs to compare/);
+    expect(await page.locator('.error, [role=alert]').count()).toBe(0);
+    await shot('compare-empty');
+
+    // A "MAML vs Meta-SGD" experiment in pixels, and a frozen and a joint concept-space run of
+    // another, with other iterations and test tasks: many settings differ between them.
+    const call = async (channel: string, ...args: unknown[]) => {
+      const res = await fetch(`${base}/api/${channel}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ args }),
+      });
+      const body = (await res.json()) as { result?: unknown; message?: string };
+      if (!res.ok) throw new Error(`${channel}: ${body.message}`);
+      return body.result;
+    };
+    const tiny = {
+      data: 'glyphs',
+      ways: 5,
+      queries: 2,
+      metaBatch: 1,
+      iterations: 20,
+      evalTasks: 10,
+      valEvery: 10,
+      checkpointEvery: 10,
+      model: { filters: 4 },
+    };
+    const made = (await Promise.all([
+      call('experiments:create', {
+        name: 'e2e wide MAML vs Meta-SGD',
+        config: tiny,
+        learners: ['maml', 'metasgd'],
+      }),
+      call('experiments:create', {
+        name: 'e2e wide concept',
+        config: {
+          ...tiny,
+          iterations: 30,
+          evalTasks: 12,
+          space: 'concept',
+          concept: { externalBatch: 8, pretrainIterations: 2, generator: { width: 4 } },
+        },
+        variants: [{ concept: { generatorMode: 'frozen' } }, { concept: { generatorMode: 'joint' } }],
+      }),
+    ])) as Array<{ runs: Array<{ id: number }> }>;
+    const ids = made.flatMap((m) => m.runs.map((r) => r.id));
+    expect(ids).toHaveLength(4);
+    await expect
+      .poll(
+        async () => {
+          const runs = (await call('runs:list')) as Array<{ id: number; status: string }>;
+          return runs.filter((r) => ids.includes(r.id)).map((r) => r.status);
+        },
+        { timeout: 240_000, interval: 2000 },
+      )
+      .toEqual(['completed', 'completed', 'completed', 'completed']);
+
+    // Choose them in the picker, as a user does.
+    await page.reload();
+    const picker = page.locator('[data-table=picker]');
+    await picker.waitFor();
+    for (const id of ids) await picker.locator(`input[type=checkbox][value="${id}"]`).check();
+    await page.getByRole('button', { name: 'Compare 4 run(s)' }).click();
+    await page.getByRole('heading', { name: 'Compare 4 runs' }).waitFor();
+    await page.locator('[data-table=groups] tbody tr').first().waitFor();
+    await page.locator('figure[aria-label^="Meta-test accuracy"] canvas').waitFor();
+    // Names by the settings' labels, short; each group's settings in full in its tooltip.
+    const names = await page.locator('[data-table=groups] tbody td:first-child').allTextContents();
+    expect(names).toHaveLength(4);
+    for (const name of names) expect(name).not.toMatch(/[a-z]\.[a-z]|=/i);
+    expect(names).toContain('MAML · concept space · Generator training frozen');
+    expect(names).toContain('Meta-SGD · pixels');
+    expect(
+      await page
+        .locator('[data-table=groups] tbody td:first-child', { hasText: 'frozen' })
+        .getAttribute('title'),
+    ).toMatch(/Generator training: frozen; .*Iterations: 30/);
+    expect(await page.locator('[data-table=groups] thead th').allTextContents()).toContain(
+      'Generator training',
+    );
+    // The learner by its name, as in the group names.
+    const learners = page.locator('[data-table=groups] tbody tr td:nth-child(2)');
+    expect((await learners.allTextContents()).map((t) => t.trim())).toContain('Meta-SGD');
+    expect(await page.locator('.error, [role=alert]').count()).toBe(0);
+    // Nothing makes the page wider than the window.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1440);
+    // The curves' title says what is drawn: seeds on their own are not a "mean of seeds".
+    await page.locator('figure[aria-label^="validation accuracy (mean of seeds"]').waitFor();
+    await page.locator('input[name=group-seeds]').uncheck();
+    await page.locator('figure[aria-label="validation accuracy (each seed)"]').waitFor();
+    expect(await page.locator('figure[aria-label*="mean of seeds"]').count()).toBe(0);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1440);
+    await shot('compare-experiments-seeds');
+    await page.locator('input[name=group-seeds]').check();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1440);
+    // An exported chart's title stands alone: it says what is drawn, and nothing "as below".
+    const curves = page.locator('figure[aria-label^="validation accuracy"]');
+    const [file] = await Promise.all([
+      page.waitForEvent('download'),
+      curves.getByRole('button', { name: 'SVG' }).click(),
+    ]);
+    const exported = readFileSync((await file.path())!).toString();
+    expect(exported).toContain('validation accuracy (mean of seeds)');
+    expect(exported).not.toContain('below');
+    // The exported PNG, for the eye: its title above the plot, the legend under it.
+    const [png] = await Promise.all([
+      page.waitForEvent('download'),
+      curves.getByRole('button', { name: 'PNG' }).click(),
+    ]);
+    await png.saveAs(resolve(SHOTS, 'compare-experiments-curves-export.png'));
+    await shot('compare-experiments');
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.locator('input[name=theme][value=dark]').check();
+    await page.goBack();
+    await page.locator('figure[aria-label^="Meta-test accuracy"] canvas').waitFor();
+    await shot('compare-experiments-dark');
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.locator('input[name=theme][value=light]').check();
+    await page.setViewportSize({ width: 1280, height: 900 });
+  }, 420_000);
 
   it('sends an experiment to a Slurm cluster from the form, and the run page shows its job', async () => {
     await page.goto(openUrl); // the token, as a user's first visit (this test may run alone)

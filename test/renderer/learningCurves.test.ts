@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { t95 } from '../../src-main/contract/results';
 import { groupBands } from '../../src-renderer/src/charts/bands';
-import { learningCurvesOption } from '../../src-renderer/src/charts/learningCurves';
+import { learningCurvesOption, learningCurvesTitle } from '../../src-renderer/src/charts/learningCurves';
 
 const steps = [10, 20];
 const runs = (...values: number[][]) => values.map((v) => ({ steps, values: v }));
@@ -106,5 +106,39 @@ describe('learning curves of groups of seeds', () => {
     const nothing = learningCurvesOption({ bands: [], colours: [], yName: 'x', percent: false });
     expect(nothing.series).toEqual([]);
     expect(nothing.legend.data).toEqual([]);
+  });
+
+  it('puts the legend under the plot on one scrolling row, the groups in full in its tooltip', () => {
+    const described = learningCurvesOption({
+      bands,
+      colours: ['#111111', '#222222'],
+      yName: 'validation accuracy',
+      percent: true,
+      descriptions: { MAML: 'Learner: MAML; Iterations: 150' },
+    });
+    expect(described.legend).toMatchObject({ type: 'scroll', bottom: 0 });
+    expect(described.legend).not.toHaveProperty('top');
+    // The plot leaves room for the legend and the x axis's name under it.
+    expect(described.grid.bottom).toBeGreaterThanOrEqual(60);
+    expect(described.legend.tooltip.formatter({ name: 'MAML' })).toBe('Learner: MAML; Iterations: 150');
+    expect(described.legend.tooltip.formatter({ name: 'Meta-SGD' })).toBe('Meta-SGD');
+  });
+
+  it('a title that says what is drawn and what is shaded, standing alone in an exported file', () => {
+    // Three seeds (a CI) and one (no band): mean of seeds, shaded the CI; nothing "as below".
+    const title = learningCurvesTitle('validation accuracy', bands, true);
+    expect(title).toBe('validation accuracy (mean of seeds; shaded: 95% CI across seeds)');
+    expect(title).not.toMatch(/below|above/);
+    const two = groupBands([{ label: 'A', runs: runs([0.1, 0.2], [0.2, 0.3]) }, ...[]], 0, [0, 1]);
+    expect(learningCurvesTitle('loss', [...bands, ...two], true)).toBe(
+      'loss (mean of seeds; shaded: 95% CI across seeds (3+ seeds) or range of two seeds)',
+    );
+    // Seeds drawn one by one: no "mean of seeds", and no band.
+    const single = groupBands(
+      runs([0.4, 0.6], [0.5, 0.7]).map((r, i) => ({ label: `MAML · seed ${i}`, runs: [r] })),
+      0,
+      [0, 1],
+    );
+    expect(learningCurvesTitle('validation accuracy', single, false)).toBe('validation accuracy (each seed)');
   });
 });

@@ -1,8 +1,10 @@
 /**
  * The compare page's learning curves: each group's mean across its seeds as a line, over its band
  * (bands.ts) drawn as a filled area from the lower to the upper bound. Only the means are named in
- * the legend; each band takes its mean's colour.
+ * the legend, which sits under the plot on one scrolling row (on top, many groups' names covered
+ * the curves); each band takes its mean's colour.
  */
+import { MIN_SEEDS_FOR_INTERVAL } from '../../../src-main/contract/results';
 import type { Band } from './bands';
 
 export interface LearningCurvesInput {
@@ -13,16 +15,42 @@ export interface LearningCurvesInput {
   yName: string | undefined;
   /** Whether the metric is a fraction shown as a percentage (an accuracy). */
   percent: boolean;
+  /** A group's settings in full, by its label, for the legend's tooltip. */
+  descriptions?: Readonly<Record<string, string>>;
 }
 
-export function learningCurvesOption({ bands, colours, yName, percent }: LearningCurvesInput) {
+/**
+ * The chart's title, which says what is drawn and stands alone in an exported file: the mean of
+ * each group's seeds or each seed on its own, and what the shaded areas are (nothing when none).
+ */
+export function learningCurvesTitle(metric: string, bands: readonly Band[], groupedSeeds: boolean): string {
+  const kinds = new Set(bands.map((b) => b.kind));
+  const shaded = [
+    ...(kinds.has('ci')
+      ? [`95% CI across seeds${kinds.has('range') ? ` (${MIN_SEEDS_FOR_INTERVAL}+ seeds)` : ''}`]
+      : []),
+    ...(kinds.has('range') ? ['range of two seeds'] : []),
+  ];
+  const drawn = groupedSeeds ? 'mean of seeds' : 'each seed';
+  return `${metric} (${drawn}${shaded.length ? `; shaded: ${shaded.join(' or ')}` : ''})`;
+}
+
+export function learningCurvesOption({ bands, colours, yName, percent, descriptions }: LearningCurvesInput) {
   const format = (v: number) =>
     !Number.isFinite(v) ? '–' : percent ? `${(100 * v).toFixed(2)}%` : Number(v.toPrecision(4)).toString();
   return {
     animation: false,
     tooltip: { trigger: 'axis', valueFormatter: format },
-    legend: { top: 0, data: bands.map((b) => b.label) },
-    grid: { left: 56, right: 16, top: 40, bottom: 36 },
+    legend: {
+      type: 'scroll',
+      bottom: 0,
+      data: bands.map((b) => b.label),
+      tooltip: {
+        show: true,
+        formatter: ({ name }: { name: string }) => descriptions?.[name] ?? name,
+      },
+    },
+    grid: { left: 56, right: 16, top: 16, bottom: 64 },
     xAxis: {
       type: 'value',
       name: 'iteration',

@@ -38,8 +38,9 @@ export function presentationCurvesOption(curves: readonly PresentationCurve[]) {
   return {
     animation: false,
     tooltip: { trigger: 'axis', valueFormatter: (v: number) => `${(100 * v).toFixed(2)}%` },
-    legend: { top: 0, data: curves.map((c) => c.label) },
-    grid: { left: 56, right: 16, top: 40, bottom: 36 },
+    // Under the plot, one scrolling row: on top, many groups' names covered the curves.
+    legend: { type: 'scroll', bottom: 0, data: curves.map((c) => c.label) },
+    grid: { left: 56, right: 16, top: 16, bottom: 64 },
     xAxis: {
       type: 'value',
       name: 'presentation',

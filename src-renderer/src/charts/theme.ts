@@ -45,7 +45,14 @@ export function themed<T extends Option>(option: T, dark: boolean): T {
   return {
     ...option,
     textStyle: { color: colours.fg },
-    legend: option.legend && { ...(option.legend as Option), textStyle: { color: colours.fg } },
+    // A scrolling legend's arrows and page count too.
+    legend: option.legend && {
+      ...(option.legend as Option),
+      textStyle: { color: colours.fg },
+      pageTextStyle: { color: colours.muted },
+      pageIconColor: colours.fg,
+      pageIconInactiveColor: colours.grid,
+    },
     tooltip: option.tooltip && {
       ...(option.tooltip as Option),
       backgroundColor: panel,
@@ -54,5 +61,6 @@ export function themed<T extends Option>(option: T, dark: boolean): T {
     },
     xAxis: axisStyle(option.xAxis, colours),
     yAxis: axisStyle(option.yAxis, colours),
+    ...(option.parallelAxis ? { parallelAxis: axisStyle(option.parallelAxis, colours) } : {}),
   };
 }
