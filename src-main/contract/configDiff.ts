@@ -24,8 +24,11 @@ export function configDiff(a: ExperimentConfig, b: ExperimentConfig): ConfigDiff
     const i = SETTINGS.findIndex((s) => path === s.path || path.startsWith(`${s.path}.`));
     return i < 0 ? SETTINGS.length : i;
   };
-  return [...new Set([...Object.keys(fa), ...Object.keys(fb)])]
-    .filter((p) => fa[p] !== fb[p])
-    .sort((x, y) => order(x) - order(y))
-    .map((path) => ({ path, label: settingLabel(path), a: fa[path] ?? null, b: fb[path] ?? null }));
+  return (
+    [...new Set([...Object.keys(fa), ...Object.keys(fb)])]
+      // Constants of the schema (conv4's kind) are not settings: never a difference to show.
+      .filter((p) => fa[p] !== fb[p] && order(p) < SETTINGS.length)
+      .sort((x, y) => order(x) - order(y))
+      .map((path) => ({ path, label: settingLabel(path), a: fa[path] ?? null, b: fb[path] ?? null }))
+  );
 }

@@ -5,7 +5,7 @@
  * and `deml export` all use it.
  */
 import { type Provenance, describeMachine, describeSoftware } from './provenance';
-import type { ExperimentConfig } from './config';
+import { type ExperimentConfig, settingLabel } from './config';
 import { LEARNER_INFO, type LearnerName, coveredBy, unusedSettings } from './learners';
 import type { Evaluation } from './records';
 
@@ -212,7 +212,8 @@ function describeSetting(key: string, value: string | number | boolean): string 
   if (key === 'shots') return `${value}-shot`;
   if (key === 'ways') return `${value}-way`;
   if (key === 'iterations') return `${value} iterations`;
-  return `${key}=${value}`;
+  // By the setting's label, as every other place names it ("Generator training frozen").
+  return `${settingLabel(key)} ${value}`;
 }
 
 /** Group runs by configuration minus seed; label each group by what differs between groups. */

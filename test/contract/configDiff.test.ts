@@ -23,6 +23,7 @@ describe('the config diff of two runs', () => {
     const diff = configDiff(pixels, concept);
     expect(diff[0]).toMatchObject({ label: 'Space', a: 'pixels', b: 'concept' });
     expect(diff.find((d) => d.path === 'model.filters')).toMatchObject({ a: 64, b: null });
+    expect(diff.find((d) => d.path === 'model.kind')).toBeUndefined(); // a constant, not a setting
     expect(diff.find((d) => d.path === 'concept.generator.width')).toMatchObject({
       label: 'Generator width',
       a: null,

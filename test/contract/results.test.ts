@@ -116,16 +116,16 @@ describe('grouping and what differs', () => {
       run({ learner: 'maml', metaBatch: 4, innerLr: 0.4 }, [0.6]),
     ]);
     expect(groups.map((g) => [g.label, g.seeds])).toEqual([
-      ['ProtoNet · metaBatch=4', [0, 1]],
-      ['MANN · metaBatch=1', [0]],
-      ['MAML · innerLr=0.1 · metaBatch=4', [0]],
-      ['MAML · innerLr=0.4 · metaBatch=4', [0]],
+      ['ProtoNet · Meta-batch 4', [0, 1]],
+      ['MANN · Meta-batch 1', [0]],
+      ['MAML · Inner learning rate α 0.1 · Meta-batch 4', [0]],
+      ['MAML · Inner learning rate α 0.4 · Meta-batch 4', [0]],
     ]);
     expect(resultsTable(groups.flatMap((g) => g.runs)).rows.map((r) => r.method)).toEqual([
-      'ProtoNet · metaBatch=4',
-      'MANN · metaBatch=1',
-      'MAML · innerLr=0.1 · metaBatch=4',
-      'MAML · innerLr=0.4 · metaBatch=4',
+      'ProtoNet · Meta-batch 4',
+      'MANN · Meta-batch 1',
+      'MAML · Inner learning rate α 0.1 · Meta-batch 4',
+      'MAML · Inner learning rate α 0.4 · Meta-batch 4',
     ]);
   });
 

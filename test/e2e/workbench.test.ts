@@ -636,7 +636,23 @@ describe('the workbench in Chromium', () => {
 
   it('compares runs of two experiments at 1440×900: short names by label, nothing wider than the window', async () => {
     await page.setViewportSize({ width: 1440, height: 900 });
+    // Desktop notifications, recorded instead of shown (the browser's permission granted).
+    await page.addInitScript(() => {
+      const w = window as unknown as { __notes: Array<{ title: string; body?: string }> };
+      w.__notes = [];
+      class Recorded {
+        static permission = 'granted';
+        static requestPermission = async () => 'granted';
+        constructor(title: string, options?: { body?: string }) {
+          w.__notes.push({ title, body: options?.body });
+        }
+      }
+      (window as unknown as { Notification: unknown }).Notification = Recorded;
+    });
     await page.goto(openUrl); // the token, as a user's first visit (this test may run alone)
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.locator('input[name=notify]').check();
+    await expect.poll(() => page.locator('input[name=notify]').isChecked()).toBe(true);
     // Compare in the top bar with nothing chosen: no call to compare, no red error, a sentence.
     await page.getByRole('link', { name: 'Compare', exact: true }).click();
     await page.getByRole('heading', { name: 'Compare runs' }).waitFor();
@@ -698,6 +714,23 @@ describe('the workbench in Chromium', () => {
         { timeout: 240_000, interval: 2000 },
       )
       .toEqual(['completed', 'completed', 'completed', 'completed']);
+    // One notice per run, and one per experiment once its last run ended.
+    const notes = () =>
+      page.evaluate(
+        () => (window as unknown as { __notes: Array<{ title: string; body?: string }> }).__notes,
+      );
+    await expect
+      .poll(async () => (await notes()).map((n) => n.title))
+      .toEqual(
+        expect.arrayContaining([
+          'Experiment “e2e wide MAML vs Meta-SGD” finished',
+          'Experiment “e2e wide concept” finished',
+          `Run #${ids[0]}: MAML, seed 0 finished`,
+        ]),
+      );
+    expect((await notes()).find((n) => n.title.startsWith(`Run #${ids[0]}:`))!.body).toMatch(
+      /^meta-test \d+\.\d\d% ± \d+\.\d\d%$/,
+    );
 
     // Choose them in the picker, as a user does.
     await page.reload();
@@ -752,6 +785,25 @@ describe('the workbench in Chromium', () => {
       curves.getByRole('button', { name: 'PNG' }).click(),
     ]);
     await png.saveAs(resolve(SHOTS, 'compare-experiments-curves-export.png'));
+    // The settings of any two of the runs, side by side, by label.
+    const diff = page.locator('[data-config-diff]');
+    await diff.locator('select[name=diff-a]').selectOption(String(ids[0]));
+    await diff.locator('select[name=diff-b]').selectOption(String(ids[2]));
+    const row = (label: string) =>
+      diff.locator('[data-table=config-diff] tbody tr', {
+        has: page.locator(`td:first-child:text-is("${label}")`),
+      });
+    expect(await row('Space').locator('td').allTextContents()).toEqual(['Space', 'pixels', 'concept']);
+    expect(await row('Generator training').locator('td').allTextContents()).toEqual([
+      'Generator training',
+      'not used',
+      'frozen',
+    ]);
+    expect(await row('Iterations').locator('td').allTextContents()).toEqual(['Iterations', '20', '30']);
+    // One seed per cell: every interval is over the tasks, and the note says so.
+    expect(await page.locator('[data-table-note]').textContent()).toMatch(
+      /intervals \(Student's t\) over the column's meta-test episodes, the cell's seeds pooled \(n = 1 seed/,
+    );
     await shot('compare-experiments');
     await page.getByRole('link', { name: 'Settings' }).click();
     await page.locator('input[name=theme][value=dark]').check();
