@@ -800,6 +800,16 @@ describe('the workbench in Chromium', () => {
       'frozen',
     ]);
     expect(await row('Iterations').locator('td').allTextContents()).toEqual(['Iterations', '20', '30']);
+    // The curves' x axis as tasks seen: the axis says so, in the chart and in its export.
+    await page.locator('select[name=x-axis]').selectOption('tasks');
+    const [bySvg] = await Promise.all([
+      page.waitForEvent('download'),
+      curves.getByRole('button', { name: 'SVG' }).click(),
+    ]);
+    const byTasks = readFileSync((await bySvg.path())!).toString();
+    expect(byTasks).toContain('tasks seen');
+    expect(byTasks).not.toContain('>iteration<');
+    await page.locator('select[name=x-axis]').selectOption('iteration');
     // One seed per cell: every interval is over the tasks, and the note says so.
     expect(await page.locator('[data-table-note]').textContent()).toMatch(
       /intervals \(Student's t\) over the column's meta-test episodes, the cell's seeds pooled \(n = 1 seed/,

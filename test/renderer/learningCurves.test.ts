@@ -5,7 +5,11 @@
 import { describe, expect, it } from 'vitest';
 import { t95 } from '../../src-main/contract/results';
 import { groupBands } from '../../src-renderer/src/charts/bands';
-import { learningCurvesOption, learningCurvesTitle } from '../../src-renderer/src/charts/learningCurves';
+import {
+  X_AXES,
+  learningCurvesOption,
+  learningCurvesTitle,
+} from '../../src-renderer/src/charts/learningCurves';
 
 const steps = [10, 20];
 const runs = (...values: number[][]) => values.map((v) => ({ steps, values: v }));
@@ -140,5 +144,49 @@ describe('learning curves of groups of seeds', () => {
       [0, 1],
     );
     expect(learningCurvesTitle('validation accuracy', single, false)).toBe('validation accuracy (each seed)');
+  });
+});
+
+describe('the learning curves’ axes', () => {
+  const band = {
+    label: 'MAML',
+    runs: 1,
+    kind: 'none' as const,
+    steps: [10, 20],
+    mean: [0.5, 0.25],
+    lower: [0.5, 0.25],
+    upper: [0.5, 0.25],
+  };
+  const dataOf = (o: ReturnType<typeof learningCurvesOption>) => o.series.map((s) => s.data);
+
+  it('x as tasks seen or training time, through the caller’s mapping; zoomable', () => {
+    const o = learningCurvesOption({
+      bands: [band],
+      colours: ['#000'],
+      yName: 'loss',
+      percent: false,
+      x: { name: X_AXES.tasks, of: (_b, step) => step * 4 },
+    });
+    expect(o.xAxis.name).toBe('tasks seen');
+    expect(dataOf(o)[2]).toEqual([
+      [40, 0.5],
+      [80, 0.25],
+    ]);
+    expect(o.dataZoom.map((z) => z.type)).toEqual(['inside', 'slider']);
+  });
+
+  it('a log y axis leaves out values it cannot place', () => {
+    const o = learningCurvesOption({
+      bands: [{ ...band, mean: [0.5, 0], lower: [0.5, 0], upper: [0.5, 0] }],
+      colours: ['#000'],
+      yName: 'loss',
+      percent: false,
+      logY: true,
+    });
+    expect(o.yAxis.type).toBe('log');
+    expect(dataOf(o)[2]).toEqual([
+      [10, 0.5],
+      [20, null],
+    ]);
   });
 });

@@ -17,7 +17,22 @@ export interface LearningCurvesInput {
   percent: boolean;
   /** A group's settings in full, by its label, for the legend's tooltip. */
   descriptions?: Readonly<Record<string, string>>;
+  /**
+   * What the x axis measures, and each band's x at each of its steps (tasks seen, training time);
+   * the iteration itself by default.
+   */
+  x?: { name: string; of: (band: number, step: number) => number };
+  /** A logarithmic y axis (losses spanning decades); values ≤ 0 have no place on it. */
+  logY?: boolean;
 }
+
+/** The x axes users choose among: the iteration, the tasks seen, or the training time. */
+export const X_AXES = {
+  iteration: 'iteration',
+  tasks: 'tasks seen',
+  time: 'training time (min)',
+} as const;
+export type XAxisKind = keyof typeof X_AXES;
 
 /**
  * The chart's title, which says what is drawn and stands alone in an exported file: the mean of
@@ -35,7 +50,18 @@ export function learningCurvesTitle(metric: string, bands: readonly Band[], grou
   return `${metric} (${drawn}${shaded.length ? `; shaded: ${shaded.join(' or ')}` : ''})`;
 }
 
-export function learningCurvesOption({ bands, colours, yName, percent, descriptions }: LearningCurvesInput) {
+export function learningCurvesOption({
+  bands,
+  colours,
+  yName,
+  percent,
+  descriptions,
+  x,
+  logY,
+}: LearningCurvesInput) {
+  const xOf = x?.of ?? ((_band: number, step: number) => step);
+  // A log axis has no place for 0 or below: such points are left out rather than drawn at -∞.
+  const shown = (v: number | undefined) => (logY && !(v! > 0) ? null : v);
   const format = (v: number) =>
     !Number.isFinite(v) ? '–' : percent ? `${(100 * v).toFixed(2)}%` : Number(v.toPrecision(4)).toString();
   return {
@@ -50,17 +76,22 @@ export function learningCurvesOption({ bands, colours, yName, percent, descripti
         formatter: ({ name }: { name: string }) => descriptions?.[name] ?? name,
       },
     },
-    grid: { left: 56, right: 16, top: 16, bottom: 64 },
+    grid: { left: 56, right: 16, top: 16, bottom: 92 },
+    // Zoom: the wheel or a drag on the plot, or the slider above the legend.
+    dataZoom: [
+      { type: 'inside', xAxisIndex: 0 },
+      { type: 'slider', xAxisIndex: 0, height: 14, bottom: 30 },
+    ],
     xAxis: {
       type: 'value',
-      name: 'iteration',
+      name: x?.name ?? 'iteration',
       nameLocation: 'middle',
       nameGap: 24,
       min: 'dataMin',
       max: 'dataMax',
     },
     yAxis: {
-      type: 'value',
+      type: logY ? 'log' : 'value',
       scale: true,
       name: yName,
       nameLocation: 'middle',
@@ -73,7 +104,7 @@ export function learningCurvesOption({ bands, colours, yName, percent, descripti
         name: `${b.label} lower`,
         type: 'line',
         stack: `band${i}`,
-        data: b.steps.map((s, k) => [s, b.lower[k]]),
+        data: b.steps.map((s, k) => [xOf(i, s), shown(b.lower[k])]),
         lineStyle: { opacity: 0 },
         showSymbol: false,
         tooltip: { show: false },
@@ -82,7 +113,10 @@ export function learningCurvesOption({ bands, colours, yName, percent, descripti
         name: `${b.label} 95% CI`,
         type: 'line',
         stack: `band${i}`,
-        data: b.steps.map((s, k) => [s, b.upper[k]! - b.lower[k]!]),
+        data: b.steps.map((s, k) => [
+          xOf(i, s),
+          logY && !(b.lower[k]! > 0) ? null : b.upper[k]! - b.lower[k]!,
+        ]),
         lineStyle: { opacity: 0 },
         areaStyle: { opacity: b.kind === 'none' ? 0 : 0.2, color: colours[i] },
         showSymbol: false,
@@ -91,7 +125,7 @@ export function learningCurvesOption({ bands, colours, yName, percent, descripti
       {
         name: b.label,
         type: 'line',
-        data: b.steps.map((s, k) => [s, b.mean[k]]),
+        data: b.steps.map((s, k) => [xOf(i, s), shown(b.mean[k])]),
         color: colours[i],
         showSymbol: b.steps.length < 30,
       },

@@ -31,6 +31,8 @@ export function runCurvesOption({ series, smoothing, percent, xName, yName }: Ru
   return {
     animation: false,
     grid: { left: 56, right: 16, top: 32, bottom: 36 },
+    // Zoom by the wheel or a drag on the plot (no slider: the run page's charts are short).
+    dataZoom: [{ type: 'inside', xAxisIndex: 0 }],
     // One row that scrolls: a wrapped legend would run into the plot.
     legend: { type: 'scroll', top: 0, data: series.map((s) => s.name) },
     tooltip: { trigger: 'axis', valueFormatter: format },
