@@ -246,6 +246,36 @@ export function groupRuns(runs: readonly ComparedRun[]): RunGroup[] {
   });
 }
 
+/**
+ * Runs grouped by the values of the chosen settings alone, every other setting pooled: "group
+ * and colour by any setting". A run whose learner or space never reads a chosen setting is in the
+ * group where that setting is "not used".
+ */
+export function groupRunsBy(runs: readonly ComparedRun[], keys: readonly string[]): RunGroup[] {
+  const byKey = new Map<string, { values: Array<string | number | boolean | null>; runs: ComparedRun[] }>();
+  for (const r of runs) {
+    const flat = comparedSettings(r.config);
+    const values = keys.map((k) => flat[k] ?? null);
+    const key = JSON.stringify(values);
+    const group = byKey.get(key) ?? { values, runs: [] };
+    group.runs.push(r);
+    byKey.set(key, group);
+  }
+  return [...byKey.entries()].map(([key, { values, runs: rs }]) => {
+    const completed = rs.filter((r) => r.test);
+    return {
+      key,
+      label: keys
+        .map((k, i) => (values[i] == null ? `${settingLabel(k)} not used` : describeSetting(k, values[i]!)))
+        .join(' · '),
+      settings: Object.fromEntries(keys.map((k, i) => [k, values[i] ?? 'not used'])),
+      runs: rs,
+      seeds: rs.map((r) => r.config.seed).sort((a, b) => a - b),
+      test: completed.length === 0 ? null : seedInterval(completed.map((r) => r.test!)),
+    };
+  });
+}
+
 export interface PairedDifference {
   /** Mean of (a − b) over the shared episodes, with its own 95% CI. */
   mean: number;

@@ -8,6 +8,7 @@ import {
   comparePaired,
   differingKeys,
   groupRuns,
+  groupRunsBy,
   meanCi,
   pairedDifference,
   pairedInColumn,
@@ -202,6 +203,25 @@ describe('the results table and its exports', () => {
     expect(toMarkdown(paired)).toMatch(
       /over the column's meta-test episodes, the cell's seeds pooled \(n = 1 seed: [^\n]*paired per-episode/,
     );
+  });
+
+  it('groups by any one setting, pooling the others; a run that never reads it is "not used"', () => {
+    const g = groupRunsBy(
+      [
+        run({ learner: 'maml', innerLr: 0.1 }, [0.5]),
+        run({ learner: 'maml', innerLr: 0.4 }, [0.7]),
+        run({ learner: 'metasgd', innerLr: 0.4 }, [0.6]),
+        run({ learner: 'protonet', innerLr: 0.4 }, [0.8]),
+      ],
+      ['innerLr'],
+    );
+    expect(g.map((x) => [x.label, x.runs.length])).toEqual([
+      ['Inner learning rate α 0.1', 1],
+      ['Inner learning rate α 0.4', 1],
+      // Meta-SGD learns its rates and ProtoNet adapts nothing: neither reads α.
+      ['Inner learning rate α not used', 2],
+    ]);
+    expect(g[2]!.test!.mean).toBeCloseTo(0.7, 10);
   });
 
   it('marks ‡ the cells whose interval is over tasks where others are across seeds, and says which is which', () => {

@@ -800,6 +800,15 @@ describe('the workbench in Chromium', () => {
       'frozen',
     ]);
     expect(await row('Iterations').locator('td').allTextContents()).toEqual(['Iterations', '20', '30']);
+    // Group (and colour) by any one setting: its values name the groups, the rest pooled.
+    await page.locator('select[name=group-by]').selectOption({ label: 'Generator training' });
+    await expect
+      .poll(async () =>
+        (await page.locator('[data-table=groups] tbody td:first-child').allTextContents()).sort(),
+      )
+      .toEqual(['Generator training frozen', 'Generator training joint', 'Generator training not used']);
+    await page.locator('select[name=group-by]').selectOption('');
+    await expect.poll(() => page.locator('[data-table=groups] tbody tr').count()).toBe(4);
     // The curves' x axis as tasks seen: the axis says so, in the chart and in its export.
     await page.locator('select[name=x-axis]').selectOption('tasks');
     const [bySvg] = await Promise.all([
