@@ -4,7 +4,7 @@
  * paper (rows methods, columns settings). Pure and runtime-neutral: the renderer, the service
  * and `deml export` all use it.
  */
-import type { ExperimentConfig } from './config';
+import { type ExperimentConfig, settingLabel } from './config';
 import { LEARNER_INFO, type LearnerName, coveredBy, unusedSettings } from './learners';
 import type { Evaluation } from './records';
 
@@ -190,6 +190,29 @@ function labelOf(settings: Record<string, string | number | boolean>, keys: read
 const REPETITION_KEYS = ['seed'];
 /** Fields that never change results (how the run was watched, not what it computed). */
 const BOOKKEEPING_KEYS = ['checkpointEvery', 'backend', 'valEvery', 'valTasks'];
+
+/**
+ * Which cell of its experiment a run belongs to, in words: its learner's short name, then each
+ * setting in which the experiment's runs differ (seeds and bookkeeping aside), by its label, e.g.
+ * "MAML · Space concept · Shots 5". `siblings` are the configs of the experiment's runs (this one
+ * among them); settings a run's learner and space never read do not tell it apart.
+ */
+export function cellLabel(config: ExperimentConfig, siblings: readonly ExperimentConfig[]): string {
+  const differing = settingsThatDiffer(
+    [config, ...siblings],
+    ['learner', ...REPETITION_KEYS, ...BOOKKEEPING_KEYS],
+  );
+  const settings = comparedSettings(config);
+  return [
+    LEARNER_INFO[config.learner]?.short ?? config.learner,
+    ...differing.filter((k) => k in settings).map((k) => `${settingLabel(k)} ${String(settings[k])}`),
+  ].join(' · ');
+}
+
+/** A run named by its cell and seed: "MAML · Shots 5 · seed 0". */
+export function runLabel(run: { cell: string; seed: number }): string {
+  return `${run.cell} · seed ${run.seed}`;
+}
 
 export interface RunGroup {
   /** Stable key: the config minus the seed. */
