@@ -254,6 +254,16 @@ export class RunRepository {
     );
   }
 
+  /**
+   * The attempt's trainer really started (a Slurm job left the cluster's queue): its training time
+   * counts from now, not from when it was handed to the cluster. Only for that attempt, running.
+   */
+  attemptRunning(id: number, attempt: number, now = Date.now()): void {
+    this.db
+      .prepare(`UPDATE runs SET attempt_started_at = ? WHERE id = ? AND attempt = ? AND status = 'running'`)
+      .run(now, id, attempt);
+  }
+
   setBackend(id: number, backend: string): void {
     this.db.prepare('UPDATE runs SET backend = ? WHERE id = ?').run(backend, id);
   }

@@ -237,6 +237,13 @@ describe('repositories', () => {
     store.runs.heartbeat(run.id, t0 + 13 * min);
     expect(store.runs.markInterrupted(run.id, 'gone', t0 + 20 * min)).toBe(true);
     expect(trainingTime(store.runs.get(run.id)!, t0 + 30 * min)).toBe(3 * min);
+    // A Slurm job trains from when it leaves the cluster's queue (4 minutes pending here).
+    store.runs.requeue(run.id, t0 + 30 * min);
+    store.runs.markStarted(run.id, null, t0 + 30 * min);
+    store.runs.attemptRunning(run.id, 2, t0 + 34 * min); // an earlier attempt's job: ignored
+    store.runs.attemptRunning(run.id, 3, t0 + 34 * min);
+    store.runs.finish(run.id, 'completed', null, { attempt: 3, now: t0 + 35 * min });
+    expect(trainingTime(store.runs.get(run.id)!)).toBe(4 * min);
     store.close();
   });
 
