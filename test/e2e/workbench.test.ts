@@ -572,7 +572,7 @@ describe('the workbench in Chromium', () => {
     await page.getByRole('button', { name: 'Launch' }).click();
     await expect
       .poll(() => page.locator('[data-launched]').textContent())
-      .toBe('Launched 2 run(s): maml seed 1, metasgd seed 1.');
+      .toBe('Launched 2 run(s): MAML · seed 1, Meta-SGD · seed 1.');
     await expect.poll(() => page.locator('tr[data-learner]').count()).toBe(4);
     const newMetasgd = page.locator('tr[data-learner=metasgd]').first(); // newest first
     expect(await newMetasgd.locator('td').nth(headers.indexOf('Seed')).textContent()).toBe('1');
