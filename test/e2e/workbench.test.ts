@@ -736,9 +736,10 @@ describe('the workbench in Chromium', () => {
     await resumeSelected.waitFor();
     await shot('experiment-cells-cancelled');
     await resumeSelected.click();
-    await expect.poll(() => cancelled.count()).toBeLessThan(4);
-    await expect.poll(() => cancelSelected.isEnabled()).toBe(true);
-    await cancelSelected.click();
+    await page.locator('[data-bulk-done]').filter({ hasText: 'Resumed 4 run(s).' }).waitFor();
+    expect(await cancelled.count()).toBe(0);
+    await page.getByRole('button', { name: 'Cancel selected (4)' }).click();
+    await page.locator('[data-bulk-done]').filter({ hasText: 'Cancel asked for 4 run(s).' }).waitFor();
     await expect.poll(() => cancelled.count(), { timeout: 90_000 }).toBe(4);
 
     // The experiments list: each column's header over its values.
