@@ -10,7 +10,13 @@ import { LEARNERS, type LearnerName } from '../contract/config';
 import { describeEvaluation } from '../contract/evaluation';
 import { ordinal } from '../contract/results';
 import { describeExecutor, describeSlurmJob } from '../contract/executor';
-import { RUN_STATUSES, type RunDetail, type RunStatus, type RunSummary } from '../contract/records';
+import {
+  RUN_STATUSES,
+  type RunDetail,
+  type RunStatus,
+  type RunSummary,
+  trainingTime,
+} from '../contract/records';
 import type { WorkbenchService } from '../service/service';
 import { interruptLostRuns } from '../jobs/queue';
 import { describeWriteError } from '../store/database';
@@ -244,9 +250,9 @@ function printDetail(run: RunDetail): void {
   }
   if (run.classSplit) out(`split: ${run.classSplit}`);
   if (run.startedAt) {
-    const end = run.endedAt ?? Date.now();
+    // Its training time: the attempts' running time, not the time queued or stopped between them.
     out(
-      `started ${new Date(run.startedAt).toISOString()}, ${formatDuration(end - run.startedAt)}${run.endedAt ? '' : ' so far'}`,
+      `started ${new Date(run.startedAt).toISOString()}, trained ${formatDuration(trainingTime(run))}${run.status === 'running' ? ' so far' : ''}`,
     );
   }
   for (const e of run.evaluations) {

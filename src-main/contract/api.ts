@@ -9,6 +9,7 @@
 import type { z } from 'zod';
 import type * as Arg from './apiSchemas';
 import type { ExperimentConfig } from './config';
+import type { ExecutorChoice } from './executor';
 import type {
   DatasetRecord,
   Evaluation,
@@ -104,8 +105,15 @@ export interface DemlApi {
   'runs:log': (id: number) => string;
   'runs:launch': (experimentId: number, input?: Arg.LaunchRunsInput) => RunSummary[];
   'runs:cancel': (id: number) => RunSummary;
-  /** Queue a stopped run again: from its newest checkpoint, or the one at `from` (0: from scratch). */
-  'runs:resume': (id: number, options?: { from?: number }) => RunSummary;
+  /**
+   * Queue a stopped run again: from its newest checkpoint, or the one at `from` (0: from scratch);
+   * where it ran before, or on `executor` ('default': the workbench's own, e.g. after a Slurm
+   * submission to a bad partition failed).
+   */
+  'runs:resume': (
+    id: number,
+    options?: { from?: number; executor?: ExecutorChoice | 'default' },
+  ) => RunSummary;
   'datasets:list': () => DatasetRecord[];
   'datasets:samples': (name: string, options?: Arg.SampleOptions) => DatasetSamples;
   'datasets:import': (input: Arg.ImportDatasetInput) => ImportDatasetResult;

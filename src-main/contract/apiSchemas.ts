@@ -134,7 +134,13 @@ export const ARGUMENTS = {
   'runs:cancel': z.tuple([id]),
   'runs:resume': z.tuple([
     id,
-    z.object({ from: z.number().int().nonnegative().optional() }).strict().optional(),
+    z
+      .object({
+        from: z.number().int().nonnegative().optional(),
+        executor: z.union([executorChoiceSchema, z.literal('default')]).optional(),
+      })
+      .strict()
+      .optional(),
   ]),
   'datasets:list': z.tuple([]),
   'datasets:samples': z.tuple([z.string().min(1).max(200), SampleOptionsSchema.optional()]),

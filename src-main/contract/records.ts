@@ -72,6 +72,23 @@ export interface Run {
   executor: ExecutorChoice | null;
   /** Its current Slurm job, when it went to a cluster. */
   slurm: SlurmJobState | null;
+  /** The running time of its ended attempts (ms): time queued, or stopped between attempts, is not in it. */
+  trainedMs: number;
+  /** When the attempt now running started (ms since the epoch); null when none runs. */
+  attemptStartedAt: number | null;
+}
+
+/**
+ * A run's training time: the running time of its attempts, the one still running up to `now`
+ * included. Time spent queued, or cancelled before a resume, does not count.
+ */
+export function trainingTime(
+  run: Pick<Run, 'status' | 'trainedMs' | 'attemptStartedAt'>,
+  now = Date.now(),
+): number {
+  const current =
+    run.status === 'running' && run.attemptStartedAt != null ? Math.max(0, now - run.attemptStartedAt) : 0;
+  return run.trainedMs + current;
 }
 
 /** A run's Slurm job as last seen: the job id, PENDING with its reason, RUNNING on which node… */
@@ -85,6 +102,11 @@ export interface SlurmJobState {
 
 export interface RunSummary extends Omit<Run, 'config'> {
   experimentName: string;
+  /**
+   * The run's cell of its experiment: its learner's short name and the settings in which the
+   * experiment's runs differ, by label ("MAML · Space concept · Shots 5"); cellLabel in results.ts.
+   */
+  cell: string;
   /** Meta-test accuracy, when the run completed. */
   testMean: number | null;
   testCi95: number | null;

@@ -194,6 +194,29 @@ const REPETITION_KEYS = ['seed'];
 /** Fields that never change results (how the run was watched, not what it computed). */
 const BOOKKEEPING_KEYS = ['checkpointEvery', 'backend', 'valEvery', 'valTasks'];
 
+/**
+ * Which cell of its experiment a run belongs to, in words: its learner's short name, then each
+ * setting in which the experiment's runs differ (seeds and bookkeeping aside), by its label, e.g.
+ * "MAML · Space concept · Shots 5". `siblings` are the configs of the experiment's runs (this one
+ * among them); settings a run's learner and space never read do not tell it apart.
+ */
+export function cellLabel(config: ExperimentConfig, siblings: readonly ExperimentConfig[]): string {
+  const differing = settingsThatDiffer(
+    [config, ...siblings],
+    ['learner', ...REPETITION_KEYS, ...BOOKKEEPING_KEYS],
+  );
+  const settings = comparedSettings(config);
+  return [
+    LEARNER_INFO[config.learner]?.short ?? config.learner,
+    ...differing.filter((k) => k in settings).map((k) => `${settingLabel(k)} ${String(settings[k])}`),
+  ].join(' · ');
+}
+
+/** A run named by its cell and seed: "MAML · Shots 5 · seed 0". */
+export function runLabel(run: { cell: string; seed: number }): string {
+  return `${run.cell} · seed ${run.seed}`;
+}
+
 export interface RunGroup {
   /** Stable key: the config minus the seed. */
   key: string;

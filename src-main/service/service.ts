@@ -227,7 +227,8 @@ export class WorkbenchService {
     'runs:log': (id: number) => this.log(id),
     'runs:launch': (experimentId: number, input?: LaunchRunsInput) => this.launchRuns(experimentId, input),
     'runs:cancel': (id: number) => this.cancelRun(id),
-    'runs:resume': (id: number, options?: { from?: number }) => this.resumeRun(id, options),
+    'runs:resume': (id: number, options?: { from?: number; executor?: ExecutorChoice | 'default' }) =>
+      this.resumeRun(id, options),
     'datasets:list': () => this.listDatasets(),
     'datasets:samples': (name: string, options?: { classes?: number; perClass?: number }) =>
       this.datasetSamples(name, options),
@@ -488,8 +489,11 @@ export class WorkbenchService {
     return this.store.runs.summary(id)!;
   }
 
-  /** Queue a stopped run again; its trainer continues from the newest checkpoint, or from `from`. */
-  resumeRun(id: number, options: { from?: number } = {}): RunSummary {
+  /**
+   * Queue a stopped run again; its trainer continues from the newest checkpoint, or from `from`.
+   * It goes where it went before, or to `executor` ('default': the workbench's own executor).
+   */
+  resumeRun(id: number, options: { from?: number; executor?: ExecutorChoice | 'default' } = {}): RunSummary {
     const run = this.store.runs.get(id);
     if (!run) throw new ServiceError(`run ${id} does not exist`, 'not-found');
     if (!RESUMABLE_STATUSES.includes(run.status)) {
@@ -507,7 +511,9 @@ export class WorkbenchService {
         [{ field: 'from', message: `no checkpoint at iteration ${from}` }],
       );
     }
-    this.store.runs.requeue(id, Date.now(), from ?? null);
+    const executor =
+      options.executor === 'default' ? (this.o.executor ?? null) : (options.executor ?? undefined);
+    this.store.runs.requeue(id, Date.now(), from ?? null, executor);
     const summary = this.store.runs.summary(id)!;
     this.emit('run:status', summary);
     this.queue?.pump();

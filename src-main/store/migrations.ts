@@ -235,6 +235,22 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 10,
+    description: "a run's training time: the running time of its attempts, summed",
+    up: (db) =>
+      db.exec(`
+        -- The ended attempts' running time (ms), and when the current attempt started.
+        ALTER TABLE runs ADD COLUMN trained_ms REAL NOT NULL DEFAULT 0;
+        ALTER TABLE runs ADD COLUMN attempt_started_at REAL;
+        -- Runs from before: what was shown until now (first start to end) where they ended, and
+        -- a running attempt timed from when it was last queued.
+        UPDATE runs SET trained_ms = max(0, ended_at - started_at)
+          WHERE ended_at IS NOT NULL AND started_at IS NOT NULL;
+        UPDATE runs SET attempt_started_at = max(queued_at, coalesce(started_at, queued_at))
+          WHERE status = 'running';
+      `),
+  },
+  {
+    version: 11,
     description: "what and where a run's trainer ran with: commit, Node, tfjs, backend, OS, CPU, GPU (JSON)",
     up: (db) => db.exec(`ALTER TABLE runs ADD COLUMN provenance TEXT;`),
   },

@@ -8,6 +8,7 @@ import type { RunFilter } from '../contract/api';
 import type { ExperimentConfig, LearnerName } from '../contract/config';
 import type { ExecutorChoice } from '../contract/executor';
 import type { Run, RunStatus, RunSummary } from '../contract/records';
+import { cellLabel } from '../contract/results';
 import type { SqliteDatabase } from './sqlite';
 
 interface RunRow {
@@ -35,6 +36,8 @@ interface RunRow {
   tags: string;
   resume_from: number | null;
   executor: string | null;
+  trained_ms: number;
+  attempt_started_at: number | null;
   slurm_job_id?: string | null;
   slurm_state?: string | null;
   slurm_reason?: string | null;
@@ -72,6 +75,8 @@ function toSummaryFields(r: Omit<RunRow, 'config'>): Omit<Run, 'config'> {
     notes: r.notes,
     tags: JSON.parse(r.tags) as string[],
     resumeFrom: r.resume_from,
+    trainedMs: r.trained_ms,
+    attemptStartedAt: r.attempt_started_at,
     executor: r.executor ? (JSON.parse(r.executor) as ExecutorChoice) : null,
     slurm:
       r.slurm_job_id != null
@@ -92,13 +97,20 @@ function toRun(r: RunRow): Run {
 
 const SUMMARY_COLUMNS = `r.id, r.experiment_id, r.learner, r.seed, r.status, r.backend, r.class_split, r.provenance, r.pid, r.heartbeat,
   r.queued_at, r.started_at, r.ended_at, r.error, r.app_version, r.iteration, r.iterations, r.attempt,
-  r.cancel_requested, r.notes, r.tags, r.resume_from, r.executor, e.name AS experiment_name,
+  r.cancel_requested, r.notes, r.tags, r.resume_from, r.executor, r.trained_ms, r.attempt_started_at,
+  e.name AS experiment_name,
   j.job_id AS slurm_job_id, j.state AS slurm_state, j.reason AS slurm_reason, j.node AS slurm_node,
   j.submitted_at AS slurm_submitted_at,
   (SELECT v.mean FROM evaluations v WHERE v.run_id = r.id AND v.split = 'test' AND v.origin = 'training'
     ORDER BY v.step DESC, v.id DESC LIMIT 1) AS test_mean,
   (SELECT v.ci95 FROM evaluations v WHERE v.run_id = r.id AND v.split = 'test' AND v.origin = 'training'
     ORDER BY v.step DESC, v.id DESC LIMIT 1) AS test_ci95`;
+
+/**
+ * An attempt's end: its running time, from its start to now (the first parameter), added to the
+ * run's training time (nothing for an attempt whose start was not recorded: the second, now again).
+ */
+const ATTEMPT_ENDS = `trained_ms = trained_ms + max(0, ? - coalesce(attempt_started_at, ?)), attempt_started_at = NULL`;
 
 /** A run's newest Slurm job, if any. */
 const LATEST_SLURM_JOB = `LEFT JOIN slurm_jobs j ON j.id = (SELECT max(id) FROM slurm_jobs WHERE run_id = r.id)`;
@@ -151,7 +163,29 @@ export class RunRepository {
         `SELECT ${SUMMARY_COLUMNS} FROM runs r JOIN experiments e ON e.id = r.experiment_id ${LATEST_SLURM_JOB} WHERE r.id = ?`,
       )
       .get(id) as SummaryRow | undefined;
-    return row ? toSummary(row) : null;
+    return row ? this.withCells([toSummary(row)])[0]! : null;
+  }
+
+  /** Each run's cell (cellLabel), told from the other runs of its experiment. */
+  private withCells(runs: Array<Omit<RunSummary, 'cell'>>): RunSummary[] {
+    const siblings = new Map<number, ExperimentConfig[]>();
+    const configsOf = (experimentId: number) => {
+      let configs = siblings.get(experimentId);
+      if (!configs) {
+        configs = (
+          this.db.prepare('SELECT config FROM runs WHERE experiment_id = ?').all(experimentId) as Array<{
+            config: string;
+          }>
+        ).map((r) => JSON.parse(r.config) as ExperimentConfig);
+        siblings.set(experimentId, configs);
+      }
+      return configs;
+    };
+    const configOf = this.db.prepare('SELECT config FROM runs WHERE id = ?');
+    return runs.map((r) => {
+      const own = configOf.get(r.id) as { config: string };
+      return { ...r, cell: cellLabel(JSON.parse(own.config) as ExperimentConfig, configsOf(r.experimentId)) };
+    });
   }
 
   list(filter: RunFilter = {}): RunSummary[] {
@@ -189,13 +223,15 @@ export class RunRepository {
       .all(...args) as SummaryRow[];
     // The accuracy range is on the meta-test mean (a subquery column): filtered here.
     const { minAccuracy: lo, maxAccuracy: hi } = filter;
-    return rows
-      .map(toSummary)
-      .filter(
-        (r) =>
-          (lo == null && hi == null) ||
-          (r.testMean != null && (lo == null || r.testMean >= lo) && (hi == null || r.testMean <= hi)),
-      );
+    return this.withCells(
+      rows
+        .map(toSummary)
+        .filter(
+          (r) =>
+            (lo == null && hi == null) ||
+            (r.testMean != null && (lo == null || r.testMean >= lo) && (hi == null || r.testMean <= hi)),
+        ),
+    );
   }
 
   /** The oldest queued run, if any. */
@@ -215,10 +251,20 @@ export class RunRepository {
       this.db
         .prepare(
           `UPDATE runs SET status = 'running', pid = ?, heartbeat = ?, started_at = coalesce(started_at, ?),
-             ended_at = NULL, error = NULL WHERE id = ? AND status = 'queued'`,
+             attempt_started_at = ?, ended_at = NULL, error = NULL WHERE id = ? AND status = 'queued'`,
         )
-        .run(pid, now, now, id).changes > 0
+        .run(pid, now, now, now, id).changes > 0
     );
+  }
+
+  /**
+   * The attempt's trainer really started (a Slurm job left the cluster's queue): its training time
+   * counts from now, not from when it was handed to the cluster. Only for that attempt, running.
+   */
+  attemptRunning(id: number, attempt: number, now = Date.now()): void {
+    this.db
+      .prepare(`UPDATE runs SET attempt_started_at = ? WHERE id = ? AND attempt = ? AND status = 'running'`)
+      .run(now, id, attempt);
   }
 
   setBackend(id: number, backend: string): void {
@@ -269,13 +315,14 @@ export class RunRepository {
   ): boolean {
     // A trainer passes its attempt: a stale trainer of an earlier attempt cannot end a newer one.
     const attempt = options.attempt ?? -1;
+    const now = options.now ?? Date.now();
     return (
       this.db
         .prepare(
-          `UPDATE runs SET status = ?, error = ?, ended_at = ?, pid = NULL, cancel_requested = 0
+          `UPDATE runs SET status = ?, error = ?, ended_at = ?, pid = NULL, cancel_requested = 0, ${ATTEMPT_ENDS}
            WHERE id = ? AND status = 'running' AND (? < 0 OR attempt = ?)`,
         )
-        .run(status, error, options.now ?? Date.now(), id, attempt, attempt).changes > 0
+        .run(status, error, now, now, now, id, attempt, attempt).changes > 0
     );
   }
 
@@ -302,15 +349,23 @@ export class RunRepository {
 
   /** cancelled | interrupted | failed → queued, for another attempt from the newest checkpoint. */
   /** Queue a stopped run again, from its newest checkpoint or the one at `from` (0: from scratch). */
-  requeue(id: number, now = Date.now(), from: number | null = null): boolean {
+  /** `executor`, when given, is where it goes now (null or local: the local queue); else where it went. */
+  requeue(
+    id: number,
+    now = Date.now(),
+    from: number | null = null,
+    executor?: ExecutorChoice | null,
+  ): boolean {
+    const where = executor && executor.kind !== 'local' ? JSON.stringify(executor) : null;
     return (
       this.db
         .prepare(
           `UPDATE runs SET status = 'queued', queued_at = ?, error = NULL, ended_at = NULL, pid = NULL,
-             cancel_requested = 0, attempt = attempt + 1, resume_from = ?
+             cancel_requested = 0, attempt = attempt + 1, resume_from = ?,
+             executor = CASE WHEN ? THEN ? ELSE executor END
            WHERE id = ? AND status IN ('cancelled', 'interrupted', 'failed')`,
         )
-        .run(now, from, id).changes > 0
+        .run(now, from, executor === undefined ? 0 : 1, where, id).changes > 0
     );
   }
 
@@ -344,13 +399,18 @@ export class RunRepository {
 
   /** A run whose trainer is gone without a word (an app or machine crash): resumable, never stuck. */
   markInterrupted(id: number, reason: string, now = Date.now()): boolean {
+    const row = this.db.prepare('SELECT heartbeat FROM runs WHERE id = ?').get(id) as
+      { heartbeat: number | null } | undefined;
+    const lastSign = Math.min(now, row?.heartbeat ?? now);
     return (
       this.db
         .prepare(
-          `UPDATE runs SET status = 'interrupted', ended_at = ?, pid = NULL, cancel_requested = 0, error = ?
+          `UPDATE runs SET status = 'interrupted', ended_at = ?, pid = NULL, cancel_requested = 0, error = ?,
+             ${ATTEMPT_ENDS}
            WHERE id = ? AND status = 'running'`,
         )
-        .run(now, reason, id).changes > 0
+        // A lost trainer trained until its last sign of life, not until the sweep found it gone.
+        .run(now, reason, lastSign, now, id).changes > 0
     );
   }
 
@@ -359,7 +419,7 @@ export class RunRepository {
   }
 }
 
-function toSummary(r: SummaryRow): RunSummary {
+function toSummary(r: SummaryRow): Omit<RunSummary, 'cell'> {
   return {
     ...toSummaryFields(r),
     experimentName: r.experiment_name,

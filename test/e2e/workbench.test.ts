@@ -58,6 +58,37 @@ function rawGet(
   });
 }
 
+/** A call to the service as the page makes it (POST /api/<channel>), its result. */
+async function call<T>(channel: string, ...args: unknown[]): Promise<T> {
+  const res = await fetch(`${base}/api/${channel}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ args }),
+  });
+  const body = (await res.json()) as { result?: T; error?: { message: string } };
+  if (!res.ok) throw new Error(`${channel}: ${body.error?.message ?? res.status}`);
+  return body.result as T;
+}
+
+/** The left edges of two elements, in CSS pixels. */
+async function lefts(
+  a: ReturnType<Page['locator']>,
+  b: ReturnType<Page['locator']>,
+): Promise<[number, number]> {
+  return [(await a.boundingBox())!.x, (await b.boundingBox())!.x];
+}
+
+/** A checkbox sits beside its words: a checkbox's width, at the label's left, on one line with them. */
+async function expectCheckboxBesideItsText(box: ReturnType<Page['locator']>): Promise<void> {
+  const label = box.locator('xpath=ancestor::label[1]');
+  const b = (await box.boundingBox())!;
+  const l = (await label.boundingBox())!;
+  expect(b.width).toBeLessThan(30);
+  expect(Math.abs(b.x - l.x)).toBeLessThan(6);
+  expect(l.height).toBeLessThan(2.5 * b.height); // side by side, not stacked
+  expect(l.width).toBeLessThan(700); // not stretched over the form with the text far away
+}
+
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {
     throw new Error(
@@ -200,6 +231,16 @@ describe('the workbench in Chromium', () => {
       .poll(() => page.getByRole('button', { name: 'Create and launch 3 run(s)' }).isEnabled())
       .toBe(true);
     await shot('new-experiment-mann');
+    // Seeds that are not whole numbers ≥ 0 make no runs: the button says what is wrong.
+    await page.locator('input[name=seeds]').fill('0,-1,x');
+    const seedsRefused = page.getByRole('button', { name: /^Cannot launch: the seeds/ });
+    await expect.poll(() => seedsRefused.textContent()).toContain('-1, x are not whole numbers ≥ 0');
+    expect(await seedsRefused.isDisabled()).toBe(true);
+    expect(await page.locator('label:has(input[name=seeds]) + .issue').textContent()).toContain('-1, x');
+    expect(await page.getByRole('button', { name: /Create and launch/ }).count()).toBe(0);
+    await page.locator('input[name=seeds]').fill('0, 0');
+    await page.getByRole('button', { name: 'Create and launch 3 run(s)' }).waitFor();
+    await page.locator('input[name=seeds]').fill('0');
     await page.locator('input[name="learner-mann"]').uncheck();
     await expect.poll(() => mannSettings.count()).toBe(0);
     const tiny: Record<string, string> = {
@@ -283,14 +324,16 @@ describe('the workbench in Chromium', () => {
     // Every cell sits under its own header.
     const headers = await page.locator('table.runs thead th').allTextContents();
     const cellUnder = (row: typeof mamlRow, header: string) => row.locator('td').nth(headers.indexOf(header));
-    expect(await cellUnder(mamlRow, 'Learner').textContent()).toBe('maml');
+    // Each row names its cell (here the learner alone: its runs differ in nothing else).
+    expect(await cellUnder(mamlRow, 'Cell').textContent()).toBe('MAML');
+    expect(await cellUnder(metasgdRow, 'Cell').textContent()).toBe('Meta-SGD');
     expect(await cellUnder(mamlRow, 'Seed').textContent()).toBe('0');
     expect(await cellUnder(mamlRow, 'Status').locator('[data-status]').count()).toBe(1);
     expect(await cellUnder(mamlRow, 'Progress').getByRole('progressbar').count()).toBe(1);
 
     // The MAML run: its chart grows while it trains.
     await mamlRow.getByRole('link').click();
-    await page.getByRole('heading', { name: /Run #\d+: maml/ }).waitFor();
+    await page.getByRole('heading', { name: /Run #\d+: MAML · seed 0/ }).waitFor();
     const lossChart = page.locator('figure[aria-label^="Loss"]');
     const points = async () => Number(await lossChart.getAttribute('data-points'));
     await expect.poll(points, { timeout: 90_000 }).toBeGreaterThan(3);
@@ -363,6 +406,7 @@ describe('the workbench in Chromium', () => {
       .locator('.issue')
       .filter({ hasText: /500-way tasks need 500 classes/ })
       .waitFor();
+    await expectCheckboxBesideItsText(evaluate.locator('input[name=use-episode-file]'));
     await evaluate.locator('input[name=ways]').fill('3');
     await evaluate.locator('input[name=tasks]').fill('10');
     await shot('run-evaluate-form');
@@ -528,7 +572,7 @@ describe('the workbench in Chromium', () => {
     await page.getByRole('button', { name: 'Launch' }).click();
     await expect
       .poll(() => page.locator('[data-launched]').textContent())
-      .toBe('Launched 2 run(s): maml seed 1, metasgd seed 1.');
+      .toBe('Launched 2 run(s): MAML · seed 1, Meta-SGD · seed 1.');
     await expect.poll(() => page.locator('tr[data-learner]').count()).toBe(4);
     const newMetasgd = page.locator('tr[data-learner=metasgd]').first(); // newest first
     expect(await newMetasgd.locator('td').nth(headers.indexOf('Seed')).textContent()).toBe('1');
@@ -588,6 +632,9 @@ describe('the workbench in Chromium', () => {
     }
     writeFileSync(resolve(folder, 'class-0', 'broken.png'), 'not a png');
     await page.getByText('Import a dataset').click();
+    await page.locator('select[name=import-format]').selectOption('omniglot');
+    await expectCheckboxBesideItsText(page.locator('input[name=import-rotations]'));
+    await shot('dataset-import-omniglot');
     await page.locator('select[name=import-format]').selectOption('folder');
     // A failed import's error goes when the next import starts.
     await page.locator('input[name=import-name]').fill('tiny-folder');
@@ -633,6 +680,159 @@ describe('the workbench in Chromium', () => {
     await page.getByRole('link', { name: 'Settings' }).click();
     await page.locator('input[name=theme][value=light]').check();
   }, 600_000);
+
+  it('tells a preset’s runs apart by their cells, cancels and resumes them together, and deletes with a dialog', async () => {
+    await page.goto(openUrl); // the token, as a user's first visit (this test may run alone)
+    await page.getByRole('heading', { name: 'Experiments' }).waitFor();
+    const long = {
+      data: 'glyphs',
+      ways: 5,
+      queries: 2,
+      metaBatch: 1,
+      iterations: 5000,
+      evalTasks: 10,
+      valEvery: 1000,
+      checkpointEvery: 1000,
+      backend: 'wasm',
+      model: { filters: 4 },
+    };
+    const { experiment } = await call<{ experiment: { id: number } }>('experiments:create', {
+      name: 'e2e cells',
+      config: long,
+      seeds: [0],
+      variants: [
+        { learner: 'maml', shots: 1 },
+        { learner: 'maml', shots: 2 },
+        { learner: 'metasgd', shots: 1 },
+        { learner: 'metasgd', shots: 2 },
+      ],
+    });
+    await page.goto(`${base}/#/experiments/${experiment.id}`);
+    await page.getByRole('heading', { name: 'e2e cells' }).waitFor();
+    const rows = page.locator('tr[data-run]');
+    await expect.poll(() => rows.count()).toBe(4);
+    expect((await page.locator('td[data-cell]').allTextContents()).sort()).toEqual([
+      'MAML · Shots 1',
+      'MAML · Shots 2',
+      'Meta-SGD · Shots 1',
+      'Meta-SGD · Shots 2',
+    ]);
+    const cellRow = (cell: string) => rows.filter({ has: page.locator('td[data-cell]', { hasText: cell }) });
+    await cellRow('Meta-SGD · Shots 2').getByRole('link').click();
+    await page.getByRole('heading', { name: /^Run #\d+: Meta-SGD · Shots 2 · seed 0/ }).waitFor();
+    await page.goBack();
+    await expect.poll(() => rows.count()).toBe(4);
+
+    // Every run ticked at once, cancelled at once; then resumed, and cancelled again.
+    const cancelSelected = page.getByRole('button', { name: /^Cancel selected/ });
+    expect(await cancelSelected.isDisabled()).toBe(true);
+    await page.getByRole('checkbox', { name: 'select every run' }).check();
+    await expect.poll(() => cancelSelected.textContent()).toContain('Cancel selected (4)');
+    await shot('experiment-cells-selected');
+    await cancelSelected.click();
+    const cancelled = page.locator('tr[data-run] [data-status=cancelled]');
+    await expect.poll(() => cancelled.count(), { timeout: 90_000 }).toBe(4);
+    const resumeSelected = page.getByRole('button', { name: 'Resume selected (4)' });
+    await resumeSelected.waitFor();
+    await shot('experiment-cells-cancelled');
+    await resumeSelected.click();
+    await page.locator('[data-bulk-done]').filter({ hasText: 'Resumed 4 run(s).' }).waitFor();
+    expect(await cancelled.count()).toBe(0);
+    await page.getByRole('button', { name: 'Cancel selected (4)' }).click();
+    await page.locator('[data-bulk-done]').filter({ hasText: 'Cancel asked for 4 run(s).' }).waitFor();
+    await expect.poll(() => cancelled.count(), { timeout: 90_000 }).toBe(4);
+
+    // The experiments list: each column's header over its values.
+    await page.getByRole('link', { name: 'Experiments', exact: true }).click();
+    const listed = page.locator('[data-experiment="e2e cells"]');
+    await listed.waitFor();
+    for (const [column, value] of [
+      ['name', '.name'],
+      ['best', '[data-best]'],
+      ['date', '.date'],
+    ] as const) {
+      const [header, cell] = await lefts(page.locator(`[data-column=${column}]`), listed.locator(value));
+      expect(Math.abs(header - cell), `the ${column} column`).toBeLessThan(4);
+    }
+
+    // Delete… asks in a dialog that takes the focus; Escape closes it and gives the focus back.
+    const deleteButton = listed.getByRole('button', { name: 'Delete…' });
+    await deleteButton.click();
+    const dialog = page.getByRole('dialog', { name: 'Delete “e2e cells” and its runs?' });
+    await dialog.waitFor();
+    expect(await page.evaluate(() => !!document.activeElement?.closest('dialog[open]'))).toBe(true);
+    await shot('experiments-delete-dialog');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+    expect(await deleteButton.evaluate((b) => b === document.activeElement)).toBe(true);
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.locator('input[name=theme][value=dark]').check();
+    await page.getByRole('link', { name: 'Experiments', exact: true }).click();
+    await listed.getByRole('button', { name: 'Delete…' }).click();
+    await dialog.waitFor();
+    await shot('experiments-delete-dialog-dark');
+    await dialog.getByRole('button', { name: 'Delete', exact: true }).click();
+    await listed.waitFor({ state: 'detached' });
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.locator('input[name=theme][value=light]').check();
+  }, 300_000);
+
+  it('says why a Slurm submission failed, offers no checkpoint that does not exist, and runs it again elsewhere', async () => {
+    if (!haveSlurm('a partition that does not exist is refused at submission')) return;
+    await page.goto(openUrl);
+    await page.getByRole('heading', { name: 'Experiments' }).waitFor();
+    const { experiment } = await call<{ experiment: { id: number } }>('experiments:create', {
+      name: 'e2e nowhere',
+      config: {
+        data: 'glyphs',
+        queries: 2,
+        metaBatch: 1,
+        iterations: 20,
+        evalTasks: 10,
+        valEvery: 10,
+        checkpointEvery: 10,
+        backend: 'wasm',
+        model: { filters: 4 },
+      },
+      executor: { kind: 'slurm', slurm: { partition: 'nosuchpartition' } },
+    });
+    await page.goto(`${base}/#/experiments/${experiment.id}`);
+    const row = page.locator('tr[data-run]').first();
+    await row.locator('[data-status=failed]').waitFor({ timeout: 60_000 });
+    // The reason, in short on the row and in full as its tooltip.
+    expect(await row.locator('[data-reason]').textContent()).toMatch(/invalid partition specified/);
+    expect(await row.locator('td[title]').getAttribute('title')).toMatch(
+      /^could not submit the run to Slurm: sbatch failed: invalid partition specified: nosuchpartition/,
+    );
+    await shot('experiment-slurm-failed');
+    await row.getByRole('link').click();
+    await page.locator('[data-run-error]').filter({ hasText: 'invalid partition specified' }).waitFor();
+    // No checkpoint: nothing to resume from, only to run again (from scratch).
+    expect(await page.locator('select[name=resume-from]').count()).toBe(0);
+    expect(await page.getByText('from the newest checkpoint').count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Resume', exact: true }).count()).toBe(0);
+    const again = page.getByRole('button', { name: 'Run again' });
+    await again.waitFor();
+    // Not to the same partition: elsewhere, here this machine.
+    await page.locator('select[name=resume-where]').selectOption('elsewhere');
+    const where = page.locator('[data-resume-where]');
+    expect(await where.locator('input[name=slurm-partition]').inputValue()).toBe('nosuchpartition');
+    await shot('run-slurm-failed');
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.locator('input[name=theme][value=dark]').check();
+    await page.goBack();
+    await page.locator('select[name=resume-where]').selectOption('elsewhere');
+    await shot('run-slurm-failed-dark');
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.locator('input[name=theme][value=light]').check();
+    await page.goBack();
+    await page.locator('select[name=resume-where]').selectOption('elsewhere');
+    await where.locator('select[name=executor]').selectOption('local');
+    await page.getByRole('button', { name: 'Run again' }).click();
+    await page.locator('h2 [data-status=completed]').waitFor({ timeout: 180_000 });
+    expect(await page.locator('[data-slurm]').count()).toBe(0);
+    expect(await page.locator('[data-run-error]').count()).toBe(0);
+  }, 300_000);
 
   it('compares runs of two experiments at 1440×900: short names by label, nothing wider than the window', async () => {
     await page.setViewportSize({ width: 1440, height: 900 });

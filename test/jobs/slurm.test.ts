@@ -206,6 +206,33 @@ describe('the slurm executor on a real cluster', () => {
     await service.close();
   }, 60_000);
 
+  it('a run refused at submission resumes on another executor: the cluster’s default partition, or this machine', async () => {
+    if (!haveSlurm('submits real jobs')) return;
+    // The workbench's own executor is the local queue; the experiment asked for a bad partition.
+    const service = open(tempDir(), { kind: 'local' });
+    const { runs } = await service.createExperiment({
+      name: 'nowhere, then somewhere',
+      config: TINY,
+      seeds: [0, 1],
+      executor: { kind: 'slurm', slurm: { partition: 'nosuchpartition' } },
+    });
+    const [toCluster, toLocal] = [runs[0]!.id, runs[1]!.id];
+    await settled(service, toCluster, 'failed');
+    await settled(service, toLocal, 'failed');
+    // No checkpoint: it runs again from scratch, on the cluster's default partition…
+    await service.call('runs:resume', [toCluster, { from: 0, executor: { kind: 'slurm', slurm: {} } }]);
+    // …or with the workbench's default executor, here the local queue.
+    await service.call('runs:resume', [toLocal, { from: 0, executor: 'default' }]);
+    const onCluster = await settled(service, toCluster, 'completed');
+    const onLocal = await settled(service, toLocal, 'completed');
+    expect(onCluster.executor).toEqual({ kind: 'slurm', slurm: {} });
+    expect(service.store.slurmJobs.list(toCluster)).toHaveLength(1);
+    expect(onLocal.executor).toBeNull();
+    expect(service.store.slurmJobs.list(toLocal)).toEqual([]);
+    for (const id of [toCluster, toLocal]) expectLoss(service, id, 30);
+    await service.close();
+  }, 240_000);
+
   it('a data directory the nodes cannot see is found by the probe job, and the run is refused with the reason', () => {
     if (!haveSlurm('submits a probe job') || !haveRoot('mounts a tmpfs that only the workbench sees')) return;
     // The workbench runs in a mount namespace of its own, with the data directory on a tmpfs

@@ -61,6 +61,14 @@ describe('variants', () => {
       ['metasgd', 0, 2, 4, 2],
       ['metasgd', 1, 2, 4, 2],
     ]);
+    // Each run names its cell: the learner and the settings its experiment's runs differ in, by label.
+    expect(service.store.runs.list().map((r) => `${r.cell} / ${r.seed}`)).toEqual([
+      'Meta-SGD · Filters per conv block 4 · Shots 2 / 1',
+      'Meta-SGD · Filters per conv block 4 · Shots 2 / 0',
+      'MAML · Filters per conv block 8 · Shots 1 / 1',
+      'MAML · Filters per conv block 8 · Shots 1 / 0',
+    ]);
+    expect(service.store.runs.summary(runs[0]!.id)!.cell).toBe('MAML · Filters per conv block 8 · Shots 1');
     await expect(
       service.createExperiment({
         name: 'bad cell',
@@ -95,6 +103,50 @@ describe('variants', () => {
       /already has a run with seed 0, 2/,
     );
     expect(cells()).toHaveLength(5);
+    await service.close();
+  });
+});
+
+describe('resuming a run', () => {
+  it('goes where it is told: the workbench’s default executor, another Slurm partition, or where it went before', async () => {
+    const service = WorkbenchService.open({ dataDir: tempDir(), appVersion: 'test', mode: 'client' });
+    const { runs } = await service.createExperiment({
+      name: 'nowhere',
+      config: TINY,
+      executor: { kind: 'slurm', slurm: { partition: 'nosuchpartition' } },
+    });
+    const id = runs[0]!.id;
+    // Refused at submission, as sbatch refuses a partition that does not exist.
+    const fail = () => {
+      expect(service.store.runs.markStarted(id, null)).toBe(true);
+      expect(service.store.runs.finish(id, 'failed', 'sbatch failed: invalid partition specified')).toBe(
+        true,
+      );
+    };
+    fail();
+    expect(service.store.runs.get(id)!.executor).toEqual({
+      kind: 'slurm',
+      slurm: { partition: 'nosuchpartition' },
+    });
+    // The workbench's default (here the local queue): the local queue takes it.
+    await service.call('runs:resume', [id, { from: 0, executor: 'default' }]);
+    expect(service.store.runs.get(id)).toMatchObject({ status: 'queued', executor: null, attempt: 1 });
+    expect(service.store.runs.nextQueued()?.id).toBe(id);
+    fail();
+    // An edited Slurm partition.
+    await service.call('runs:resume', [id, { executor: { kind: 'slurm', slurm: { partition: 'debug' } } }]);
+    expect(service.store.runs.get(id)!.executor).toEqual({ kind: 'slurm', slurm: { partition: 'debug' } });
+    expect(service.store.runs.nextQueued()).toBeNull();
+    fail();
+    // Told nothing, it goes where it went the last time.
+    await service.call('runs:resume', [id]);
+    expect(service.store.runs.get(id)!.executor).toEqual({ kind: 'slurm', slurm: { partition: 'debug' } });
+    fail();
+    await service.call('runs:resume', [id, { executor: { kind: 'local' } }]);
+    expect(service.store.runs.get(id)!.executor).toBeNull();
+    await expect(
+      service.call('runs:resume', [id, { executor: { kind: 'slurm', slurm: { partition: 'a b' } } }]),
+    ).rejects.toThrow(/letters, digits/);
     await service.close();
   });
 });

@@ -4,6 +4,7 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseExperimentConfig } from '../../src-main/contract/config';
+import { trainingTime } from '../../src-main/contract/records';
 import { storeRecorder } from '../../src-main/jobs/runRecorder';
 import { MetricWriteError, MetricWriter } from '../../src-main/jobs/metricWriter';
 import { databasePath } from '../../src-main/layout/dataDirectory';
@@ -209,6 +210,40 @@ describe('repositories', () => {
     // A trainer of an earlier attempt cannot end this one.
     expect(store.runs.finish(run.id, 'completed', null, { attempt: 0 })).toBe(false);
     expect(store.runs.finish(run.id, 'completed', null, { attempt: 1 })).toBe(true);
+    store.close();
+  });
+
+  it('times a run by its attempts’ running time: not the time queued, nor stopped between attempts', () => {
+    const { store, run } = seeded();
+    const min = 60_000;
+    const t0 = run.queuedAt;
+    // Queued 5 minutes, trains 1 minute, cancelled; stopped 3 minutes, queued again 1 minute,
+    // trains 1 minute more and fails: 2 minutes of training in 11.
+    expect(trainingTime(store.runs.get(run.id)!, t0 + 5 * min)).toBe(0);
+    store.runs.markStarted(run.id, 1, t0 + 5 * min);
+    expect(trainingTime(store.runs.get(run.id)!, t0 + 5.5 * min)).toBe(0.5 * min); // so far
+    store.runs.finish(run.id, 'cancelled', null, { now: t0 + 6 * min });
+    expect(trainingTime(store.runs.get(run.id)!, t0 + 9 * min)).toBe(min);
+    store.runs.requeue(run.id, t0 + 9 * min);
+    expect(trainingTime(store.runs.get(run.id)!, t0 + 10 * min)).toBe(min);
+    store.runs.markStarted(run.id, 2, t0 + 10 * min);
+    store.runs.finish(run.id, 'failed', 'out of memory', { attempt: 1, now: t0 + 11 * min });
+    const done = store.runs.summary(run.id)!;
+    expect(trainingTime(done, t0 + 60 * min)).toBe(2 * min);
+    expect(done.endedAt! - done.startedAt!).toBe(6 * min); // what the page used to show
+    // A lost trainer trained until its last heartbeat, not until the sweep found it gone.
+    store.runs.requeue(run.id, t0 + 12 * min);
+    store.runs.markStarted(run.id, 3, t0 + 12 * min);
+    store.runs.heartbeat(run.id, t0 + 13 * min);
+    expect(store.runs.markInterrupted(run.id, 'gone', t0 + 20 * min)).toBe(true);
+    expect(trainingTime(store.runs.get(run.id)!, t0 + 30 * min)).toBe(3 * min);
+    // A Slurm job trains from when it leaves the cluster's queue (4 minutes pending here).
+    store.runs.requeue(run.id, t0 + 30 * min);
+    store.runs.markStarted(run.id, null, t0 + 30 * min);
+    store.runs.attemptRunning(run.id, 2, t0 + 34 * min); // an earlier attempt's job: ignored
+    store.runs.attemptRunning(run.id, 3, t0 + 34 * min);
+    store.runs.finish(run.id, 'completed', null, { attempt: 3, now: t0 + 35 * min });
+    expect(trainingTime(store.runs.get(run.id)!)).toBe(4 * min);
     store.close();
   });
 

@@ -295,6 +295,9 @@ export class SlurmExecutor {
         continue;
       }
       if (s.state !== job.state || s.reason !== job.reason || s.node !== job.node) {
+        // The attempt trains from when Slurm starts the job: its wait in the queue is not training time.
+        if (job.state === 'PENDING' && s.state === 'RUNNING')
+          this.safely(() => store.runs.attemptRunning(job.runId, job.attempt));
         this.safely(() => store.slurmJobs.setState(job.id, s));
         this.log(job.runId, describeSlurmJob(s));
         this.safely(() => this.emitStatus(job.runId));

@@ -1,6 +1,7 @@
 import { defineStore } from 'pinia';
 import { reactive, ref } from 'vue';
 import type { EvaluationRequest } from '../../../src-main/contract/evaluation';
+import type { ExecutorChoice } from '../../../src-main/contract/executor';
 import type {
   EvaluationRequestRecord,
   MetricSeries,
@@ -43,8 +44,11 @@ export const useRunsStore = defineStore('runs', () => {
   }
 
   /** Queue the run again: from its newest checkpoint, or the one at `from` (0: from scratch). */
-  async function resume(id: number, from?: number): Promise<void> {
-    await api.call('runs:resume', id, from === undefined ? {} : { from });
+  async function resume(id: number, from?: number, executor?: ExecutorChoice | 'default'): Promise<void> {
+    await api.call('runs:resume', id, {
+      ...(from === undefined ? {} : { from }),
+      ...(executor === undefined ? {} : { executor }),
+    });
     await loadRun(id);
   }
 
