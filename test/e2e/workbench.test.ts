@@ -361,6 +361,11 @@ describe('the workbench in Chromium', () => {
       "Split: train 900 / val 120 / test 180 classes, the dataset's own split.",
     );
     expect(Number(await page.locator('figure[aria-label="Memory"]').getAttribute('data-points'))).toBe(200);
+    // The CPU share over time, and what and where the trainer ran with.
+    await page.locator('figure[aria-label="CPU"]').waitFor();
+    expect(await page.locator('[data-provenance]').textContent()).toMatch(
+      /Software: (commit [0-9a-f]{12}(\+changes)?|no git commit) · Node v\d+\.\d+\.\d+ · tfjs 4\.22\.0 · wasm: @tensorflow\/tfjs-backend-wasm 4\.22\.0\. Machine: .* · no GPU\./,
+    );
     expect(await page.locator('[data-duration]').textContent()).toMatch(/^\s*\d+ (s|min \d+ s)\s*$/);
     expect(await page.locator('[data-table=checkpoints] tbody tr td').first().textContent()).toBe('200');
     expect(await page.locator('[data-resume-from]').textContent()).toContain('iteration 200');
@@ -544,7 +549,7 @@ describe('the workbench in Chromium', () => {
     const csv = await downloaded('CSV');
     expect(csv.name).toBe('results.csv');
     expect(csv.body.toString()).toMatch(
-      /^method,setting,accuracy_percent,ci95_percent,seeds,tasks,best,tie,published,interval_over,tie_rule\n"(MAML|Meta-SGD) · trained 5-way 1-shot, 2 queries","glyphs 5-way 1-shot, 2 queries",\d+\.\d{4},/,
+      /^method,setting,accuracy_percent,ci95_percent,seeds,tasks,best,tie,published,interval_over,tie_rule,software,machines\n"(MAML|Meta-SGD) · trained 5-way 1-shot, 2 queries","glyphs 5-way 1-shot, 2 queries",\d+\.\d{4},/,
     );
     const md = await downloaded('Markdown');
     expect(md.name).toBe('results.md');
