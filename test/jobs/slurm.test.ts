@@ -97,7 +97,9 @@ describe('the slurm executor on a real cluster', () => {
     const stopped = await settled(service, cancelled, 'cancelled');
     expect(stopped.error).toBeNull();
     expect(service.run(cancelled).checkpoints.at(-1)!.step).toBe(stopped.iteration);
-    expect(service.run(cancelled).slurm!.state).toBe('CANCELLED');
+    // The cancel file is written, then scancel sent: a trainer that sees the file first ends its
+    // job itself (COMPLETED) before scancel lands (CANCELLED); on a loaded machine either wins.
+    expect(['CANCELLED', 'COMPLETED']).toContain(service.run(cancelled).slurm!.state);
     expectLoss(service, cancelled, stopped.iteration);
     service.resumeRun(cancelled);
     await settled(service, cancelled, 'completed');
