@@ -722,6 +722,20 @@ describe('the workbench in Chromium', () => {
       'Meta-SGD · Shots 1',
       'Meta-SGD · Shots 2',
     ]);
+    // Sorted by a click on a header: its cells in order, then reversed; the header says which.
+    const cellHeader = page.locator('th', { has: page.locator('button[data-sort=name]') });
+    await page.locator('button[data-sort=name]').click();
+    expect(await page.locator('td[data-cell]').allTextContents()).toEqual([
+      'MAML · Shots 1',
+      'MAML · Shots 2',
+      'Meta-SGD · Shots 1',
+      'Meta-SGD · Shots 2',
+    ]);
+    expect(await cellHeader.getAttribute('aria-sort')).toBe('ascending');
+    await page.locator('button[data-sort=name]').click();
+    expect((await page.locator('td[data-cell]').allTextContents())[0]).toBe('Meta-SGD · Shots 2');
+    expect(await cellHeader.getAttribute('aria-sort')).toBe('descending');
+    expect(await cellHeader.textContent()).toBe('Cell'); // the arrow is drawn, not read
     const cellRow = (cell: string) => rows.filter({ has: page.locator('td[data-cell]', { hasText: cell }) });
     await cellRow('Meta-SGD · Shots 2').getByRole('link').click();
     await page.getByRole('heading', { name: /^Run #\d+: Meta-SGD · Shots 2 · seed 0/ }).waitFor();
