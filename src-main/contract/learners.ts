@@ -32,6 +32,11 @@ export interface LearnerInfo {
   /** Learns its own inner-loop rates (Meta-SGD), so the fixed α does not apply. */
   learnsInnerRates: boolean;
   /**
+   * Steps its own parameters with a rate of its own (Reptile's ε), not Adam's β: on the pixels,
+   * where there is no G or D, β is then never read.
+   */
+  ownOuterStep?: boolean;
+  /**
    * What a task is: an N-way K-shot episode (support and query sets), or, for a model-based
    * learner, sequences of N classes × M presentations, each step's label given at the next step.
    */
@@ -155,6 +160,7 @@ export const LEARNER_INFO = {
     paper: 'Nichol, Achiam, Schulman 2018',
     order: 'first',
     settings: ['reptile'],
+    ownOuterStep: true,
   }),
   anil: optimisation({
     label: 'ANIL (head-only MAML)',
@@ -206,6 +212,8 @@ export function unusedSettings(config: { learner: LearnerName; space: 'pixels' |
   if (info.tasks === 'sequences') unused.push('shots', 'queries');
   if (space === 'concept' || info.tasks === 'sequences') unused.push('model');
   if (space === 'pixels') unused.push('concept');
+  // Reptile's θ moves by ε; β would only drive G and D, which the pixels have not.
+  if (info.ownOuterStep && space === 'pixels') unused.push('metaLr');
   return unused;
 }
 

@@ -31,3 +31,14 @@ describe('the config diff of two runs', () => {
     });
   });
 });
+
+describe('settings a learner never reads', () => {
+  it('Reptile on the pixels never reads β (ε steps θ); in the concept space β still drives G and D', () => {
+    const a = parseExperimentConfig({ learner: 'reptile', metaLr: 0.001 });
+    const b = parseExperimentConfig({ learner: 'reptile', metaLr: 0.01 });
+    expect(configDiff(a, b)).toEqual([]);
+    const ca = parseExperimentConfig({ learner: 'reptile', space: 'concept', metaLr: 0.001 });
+    const cb = parseExperimentConfig({ learner: 'reptile', space: 'concept', metaLr: 0.01 });
+    expect(configDiff(ca, cb).map((d) => d.path)).toEqual(['metaLr']);
+  });
+});
