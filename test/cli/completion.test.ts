@@ -25,7 +25,16 @@ async function script(shell: string): Promise<{ code: number; out: string }> {
   }
 }
 
-const hasShell = (shell: string) => spawnSync(shell, ['-c', 'true']).status === 0;
+/**
+ * Whether a shell is here to check the script with. Elsewhere its checks skip, saying so; CI
+ * installs both (.ci/run), so a missing one there is an error, never a silent skip.
+ */
+const hasShell = (shell: string) => {
+  if (spawnSync(shell, ['-c', 'true']).status === 0) return true;
+  if (process.env.CI) throw new Error(`.ci/run installs ${shell}, but it is missing here`);
+  console.warn(`skipped: ${shell} is not installed (its completion checks need it)`);
+  return false;
+};
 
 /** What the bash script completes `line` to (the last word being the one completed). */
 function bashCompletes(source: string, words: string[]): string[] {
