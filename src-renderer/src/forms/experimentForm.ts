@@ -8,11 +8,9 @@ import {
   ExperimentConfigSchema,
   type LearnerName,
   SETTINGS,
-  settingLabel,
 } from '../../../src-main/contract/config';
-import { LEARNER_INFO } from '../../../src-main/contract/learners';
 import type { SettingDescription } from '../../../src-main/contract/settings';
-import { differingKeys, flattenConfig } from '../../../src-main/contract/results';
+import { cellLabel, differingKeys, flattenConfig } from '../../../src-main/contract/results';
 
 /** A field's value as its input holds it: numbers, yes/no, or text for lists and optional numbers. */
 export type FieldValue = string | number | boolean;
@@ -176,17 +174,9 @@ export function formFromExperiment(
     settings: trainingFields(first),
   };
   const variants: Variants = varying.some((k) => k !== 'learner')
-    ? [...cells.values()].map((c) => ({ label: cellLabel(c, varying), config: variantOf(c, varying) }))
+    ? [...cells.values()].map((c) => ({ label: cellLabel(c, configs), config: variantOf(c, varying) }))
     : null;
   return { form, variants };
-}
-
-/** A cell as a person reads it: "MAML · Space concept · Shots 5", by the settings' labels. */
-export function cellLabel(config: ExperimentConfig, varying: readonly string[]): string {
-  const flat = flattenConfig(config);
-  return varying
-    .map((k) => (k === 'learner' ? LEARNER_INFO[config.learner].short : `${settingLabel(k)} ${flat[k]}`))
-    .join(' · ');
 }
 
 /** Where an unsent form waits while the user looks elsewhere (per browser profile, as drafts are). */
