@@ -229,14 +229,19 @@ export interface RunGroup {
   test: SeedInterval | null;
 }
 
-function describeSetting(key: string, value: string | number | boolean): string {
+/**
+ * One setting in a name: self-describing values alone ("5-shot", "MAML", "glyphs"), the others
+ * with their label ("Generator training frozen"); yes/no settings read on/off.
+ */
+export function describeSetting(key: string, value: string | number | boolean): string {
   if (key === 'learner') return LEARNER_INFO[value as LearnerName]?.short ?? String(value);
   if (key === 'space') return value === 'concept' ? 'concept space' : 'pixels';
+  if (key === 'data') return String(value);
   if (key === 'shots') return `${value}-shot`;
   if (key === 'ways') return `${value}-way`;
   if (key === 'iterations') return `${value} iterations`;
   // By the setting's label, as every other place names it ("Generator training frozen").
-  return `${settingLabel(key)} ${value}`;
+  return `${settingLabel(key)} ${typeof value === 'boolean' ? (value ? 'on' : 'off') : value}`;
 }
 
 /** Group runs by configuration minus seed; label each group by what differs between groups. */

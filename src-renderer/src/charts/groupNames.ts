@@ -7,7 +7,9 @@
  * and the groups table.
  */
 import { settingLabel } from '../../../src-main/contract/config';
-import { LEARNER_INFO, type LearnerName } from '../../../src-main/contract/learners';
+import { describeSetting } from '../../../src-main/contract/results';
+
+export { describeSetting };
 
 type Value = string | number | boolean;
 
@@ -22,17 +24,6 @@ export interface GroupName {
 const PREFERRED = ['learner', 'space', 'data', 'ways', 'shots'];
 
 const shown = (value: Value) => (typeof value === 'boolean' ? (value ? 'on' : 'off') : String(value));
-
-/** One setting in a name: self-describing values alone ("5-shot", "MAML"), others with their label. */
-export function describeSetting(key: string, value: Value): string {
-  if (key === 'learner') return LEARNER_INFO[value as LearnerName]?.short ?? String(value);
-  if (key === 'space') return value === 'concept' ? 'concept space' : 'pixels';
-  if (key === 'data') return String(value);
-  if (key === 'ways') return `${value}-way`;
-  if (key === 'shots') return `${value}-shot`;
-  if (key === 'iterations') return `${value} iterations`;
-  return `${settingLabel(key)} ${shown(value)}`;
-}
 
 /** One setting in the full list: its label and value. */
 function describeFully(key: string, value: Value): string {
