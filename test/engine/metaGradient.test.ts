@@ -6,7 +6,6 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  EpisodeSampler,
   Rng,
   conv4,
   createGradientLearner,
@@ -15,16 +14,15 @@ import {
   paramsFromList,
   selectBackend,
   softmaxCrossEntropy,
-  taskTensors,
   tf,
   type Learner,
   type Network,
   type Params,
   type TaskTensors,
 } from '../../src-main/engine';
-import { generateSyntheticDataset } from '../../src-main/data/synthetic';
 import { checkParamGradients } from '../helpers/finiteDifferences';
 import type { Tensor } from '@tensorflow/tfjs';
+import { smallTask } from '../helpers/tasks';
 
 const SIZE = 8;
 const WAYS = 3;
@@ -37,16 +35,7 @@ function smoothNetwork(downsample: 'maxpool' | 'stride'): Network {
   );
 }
 
-function oneTask(seed: number): TaskTensors {
-  const dataset = generateSyntheticDataset({ classes: 6, imagesPerClass: 4, size: SIZE, seed });
-  const sampler = new EpisodeSampler(
-    dataset,
-    [0, 1, 2, 3, 4, 5],
-    { ways: WAYS, shots: 1, queries: 2 },
-    new Rng(seed),
-  );
-  return taskTensors(sampler.next(), [SIZE, SIZE, 1]);
-}
+const oneTask = (seed: number): TaskTensors => smallTask(seed, SIZE, WAYS);
 
 function flatNorm(p: Params, names: string[]): number {
   return Math.sqrt(names.reduce((s, n) => s + tf.sum(tf.square(p[n]!)).dataSync()[0]!, 0));

@@ -5,7 +5,6 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  EpisodeSampler,
   Rng,
   adamStep,
   buildModel,
@@ -22,30 +21,20 @@ import {
   parseExperimentConfig,
   selectBackend,
   softmaxCrossEntropy,
-  taskTensors,
   tf,
   type Params,
   type TaskTensors,
 } from '../../src-main/engine';
-import { generateSyntheticDataset } from '../../src-main/data/synthetic';
 import { checkParamGradients } from '../helpers/finiteDifferences';
 import type { Tensor, Tensor2D } from '@tensorflow/tfjs';
+import { smallTask } from '../helpers/tasks';
 
 const SIZE = 8;
 const WAYS = 3;
 const image = { height: SIZE, width: SIZE, channels: 1 };
 const model = { kind: 'conv4', filters: 4, blocks: 2, activation: 'tanh', downsample: 'stride' } as const;
 
-function oneTask(seed: number): TaskTensors {
-  const dataset = generateSyntheticDataset({ classes: 6, imagesPerClass: 4, size: SIZE, seed });
-  const sampler = new EpisodeSampler(
-    dataset,
-    [0, 1, 2, 3, 4, 5],
-    { ways: WAYS, shots: 1, queries: 2 },
-    new Rng(seed),
-  );
-  return taskTensors(sampler.next(), [SIZE, SIZE, 1]);
-}
+const oneTask = (seed: number): TaskTensors => smallTask(seed, SIZE, WAYS);
 
 const maxDiff = (a: Tensor, b: Tensor) => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!;
 const maxAbs = (a: Tensor) => tf.max(tf.abs(a)).dataSync()[0]!;

@@ -15,6 +15,7 @@ import type { Scalar, Tensor2D } from '../tf';
 import { lossAndGradients } from './differentiate';
 import type { Learner, TaskEvaluation, TaskMetaGradient } from './learner';
 import type { TaskTensors } from './task';
+import { type LearnerDefinition, embeddingOf } from './definition';
 
 export type MetricKind = 'protonet' | 'matchingnet';
 
@@ -68,5 +69,22 @@ export function createMetricLearner(options: MetricLearnerOptions): Learner {
     metaGradient: (meta: Params, task: TaskTensors): TaskMetaGradient =>
       lossAndGradients(meta, names, (p) => outputs(p, task)),
     evaluate: (meta: Params, task: TaskTensors): TaskEvaluation => outputs(meta, task),
+  };
+}
+
+/**
+ * Prototypical and Matching Networks as registry entries: the same build over conv4's features or
+ * G's concepts, told apart by how logits come from the support set.
+ */
+export function metricDefinition(kind: MetricKind): LearnerDefinition {
+  return {
+    name: kind,
+    build(ctx) {
+      const encoder = embeddingOf(ctx, 'conv4');
+      return {
+        learner: createMetricLearner({ name: kind, kind, encoder }),
+        describe: [ctx.generator ? null : encoder.description],
+      };
+    },
   };
 }
