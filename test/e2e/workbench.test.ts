@@ -760,6 +760,20 @@ describe('the workbench in Chromium', () => {
     await page.getByRole('button', { name: 'Cancel selected (4)' }).click();
     await page.locator('[data-bulk-done]').filter({ hasText: 'Cancel asked for 4 run(s).' }).waitFor();
     await expect.poll(() => cancelled.count(), { timeout: 90_000 }).toBe(4);
+    // Tagged together: each run keeps its own tags and gains the new ones.
+    await page.locator('input[name=bulk-tags]').fill('sweep-a, e2e');
+    await page.getByRole('button', { name: 'Tag selected (4)' }).click();
+    await page.locator('[data-bulk-done]').filter({ hasText: 'Tagged 4 run(s) “sweep-a”, “e2e”.' }).waitFor();
+    const tagged = await call<Array<{ experimentId: number; tags: string[] }>>('runs:list', {
+      experimentId: experiment.id,
+    });
+    expect(tagged.map((r) => [...r.tags].sort())).toEqual([
+      ['e2e', 'sweep-a'],
+      ['e2e', 'sweep-a'],
+      ['e2e', 'sweep-a'],
+      ['e2e', 'sweep-a'],
+    ]);
+    expect(await page.locator('input[name=bulk-tags]').inputValue()).toBe('');
 
     // The experiments list: each column's header over its values.
     await page.getByRole('link', { name: 'Experiments', exact: true }).click();
