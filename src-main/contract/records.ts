@@ -33,6 +33,12 @@ export interface ExperimentSummary extends Experiment {
   learners: LearnerName[];
   /** The best meta-test accuracy among its runs (the run's own meta-test), or null before one. */
   best: { learner: LearnerName; runId: number; mean: number; ci95: number } | null;
+  /**
+   * The settings its runs differ in beyond their seeds (config paths, the learner first), so that a
+   * summary of its config does not state one value where its cells have several. Read for one
+   * experiment at a time (its page), absent from the list.
+   */
+  varying?: string[];
 }
 
 export interface Run {

@@ -212,6 +212,11 @@ export function cellLabel(config: ExperimentConfig, siblings: readonly Experimen
   ].join(' · ');
 }
 
+/** The settings an experiment's runs differ in, beyond their seeds (the learner first): its cells'. */
+export function varyingSettings(configs: readonly ExperimentConfig[]): string[] {
+  return settingsThatDiffer(configs, [...REPETITION_KEYS, ...BOOKKEEPING_KEYS]);
+}
+
 /** A run named by its cell and seed: "MAML · Shots 5 · seed 0". */
 export function runLabel(run: { cell: string; seed: number }): string {
   return `${run.cell} · seed ${run.seed}`;

@@ -2,6 +2,7 @@
 import type { ExperimentConfig } from '../contract/config';
 import type { ExperimentFilter } from '../contract/api';
 import type { Experiment, ExperimentSummary, RunStatus } from '../contract/records';
+import { varyingSettings } from '../contract/results';
 import type { SqliteDatabase } from './sqlite';
 
 interface ExperimentRow {
@@ -59,7 +60,12 @@ export class ExperimentRepository {
 
   /** One experiment with its run counts (the list's row, without reading the others). */
   summary(id: number): ExperimentSummary | null {
-    return this.summaries(id)[0] ?? null;
+    const summary = this.summaries(id)[0];
+    if (!summary) return null;
+    const configs = (
+      this.db.prepare('SELECT config FROM runs WHERE experiment_id = ?').all(id) as Array<{ config: string }>
+    ).map((r) => JSON.parse(r.config) as ExperimentConfig);
+    return { ...summary, varying: varyingSettings(configs) };
   }
 
   list(filter: ExperimentFilter = {}): ExperimentSummary[] {

@@ -736,6 +736,10 @@ describe('the workbench in Chromium', () => {
     expect((await page.locator('td[data-cell]').allTextContents())[0]).toBe('Meta-SGD · Shots 2');
     expect(await cellHeader.getAttribute('aria-sort')).toBe('descending');
     expect(await cellHeader.textContent()).toBe('Cell'); // the arrow is drawn, not read
+    // The summary states only what the cells share: their shots differ.
+    expect(await page.locator('[data-summary]').textContent()).toBe(
+      '5-way shots by cell · pixels · data glyphs · 5000 iterations',
+    );
     const cellRow = (cell: string) => rows.filter({ has: page.locator('td[data-cell]', { hasText: cell }) });
     await cellRow('Meta-SGD · Shots 2').getByRole('link').click();
     await page.getByRole('heading', { name: /^Run #\d+: Meta-SGD · Shots 2 · seed 0/ }).waitFor();
