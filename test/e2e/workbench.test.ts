@@ -969,6 +969,35 @@ describe('the workbench in Chromium', () => {
       /^meta-test \d+\.\d\d% ± \d+\.\d\d%$/,
     );
 
+    // The two pixel runs evaluated together at another N, from their experiment's page.
+    const pixelsExperiment = (made[0] as unknown as { experiment: { id: number } }).experiment.id;
+    await page.goto(`${base}/#/experiments/${pixelsExperiment}`);
+    await page.getByRole('heading', { name: 'e2e wide MAML vs Meta-SGD' }).waitFor();
+    await page.getByRole('checkbox', { name: 'select every run' }).check();
+    await page.locator('input[name=bulk-ways]').fill('3');
+    await page.locator('input[name=bulk-tasks]').fill('5');
+    await page.getByRole('button', { name: 'Evaluate selected (2)' }).click();
+    await page
+      .locator('[data-bulk-done]')
+      .filter({ hasText: 'Asked for 2 evaluation(s) at 3-way 1-shot over 5 tasks' })
+      .waitFor();
+    await shot('experiment-bulk-evaluate');
+    for (const id of ids.slice(0, 2)) {
+      await expect
+        .poll(
+          async () => {
+            const run = (await call('runs:get', id)) as {
+              evaluations: Array<{ ways: number; tasks: number }>;
+            };
+            return run.evaluations.some((e) => e.ways === 3 && e.tasks === 5);
+          },
+          { timeout: 120_000, interval: 1000 },
+        )
+        .toBe(true);
+    }
+    await page.goto(`${base}/#/compare`);
+    await page.getByRole('heading', { name: 'Compare runs' }).waitFor();
+
     // Choose them in the picker, as a user does.
     await page.reload();
     const picker = page.locator('[data-table=picker]');
