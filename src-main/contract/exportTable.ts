@@ -72,8 +72,8 @@ export function toCsv(table: ResultsTable): string {
           row.published === true,
           row.published ? '' : c.basis,
           c.tieRule ?? '',
-          row.published ? '' : (table.provenance?.software.join(' | ') ?? ''),
-          row.published ? '' : (table.provenance?.machines.join(' | ') ?? ''),
+          row.published ? '' : (c.software?.join(' | ') ?? ''),
+          row.published ? '' : (c.machines?.join(' | ') ?? ''),
         ]
           .map(csvField)
           .join(','),

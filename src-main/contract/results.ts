@@ -484,6 +484,9 @@ export interface ResultsCell extends Interval {
    * intervals overlap); null for the best itself and published figures.
    */
   tieRule: TieRule | null;
+  /** The distinct software and machines its runs trained with (describeSoftware/-Machine). */
+  software?: string[];
+  machines?: string[];
 }
 
 export type TieRule = 'paired' | 'intervals';
@@ -607,7 +610,26 @@ export function resultsTable(
       const es = evaluationsOf(m, c);
       if (es.length === 0) return null;
       const { seeds, basis, ...interval } = seedInterval(es);
-      return { ...interval, seeds, basis, tasks: es[0]!.tasks, best: false, tie: false, tieRule: null };
+      // What its own runs trained with: a cell's CSV line names them, not the whole table's.
+      const traced = completed
+        .filter((r) => methodOf(r) === m && cellsOf.get(r.id)!.has(c))
+        .map((r) => r.provenance)
+        .filter((p): p is Provenance => p != null);
+      return {
+        ...interval,
+        seeds,
+        basis,
+        tasks: es[0]!.tasks,
+        best: false,
+        tie: false,
+        tieRule: null,
+        ...(traced.length
+          ? {
+              software: [...new Set(traced.map(describeSoftware))],
+              machines: [...new Set(traced.map(describeMachine))],
+            }
+          : {}),
+      };
     }),
   );
   columns.forEach((column, j) => {

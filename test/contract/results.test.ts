@@ -271,6 +271,13 @@ describe('the results table and its exports', () => {
     expect(toCsv(traced).split('\n')[1]).toMatch(
       /,commit 0123456789ab · Node v20\.20\.2 · [^,]*,node1 · Linux 6\.1 x64 · /,
     );
+    // Each cell's CSV line names its own runs' machines: one run on another host.
+    const mixed = resultsTable(
+      runs.map((r, i) => ({ ...r, provenance: i === 0 ? { ...provenance, host: 'node2' } : provenance })),
+    );
+    const lines = toCsv(mixed).trim().split('\n').slice(1);
+    expect(lines.filter((l) => l.includes(',node2 · ')).length).toBe(1);
+    expect(noteOf(mixed)).toContain('on node2 · Linux 6.1 x64 · 2 × AMD EPYC · 24.0 GiB · no GPU; or node1');
     // Runs from before provenance was recorded: nothing claimed.
     expect(noteOf(table)).not.toContain('Trained with');
   });
