@@ -251,14 +251,11 @@ export function describeSetting(key: string, value: string | number | boolean): 
 
 /** Group runs by configuration minus seed; label each group by what differs between groups. */
 export function groupRuns(runs: readonly ComparedRun[]): RunGroup[] {
-  const byKey = new Map<string, ComparedRun[]>();
-  for (const r of runs) {
+  const groups = partition(runs, (r) => {
     const flat = comparedSettings(r.config);
     for (const k of [...REPETITION_KEYS, ...BOOKKEEPING_KEYS]) delete flat[k];
-    const key = JSON.stringify(Object.entries(flat).sort(([a], [b]) => a.localeCompare(b)));
-    byKey.set(key, [...(byKey.get(key) ?? []), r]);
-  }
-  const groups = [...byKey.entries()];
+    return JSON.stringify(Object.entries(flat).sort(([a], [b]) => a.localeCompare(b)));
+  });
   const differing = settingsThatDiffer(
     groups.map(([, rs]) => rs[0]!.config),
     [...REPETITION_KEYS, ...BOOKKEEPING_KEYS],
@@ -266,16 +263,7 @@ export function groupRuns(runs: readonly ComparedRun[]): RunGroup[] {
   return groups.map(([key, rs]) => {
     const flat = comparedSettings(rs[0]!.config);
     const settings = Object.fromEntries(differing.filter((k) => k in flat).map((k) => [k, flat[k]!]));
-    const completed = rs.filter((r) => r.test);
-    const test = completed.length === 0 ? null : seedInterval(completed.map((r) => r.test!));
-    return {
-      key,
-      label: labelOf(flat, differing) || 'all runs',
-      settings,
-      runs: rs,
-      seeds: rs.map((r) => r.config.seed).sort((a, b) => a - b),
-      test,
-    };
+    return runGroup(key, labelOf(flat, differing) || 'all runs', settings, rs);
   });
 }
 
@@ -285,28 +273,44 @@ export function groupRuns(runs: readonly ComparedRun[]): RunGroup[] {
  * group where that setting is "not used".
  */
 export function groupRunsBy(runs: readonly ComparedRun[], keys: readonly string[]): RunGroup[] {
-  const byKey = new Map<string, { values: Array<string | number | boolean | null>; runs: ComparedRun[] }>();
-  for (const r of runs) {
+  const valuesOf = (r: ComparedRun) => {
     const flat = comparedSettings(r.config);
-    const values = keys.map((k) => flat[k] ?? null);
-    const key = JSON.stringify(values);
-    const group = byKey.get(key) ?? { values, runs: [] };
-    group.runs.push(r);
-    byKey.set(key, group);
-  }
-  return [...byKey.entries()].map(([key, { values, runs: rs }]) => {
-    const completed = rs.filter((r) => r.test);
-    return {
-      key,
-      label: keys
-        .map((k, i) => (values[i] == null ? `${settingLabel(k)} not used` : describeSetting(k, values[i]!)))
-        .join(' · '),
-      settings: Object.fromEntries(keys.map((k, i) => [k, values[i] ?? 'not used'])),
-      runs: rs,
-      seeds: rs.map((r) => r.config.seed).sort((a, b) => a - b),
-      test: completed.length === 0 ? null : seedInterval(completed.map((r) => r.test!)),
-    };
+    return keys.map((k) => flat[k] ?? null);
+  };
+  return partition(runs, (r) => JSON.stringify(valuesOf(r))).map(([key, rs]) => {
+    // The key is the values: every run of the group has the first's.
+    const values = valuesOf(rs[0]!);
+    const label = keys
+      .map((k, i) => (values[i] == null ? `${settingLabel(k)} not used` : describeSetting(k, values[i]!)))
+      .join(' · ');
+    return runGroup(key, label, Object.fromEntries(keys.map((k, i) => [k, values[i] ?? 'not used'])), rs);
   });
+}
+
+/** Runs by a key of each, the groups in the order their keys first appear. */
+function partition(
+  runs: readonly ComparedRun[],
+  keyOf: (r: ComparedRun) => string,
+): Array<[string, ComparedRun[]]> {
+  const byKey = new Map<string, ComparedRun[]>();
+  for (const r of runs) {
+    const key = keyOf(r);
+    byKey.set(key, [...(byKey.get(key) ?? []), r]);
+  }
+  return [...byKey.entries()];
+}
+
+/** A group with its seeds and its meta-test interval (across seeds from three, else over tasks). */
+function runGroup(key: string, label: string, settings: RunGroup['settings'], runs: ComparedRun[]): RunGroup {
+  const completed = runs.filter((r) => r.test);
+  return {
+    key,
+    label,
+    settings,
+    runs,
+    seeds: runs.map((r) => r.config.seed).sort((a, b) => a - b),
+    test: completed.length === 0 ? null : seedInterval(completed.map((r) => r.test!)),
+  };
 }
 
 export interface PairedDifference {
