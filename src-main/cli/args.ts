@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { ConfigError, type ExperimentConfig, SETTINGS, parseExperimentConfig } from '../contract/config';
-import { SETTING_GROUPS, type SettingDescription } from '../contract/settings';
+import { SETTING_GROUPS, type SettingDescription, setAt } from '../contract/settings';
 import { decimalNumber } from './usage';
 
 type Kind = 'int' | 'number' | 'string' | 'pair' | 'ints' | 'bool' | 'numberOrLearned' | 'fractions';
@@ -57,19 +57,6 @@ function convert(flag: string, field: string, kind: Kind, raw: string): unknown 
   return n;
 }
 
-function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
-  const keys = path.split('.');
-  let at = target;
-  for (const key of keys.slice(0, -1)) {
-    const next = at[key];
-    at = (at[key] = typeof next === 'object' && next !== null ? { ...(next as object) } : {}) as Record<
-      string,
-      unknown
-    >;
-  }
-  at[keys.at(-1)!] = value;
-}
-
 export function readConfigFile(path: string): Record<string, unknown> {
   let text: string;
   try {
@@ -99,7 +86,7 @@ export function configFromFlags(
   for (const [flag, raw] of Object.entries(flags)) {
     const spec = TRAIN_FLAGS[flag];
     if (!spec || raw === undefined) continue;
-    setPath(merged, spec[0], convert(flag, spec[0], spec[1], raw));
+    setAt(merged, spec[0], convert(flag, spec[0], spec[1], raw));
   }
   return parseExperimentConfig(merged);
 }

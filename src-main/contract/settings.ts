@@ -176,3 +176,28 @@ export function fieldLabel(
   if (/^\d+$/.test(rest)) return `${best.label}, item ${Number(rest) + 1}`;
   return `${best.label} (${rest})`;
 }
+
+/** The value at a dotted config path ("concept.generator.stages"); undefined where there is none. */
+export function valueAt(config: object, path: string): unknown {
+  let node: unknown = config;
+  for (const key of path.split('.')) node = (node as Record<string, unknown> | undefined)?.[key];
+  return node;
+}
+
+/**
+ * Writes `value` at a dotted config path, making the sections on the way, or copying them: a
+ * section shared with another object (a --config file's, a form's defaults) is never changed in
+ * place.
+ */
+export function setAt(target: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let at = target;
+  for (const key of keys.slice(0, -1)) {
+    const next = at[key];
+    at = (at[key] = typeof next === 'object' && next !== null ? { ...(next as object) } : {}) as Record<
+      string,
+      unknown
+    >;
+  }
+  at[keys.at(-1)!] = value;
+}

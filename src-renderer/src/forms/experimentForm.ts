@@ -9,7 +9,7 @@ import {
   type LearnerName,
   SETTINGS,
 } from '../../../src-main/contract/config';
-import type { SettingDescription } from '../../../src-main/contract/settings';
+import { type SettingDescription, setAt, valueAt } from '../../../src-main/contract/settings';
 import { cellLabel, differingKeys, flattenConfig } from '../../../src-main/contract/results';
 
 /** A field's value as its input holds it: numbers, yes/no, or text for lists and optional numbers. */
@@ -21,15 +21,9 @@ export type FieldValue = string | number | boolean;
  */
 export const FORM_SETTINGS: readonly SettingDescription[] = SETTINGS.filter((s) => !s.formOwnField);
 
-function readPath(config: object, path: readonly string[]): unknown {
-  let node: unknown = config;
-  for (const p of path) node = (node as Record<string, unknown> | undefined)?.[p];
-  return node;
-}
-
 /** A setting's value in a parsed config, as its field holds it. */
 function fieldValue(s: SettingDescription, config: ExperimentConfig): FieldValue {
-  const v = readPath(config, s.path.split('.'));
+  const v = valueAt(config, s.path);
   switch (s.kind) {
     case 'int':
     case 'number':
@@ -108,12 +102,6 @@ function configValue(s: SettingDescription, value: FieldValue): unknown {
   }
 }
 
-function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
-  let node = target;
-  for (const p of path.slice(0, -1)) node = (node[p] ??= {}) as Record<string, unknown>;
-  if (value !== undefined) node[path.at(-1)!] = value;
-}
-
 /**
  * The config the service will check, from the form (the first learner's; each run sets its own).
  * A space's own settings go only into configs of that space, as a user who never saw them expects.
@@ -123,7 +111,9 @@ export function configOf(form: FormState, backend: ExperimentConfig['backend']) 
   const config: Record<string, unknown> = { learner: form.learners[0] ?? DEFAULTS.learner, backend };
   for (const s of FORM_SETTINGS) {
     if (s.space && s.space !== space) continue;
-    setPath(config, s.path.split('.'), configValue(s, form.settings[s.path]!));
+    const value = configValue(s, form.settings[s.path]!);
+    // An unset optional number (the generator's own rate) stays out: the schema's default holds.
+    if (value !== undefined) setAt(config, s.path, value);
   }
   return config;
 }
@@ -133,13 +123,10 @@ export function variantOf(config: object, keys: readonly string[]): Record<strin
   const flat = flattenConfig(config);
   const out: Record<string, unknown> = {};
   for (const key of keys) {
-    const path = key.split('.');
-    let node = out;
-    for (const p of path.slice(0, -1)) node = (node[p] ??= {}) as Record<string, unknown>;
     const value = flat[key];
+    const raw = valueAt(config, key);
     // Lists were flattened to text ("1,1,1,1"); a cell must carry them as lists again.
-    node[path.at(-1)!] =
-      typeof value === 'string' && Array.isArray(readPath(config, path)) ? readPath(config, path) : value;
+    setAt(out, key, typeof value === 'string' && Array.isArray(raw) ? raw : value);
   }
   return out;
 }
