@@ -3,7 +3,8 @@
  * config paths, and only as many settings as tell the groups apart; the full list for tooltips.
  */
 import { describe, expect, it } from 'vitest';
-import { describeSetting, groupNames } from '../../src-renderer/src/charts/groupNames';
+import { describeSetting } from '../../src-main/contract/results';
+import { groupNames } from '../../src-renderer/src/charts/groupNames';
 
 describe('group names', () => {
   it('names a setting by its label, self-describing values alone', () => {

@@ -9,8 +9,6 @@
 import { settingLabel } from '../../../src-main/contract/config';
 import { describeSetting } from '../../../src-main/contract/results';
 
-export { describeSetting };
-
 type Value = string | number | boolean;
 
 export interface GroupName {
