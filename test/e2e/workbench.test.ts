@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { resolve } from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
-import { type Browser, type Page, chromium } from 'playwright-core';
+import { type Browser, type Locator, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { markedPng } from '../helpers/images';
 import { haveSlurm } from '../helpers/slurm';
@@ -68,6 +68,15 @@ async function call<T>(channel: string, ...args: unknown[]): Promise<T> {
   const body = (await res.json()) as { result?: T; error?: { message: string } };
   if (!res.ok) throw new Error(`${channel}: ${body.error?.message ?? res.status}`);
   return body.result as T;
+}
+
+/** What a click on `button` inside `within` (the results table's export row) downloads. */
+async function downloaded(button: string, within: Locator = page.locator('.export').last()) {
+  const [file] = await Promise.all([
+    page.waitForEvent('download'),
+    within.getByRole('button', { name: button }).click(),
+  ]);
+  return { name: file.suggestedFilename(), body: readFileSync((await file.path())!) };
 }
 
 /** The left edges of two elements, in CSS pixels. */
@@ -539,13 +548,6 @@ describe('the workbench in Chromium', () => {
     );
     await page.locator('[data-hyperparameters]').scrollIntoViewIfNeeded();
     await shot('compare');
-    const downloaded = async (button: string, within = page.locator('.export').last()) => {
-      const [file] = await Promise.all([
-        page.waitForEvent('download'),
-        within.getByRole('button', { name: button }).click(),
-      ]);
-      return { name: file.suggestedFilename(), body: readFileSync((await file.path())!) };
-    };
     const csv = await downloaded('CSV');
     expect(csv.name).toBe('results.csv');
     expect(csv.body.toString()).toMatch(
@@ -901,16 +903,6 @@ describe('the workbench in Chromium', () => {
 
     // A "MAML vs Meta-SGD" experiment in pixels, and a frozen and a joint concept-space run of
     // another, with other iterations and test tasks: many settings differ between them.
-    const call = async (channel: string, ...args: unknown[]) => {
-      const res = await fetch(`${base}/api/${channel}`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ args }),
-      });
-      const body = (await res.json()) as { result?: unknown; message?: string };
-      if (!res.ok) throw new Error(`${channel}: ${body.message}`);
-      return body.result;
-    };
     const tiny = {
       data: 'glyphs',
       ways: 5,
@@ -1038,11 +1030,7 @@ describe('the workbench in Chromium', () => {
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1440);
     // An exported chart's title stands alone: it says what is drawn, and nothing "as below".
     const curves = page.locator('figure[aria-label^="validation accuracy"]');
-    const [file] = await Promise.all([
-      page.waitForEvent('download'),
-      curves.getByRole('button', { name: 'SVG' }).click(),
-    ]);
-    const exported = readFileSync((await file.path())!).toString();
+    const exported = (await downloaded('SVG', curves)).body.toString();
     expect(exported).toContain('validation accuracy (mean of seeds)');
     expect(exported).not.toContain('below');
     // The exported PNG, for the eye: its title above the plot, the legend under it.
@@ -1077,11 +1065,7 @@ describe('the workbench in Chromium', () => {
     await expect.poll(() => page.locator('[data-table=groups] tbody tr').count()).toBe(4);
     // The curves' x axis as tasks seen: the axis says so, in the chart and in its export.
     await page.locator('select[name=x-axis]').selectOption('tasks');
-    const [bySvg] = await Promise.all([
-      page.waitForEvent('download'),
-      curves.getByRole('button', { name: 'SVG' }).click(),
-    ]);
-    const byTasks = readFileSync((await bySvg.path())!).toString();
+    const byTasks = (await downloaded('SVG', curves)).body.toString();
     expect(byTasks).toContain('tasks seen');
     expect(byTasks).not.toContain('>iteration<');
     await page.locator('select[name=x-axis]').selectOption('iteration');
