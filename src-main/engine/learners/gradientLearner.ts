@@ -44,6 +44,32 @@ export interface GradientLearnerOptions {
 
 export const RATE_PREFIX = 'lr:';
 
+/** ∇φ L_support at `params` for the adapted parameters `names`, on support inputs `x` (images or features). */
+export function supportGradients(
+  network: Network,
+  names: readonly string[],
+  params: Params,
+  x: Tensor,
+  task: TaskTensors,
+): Tensor[] {
+  return tf.grads((...p: Tensor[]) =>
+    softmaxCrossEntropy(network.forward(paramsFromList(names, p), x), task.supportOneHot),
+  )(paramList(params, names));
+}
+
+/** One inner step φ − α ∘ g: α a fixed rate, or Meta-SGD's learned rate per parameter. */
+export function innerStep(
+  names: readonly string[],
+  params: Params,
+  grads: Tensor[],
+  rate: number | Params,
+): Params {
+  return paramsFromList(
+    names,
+    names.map((n, i) => tf.sub(params[n]!, tf.mul(typeof rate === 'number' ? rate : rate[n]!, grads[i]!))),
+  );
+}
+
 export function createGradientLearner(options: GradientLearnerOptions): Learner {
   const { network, innerSteps, innerLr, firstOrder, learnRates, encoder } = options;
   const names = network.specs.map((s) => s.name);
@@ -69,17 +95,11 @@ export function createGradientLearner(options: GradientLearnerOptions): Learner 
   const encode = (params: Params, images: Tensor): Tensor =>
     encoder ? encoder.forward(params, images) : images;
 
-  /** ∇φ L_support at `params`, by name, for support inputs `x` (images or features). */
   const innerGradients = (params: Params, x: Tensor, task: TaskTensors): Tensor[] =>
-    tf.grads((...p: Tensor[]) =>
-      softmaxCrossEntropy(network.forward(paramsFromList(names, p), x), task.supportOneHot),
-    )(paramList(params, names));
+    supportGradients(network, names, params, x, task);
 
   const step = (params: Params, grads: Tensor[], rates: Params | null): Params =>
-    paramsFromList(
-      names,
-      names.map((n, i) => tf.sub(params[n]!, tf.mul(rates ? rates[n]! : innerLr, grads[i]!))),
-    );
+    innerStep(names, params, grads, rates ?? innerLr);
 
   const ratesOf = (meta: Params): Params | null =>
     learnRates ? paramsFromList(names, paramList(meta, rateNames)) : null;

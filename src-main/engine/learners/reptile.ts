@@ -15,7 +15,7 @@ import { tf } from '../tf';
 import type { Tensor, Tensor2D } from '../tf';
 import type { LearnerDefinition } from './definition';
 import { lossAndGradients } from './differentiate';
-import { createGradientLearner } from './gradientLearner';
+import { createGradientLearner, innerStep, supportGradients } from './gradientLearner';
 import type { Learner, TaskMetaGradient } from './learner';
 import { adaptedNetwork } from './optimisation';
 import type { TaskTensors } from './task';
@@ -40,13 +40,7 @@ export function createReptileLearner(o: ReptileOptions): Learner {
     const support = encode(meta, task.supportImages);
     let fast = paramsFromList(names, paramList(meta, names));
     for (let k = 0; k < o.innerSteps; k++) {
-      const g = tf.grads((...p: Tensor[]) =>
-        softmaxCrossEntropy(o.network.forward(paramsFromList(names, p), support), task.supportOneHot),
-      )(paramList(fast, names));
-      fast = paramsFromList(
-        names,
-        names.map((n, i) => tf.sub(fast[n]!, tf.mul(o.innerLr, g[i]!))),
-      );
+      fast = innerStep(names, fast, supportGradients(o.network, names, fast, support, task), o.innerLr);
     }
     // The query after adaptation: the reported loss and accuracy, and G's gradient when it trains.
     const query = (p: Params) => {
