@@ -1,7 +1,7 @@
 /**
- * What a config trains: the learner (MAML, Meta-SGD, Prototypical or Matching Networks), in the
- * pixel space (conv4) or the concept space (ResNet concept generator G, with the concept
- * discriminator D on the external dataset), and the learning rate of each parameter group.
+ * What a config trains: its learner, built by the learner's module (learners/registry.ts), in the
+ * pixel space or the concept space (ResNet concept generator G, with the concept discriminator D on
+ * the external dataset), and the outer loop's rate and rule for each parameter group.
  */
 import type { ExperimentConfig } from '../contract/config';
 import type { ClassIndexedDataset } from './dataset';
