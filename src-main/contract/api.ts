@@ -22,6 +22,7 @@ import type {
   RunProgress,
   RunSummary,
 } from './records';
+import type { SweepDetail, SweepInput, SweepSummary, Tuning } from './sweep';
 
 export type {
   CreateExperimentInput,
@@ -90,6 +91,8 @@ export interface RunComparison {
   /** Every meta-test and episode-file evaluation of it, its training's included (results-table cells). */
   evaluations: Evaluation[];
   series: MetricSeries[];
+  /** A sweep's final run: how its configuration was chosen (null otherwise). */
+  tuning: Tuning | null;
 }
 
 export interface DemlApi {
@@ -125,6 +128,12 @@ export interface DemlApi {
   /** Queue an evaluation of a run's checkpoint (checked against its data first). */
   'runs:evaluate': (runId: number, request: Arg.EvaluationRequest) => EvaluationRequestRecord;
   'evaluations:cancel': (requestId: number) => EvaluationRequestRecord;
+  /** Create a sweep; the owner's scheduler queues its trials as slots free up. */
+  'sweeps:create': (input: SweepInput) => SweepDetail;
+  'sweeps:list': () => SweepSummary[];
+  'sweeps:get': (id: number) => SweepDetail;
+  /** Stop a sweep: its queued and running runs are cancelled (with a checkpoint); nothing is chosen. */
+  'sweeps:cancel': (id: number) => SweepDetail;
 }
 
 export type Channel = keyof DemlApi;
@@ -174,6 +183,10 @@ export const CHANNELS = [
   'runs:compare',
   'runs:evaluate',
   'evaluations:cancel',
+  'sweeps:create',
+  'sweeps:list',
+  'sweeps:get',
+  'sweeps:cancel',
 ] as const satisfies readonly Channel[];
 
 type Assert<T extends true> = T;
