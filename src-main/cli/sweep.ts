@@ -6,7 +6,7 @@
  */
 import { LEARNERS, type LearnerName } from '../contract/config';
 import { exportTable, EXPORT_FORMATS, type ExportFormat } from '../contract/exportTable';
-import { resultsTable } from '../contract/results';
+import { comparedRun, resultsTable } from '../contract/results';
 import {
   SWEEP_METHODS,
   type SweepDetail,
@@ -254,7 +254,8 @@ export function printSweep(service: WorkbenchService, s: SweepDetail, format: Ex
       .sort((a, b) => (b.validation?.mean ?? -1) - (a.validation?.mean ?? -1));
     out(`\n${learner}: ${trials.length} trial(s)`);
     for (const t of trials) {
-      const status = t.stoppedEarly ? `stopped at iteration ${t.iteration}` : t.status;
+      const status =
+        t.stoppedEarly && t.status === 'cancelled' ? `stopped at iteration ${t.iteration}` : t.status;
       out(
         `  #${String(t.trial + 1).padEnd(3)} ${describeValues(t.values).padEnd(48)} ` +
           `${t.validation ? `val ${pct(t.validation.mean)} ± ${pct(t.validation.ci95)} @${t.validation.iteration}` : 'no validation'}  ${status}`,
@@ -271,14 +272,7 @@ export function printSweep(service: WorkbenchService, s: SweepDetail, format: Ex
         finished.map((r) => r.id),
         [],
       )
-      .map((d) => ({
-        id: d.run.id,
-        config: d.config,
-        test: d.test,
-        evaluations: d.evaluations,
-        provenance: d.run.provenance,
-        tuning: d.tuning,
-      }));
+      .map(comparedRun);
     out(`\n${exportTable(resultsTable(compared), format)}`);
     out(`(the final runs are experiment ${s.finalExperimentId}: compare them in the workbench)`);
   }

@@ -48,6 +48,24 @@ export interface ComparedRun {
   tuning?: Tuning | null;
 }
 
+/** A run as the compare channel gives it (RunComparison), as the results table takes it. */
+export function comparedRun(c: {
+  run: { id: number; provenance: Provenance | null };
+  config: ExperimentConfig;
+  test: ComparedEvaluation | null;
+  evaluations: ComparedEvaluation[];
+  tuning: Tuning | null;
+}): ComparedRun {
+  return {
+    id: c.run.id,
+    config: c.config,
+    test: c.test,
+    evaluations: c.evaluations,
+    provenance: c.run.provenance,
+    tuning: c.tuning,
+  };
+}
+
 export interface Interval {
   mean: number;
   /** Half-width of the 95% confidence interval (NaN when it cannot be estimated). */

@@ -33,7 +33,7 @@ describe('deml sweep', () => {
     );
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^maml: 1 trial\(s\)$/m);
-    // Protonet has no inner loop: only β is searched for it, and only β is reported.
+    // ProtoNet has no inner loop: only β is searched for it, and only β is reported.
     expect(r.stdout).toMatch(/^ {2}chosen: Meta learning rate β = [\d.e-]+ \(validation [\d.]+%\)$/m);
     expect(r.stdout).toMatch(
       /^ {2}chosen: Meta learning rate β = [\d.e-]+, Inner learning rate α = 0\.[14] \(/m,
