@@ -22,6 +22,7 @@ import type {
   RunProgress,
   RunSummary,
 } from './records';
+import type { RunColumnValue } from './runColumns';
 
 export type {
   CreateExperimentInput,
@@ -92,6 +93,12 @@ export interface RunComparison {
   series: MetricSeries[];
 }
 
+/** A run's cells in a runs table's added columns, by column id (runColumns.ts). */
+export interface RunColumnValues {
+  runId: number;
+  values: Record<string, RunColumnValue>;
+}
+
 export interface DemlApi {
   'app:info': () => AppInfo;
   'experiments:list': (filter?: Arg.ExperimentFilter) => ExperimentSummary[];
@@ -125,6 +132,10 @@ export interface DemlApi {
   /** Queue an evaluation of a run's checkpoint (checked against its data first). */
   'runs:evaluate': (runId: number, request: Arg.EvaluationRequest) => EvaluationRequestRecord;
   'evaluations:cancel': (requestId: number) => EvaluationRequestRecord;
+  /** Deletes a run that is not queued, running or being evaluated: its rows and its files. */
+  'runs:delete': (id: number) => { id: number };
+  /** The runs' values in the given columns (settings by config path, metrics' latest values). */
+  'runs:columns': (runIds: number[], columns: string[]) => RunColumnValues[];
 }
 
 export type Channel = keyof DemlApi;
@@ -174,6 +185,8 @@ export const CHANNELS = [
   'runs:compare',
   'runs:evaluate',
   'evaluations:cancel',
+  'runs:delete',
+  'runs:columns',
 ] as const satisfies readonly Channel[];
 
 type Assert<T extends true> = T;

@@ -150,4 +150,6 @@ export const ARGUMENTS = {
   'runs:compare': z.tuple([z.array(id).min(1).max(500), z.array(z.string().max(100)).max(20).optional()]),
   'runs:evaluate': z.tuple([id, EvaluationRequestSchema]),
   'evaluations:cancel': z.tuple([id]),
+  'runs:delete': z.tuple([id]),
+  'runs:columns': z.tuple([z.array(id).max(5000), z.array(z.string().min(1).max(200)).max(64)]),
 } satisfies Record<string, z.ZodType<unknown[]>>;

@@ -61,6 +61,7 @@ import { runDirectory, trainerLogPath } from '../layout/dataDirectory';
 import { type InstanceLock, acquireInstanceLock } from '../store/instanceLock';
 import { type Store, openStore } from '../store/store';
 import { ServiceError } from './errors';
+import { runColumnValues } from './runColumns';
 
 const DEFAULT_SPLIT = SplitConfigSchema.parse({});
 
@@ -238,6 +239,8 @@ export class WorkbenchService {
     'runs:compare': (runIds: number[], keys?: string[]) => this.compareRuns(runIds, keys),
     'runs:evaluate': (runId: number, request: EvaluationRequest) => this.evaluateRun(runId, request),
     'evaluations:cancel': (requestId: number) => this.cancelEvaluation(requestId),
+    'runs:delete': (id: number) => this.deleteRun(id),
+    'runs:columns': (runIds: number[], columns: string[]) => runColumnValues(this.store, runIds, columns),
   };
 
   on<E extends EventName>(event: E, listener: Listener<E>): () => void {
@@ -373,6 +376,26 @@ export class WorkbenchService {
     this.store.experiments.delete(id);
     for (const r of runs) await rm(runDirectory(this.o.dataDir, r.id), { recursive: true, force: true });
     return { runs: runs.length };
+  }
+
+  /**
+   * Deletes one run, its rows and its folder (checkpoints, log). A queued or running run, or one
+   * with an evaluation waiting or under way, is refused: its trainer would go on writing to rows
+   * and files that no longer exist.
+   */
+  async deleteRun(id: number): Promise<{ id: number }> {
+    const run = this.store.runs.get(id);
+    if (!run) throw new ServiceError(`run ${id} does not exist`, 'not-found');
+    if (!this.store.runs.delete(id)) {
+      const now = this.store.runs.get(id);
+      const busy =
+        now && ACTIVE_STATUSES.includes(now.status)
+          ? `is ${now.status}; cancel it first`
+          : 'has an evaluation queued or under way; cancel it first (its run page lists it)';
+      throw new ServiceError(`run ${id} ${busy}`, 'conflict');
+    }
+    await rm(runDirectory(this.o.dataDir, id), { recursive: true, force: true });
+    return { id };
   }
 
   /**

@@ -414,6 +414,24 @@ export class RunRepository {
     );
   }
 
+  /**
+   * Deletes a run that is neither queued nor running and has no evaluation waiting or under way,
+   * in one conditional statement (a resume or an evaluation request from another process cannot
+   * slip in between a check and the delete); its metrics, evaluations, checkpoint rows and Slurm
+   * jobs go with it by cascade. False when it does not exist or is busy.
+   */
+  delete(id: number): boolean {
+    return (
+      this.db
+        .prepare(
+          `DELETE FROM runs WHERE id = ? AND status NOT IN ('queued', 'running')
+             AND NOT EXISTS (SELECT 1 FROM evaluation_requests q
+                             WHERE q.run_id = runs.id AND q.status IN ('queued', 'running'))`,
+        )
+        .run(id).changes > 0
+    );
+  }
+
   setPid(id: number, pid: number | null): void {
     this.db.prepare('UPDATE runs SET pid = ? WHERE id = ?').run(pid, id);
   }

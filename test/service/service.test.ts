@@ -5,13 +5,14 @@
  */
 import { spawnSync } from 'node:child_process';
 import { request } from 'node:http';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { Channel } from '../../src-main/contract/api';
 import { ConfigError } from '../../src-main/contract/config';
+import { runDirectory } from '../../src-main/layout/dataDirectory';
 import { serve } from '../../src-main/server/server';
 import { callOutcome } from '../../src-main/service/errors';
 import { WorkbenchService } from '../../src-main/service/service';
@@ -103,6 +104,88 @@ describe('variants', () => {
       /already has a run with seed 0, 2/,
     );
     expect(cells()).toHaveLength(5);
+    await service.close();
+  });
+});
+
+describe('deleting a run', () => {
+  it('refuses a queued run or one being evaluated; otherwise its rows and its folder go, its siblings stay', async () => {
+    const dataDir = tempDir();
+    const service = open(dataDir);
+    const { runs } = await service.createExperiment({ name: 'two seeds', config: TINY, seeds: [0, 1] });
+    const [done, queued] = runs.map((r) => r.id) as [number, number];
+    const { store } = service;
+    store.runs.markStarted(done, null);
+    store.metrics.insert(done, [{ key: 'train/loss', step: 1, value: 2, time: 1 }]);
+    store.checkpoints.record(done, 10, 'step-10.ckpt', ['step-10.ckpt']);
+    store.runs.finish(done, 'completed');
+    for (const id of [done, queued]) {
+      mkdirSync(runDirectory(dataDir, id), { recursive: true });
+      writeFileSync(join(runDirectory(dataDir, id), 'trainer.log'), 'a line\n');
+    }
+
+    await expect(service.call('runs:delete', [queued])).rejects.toThrow(/run \d+ is queued; cancel it first/);
+    const request = store.evaluationRequests.create(done, { ways: 5, shots: 1, tasks: 10 });
+    await expect(service.call('runs:delete', [done])).rejects.toThrow(
+      /has an evaluation queued or under way/,
+    );
+    expect(store.runs.get(done)).not.toBeNull();
+    await service.call('evaluations:cancel', [request.id]);
+
+    await expect(service.call('runs:delete', [done])).resolves.toEqual({ id: done });
+    expect(store.runs.get(done)).toBeNull();
+    expect(store.metrics.count(done)).toBe(0);
+    expect(store.checkpoints.list(done)).toEqual([]);
+    expect(store.evaluationRequests.pending(done)).toEqual([]);
+    expect(existsSync(runDirectory(dataDir, done))).toBe(false);
+    // The other run of the experiment, and its files, are untouched.
+    expect(store.runs.list().map((r) => r.id)).toEqual([queued]);
+    expect(existsSync(join(runDirectory(dataDir, queued), 'trainer.log'))).toBe(true);
+    await expect(service.call('runs:delete', [done])).rejects.toThrow(/does not exist/);
+    await service.close();
+  });
+});
+
+describe('runs-table columns', () => {
+  it('a setting from each run’s config, a metric’s latest point; an unknown column is refused', async () => {
+    const service = open(tempDir());
+    const { runs } = await service.createExperiment({
+      name: 'cells',
+      config: TINY,
+      variants: [
+        { learner: 'maml' },
+        { learner: 'metasgd', shots: 2, split: { train: 0.5, val: 0.25, test: 0.25 } },
+      ],
+    });
+    const [maml, metasgd] = runs.map((r) => r.id) as [number, number];
+    service.store.metrics.insert(maml, [
+      { key: 'val/accuracy', step: 20, value: 0.5, time: 1 },
+      { key: 'val/accuracy', step: 10, value: 0.25, time: 0 },
+    ]);
+    const columns = ['setting:shots', 'setting:learner', 'setting:split', 'metric:val/accuracy'];
+    expect(await service.call('runs:columns', [[maml, metasgd, 999], columns])).toEqual([
+      {
+        runId: maml,
+        values: {
+          'setting:shots': 1,
+          'setting:learner': 'maml',
+          'setting:split': '0.6 / 0.2 / 0.2',
+          'metric:val/accuracy': 0.5,
+        },
+      },
+      {
+        runId: metasgd,
+        values: {
+          'setting:shots': 2,
+          'setting:learner': 'metasgd',
+          'setting:split': '0.5 / 0.25 / 0.25',
+          'metric:val/accuracy': null,
+        },
+      },
+    ]);
+    await expect(service.call('runs:columns', [[maml], ['setting:noSuchThing']])).rejects.toThrow(
+      /no runs-table column 'setting:noSuchThing'/,
+    );
     await service.close();
   });
 });
