@@ -22,6 +22,7 @@ import type {
   RunProgress,
   RunSummary,
 } from './records';
+import type { EpisodeView } from './episodeView';
 import type { RunColumnValue } from './runColumns';
 
 export type {
@@ -136,6 +137,11 @@ export interface DemlApi {
   'runs:delete': (id: number) => { id: number };
   /** The runs' values in the given columns (settings by config path, metrics' latest values). */
   'runs:columns': (runIds: number[], columns: string[]) => RunColumnValues[];
+  /**
+   * Episode `index` (0: the first) of a run's meta-test with its checkpoint's predictions (the
+   * newest checkpoint, or the one at `step`); worked out in a trainer process.
+   */
+  'runs:episode': (runId: number, options?: { index?: number; step?: number }) => EpisodeView;
 }
 
 export type Channel = keyof DemlApi;
@@ -187,6 +193,7 @@ export const CHANNELS = [
   'evaluations:cancel',
   'runs:delete',
   'runs:columns',
+  'runs:episode',
 ] as const satisfies readonly Channel[];
 
 type Assert<T extends true> = T;

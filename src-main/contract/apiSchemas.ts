@@ -151,5 +151,15 @@ export const ARGUMENTS = {
   'runs:evaluate': z.tuple([id, EvaluationRequestSchema]),
   'evaluations:cancel': z.tuple([id]),
   'runs:delete': z.tuple([id]),
+  'runs:episode': z.tuple([
+    id,
+    z
+      .object({
+        index: z.number().int().nonnegative().max(100_000).optional(),
+        step: z.number().int().nonnegative().optional(),
+      })
+      .strict()
+      .optional(),
+  ]),
   'runs:columns': z.tuple([z.array(id).max(5000), z.array(z.string().min(1).max(200)).max(64)]),
 } satisfies Record<string, z.ZodType<unknown[]>>;

@@ -51,7 +51,9 @@ import { prepareEvaluation } from '../data/evaluationData';
 import { type CachingDatasetLoader, datasetLoader, resolveTrainingData } from '../data/trainingData';
 import type { ClassIndexedDataset } from '../engine/dataset';
 import { splitClasses } from '../engine/episodes';
+import type { EpisodeView } from '../contract/episodeView';
 import { type ExecutorChoice, describeExecutor } from '../contract/executor';
+import { learnsFromSequences } from '../contract/learners';
 import { type TrainerLauncher, forkLauncher, trainerCommand } from '../jobs/launcher';
 import type { QueueListener } from '../jobs/jobEvents';
 import { JobQueue } from '../jobs/queue';
@@ -61,6 +63,7 @@ import { runDirectory, trainerLogPath } from '../layout/dataDirectory';
 import { type InstanceLock, acquireInstanceLock } from '../store/instanceLock';
 import { type Store, openStore } from '../store/store';
 import { ServiceError } from './errors';
+import { episodeFromTrainer } from './episodes';
 import { runColumnValues } from './runColumns';
 
 const DEFAULT_SPLIT = SplitConfigSchema.parse({});
@@ -127,6 +130,8 @@ export class WorkbenchService {
   private readonly listeners = new Map<EventName, Set<Listener<EventName>>>();
   /** Datasets are loaded once per service (the queue's trainers load their own). */
   private readonly load: CachingDatasetLoader;
+  /** Starts trainer processes: the queue's, and the episode viewer's short jobs. */
+  private readonly launch: TrainerLauncher;
   readonly queue: JobQueue | null;
 
   private constructor(
@@ -135,6 +140,7 @@ export class WorkbenchService {
     private readonly lock: InstanceLock | null,
   ) {
     this.load = datasetLoader(o.dataDir);
+    this.launch = o.launcher ?? forkLauncher({ env: sharedThreads(o.concurrency ?? 1) });
     const listener: QueueListener = {
       onStatus: (run) => this.emit('run:status', this.asSeen(run)),
       onProgress: (p) => this.emit('run:progress', p),
@@ -147,7 +153,7 @@ export class WorkbenchService {
         ? new JobQueue({
             store,
             dataDir: o.dataDir,
-            launch: o.launcher ?? forkLauncher({ env: sharedThreads(o.concurrency ?? 1) }),
+            launch: this.launch,
             concurrency: o.concurrency,
             pollMs: o.pollMs,
             staleMs: o.staleMs,
@@ -241,6 +247,8 @@ export class WorkbenchService {
     'evaluations:cancel': (requestId: number) => this.cancelEvaluation(requestId),
     'runs:delete': (id: number) => this.deleteRun(id),
     'runs:columns': (runIds: number[], columns: string[]) => runColumnValues(this.store, runIds, columns),
+    'runs:episode': (runId: number, options?: { index?: number; step?: number }) =>
+      this.episode(runId, options),
   };
 
   on<E extends EventName>(event: E, listener: Listener<E>): () => void {
@@ -396,6 +404,37 @@ export class WorkbenchService {
     }
     await rm(runDirectory(this.o.dataDir, id), { recursive: true, force: true });
     return { id };
+  }
+
+  /**
+   * Episode `index` of a run's meta-test with its checkpoint's prediction for each query (the
+   * episode viewer). Checked here as an evaluation request is (a run without a checkpoint is
+   * refused at once); the checkpoint is run in a trainer process of its own.
+   */
+  async episode(runId: number, options: { index?: number; step?: number } = {}): Promise<EpisodeView> {
+    const run = this.store.runs.get(runId);
+    if (!run) throw new ServiceError(`run ${runId} does not exist`, 'not-found');
+    if (learnsFromSequences(run.config.learner)) {
+      throw new ServiceError(
+        `run ${runId} is a MANN: it learns from sequences, which the episode viewer does not show yet`,
+        'invalid',
+      );
+    }
+    const request = options.step == null ? {} : { step: options.step };
+    await prepareEvaluation({
+      trained: run.config,
+      request,
+      checkpoints: this.store.checkpoints.list(runId),
+      owner: `run ${runId}`,
+      load: this.load,
+      dataDir: this.o.dataDir,
+    });
+    return episodeFromTrainer(this.launch, {
+      runId,
+      index: options.index ?? 0,
+      step: options.step,
+      dataDir: this.o.dataDir,
+    });
   }
 
   /**

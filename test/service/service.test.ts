@@ -19,6 +19,7 @@ import { WorkbenchService } from '../../src-main/service/service';
 import { TINY } from '../helpers/configs';
 import { markedPng } from '../helpers/images';
 import { tempDirs } from '../helpers/temp';
+import { until } from '../helpers/waiting';
 
 const ROOT = resolve(__dirname, '../..');
 const tempDir = tempDirs('deml-service');
@@ -187,6 +188,42 @@ describe('runs-table columns', () => {
       /no runs-table column 'setting:noSuchThing'/,
     );
     await service.close();
+  });
+});
+
+describe('the episode viewer', () => {
+  it('one episode of a trained run’s meta-test from a trainer process: the accuracy its meta-test counted', async () => {
+    const dataDir = tempDir();
+    const service = WorkbenchService.open({ dataDir, appVersion: 'test', mode: 'owner', pollMs: 100 });
+    try {
+      const { runs } = await service.createExperiment({ name: 'viewer', config: TINY });
+      const id = runs[0]!.id;
+      await expect(service.call('runs:episode', [id])).rejects.toThrow(/has no checkpoint/);
+      await until('the run to complete', () => service.store.runs.get(id)!.status === 'completed', 110_000);
+      const test = service.run(id).evaluations.find((e) => e.split === 'test' && e.origin === 'training')!;
+      const step = service.store.checkpoints.list(id).at(-1)!.step;
+      for (const index of [0, 4]) {
+        const episode = await service.call('runs:episode', [id, { index }]);
+        expect(episode).toMatchObject({
+          runId: id,
+          step,
+          index,
+          split: 'test',
+          ways: 5,
+          shots: 1,
+          queries: 3,
+        });
+        expect(episode.support).toHaveLength(5);
+        expect(episode.query).toHaveLength(15);
+        expect(Buffer.from(episode.query[0]!.image, 'base64')).toHaveLength(12 * 12);
+        expect(episode.accuracy).toBeCloseTo(test.accuracies[index]!, 6);
+      }
+      await expect(service.call('runs:episode', [id, { step: 999 }])).rejects.toThrow(
+        /no checkpoint at iteration 999/,
+      );
+    } finally {
+      await service.close();
+    }
   });
 });
 
