@@ -907,6 +907,99 @@ describe('the workbench in Chromium', () => {
     await page.locator('input[name=theme][value=light]').check();
   }, 300_000);
 
+  it('shows a meta-test episode: support images per class, each query’s prediction, the mistakes marked, step by step', async () => {
+    await page.goto(openUrl);
+    await page.getByRole('heading', { name: 'Experiments' }).waitFor();
+    const { runs } = await call<{ runs: Array<{ id: number }> }>('experiments:create', {
+      name: 'e2e episodes',
+      config: {
+        data: 'glyphs',
+        learner: 'maml',
+        ways: 5,
+        shots: 2,
+        queries: 3,
+        metaBatch: 1,
+        iterations: 20,
+        evalTasks: 8,
+        valEvery: 0,
+        checkpointEvery: 10,
+        backend: 'wasm',
+        model: { filters: 4 },
+      },
+    });
+    const id = runs[0]!.id;
+    type Detail = {
+      status: string;
+      evaluations: Array<{ split: string; origin: string; accuracies: number[] }>;
+    };
+    await expect
+      .poll(async () => (await call<Detail>('runs:get', id)).status, { timeout: 150_000, interval: 500 })
+      .toBe('completed');
+    const test = (await call<Detail>('runs:get', id)).evaluations.find(
+      (e) => e.split === 'test' && e.origin === 'training',
+    )!;
+    await page.goto(`${base}/#/runs/${id}`);
+    await page.locator('[data-episodes-link]').click();
+    await page.getByRole('heading', { name: new RegExp(`Run #${id}: .* · meta-test episode 1$`) }).waitFor();
+    const summary = page.locator('[data-episode-summary]');
+    await summary.waitFor();
+    // 5 classes × 2 support images, each class on its row; 5 × 3 queries, each with its verdict.
+    expect(await page.locator('canvas[data-support-image]').count()).toBe(10);
+    expect(await page.locator('[data-class]').count()).toBe(5);
+    expect(await page.locator('[data-class="0"] canvas').count()).toBe(2);
+    const queries = page.locator('[data-query]');
+    expect(await queries.count()).toBe(15);
+    expect(await queries.first().textContent()).toMatch(/class \d, \d+%/);
+    // The marked mistakes are the ones the run's meta-test counted on this episode.
+    const checkEpisode = async (index: number) => {
+      const mistakes = await page.locator('[data-mistake]').count();
+      expect(mistakes).toBe(Math.round(15 * (1 - test.accuracies[index]!)));
+      expect(await summary.textContent()).toContain(`${15 - mistakes} of 15 right`);
+      for (const m of await page.locator('[data-mistake]').all())
+        expect(await m.textContent()).toMatch(/is class \d/);
+    };
+    await checkEpisode(0);
+    expect(await summary.textContent()).toContain('5-way 2-shot, 15 queries · checkpoint of iteration 20');
+    await shot('episode-viewer');
+    // Next: the second episode, in the address too; the focus stays on the button.
+    const first = await page.locator('canvas[data-support-image]').first().getAttribute('aria-label');
+    expect(first).toBe('support image 1 of class 1');
+    const firstPixels = await page
+      .locator('canvas[data-support-image]')
+      .first()
+      .evaluate((c) => (c as HTMLCanvasElement).toDataURL());
+    await page.getByRole('button', { name: 'Next →' }).click();
+    await page.getByRole('heading', { name: /meta-test episode 2$/ }).waitFor();
+    await expect.poll(() => page.url()).toBe(`${base}/#/runs/${id}/episodes/2`);
+    await expect
+      .poll(
+        () =>
+          page
+            .locator('canvas[data-support-image]')
+            .first()
+            .evaluate((c) => (c as HTMLCanvasElement).toDataURL()),
+        { timeout: 60_000 },
+      )
+      .not.toBe(firstPixels);
+    await page.locator('[data-loading]').waitFor({ state: 'detached' });
+    await checkEpisode(1);
+    expect(
+      await page.getByRole('button', { name: 'Next →' }).evaluate((b) => b === document.activeElement),
+    ).toBe(true);
+    await page.keyboard.press('ArrowLeft');
+    await page.getByRole('heading', { name: /meta-test episode 1$/ }).waitFor();
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.locator('input[name=theme][value=dark]').check();
+    await page.goto(`${base}/#/runs/${id}/episodes/8`);
+    await page.getByRole('heading', { name: /meta-test episode 8$/ }).waitFor();
+    await page.locator('[data-loading]').waitFor({ state: 'detached' });
+    await checkEpisode(7);
+    expect(await page.getByRole('button', { name: 'Next →' }).isDisabled()).toBe(true);
+    await shot('episode-viewer-dark');
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.locator('input[name=theme][value=light]').check();
+  }, 300_000);
+
   it('says why a Slurm submission failed, offers no checkpoint that does not exist, and runs it again elsewhere', async () => {
     if (!haveSlurm('a partition that does not exist is refused at submission')) return;
     await page.goto(openUrl);
