@@ -17,11 +17,16 @@ export interface EpisodeJobRequest {
 /** Long enough to start a trainer, load a large dataset and a checkpoint, and adapt on one episode. */
 const DEFAULT_TIMEOUT_MS = 180_000;
 
+/**
+ * `signal`: aborted when the answer is no longer wanted (the viewer stepped on): the trainer is
+ * stopped rather than left to finish for nobody.
+ */
 export function episodeFromTrainer(
   launch: TrainerLauncher,
   request: EpisodeJobRequest,
-  timeoutMs = DEFAULT_TIMEOUT_MS,
+  o: { signal?: AbortSignal; timeoutMs?: number } = {},
 ): Promise<EpisodeView> {
+  const timeoutMs = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const { runId, index, step, dataDir } = request;
   const proc = launch({ kind: 'episode', id: runId, dataDir, episode: { index, step } });
   // The last lines the trainer wrote: why it failed, when it exits without an answer.
@@ -47,6 +52,12 @@ export function episodeFromTrainer(
         ),
       );
     }, timeoutMs);
+    o.signal?.addEventListener('abort', () => {
+      proc.kill('SIGKILL');
+      settle(() =>
+        reject(new ServiceError(`episode ${index} of run ${runId} was superseded by another`, 'cancelled')),
+      );
+    });
     proc.onMessage((m) => {
       if (m.type !== 'episode') return;
       settle(() =>

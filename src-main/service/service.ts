@@ -429,13 +429,23 @@ export class WorkbenchService {
       load: this.load,
       dataDir: this.o.dataDir,
     });
-    return episodeFromTrainer(this.launch, {
-      runId,
-      index: options.index ?? 0,
-      step: options.step,
-      dataDir: this.o.dataDir,
-    });
+    // One episode job per run: stepping through episodes quickly stops the ones no longer shown.
+    this.episodeJobs.get(runId)?.abort();
+    const controller = new AbortController();
+    this.episodeJobs.set(runId, controller);
+    try {
+      return await episodeFromTrainer(
+        this.launch,
+        { runId, index: options.index ?? 0, step: options.step, dataDir: this.o.dataDir },
+        { signal: controller.signal },
+      );
+    } finally {
+      if (this.episodeJobs.get(runId) === controller) this.episodeJobs.delete(runId);
+    }
   }
+
+  /** The episode job under way for each run (see episode()). */
+  private readonly episodeJobs = new Map<number, AbortController>();
 
   /**
    * A run as this workbench knows it: with the end its queue saw but could not write yet (a full
@@ -683,6 +693,7 @@ export class WorkbenchService {
 
   /** Stop the queue (running trainers checkpoint and end as interrupted), then the store. */
   async close(graceMs?: number): Promise<void> {
+    for (const job of this.episodeJobs.values()) job.abort();
     await this.queue?.close(graceMs);
     this.store.close();
     this.lock?.release();

@@ -218,6 +218,13 @@ describe('the episode viewer', () => {
         expect(Buffer.from(episode.query[0]!.image, 'base64')).toHaveLength(12 * 12);
         expect(episode.accuracy).toBeCloseTo(test.accuracies[index]!, 6);
       }
+      // Stepping on before an answer came: the earlier job is stopped, the later one answers.
+      const [earlier, later] = await Promise.allSettled([
+        service.call('runs:episode', [id, { index: 1 }]),
+        service.call('runs:episode', [id, { index: 2 }]),
+      ]);
+      expect(earlier).toMatchObject({ status: 'rejected', reason: { code: 'cancelled' } });
+      expect(later).toMatchObject({ status: 'fulfilled', value: { index: 2 } });
       await expect(service.call('runs:episode', [id, { step: 999 }])).rejects.toThrow(
         /no checkpoint at iteration 999/,
       );
