@@ -758,6 +758,10 @@ describe('the workbench in Chromium', () => {
         .getAttribute('aria-sort'),
     ).toBe('descending');
     await shot('experiment-columns');
+    // The same page in the dark theme, for the eye (the theme's own switch is tested elsewhere).
+    await page.evaluate(() => (document.documentElement.dataset.theme = 'dark'));
+    await shot('experiment-columns-dark');
+    await page.evaluate(() => (document.documentElement.dataset.theme = 'light'));
     await page.reload();
     await expect.poll(() => shotsCells.count()).toBe(4);
     expect(
