@@ -24,6 +24,7 @@ import type {
 } from './records';
 import type { EpisodeView } from './episodeView';
 import type { RunColumnValue } from './runColumns';
+import type { SweepDetail, SweepInput, SweepSummary, Tuning } from './sweep';
 
 export type {
   CreateExperimentInput,
@@ -92,6 +93,8 @@ export interface RunComparison {
   /** Every meta-test and episode-file evaluation of it, its training's included (results-table cells). */
   evaluations: Evaluation[];
   series: MetricSeries[];
+  /** A sweep's final run: how its configuration was chosen (null otherwise). */
+  tuning: Tuning | null;
 }
 
 /** A run's cells in a runs table's added columns, by column id (runColumns.ts). */
@@ -142,6 +145,12 @@ export interface DemlApi {
    * newest checkpoint, or the one at `step`); worked out in a trainer process.
    */
   'runs:episode': (runId: number, options?: { index?: number; step?: number }) => EpisodeView;
+  /** Create a sweep; the owner's scheduler queues its trials as slots free up. */
+  'sweeps:create': (input: SweepInput) => SweepDetail;
+  'sweeps:list': () => SweepSummary[];
+  'sweeps:get': (id: number) => SweepDetail;
+  /** Stop a sweep: its queued and running runs are cancelled (with a checkpoint); nothing is chosen. */
+  'sweeps:cancel': (id: number) => SweepDetail;
 }
 
 export type Channel = keyof DemlApi;
@@ -194,6 +203,10 @@ export const CHANNELS = [
   'runs:delete',
   'runs:columns',
   'runs:episode',
+  'sweeps:create',
+  'sweeps:list',
+  'sweeps:get',
+  'sweeps:cancel',
 ] as const satisfies readonly Channel[];
 
 type Assert<T extends true> = T;

@@ -11,6 +11,7 @@ import { DATASET_NAME_PATTERN, DATASET_NAME_RULE, IMPORT_FORMATS } from './datas
 import { EvaluationRequestSchema } from './evaluation';
 import { LEARNERS } from './learners';
 import { RUN_STATUSES } from './records';
+import { SweepInputSchema } from './sweep';
 
 const id = z.number().int().positive();
 const learner = z.enum(LEARNERS);
@@ -29,6 +30,8 @@ export const ExperimentFilterSchema = z
 export const RunFilterSchema = z
   .object({
     experimentId: id.optional(),
+    /** A sweep's trials and final runs. */
+    sweepId: id.optional(),
     status: z.enum(RUN_STATUSES).optional(),
     learner: learner.optional(),
     space: z.enum(SPACES).optional(),
@@ -162,4 +165,8 @@ export const ARGUMENTS = {
       .optional(),
   ]),
   'runs:columns': z.tuple([z.array(id).max(5000), z.array(z.string().min(1).max(200)).max(64)]),
+  'sweeps:create': z.tuple([SweepInputSchema]),
+  'sweeps:list': z.tuple([]),
+  'sweeps:get': z.tuple([id]),
+  'sweeps:cancel': z.tuple([id]),
 } satisfies Record<string, z.ZodType<unknown[]>>;

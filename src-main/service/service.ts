@@ -65,6 +65,10 @@ import { type Store, openStore } from '../store/store';
 import { ServiceError } from './errors';
 import { episodeFromTrainer } from './episodes';
 import { runColumnValues } from './runColumns';
+import { type SweepDetail, type SweepInput, tuningOf } from '../contract/sweep';
+import { SweepScheduler } from '../sweeps/scheduler';
+import { sweepDetail, sweepSummary } from '../sweeps/detail';
+import { prepareSweep } from '../sweeps/prepare';
 
 const DEFAULT_SPLIT = SplitConfigSchema.parse({});
 
@@ -133,6 +137,11 @@ export class WorkbenchService {
   /** Starts trainer processes: the queue's, and the episode viewer's short jobs. */
   private readonly launch: TrainerLauncher;
   readonly queue: JobQueue | null;
+  /** Carries sweeps forward (the owner only); ticks on its own timer and on each sweep run's status. */
+  private readonly sweeps: SweepScheduler | null;
+  private sweepTimer: NodeJS.Timeout | null = null;
+  /** The last error a sweep tick met (it never throws from a timer), for the owner to report. */
+  sweepError: string | null = null;
 
   private constructor(
     readonly store: Store,
@@ -142,7 +151,11 @@ export class WorkbenchService {
     this.load = datasetLoader(o.dataDir);
     this.launch = o.launcher ?? forkLauncher({ env: sharedThreads(o.concurrency ?? 1) });
     const listener: QueueListener = {
-      onStatus: (run) => this.emit('run:status', this.asSeen(run)),
+      onStatus: (run) => {
+        this.emit('run:status', this.asSeen(run));
+        // A validation or an end of a sweep's run may decide a rung or free a slot: at once, not at the next poll.
+        if (run.sweep) this.tickSweeps();
+      },
       onProgress: (p) => this.emit('run:progress', p),
       onMetrics: (runId, points) => this.emit('run:metrics', { runId, points }),
       onEvaluation: (request) => this.emit('evaluation:status', request),
@@ -171,6 +184,22 @@ export class WorkbenchService {
             }),
           })
         : null;
+    this.sweeps = this.queue
+      ? new SweepScheduler({
+          store,
+          appVersion: o.appVersion,
+          concurrency: Math.max(1, o.concurrency ?? 1),
+          cancel: (id) => this.queue!.cancel(id),
+          resume: (id) => this.resumeRun(id),
+          pump: () => this.queue!.pump(),
+        })
+      : null;
+  }
+
+  /** One step of every running sweep; what goes wrong is kept, never thrown (timers and events call it). */
+  tickSweeps(): void {
+    const error = this.sweeps?.tick();
+    if (error) this.sweepError = error;
   }
 
   static open(o: ServiceOptions): WorkbenchService {
@@ -184,6 +213,11 @@ export class WorkbenchService {
     }
     const service = new WorkbenchService(store, o, lock);
     service.queue?.start();
+    if (service.sweeps) {
+      service.tickSweeps();
+      service.sweepTimer = setInterval(() => service.tickSweeps(), o.pollMs ?? 1000);
+      service.sweepTimer.unref();
+    }
     return service;
   }
 
@@ -249,6 +283,10 @@ export class WorkbenchService {
     'runs:columns': (runIds: number[], columns: string[]) => runColumnValues(this.store, runIds, columns),
     'runs:episode': (runId: number, options?: { index?: number; step?: number }) =>
       this.episode(runId, options),
+    'sweeps:create': (input: SweepInput) => this.createSweep(input),
+    'sweeps:list': () => this.store.sweeps.list().map((s) => sweepSummary(this.store, s)),
+    'sweeps:get': (id: number) => this.sweep(id),
+    'sweeps:cancel': (id: number) => this.cancelSweep(id),
   };
 
   on<E extends EventName>(event: E, listener: Listener<E>): () => void {
@@ -477,6 +515,14 @@ export class WorkbenchService {
   async evaluateRun(runId: number, request: EvaluationRequest): Promise<EvaluationRequestRecord> {
     const run = this.store.runs.get(runId);
     if (!run) throw new ServiceError(`run ${runId} does not exist`, 'not-found');
+    const sweep = run.sweep?.role === 'trial' ? this.store.sweeps.get(run.sweep.id) : null;
+    if (sweep?.status === 'running' && (request.split ?? 'test') === 'test') {
+      throw new ServiceError(
+        `run ${runId} is a trial of sweep ${sweep.id}, which is still running: trials are compared on ` +
+          'meta-validation only, and the meta-test waits for the sweep to end',
+        'conflict',
+      );
+    }
     await prepareEvaluation({
       trained: run.config,
       request,
@@ -516,12 +562,14 @@ export class WorkbenchService {
       const { evaluations, checkpoints: _c, pendingEvaluations: _p, config, ...run } = detail;
       const test =
         [...evaluations].reverse().find((e) => e.split === 'test' && e.origin === 'training') ?? null;
+      const sweep = run.sweep?.role === 'final' ? this.store.sweeps.get(run.sweep.id) : null;
       return {
         run,
         config,
         test,
         evaluations: evaluations.filter((e) => e.split === 'test' || e.split === null),
         series: this.store.metrics.series(id, { keys }),
+        tuning: sweep ? tuningOf(sweep, run.learner) : null,
       };
     });
   }
@@ -691,9 +739,59 @@ export class WorkbenchService {
     };
   }
 
+  /**
+   * Create a sweep: checked in full first (prepareSweep), then stored with its two experiments,
+   * the trials' and the final runs'. The owner's scheduler queues its trials as slots free up.
+   */
+  async createSweep(input: SweepInput): Promise<SweepDetail> {
+    const { spec, base } = await prepareSweep(input, this.load);
+    const executor = spec.executor ?? this.o.executor ?? null;
+    const sweep = this.store.transaction(() => {
+      const experiment = (name: string, description: string) =>
+        this.store.experiments.create({ name, description, tags: ['sweep'], config: base });
+      const trials = experiment(
+        `${spec.name} · trials`,
+        'Sweep trials: compared on meta-validation only, never meta-tested.',
+      );
+      const finals = experiment(
+        `${spec.name} · final`,
+        "Each learner's configuration chosen on meta-validation, trained again on fresh seeds and meta-tested.",
+      );
+      return this.store.sweeps.create({
+        spec,
+        baseConfig: base,
+        trialsExperimentId: trials.id,
+        finalExperimentId: finals.id,
+        executor,
+      });
+    });
+    this.tickSweeps();
+    return this.sweep(sweep.id);
+  }
+
+  sweep(id: number): SweepDetail {
+    const s = this.store.sweeps.get(id);
+    if (!s) throw new ServiceError(`sweep ${id} does not exist`, 'not-found');
+    return sweepDetail(this.store, s);
+  }
+
+  cancelSweep(id: number): SweepDetail {
+    const s = this.sweep(id);
+    if (s.status !== 'running') throw new ServiceError(`sweep ${id} is ${s.status}, not running`, 'conflict');
+    if (this.sweeps) this.sweeps.cancel(id);
+    else {
+      // A client: the sweep ends here, and its runs' cancel flags reach the owner's queue.
+      this.store.sweeps.finish(id, 'cancelled', null);
+      for (const r of this.store.runs.list({ sweepId: id }))
+        if (ACTIVE_STATUSES.includes(r.status)) this.store.runs.requestCancel(r.id);
+    }
+    return this.sweep(id);
+  }
+
   /** Stop the queue (running trainers checkpoint and end as interrupted), then the store. */
   async close(graceMs?: number): Promise<void> {
     for (const job of this.episodeJobs.values()) job.abort();
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
     await this.queue?.close(graceMs);
     this.store.close();
     this.lock?.release();

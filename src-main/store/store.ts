@@ -9,6 +9,7 @@ import { ExperimentRepository } from './experiments';
 import { MetricRepository } from './metrics';
 import { RunRepository } from './runs';
 import { SlurmJobRepository } from './slurmJobs';
+import { SweepRepository } from './sweeps';
 import type { SqliteDatabase } from './sqlite';
 
 export class Store {
@@ -20,6 +21,7 @@ export class Store {
   readonly checkpoints: CheckpointRepository;
   readonly datasets: DatasetRepository;
   readonly slurmJobs: SlurmJobRepository;
+  readonly sweeps: SweepRepository;
   readonly file: string;
 
   constructor(
@@ -35,11 +37,14 @@ export class Store {
     this.checkpoints = new CheckpointRepository(db);
     this.datasets = new DatasetRepository(db);
     this.slurmJobs = new SlurmJobRepository(db);
+    this.sweeps = new SweepRepository(db);
   }
 
   /** Several repository calls as one transaction. */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    // IMMEDIATE: the write lock is taken at BEGIN, where the busy timeout waits for it. A deferred
+    // transaction that reads first fails at once ("database is locked") when a trainer wrote meanwhile.
+    return this.db.transaction(fn).immediate();
   }
 
   close(): void {

@@ -57,6 +57,8 @@ describe('schema', () => {
       'metrics',
       'runs',
       'slurm_jobs',
+      'sweep_rungs',
+      'sweeps',
     ]);
     store.close();
   });
