@@ -427,17 +427,20 @@ export class WorkbenchService {
   /**
    * Deletes one run, its rows and its folder (checkpoints, log). A queued or running run, or one
    * with an evaluation waiting or under way, is refused: its trainer would go on writing to rows
-   * and files that no longer exist.
+   * and files that no longer exist. So is a run of a sweep still running, which its scheduler reads.
    */
   async deleteRun(id: number): Promise<{ id: number }> {
     const run = this.store.runs.get(id);
     if (!run) throw new ServiceError(`run ${id} does not exist`, 'not-found');
     if (!this.store.runs.delete(id)) {
       const now = this.store.runs.get(id);
+      const sweep = now?.sweep ? this.store.sweeps.get(now.sweep.id) : null;
       const busy =
         now && ACTIVE_STATUSES.includes(now.status)
           ? `is ${now.status}; cancel it first`
-          : 'has an evaluation queued or under way; cancel it first (its run page lists it)';
+          : sweep?.status === 'running'
+            ? `belongs to sweep ${sweep.id}, which is still running; cancel the sweep or let it end first`
+            : 'has an evaluation queued or under way; cancel it first (its run page lists it)';
       throw new ServiceError(`run ${id} ${busy}`, 'conflict');
     }
     await rm(runDirectory(this.o.dataDir, id), { recursive: true, force: true });

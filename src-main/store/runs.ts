@@ -437,10 +437,11 @@ export class RunRepository {
   }
 
   /**
-   * Deletes a run that is neither queued nor running and has no evaluation waiting or under way,
-   * in one conditional statement (a resume or an evaluation request from another process cannot
-   * slip in between a check and the delete); its metrics, evaluations, checkpoint rows and Slurm
-   * jobs go with it by cascade. False when it does not exist or is busy.
+   * Deletes a run that is neither queued nor running, has no evaluation waiting or under way, and
+   * is not part of a sweep still running (its scheduler reads its trials' rows), in one
+   * conditional statement (a resume or an evaluation request from another process cannot slip in
+   * between a check and the delete); its metrics, evaluations, checkpoint rows, rung decisions and
+   * Slurm jobs go with it by cascade. False when it does not exist or is busy.
    */
   delete(id: number): boolean {
     return (
@@ -448,7 +449,8 @@ export class RunRepository {
         .prepare(
           `DELETE FROM runs WHERE id = ? AND status NOT IN ('queued', 'running')
              AND NOT EXISTS (SELECT 1 FROM evaluation_requests q
-                             WHERE q.run_id = runs.id AND q.status IN ('queued', 'running'))`,
+                             WHERE q.run_id = runs.id AND q.status IN ('queued', 'running'))
+             AND NOT EXISTS (SELECT 1 FROM sweeps s WHERE s.id = runs.sweep_id AND s.status = 'running')`,
         )
         .run(id).changes > 0
     );

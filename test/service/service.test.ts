@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { Channel } from '../../src-main/contract/api';
-import { ConfigError } from '../../src-main/contract/config';
+import { ConfigError, parseExperimentConfig } from '../../src-main/contract/config';
 import { runDirectory } from '../../src-main/layout/dataDirectory';
 import { serve } from '../../src-main/server/server';
 import { callOutcome } from '../../src-main/service/errors';
@@ -143,6 +143,35 @@ describe('deleting a run', () => {
     expect(store.runs.list().map((r) => r.id)).toEqual([queued]);
     expect(existsSync(join(runDirectory(dataDir, queued), 'trainer.log'))).toBe(true);
     await expect(service.call('runs:delete', [done])).rejects.toThrow(/does not exist/);
+    await service.close();
+  });
+});
+
+describe('deleting a sweep’s run', () => {
+  it('waits for the sweep to end: its scheduler reads its trials', async () => {
+    const service = open(tempDir());
+    const sweep = await service.createSweep({
+      name: 'lr',
+      learners: ['maml'],
+      method: 'grid',
+      trials: 2,
+      space: [{ setting: 'inner-lr', kind: 'values', values: [0.1, 0.4] }],
+      finalSeeds: 1,
+      config: TINY,
+    });
+    const experimentId = service.store.sweeps.get(sweep.id)!.trialsExperimentId;
+    const trial = service.store.runs.create({
+      experimentId,
+      config: parseExperimentConfig(TINY),
+      appVersion: 'test',
+      sweep: { id: sweep.id, role: 'trial', trial: 0 },
+    });
+    service.store.runs.requestCancel(trial.id);
+    await expect(service.call('runs:delete', [trial.id])).rejects.toThrow(
+      new RegExp(`belongs to sweep ${sweep.id}, which is still running`),
+    );
+    service.cancelSweep(sweep.id);
+    await expect(service.call('runs:delete', [trial.id])).resolves.toEqual({ id: trial.id });
     await service.close();
   });
 });
