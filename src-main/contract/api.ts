@@ -22,6 +22,8 @@ import type {
   RunProgress,
   RunSummary,
 } from './records';
+import type { EpisodeView } from './episodeView';
+import type { RunColumnValue } from './runColumns';
 import type { SweepDetail, SweepInput, SweepSummary, Tuning } from './sweep';
 
 export type {
@@ -95,6 +97,12 @@ export interface RunComparison {
   tuning: Tuning | null;
 }
 
+/** A run's cells in a runs table's added columns, by column id (runColumns.ts). */
+export interface RunColumnValues {
+  runId: number;
+  values: Record<string, RunColumnValue>;
+}
+
 export interface DemlApi {
   'app:info': () => AppInfo;
   'experiments:list': (filter?: Arg.ExperimentFilter) => ExperimentSummary[];
@@ -128,6 +136,15 @@ export interface DemlApi {
   /** Queue an evaluation of a run's checkpoint (checked against its data first). */
   'runs:evaluate': (runId: number, request: Arg.EvaluationRequest) => EvaluationRequestRecord;
   'evaluations:cancel': (requestId: number) => EvaluationRequestRecord;
+  /** Deletes a run that is not queued, running or being evaluated: its rows and its files. */
+  'runs:delete': (id: number) => { id: number };
+  /** The runs' values in the given columns (settings by config path, metrics' latest values). */
+  'runs:columns': (runIds: number[], columns: string[]) => RunColumnValues[];
+  /**
+   * Episode `index` (0: the first) of a run's meta-test with its checkpoint's predictions (the
+   * newest checkpoint, or the one at `step`); worked out in a trainer process.
+   */
+  'runs:episode': (runId: number, options?: { index?: number; step?: number }) => EpisodeView;
   /** Create a sweep; the owner's scheduler queues its trials as slots free up. */
   'sweeps:create': (input: SweepInput) => SweepDetail;
   'sweeps:list': () => SweepSummary[];
@@ -183,6 +200,9 @@ export const CHANNELS = [
   'runs:compare',
   'runs:evaluate',
   'evaluations:cancel',
+  'runs:delete',
+  'runs:columns',
+  'runs:episode',
   'sweeps:create',
   'sweeps:list',
   'sweeps:get',

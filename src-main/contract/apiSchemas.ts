@@ -153,6 +153,18 @@ export const ARGUMENTS = {
   'runs:compare': z.tuple([z.array(id).min(1).max(500), z.array(z.string().max(100)).max(20).optional()]),
   'runs:evaluate': z.tuple([id, EvaluationRequestSchema]),
   'evaluations:cancel': z.tuple([id]),
+  'runs:delete': z.tuple([id]),
+  'runs:episode': z.tuple([
+    id,
+    z
+      .object({
+        index: z.number().int().nonnegative().max(100_000).optional(),
+        step: z.number().int().nonnegative().optional(),
+      })
+      .strict()
+      .optional(),
+  ]),
+  'runs:columns': z.tuple([z.array(id).max(5000), z.array(z.string().min(1).max(200)).max(64)]),
   'sweeps:create': z.tuple([SweepInputSchema]),
   'sweeps:list': z.tuple([]),
   'sweeps:get': z.tuple([id]),

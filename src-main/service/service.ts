@@ -51,7 +51,9 @@ import { prepareEvaluation } from '../data/evaluationData';
 import { type CachingDatasetLoader, datasetLoader, resolveTrainingData } from '../data/trainingData';
 import type { ClassIndexedDataset } from '../engine/dataset';
 import { splitClasses } from '../engine/episodes';
+import type { EpisodeView } from '../contract/episodeView';
 import { type ExecutorChoice, describeExecutor } from '../contract/executor';
+import { learnsFromSequences } from '../contract/learners';
 import { type TrainerLauncher, forkLauncher, trainerCommand } from '../jobs/launcher';
 import type { QueueListener } from '../jobs/jobEvents';
 import { JobQueue } from '../jobs/queue';
@@ -61,6 +63,8 @@ import { runDirectory, trainerLogPath } from '../layout/dataDirectory';
 import { type InstanceLock, acquireInstanceLock } from '../store/instanceLock';
 import { type Store, openStore } from '../store/store';
 import { ServiceError } from './errors';
+import { episodeFromTrainer } from './episodes';
+import { runColumnValues } from './runColumns';
 import { type SweepDetail, type SweepInput, tuningOf } from '../contract/sweep';
 import { SweepScheduler } from '../sweeps/scheduler';
 import { sweepDetail, sweepSummary } from '../sweeps/detail';
@@ -130,6 +134,8 @@ export class WorkbenchService {
   private readonly listeners = new Map<EventName, Set<Listener<EventName>>>();
   /** Datasets are loaded once per service (the queue's trainers load their own). */
   private readonly load: CachingDatasetLoader;
+  /** Starts trainer processes: the queue's, and the episode viewer's short jobs. */
+  private readonly launch: TrainerLauncher;
   readonly queue: JobQueue | null;
   /** Carries sweeps forward (the owner only); ticks on its own timer and on each sweep run's status. */
   private readonly sweeps: SweepScheduler | null;
@@ -143,6 +149,7 @@ export class WorkbenchService {
     private readonly lock: InstanceLock | null,
   ) {
     this.load = datasetLoader(o.dataDir);
+    this.launch = o.launcher ?? forkLauncher({ env: sharedThreads(o.concurrency ?? 1) });
     const listener: QueueListener = {
       onStatus: (run) => {
         this.emit('run:status', this.asSeen(run));
@@ -159,7 +166,7 @@ export class WorkbenchService {
         ? new JobQueue({
             store,
             dataDir: o.dataDir,
-            launch: o.launcher ?? forkLauncher({ env: sharedThreads(o.concurrency ?? 1) }),
+            launch: this.launch,
             concurrency: o.concurrency,
             pollMs: o.pollMs,
             staleMs: o.staleMs,
@@ -272,6 +279,10 @@ export class WorkbenchService {
     'runs:compare': (runIds: number[], keys?: string[]) => this.compareRuns(runIds, keys),
     'runs:evaluate': (runId: number, request: EvaluationRequest) => this.evaluateRun(runId, request),
     'evaluations:cancel': (requestId: number) => this.cancelEvaluation(requestId),
+    'runs:delete': (id: number) => this.deleteRun(id),
+    'runs:columns': (runIds: number[], columns: string[]) => runColumnValues(this.store, runIds, columns),
+    'runs:episode': (runId: number, options?: { index?: number; step?: number }) =>
+      this.episode(runId, options),
     'sweeps:create': (input: SweepInput) => this.createSweep(input),
     'sweeps:list': () => this.store.sweeps.list().map((s) => sweepSummary(this.store, s)),
     'sweeps:get': (id: number) => this.sweep(id),
@@ -412,6 +423,70 @@ export class WorkbenchService {
     for (const r of runs) await rm(runDirectory(this.o.dataDir, r.id), { recursive: true, force: true });
     return { runs: runs.length };
   }
+
+  /**
+   * Deletes one run, its rows and its folder (checkpoints, log). A queued or running run, or one
+   * with an evaluation waiting or under way, is refused: its trainer would go on writing to rows
+   * and files that no longer exist. So is a run of a sweep still running, which its scheduler reads.
+   */
+  async deleteRun(id: number): Promise<{ id: number }> {
+    const run = this.store.runs.get(id);
+    if (!run) throw new ServiceError(`run ${id} does not exist`, 'not-found');
+    if (!this.store.runs.delete(id)) {
+      const now = this.store.runs.get(id);
+      const sweep = now?.sweep ? this.store.sweeps.get(now.sweep.id) : null;
+      const busy =
+        now && ACTIVE_STATUSES.includes(now.status)
+          ? `is ${now.status}; cancel it first`
+          : sweep?.status === 'running'
+            ? `belongs to sweep ${sweep.id}, which is still running; cancel the sweep or let it end first`
+            : 'has an evaluation queued or under way; cancel it first (its run page lists it)';
+      throw new ServiceError(`run ${id} ${busy}`, 'conflict');
+    }
+    await rm(runDirectory(this.o.dataDir, id), { recursive: true, force: true });
+    return { id };
+  }
+
+  /**
+   * Episode `index` of a run's meta-test with its checkpoint's prediction for each query (the
+   * episode viewer). Checked here as an evaluation request is (a run without a checkpoint is
+   * refused at once); the checkpoint is run in a trainer process of its own.
+   */
+  async episode(runId: number, options: { index?: number; step?: number } = {}): Promise<EpisodeView> {
+    const run = this.store.runs.get(runId);
+    if (!run) throw new ServiceError(`run ${runId} does not exist`, 'not-found');
+    if (learnsFromSequences(run.config.learner)) {
+      throw new ServiceError(
+        `run ${runId} is a MANN: it learns from sequences, which the episode viewer does not show yet`,
+        'invalid',
+      );
+    }
+    const request = options.step == null ? {} : { step: options.step };
+    await prepareEvaluation({
+      trained: run.config,
+      request,
+      checkpoints: this.store.checkpoints.list(runId),
+      owner: `run ${runId}`,
+      load: this.load,
+      dataDir: this.o.dataDir,
+    });
+    // One episode job per run: stepping through episodes quickly stops the ones no longer shown.
+    this.episodeJobs.get(runId)?.abort();
+    const controller = new AbortController();
+    this.episodeJobs.set(runId, controller);
+    try {
+      return await episodeFromTrainer(
+        this.launch,
+        { runId, index: options.index ?? 0, step: options.step, dataDir: this.o.dataDir },
+        { signal: controller.signal },
+      );
+    } finally {
+      if (this.episodeJobs.get(runId) === controller) this.episodeJobs.delete(runId);
+    }
+  }
+
+  /** The episode job under way for each run (see episode()). */
+  private readonly episodeJobs = new Map<number, AbortController>();
 
   /**
    * A run as this workbench knows it: with the end its queue saw but could not write yet (a full
@@ -718,6 +793,7 @@ export class WorkbenchService {
 
   /** Stop the queue (running trainers checkpoint and end as interrupted), then the store. */
   async close(graceMs?: number): Promise<void> {
+    for (const job of this.episodeJobs.values()) job.abort();
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     await this.queue?.close(graceMs);
     this.store.close();

@@ -437,6 +437,26 @@ export class RunRepository {
   }
 
   /**
+   * Deletes a run that is neither queued nor running, has no evaluation waiting or under way, and
+   * is not part of a sweep still running (its scheduler reads its trials' rows), in one
+   * conditional statement (a resume or an evaluation request from another process cannot slip in
+   * between a check and the delete); its metrics, evaluations, checkpoint rows, rung decisions and
+   * Slurm jobs go with it by cascade. False when it does not exist or is busy.
+   */
+  delete(id: number): boolean {
+    return (
+      this.db
+        .prepare(
+          `DELETE FROM runs WHERE id = ? AND status NOT IN ('queued', 'running')
+             AND NOT EXISTS (SELECT 1 FROM evaluation_requests q
+                             WHERE q.run_id = runs.id AND q.status IN ('queued', 'running'))
+             AND NOT EXISTS (SELECT 1 FROM sweeps s WHERE s.id = runs.sweep_id AND s.status = 'running')`,
+        )
+        .run(id).changes > 0
+    );
+  }
+
+  /**
    * Successive halving stopped this trial: why, kept with the run. The stop itself goes through
    * the queue's cancel (the trainer checkpoints and ends as cancelled, its points kept).
    */
