@@ -4,6 +4,7 @@
  * Prints one JSON line.
  *
  *   npx tsx bench/lib/presetCell.ts --preset concept-vs-pixels --cell 0 [--iterations 8] [--eval-tasks 40] [--threads N]
+ *                                   [--learner fomaml]  (the cell with another learner, e.g. first-order MAML)
  */
 import { parseArgs } from 'node:util';
 import { findPreset } from '../../src-main/contract/presets';
@@ -19,10 +20,12 @@ const { values } = parseArgs({
     iterations: { type: 'string', default: '8' },
     'eval-tasks': { type: 'string', default: '40' },
     threads: { type: 'string' },
+    learner: { type: 'string' },
   },
 });
 const preset = findPreset(values.preset!);
-const run = preset.runs[Number(values.cell)]!;
+const cell = preset.runs[Number(values.cell)]!;
+const run = values.learner ? { ...cell, config: { ...cell.config, learner: values.learner } } : cell;
 const full = parseExperimentConfig(run.config);
 const iterations = Number(values.iterations);
 const evalTasks = Number(values['eval-tasks']);
