@@ -140,6 +140,7 @@ export class WorkbenchService {
   /** Carries sweeps forward (the owner only); ticks on its own timer and on each sweep run's status. */
   private readonly sweeps: SweepScheduler | null;
   private sweepTimer: NodeJS.Timeout | null = null;
+  private closing = false;
   /** The last error a sweep tick met (it never throws from a timer), for the owner to report. */
   sweepError: string | null = null;
 
@@ -198,6 +199,8 @@ export class WorkbenchService {
 
   /** One step of every running sweep; what goes wrong is kept, never thrown (timers and events call it). */
   tickSweeps(): void {
+    // While closing, the runs the shutdown interrupts must stay interrupted: the next workbench resumes them.
+    if (this.closing) return;
     const error = this.sweeps?.tick();
     if (error) this.sweepError = error;
   }
@@ -793,6 +796,7 @@ export class WorkbenchService {
 
   /** Stop the queue (running trainers checkpoint and end as interrupted), then the store. */
   async close(graceMs?: number): Promise<void> {
+    this.closing = true;
     for (const job of this.episodeJobs.values()) job.abort();
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     await this.queue?.close(graceMs);

@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { type SweepDetail, type SweepInput, ashaContinues } from '../../src-main/contract/sweep';
 import { WorkbenchService } from '../../src-main/service/service';
+import { openStore } from '../../src-main/store/store';
 import { tempDirs } from '../helpers/temp';
 import { expectContinuous, until } from '../helpers/waiting';
 
@@ -190,6 +191,10 @@ describe('a sweep', () => {
       20,
     );
     await service.close(); // its trainer checkpoints and ends as interrupted
+    // …and stays so while the workbench is closed: nothing resumes it on the way out.
+    const closed = openStore(dataDir);
+    expect(closed.runs.get(victim.runId)).toMatchObject({ status: 'interrupted', attempt: 0 });
+    closed.close();
     service = open(dataDir);
     const done = await ended(service, created.id);
     expect(done.status).toBe('completed');
