@@ -414,6 +414,16 @@ export class WorkbenchService {
   /** Deletes the experiment, its rows and its runs' files; other experiments' data is untouched. */
   async deleteExperiment(id: number): Promise<{ runs: number }> {
     this.experiment(id);
+    // A running sweep starts trials (or final runs) in it at any moment, and reads them.
+    const sweep = this.store.sweeps
+      .running()
+      .find((s) => s.trialsExperimentId === id || s.finalExperimentId === id);
+    if (sweep) {
+      throw new ServiceError(
+        `experiment ${id} belongs to sweep ${sweep.id} (${sweep.name}), which is still running; cancel the sweep or let it end first`,
+        'conflict',
+      );
+    }
     const runs = this.store.runs.list({ experimentId: id });
     const active = runs.filter((r) => ACTIVE_STATUSES.includes(r.status));
     if (active.length > 0) {

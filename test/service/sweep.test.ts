@@ -103,6 +103,9 @@ describe('a sweep', () => {
       120_000,
     );
     expect(running.finals).toEqual([]);
+    await expect(service.deleteExperiment(running.trialsExperimentId)).rejects.toThrow(
+      /belongs to sweep \d+ \(alpha\), which is still running/,
+    );
     const trialId = running.trials[0]!.runId;
     expect(service.store.runs.summary(trialId)!.testMean).toBeNull();
     await expect(service.evaluateRun(trialId, {})).rejects.toThrow(
