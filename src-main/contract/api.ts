@@ -10,6 +10,7 @@ import type { z } from 'zod';
 import type * as Arg from './apiSchemas';
 import type { ExperimentConfig } from './config';
 import type { ExecutorChoice } from './executor';
+import type { ProjectionRecord, ProjectionView } from './projection';
 import type {
   DatasetRecord,
   Evaluation,
@@ -30,6 +31,7 @@ export type {
   ImportDatasetInput,
   LaunchRunsInput,
   MetricQuery,
+  ProjectionRequest,
   RunAnnotation,
   RunFilter,
   SampleOptions,
@@ -125,6 +127,13 @@ export interface DemlApi {
   /** Queue an evaluation of a run's checkpoint (checked against its data first). */
   'runs:evaluate': (runId: number, request: Arg.EvaluationRequest) => EvaluationRequestRecord;
   'evaluations:cancel': (requestId: number) => EvaluationRequestRecord;
+  /** Queue a concept projection of a run's checkpoint (checked against its data first). */
+  'runs:project': (runId: number, request: Arg.ProjectionRequest) => ProjectionRecord;
+  /** A run's projections, oldest first, with their results. */
+  'projections:list': (runId: number) => ProjectionRecord[];
+  /** One projection with its points' images, for hover. */
+  'projections:get': (id: number) => ProjectionView;
+  'projections:cancel': (id: number) => ProjectionRecord;
 }
 
 export type Channel = keyof DemlApi;
@@ -140,6 +149,7 @@ export interface DemlEvents {
   'evaluation:status': EvaluationRequestRecord;
   /** A line of a run's trainer log as it is written. */
   'run:log': { runId: number; line: string };
+  'projection:status': ProjectionRecord;
 }
 export type EventName = keyof DemlEvents;
 export const EVENTS = [
@@ -149,6 +159,7 @@ export const EVENTS = [
   'dataset:import',
   'evaluation:status',
   'run:log',
+  'projection:status',
 ] as const satisfies readonly EventName[];
 
 /** The channels the preload may forward. Adding a channel here is the only way to expose one. */
@@ -174,6 +185,10 @@ export const CHANNELS = [
   'runs:compare',
   'runs:evaluate',
   'evaluations:cancel',
+  'runs:project',
+  'projections:list',
+  'projections:get',
+  'projections:cancel',
 ] as const satisfies readonly Channel[];
 
 type Assert<T extends true> = T;

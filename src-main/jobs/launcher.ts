@@ -18,9 +18,9 @@ export interface TrainerProcess {
   onExit(handler: (code: number | null, signal: string | null) => void): void;
 }
 
-/** A job for a trainer process: train a run, or carry out an evaluation request. */
+/** A job for a trainer process: train a run, or carry out an evaluation or projection request. */
 export interface TrainerJobSpec {
-  kind: 'run' | 'evaluation';
+  kind: 'run' | 'evaluation' | 'projection';
   id: number;
   dataDir: string;
 }
@@ -28,12 +28,12 @@ export interface TrainerJobSpec {
 export type TrainerLauncher = (job: TrainerJobSpec) => TrainerProcess;
 
 export function trainerArgs(job: TrainerJobSpec): string[] {
-  return [job.kind === 'run' ? '--run' : '--evaluation', String(job.id), '--data-dir', job.dataDir];
+  return [`--${job.kind}`, String(job.id), '--data-dir', job.dataDir];
 }
 
 /** What the job is, in process names and messages. */
 export function describeJob(job: Pick<TrainerJobSpec, 'kind' | 'id'>): string {
-  return job.kind === 'run' ? `run ${job.id}` : `evaluation ${job.id}`;
+  return `${job.kind} ${job.id}`;
 }
 
 /** The trainer entry next to this file: TypeScript run through tsx's loader, as the CLI is. */

@@ -32,6 +32,13 @@ export type FromTrainer =
       requestId: number;
       status: Exclude<EvaluationRequestStatus, 'queued' | 'running'>;
       error: string | null;
+    }
+  /** A projection ended (its result, when completed, is already stored in its row). */
+  | {
+      type: 'projection-finished';
+      projectionId: number;
+      status: Exclude<EvaluationRequestStatus, 'queued' | 'running'>;
+      error: string | null;
     };
 
 /** How a trainer was asked to stop, which decides its final status. */

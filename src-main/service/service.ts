@@ -61,6 +61,13 @@ import { runDirectory, trainerLogPath } from '../layout/dataDirectory';
 import { type InstanceLock, acquireInstanceLock } from '../store/instanceLock';
 import { type Store, openStore } from '../store/store';
 import { ServiceError } from './errors';
+import {
+  type ProjectorContext,
+  cancelProjection,
+  listProjections,
+  projectionView,
+  requestProjection,
+} from './projections';
 
 const DEFAULT_SPLIT = SplitConfigSchema.parse({});
 
@@ -139,6 +146,7 @@ export class WorkbenchService {
       onProgress: (p) => this.emit('run:progress', p),
       onMetrics: (runId, points) => this.emit('run:metrics', { runId, points }),
       onEvaluation: (request) => this.emit('evaluation:status', request),
+      onProjection: (projection) => this.emit('projection:status', projection),
       onLog: (runId, line) => this.emit('run:log', { runId, line }),
     };
     this.queue =
@@ -238,7 +246,21 @@ export class WorkbenchService {
     'runs:compare': (runIds: number[], keys?: string[]) => this.compareRuns(runIds, keys),
     'runs:evaluate': (runId: number, request: EvaluationRequest) => this.evaluateRun(runId, request),
     'evaluations:cancel': (requestId: number) => this.cancelEvaluation(requestId),
+    'runs:project': (runId, request) => requestProjection(this.projector, runId, request),
+    'projections:list': (runId) => listProjections(this.projector, runId),
+    'projections:get': (id) => projectionView(this.projector, id),
+    'projections:cancel': (id) => cancelProjection(this.projector, id),
   };
+
+  /** What the projector's handlers (service/projections.ts) work with. */
+  private get projector(): ProjectorContext {
+    return {
+      store: this.store,
+      load: this.load,
+      queue: this.queue,
+      emit: (record) => this.emit('projection:status', record),
+    };
+  }
 
   on<E extends EventName>(event: E, listener: Listener<E>): () => void {
     let set = this.listeners.get(event);

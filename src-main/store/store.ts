@@ -7,6 +7,7 @@ import { EvaluationRequestRepository } from './evaluationRequests';
 import { EvaluationRepository } from './evaluations';
 import { ExperimentRepository } from './experiments';
 import { MetricRepository } from './metrics';
+import { ProjectionRepository } from './projections';
 import { RunRepository } from './runs';
 import { SlurmJobRepository } from './slurmJobs';
 import type { SqliteDatabase } from './sqlite';
@@ -20,6 +21,7 @@ export class Store {
   readonly checkpoints: CheckpointRepository;
   readonly datasets: DatasetRepository;
   readonly slurmJobs: SlurmJobRepository;
+  readonly projections: ProjectionRepository;
   readonly file: string;
 
   constructor(
@@ -35,6 +37,7 @@ export class Store {
     this.checkpoints = new CheckpointRepository(db);
     this.datasets = new DatasetRepository(db);
     this.slurmJobs = new SlurmJobRepository(db);
+    this.projections = new ProjectionRepository(db);
   }
 
   /** Several repository calls as one transaction. */
