@@ -39,6 +39,18 @@ export function axisNames(r: Pick<ProjectionResult, 'method'>): [string, string]
   return r.method === 'pca' ? ['PC 1', 'PC 2'] : ['UMAP 1', 'UMAP 2'];
 }
 
+const LEGEND_ROW = 20;
+
+/** Rows the legend takes in a panel: class names such as "alphabet07/character12" fit three a row. */
+function legendRows(classes: number): number {
+  return Math.ceil(classes / 3);
+}
+
+/** The chart's height for a panel: the plot, and the legend's rows below it. */
+export function projectionHeight(classes: number): number {
+  return 360 + LEGEND_ROW * legendRows(classes);
+}
+
 /**
  * The scatter's option. `tooltip(index)` gives the HTML for the point at `index` of the result
  * (its class and image); the caller owns how images are drawn.
@@ -59,10 +71,11 @@ export function projectionOption(
   }));
   return {
     animation: false,
-    grid: { left: 48, right: 16, top: 16, bottom: 96 },
+    grid: { left: 48, right: 16, top: 16, bottom: 48 + LEGEND_ROW * legendRows(r.classNames.length) },
     xAxis: { type: 'value', name: xName, nameLocation: 'middle', nameGap: 26, scale: true },
     yAxis: { type: 'value', name: yName, nameLocation: 'middle', nameGap: 34, scale: true },
-    legend: { type: 'scroll', bottom: 0, itemWidth: 12, itemHeight: 10 },
+    // Every class named at once (a scrolling legend hid most of them), wrapped over rows below.
+    legend: { bottom: 0, itemWidth: 12, itemHeight: 10, itemGap: 8, textStyle: { fontSize: 11 } },
     tooltip: {
       trigger: 'item',
       formatter: (p: { value: [number, number, number] }) => tooltip(p.value[2]),
