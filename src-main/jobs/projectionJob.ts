@@ -3,6 +3,7 @@
  * chosen images, the map and the k-NN figure are stored in the request's row. A heartbeat keeps
  * it from being swept; a cancel flag set by any process stops it between batches.
  */
+import type { ProjectionResult } from '../contract/projection';
 import { prepareProjection } from '../data/projectionData';
 import { datasetLoader } from '../data/trainingData';
 import { selectBackend } from '../engine';
@@ -34,7 +35,7 @@ export async function runProjectionJob(o: ProjectionJobOptions): Promise<Evaluat
   const finish = (
     status: EvaluationJobStatus,
     error: string | null,
-    result: Parameters<Store['projections']['finish']>[3] = null,
+    result: ProjectionResult | null = null,
   ) => {
     try {
       store.projections.finish(projectionId, status, error, result);

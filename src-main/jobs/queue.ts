@@ -18,7 +18,10 @@ import type { QueueListener } from './jobEvents';
 import type { SlurmExecutor } from './slurm/executor';
 import { type TrainerJobSpec, type TrainerLauncher, type TrainerProcess, describeJob } from './launcher';
 
-type Job = Pick<TrainerJobSpec, 'kind' | 'id'>;
+/** One per kind, so that testing `kind` narrows a job. */
+type Job = { [K in TrainerJobSpec['kind']]: { kind: K; id: number } }[TrainerJobSpec['kind']];
+/** A request carried out by a trainer process: an evaluation or a projection. */
+type RequestJob = Exclude<Job, { kind: 'run' }>;
 const keyOf = (job: Job) => `${job.kind}:${job.id}`;
 
 /** What the queue does with a request job (an evaluation or a projection): the rows' shared moves. */
@@ -501,14 +504,14 @@ export class JobQueue {
     });
   }
 
-  private requestRows(job: Job): RequestRows {
+  private requestRows(job: RequestJob): RequestRows {
     return job.kind === 'projection' ? this.o.store.projections : this.o.store.evaluationRequests;
   }
 
   /** An evaluation's or a projection's row moved: tell the listener. */
-  private emitRequest(job: Job): void {
+  private emitRequest(job: RequestJob): void {
     if (job.kind === 'evaluation') return this.emitEvaluation(job.id);
-    const r = job.kind === 'projection' ? this.o.store.projections.get(job.id) : null;
+    const r = this.o.store.projections.get(job.id);
     if (r) this.o.listener?.onProjection?.(r);
   }
 
