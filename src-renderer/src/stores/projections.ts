@@ -4,7 +4,7 @@
  * fetched with its images once and kept (stored results never change).
  */
 import { defineStore } from 'pinia';
-import { reactive } from 'vue';
+import { markRaw, reactive } from 'vue';
 import type {
   ProjectionMethod,
   ProjectionRecord,
@@ -37,7 +37,8 @@ export const useProjectionsStore = defineStore('projections', () => {
   async function view(id: number): Promise<ProjectionView> {
     const kept = views.get(id);
     if (kept) return kept;
-    const loaded = await api.call('projections:get', id);
+    // Raw: a stored result never changes, and hundreds of images need no deep watching.
+    const loaded = markRaw(await api.call('projections:get', id));
     if (loaded.status === 'completed') views.set(id, loaded);
     return loaded;
   }
