@@ -30,6 +30,7 @@ interface RequestRows {
   setPid(id: number, pid: number | null): void;
   finish(id: number, status: 'failed' | 'cancelled', error: string | null): boolean;
   requeue(id: number, now?: number): boolean;
+  running(): Array<{ id: number; pid: number | null; heartbeat: number | null }>;
 }
 
 export interface JobQueueOptions {
@@ -242,18 +243,15 @@ export class JobQueue {
       gone: 'the trainer process was gone when the workbench restarted',
     });
     for (const id of swept) this.emitStatus(id);
-    for (const r of this.o.store.evaluationRequests.running()) {
-      if (this.active.has(keyOf({ kind: 'evaluation', id: r.id }))) continue;
-      const dead = r.pid != null && !processAlive(r.pid);
-      if (!dead && (r.heartbeat ?? 0) >= staleBefore) continue;
-      // Nothing of it was stored, and it gives the same result again: it simply runs again.
-      if (this.o.store.evaluationRequests.requeue(r.id, now)) this.emitEvaluation(r.id);
-    }
-    for (const r of this.o.store.projections.running()) {
-      if (this.active.has(keyOf({ kind: 'projection', id: r.id }))) continue;
-      const dead = r.pid != null && !processAlive(r.pid);
-      if (!dead && (r.heartbeat ?? 0) >= staleBefore) continue;
-      if (this.o.store.projections.requeue(r.id, now)) this.emitRequest({ kind: 'projection', id: r.id });
+    for (const kind of ['evaluation', 'projection'] as const) {
+      for (const r of this.requestRows({ kind }).running()) {
+        const job = { kind, id: r.id };
+        if (this.active.has(keyOf(job))) continue;
+        const dead = r.pid != null && !processAlive(r.pid);
+        if (!dead && (r.heartbeat ?? 0) >= staleBefore) continue;
+        // Nothing of it was stored, and it gives the same result again: it simply runs again.
+        if (this.requestRows(job).requeue(r.id, now)) this.emitRequest(job);
+      }
     }
     return swept;
   }
@@ -504,7 +502,7 @@ export class JobQueue {
     });
   }
 
-  private requestRows(job: RequestJob): RequestRows {
+  private requestRows(job: Pick<RequestJob, 'kind'>): RequestRows {
     return job.kind === 'projection' ? this.o.store.projections : this.o.store.evaluationRequests;
   }
 

@@ -66,6 +66,13 @@ describe('a projection job', () => {
     expect(umap.result).toMatchObject({ method: 'umap', explainedVariance: null });
     // The k-NN figure is of the full-dimension vectors: the same whichever map is drawn.
     expect(umap.result!.knn.accuracy).toBe(result.knn.accuracy);
+
+    // One left running by a process that died (a crash) is swept back to the queue and runs again.
+    const orphan = service.store.projections.create(runId, { classes: 6, perClass: 5 });
+    const gone = 2 ** 22 + 12345; // above Linux's default pid_max: no process has it
+    expect(service.store.projections.markStarted(orphan.id, gone)).toBe(true);
+    service.queue!.sweep();
+    expect((await ended(service, orphan.id)).result?.knn).toEqual(result.knn);
     await service.close();
 
     // Reopened: the stored projection is shown as it was, with its images, and nothing is queued.
@@ -74,6 +81,7 @@ describe('a projection job', () => {
     expect(listed.map((p) => [p.id, p.status])).toEqual([
       [asked.id, 'completed'],
       [umap.id, 'completed'],
+      [orphan.id, 'completed'],
     ]);
     expect(listed[0]!.result).toEqual(result);
     const view = await later.call('projections:get', [asked.id]);
