@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { EXPORT_FORMATS, type ExportFormat, exportTable } from '../contract/exportTable';
 import { presetTag, presets } from '../contract/presets';
-import { type PublishedResult, resultsTable } from '../contract/results';
+import { type PublishedResult, comparedRun, resultsTable } from '../contract/results';
 import { describeFsError } from '../data/errors';
 import { type FlagValues, defineCommand } from './command';
 import { DATA_DIR_FLAG, UsageError, dataDirOf } from './usage';
@@ -62,13 +62,7 @@ async function exportCommand(values: FlagValues<typeof EXPORT_FLAGS>): Promise<n
         if (experiment.tags.includes(presetTag(p.id))) published.push(...p.published);
       }
     }
-    const compared = service.compareRuns(runIds, []).map((c) => ({
-      id: c.run.id,
-      config: c.config,
-      test: c.test,
-      evaluations: c.evaluations,
-      provenance: c.run.provenance,
-    }));
+    const compared = service.compareRuns(runIds, []).map(comparedRun);
     const done = compared.filter((c) => c.test).length;
     if (done === 0) throw new UsageError('none of these runs has a meta-test result yet');
     const instances = ids('instances', values.instances);

@@ -13,11 +13,26 @@ import { EXPORT } from './export';
 import { PRESET } from './preset';
 import { CANCEL, LAUNCH, RESUME, RUNS } from './runs';
 import { SERVE } from './serve';
+import { SWEEP, SWEEPS } from './sweep';
 import { TRAIN } from './train';
 import { UsageError } from './usage';
 
 /** The commands in the order `deml --help` lists them. */
-const COMMANDS = [TRAIN, DATA, PRESET, LAUNCH, RUNS, CANCEL, RESUME, EVAL, EXPORT, SERVE, DOCTOR];
+const COMMANDS = [
+  TRAIN,
+  DATA,
+  PRESET,
+  LAUNCH,
+  SWEEP,
+  SWEEPS,
+  RUNS,
+  CANCEL,
+  RESUME,
+  EVAL,
+  EXPORT,
+  SERVE,
+  DOCTOR,
+];
 
 /** A fresh program (a parse leaves its values in the commands). */
 export function buildProgram(): Command {

@@ -219,7 +219,7 @@ function printRuns(runs: RunSummary[]): void {
       r.experimentName.length > 24 ? `${r.experimentName.slice(0, 23)}…` : r.experimentName,
       r.learner,
       String(r.seed),
-      r.status,
+      r.stoppedEarly && r.status === 'cancelled' ? 'stopped early' : r.status,
       `${r.iteration}/${r.iterations}`,
       r.testMean == null ? '' : `${pct(r.testMean)} ± ${pct(r.testCi95)}`,
       r.error ?? (r.status === 'running' && r.slurm ? describeSlurmJob(r.slurm) : (r.backend ?? '')),

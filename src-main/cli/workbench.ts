@@ -17,7 +17,7 @@ export function openClient(dataDir: string): WorkbenchService {
  * Open the service as the owner when the directory is free (we train in the foreground), else
  * as a client (the running workbench trains).
  */
-export function openOwnerOrClient(dataDir: string, detach: boolean): WorkbenchService {
+export function openOwnerOrClient(dataDir: string, detach: boolean, concurrency = 1): WorkbenchService {
   if (!detach && !lockHolder(dataDir)) {
     try {
       return WorkbenchService.open({
@@ -25,6 +25,7 @@ export function openOwnerOrClient(dataDir: string, detach: boolean): WorkbenchSe
         appVersion: APP_VERSION,
         mode: 'owner',
         ownerName: 'deml CLI',
+        concurrency,
       });
     } catch (e) {
       if (!(e instanceof InstanceLockedError)) throw e;

@@ -23,6 +23,9 @@ import type {
   RunProgress,
   RunSummary,
 } from './records';
+import type { EpisodeView } from './episodeView';
+import type { RunColumnValue } from './runColumns';
+import type { SweepDetail, SweepInput, SweepSummary, Tuning } from './sweep';
 
 export type {
   CreateExperimentInput,
@@ -92,6 +95,14 @@ export interface RunComparison {
   /** Every meta-test and episode-file evaluation of it, its training's included (results-table cells). */
   evaluations: Evaluation[];
   series: MetricSeries[];
+  /** A sweep's final run: how its configuration was chosen (null otherwise). */
+  tuning: Tuning | null;
+}
+
+/** A run's cells in a runs table's added columns, by column id (runColumns.ts). */
+export interface RunColumnValues {
+  runId: number;
+  values: Record<string, RunColumnValue>;
 }
 
 export interface DemlApi {
@@ -127,6 +138,21 @@ export interface DemlApi {
   /** Queue an evaluation of a run's checkpoint (checked against its data first). */
   'runs:evaluate': (runId: number, request: Arg.EvaluationRequest) => EvaluationRequestRecord;
   'evaluations:cancel': (requestId: number) => EvaluationRequestRecord;
+  /** Deletes a run that is not queued, running or being evaluated: its rows and its files. */
+  'runs:delete': (id: number) => { id: number };
+  /** The runs' values in the given columns (settings by config path, metrics' latest values). */
+  'runs:columns': (runIds: number[], columns: string[]) => RunColumnValues[];
+  /**
+   * Episode `index` (0: the first) of a run's meta-test with its checkpoint's predictions (the
+   * newest checkpoint, or the one at `step`); worked out in a trainer process.
+   */
+  'runs:episode': (runId: number, options?: { index?: number; step?: number }) => EpisodeView;
+  /** Create a sweep; the owner's scheduler queues its trials as slots free up. */
+  'sweeps:create': (input: SweepInput) => SweepDetail;
+  'sweeps:list': () => SweepSummary[];
+  'sweeps:get': (id: number) => SweepDetail;
+  /** Stop a sweep: its queued and running runs are cancelled (with a checkpoint); nothing is chosen. */
+  'sweeps:cancel': (id: number) => SweepDetail;
   /** Queue a concept projection of a run's checkpoint (checked against its data first). */
   'runs:project': (runId: number, request: Arg.ProjectionRequest) => ProjectionRecord;
   /** A run's projections, oldest first, with their results. */
@@ -185,6 +211,13 @@ export const CHANNELS = [
   'runs:compare',
   'runs:evaluate',
   'evaluations:cancel',
+  'runs:delete',
+  'runs:columns',
+  'runs:episode',
+  'sweeps:create',
+  'sweeps:list',
+  'sweeps:get',
+  'sweeps:cancel',
   'runs:project',
   'projections:list',
   'projections:get',

@@ -12,6 +12,7 @@ import { EvaluationRequestSchema } from './evaluation';
 import { LEARNERS } from './learners';
 import { ProjectionRequestSchema } from './projection';
 import { RUN_STATUSES } from './records';
+import { SweepInputSchema } from './sweep';
 
 const id = z.number().int().positive();
 const learner = z.enum(LEARNERS);
@@ -30,6 +31,8 @@ export const ExperimentFilterSchema = z
 export const RunFilterSchema = z
   .object({
     experimentId: id.optional(),
+    /** A sweep's trials and final runs. */
+    sweepId: id.optional(),
     status: z.enum(RUN_STATUSES).optional(),
     learner: learner.optional(),
     space: z.enum(SPACES).optional(),
@@ -152,6 +155,22 @@ export const ARGUMENTS = {
   'runs:compare': z.tuple([z.array(id).min(1).max(500), z.array(z.string().max(100)).max(20).optional()]),
   'runs:evaluate': z.tuple([id, EvaluationRequestSchema]),
   'evaluations:cancel': z.tuple([id]),
+  'runs:delete': z.tuple([id]),
+  'runs:episode': z.tuple([
+    id,
+    z
+      .object({
+        index: z.number().int().nonnegative().max(100_000).optional(),
+        step: z.number().int().nonnegative().optional(),
+      })
+      .strict()
+      .optional(),
+  ]),
+  'runs:columns': z.tuple([z.array(id).max(5000), z.array(z.string().min(1).max(200)).max(64)]),
+  'sweeps:create': z.tuple([SweepInputSchema]),
+  'sweeps:list': z.tuple([]),
+  'sweeps:get': z.tuple([id]),
+  'sweeps:cancel': z.tuple([id]),
   'runs:project': z.tuple([id, ProjectionRequestSchema]),
   'projections:list': z.tuple([id]),
   'projections:get': z.tuple([id]),

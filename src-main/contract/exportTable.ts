@@ -23,7 +23,25 @@ const PUBLISHED_NOTE = ' Italics: published figures, not measured here.';
 /** The caption: what the intervals are over, cell by cell, the seeds behind them, and the † rule. */
 export function noteOf(table: ResultsTable): string {
   const tie = tieNote(table);
-  return `${measured(table)} with ${intervalNote(table)}. Bold: best of its column${tie ? `; ${tie}` : ''}.${table.rows.some((r) => r.published) ? PUBLISHED_NOTE : ''}${provenanceNote(table)}`;
+  return `${measured(table)} with ${intervalNote(table)}. Bold: best of its column${tie ? `; ${tie}` : ''}.${table.rows.some((r) => r.published) ? PUBLISHED_NOTE : ''}${tuningNote(table)}${provenanceNote(table)}`;
+}
+
+/**
+ * §: the rows whose configuration a sweep chose on meta-validation, each with its trials, the
+ * space searched and the values chosen (then trained again on fresh seeds and meta-tested).
+ */
+export function tuningNote(table: ResultsTable): string {
+  const rows = table.rows
+    .map((r) => ({ method: r.method, tuning: r.cells.find((c) => c?.tuning)?.tuning }))
+    .filter((r) => r.tuning);
+  if (!rows.length) return '';
+  const each = rows
+    .map(
+      ({ method, tuning: t }) =>
+        `${method}: ${t!.trials} trial${t!.trials === 1 ? '' : 's'} over ${t!.space}; chose ${t!.chosen}`,
+    )
+    .join('. ');
+  return ` §: tuned on validation, then trained again on fresh seeds and meta-tested once (${each}).`;
 }
 
 /** The software and machines behind the measured cells (each run records its own). */
@@ -54,6 +72,9 @@ export function toCsv(table: ResultsTable): string {
       'tie_rule',
       'software',
       'machines',
+      'tuned_on_validation_trials',
+      'search_space',
+      'chosen_values',
     ].join(','),
   ];
   for (const row of table.rows) {
@@ -74,6 +95,9 @@ export function toCsv(table: ResultsTable): string {
           c.tieRule ?? '',
           row.published ? '' : (c.software?.join(' | ') ?? ''),
           row.published ? '' : (c.machines?.join(' | ') ?? ''),
+          c.tuning?.trials ?? '',
+          c.tuning?.space ?? '',
+          c.tuning?.chosen ?? '',
         ]
           .map(csvField)
           .join(','),
@@ -95,7 +119,7 @@ export function toMarkdown(table: ResultsTable): string {
     if (!c) return '–';
     const text = `${pct(c.mean)} ± ${ci(c)}`;
     if (published) return `_${text}_`;
-    const marks = `${c.tie ? '†' : ''}${marksTaskInterval(table, c) ? '‡' : ''}`;
+    const marks = `${c.tie ? '†' : ''}${marksTaskInterval(table, c) ? '‡' : ''}${c.tuning ? '§' : ''}`;
     return c.best ? `**${text}**${marks}` : `${text}${marks}`;
   };
   const lines = [
@@ -125,7 +149,8 @@ export function latexEscape(s: string): string {
     })
     .replace(/·/g, '$\\cdot$')
     .replace(/†/g, '$^\\dagger$')
-    .replace(/‡/g, '$^\\ddagger$');
+    .replace(/‡/g, '$^\\ddagger$')
+    .replace(/§/g, '\\S{}');
 }
 
 export function toLatex(table: ResultsTable, caption = noteOf(table)): string {
@@ -133,7 +158,7 @@ export function toLatex(table: ResultsTable, caption = noteOf(table)): string {
     if (!c) return '--';
     const body = `${pct(c.mean)} \\pm ${ci(c)}`;
     if (published) return `\\textit{$${body}$}`;
-    const marks = `${c.tie ? '\\dagger' : ''}${marksTaskInterval(table, c) ? '\\ddagger' : ''}`;
+    const marks = `${c.tie ? '\\dagger' : ''}${marksTaskInterval(table, c) ? '\\ddagger' : ''}${c.tuning ? '\\S' : ''}`;
     const sup = marks ? `^{${marks}}` : '';
     return c.best ? `$\\mathbf{${body}}${sup}$` : `$${body}${sup}$`;
   };

@@ -78,6 +78,14 @@ export interface Run {
   executor: ExecutorChoice | null;
   /** Its current Slurm job, when it went to a cluster. */
   slurm: SlurmJobState | null;
+  /**
+   * The sweep it belongs to: a trial (compared on meta-validation only, never meta-tested) or a
+   * final run (the chosen configuration on a fresh seed). `trial` is its index among its
+   * learner's trials, or its seed's index among the final seeds.
+   */
+  sweep: { id: number; role: 'trial' | 'final'; trial: number } | null;
+  /** A trial that successive halving stopped: why and where (its status is then cancelled). */
+  stoppedEarly: string | null;
   /** The running time of its ended attempts (ms): time queued, or stopped between attempts, is not in it. */
   trainedMs: number;
   /** When the attempt now running started (ms since the epoch); null when none runs. */

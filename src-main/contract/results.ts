@@ -5,6 +5,7 @@
  * and `deml export` all use it.
  */
 import { type Provenance, describeMachine, describeSoftware } from './provenance';
+import type { Tuning } from './sweep';
 import { type ExperimentConfig, settingLabel } from './config';
 import { LEARNER_INFO, type LearnerName, coveredBy, unusedSettings } from './learners';
 import type { Evaluation } from './records';
@@ -43,6 +44,26 @@ export interface ComparedRun {
   evaluations?: ComparedEvaluation[];
   /** What and where its trainer ran with, for the table's note and the CSV. */
   provenance?: Provenance | null;
+  /** A sweep's final run: how its configuration was chosen on meta-validation. */
+  tuning?: Tuning | null;
+}
+
+/** A run as the compare channel gives it (RunComparison), as the results table takes it. */
+export function comparedRun(c: {
+  run: { id: number; provenance: Provenance | null };
+  config: ExperimentConfig;
+  test: ComparedEvaluation | null;
+  evaluations: ComparedEvaluation[];
+  tuning: Tuning | null;
+}): ComparedRun {
+  return {
+    id: c.run.id,
+    config: c.config,
+    test: c.test,
+    evaluations: c.evaluations,
+    provenance: c.run.provenance,
+    tuning: c.tuning,
+  };
 }
 
 export interface Interval {
@@ -491,6 +512,8 @@ export interface ResultsCell extends Interval {
   /** The distinct software and machines its runs trained with (describeSoftware/-Machine). */
   software?: string[];
   machines?: string[];
+  /** Its runs' configuration was chosen by a sweep on meta-validation (marked §). */
+  tuning?: Tuning;
 }
 
 export type TieRule = 'paired' | 'intervals';
@@ -619,10 +642,14 @@ export function resultsTable(
         .filter((r) => methodOf(r) === m && cellsOf.get(r.id)!.has(c))
         .map((r) => r.provenance)
         .filter((p): p is Provenance => p != null);
+      const tuning = completed.find(
+        (r) => methodOf(r) === m && cellsOf.get(r.id)!.has(c) && r.tuning,
+      )?.tuning;
       return {
         ...interval,
         seeds,
         basis,
+        ...(tuning ? { tuning } : {}),
         tasks: es[0]!.tasks,
         best: false,
         tie: false,

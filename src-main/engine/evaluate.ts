@@ -151,8 +151,11 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
   };
 }
 
-/** The split's episodes of a seeded stream: two evaluations with the same seed see the same tasks. */
-function seededEpisodes(
+/**
+ * The split's episodes of a seeded stream: two evaluations with the same seed see the same tasks
+ * (and the episode viewer shows them).
+ */
+export function seededEpisodes(
   dataset: ClassIndexedDataset,
   classIds: readonly number[],
   shape: TaskShape,

@@ -56,28 +56,8 @@ export interface CheckpointEvaluation extends EvaluationResult {
 }
 
 export async function evaluateCheckpoint(o: CheckpointEvaluationOptions): Promise<CheckpointEvaluation> {
-  const { checkpoint, dataset } = o;
-  const trained = checkpoint.header.config;
-  const shape: EpisodeShape = o.episodes?.shape ?? o.settings;
-  const config = evaluationConfig(trained, shape, o.settings.innerSteps);
-  checkEvaluationImages(o.trainedOn, dataset, trained.data);
-  // The class split of the run (its fractions and evalSeed): on its own dataset, its meta-test
-  // classes stay its meta-test classes.
-  const classIds = splitClasses(dataset, trained.split, trained.evalSeed)[o.settings.split];
-  checkEvaluationShape(trained, {
-    ways: shape.ways,
-    innerSteps: o.settings.innerSteps,
-    episodeFile: !!o.episodes,
-  });
-  if (!o.episodes) checkEvaluationEpisodes(shape, dataset, classIds, o.settings.split, trained);
-  // The concept space's model includes D, sized to the external classes: evaluation never uses
-  // it, but the model (and each task worker's) is built with it.
-  const externalClasses = config.space === 'concept' ? (checkpoint.meta['D.bias']?.shape[0] ?? 1) : null;
-  const external =
-    externalClasses == null ? null : { classNames: new Array<string>(externalClasses).fill('') };
-  const model = buildModel(config, dataset, external);
-  const { learner } = model;
-  const { meta, newHead } = checkpointParameters(learner, checkpoint, trained.ways, shape.ways);
+  const { dataset } = o;
+  const { config, trained, shape, classIds, externalClasses, learner, meta, newHead } = checkpointModel(o);
   try {
     const pool = await startPool(o.threads ?? 1, config, dataset, externalClasses);
     try {
@@ -104,6 +84,37 @@ export async function evaluateCheckpoint(o: CheckpointEvaluationOptions): Promis
   } finally {
     disposeParams(meta);
   }
+}
+
+/**
+ * The checkpoint's model at the evaluation's shape, checked against the data: its learner, its
+ * parameters (the caller disposes `meta`), and the classes of the split its episodes come from.
+ */
+export function checkpointModel(
+  o: Pick<CheckpointEvaluationOptions, 'checkpoint' | 'trainedOn' | 'dataset' | 'settings' | 'episodes'>,
+) {
+  const { checkpoint, dataset } = o;
+  const trained = checkpoint.header.config;
+  const shape: EpisodeShape = o.episodes?.shape ?? o.settings;
+  const config = evaluationConfig(trained, shape, o.settings.innerSteps);
+  checkEvaluationImages(o.trainedOn, dataset, trained.data);
+  // The class split of the run (its fractions and evalSeed): on its own dataset, its meta-test
+  // classes stay its meta-test classes.
+  const classIds = splitClasses(dataset, trained.split, trained.evalSeed)[o.settings.split];
+  checkEvaluationShape(trained, {
+    ways: shape.ways,
+    innerSteps: o.settings.innerSteps,
+    episodeFile: !!o.episodes,
+  });
+  if (!o.episodes) checkEvaluationEpisodes(shape, dataset, classIds, o.settings.split, trained);
+  // The concept space's model includes D, sized to the external classes: evaluation never uses
+  // it, but the model (and each task worker's) is built with it.
+  const externalClasses = config.space === 'concept' ? (checkpoint.meta['D.bias']?.shape[0] ?? 1) : null;
+  const external =
+    externalClasses == null ? null : { classNames: new Array<string>(externalClasses).fill('') };
+  const { learner } = buildModel(config, dataset, external);
+  const { meta, newHead } = checkpointParameters(learner, checkpoint, trained.ways, shape.ways);
+  return { config, trained, shape, classIds, externalClasses, learner, meta, newHead };
 }
 
 /** The run's config at the evaluation's shape (for the model, and for the task workers to build it). */

@@ -109,6 +109,7 @@ export {
   type CheckpointEvaluationOptions,
   type CheckpointEvaluationSettings,
 } from './evaluateCheckpoint';
+export { inspectEpisode, type InspectedEpisode } from './inspectEpisode';
 export { initAdam, adamStep, ADAM_DEFAULTS, type AdamState, type AdamConfig } from './adam';
 export {
   saveCheckpoint,

@@ -18,21 +18,39 @@ export interface TrainerProcess {
   onExit(handler: (code: number | null, signal: string | null) => void): void;
 }
 
-/** A job for a trainer process: train a run, or carry out an evaluation or projection request. */
+/**
+ * A job for a trainer process: train a run, carry out an evaluation or projection request, or look
+ * into one episode of a run's meta-test (the episode viewer; id is the run's).
+ */
 export interface TrainerJobSpec {
-  kind: 'run' | 'evaluation' | 'projection';
+  kind: 'run' | 'evaluation' | 'projection' | 'episode';
   id: number;
   dataDir: string;
+  /** An episode job's episode (0-based) and checkpoint iteration (absent: the newest). */
+  episode?: { index: number; step?: number };
 }
 
 export type TrainerLauncher = (job: TrainerJobSpec) => TrainerProcess;
 
 export function trainerArgs(job: TrainerJobSpec): string[] {
+  if (job.kind === 'episode') {
+    const { index = 0, step } = job.episode ?? {};
+    return [
+      '--episode',
+      String(job.id),
+      '--index',
+      String(index),
+      ...(step == null ? [] : ['--step', String(step)]),
+      '--data-dir',
+      job.dataDir,
+    ];
+  }
   return [`--${job.kind}`, String(job.id), '--data-dir', job.dataDir];
 }
 
 /** What the job is, in process names and messages. */
 export function describeJob(job: Pick<TrainerJobSpec, 'kind' | 'id'>): string {
+  if (job.kind === 'episode') return `an episode of run ${job.id}`;
   return `${job.kind} ${job.id}`;
 }
 

@@ -2,6 +2,7 @@
  * What a trainer process (training a run, or evaluating one) and the service say to each other
  * (structured-clone data only).
  */
+import type { EpisodeView } from '../contract/episodeView';
 import type { EvaluationRequestStatus, MetricRecord, RunProgress, RunStatus } from '../contract/records';
 
 export type ToTrainer =
@@ -33,6 +34,8 @@ export type FromTrainer =
       status: Exclude<EvaluationRequestStatus, 'queued' | 'running'>;
       error: string | null;
     }
+  /** An episode job's answer: the episode with its predictions, or why there is none. */
+  | { type: 'episode'; runId: number; episode: EpisodeView | null; error: string | null }
   /** A projection ended (its result, when completed, is already stored in its row). */
   | {
       type: 'projection-finished';

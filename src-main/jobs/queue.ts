@@ -18,8 +18,9 @@ import type { QueueListener } from './jobEvents';
 import type { SlurmExecutor } from './slurm/executor';
 import { type TrainerJobSpec, type TrainerLauncher, type TrainerProcess, describeJob } from './launcher';
 
-/** One per kind, so that testing `kind` narrows a job. */
-type Job = { [K in TrainerJobSpec['kind']]: { kind: K; id: number } }[TrainerJobSpec['kind']];
+/** The jobs the queue runs (the service starts episode jobs itself), one type per kind so that testing `kind` narrows a job. */
+type QueuedKind = Exclude<TrainerJobSpec['kind'], 'episode'>;
+type Job = { [K in QueuedKind]: { kind: K; id: number } }[QueuedKind];
 /** A request carried out by a trainer process: an evaluation or a projection. */
 type RequestJob = Exclude<Job, { kind: 'run' }>;
 const keyOf = (job: Job) => `${job.kind}:${job.id}`;

@@ -24,6 +24,11 @@ export interface RunSpec {
   expectedCheckpoint: number | null;
   /** Iterations whose validation is already stored (not repeated after a resume). */
   validations: number[];
+  /**
+   * A sweep's trial: compared on meta-validation only, so its meta-test is never run (the
+   * protocol: nothing tuned may see the test split). Absent in job files of older workbenches.
+   */
+  skipTest?: boolean;
 }
 
 export type FinalStatus = Extract<RunStatus, 'completed' | 'failed' | 'cancelled' | 'interrupted'>;
@@ -61,6 +66,7 @@ export function runSpecFromStore(store: Store, runId: number): RunSpec {
       .list(runId)
       .filter((e) => e.split === 'val')
       .map((e) => e.step),
+    skipTest: run.sweep?.role === 'trial',
   };
 }
 

@@ -1,7 +1,9 @@
 /**
  * The trainer process: `trainerEntry --run ID --data-dir DIR` trains one run,
  * `trainerEntry --evaluation ID --data-dir DIR` carries out one evaluation request,
- * `trainerEntry --projection ID --data-dir DIR` one projection request; then it exits.
+ * `trainerEntry --projection ID --data-dir DIR` one projection request,
+ * `trainerEntry --episode RUN --index I --data-dir DIR` one episode for the episode viewer; then it
+ * exits.
  * `trainerEntry --job FILE` trains a run on a cluster's compute node: FILE (a ClusterJob) says
  * what to train, and the run is recorded to an events file, never to the database.
  * Started by the job queue through child_process.fork (CLI, `deml serve`) or Electron's
@@ -10,6 +12,7 @@
  */
 import { parseArgs } from 'node:util';
 import { openStore } from '../store/store';
+import { runEpisodeJob } from './episodeJob';
 import { runEvaluationJob } from './evaluationJob';
 import { describeJob } from './launcher';
 import type { FromTrainer, StopReason } from './messages';
@@ -30,10 +33,14 @@ async function main(): Promise<number> {
       projection: { type: 'string' },
       'data-dir': { type: 'string' },
       job: { type: 'string' },
+      episode: { type: 'string' },
+      index: { type: 'string' },
+      step: { type: 'string' },
     },
     strict: true,
   });
   if (values.job !== undefined) return clusterJob(values.job);
+  if (values.episode !== undefined) return episodeJob(values);
   const kinds = (['run', 'evaluation', 'projection'] as const).filter((k) => values[k] !== undefined);
   const kind = kinds[0] ?? 'run';
   const id = Number(values[kind]);
@@ -98,6 +105,39 @@ async function main(): Promise<number> {
   } finally {
     store.close();
     await Promise.all(pending);
+    parent?.close();
+  }
+}
+
+/** One episode of a run's meta-test, looked into for the episode viewer: one message back, then exit. */
+async function episodeJob(values: {
+  episode?: string;
+  index?: string;
+  step?: string;
+  'data-dir'?: string;
+}): Promise<number> {
+  const runId = Number(values.episode);
+  const index = Number(values.index ?? '0');
+  const step = values.step === undefined ? undefined : Number(values.step);
+  const dataDir = values['data-dir'];
+  if (![runId, index, step ?? 0].every(Number.isInteger) || !dataDir) {
+    process.stderr.write('usage: trainerEntry --episode RUN --index I [--step S] --data-dir DIR\n');
+    return 2;
+  }
+  const parent = connectToParent();
+  // The service gave up waiting (or is closing): nothing is stored, so just stop.
+  parent?.onMessage(() => process.exit(1));
+  parent?.onDisconnect(() => process.exit(1));
+  const store = openStore(dataDir);
+  try {
+    const episode = await runEpisodeJob({ store, dataDir, runId, index, step });
+    await parent?.send({ type: 'episode', runId, episode, error: null });
+    return 0;
+  } catch (e) {
+    await parent?.send({ type: 'episode', runId, episode: null, error: (e as Error).message ?? String(e) });
+    return 1;
+  } finally {
+    store.close();
     parent?.close();
   }
 }

@@ -175,6 +175,7 @@ function trainOptions(
       expected: run.expectedCheckpoint,
     },
     keepCheckpoints: 2,
+    skipTest: run.skipTest === true,
     signal: job.o.signal,
     hasValidation: (step) => run.validations.includes(step),
     callbacks: {
@@ -327,8 +328,10 @@ function endOfTraining(job: TrainerJob, config: ExperimentConfig, result: TrainR
         : null,
     );
   }
-  saveEvaluation(job, config, result.test!, 'test', result.iterations);
-  say(job, `meta-test: ${pct(result.test!.mean)} ± ${pct(result.test!.ci95)} over ${config.evalTasks} tasks`);
+  if (result.test) {
+    saveEvaluation(job, config, result.test, 'test', result.iterations);
+    say(job, `meta-test: ${pct(result.test.mean)} ± ${pct(result.test.ci95)} over ${config.evalTasks} tasks`);
+  } else say(job, 'no meta-test: a sweep trial is compared on meta-validation only');
   return finish(job, 'completed', null);
 }
 

@@ -51,7 +51,9 @@ import { prepareEvaluation } from '../data/evaluationData';
 import { type CachingDatasetLoader, datasetLoader, resolveTrainingData } from '../data/trainingData';
 import type { ClassIndexedDataset } from '../engine/dataset';
 import { splitClasses } from '../engine/episodes';
+import type { EpisodeView } from '../contract/episodeView';
 import { type ExecutorChoice, describeExecutor } from '../contract/executor';
+import { learnsFromSequences } from '../contract/learners';
 import { type TrainerLauncher, forkLauncher, trainerCommand } from '../jobs/launcher';
 import type { QueueListener } from '../jobs/jobEvents';
 import { JobQueue } from '../jobs/queue';
@@ -61,6 +63,12 @@ import { runDirectory, trainerLogPath } from '../layout/dataDirectory';
 import { type InstanceLock, acquireInstanceLock } from '../store/instanceLock';
 import { type Store, openStore } from '../store/store';
 import { ServiceError } from './errors';
+import { episodeFromTrainer } from './episodes';
+import { runColumnValues } from './runColumns';
+import { type SweepDetail, type SweepInput, tuningOf } from '../contract/sweep';
+import { SweepScheduler } from '../sweeps/scheduler';
+import { sweepDetail, sweepSummary } from '../sweeps/detail';
+import { prepareSweep } from '../sweeps/prepare';
 import {
   type ProjectorContext,
   cancelProjection,
@@ -133,7 +141,14 @@ export class WorkbenchService {
   private readonly listeners = new Map<EventName, Set<Listener<EventName>>>();
   /** Datasets are loaded once per service (the queue's trainers load their own). */
   private readonly load: CachingDatasetLoader;
+  /** Starts trainer processes: the queue's, and the episode viewer's short jobs. */
+  private readonly launch: TrainerLauncher;
   readonly queue: JobQueue | null;
+  /** Carries sweeps forward (the owner only); ticks on its own timer and on each sweep run's status. */
+  private readonly sweeps: SweepScheduler | null;
+  private sweepTimer: NodeJS.Timeout | null = null;
+  /** The last error a sweep tick met (it never throws from a timer), for the owner to report. */
+  sweepError: string | null = null;
 
   private constructor(
     readonly store: Store,
@@ -141,8 +156,13 @@ export class WorkbenchService {
     private readonly lock: InstanceLock | null,
   ) {
     this.load = datasetLoader(o.dataDir);
+    this.launch = o.launcher ?? forkLauncher({ env: sharedThreads(o.concurrency ?? 1) });
     const listener: QueueListener = {
-      onStatus: (run) => this.emit('run:status', this.asSeen(run)),
+      onStatus: (run) => {
+        this.emit('run:status', this.asSeen(run));
+        // A validation or an end of a sweep's run may decide a rung or free a slot: at once, not at the next poll.
+        if (run.sweep) this.tickSweeps();
+      },
       onProgress: (p) => this.emit('run:progress', p),
       onMetrics: (runId, points) => this.emit('run:metrics', { runId, points }),
       onEvaluation: (request) => this.emit('evaluation:status', request),
@@ -154,7 +174,7 @@ export class WorkbenchService {
         ? new JobQueue({
             store,
             dataDir: o.dataDir,
-            launch: o.launcher ?? forkLauncher({ env: sharedThreads(o.concurrency ?? 1) }),
+            launch: this.launch,
             concurrency: o.concurrency,
             pollMs: o.pollMs,
             staleMs: o.staleMs,
@@ -172,6 +192,22 @@ export class WorkbenchService {
             }),
           })
         : null;
+    this.sweeps = this.queue
+      ? new SweepScheduler({
+          store,
+          appVersion: o.appVersion,
+          concurrency: Math.max(1, o.concurrency ?? 1),
+          cancel: (id) => this.queue!.cancel(id),
+          resume: (id) => this.resumeRun(id),
+          pump: () => this.queue!.pump(),
+        })
+      : null;
+  }
+
+  /** One step of every running sweep; what goes wrong is kept, never thrown (timers and events call it). */
+  tickSweeps(): void {
+    const error = this.sweeps?.tick();
+    if (error) this.sweepError = error;
   }
 
   static open(o: ServiceOptions): WorkbenchService {
@@ -185,6 +221,11 @@ export class WorkbenchService {
     }
     const service = new WorkbenchService(store, o, lock);
     service.queue?.start();
+    if (service.sweeps) {
+      service.tickSweeps();
+      service.sweepTimer = setInterval(() => service.tickSweeps(), o.pollMs ?? 1000);
+      service.sweepTimer.unref();
+    }
     return service;
   }
 
@@ -246,6 +287,14 @@ export class WorkbenchService {
     'runs:compare': (runIds: number[], keys?: string[]) => this.compareRuns(runIds, keys),
     'runs:evaluate': (runId: number, request: EvaluationRequest) => this.evaluateRun(runId, request),
     'evaluations:cancel': (requestId: number) => this.cancelEvaluation(requestId),
+    'runs:delete': (id: number) => this.deleteRun(id),
+    'runs:columns': (runIds: number[], columns: string[]) => runColumnValues(this.store, runIds, columns),
+    'runs:episode': (runId: number, options?: { index?: number; step?: number }) =>
+      this.episode(runId, options),
+    'sweeps:create': (input: SweepInput) => this.createSweep(input),
+    'sweeps:list': () => this.store.sweeps.list().map((s) => sweepSummary(this.store, s)),
+    'sweeps:get': (id: number) => this.sweep(id),
+    'sweeps:cancel': (id: number) => this.cancelSweep(id),
     'runs:project': (runId, request) => requestProjection(this.projector, runId, request),
     'projections:list': (runId) => listProjections(this.projector, runId),
     'projections:get': (id) => projectionView(this.projector, id),
@@ -398,6 +447,70 @@ export class WorkbenchService {
   }
 
   /**
+   * Deletes one run, its rows and its folder (checkpoints, log). A queued or running run, or one
+   * with an evaluation waiting or under way, is refused: its trainer would go on writing to rows
+   * and files that no longer exist. So is a run of a sweep still running, which its scheduler reads.
+   */
+  async deleteRun(id: number): Promise<{ id: number }> {
+    const run = this.store.runs.get(id);
+    if (!run) throw new ServiceError(`run ${id} does not exist`, 'not-found');
+    if (!this.store.runs.delete(id)) {
+      const now = this.store.runs.get(id);
+      const sweep = now?.sweep ? this.store.sweeps.get(now.sweep.id) : null;
+      const busy =
+        now && ACTIVE_STATUSES.includes(now.status)
+          ? `is ${now.status}; cancel it first`
+          : sweep?.status === 'running'
+            ? `belongs to sweep ${sweep.id}, which is still running; cancel the sweep or let it end first`
+            : 'has an evaluation queued or under way; cancel it first (its run page lists it)';
+      throw new ServiceError(`run ${id} ${busy}`, 'conflict');
+    }
+    await rm(runDirectory(this.o.dataDir, id), { recursive: true, force: true });
+    return { id };
+  }
+
+  /**
+   * Episode `index` of a run's meta-test with its checkpoint's prediction for each query (the
+   * episode viewer). Checked here as an evaluation request is (a run without a checkpoint is
+   * refused at once); the checkpoint is run in a trainer process of its own.
+   */
+  async episode(runId: number, options: { index?: number; step?: number } = {}): Promise<EpisodeView> {
+    const run = this.store.runs.get(runId);
+    if (!run) throw new ServiceError(`run ${runId} does not exist`, 'not-found');
+    if (learnsFromSequences(run.config.learner)) {
+      throw new ServiceError(
+        `run ${runId} is a MANN: it learns from sequences, which the episode viewer does not show yet`,
+        'invalid',
+      );
+    }
+    const request = options.step == null ? {} : { step: options.step };
+    await prepareEvaluation({
+      trained: run.config,
+      request,
+      checkpoints: this.store.checkpoints.list(runId),
+      owner: `run ${runId}`,
+      load: this.load,
+      dataDir: this.o.dataDir,
+    });
+    // One episode job per run: stepping through episodes quickly stops the ones no longer shown.
+    this.episodeJobs.get(runId)?.abort();
+    const controller = new AbortController();
+    this.episodeJobs.set(runId, controller);
+    try {
+      return await episodeFromTrainer(
+        this.launch,
+        { runId, index: options.index ?? 0, step: options.step, dataDir: this.o.dataDir },
+        { signal: controller.signal },
+      );
+    } finally {
+      if (this.episodeJobs.get(runId) === controller) this.episodeJobs.delete(runId);
+    }
+  }
+
+  /** The episode job under way for each run (see episode()). */
+  private readonly episodeJobs = new Map<number, AbortController>();
+
+  /**
    * A run as this workbench knows it: with the end its queue saw but could not write yet (a full
    * disk), rather than the "running" the store still says.
    */
@@ -427,6 +540,14 @@ export class WorkbenchService {
   async evaluateRun(runId: number, request: EvaluationRequest): Promise<EvaluationRequestRecord> {
     const run = this.store.runs.get(runId);
     if (!run) throw new ServiceError(`run ${runId} does not exist`, 'not-found');
+    const sweep = run.sweep?.role === 'trial' ? this.store.sweeps.get(run.sweep.id) : null;
+    if (sweep?.status === 'running' && (request.split ?? 'test') === 'test') {
+      throw new ServiceError(
+        `run ${runId} is a trial of sweep ${sweep.id}, which is still running: trials are compared on ` +
+          'meta-validation only, and the meta-test waits for the sweep to end',
+        'conflict',
+      );
+    }
     await prepareEvaluation({
       trained: run.config,
       request,
@@ -466,12 +587,14 @@ export class WorkbenchService {
       const { evaluations, checkpoints: _c, pendingEvaluations: _p, config, ...run } = detail;
       const test =
         [...evaluations].reverse().find((e) => e.split === 'test' && e.origin === 'training') ?? null;
+      const sweep = run.sweep?.role === 'final' ? this.store.sweeps.get(run.sweep.id) : null;
       return {
         run,
         config,
         test,
         evaluations: evaluations.filter((e) => e.split === 'test' || e.split === null),
         series: this.store.metrics.series(id, { keys }),
+        tuning: sweep ? tuningOf(sweep, run.learner) : null,
       };
     });
   }
@@ -641,8 +764,59 @@ export class WorkbenchService {
     };
   }
 
+  /**
+   * Create a sweep: checked in full first (prepareSweep), then stored with its two experiments,
+   * the trials' and the final runs'. The owner's scheduler queues its trials as slots free up.
+   */
+  async createSweep(input: SweepInput): Promise<SweepDetail> {
+    const { spec, base } = await prepareSweep(input, this.load);
+    const executor = spec.executor ?? this.o.executor ?? null;
+    const sweep = this.store.transaction(() => {
+      const experiment = (name: string, description: string) =>
+        this.store.experiments.create({ name, description, tags: ['sweep'], config: base });
+      const trials = experiment(
+        `${spec.name} · trials`,
+        'Sweep trials: compared on meta-validation only, never meta-tested.',
+      );
+      const finals = experiment(
+        `${spec.name} · final`,
+        "Each learner's configuration chosen on meta-validation, trained again on fresh seeds and meta-tested.",
+      );
+      return this.store.sweeps.create({
+        spec,
+        baseConfig: base,
+        trialsExperimentId: trials.id,
+        finalExperimentId: finals.id,
+        executor,
+      });
+    });
+    this.tickSweeps();
+    return this.sweep(sweep.id);
+  }
+
+  sweep(id: number): SweepDetail {
+    const s = this.store.sweeps.get(id);
+    if (!s) throw new ServiceError(`sweep ${id} does not exist`, 'not-found');
+    return sweepDetail(this.store, s);
+  }
+
+  cancelSweep(id: number): SweepDetail {
+    const s = this.sweep(id);
+    if (s.status !== 'running') throw new ServiceError(`sweep ${id} is ${s.status}, not running`, 'conflict');
+    if (this.sweeps) this.sweeps.cancel(id);
+    else {
+      // A client: the sweep ends here, and its runs' cancel flags reach the owner's queue.
+      this.store.sweeps.finish(id, 'cancelled', null);
+      for (const r of this.store.runs.list({ sweepId: id }))
+        if (ACTIVE_STATUSES.includes(r.status)) this.store.runs.requestCancel(r.id);
+    }
+    return this.sweep(id);
+  }
+
   /** Stop the queue (running trainers checkpoint and end as interrupted), then the store. */
   async close(graceMs?: number): Promise<void> {
+    for (const job of this.episodeJobs.values()) job.abort();
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
     await this.queue?.close(graceMs);
     this.store.close();
     this.lock?.release();

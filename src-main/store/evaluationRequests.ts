@@ -135,22 +135,24 @@ export class EvaluationRequestRepository {
 
   /** A queued request is cancelled at once; a running one is flagged for its process to stop. */
   requestCancel(id: number, now = Date.now()): EvaluationRequestStatus | null {
-    return this.db.transaction((): EvaluationRequestStatus | null => {
-      const r = this.get(id);
-      if (!r) return null;
-      if (r.status === 'queued') {
-        this.db
-          .prepare(
-            `UPDATE evaluation_requests SET status = 'cancelled', ended_at = ? WHERE id = ? AND status = 'queued'`,
-          )
-          .run(now, id);
-        return 'cancelled';
-      }
-      if (r.status === 'running') {
-        this.db.prepare('UPDATE evaluation_requests SET cancel_requested = 1 WHERE id = ?').run(id);
-      }
-      return r.status;
-    })();
+    return this.db
+      .transaction((): EvaluationRequestStatus | null => {
+        const r = this.get(id);
+        if (!r) return null;
+        if (r.status === 'queued') {
+          this.db
+            .prepare(
+              `UPDATE evaluation_requests SET status = 'cancelled', ended_at = ? WHERE id = ? AND status = 'queued'`,
+            )
+            .run(now, id);
+          return 'cancelled';
+        }
+        if (r.status === 'running') {
+          this.db.prepare('UPDATE evaluation_requests SET cancel_requested = 1 WHERE id = ?').run(id);
+        }
+        return r.status;
+      })
+      .immediate(); // it reads, then writes: take the write lock first
   }
 
   running(): Array<{ id: number; pid: number | null; heartbeat: number | null }> {

@@ -41,6 +41,14 @@ export class MetricRepository {
     });
   }
 
+  /** Each key's value at its latest step, for runs tables' metric columns (null: no point yet). */
+  latest(runId: number, keys: readonly string[]): Record<string, number | null> {
+    const stmt = this.db
+      .prepare('SELECT value FROM metrics WHERE run_id = ? AND key = ? ORDER BY step DESC LIMIT 1')
+      .pluck(true);
+    return Object.fromEntries(keys.map((k) => [k, (stmt.get(runId, k) as number | undefined) ?? null]));
+  }
+
   keys(runId: number): string[] {
     return (
       this.db.prepare('SELECT DISTINCT key FROM metrics WHERE run_id = ? ORDER BY key').all(runId) as Array<{

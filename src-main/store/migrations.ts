@@ -257,6 +257,46 @@ export const MIGRATIONS: readonly Migration[] = [
   {
     version: 12,
     description:
+      'sweeps: their spec, phase and chosen configurations; each trial or final run tied to its sweep; successive halving decisions per rung; "stopped early" on runs',
+    up: (db) =>
+      db.exec(`
+        CREATE TABLE sweeps (
+          id INTEGER PRIMARY KEY,
+          name TEXT NOT NULL,
+          spec TEXT NOT NULL,
+          base_config TEXT NOT NULL,
+          status TEXT NOT NULL CHECK (status IN ('running', 'completed', 'cancelled', 'failed')),
+          phase TEXT NOT NULL CHECK (phase IN ('trials', 'final', 'done')),
+          trials_experiment_id INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+          final_experiment_id INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+          executor TEXT,
+          chosen TEXT,
+          error TEXT,
+          created_at INTEGER NOT NULL,
+          ended_at INTEGER
+        );
+        ALTER TABLE runs ADD COLUMN sweep_id INTEGER REFERENCES sweeps(id) ON DELETE SET NULL;
+        ALTER TABLE runs ADD COLUMN sweep_role TEXT CHECK (sweep_role IN ('trial', 'final'));
+        ALTER TABLE runs ADD COLUMN sweep_trial INTEGER;
+        ALTER TABLE runs ADD COLUMN stopped_early TEXT;
+        CREATE UNIQUE INDEX runs_sweep_trial ON runs(sweep_id, sweep_role, learner, sweep_trial)
+          WHERE sweep_id IS NOT NULL;
+        CREATE TABLE sweep_rungs (
+          sweep_id INTEGER NOT NULL REFERENCES sweeps(id) ON DELETE CASCADE,
+          run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+          rung INTEGER NOT NULL,
+          iteration INTEGER NOT NULL,
+          value REAL NOT NULL,
+          decision TEXT NOT NULL CHECK (decision IN ('continue', 'stop')),
+          decided_at INTEGER NOT NULL,
+          PRIMARY KEY (run_id, rung)
+        );
+        CREATE INDEX sweep_rungs_by_sweep ON sweep_rungs(sweep_id, rung);
+      `),
+  },
+  {
+    version: 13,
+    description:
       "concept projections: a run checkpoint's embeddings of some classes mapped to 2-D (job and result)",
     up: (db) =>
       db.exec(`

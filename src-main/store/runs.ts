@@ -38,6 +38,10 @@ interface RunRow {
   executor: string | null;
   trained_ms: number;
   attempt_started_at: number | null;
+  sweep_id: number | null;
+  sweep_role: 'trial' | 'final' | null;
+  sweep_trial: number | null;
+  stopped_early: string | null;
   slurm_job_id?: string | null;
   slurm_state?: string | null;
   slurm_reason?: string | null;
@@ -78,6 +82,11 @@ function toSummaryFields(r: Omit<RunRow, 'config'>): Omit<Run, 'config'> {
     trainedMs: r.trained_ms,
     attemptStartedAt: r.attempt_started_at,
     executor: r.executor ? (JSON.parse(r.executor) as ExecutorChoice) : null,
+    sweep:
+      r.sweep_id != null && r.sweep_role != null
+        ? { id: r.sweep_id, role: r.sweep_role, trial: r.sweep_trial ?? 0 }
+        : null,
+    stoppedEarly: r.stopped_early ?? null,
     slurm:
       r.slurm_job_id != null
         ? {
@@ -98,6 +107,7 @@ function toRun(r: RunRow): Run {
 const SUMMARY_COLUMNS = `r.id, r.experiment_id, r.learner, r.seed, r.status, r.backend, r.class_split, r.provenance, r.pid, r.heartbeat,
   r.queued_at, r.started_at, r.ended_at, r.error, r.app_version, r.iteration, r.iterations, r.attempt,
   r.cancel_requested, r.notes, r.tags, r.resume_from, r.executor, r.trained_ms, r.attempt_started_at,
+  r.sweep_id, r.sweep_role, r.sweep_trial, r.stopped_early,
   e.name AS experiment_name,
   j.job_id AS slurm_job_id, j.state AS slurm_state, j.reason AS slurm_reason, j.node AS slurm_node,
   j.submitted_at AS slurm_submitted_at,
@@ -124,14 +134,17 @@ export class RunRepository {
       config: ExperimentConfig;
       appVersion: string;
       executor?: ExecutorChoice | null;
+      /** A sweep's trial (its index among the learner's trials) or final run (its seed's index). */
+      sweep?: { id: number; role: 'trial' | 'final'; trial: number };
     },
     now = Date.now(),
   ): Run {
     const executor = r.executor && r.executor.kind !== 'local' ? JSON.stringify(r.executor) : null;
     const info = this.db
       .prepare(
-        `INSERT INTO runs (experiment_id, learner, seed, status, queued_at, app_version, config, iterations, executor)
-         VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?)`,
+        `INSERT INTO runs (experiment_id, learner, seed, status, queued_at, app_version, config, iterations, executor,
+           sweep_id, sweep_role, sweep_trial)
+         VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         r.experimentId,
@@ -142,6 +155,9 @@ export class RunRepository {
         JSON.stringify(r.config),
         r.config.iterations,
         executor,
+        r.sweep?.id ?? null,
+        r.sweep?.role ?? null,
+        r.sweep?.trial ?? null,
       );
     return this.get(Number(info.lastInsertRowid))!;
   }
@@ -210,6 +226,10 @@ export class RunRepository {
     if (filter.data) {
       where.push("json_extract(r.config, '$.data') = ?");
       args.push(filter.data);
+    }
+    if (filter.sweepId != null) {
+      where.push('r.sweep_id = ?');
+      args.push(filter.sweepId);
     }
     if (filter.tag) {
       where.push('EXISTS (SELECT 1 FROM json_each(r.tags) t WHERE t.value = ?)');
@@ -331,20 +351,22 @@ export class RunRepository {
    * (which polls the flag with its heartbeat) checkpoints and stops. Returns the resulting status.
    */
   requestCancel(id: number, now = Date.now()): RunStatus | null {
-    return this.db.transaction((): RunStatus | null => {
-      const run = this.get(id);
-      if (!run) return null;
-      if (run.status === 'queued') {
-        this.db
-          .prepare(`UPDATE runs SET status = 'cancelled', ended_at = ? WHERE id = ? AND status = 'queued'`)
-          .run(now, id);
-        return 'cancelled';
-      }
-      if (run.status === 'running') {
-        this.db.prepare('UPDATE runs SET cancel_requested = 1 WHERE id = ?').run(id);
-      }
-      return run.status;
-    })();
+    return this.db
+      .transaction((): RunStatus | null => {
+        const run = this.get(id);
+        if (!run) return null;
+        if (run.status === 'queued') {
+          this.db
+            .prepare(`UPDATE runs SET status = 'cancelled', ended_at = ? WHERE id = ? AND status = 'queued'`)
+            .run(now, id);
+          return 'cancelled';
+        }
+        if (run.status === 'running') {
+          this.db.prepare('UPDATE runs SET cancel_requested = 1 WHERE id = ?').run(id);
+        }
+        return run.status;
+      })
+      .immediate(); // it reads, then writes: take the write lock first
   }
 
   /** cancelled | interrupted | failed → queued, for another attempt from the newest checkpoint. */
@@ -361,7 +383,7 @@ export class RunRepository {
       this.db
         .prepare(
           `UPDATE runs SET status = 'queued', queued_at = ?, error = NULL, ended_at = NULL, pid = NULL,
-             cancel_requested = 0, attempt = attempt + 1, resume_from = ?,
+             cancel_requested = 0, stopped_early = NULL, attempt = attempt + 1, resume_from = ?,
              executor = CASE WHEN ? THEN ? ELSE executor END
            WHERE id = ? AND status IN ('cancelled', 'interrupted', 'failed')`,
         )
@@ -412,6 +434,34 @@ export class RunRepository {
         // A lost trainer trained until its last sign of life, not until the sweep found it gone.
         .run(now, reason, lastSign, now, id).changes > 0
     );
+  }
+
+  /**
+   * Deletes a run that is neither queued nor running, has no evaluation waiting or under way, and
+   * is not part of a sweep still running (its scheduler reads its trials' rows), in one
+   * conditional statement (a resume or an evaluation request from another process cannot slip in
+   * between a check and the delete); its metrics, evaluations, checkpoint rows, rung decisions and
+   * Slurm jobs go with it by cascade. False when it does not exist or is busy.
+   */
+  delete(id: number): boolean {
+    return (
+      this.db
+        .prepare(
+          `DELETE FROM runs WHERE id = ? AND status NOT IN ('queued', 'running')
+             AND NOT EXISTS (SELECT 1 FROM evaluation_requests q
+                             WHERE q.run_id = runs.id AND q.status IN ('queued', 'running'))
+             AND NOT EXISTS (SELECT 1 FROM sweeps s WHERE s.id = runs.sweep_id AND s.status = 'running')`,
+        )
+        .run(id).changes > 0
+    );
+  }
+
+  /**
+   * Successive halving stopped this trial: why, kept with the run. The stop itself goes through
+   * the queue's cancel (the trainer checkpoints and ends as cancelled, its points kept).
+   */
+  markStoppedEarly(id: number, reason: string): void {
+    this.db.prepare('UPDATE runs SET stopped_early = ? WHERE id = ?').run(reason, id);
   }
 
   setPid(id: number, pid: number | null): void {

@@ -10,6 +10,7 @@ import { MetricRepository } from './metrics';
 import { ProjectionRepository } from './projections';
 import { RunRepository } from './runs';
 import { SlurmJobRepository } from './slurmJobs';
+import { SweepRepository } from './sweeps';
 import type { SqliteDatabase } from './sqlite';
 
 export class Store {
@@ -21,6 +22,7 @@ export class Store {
   readonly checkpoints: CheckpointRepository;
   readonly datasets: DatasetRepository;
   readonly slurmJobs: SlurmJobRepository;
+  readonly sweeps: SweepRepository;
   readonly projections: ProjectionRepository;
   readonly file: string;
 
@@ -37,12 +39,15 @@ export class Store {
     this.checkpoints = new CheckpointRepository(db);
     this.datasets = new DatasetRepository(db);
     this.slurmJobs = new SlurmJobRepository(db);
+    this.sweeps = new SweepRepository(db);
     this.projections = new ProjectionRepository(db);
   }
 
   /** Several repository calls as one transaction. */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    // IMMEDIATE: the write lock is taken at BEGIN, where the busy timeout waits for it. A deferred
+    // transaction that reads first fails at once ("database is locked") when a trainer wrote meanwhile.
+    return this.db.transaction(fn).immediate();
   }
 
   close(): void {

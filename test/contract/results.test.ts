@@ -285,17 +285,17 @@ describe('the results table and its exports', () => {
   it('exports CSV (tidy, quoted where needed)', () => {
     expect(toCsv(table)).toBe(
       [
-        'method,setting,accuracy_percent,ci95_percent,seeds,tasks,best,tie,published,interval_over,tie_rule,software,machines',
-        'MAML,"glyphs 5-way 1-shot, 15 queries",55.0000,1.0000,1,2,false,false,false,tasks,paired,,',
-        'MAML,"glyphs 5-way 5-shot, 15 queries",90.0000,1.0000,1,2,true,false,false,tasks,,,',
-        'Meta-SGD,"glyphs 5-way 1-shot, 15 queries",75.0000,1.0000,1,2,true,false,false,tasks,,,',
-        'Meta-SGD,"glyphs 5-way 5-shot, 15 queries",89.0000,1.0000,1,2,false,true,false,tasks,paired,,',
+        'method,setting,accuracy_percent,ci95_percent,seeds,tasks,best,tie,published,interval_over,tie_rule,software,machines,tuned_on_validation_trials,search_space,chosen_values',
+        'MAML,"glyphs 5-way 1-shot, 15 queries",55.0000,1.0000,1,2,false,false,false,tasks,paired,,,,,',
+        'MAML,"glyphs 5-way 5-shot, 15 queries",90.0000,1.0000,1,2,true,false,false,tasks,,,,,,',
+        'Meta-SGD,"glyphs 5-way 1-shot, 15 queries",75.0000,1.0000,1,2,true,false,false,tasks,,,,,,',
+        'Meta-SGD,"glyphs 5-way 5-shot, 15 queries",89.0000,1.0000,1,2,false,true,false,tasks,paired,,,,,',
         '',
       ].join('\n'),
     );
     const odd = { columns: ['a, "b"'], rows: [{ method: 'x,y', cells: [null] }] };
     expect(toCsv(odd)).toBe(
-      'method,setting,accuracy_percent,ci95_percent,seeds,tasks,best,tie,published,interval_over,tie_rule,software,machines\n',
+      'method,setting,accuracy_percent,ci95_percent,seeds,tasks,best,tie,published,interval_over,tie_rule,software,machines,tuned_on_validation_trials,search_space,chosen_values\n',
     );
     const one = {
       ...table,
@@ -303,7 +303,7 @@ describe('the results table and its exports', () => {
       rows: [{ method: 'MAML, λ="0"', cells: [table.rows[0]!.cells[0]!] }],
     };
     expect(toCsv(one).split('\n')[1]).toBe(
-      '"MAML, λ=""0""","set ""1"", 5-way",55.0000,1.0000,1,2,false,false,false,tasks,paired,,',
+      '"MAML, λ=""0""","set ""1"", 5-way",55.0000,1.0000,1,2,false,false,false,tasks,paired,,,,,',
     );
   });
 

@@ -724,6 +724,56 @@ describe('the workbench in Chromium', () => {
       'Meta-SGD · Shots 1',
       'Meta-SGD · Shots 2',
     ]);
+    // A run that never started says so in words, not with an empty bar (one trainer at a time:
+    // at least three of the four wait their turn).
+    await expect.poll(() => page.locator('[data-queued]').count()).toBeGreaterThanOrEqual(2);
+    expect(await page.locator('[data-queued]').first().textContent()).toBe('queued, not started');
+
+    // Columns…: a setting and a metric added as columns, their cells filled, sortable, kept after a reload.
+    await page.locator('[data-columns] summary').click();
+    const addColumn = async (label: string) => {
+      await page.locator('select[name=add-column]').selectOption({ label });
+      await page.getByRole('button', { name: 'Add column' }).click();
+    };
+    await addColumn('Shots');
+    await addColumn('Meta learning rate β');
+    await addColumn('Validation accuracy');
+    const shotsCells = page.locator('td[data-column="setting:shots"]');
+    await expect
+      .poll(async () => (await shotsCells.allTextContents()).map((t) => t.trim()).sort())
+      .toEqual(['1', '1', '2', '2']);
+    expect(
+      (await page.locator('td[data-column="setting:metaLr"]').allTextContents()).map((t) => t.trim()),
+    ).toEqual(['0.001', '0.001', '0.001', '0.001']);
+    // No validation yet (every 1000 iterations): a dash, not a zero.
+    expect(
+      (await page.locator('td[data-column="metric:val/accuracy"]').allTextContents()).map((t) => t.trim()),
+    ).toEqual(['–', '–', '–', '–']);
+    await page.locator('button[data-sort="setting:shots"]').click();
+    await page.locator('button[data-sort="setting:shots"]').click();
+    expect((await shotsCells.allTextContents()).map((t) => t.trim())).toEqual(['2', '2', '1', '1']);
+    expect(
+      await page
+        .locator('th', { has: page.locator('button[data-sort="setting:shots"]') })
+        .getAttribute('aria-sort'),
+    ).toBe('descending');
+    await shot('experiment-columns');
+    // The same page in the dark theme, for the eye (the theme's own switch is tested elsewhere).
+    await page.evaluate(() => (document.documentElement.dataset.theme = 'dark'));
+    await shot('experiment-columns-dark');
+    await page.evaluate(() => (document.documentElement.dataset.theme = 'light'));
+    await page.reload();
+    await expect.poll(() => shotsCells.count()).toBe(4);
+    expect(
+      await page
+        .locator('th button[data-sort^="setting:"], th button[data-sort^="metric:"]')
+        .allTextContents(),
+    ).toEqual(['Shots', 'Meta learning rate β', 'Validation accuracy']);
+    await page.locator('[data-columns] summary').click();
+    await page.getByRole('button', { name: 'remove column Meta learning rate β' }).click();
+    await page.getByRole('button', { name: 'remove column Validation accuracy' }).click();
+    await expect.poll(() => page.locator('td[data-column="setting:metaLr"]').count()).toBe(0);
+    await page.locator('[data-columns] summary').click();
     // Sorted by a click on a header: its cells in order, then reversed; the header says which.
     const cellHeader = page.locator('th', { has: page.locator('button[data-sort=name]') });
     await page.locator('button[data-sort=name]').click();
@@ -781,6 +831,51 @@ describe('the workbench in Chromium', () => {
     ]);
     expect(await page.locator('input[name=bulk-tags]').inputValue()).toBe('');
 
+    // Two runs deleted together: the dialog keeps the focus, Escape keeps them, Delete removes them.
+    await page.getByRole('checkbox', { name: 'select every run' }).uncheck();
+    const byCell = (cell: string) => rows.filter({ has: page.locator('td[data-cell]', { hasText: cell }) });
+    const idOf = async (cell: string) => Number(await byCell(cell).getAttribute('data-run'));
+    const [keep1, keep2, gone1, gone2] = [
+      await idOf('MAML · Shots 1'),
+      await idOf('Meta-SGD · Shots 1'),
+      await idOf('MAML · Shots 2'),
+      await idOf('Meta-SGD · Shots 2'),
+    ];
+    const shown = async () =>
+      (await rows.evaluateAll((trs) => trs.map((tr) => Number(tr.getAttribute('data-run'))))).sort(
+        (a, b) => a - b,
+      );
+    await byCell('MAML · Shots 2').getByRole('checkbox').check();
+    await byCell('Meta-SGD · Shots 2').getByRole('checkbox').check();
+    const deleteSelected = page.getByRole('button', { name: 'Delete selected (2)…' });
+    await deleteSelected.click();
+    const runsDialog = page.getByRole('dialog', {
+      name: 'Delete 2 run(s), with their metrics, evaluations and checkpoints?',
+    });
+    await runsDialog.waitFor();
+    expect(await page.evaluate(() => !!document.activeElement?.closest('dialog[open]'))).toBe(true);
+    await page.keyboard.press('Escape');
+    await runsDialog.waitFor({ state: 'hidden' });
+    expect(await deleteSelected.evaluate((b) => b === document.activeElement)).toBe(true);
+    expect(await rows.count()).toBe(4);
+    await deleteSelected.click();
+    await shot('experiment-delete-runs-dialog');
+    await runsDialog.getByRole('button', { name: 'Delete', exact: true }).click();
+    await page.locator('[data-bulk-done]').filter({ hasText: 'Deleted 2 run(s).' }).waitFor();
+    await expect.poll(shown).toEqual([keep1, keep2].sort((a, b) => a - b));
+    expect([gone1, gone2].some((id) => id === keep1 || id === keep2)).toBe(false);
+    // One run deleted from its own page: back on the experiment's page, without it.
+    await page.locator(`tr[data-run="${keep2}"]`).getByRole('link').click();
+    await page.getByRole('heading', { name: new RegExp(`^Run #${keep2}:`) }).waitFor();
+    await page.getByRole('button', { name: 'Delete…' }).click();
+    const runDialog = page.getByRole('dialog', {
+      name: 'Delete this run, with its metrics, evaluations and checkpoints?',
+    });
+    await runDialog.getByRole('button', { name: 'Delete', exact: true }).click();
+    await page.getByRole('heading', { name: 'e2e cells' }).waitFor();
+    await expect.poll(shown).toEqual([keep1]);
+    expect((await call<unknown[]>('runs:list', { experimentId: experiment.id })).length).toBe(1);
+
     // The experiments list: each column's header over its values.
     await page.getByRole('link', { name: 'Experiments', exact: true }).click();
     const listed = page.locator('[data-experiment="e2e cells"]');
@@ -812,6 +907,99 @@ describe('the workbench in Chromium', () => {
     await shot('experiments-delete-dialog-dark');
     await dialog.getByRole('button', { name: 'Delete', exact: true }).click();
     await listed.waitFor({ state: 'detached' });
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.locator('input[name=theme][value=light]').check();
+  }, 300_000);
+
+  it('shows a meta-test episode: support images per class, each query’s prediction, the mistakes marked, step by step', async () => {
+    await page.goto(openUrl);
+    await page.getByRole('heading', { name: 'Experiments' }).waitFor();
+    const { runs } = await call<{ runs: Array<{ id: number }> }>('experiments:create', {
+      name: 'e2e episodes',
+      config: {
+        data: 'glyphs',
+        learner: 'maml',
+        ways: 5,
+        shots: 2,
+        queries: 3,
+        metaBatch: 1,
+        iterations: 20,
+        evalTasks: 8,
+        valEvery: 0,
+        checkpointEvery: 10,
+        backend: 'wasm',
+        model: { filters: 4 },
+      },
+    });
+    const id = runs[0]!.id;
+    type Detail = {
+      status: string;
+      evaluations: Array<{ split: string; origin: string; accuracies: number[] }>;
+    };
+    await expect
+      .poll(async () => (await call<Detail>('runs:get', id)).status, { timeout: 150_000, interval: 500 })
+      .toBe('completed');
+    const test = (await call<Detail>('runs:get', id)).evaluations.find(
+      (e) => e.split === 'test' && e.origin === 'training',
+    )!;
+    await page.goto(`${base}/#/runs/${id}`);
+    await page.locator('[data-episodes-link]').click();
+    await page.getByRole('heading', { name: new RegExp(`Run #${id}: .* · meta-test episode 1$`) }).waitFor();
+    const summary = page.locator('[data-episode-summary]');
+    await summary.waitFor();
+    // 5 classes × 2 support images, each class on its row; 5 × 3 queries, each with its verdict.
+    expect(await page.locator('canvas[data-support-image]').count()).toBe(10);
+    expect(await page.locator('[data-class]').count()).toBe(5);
+    expect(await page.locator('[data-class="0"] canvas').count()).toBe(2);
+    const queries = page.locator('[data-query]');
+    expect(await queries.count()).toBe(15);
+    expect(await queries.first().textContent()).toMatch(/class \d, \d+%/);
+    // The marked mistakes are the ones the run's meta-test counted on this episode.
+    const checkEpisode = async (index: number) => {
+      const mistakes = await page.locator('[data-mistake]').count();
+      expect(mistakes).toBe(Math.round(15 * (1 - test.accuracies[index]!)));
+      expect(await summary.textContent()).toContain(`${15 - mistakes} of 15 right`);
+      for (const m of await page.locator('[data-mistake]').all())
+        expect(await m.textContent()).toMatch(/is class \d/);
+    };
+    await checkEpisode(0);
+    expect(await summary.textContent()).toContain('5-way 2-shot, 15 queries · checkpoint of iteration 20');
+    await shot('episode-viewer');
+    // Next: the second episode, in the address too; the focus stays on the button.
+    const first = await page.locator('canvas[data-support-image]').first().getAttribute('aria-label');
+    expect(first).toBe('support image 1 of class 1');
+    const firstPixels = await page
+      .locator('canvas[data-support-image]')
+      .first()
+      .evaluate((c) => (c as HTMLCanvasElement).toDataURL());
+    await page.getByRole('button', { name: 'Next →' }).click();
+    await page.getByRole('heading', { name: /meta-test episode 2$/ }).waitFor();
+    await expect.poll(() => page.url()).toBe(`${base}/#/runs/${id}/episodes/2`);
+    await expect
+      .poll(
+        () =>
+          page
+            .locator('canvas[data-support-image]')
+            .first()
+            .evaluate((c) => (c as HTMLCanvasElement).toDataURL()),
+        { timeout: 60_000 },
+      )
+      .not.toBe(firstPixels);
+    await page.locator('[data-loading]').waitFor({ state: 'detached' });
+    await checkEpisode(1);
+    expect(
+      await page.getByRole('button', { name: 'Next →' }).evaluate((b) => b === document.activeElement),
+    ).toBe(true);
+    await page.keyboard.press('ArrowLeft');
+    await page.getByRole('heading', { name: /meta-test episode 1$/ }).waitFor();
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.locator('input[name=theme][value=dark]').check();
+    await page.goto(`${base}/#/runs/${id}/episodes/8`);
+    await page.getByRole('heading', { name: /meta-test episode 8$/ }).waitFor();
+    await page.locator('[data-loading]').waitFor({ state: 'detached' });
+    await checkEpisode(7);
+    expect(await page.getByRole('button', { name: 'Next →' }).isDisabled()).toBe(true);
+    await shot('episode-viewer-dark');
     await page.getByRole('link', { name: 'Settings' }).click();
     await page.locator('input[name=theme][value=light]').check();
   }, 300_000);

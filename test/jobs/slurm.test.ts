@@ -3,7 +3,7 @@
  * accuracies as on the local queue; a cancel checkpoints and the run resumes; a job killed with
  * scancel fails with the reason and keeps its committed points; a job past its time limit is
  * TIMEOUT and resumes; a workbench restarted while jobs run picks them up with no point lost or
- * doubled; a partition that does not exist is refused with Slurm's words; a data directory the
+ * doubled; a sweep runs its trials and final runs as jobs; a partition that does not exist is refused with Slurm's words; a data directory the
  * nodes cannot see is found by the probe job before any run is submitted.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -234,6 +234,41 @@ describe('the slurm executor on a real cluster', () => {
     for (const id of [toCluster, toLocal]) expectLoss(service, id, 30);
     await service.close();
   }, 240_000);
+
+  it('a sweep runs on the cluster: its trials as jobs, never meta-tested; the chosen configuration meta-tested on a fresh seed', async () => {
+    if (!haveSlurm('submits real jobs')) return;
+    const service = open(tempDir());
+    const created = await service.createSweep({
+      name: 'on the cluster',
+      learners: ['maml'],
+      space: [{ setting: 'innerLr', kind: 'values', values: [0.01, 0.4] }],
+      method: 'grid',
+      trials: 2,
+      rungs: [1 / 3],
+      finalSeeds: 1,
+      parallel: 2,
+      config: TINY,
+    });
+    const done = await untilJob('the sweep to end', () => {
+      const d = service.sweep(created.id);
+      return d.status !== 'running' ? d : null;
+    });
+    expect(done.status).toBe('completed');
+    expect(done.trials).toHaveLength(2);
+    for (const t of done.trials) {
+      const run = service.run(t.runId);
+      expect(run.executor).toEqual(SLURM);
+      expect(service.store.slurmJobs.list(t.runId).length).toBeGreaterThanOrEqual(1);
+      expect(run.evaluations.some((e) => e.split === 'test')).toBe(false);
+      expect(t.validation).not.toBeNull();
+    }
+    expect(done.chosen.maml).toBeDefined();
+    const [final] = done.finals;
+    expect(final!.status).toBe('completed');
+    expect(final!.testMean).not.toBeNull();
+    expect(final!.slurm).toMatchObject({ state: 'COMPLETED' });
+    await service.close();
+  }, 300_000);
 
   it('a data directory the nodes cannot see is found by the probe job, and the run is refused with the reason', () => {
     if (!haveSlurm('submits a probe job') || !haveRoot('mounts a tmpfs that only the workbench sees')) return;

@@ -37,3 +37,14 @@ describe('the runs table’s order', () => {
     expect(nextSort(nextSort(first, 'seed'), 'run')).toEqual({ key: 'run', descending: false });
   });
 });
+
+describe('an added column’s order', () => {
+  it('sorts by the fetched values: numbers as numbers, runs without a value last', () => {
+    const runs = [run(1, {}), run(2, {}), run(3, {}), run(4, {})];
+    const values: Record<number, number | null> = { 1: 10, 2: 2, 3: null, 4: 0.5 };
+    const added = (id: number) => values[id];
+    const ids = (sort: Parameters<typeof sortRuns>[1]) => sortRuns(runs, sort, false, added).map((r) => r.id);
+    expect(ids({ key: 'setting:shots', descending: false })).toEqual([4, 2, 1, 3]);
+    expect(ids({ key: 'setting:shots', descending: true })).toEqual([1, 2, 4, 3]);
+  });
+});

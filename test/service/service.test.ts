@@ -5,19 +5,21 @@
  */
 import { spawnSync } from 'node:child_process';
 import { request } from 'node:http';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { Channel } from '../../src-main/contract/api';
-import { ConfigError } from '../../src-main/contract/config';
+import { ConfigError, parseExperimentConfig } from '../../src-main/contract/config';
+import { runDirectory } from '../../src-main/layout/dataDirectory';
 import { serve } from '../../src-main/server/server';
 import { callOutcome } from '../../src-main/service/errors';
 import { WorkbenchService } from '../../src-main/service/service';
 import { TINY } from '../helpers/configs';
 import { markedPng } from '../helpers/images';
 import { tempDirs } from '../helpers/temp';
+import { until } from '../helpers/waiting';
 
 const ROOT = resolve(__dirname, '../..');
 const tempDir = tempDirs('deml-service');
@@ -104,6 +106,160 @@ describe('variants', () => {
     );
     expect(cells()).toHaveLength(5);
     await service.close();
+  });
+});
+
+describe('deleting a run', () => {
+  it('refuses a queued run or one being evaluated; otherwise its rows and its folder go, its siblings stay', async () => {
+    const dataDir = tempDir();
+    const service = open(dataDir);
+    const { runs } = await service.createExperiment({ name: 'two seeds', config: TINY, seeds: [0, 1] });
+    const [done, queued] = runs.map((r) => r.id) as [number, number];
+    const { store } = service;
+    store.runs.markStarted(done, null);
+    store.metrics.insert(done, [{ key: 'train/loss', step: 1, value: 2, time: 1 }]);
+    store.checkpoints.record(done, 10, 'step-10.ckpt', ['step-10.ckpt']);
+    store.runs.finish(done, 'completed');
+    for (const id of [done, queued]) {
+      mkdirSync(runDirectory(dataDir, id), { recursive: true });
+      writeFileSync(join(runDirectory(dataDir, id), 'trainer.log'), 'a line\n');
+    }
+
+    await expect(service.call('runs:delete', [queued])).rejects.toThrow(/run \d+ is queued; cancel it first/);
+    const request = store.evaluationRequests.create(done, { ways: 5, shots: 1, tasks: 10 });
+    await expect(service.call('runs:delete', [done])).rejects.toThrow(
+      /has an evaluation queued or under way/,
+    );
+    expect(store.runs.get(done)).not.toBeNull();
+    await service.call('evaluations:cancel', [request.id]);
+
+    await expect(service.call('runs:delete', [done])).resolves.toEqual({ id: done });
+    expect(store.runs.get(done)).toBeNull();
+    expect(store.metrics.count(done)).toBe(0);
+    expect(store.checkpoints.list(done)).toEqual([]);
+    expect(store.evaluationRequests.pending(done)).toEqual([]);
+    expect(existsSync(runDirectory(dataDir, done))).toBe(false);
+    // The other run of the experiment, and its files, are untouched.
+    expect(store.runs.list().map((r) => r.id)).toEqual([queued]);
+    expect(existsSync(join(runDirectory(dataDir, queued), 'trainer.log'))).toBe(true);
+    await expect(service.call('runs:delete', [done])).rejects.toThrow(/does not exist/);
+    await service.close();
+  });
+});
+
+describe('deleting a sweep’s run', () => {
+  it('waits for the sweep to end: its scheduler reads its trials', async () => {
+    const service = open(tempDir());
+    const sweep = await service.createSweep({
+      name: 'lr',
+      learners: ['maml'],
+      method: 'grid',
+      trials: 2,
+      space: [{ setting: 'inner-lr', kind: 'values', values: [0.1, 0.4] }],
+      finalSeeds: 1,
+      config: TINY,
+    });
+    const experimentId = service.store.sweeps.get(sweep.id)!.trialsExperimentId;
+    const trial = service.store.runs.create({
+      experimentId,
+      config: parseExperimentConfig(TINY),
+      appVersion: 'test',
+      sweep: { id: sweep.id, role: 'trial', trial: 0 },
+    });
+    service.store.runs.requestCancel(trial.id);
+    await expect(service.call('runs:delete', [trial.id])).rejects.toThrow(
+      new RegExp(`belongs to sweep ${sweep.id}, which is still running`),
+    );
+    service.cancelSweep(sweep.id);
+    await expect(service.call('runs:delete', [trial.id])).resolves.toEqual({ id: trial.id });
+    await service.close();
+  });
+});
+
+describe('runs-table columns', () => {
+  it('a setting from each run’s config, a metric’s latest point; an unknown column is refused', async () => {
+    const service = open(tempDir());
+    const { runs } = await service.createExperiment({
+      name: 'cells',
+      config: TINY,
+      variants: [
+        { learner: 'maml' },
+        { learner: 'metasgd', shots: 2, split: { train: 0.5, val: 0.25, test: 0.25 } },
+      ],
+    });
+    const [maml, metasgd] = runs.map((r) => r.id) as [number, number];
+    service.store.metrics.insert(maml, [
+      { key: 'val/accuracy', step: 20, value: 0.5, time: 1 },
+      { key: 'val/accuracy', step: 10, value: 0.25, time: 0 },
+    ]);
+    const columns = ['setting:shots', 'setting:learner', 'setting:split', 'metric:val/accuracy'];
+    expect(await service.call('runs:columns', [[maml, metasgd, 999], columns])).toEqual([
+      {
+        runId: maml,
+        values: {
+          'setting:shots': 1,
+          'setting:learner': 'maml',
+          'setting:split': '0.6 / 0.2 / 0.2',
+          'metric:val/accuracy': 0.5,
+        },
+      },
+      {
+        runId: metasgd,
+        values: {
+          'setting:shots': 2,
+          'setting:learner': 'metasgd',
+          'setting:split': '0.5 / 0.25 / 0.25',
+          'metric:val/accuracy': null,
+        },
+      },
+    ]);
+    await expect(service.call('runs:columns', [[maml], ['setting:noSuchThing']])).rejects.toThrow(
+      /no runs-table column 'setting:noSuchThing'/,
+    );
+    await service.close();
+  });
+});
+
+describe('the episode viewer', () => {
+  it('one episode of a trained run’s meta-test from a trainer process: the accuracy its meta-test counted', async () => {
+    const dataDir = tempDir();
+    const service = WorkbenchService.open({ dataDir, appVersion: 'test', mode: 'owner', pollMs: 100 });
+    try {
+      const { runs } = await service.createExperiment({ name: 'viewer', config: TINY });
+      const id = runs[0]!.id;
+      await expect(service.call('runs:episode', [id])).rejects.toThrow(/has no checkpoint/);
+      await until('the run to complete', () => service.store.runs.get(id)!.status === 'completed', 110_000);
+      const test = service.run(id).evaluations.find((e) => e.split === 'test' && e.origin === 'training')!;
+      const step = service.store.checkpoints.list(id).at(-1)!.step;
+      for (const index of [0, 4]) {
+        const episode = await service.call('runs:episode', [id, { index }]);
+        expect(episode).toMatchObject({
+          runId: id,
+          step,
+          index,
+          split: 'test',
+          ways: 5,
+          shots: 1,
+          queries: 3,
+        });
+        expect(episode.support).toHaveLength(5);
+        expect(episode.query).toHaveLength(15);
+        expect(Buffer.from(episode.query[0]!.image, 'base64')).toHaveLength(12 * 12);
+        expect(episode.accuracy).toBeCloseTo(test.accuracies[index]!, 6);
+      }
+      // Stepping on before an answer came: the earlier job is stopped, the later one answers.
+      const [earlier, later] = await Promise.allSettled([
+        service.call('runs:episode', [id, { index: 1 }]),
+        service.call('runs:episode', [id, { index: 2 }]),
+      ]);
+      expect(earlier).toMatchObject({ status: 'rejected', reason: { code: 'cancelled' } });
+      expect(later).toMatchObject({ status: 'fulfilled', value: { index: 2 } });
+      await expect(service.call('runs:episode', [id, { step: 999 }])).rejects.toThrow(
+        /no checkpoint at iteration 999/,
+      );
+    } finally {
+      await service.close();
+    }
   });
 });
 

@@ -58,6 +58,8 @@ describe('schema', () => {
       'projections',
       'runs',
       'slurm_jobs',
+      'sweep_rungs',
+      'sweeps',
     ]);
     store.close();
   });

@@ -104,13 +104,8 @@ export function createGradientLearner(options: GradientLearnerOptions): Learner 
   const ratesOf = (meta: Params): Params | null =>
     learnRates ? paramsFromList(names, paramList(meta, rateNames)) : null;
 
-  const queryOutputs = (params: Params, x: Tensor, task: TaskTensors): { loss: Scalar; accuracy: Scalar } => {
-    const logits = network.forward(params, x) as Tensor2D;
-    return {
-      loss: softmaxCrossEntropy(logits, task.queryOneHot),
-      accuracy: accuracy(logits, task.queryLabels),
-    };
-  };
+  const queryOutputs = (params: Params, x: Tensor, task: TaskTensors): { loss: Scalar; accuracy: Scalar } =>
+    scored(network.forward(params, x) as Tensor2D, task);
 
   const secondOrder = (meta: Params, task: TaskTensors): TaskMetaGradient =>
     lossAndGradients(meta, trainable, (p) => {
@@ -154,7 +149,16 @@ export function createGradientLearner(options: GradientLearnerOptions): Learner 
       const support = encode(meta, task.supportImages);
       let fast = paramsFromList(names, paramList(meta, names));
       for (let k = 0; k < steps; k++) fast = step(fast, innerGradients(fast, support, task), rates);
-      return queryOutputs(fast, encode(meta, task.queryImages), task);
+      const logits = network.forward(fast, encode(meta, task.queryImages)) as Tensor2D;
+      return { ...scored(logits, task), probabilities: tf.softmax(logits) };
     },
+  };
+}
+
+/** The query set's loss and accuracy from its logits. */
+function scored(logits: Tensor2D, task: TaskTensors): { loss: Scalar; accuracy: Scalar } {
+  return {
+    loss: softmaxCrossEntropy(logits, task.queryOneHot),
+    accuracy: accuracy(logits, task.queryLabels),
   };
 }

@@ -1,4 +1,4 @@
-import type { Scalar, Tensor1D } from '../tf';
+import type { Scalar, Tensor1D, Tensor2D } from '../tf';
 import type { ParamSpec, Params } from '../nn/params';
 import type { Rng } from '../random';
 import type { LossAndGradients } from './differentiate';
@@ -15,6 +15,11 @@ export interface TaskEvaluation {
   accuracy: Scalar;
   /** Sequence learners (MANN): accuracy at each presentation of a class, 1st, 2nd, … */
   byInstance?: Tensor1D;
+  /**
+   * Each query's probability of each class [Q, N], summing to 1 per query (the episode viewer
+   * shows them); episode learners give it, sequence learners (MANN) do not.
+   */
+  probabilities?: Tensor2D;
 }
 
 /**

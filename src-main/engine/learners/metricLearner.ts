@@ -51,15 +51,17 @@ export function metricLogits(
 export function createMetricLearner(options: MetricLearnerOptions): Learner {
   const { encoder, kind } = options;
   const names = encoder.specs.map((s) => s.name);
-  const outputs = (params: Params, task: TaskTensors): { loss: Scalar; accuracy: Scalar } => {
-    const support = encoder.forward(params, task.supportImages);
-    const query = encoder.forward(params, task.queryImages);
-    const logits = metricLogits(kind, support, query, task.supportOneHot);
-    return {
-      loss: softmaxCrossEntropy(logits, task.queryOneHot),
-      accuracy: accuracy(logits, task.queryLabels),
-    };
-  };
+  const logitsOf = (params: Params, task: TaskTensors): Tensor2D =>
+    metricLogits(
+      kind,
+      encoder.forward(params, task.supportImages),
+      encoder.forward(params, task.queryImages),
+      task.supportOneHot,
+    );
+  const outputs = (logits: Tensor2D, task: TaskTensors): { loss: Scalar; accuracy: Scalar } => ({
+    loss: softmaxCrossEntropy(logits, task.queryOneHot),
+    accuracy: accuracy(logits, task.queryLabels),
+  });
   return {
     name: options.name,
     metaSpecs: encoder.specs,
@@ -67,8 +69,11 @@ export function createMetricLearner(options: MetricLearnerOptions): Learner {
     adaptsAtTestTime: false,
     initMetaParams: (rng: Rng) => initParams(encoder.specs, rng),
     metaGradient: (meta: Params, task: TaskTensors): TaskMetaGradient =>
-      lossAndGradients(meta, names, (p) => outputs(p, task)),
-    evaluate: (meta: Params, task: TaskTensors): TaskEvaluation => outputs(meta, task),
+      lossAndGradients(meta, names, (p) => outputs(logitsOf(p, task), task)),
+    evaluate: (meta: Params, task: TaskTensors): TaskEvaluation => {
+      const logits = logitsOf(meta, task);
+      return { ...outputs(logits, task), probabilities: tf.softmax(logits) };
+    },
   };
 }
 

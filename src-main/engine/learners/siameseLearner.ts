@@ -125,7 +125,7 @@ export function createSiameseLearner(options: SiameseLearnerOptions): Learner {
       const loss = tf.neg(
         tf.mean(tf.sum(tf.mul(tf.log(tf.add(normalised, 1e-8)), task.queryOneHot), 1)),
       ) as Scalar;
-      return { loss, accuracy: accuracy(scores, task.queryLabels) };
+      return { loss, accuracy: accuracy(scores, task.queryLabels), probabilities: normalised as Tensor2D };
     },
   };
 }

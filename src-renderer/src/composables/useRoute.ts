@@ -5,7 +5,16 @@ const hash = ref(location.hash);
 window.addEventListener('hashchange', () => (hash.value = location.hash));
 
 export interface Route {
-  name: 'experiments' | 'new' | 'experiment' | 'run' | 'projector' | 'datasets' | 'settings' | 'compare';
+  name:
+    | 'experiments'
+    | 'new'
+    | 'experiment'
+    | 'run'
+    | 'episodes'
+    | 'projector'
+    | 'datasets'
+    | 'settings'
+    | 'compare';
   id: number | null;
   param: string | null;
   /** Compare: the run ids. */
@@ -21,6 +30,8 @@ export function parseRoute(h: string): Route {
     case 'experiments':
       return id ? { name: 'experiment', id, param: null } : { name: 'experiments', id: null, param: null };
     case 'runs':
+      // #/runs/ID/episodes/N: the episode viewer at episode N (1-based, as it is shown).
+      if (id && parts[2] === 'episodes') return { name: 'episodes', id, param: parts[3] ?? '1' };
       // #/runs/3/concepts, and /5 for a second panel of run 5: the concept projector.
       if (id && parts[2] === 'concepts') return { name: 'projector', id, param: parts[3] ?? null };
       return id ? { name: 'run', id, param: null } : { name: 'experiments', id: null, param: null };

@@ -64,6 +64,20 @@ export const useRunsStore = defineStore('runs', () => {
     if (detail.value?.id === record.runId) await loadRun(record.runId);
   }
 
+  /** Deletes a run (refused while it is queued, running or being evaluated); forgets what was loaded of it. */
+  async function remove(id: number): Promise<void> {
+    await api.call('runs:delete', id);
+    series.delete(id);
+    progress.delete(id);
+    if (detail.value?.id === id) detail.value = null;
+    for (const [experimentId, list] of byExperiment)
+      if (list.some((r) => r.id === id))
+        byExperiment.set(
+          experimentId,
+          list.filter((r) => r.id !== id),
+        );
+  }
+
   /** More seeds for every cell of the experiment; the runs it made. */
   async function launchMore(experimentId: number, seeds: number[]): Promise<RunSummary[]> {
     const made = await api.call('runs:launch', experimentId, { seeds });
@@ -124,5 +138,6 @@ export const useRunsStore = defineStore('runs', () => {
     evaluate,
     cancelEvaluation,
     launchMore,
+    remove,
   };
 });

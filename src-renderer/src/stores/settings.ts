@@ -1,6 +1,7 @@
 import { defineStore } from 'pinia';
 import { ref, watch } from 'vue';
 import { BACKENDS, type BackendPreference } from '../../../src-main/contract/config';
+import { type RunColumnId, knownRunColumns } from '../../../src-main/contract/runColumns';
 import { type ExecutorFields, fieldsOf } from '../forms/executorForm';
 
 export type Theme = 'system' | 'light' | 'dark';
@@ -43,6 +44,10 @@ export const useSettingsStore = defineStore('settings', () => {
   }
   watch(notify, (n) => localStorage.setItem('deml.notify', String(n)));
 
+  /** Columns added to the runs tables (settings, metrics' latest values), in the order added. */
+  const runColumns = ref<RunColumnId[]>(knownRunColumns(storedJson('deml.runColumns')));
+  watch(runColumns, (c) => localStorage.setItem('deml.runColumns', JSON.stringify(c)), { deep: true });
+
   /** The theme in effect (the system's when "system"): charts recolour when it changes. */
   const dark = ref(false);
   const apply = () => {
@@ -60,5 +65,5 @@ export const useSettingsStore = defineStore('settings', () => {
   matchMedia('(prefers-color-scheme: dark)').addEventListener('change', apply);
   apply();
 
-  return { theme, backend, executor, dark, notify, notifyPermission, setNotify };
+  return { theme, backend, executor, dark, notify, notifyPermission, setNotify, runColumns };
 });
