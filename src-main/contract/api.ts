@@ -10,6 +10,7 @@ import type { z } from 'zod';
 import type * as Arg from './apiSchemas';
 import type { ExperimentConfig } from './config';
 import type { ExecutorChoice } from './executor';
+import type { ProjectionRecord, ProjectionView } from './projection';
 import type {
   DatasetRecord,
   Evaluation,
@@ -33,6 +34,7 @@ export type {
   ImportDatasetInput,
   LaunchRunsInput,
   MetricQuery,
+  ProjectionRequest,
   RunAnnotation,
   RunFilter,
   SampleOptions,
@@ -151,6 +153,13 @@ export interface DemlApi {
   'sweeps:get': (id: number) => SweepDetail;
   /** Stop a sweep: its queued and running runs are cancelled (with a checkpoint); nothing is chosen. */
   'sweeps:cancel': (id: number) => SweepDetail;
+  /** Queue a concept projection of a run's checkpoint (checked against its data first). */
+  'runs:project': (runId: number, request: Arg.ProjectionRequest) => ProjectionRecord;
+  /** A run's projections, oldest first, with their results. */
+  'projections:list': (runId: number) => ProjectionRecord[];
+  /** One projection with its points' images, for hover. */
+  'projections:get': (id: number) => ProjectionView;
+  'projections:cancel': (id: number) => ProjectionRecord;
 }
 
 export type Channel = keyof DemlApi;
@@ -166,6 +175,7 @@ export interface DemlEvents {
   'evaluation:status': EvaluationRequestRecord;
   /** A line of a run's trainer log as it is written. */
   'run:log': { runId: number; line: string };
+  'projection:status': ProjectionRecord;
 }
 export type EventName = keyof DemlEvents;
 export const EVENTS = [
@@ -175,6 +185,7 @@ export const EVENTS = [
   'dataset:import',
   'evaluation:status',
   'run:log',
+  'projection:status',
 ] as const satisfies readonly EventName[];
 
 /** The channels the preload may forward. Adding a channel here is the only way to expose one. */
@@ -207,6 +218,10 @@ export const CHANNELS = [
   'sweeps:list',
   'sweeps:get',
   'sweeps:cancel',
+  'runs:project',
+  'projections:list',
+  'projections:get',
+  'projections:cancel',
 ] as const satisfies readonly Channel[];
 
 type Assert<T extends true> = T;

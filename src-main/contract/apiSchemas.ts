@@ -10,6 +10,7 @@ import { type ExperimentConfigInput, SPACES } from './config';
 import { DATASET_NAME_PATTERN, DATASET_NAME_RULE, IMPORT_FORMATS } from './datasets';
 import { EvaluationRequestSchema } from './evaluation';
 import { LEARNERS } from './learners';
+import { ProjectionRequestSchema } from './projection';
 import { RUN_STATUSES } from './records';
 import { SweepInputSchema } from './sweep';
 
@@ -117,6 +118,7 @@ export type RunAnnotation = z.infer<typeof RunAnnotationSchema>;
 export type SampleOptions = z.infer<typeof SampleOptionsSchema>;
 export type ImportDatasetInput = z.infer<typeof ImportDatasetInputSchema>;
 export type { EvaluationRequest } from './evaluation';
+export type { ProjectionRequest } from './projection';
 
 /**
  * Argument schemas per channel (the config itself is checked by parseExperimentConfig); api.ts
@@ -169,4 +171,8 @@ export const ARGUMENTS = {
   'sweeps:list': z.tuple([]),
   'sweeps:get': z.tuple([id]),
   'sweeps:cancel': z.tuple([id]),
+  'runs:project': z.tuple([id, ProjectionRequestSchema]),
+  'projections:list': z.tuple([id]),
+  'projections:get': z.tuple([id]),
+  'projections:cancel': z.tuple([id]),
 } satisfies Record<string, z.ZodType<unknown[]>>;

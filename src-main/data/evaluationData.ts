@@ -74,7 +74,11 @@ export async function prepareEvaluation(o: EvaluationInputs): Promise<PreparedEv
   return { settings, checkpoint, dataset, trainedOn, episodeFile, decode };
 }
 
-function chooseCheckpoint(o: EvaluationInputs, step: number | null): { file: string; step: number } {
+/** The checkpoint at `step`, or the newest; refused by field ("step") when there is none. */
+export function chooseCheckpoint(
+  o: Pick<EvaluationInputs, 'checkpoints' | 'owner'>,
+  step: number | null,
+): { file: string; step: number } {
   const kept = o.checkpoints;
   if (kept.length === 0) {
     throw new ConfigError([{ field: 'step', message: `${o.owner} has no checkpoint to evaluate yet` }]);

@@ -3,6 +3,7 @@
  * (slurm/executor.ts), tell their owner as runs and evaluations move: the service turns each into
  * an event for its renderers. Both executors speak it, so it lives beside them, not in either.
  */
+import type { ProjectionRecord } from '../contract/projection';
 import type { EvaluationRequestRecord, MetricRecord, RunProgress, RunSummary } from '../contract/records';
 
 export interface QueueListener {
@@ -12,4 +13,6 @@ export interface QueueListener {
   onLog?(runId: number, line: string): void;
   /** An evaluation request moved (queued, running, progress, a final status). */
   onEvaluation?(request: EvaluationRequestRecord): void;
+  /** A projection moved (queued, running, a final status with its result). */
+  onProjection?(projection: ProjectionRecord): void;
 }

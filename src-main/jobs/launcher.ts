@@ -19,11 +19,11 @@ export interface TrainerProcess {
 }
 
 /**
- * A job for a trainer process: train a run, carry out an evaluation request, or look into one
- * episode of a run's meta-test (the episode viewer; id is the run's).
+ * A job for a trainer process: train a run, carry out an evaluation or projection request, or look
+ * into one episode of a run's meta-test (the episode viewer; id is the run's).
  */
 export interface TrainerJobSpec {
-  kind: 'run' | 'evaluation' | 'episode';
+  kind: 'run' | 'evaluation' | 'projection' | 'episode';
   id: number;
   dataDir: string;
   /** An episode job's episode (0-based) and checkpoint iteration (absent: the newest). */
@@ -45,13 +45,13 @@ export function trainerArgs(job: TrainerJobSpec): string[] {
       job.dataDir,
     ];
   }
-  return [job.kind === 'run' ? '--run' : '--evaluation', String(job.id), '--data-dir', job.dataDir];
+  return [`--${job.kind}`, String(job.id), '--data-dir', job.dataDir];
 }
 
 /** What the job is, in process names and messages. */
 export function describeJob(job: Pick<TrainerJobSpec, 'kind' | 'id'>): string {
   if (job.kind === 'episode') return `an episode of run ${job.id}`;
-  return job.kind === 'run' ? `run ${job.id}` : `evaluation ${job.id}`;
+  return `${job.kind} ${job.id}`;
 }
 
 /** The trainer entry next to this file: TypeScript run through tsx's loader, as the CLI is. */

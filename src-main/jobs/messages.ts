@@ -35,7 +35,14 @@ export type FromTrainer =
       error: string | null;
     }
   /** An episode job's answer: the episode with its predictions, or why there is none. */
-  | { type: 'episode'; runId: number; episode: EpisodeView | null; error: string | null };
+  | { type: 'episode'; runId: number; episode: EpisodeView | null; error: string | null }
+  /** A projection ended (its result, when completed, is already stored in its row). */
+  | {
+      type: 'projection-finished';
+      projectionId: number;
+      status: Exclude<EvaluationRequestStatus, 'queued' | 'running'>;
+      error: string | null;
+    };
 
 /** How a trainer was asked to stop, which decides its final status. */
 export type StopReason = 'cancelled' | 'interrupted';

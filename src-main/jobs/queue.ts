@@ -10,7 +10,7 @@
 import { type WriteStream, createWriteStream, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { EvaluationRequestRecord } from '../contract/records';
-import { evaluationLogPath, trainerLogPath } from '../layout/dataDirectory';
+import { evaluationLogPath, projectionLogPath, trainerLogPath } from '../layout/dataDirectory';
 import { describeWriteError } from '../store/database';
 import { processAlive } from '../store/instanceLock';
 import type { Store } from '../store/store';
@@ -18,8 +18,21 @@ import type { QueueListener } from './jobEvents';
 import type { SlurmExecutor } from './slurm/executor';
 import { type TrainerJobSpec, type TrainerLauncher, type TrainerProcess, describeJob } from './launcher';
 
-type Job = Pick<TrainerJobSpec, 'kind' | 'id'>;
+/** The jobs the queue runs (the service starts episode jobs itself), one type per kind so that testing `kind` narrows a job. */
+type QueuedKind = Exclude<TrainerJobSpec['kind'], 'episode'>;
+type Job = { [K in QueuedKind]: { kind: K; id: number } }[QueuedKind];
+/** A request carried out by a trainer process: an evaluation or a projection. */
+type RequestJob = Exclude<Job, { kind: 'run' }>;
 const keyOf = (job: Job) => `${job.kind}:${job.id}`;
+
+/** What the queue does with a request job (an evaluation or a projection): the rows' shared moves. */
+interface RequestRows {
+  get(id: number): { status: string } | null;
+  setPid(id: number, pid: number | null): void;
+  finish(id: number, status: 'failed' | 'cancelled', error: string | null): boolean;
+  requeue(id: number, now?: number): boolean;
+  running(): Array<{ id: number; pid: number | null; heartbeat: number | null }>;
+}
 
 export interface JobQueueOptions {
   store: Store;
@@ -166,6 +179,12 @@ export class JobQueue {
           this.launch({ kind: 'evaluation', id: evaluation.id }, evaluation.runId);
         continue;
       }
+      const projection = store.projections.nextQueued();
+      if (projection) {
+        if (store.projections.markStarted(projection.id, null))
+          this.launch({ kind: 'projection', id: projection.id }, projection.runId);
+        continue;
+      }
       const run = store.runs.nextQueued();
       if (!run) return;
       if (!store.runs.markStarted(run.id, null)) continue;
@@ -189,6 +208,14 @@ export class JobQueue {
     if (status == null) return false;
     this.askToStop(keyOf({ kind: 'evaluation', id: requestId }), 'cancelled');
     this.emitEvaluation(requestId);
+    return true;
+  }
+
+  /** Cancel a queued or running projection. Returns false for an unknown one. */
+  cancelProjection(projectionId: number): boolean {
+    if (this.o.store.projections.requestCancel(projectionId) == null) return false;
+    this.askToStop(keyOf({ kind: 'projection', id: projectionId }), 'cancelled');
+    this.emitRequest({ kind: 'projection', id: projectionId });
     return true;
   }
 
@@ -217,12 +244,15 @@ export class JobQueue {
       gone: 'the trainer process was gone when the workbench restarted',
     });
     for (const id of swept) this.emitStatus(id);
-    for (const r of this.o.store.evaluationRequests.running()) {
-      if (this.active.has(keyOf({ kind: 'evaluation', id: r.id }))) continue;
-      const dead = r.pid != null && !processAlive(r.pid);
-      if (!dead && (r.heartbeat ?? 0) >= staleBefore) continue;
-      // Nothing of it was stored, and it gives the same result again: it simply runs again.
-      if (this.o.store.evaluationRequests.requeue(r.id, now)) this.emitEvaluation(r.id);
+    for (const kind of ['evaluation', 'projection'] as const) {
+      for (const r of this.requestRows({ kind }).running()) {
+        const job = { kind, id: r.id };
+        if (this.active.has(keyOf(job))) continue;
+        const dead = r.pid != null && !processAlive(r.pid);
+        if (!dead && (r.heartbeat ?? 0) >= staleBefore) continue;
+        // Nothing of it was stored, and it gives the same result again: it simply runs again.
+        if (this.requestRows(job).requeue(r.id, now)) this.emitRequest(job);
+      }
     }
     return swept;
   }
@@ -252,7 +282,13 @@ export class JobQueue {
   /** Resolves when none of the given runs (or no job at all) is active or queued. */
   async idle(runIds?: readonly number[], pollMs = 200): Promise<void> {
     const busy = () => {
-      if (!runIds && (this.active.size > 0 || this.o.store.evaluationRequests.nextQueued())) return true;
+      if (
+        !runIds &&
+        (this.active.size > 0 ||
+          this.o.store.evaluationRequests.nextQueued() ||
+          this.o.store.projections.nextQueued())
+      )
+        return true;
       const ids = runIds ?? this.o.store.runs.list({ status: 'queued' }).map((r) => r.id);
       return ids.some((id) => {
         const s = this.o.store.runs.get(id)?.status;
@@ -272,7 +308,8 @@ export class JobQueue {
     return (
       store.runs.list({ status: 'queued' }).some(other) ||
       store.runs.list({ status: 'running' }).some(other) ||
-      store.evaluationRequests.nextQueued() != null
+      store.evaluationRequests.nextQueued() != null ||
+      store.projections.nextQueued() != null
     );
   }
 
@@ -320,15 +357,19 @@ export class JobQueue {
         store.runs.finish(job.id, 'failed', reason);
         this.emitStatus(job.id);
       } else {
-        store.evaluationRequests.finish(job.id, 'failed', reason);
-        this.emitEvaluation(job.id);
+        this.requestRows(job).finish(job.id, 'failed', reason);
+        this.emitRequest(job);
       }
     };
     let log: WriteStream;
     let proc: TrainerProcess;
     try {
       const logPath =
-        job.kind === 'run' ? trainerLogPath(dataDir, runId) : evaluationLogPath(dataDir, runId, job.id);
+        job.kind === 'run'
+          ? trainerLogPath(dataDir, runId)
+          : job.kind === 'evaluation'
+            ? evaluationLogPath(dataDir, runId, job.id)
+            : projectionLogPath(dataDir, runId, job.id);
       mkdirSync(dirname(logPath), { recursive: true });
       log = createWriteStream(logPath, { flags: 'a' });
       proc = this.o.launch({ ...job, dataDir });
@@ -354,12 +395,12 @@ export class JobQueue {
     this.active.set(keyOf(job), { job, process: proc, log, tail, exited });
     try {
       if (job.kind === 'run') store.runs.setPid(job.id, proc.pid ?? null);
-      else store.evaluationRequests.setPid(job.id, proc.pid ?? null);
+      else this.requestRows(job).setPid(job.id, proc.pid ?? null);
     } catch {
       // The pid only helps the sweep; the heartbeat covers it.
     }
     if (job.kind === 'run') this.emitStatus(job.id);
-    else this.emitEvaluation(job.id);
+    else this.emitRequest(job);
 
     proc.onMessage((m) => {
       switch (m.type) {
@@ -387,6 +428,9 @@ export class JobQueue {
         case 'evaluation-finished':
           this.emitEvaluation(m.requestId);
           break;
+        case 'projection-finished':
+          this.emitRequest({ kind: 'projection', id: m.projectionId });
+          break;
       }
     });
     proc.onExit((code, signal) => {
@@ -398,7 +442,7 @@ export class JobQueue {
         const stillRunning =
           job.kind === 'run'
             ? store.runs.get(job.id)?.status === 'running'
-            : store.evaluationRequests.get(job.id)?.status === 'running';
+            : this.requestRows(job).get(job.id)?.status === 'running';
         if (stillRunning && stop?.killed) {
           // Asked to stop, and stopped by force: the job ends as asked. A run resumes from its
           // last checkpoint (resume drops what was written after it); an interrupted evaluation
@@ -413,8 +457,8 @@ export class JobQueue {
               stop.reason,
               `${late}; ${last != null ? `resume continues from its checkpoint at iteration ${last}` : 'it had no checkpoint yet'}`,
             );
-          } else if (stop.reason === 'cancelled') store.evaluationRequests.finish(job.id, 'cancelled', late);
-          else store.evaluationRequests.requeue(job.id, Date.now());
+          } else if (stop.reason === 'cancelled') this.requestRows(job).finish(job.id, 'cancelled', late);
+          else this.requestRows(job).requeue(job.id, Date.now());
         } else if (stillRunning) {
           const how = signal?.startsWith('not started')
             ? `could not start (${signal.slice('not started: '.length)})`
@@ -422,7 +466,7 @@ export class JobQueue {
               ? `was killed (${signal})`
               : `exited with code ${code}`;
           const last = tail.length ? `; its last output: ${tail.slice(-5).join(' | ')}` : '';
-          const what = job.kind === 'run' ? 'the run' : 'the evaluation';
+          const what = `the ${job.kind}`;
           if (job.kind === 'run') {
             const error = `the trainer process ${how} before ${what} ended${last}`;
             try {
@@ -436,7 +480,7 @@ export class JobQueue {
               throw e;
             }
           } else
-            store.evaluationRequests.finish(
+            this.requestRows(job).finish(
               job.id,
               'failed',
               `the trainer process ${how} before ${what} ended${last}`,
@@ -453,10 +497,21 @@ export class JobQueue {
       resolveExit();
       this.safely(() => {
         if (job.kind === 'run') this.emitStatus(job.id);
-        else this.emitEvaluation(job.id);
+        else this.emitRequest(job);
         this.pump();
       });
     });
+  }
+
+  private requestRows(job: Pick<RequestJob, 'kind'>): RequestRows {
+    return job.kind === 'projection' ? this.o.store.projections : this.o.store.evaluationRequests;
+  }
+
+  /** An evaluation's or a projection's row moved: tell the listener. */
+  private emitRequest(job: RequestJob): void {
+    if (job.kind === 'evaluation') return this.emitEvaluation(job.id);
+    const r = this.o.store.projections.get(job.id);
+    if (r) this.o.listener?.onProjection?.(r);
   }
 
   private emitEvaluation(requestId: number): void {

@@ -1,6 +1,9 @@
 /**
  * The trainer process: `trainerEntry --run ID --data-dir DIR` trains one run,
- * `trainerEntry --evaluation ID --data-dir DIR` carries out one evaluation request; then it exits.
+ * `trainerEntry --evaluation ID --data-dir DIR` carries out one evaluation request,
+ * `trainerEntry --projection ID --data-dir DIR` one projection request,
+ * `trainerEntry --episode RUN --index I --data-dir DIR` one episode for the episode viewer; then it
+ * exits.
  * `trainerEntry --job FILE` trains a run on a cluster's compute node: FILE (a ClusterJob) says
  * what to train, and the run is recorded to an events file, never to the database.
  * Started by the job queue through child_process.fork (CLI, `deml serve`) or Electron's
@@ -14,6 +17,7 @@ import { runEvaluationJob } from './evaluationJob';
 import { describeJob } from './launcher';
 import type { FromTrainer, StopReason } from './messages';
 import { connectToParent } from './parentPort';
+import { runProjectionJob } from './projectionJob';
 import { storeJob } from './runRecorder';
 import { fileRecorder } from './runEvents';
 import { readClusterJob } from './slurm/clusterJob';
@@ -26,6 +30,7 @@ async function main(): Promise<number> {
     options: {
       run: { type: 'string' },
       evaluation: { type: 'string' },
+      projection: { type: 'string' },
       'data-dir': { type: 'string' },
       job: { type: 'string' },
       episode: { type: 'string' },
@@ -36,11 +41,14 @@ async function main(): Promise<number> {
   });
   if (values.job !== undefined) return clusterJob(values.job);
   if (values.episode !== undefined) return episodeJob(values);
-  const kind = values.evaluation !== undefined ? 'evaluation' : 'run';
-  const id = Number(kind === 'run' ? values.run : values.evaluation);
+  const kinds = (['run', 'evaluation', 'projection'] as const).filter((k) => values[k] !== undefined);
+  const kind = kinds[0] ?? 'run';
+  const id = Number(values[kind]);
   const dataDir = values['data-dir'];
-  if (!Number.isInteger(id) || !dataDir || (values.run !== undefined && values.evaluation !== undefined)) {
-    process.stderr.write('usage: trainerEntry (--run ID | --evaluation ID) --data-dir DIR\n');
+  if (!Number.isInteger(id) || !dataDir || kinds.length > 1) {
+    process.stderr.write(
+      'usage: trainerEntry (--run ID | --evaluation ID | --projection ID) --data-dir DIR\n',
+    );
     return 2;
   }
   const parent = connectToParent();
@@ -73,15 +81,25 @@ async function main(): Promise<number> {
             send,
             log: logLine,
           })
-        : await runEvaluationJob({
-            store,
-            dataDir,
-            requestId: id,
-            signal,
-            stopReason: reason,
-            requestStop: () => stop('cancelled'),
-            send,
-          });
+        : kind === 'evaluation'
+          ? await runEvaluationJob({
+              store,
+              dataDir,
+              requestId: id,
+              signal,
+              stopReason: reason,
+              requestStop: () => stop('cancelled'),
+              send,
+            })
+          : await runProjectionJob({
+              store,
+              dataDir,
+              projectionId: id,
+              signal,
+              stopReason: reason,
+              requestStop: () => stop('cancelled'),
+              send,
+            });
     process.stderr.write(`${describeJob({ kind, id })}: ${status}\n`);
     return status === 'failed' ? 1 : 0;
   } finally {

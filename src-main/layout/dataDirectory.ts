@@ -62,3 +62,7 @@ export function trainerLogPath(dataDir: string, runId: number): string {
 export function evaluationLogPath(dataDir: string, runId: number, requestId: number): string {
   return join(runDirectory(dataDir, runId), `evaluation-${requestId}.log`);
 }
+
+export function projectionLogPath(dataDir: string, runId: number, projectionId: number): string {
+  return join(runDirectory(dataDir, runId), `projection-${projectionId}.log`);
+}

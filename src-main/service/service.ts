@@ -69,6 +69,13 @@ import { type SweepDetail, type SweepInput, tuningOf } from '../contract/sweep';
 import { SweepScheduler } from '../sweeps/scheduler';
 import { sweepDetail, sweepSummary } from '../sweeps/detail';
 import { prepareSweep } from '../sweeps/prepare';
+import {
+  type ProjectorContext,
+  cancelProjection,
+  listProjections,
+  projectionView,
+  requestProjection,
+} from './projections';
 
 const DEFAULT_SPLIT = SplitConfigSchema.parse({});
 
@@ -160,6 +167,7 @@ export class WorkbenchService {
       onProgress: (p) => this.emit('run:progress', p),
       onMetrics: (runId, points) => this.emit('run:metrics', { runId, points }),
       onEvaluation: (request) => this.emit('evaluation:status', request),
+      onProjection: (projection) => this.emit('projection:status', projection),
       onLog: (runId, line) => this.emit('run:log', { runId, line }),
     };
     this.queue =
@@ -290,7 +298,21 @@ export class WorkbenchService {
     'sweeps:list': () => this.store.sweeps.list().map((s) => sweepSummary(this.store, s)),
     'sweeps:get': (id: number) => this.sweep(id),
     'sweeps:cancel': (id: number) => this.cancelSweep(id),
+    'runs:project': (runId, request) => requestProjection(this.projector, runId, request),
+    'projections:list': (runId) => listProjections(this.projector, runId),
+    'projections:get': (id) => projectionView(this.projector, id),
+    'projections:cancel': (id) => cancelProjection(this.projector, id),
   };
+
+  /** What the projector's handlers (service/projections.ts) work with. */
+  private get projector(): ProjectorContext {
+    return {
+      store: this.store,
+      load: this.load,
+      queue: this.queue,
+      emit: (record) => this.emit('projection:status', record),
+    };
+  }
 
   on<E extends EventName>(event: E, listener: Listener<E>): () => void {
     let set = this.listeners.get(event);

@@ -294,6 +294,32 @@ export const MIGRATIONS: readonly Migration[] = [
         CREATE INDEX sweep_rungs_by_sweep ON sweep_rungs(sweep_id, rung);
       `),
   },
+  {
+    version: 13,
+    description:
+      "concept projections: a run checkpoint's embeddings of some classes mapped to 2-D (job and result)",
+    up: (db) =>
+      db.exec(`
+        CREATE TABLE projections (
+          id INTEGER PRIMARY KEY,
+          run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+          -- JSON ProjectionRequest, as asked.
+          request TEXT NOT NULL,
+          status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'completed', 'failed', 'cancelled')),
+          error TEXT,
+          -- JSON ProjectionResult once completed: a few hundred points, small enough for a row.
+          result TEXT,
+          pid INTEGER,
+          heartbeat REAL,
+          cancel_requested INTEGER NOT NULL DEFAULT 0,
+          queued_at REAL NOT NULL,
+          started_at REAL,
+          ended_at REAL
+        );
+        CREATE INDEX projections_queue ON projections(status, queued_at);
+        CREATE INDEX projections_by_run ON projections(run_id);
+      `),
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

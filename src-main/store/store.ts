@@ -7,6 +7,7 @@ import { EvaluationRequestRepository } from './evaluationRequests';
 import { EvaluationRepository } from './evaluations';
 import { ExperimentRepository } from './experiments';
 import { MetricRepository } from './metrics';
+import { ProjectionRepository } from './projections';
 import { RunRepository } from './runs';
 import { SlurmJobRepository } from './slurmJobs';
 import { SweepRepository } from './sweeps';
@@ -22,6 +23,7 @@ export class Store {
   readonly datasets: DatasetRepository;
   readonly slurmJobs: SlurmJobRepository;
   readonly sweeps: SweepRepository;
+  readonly projections: ProjectionRepository;
   readonly file: string;
 
   constructor(
@@ -38,6 +40,7 @@ export class Store {
     this.datasets = new DatasetRepository(db);
     this.slurmJobs = new SlurmJobRepository(db);
     this.sweeps = new SweepRepository(db);
+    this.projections = new ProjectionRepository(db);
   }
 
   /** Several repository calls as one transaction. */

@@ -1313,3 +1313,110 @@ describe('the workbench in Chromium', () => {
     await shot('run-slurm');
   }, 240_000);
 });
+
+describe('the concept projector', () => {
+  it('projects a run at two checkpoints side by side, with the k-NN figure, images on hover, exports, and again after a reload', async () => {
+    const created = await call<{ runs: Array<{ id: number }> }>('experiments:create', {
+      name: 'e2e projector',
+      config: {
+        learner: 'protonet',
+        data: 'glyphs',
+        ways: 5,
+        shots: 1,
+        queries: 2,
+        metaBatch: 1,
+        iterations: 40,
+        checkpointEvery: 20,
+        valEvery: 0,
+        evalTasks: 10,
+        backend: 'wasm',
+      },
+    });
+    const id = created.runs[0]!.id;
+    await expect
+      .poll(async () => (await call<{ status: string }>('runs:get', id)).status, {
+        timeout: 180_000,
+        interval: 500,
+      })
+      .toBe('completed');
+
+    await page.goto(openUrl); // the token's cookie, when this test runs alone
+    await page.goto(`${base}/#/runs/${id}`);
+    await page.locator('[data-concepts-link]').click();
+    await page.getByRole('heading', { name: `Concepts of run #${id}` }).waitFor();
+    const left = page.locator('[data-projection=left]');
+    await left.getByRole('button', { name: 'Project' }).click();
+    const figure = /^5-NN accuracy \d+\.\d% \(chance \d+\.\d%\)$/;
+    await expect.poll(() => left.locator('[data-knn]').textContent(), { timeout: 120_000 }).toMatch(figure);
+    const leftKnn = (await left.locator('[data-knn]').textContent())!;
+    const chart = left.locator('figure.chart');
+    const points = Number(await chart.getAttribute('data-points'));
+    expect(points).toBeGreaterThanOrEqual(100);
+    const [stored] = await call<Array<{ result: { points: unknown[]; classNames: string[] } }>>(
+      'projections:list',
+      id,
+    );
+    expect(stored!.result.points).toHaveLength(points);
+    expect(await chart.textContent()).toContain('iteration 40');
+    // Well above chance on the glyphs after 40 iterations (the figure reads the stored accuracy).
+    const [accuracy, chance] = [...leftKnn.matchAll(/(\d+\.\d)%/g)].map((m) => Number(m[1]));
+    expect(accuracy!).toBeGreaterThan(2 * chance!);
+
+    // Hovering a point shows its image: the plot is swept until the tooltip holds one.
+    const box = (await chart.locator('canvas').first().boundingBox())!;
+    const tooltipImage = page.locator('img[src^="data:image/png"]');
+    let found = false;
+    for (let gy = 1; gy < 24 && !found; gy++) {
+      for (let gx = 1; gx < 24 && !found; gx++) {
+        await page.mouse.move(box.x + (box.width * gx) / 24, box.y + ((box.height - 100) * gy) / 24);
+        found = (await tooltipImage.count()) > 0 && (await tooltipImage.first().isVisible());
+      }
+    }
+    expect(found).toBe(true);
+    await shot('projector-hover');
+
+    // The chart exports as PNG and SVG.
+    const png = await downloaded('PNG', chart);
+    expect(png.name).toBe(`projection-run${id}-40-pca.png`);
+    expect(png.body.subarray(1, 4).toString()).toBe('PNG');
+    const svg = await downloaded('SVG', chart);
+    expect(svg.body.toString()).toContain('<svg');
+
+    // Early against late: the same run at iteration 20 beside it.
+    await page.locator('select[name=compare-with]').selectOption(String(id));
+    const right = page.locator('[data-projection=right]');
+    await right.locator('select[name=right-checkpoint]').selectOption('20');
+    await right.getByRole('button', { name: 'Project' }).click();
+    await expect.poll(() => right.locator('[data-knn]').textContent(), { timeout: 120_000 }).toMatch(figure);
+    expect(await right.locator('figure.chart').textContent()).toContain('iteration 20');
+    await page.mouse.move(0, 0);
+    await shot('projector');
+
+    // UMAP of the same vectors: another map, the same k-NN figure (it is of the full embeddings).
+    await left.locator('select[name=left-method]').selectOption('umap');
+    await left.getByRole('button', { name: 'Project' }).click();
+    await expect
+      .poll(() => left.locator('figure.chart').textContent(), { timeout: 120_000 })
+      .toContain('UMAP');
+    expect(await left.locator('[data-knn]').textContent()).toBe(leftKnn);
+    await shot('projector-umap');
+
+    // Reopened, the stored maps show at once: nothing is asked for again.
+    await page.reload();
+    await left.locator('select[name=left-method]').selectOption('umap');
+    await expect.poll(() => left.locator('[data-knn]').textContent()).toBe(leftKnn);
+    await expect.poll(() => right.locator('[data-knn]').textContent()).toMatch(figure);
+    expect(await page.getByRole('button', { name: 'Project' }).count()).toBe(0);
+    expect(await call<unknown[]>('projections:list', id)).toHaveLength(3);
+
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.locator('input[name=theme][value=dark]').check();
+    await page.goto(`${base}/#/runs/${id}/concepts/${id}`);
+    await right.locator('select[name=right-checkpoint]').selectOption('20');
+    await expect.poll(() => right.locator('[data-knn]').textContent()).toMatch(figure);
+    await expect.poll(() => left.locator('[data-knn]').textContent()).toMatch(figure);
+    await shot('projector-dark');
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.locator('input[name=theme][value=light]').check();
+  }, 420_000);
+});

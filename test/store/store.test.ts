@@ -55,6 +55,7 @@ describe('schema', () => {
       'evaluations',
       'experiments',
       'metrics',
+      'projections',
       'runs',
       'slurm_jobs',
       'sweep_rungs',

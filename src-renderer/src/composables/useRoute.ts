@@ -5,7 +5,16 @@ const hash = ref(location.hash);
 window.addEventListener('hashchange', () => (hash.value = location.hash));
 
 export interface Route {
-  name: 'experiments' | 'new' | 'experiment' | 'run' | 'episodes' | 'datasets' | 'settings' | 'compare';
+  name:
+    | 'experiments'
+    | 'new'
+    | 'experiment'
+    | 'run'
+    | 'episodes'
+    | 'projector'
+    | 'datasets'
+    | 'settings'
+    | 'compare';
   id: number | null;
   param: string | null;
   /** Compare: the run ids. */
@@ -23,6 +32,8 @@ export function parseRoute(h: string): Route {
     case 'runs':
       // #/runs/ID/episodes/N: the episode viewer at episode N (1-based, as it is shown).
       if (id && parts[2] === 'episodes') return { name: 'episodes', id, param: parts[3] ?? '1' };
+      // #/runs/3/concepts, and /5 for a second panel of run 5: the concept projector.
+      if (id && parts[2] === 'concepts') return { name: 'projector', id, param: parts[3] ?? null };
       return id ? { name: 'run', id, param: null } : { name: 'experiments', id: null, param: null };
     case 'datasets':
       return { name: 'datasets', id: null, param: parts[1] ? decodeURIComponent(parts[1]) : null };
