@@ -237,16 +237,16 @@ function recordPretraining(job: TrainerJob, p: PretrainProgress): void {
  */
 function recordSystem(job: TrainerJob, iteration: number, now: number): void {
   const usage = process.cpuUsage();
+  // The interval on a sub-millisecond clock: Date.now()'s whole milliseconds made a short
+  // iteration's share read well over 100%.
+  const at = performance.now();
   const last = job.cpuSample;
-  job.cpuSample = { usage, at: now };
-  if (last && now > last.at) {
+  job.cpuSample = { usage, at };
+  if (last && at > last.at) {
     const cpuMs = (usage.user - last.usage.user + usage.system - last.usage.system) / 1000;
-    job.writer.add(
-      METRIC_KEYS.cpuPercent,
-      iteration,
-      (100 * cpuMs) / (now - last.at) / availableParallelism(),
-      now,
-    );
+    // At most all the cores: the kernel accounts CPU time in ticks, which can overshoot a short interval.
+    const share = Math.min(100, (100 * cpuMs) / (at - last.at) / availableParallelism());
+    job.writer.add(METRIC_KEYS.cpuPercent, iteration, share, now);
   }
   const gpu = (tf.memory() as { numBytesInGPU?: number }).numBytesInGPU;
   if (gpu != null) job.writer.add(METRIC_KEYS.gpuMb, iteration, gpu / 2 ** 20, now);
