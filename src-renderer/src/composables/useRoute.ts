@@ -5,7 +5,17 @@ const hash = ref(location.hash);
 window.addEventListener('hashchange', () => (hash.value = location.hash));
 
 export interface Route {
-  name: 'experiments' | 'new' | 'experiment' | 'run' | 'episodes' | 'datasets' | 'settings' | 'compare';
+  name:
+    | 'experiments'
+    | 'new'
+    | 'experiment'
+    | 'run'
+    | 'episodes'
+    | 'datasets'
+    | 'settings'
+    | 'compare'
+    | 'sweeps'
+    | 'sweep';
   id: number | null;
   param: string | null;
   /** Compare: the run ids. */
@@ -24,6 +34,8 @@ export function parseRoute(h: string): Route {
       // #/runs/ID/episodes/N: the episode viewer at episode N (1-based, as it is shown).
       if (id && parts[2] === 'episodes') return { name: 'episodes', id, param: parts[3] ?? '1' };
       return id ? { name: 'run', id, param: null } : { name: 'experiments', id: null, param: null };
+    case 'sweeps':
+      return id ? { name: 'sweep', id, param: null } : { name: 'sweeps', id: null, param: null };
     case 'datasets':
       return { name: 'datasets', id: null, param: parts[1] ? decodeURIComponent(parts[1]) : null };
     case 'compare': {
