@@ -119,6 +119,7 @@ describe("a sweep's rung chart", () => {
     expect(new Set(xs.slice(0, 3)).size).toBe(3);
     for (const x of xs) expect(Math.abs(x - Math.round(x))).toBeLessThan(0.3);
     expect(option.xAxis.axisLabel.formatter(1)).toBe('rung 2 · it. 30');
+    expect(option.xAxis.axisLabel.customValues).toEqual([0, 1]);
   });
 });
 

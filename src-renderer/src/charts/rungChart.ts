@@ -62,9 +62,10 @@ export function rungChartOption({ rungs, points, stopColor, continueColor }: Run
       type: 'value',
       min: -0.5,
       max: rungs.length - 0.5,
+      // Ticks between the rungs, a label under each.
       interval: 1,
       splitLine: { show: false },
-      axisLabel: { formatter: (v: number) => rungs[v] ?? '' },
+      axisLabel: { customValues: rungs.map((_, i) => i), formatter: (v: number) => rungs[v] ?? '' },
     },
     yAxis: {
       type: 'value',

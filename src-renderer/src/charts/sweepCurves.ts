@@ -30,7 +30,8 @@ export function sweepCurvesOption({ curves, groups, rungs }: SweepCurvesInput) {
   const names = new Map(curves.map((c) => [c.id, c.name]));
   return {
     animation: false,
-    grid: { left: 56, right: 16, top: 32, bottom: 36 },
+    // Room above the plot for the legend and, under it, the rungs' labels.
+    grid: { left: 56, right: 16, top: 48, bottom: 36 },
     legend: { type: 'scroll', top: 0, data: [...groups] },
     tooltip: {
       trigger: 'item',
@@ -68,7 +69,11 @@ export function sweepCurvesOption({ curves, groups, rungs }: SweepCurvesInput) {
             markLine: {
               silent: true,
               symbol: 'none',
-              label: { formatter: (p: { dataIndex: number }) => `rung ${p.dataIndex + 1}` },
+              label: {
+                formatter: (p: { dataIndex: number }) => `rung ${p.dataIndex + 1}`,
+                color: '#888',
+                textBorderWidth: 0,
+              },
               lineStyle: { type: 'dotted', color: '#888' },
               data: rungs.map((x) => ({ xAxis: x })),
             },
