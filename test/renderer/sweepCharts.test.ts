@@ -117,7 +117,7 @@ describe("a sweep's rung chart", () => {
     // Points with the same accuracy at one rung are spread apart, none far from its rung.
     const xs = [...continued!.data, ...stopped!.data].map((d) => d.value[0]);
     expect(new Set(xs.slice(0, 3)).size).toBe(3);
-    for (const x of xs) expect(Math.abs(x - Math.round(x))).toBeLessThan(0.3);
+    for (const x of xs) expect(Math.abs(x! - Math.round(x!))).toBeLessThan(0.3);
     expect(option.xAxis.axisLabel.formatter(1)).toBe('rung 2 · it. 30');
     expect(option.xAxis.axisLabel.customValues).toEqual([0, 1]);
   });

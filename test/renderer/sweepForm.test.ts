@@ -133,21 +133,17 @@ describe("the form's Sweep mode", () => {
     expect(full).not.toHaveProperty('rungs');
   });
 
-  it('keeps its mode and fields as a draft, dropping what today’s form does not know', () => {
+  it('keeps its fields as a draft, dropping what today’s form does not know', () => {
     const storage = new MemoryStorage() as unknown as Storage;
     const state = { ...blankSweep(), trials: '12', space: [rowFor('metaLr')] };
-    saveSweepDraft(storage, 'sweep', state);
-    expect(loadSweepDraft(storage)).toEqual({ mode: 'sweep', sweep: state });
+    saveSweepDraft(storage, state);
+    expect(loadSweepDraft(storage)).toEqual(state);
     storage.setItem(
       'deml.newSweepDraft',
       JSON.stringify({
-        mode: 'x',
         sweep: { trials: 3, method: 'bayes', space: [{ setting: 'seed' }, rowFor('innerLr')] },
       }),
     );
-    expect(loadSweepDraft(storage)).toEqual({
-      mode: 'experiment',
-      sweep: { ...blankSweep(), space: [rowFor('innerLr')] },
-    });
+    expect(loadSweepDraft(storage)).toEqual({ ...blankSweep(), space: [rowFor('innerLr')] });
   });
 });

@@ -168,25 +168,25 @@ export function sweepInputOf(
   };
 }
 
-/** Where the form's mode and its sweep fields wait while the user looks elsewhere. */
+/** Where the form's sweep fields wait while the user looks elsewhere (the address says the mode). */
 export const SWEEP_DRAFT_KEY = 'deml.newSweepDraft';
 
 export type FormMode = 'experiment' | 'sweep';
 
-export function saveSweepDraft(storage: Storage, mode: FormMode, sweep: SweepFormState): void {
+export function saveSweepDraft(storage: Storage, sweep: SweepFormState): void {
   try {
-    storage.setItem(SWEEP_DRAFT_KEY, JSON.stringify({ mode, sweep }));
+    storage.setItem(SWEEP_DRAFT_KEY, JSON.stringify({ sweep }));
   } catch {
     // A full or disabled storage loses the draft, never the page.
   }
 }
 
-/** The saved mode and sweep fields, each checked against today's form (a bad one keeps its default). */
-export function loadSweepDraft(storage: Storage): { mode: FormMode; sweep: SweepFormState } | null {
+/** The saved sweep fields, each checked against today's form (a bad one keeps its default). */
+export function loadSweepDraft(storage: Storage): SweepFormState | null {
   try {
     const raw = storage.getItem(SWEEP_DRAFT_KEY);
     if (!raw) return null;
-    const saved = JSON.parse(raw) as { mode?: unknown; sweep?: Record<string, unknown> };
+    const saved = JSON.parse(raw) as { sweep?: Record<string, unknown> };
     const sweep = blankSweep();
     for (const key of ['trials', 'rungs', 'finalSeeds', 'budget', 'parallel', 'seed'] as const) {
       const v = saved.sweep?.[key];
@@ -216,7 +216,7 @@ export function loadSweepDraft(storage: Storage): { mode: FormMode; sweep: Sweep
           steps: r.steps,
         }));
     }
-    return { mode: saved.mode === 'sweep' ? 'sweep' : 'experiment', sweep };
+    return sweep;
   } catch {
     return null;
   }
