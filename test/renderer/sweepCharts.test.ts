@@ -156,7 +156,7 @@ describe("a sweep's validation curves", () => {
         },
       ],
       groups: ['MAML', 'ProtoNet'],
-      rungs: [10],
+      rungs: [{ iteration: 10, label: 'rung 2' }],
     });
     expect(option.legend.data).toEqual(['MAML', 'ProtoNet']);
     expect(option.series.map((s) => [s.id, s.name, s.color, s.lineStyle.type])).toEqual([
@@ -169,6 +169,7 @@ describe("a sweep's validation curves", () => {
       [20, 0.4],
     ]);
     expect(option.series[0]).toHaveProperty('markLine.data', [{ xAxis: 10 }]);
+    expect(option.series[0]!.markLine!.label.formatter({ dataIndex: 0 })).toBe('rung 2');
     expect(option.series[1]).not.toHaveProperty('markLine');
     expect(option.tooltip.formatter({ seriesId: 'trial-2', data: [10, 0.2] })).toBe(
       'MAML #2<br/>iteration 10: 20.00%',

@@ -20,8 +20,8 @@ export interface SweepCurvesInput {
   curves: readonly TrialCurve[];
   /** The legend's entries, in order. */
   groups: readonly string[];
-  /** Iterations where successive halving decides. */
-  rungs: readonly number[];
+  /** Where successive halving decides, and the rung's name there ("rung 1"). */
+  rungs: ReadonlyArray<{ iteration: number; label: string }>;
 }
 
 const pct = (v: number) => (Number.isFinite(v) ? `${(100 * v).toFixed(2)}%` : '–');
@@ -70,12 +70,12 @@ export function sweepCurvesOption({ curves, groups, rungs }: SweepCurvesInput) {
               silent: true,
               symbol: 'none',
               label: {
-                formatter: (p: { dataIndex: number }) => `rung ${p.dataIndex + 1}`,
+                formatter: (p: { dataIndex: number }) => rungs[p.dataIndex]?.label ?? '',
                 color: '#888',
                 textBorderWidth: 0,
               },
               lineStyle: { type: 'dotted', color: '#888' },
-              data: rungs.map((x) => ({ xAxis: x })),
+              data: rungs.map((r) => ({ xAxis: r.iteration })),
             },
           }
         : {}),
