@@ -551,7 +551,7 @@ describe('the workbench in Chromium', () => {
     const csv = await downloaded('CSV');
     expect(csv.name).toBe('results.csv');
     expect(csv.body.toString()).toMatch(
-      /^method,setting,accuracy_percent,ci95_percent,seeds,tasks,best,tie,published,interval_over,tie_rule,software,machines\n"(MAML|Meta-SGD) · trained 5-way 1-shot, 2 queries","glyphs 5-way 1-shot, 2 queries",\d+\.\d{4},/,
+      /^method,setting,accuracy_percent,ci95_percent,seeds,tasks,best,tie,published,interval_over,tie_rule,software,machines,tuned_on_validation_trials,search_space,chosen_values\n"(MAML|Meta-SGD) · trained 5-way 1-shot, 2 queries","glyphs 5-way 1-shot, 2 queries",\d+\.\d{4},/,
     );
     const md = await downloaded('Markdown');
     expect(md.name).toBe('results.md');
