@@ -1371,6 +1371,17 @@ describe('the workbench in Chromium', () => {
     );
     // The backend is Settings' unless changed here (not kept with the draft).
     await page.locator('[data-executor] select[name=backend]').selectOption('wasm');
+    // A refusal only the service makes shows under the field it names, until that field changes.
+    await page.locator('input[name=valEvery]').fill('7');
+    await start.click();
+    const valEveryIssue = page.locator('label:has(input[name=valEvery]) .issue');
+    await expect
+      .poll(() => valEveryIssue.textContent())
+      .toMatch(
+        /a sweep compares its trials at their last validation: Iterations \(20\) must be a multiple of it/,
+      );
+    await page.locator('input[name=valEvery]').fill('10');
+    await expect.poll(() => valEveryIssue.count()).toBe(0);
     await start.click();
 
     await page.getByRole('heading', { name: /^Sweep #\d+: e2e sweep/ }).waitFor();
