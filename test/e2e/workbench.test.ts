@@ -1322,6 +1322,16 @@ describe('the workbench in Chromium', () => {
     await page.getByRole('heading', { name: 'New sweep' }).waitFor();
     await page.getByRole('button', { name: 'Clear the form' }).click();
     expect(await page.locator('input[name=form-mode][value=sweep]').isChecked()).toBe(true);
+    const tinySweepConfig = {
+      data: 'glyphs',
+      ways: 5,
+      queries: 2,
+      metaBatch: 1,
+      evalTasks: 10,
+      valTasks: 10,
+      model: { filters: 4 },
+      backend: 'wasm',
+    };
     await page.locator('input[name=name]').fill('e2e sweep');
     await page.locator('select[name=data]').selectOption('glyphs');
     await page.locator('[data-executor] select[name=backend]').selectOption('wasm');
@@ -1482,5 +1492,28 @@ describe('the workbench in Chromium', () => {
     await expect
       .poll(() => page.locator('[data-sweep-note]').textContent())
       .toMatch(new RegExp(`^\\s*Final run of\\s+sweep ${sweepId} \\(fresh seed\\)\\.`));
+    // A long sweep, cancelled from its page: it ends cancelled, its trials with it, live.
+    const long = await call<{ id: number }>('sweeps:create', {
+      name: 'e2e sweep to cancel',
+      learners: ['maml'],
+      space: [{ setting: 'metaLr', kind: 'values', values: [0.001, 0.002] }],
+      trials: 2,
+      finalSeeds: 1,
+      config: { ...tinySweepConfig, iterations: 5000, valEvery: 1000, checkpointEvery: 1000 },
+    });
+    await page.goto(`${base}/#/sweeps/${long.id}`);
+    await page.getByRole('heading', { name: /^Sweep #\d+: e2e sweep to cancel/ }).waitFor();
+    await page.locator('[data-table=trials] td[data-column=status]').first().waitFor();
+    await page.getByRole('button', { name: 'Cancel the sweep' }).click();
+    await expect.poll(() => page.locator('h2 [data-status]').getAttribute('data-status')).toBe('cancelled');
+    expect(await page.getByRole('button', { name: 'Cancel the sweep' }).count()).toBe(0);
+    const statuses = async () =>
+      (await page.locator('[data-table=trials] td[data-column=status]').allTextContents()).map((t) =>
+        t.trim(),
+      );
+    // Each trial checkpoints first, then ends; the page follows their status events.
+    await expect
+      .poll(async () => [...new Set(await statuses())], { timeout: 60_000, interval: 500 })
+      .toEqual(['cancelled']);
   }, 300_000);
 });
