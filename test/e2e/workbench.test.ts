@@ -551,7 +551,7 @@ describe('the workbench in Chromium', () => {
     const csv = await downloaded('CSV');
     expect(csv.name).toBe('results.csv');
     expect(csv.body.toString()).toMatch(
-      /^method,setting,accuracy_percent,ci95_percent,seeds,tasks,best,tie,published,interval_over,tie_rule,software,machines\n"(MAML|Meta-SGD) · trained 5-way 1-shot, 2 queries","glyphs 5-way 1-shot, 2 queries",\d+\.\d{4},/,
+      /^method,setting,accuracy_percent,ci95_percent,seeds,tasks,best,tie,published,interval_over,tie_rule,software,machines,tuned_on_validation_trials,search_space,chosen_values\n"(MAML|Meta-SGD) · trained 5-way 1-shot, 2 queries","glyphs 5-way 1-shot, 2 queries",\d+\.\d{4},/,
     );
     const md = await downloaded('Markdown');
     expect(md.name).toBe('results.md');
@@ -1312,6 +1312,210 @@ describe('the workbench in Chromium', () => {
     await expect.poll(() => page.locator('[data-status]').first().textContent()).toMatch(/completed/);
     await shot('run-slurm');
   }, 240_000);
+  it('tunes MAML in a sweep made with the form: trials by their searched values, curves, rungs, brushing, the choice and its comparison', async () => {
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(openUrl); // the token, as a user's first visit (this test may run alone)
+    await page.evaluate(() => localStorage.setItem('deml.theme', 'light'));
+    await page.getByRole('link', { name: 'Sweeps' }).click();
+    await page.getByRole('heading', { name: 'Sweeps' }).waitFor();
+    await page.getByRole('button', { name: 'New sweep' }).click();
+    await page.getByRole('heading', { name: 'New sweep' }).waitFor();
+    await page.getByRole('button', { name: 'Clear the form' }).click();
+    expect(await page.locator('input[name=form-mode][value=sweep]').isChecked()).toBe(true);
+    const tinySweepConfig = {
+      data: 'glyphs',
+      ways: 5,
+      queries: 2,
+      metaBatch: 1,
+      evalTasks: 10,
+      valTasks: 10,
+      model: { filters: 4 },
+      backend: 'wasm',
+    };
+    await page.locator('input[name=name]').fill('e2e sweep');
+    await page.locator('select[name=data]').selectOption('glyphs');
+    await page.locator('[data-executor] select[name=backend]').selectOption('wasm');
+    const tiny: Record<string, string> = {
+      ways: '5',
+      queries: '2',
+      metaBatch: '1',
+      iterations: '20',
+      evalTasks: '10',
+      valEvery: '10',
+      valTasks: '10',
+      checkpointEvery: '10',
+      'model.filters': '4',
+    };
+    for (const [name, value] of Object.entries(tiny)) await page.locator(`input[name="${name}"]`).fill(value);
+    // The space's row, checked as the service would: a log range from 0 is refused by the setting's label.
+    expect(await page.locator('select[name=space-0-setting]').inputValue()).toBe('innerLr');
+    await page.locator('select[name=space-0-kind]').selectOption('log');
+    await page.locator('input[name=space-0-min]').fill('0');
+    await page.locator('input[name=space-0-max]').fill('1');
+    const start = page.getByRole('button', { name: 'Create and start the sweep' });
+    await expect
+      .poll(() => page.locator('[data-space-issue="0"]').textContent())
+      .toBe('Inner learning rate α: a log range needs LOW > 0');
+    expect(await start.isDisabled()).toBe(true);
+    await page.locator('input[name=space-0-min]').fill('0.01');
+    await page.locator('input[name=space-0-steps]').fill('2');
+    await page.locator('select[name=sweep-method]').selectOption('grid');
+    await page.locator('input[name=sweep-trials]').fill('2');
+    await page.locator('input[name=sweep-rungs]').fill('1/2');
+    await page.locator('input[name=sweep-final-seeds]').fill('1');
+    await expect.poll(() => page.locator('[data-space-issue]').count()).toBe(0);
+    await expect.poll(() => start.isEnabled()).toBe(true);
+    await shot('sweep-form');
+    // The form survives a reload (the draft), here into the dark theme.
+    await page.evaluate(() => localStorage.setItem('deml.theme', 'dark'));
+    await page.reload();
+    await page.getByRole('heading', { name: 'New sweep' }).waitFor();
+    expect(await page.locator('input[name=sweep-rungs]').inputValue()).toBe('1/2');
+    await shot('sweep-form-dark');
+    await page.evaluate(() => localStorage.setItem('deml.theme', 'light'));
+    await page.reload();
+    await page.getByRole('heading', { name: 'New sweep' }).waitFor();
+    // The searched setting's own field says the trials do not take its value.
+    expect(await page.locator('label:has(input[name=innerLr]) .help').textContent()).toMatch(
+      /searched by the sweep/,
+    );
+    // The backend is Settings' unless changed here (not kept with the draft).
+    await page.locator('[data-executor] select[name=backend]').selectOption('wasm');
+    // A refusal only the service makes shows under the field it names, until that field changes.
+    await page.locator('input[name=valEvery]').fill('7');
+    await start.click();
+    const valEveryIssue = page.locator('label:has(input[name=valEvery]) .issue');
+    await expect
+      .poll(() => valEveryIssue.textContent())
+      .toMatch(
+        /a sweep compares its trials at their last validation: Iterations \(20\) must be a multiple of it/,
+      );
+    await page.locator('input[name=valEvery]').fill('10');
+    await expect.poll(() => valEveryIssue.count()).toBe(0);
+    await start.click();
+
+    await page.getByRole('heading', { name: /^Sweep #\d+: e2e sweep/ }).waitFor();
+    const sweepId = Number(/#\/sweeps\/(\d+)/.exec(page.url())![1]);
+    expect(await page.locator('[data-sweep-space]').textContent()).toContain(
+      'Inner learning rate α ∈ log[0.01, 1]',
+    );
+    expect(await page.locator('[data-sweep-rungs]').textContent()).toContain(
+      'Successive halving at 1/2 (iteration 10',
+    );
+    const trials = page.locator('[data-table=trials]');
+    await trials.locator('tbody tr').first().waitFor();
+    await shot('sweep-page-running');
+    // Trials are never meta-tested: no column says otherwise, while it runs or after.
+    const headers = async () => (await trials.locator('thead th').allTextContents()).map((t) => t.trim());
+    expect(await headers()).toEqual([
+      'Learner',
+      'Trial',
+      'Inner learning rate α',
+      'Validation accuracy',
+      'Status',
+      'Run',
+    ]);
+    await expect
+      .poll(() => page.locator('h2 [data-status]').getAttribute('data-status'), {
+        timeout: 240_000,
+        interval: 1000,
+      })
+      .toBe('completed');
+    expect((await headers()).some((h) => /test/i.test(h))).toBe(false);
+    const rows = trials.locator('tbody tr');
+    await expect.poll(() => rows.count()).toBe(2);
+    const values = (await trials.locator('td[data-setting=innerLr]').allTextContents()).map((t) => t.trim());
+    expect(values.sort()).toEqual(['0.01', '1']);
+    for (const status of await trials.locator('td[data-column=status]').allTextContents())
+      expect(status.trim()).toMatch(/^(completed|failed|stopped early at rung 1)/);
+    for (const v of await trials.locator('td[data-column=validation]').allTextContents())
+      expect(v.trim()).toMatch(/^(\d+\.\d\d% ± \d+\.\d\d%|–)/);
+    // The charts: the curves, the rung chart, the parallel coordinates with a line per trial.
+    await page.locator('figure[aria-label="Validation accuracy of each trial"] canvas').waitFor();
+    await page.locator('figure[aria-label^="Successive halving"] canvas').waitFor();
+    const parallel = page.locator('[data-sweep-parallel]');
+    await parallel.locator('canvas').waitFor();
+    await expect.poll(() => parallel.getAttribute('data-lines')).toBe('2');
+    // Brushing the top of the learning rate's (log) axis keeps the trial at 1, and only it.
+    await parallel.locator('canvas').first().scrollIntoViewIfNeeded();
+    const box = (await parallel.locator('canvas').first().boundingBox())!;
+    const axisX = box.x + 60;
+    await page.mouse.move(axisX, box.y + 40);
+    await page.mouse.down();
+    await page.mouse.move(axisX, box.y + 40 + (box.height - 78) / 2, { steps: 8 });
+    await page.mouse.up();
+    await expect.poll(() => rows.count()).toBe(1);
+    expect((await trials.locator('td[data-setting=innerLr]').textContent())!.trim()).toBe('1');
+    await page.locator('[data-brushed]').getByRole('button', { name: 'Show every trial' }).click();
+    await expect.poll(() => rows.count()).toBe(2);
+    // The choice, and the comparison of the final run (fresh seed, meta-tested) to cite.
+    const chosen = page.locator('[data-table=chosen] tr[data-learner=maml] td[data-setting=innerLr]');
+    expect(['0.01', '1']).toContain((await chosen.textContent())!.trim());
+    await shot('sweep-page');
+    await page.evaluate(() => localStorage.setItem('deml.theme', 'dark'));
+    await page.reload();
+    await page.locator('[data-sweep-parallel] canvas').waitFor();
+    await shot('sweep-page-dark');
+    await page.evaluate(() => localStorage.setItem('deml.theme', 'light'));
+    await page.reload();
+    await page.locator('[data-sweep-parallel] canvas').waitFor();
+
+    // The list: its status, phase, trials ended of all, learners.
+    await page.getByRole('link', { name: 'Sweeps' }).click();
+    const listed = page.locator(`[data-table=sweeps] tr[data-sweep="${sweepId}"]`);
+    await listed.waitFor();
+    expect(await listed.locator('td[data-column=status]').textContent()).toContain('completed');
+    expect((await listed.locator('td[data-column=phase]').textContent())!.trim()).toBe('done');
+    expect((await listed.locator('td[data-column=trials]').textContent())!.trim()).toBe('2 / 2');
+    expect((await listed.locator('td[data-column=learners]').textContent())!.trim()).toBe('MAML');
+    await shot('sweeps');
+    await page.goBack();
+
+    // A trial's run page says what it is to the sweep.
+    const trialHref = (await rows.first().getByRole('link').getAttribute('href'))!;
+    await page.goto(`${base}/${trialHref}`);
+    await expect
+      .poll(() => page.locator('[data-sweep-note]').textContent())
+      .toMatch(new RegExp(`^\\s*Trial [12] of\\s+sweep ${sweepId}: compared on meta-validation only\\.`));
+    await page.goBack();
+    await page.locator('[data-compare-finals]').click();
+    await page.getByRole('heading', { name: 'Compare 1 runs' }).waitFor();
+    const tuned = page.locator('[data-table=results] [data-tuned]');
+    await tuned.first().waitFor();
+    expect(await tuned.first().textContent()).toBe('§');
+    expect(await page.locator('[data-table=results]').textContent()).toContain(
+      'tuned on validation (2 trials)',
+    );
+    // And the final run's page, that it trained the choice on a fresh seed.
+    const detail = await call<{ finals: Array<{ id: number }> }>('sweeps:get', sweepId);
+    await page.goto(`${base}/#/runs/${detail.finals[0]!.id}`);
+    await expect
+      .poll(() => page.locator('[data-sweep-note]').textContent())
+      .toMatch(new RegExp(`^\\s*Final run of\\s+sweep ${sweepId} \\(fresh seed\\)\\.`));
+    // A long sweep, cancelled from its page: it ends cancelled, its trials with it, live.
+    const long = await call<{ id: number }>('sweeps:create', {
+      name: 'e2e sweep to cancel',
+      learners: ['maml'],
+      space: [{ setting: 'metaLr', kind: 'values', values: [0.001, 0.002] }],
+      trials: 2,
+      finalSeeds: 1,
+      config: { ...tinySweepConfig, iterations: 5000, valEvery: 1000, checkpointEvery: 1000 },
+    });
+    await page.goto(`${base}/#/sweeps/${long.id}`);
+    await page.getByRole('heading', { name: /^Sweep #\d+: e2e sweep to cancel/ }).waitFor();
+    await page.locator('[data-table=trials] td[data-column=status]').first().waitFor();
+    await page.getByRole('button', { name: 'Cancel the sweep' }).click();
+    await expect.poll(() => page.locator('h2 [data-status]').getAttribute('data-status')).toBe('cancelled');
+    expect(await page.getByRole('button', { name: 'Cancel the sweep' }).count()).toBe(0);
+    const statuses = async () =>
+      (await page.locator('[data-table=trials] td[data-column=status]').allTextContents()).map((t) =>
+        t.trim(),
+      );
+    // Each trial checkpoints first, then ends; the page follows their status events.
+    await expect
+      .poll(async () => [...new Set(await statuses())], { timeout: 60_000, interval: 500 })
+      .toEqual(['cancelled']);
+  }, 300_000);
 });
 
 describe('the concept projector', () => {

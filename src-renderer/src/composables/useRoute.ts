@@ -14,7 +14,9 @@ export interface Route {
     | 'projector'
     | 'datasets'
     | 'settings'
-    | 'compare';
+    | 'compare'
+    | 'sweeps'
+    | 'sweep';
   id: number | null;
   param: string | null;
   /** Compare: the run ids. */
@@ -35,6 +37,8 @@ export function parseRoute(h: string): Route {
       // #/runs/3/concepts, and /5 for a second panel of run 5: the concept projector.
       if (id && parts[2] === 'concepts') return { name: 'projector', id, param: parts[3] ?? null };
       return id ? { name: 'run', id, param: null } : { name: 'experiments', id: null, param: null };
+    case 'sweeps':
+      return id ? { name: 'sweep', id, param: null } : { name: 'sweeps', id: null, param: null };
     case 'datasets':
       return { name: 'datasets', id: null, param: parts[1] ? decodeURIComponent(parts[1]) : null };
     case 'compare': {
