@@ -1487,7 +1487,16 @@ describe('the workbench in Chromium', () => {
       'tuned on validation (2 trials)',
     );
     // And the final run's page, that it trained the choice on a fresh seed.
-    const detail = await call<{ finals: Array<{ id: number }> }>('sweeps:get', sweepId);
+    const detail = await call<{ finals: Array<{ id: number }>; trialsExperimentId: number }>(
+      'sweeps:get',
+      sweepId,
+    );
+    // The trials' runs table says why their meta-test cell is empty.
+    await page.goto(`${base}/#/experiments/${detail.trialsExperimentId}`);
+    const validationOnly = page.locator('[data-trial-note]');
+    await validationOnly.first().waitFor();
+    expect(await validationOnly.count()).toBe(2);
+    expect((await validationOnly.first().textContent())!.trim()).toBe('validation only');
     await page.goto(`${base}/#/runs/${detail.finals[0]!.id}`);
     await expect
       .poll(() => page.locator('[data-sweep-note]').textContent())
