@@ -28,7 +28,7 @@ const GLYPHS = {
   iterations: 30,
   evalTasks: 40,
   valEvery: 10,
-  valTasks: 30,
+  valTasks: 20,
   checkpointEvery: 10,
   backend: 'wasm',
 };
@@ -86,7 +86,7 @@ describe('a sweep', () => {
       // 0.01, 0.316, 10, 316, 10 000: from 10 up, MAML's inner step throws it to chance.
       space: [{ setting: 'inner-lr', kind: 'range', scale: 'log', min: 0.01, max: 10_000, steps: 5 }],
       rungs: [1 / 3],
-      finalSeeds: 2,
+      finalSeeds: 1,
       config: GLYPHS,
     };
     const created = await service.createSweep(input);
@@ -149,7 +149,7 @@ describe('a sweep', () => {
     // No trial was ever meta-tested; the final runs (fresh seeds) were, at the chosen values.
     for (const t of done.trials)
       expect(service.run(t.runId).evaluations.some((e) => e.split === 'test')).toBe(false);
-    expect(done.finals).toHaveLength(2);
+    expect(done.finals).toHaveLength(1);
     for (const f of done.finals) {
       expect(f.status).toBe('completed');
       expect(f.testMean).toBeGreaterThan(0.2);
@@ -173,9 +173,9 @@ describe('a sweep', () => {
     let service = open(dataDir);
     const created = await service.createSweep({
       name: 'restart',
-      learners: ['maml', 'protonet'],
+      learners: ['protonet'],
       space: [{ setting: 'metaLr', kind: 'range', scale: 'log', min: 1e-3, max: 1e-2 }],
-      trials: 2,
+      trials: 3,
       rungs: [1 / 2],
       finalSeeds: 1,
       config: { ...GLYPHS, iterations: 40 },
@@ -201,15 +201,9 @@ describe('a sweep', () => {
     service = open(dataDir);
     const done = await ended(service, created.id);
     expect(done.status).toBe('completed');
-    // Each learner's trials once each: two, numbered 0 and 1, none duplicated by the restart.
-    for (const learner of ['maml', 'protonet'] as const) {
-      expect(
-        done.trials
-          .filter((t) => t.learner === learner)
-          .map((t) => t.trial)
-          .sort(),
-      ).toEqual([0, 1]);
-    }
+    // Each trial once: three, numbered 0 to 2, none lost or duplicated by the restart.
+    expect(done.trials.map((t) => t.trial).sort()).toEqual([0, 1, 2]);
+    expect(new Set(done.trials.map((t) => t.runId)).size).toBe(3);
     const resumed = service.run(victim.runId);
     expect(resumed.attempt).toBe(1);
     expect(['completed', 'cancelled']).toContain(resumed.status);
@@ -217,7 +211,7 @@ describe('a sweep', () => {
     expectContinuous(service, victim.runId, 'train/loss', resumed.iteration);
     // One decision per trial and rung reached, whatever the restart.
     for (const t of done.trials) expect(t.rungs.length).toBeLessThanOrEqual(1);
-    expect(done.finals.map((f) => f.learner).sort()).toEqual(['maml', 'protonet']);
+    expect(done.finals.map((f) => f.learner)).toEqual(['protonet']);
     await service.close();
   }, 300_000);
 
