@@ -2,7 +2,8 @@
  * One seeded episode of a checkpoint's evaluation, looked into: its images and, per query, the
  * class probabilities after adaptation, for the episode viewer. Episode i is the i-th of the same
  * seeded stream an evaluation with these settings scores (evaluate.ts seededEpisodes), so what the
- * viewer shows is what the meta-test counted.
+ * viewer shows is what the meta-test counted. A MANN's episode is a task of sequences: the first of
+ * them is shown step by step, with each step's prediction from the MANN's own forward.
  */
 import type { EpisodeView } from '../contract/episodeView';
 import { learnsFromSequences } from '../contract/learners';
@@ -29,11 +30,6 @@ export type InspectedEpisode = Omit<EpisodeView, 'runId' | 'step'>;
 
 export async function inspectEpisode(o: EpisodeInspectionOptions): Promise<InspectedEpisode> {
   const trained = o.checkpoint.header.config;
-  if (learnsFromSequences(trained.learner)) {
-    throw new Error(
-      'the episode viewer shows N-way K-shot episodes; a MANN learns from sequences, which it does not show yet',
-    );
-  }
   const { dataset, settings } = o;
   const { shape, classIds, learner, meta } = checkpointModel(o);
   try {
@@ -47,31 +43,29 @@ export async function inspectEpisode(o: EpisodeInspectionOptions): Promise<Inspe
     // Drawn one at a time up to the one asked for: the earlier ones only advance the stream.
     let [episode] = await source.take(0, 1);
     for (let i = 0; i < o.index; i++) [episode] = await source.take(i + 1, 1);
+    const e = episode!;
     const innerSteps = learner.adaptsAtTestTime ? settings.innerSteps : 0;
     const imageShape: [number, number, number] = [dataset.height, dataset.width, dataset.channels];
-    const probabilities = tf.tidy(() => {
-      const out = learner.evaluate(meta, taskTensors(episode!, imageShape), innerSteps);
+    const scored = tf.tidy(() => {
+      const out = learner.evaluate(meta, taskTensors(e, imageShape), innerSteps);
       if (!out.probabilities) throw new Error(`${trained.learner} gives no per-query probabilities`);
-      return out.probabilities;
+      return { probabilities: out.probabilities, accuracy: out.accuracy };
     });
-    const rows = (await probabilities.array()) as number[][];
-    probabilities.dispose();
+    let rows: number[][];
+    let taskAccuracy: number;
+    try {
+      rows = (await scored.probabilities.array()) as number[][];
+      taskAccuracy = (await scored.accuracy.data())[0]!;
+    } finally {
+      tf.dispose([scored.probabilities, scored.accuracy]);
+    }
     const size = dataset.width * dataset.height * dataset.channels;
     const image = (pixels: Float32Array, k: number) =>
       Buffer.from(
         Uint8Array.from(pixels.subarray(k * size, (k + 1) * size), (v) => Math.round(v * 255)),
       ).toString('base64');
-    const e = episode!;
-    const query = Array.from(e.queryLabels, (label, k) => {
-      const p = rows[k]!;
-      return {
-        label,
-        image: image(e.queryImages, k),
-        predicted: p.indexOf(Math.max(...p)),
-        probabilities: p,
-      };
-    });
-    return {
+    const predicted = (p: number[]) => p.indexOf(Math.max(...p));
+    const common = {
       split: settings.split,
       index: o.index,
       episodeSeed: settings.episodeSeed,
@@ -82,6 +76,44 @@ export async function inspectEpisode(o: EpisodeInspectionOptions): Promise<Inspe
       width: dataset.width,
       height: dataset.height,
       channels: dataset.channels,
+    };
+    if (learnsFromSequences(trained.learner)) {
+      const seq = e.sequence;
+      if (!seq) throw new Error(`${trained.learner} learns from sequences: the episode has none`);
+      // The first sequence: its rows lead the sequence-major images, labels and probabilities.
+      const steps = Array.from({ length: seq.steps }, (_, t) => {
+        const p = rows[t]!;
+        return {
+          image: image(seq.images, t),
+          label: seq.labels[t]!,
+          presentation: seq.instance[t]! + 1,
+          predicted: predicted(p),
+          probabilities: p,
+        };
+      });
+      const presentations = trained.mann.instances;
+      // Over the steps at each presentation (N of them, one per class; with shuffled labels,
+      // however many there are), as the MANN's own figure counts them.
+      const byPresentation = Array.from({ length: presentations }, (_, k) => {
+        const at = steps.filter((s) => s.presentation === k + 1);
+        return at.filter((s) => s.predicted === s.label).length / Math.max(1, at.length);
+      });
+      return {
+        ...common,
+        // Labels are drawn afresh per sequence and stand for different classes in each.
+        classNames: Array.from({ length: e.ways }, (_, l) => `label ${l + 1}`),
+        support: [],
+        query: [],
+        accuracy: taskAccuracy,
+        sequence: { sequences: seq.batch, presentations, steps, byPresentation },
+      };
+    }
+    const query = Array.from(e.queryLabels, (label, k) => {
+      const p = rows[k]!;
+      return { label, image: image(e.queryImages, k), predicted: predicted(p), probabilities: p };
+    });
+    return {
+      ...common,
       classNames: e.classes.map((c) => dataset.classNames[c] ?? `class ${c}`),
       support: Array.from(e.supportLabels, (label, k) => ({ label, image: image(e.supportImages, k) })),
       query,

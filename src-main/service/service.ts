@@ -53,7 +53,6 @@ import type { ClassIndexedDataset } from '../engine/dataset';
 import { splitClasses } from '../engine/episodes';
 import type { EpisodeView } from '../contract/episodeView';
 import { type ExecutorChoice, describeExecutor } from '../contract/executor';
-import { learnsFromSequences } from '../contract/learners';
 import { type TrainerLauncher, forkLauncher, trainerCommand } from '../jobs/launcher';
 import type { QueueListener } from '../jobs/jobEvents';
 import { JobQueue } from '../jobs/queue';
@@ -483,19 +482,13 @@ export class WorkbenchService {
   }
 
   /**
-   * Episode `index` of a run's meta-test with its checkpoint's prediction for each query (the
-   * episode viewer). Checked here as an evaluation request is (a run without a checkpoint is
+   * Episode `index` of a run's meta-test with its checkpoint's prediction for each query (a
+   * MANN's: for each step of the task's first sequence) (the episode viewer). Checked here as an evaluation request is (a run without a checkpoint is
    * refused at once); the checkpoint is run in a trainer process of its own.
    */
   async episode(runId: number, options: { index?: number; step?: number } = {}): Promise<EpisodeView> {
     const run = this.store.runs.get(runId);
     if (!run) throw new ServiceError(`run ${runId} does not exist`, 'not-found');
-    if (learnsFromSequences(run.config.learner)) {
-      throw new ServiceError(
-        `run ${runId} is a MANN: it learns from sequences, which the episode viewer does not show yet`,
-        'invalid',
-      );
-    }
     const request = options.step == null ? {} : { step: options.step };
     await prepareEvaluation({
       trained: run.config,

@@ -1004,6 +1004,120 @@ describe('the workbench in Chromium', () => {
     await page.locator('input[name=theme][value=light]').check();
   }, 300_000);
 
+  it('shows a MANN’s episode as its sequence: each step’s presentation number and prediction, the mistakes marked, the accuracy by presentation', async () => {
+    await page.goto(openUrl);
+    await page.getByRole('heading', { name: 'Experiments' }).waitFor();
+    // One sequence a task, so the sequence shown is the whole task the meta-test scored.
+    const { runs } = await call<{ runs: Array<{ id: number }> }>('experiments:create', {
+      name: 'e2e mann episodes',
+      config: {
+        data: 'glyphs',
+        learner: 'mann',
+        ways: 5,
+        metaBatch: 1,
+        iterations: 20,
+        evalTasks: 4,
+        valEvery: 0,
+        checkpointEvery: 10,
+        backend: 'wasm',
+        mann: { instances: 3, memorySlots: 16, slotSize: 8, readHeads: 1, controllerSize: 16, batch: 1 },
+      },
+    });
+    const id = runs[0]!.id;
+    type Detail = {
+      status: string;
+      evaluations: Array<{ split: string; origin: string; accuracies: number[] }>;
+    };
+    await expect
+      .poll(async () => (await call<Detail>('runs:get', id)).status, { timeout: 150_000, interval: 500 })
+      .toBe('completed');
+    const test = (await call<Detail>('runs:get', id)).evaluations.find(
+      (e) => e.split === 'test' && e.origin === 'training',
+    )!;
+    await page.goto(`${base}/#/runs/${id}`);
+    await page.locator('[data-episodes-link]').click();
+    await page.getByRole('heading', { name: new RegExp(`Run #${id}: .* · meta-test episode 1$`) }).waitFor();
+    const summary = page.locator('[data-episode-summary]');
+    await summary.waitFor();
+    expect(await page.locator('[data-sequence-help]').textContent()).toMatch(
+      /1st presentation it cannot know the label yet.*accuracy at the 2nd presentation/s,
+    );
+    const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
+    const checkEpisode = async (index: number) => {
+      expect(await summary.textContent()).toMatch(
+        /5-way sequences, each label shown 3 times · the task's one sequence · checkpoint of iteration 20/,
+      );
+      // The task's figure is the one the run's meta-test counted for this episode.
+      expect(await summary.textContent()).toContain(
+        `2nd-presentation accuracy of this task: ${pct(test.accuracies[index]!)}`,
+      );
+      // 5 labels × 3 presentations, in the order shown; each step says which presentation it is.
+      const steps = page.locator('[data-step]');
+      expect(await steps.count()).toBe(15);
+      for (const [p, name] of ['1st', '2nd', '3rd'].entries()) {
+        expect(await page.locator(`[data-step][data-presentation="${p + 1}"]`).count()).toBe(5);
+        const numbers = await page
+          .locator(`[data-step][data-presentation="${p + 1}"] [data-presentation-number]`)
+          .allTextContents();
+        expect(numbers.map((n) => n.trim())).toEqual(new Array(5).fill(name));
+      }
+      for (const s of await steps.all()) expect(await s.textContent()).toMatch(/label \d, \d+%/);
+      // Each mistake marked with its true label, in a red frame; per presentation, the marks are
+      // what the accuracy-by-presentation row says (its 2nd: the meta-test's figure).
+      for (const m of await page.locator('[data-step][data-mistake]').all()) {
+        expect(await m.textContent()).toMatch(/is label \d/);
+        const [frame, bad] = await m.evaluate((el) => {
+          const probe = document.createElement('span');
+          probe.style.color = getComputedStyle(el).getPropertyValue('--bad');
+          document.body.append(probe);
+          const colour = getComputedStyle(probe).color;
+          probe.remove();
+          return [getComputedStyle(el).borderTopColor, colour];
+        });
+        expect(frame).toBe(bad);
+      }
+      const row = (await page.locator('[data-by-presentation] tbody td').allTextContents()).map((t) =>
+        t.trim(),
+      );
+      const marked = await Promise.all(
+        [1, 2, 3].map((p) => page.locator(`[data-step][data-presentation="${p}"][data-mistake]`).count()),
+      );
+      expect(row).toEqual(marked.map((m) => pct((5 - m) / 5)));
+      expect(row[1]).toBe(pct(test.accuracies[index]!));
+    };
+    await checkEpisode(0);
+    await shot('episode-viewer-mann');
+    const firstPixels = await page
+      .locator('[data-step] canvas')
+      .first()
+      .evaluate((c) => (c as HTMLCanvasElement).toDataURL());
+    await page.getByRole('button', { name: 'Next →' }).click();
+    await page.getByRole('heading', { name: /meta-test episode 2$/ }).waitFor();
+    await expect.poll(() => page.url()).toBe(`${base}/#/runs/${id}/episodes/2`);
+    await expect
+      .poll(
+        () =>
+          page
+            .locator('[data-step] canvas')
+            .first()
+            .evaluate((c) => (c as HTMLCanvasElement).toDataURL()),
+        { timeout: 60_000 },
+      )
+      .not.toBe(firstPixels);
+    await page.locator('[data-loading]').waitFor({ state: 'detached' });
+    await checkEpisode(1);
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.locator('input[name=theme][value=dark]').check();
+    await page.goto(`${base}/#/runs/${id}/episodes/4`);
+    await page.getByRole('heading', { name: /meta-test episode 4$/ }).waitFor();
+    await page.locator('[data-loading]').waitFor({ state: 'detached' });
+    await checkEpisode(3);
+    expect(await page.getByRole('button', { name: 'Next →' }).isDisabled()).toBe(true);
+    await shot('episode-viewer-mann-dark');
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.locator('input[name=theme][value=light]').check();
+  }, 300_000);
+
   it('says why a Slurm submission failed, offers no checkpoint that does not exist, and runs it again elsewhere', async () => {
     if (!haveSlurm('a partition that does not exist is refused at submission')) return;
     await page.goto(openUrl);

@@ -17,7 +17,8 @@ export interface TaskEvaluation {
   byInstance?: Tensor1D;
   /**
    * Each query's probability of each class [Q, N], summing to 1 per query (the episode viewer
-   * shows them); episode learners give it, sequence learners (MANN) do not.
+   * shows them). Sequence learners (MANN), whose tasks have no queries: each step's [batch ×
+   * steps, N], sequence-major, as the task's sequence holds its images.
    */
   probabilities?: Tensor2D;
 }

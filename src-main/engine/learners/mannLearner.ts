@@ -97,7 +97,11 @@ export function createMannLearner(o: MannOptions): Learner {
     },
     evaluate(meta: Params, task: TaskTensors): TaskEvaluation {
       const out = net.run(meta, task);
-      return { loss: out.loss, ...scored(out.logits, task) };
+      const [batch, steps, used] = out.logits.shape;
+      // Every step's class probabilities, sequence-major (the episode viewer shows them): the
+      // softmax of the logits `scored` takes its arg-max of, so they agree with its figures.
+      const probabilities = tf.softmax(tf.reshape(out.logits, [batch * steps, used])) as Tensor2D;
+      return { loss: out.loss, ...scored(out.logits, task), probabilities };
     },
   };
 }
