@@ -40,7 +40,7 @@ const config = {
   metaBatch: 4,
   iterations,
   valEvery: Math.max(1, Math.round(iterations / 9)),
-  valTasks: 100,
+  valTasks: 50,
   evalTasks: 300,
   checkpointEvery: Math.max(1, Math.round(iterations / 9)),
 };

@@ -8,7 +8,7 @@ const BIN = resolve(__dirname, '../../bin/deml.mjs');
 const tempDir = tempDirs('deml-cli-sweep');
 const TINY = [
   ...['--data', 'synthetic:classes=40,size=12', '--blocks', '2', '--filters', '8', '--meta-batch', '2'],
-  ...['--queries', '3', '--iterations', '20', '--val-every', '10', '--val-tasks', '10', '--eval-tasks', '20'],
+  ...['--queries', '3', '--iterations', '10', '--val-every', '10', '--val-tasks', '10', '--eval-tasks', '20'],
   ...['--backend', 'wasm'],
 ];
 
@@ -55,7 +55,6 @@ describe('deml sweep', () => {
     for (const [args, message] of [
       [['--space', 'inner-lr=log(0,1)'], /--space: Inner learning rate α: a log range needs LOW > 0/],
       [['--space', 'inner-lr=0.1', '--asha', '1/3,1/9'], /--asha: rungs go in ascending order/],
-      [['--space', 'nope=1'], /--space: 'nope' is not a setting/],
     ] as const) {
       const r = deml(dir, ['sweep', '--learners', 'maml', '--trials', '2', ...args, ...TINY]);
       expect(r.code).toBe(2);
