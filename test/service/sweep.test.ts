@@ -82,16 +82,16 @@ describe('a sweep', () => {
       name: 'alpha',
       learners: ['maml'],
       method: 'grid',
-      trials: 5,
-      // 0.01, 0.316, 10, 316, 10 000: from 10 up, MAML's inner step throws it to chance.
-      space: [{ setting: 'inner-lr', kind: 'range', scale: 'log', min: 0.01, max: 10_000, steps: 5 }],
+      trials: 4,
+      // 0.01, 1, 100, 10 000: from about 10 up, MAML's inner step throws it to chance.
+      space: [{ setting: 'inner-lr', kind: 'range', scale: 'log', min: 0.01, max: 10_000, steps: 4 }],
       rungs: [1 / 3],
       finalSeeds: 1,
       config: GLYPHS,
     };
     const created = await service.createSweep(input);
     expect(created.rungs).toEqual([{ rung: 0, iteration: 10, eta: 3 }]);
-    expect(created.trialsPerLearner).toEqual({ maml: 5 });
+    expect(created.trialsPerLearner).toEqual({ maml: 4 });
 
     // While the trials run: no meta-test of a trial, through the API, and none asked for is taken.
     const running = await until(
@@ -115,9 +115,9 @@ describe('a sweep', () => {
     const done = await ended(service, created.id);
     expect(done.status).toBe('completed');
     const byAlpha = new Map(done.trials.map((t) => [t.values.innerLr as number, t]));
-    expect([...byAlpha.keys()].sort((a, b) => a - b)).toEqual([0.01, 0.3162, 10, 316.2, 10000]);
+    expect([...byAlpha.keys()].sort((a, b) => a - b)).toEqual([0.01, 1, 100, 10000]);
     // The collapsed ones (chance is 20%) were stopped at the rung (or failed): none trained to the end.
-    for (const alpha of [316.2, 10000]) {
+    for (const alpha of [100, 10000]) {
       const t = byAlpha.get(alpha)!;
       expect(t.validation!.mean).toBeLessThan(0.3);
       expect(t.status === 'failed' || t.stoppedEarly != null).toBe(true);
@@ -162,7 +162,7 @@ describe('a sweep', () => {
     const [cmp] = service.compareRuns([done.finals[0]!.id]);
     expect(cmp!.tuning).toMatchObject({
       sweepId: done.id,
-      trials: 5,
+      trials: 4,
       chosen: `Inner learning rate α = ${chosen.values.innerLr}`,
     });
     await service.close();
@@ -175,7 +175,7 @@ describe('a sweep', () => {
       name: 'restart',
       learners: ['protonet'],
       space: [{ setting: 'metaLr', kind: 'range', scale: 'log', min: 1e-3, max: 1e-2 }],
-      trials: 3,
+      trials: 2,
       rungs: [1 / 2],
       finalSeeds: 1,
       config: { ...GLYPHS, iterations: 40 },
@@ -201,9 +201,9 @@ describe('a sweep', () => {
     service = open(dataDir);
     const done = await ended(service, created.id);
     expect(done.status).toBe('completed');
-    // Each trial once: three, numbered 0 to 2, none lost or duplicated by the restart.
-    expect(done.trials.map((t) => t.trial).sort()).toEqual([0, 1, 2]);
-    expect(new Set(done.trials.map((t) => t.runId)).size).toBe(3);
+    // Each trial once: two, numbered 0 and 1, none lost or duplicated by the restart.
+    expect(done.trials.map((t) => t.trial).sort()).toEqual([0, 1]);
+    expect(new Set(done.trials.map((t) => t.runId)).size).toBe(2);
     const resumed = service.run(victim.runId);
     expect(resumed.attempt).toBe(1);
     expect(['completed', 'cancelled']).toContain(resumed.status);
