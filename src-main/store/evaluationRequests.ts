@@ -5,6 +5,7 @@
  */
 import type { EvaluationRequest } from '../contract/evaluation';
 import type { EvaluationRequestRecord, EvaluationRequestStatus } from '../contract/records';
+import { RequestLifecycle } from './requestLifecycle';
 import type { SqliteDatabase } from './sqlite';
 
 interface RequestRow {
@@ -43,7 +44,10 @@ function toRecord(r: RequestRow): EvaluationRequestRecord {
 }
 
 export class EvaluationRequestRepository {
-  constructor(private readonly db: SqliteDatabase) {}
+  private readonly lifecycle: RequestLifecycle<RequestRow>;
+  constructor(private readonly db: SqliteDatabase) {
+    this.lifecycle = new RequestLifecycle(db, 'evaluation_requests');
+  }
 
   create(runId: number, request: EvaluationRequest, now = Date.now()): EvaluationRequestRecord {
     const info = this.db
@@ -55,8 +59,7 @@ export class EvaluationRequestRepository {
   }
 
   get(id: number): EvaluationRequestRecord | null {
-    const row = this.db.prepare('SELECT * FROM evaluation_requests WHERE id = ?').get(id) as
-      RequestRow | undefined;
+    const row = this.lifecycle.row(id);
     return row ? toRecord(row) : null;
   }
 
@@ -69,26 +72,17 @@ export class EvaluationRequestRepository {
   }
 
   nextQueued(): EvaluationRequestRecord | null {
-    const row = this.db
-      .prepare(`SELECT * FROM evaluation_requests WHERE status = 'queued' ORDER BY queued_at, id LIMIT 1`)
-      .get() as RequestRow | undefined;
+    const row = this.lifecycle.nextQueued();
     return row ? toRecord(row) : null;
   }
 
   /** queued → running, for the process that launched its evaluator. False if someone else did. */
   markStarted(id: number, pid: number | null, now = Date.now()): boolean {
-    return (
-      this.db
-        .prepare(
-          `UPDATE evaluation_requests SET status = 'running', pid = ?, heartbeat = ?, started_at = ?
-           WHERE id = ? AND status = 'queued'`,
-        )
-        .run(pid, now, now, id).changes > 0
-    );
+    return this.lifecycle.markStarted(id, pid, now);
   }
 
   setPid(id: number, pid: number | null): void {
-    this.db.prepare('UPDATE evaluation_requests SET pid = ? WHERE id = ?').run(pid, id);
+    this.lifecycle.setPid(id, pid);
   }
 
   /** Tasks done so far; doubles as the heartbeat. Says whether a cancel was asked for. */
@@ -98,9 +92,7 @@ export class EvaluationRequestRepository {
         `UPDATE evaluation_requests SET done = ?, total = ?, heartbeat = ? WHERE id = ? AND status = 'running'`,
       )
       .run(done, total, now, id);
-    const row = this.db.prepare('SELECT cancel_requested FROM evaluation_requests WHERE id = ?').get(id) as
-      { cancel_requested: number } | undefined;
-    return { cancelRequested: (row?.cancel_requested ?? 0) !== 0 };
+    return this.lifecycle.cancelRequested(id);
   }
 
   /** running → a final status (only from running, so a late writer cannot undo a sweep). */
@@ -135,29 +127,10 @@ export class EvaluationRequestRepository {
 
   /** A queued request is cancelled at once; a running one is flagged for its process to stop. */
   requestCancel(id: number, now = Date.now()): EvaluationRequestStatus | null {
-    return this.db
-      .transaction((): EvaluationRequestStatus | null => {
-        const r = this.get(id);
-        if (!r) return null;
-        if (r.status === 'queued') {
-          this.db
-            .prepare(
-              `UPDATE evaluation_requests SET status = 'cancelled', ended_at = ? WHERE id = ? AND status = 'queued'`,
-            )
-            .run(now, id);
-          return 'cancelled';
-        }
-        if (r.status === 'running') {
-          this.db.prepare('UPDATE evaluation_requests SET cancel_requested = 1 WHERE id = ?').run(id);
-        }
-        return r.status;
-      })
-      .immediate(); // it reads, then writes: take the write lock first
+    return this.lifecycle.requestCancel(id, now);
   }
 
   running(): Array<{ id: number; pid: number | null; heartbeat: number | null }> {
-    return this.db
-      .prepare(`SELECT id, pid, heartbeat FROM evaluation_requests WHERE status = 'running'`)
-      .all() as Array<{ id: number; pid: number | null; heartbeat: number | null }>;
+    return this.lifecycle.running();
   }
 }

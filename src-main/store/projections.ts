@@ -9,6 +9,7 @@ import type {
   ProjectionResult,
   ProjectionStatus,
 } from '../contract/projection';
+import { RequestLifecycle } from './requestLifecycle';
 import type { SqliteDatabase } from './sqlite';
 
 interface ProjectionRow {
@@ -43,7 +44,10 @@ function toRecord(r: ProjectionRow): ProjectionRecord {
 }
 
 export class ProjectionRepository {
-  constructor(private readonly db: SqliteDatabase) {}
+  private readonly lifecycle: RequestLifecycle<ProjectionRow>;
+  constructor(private readonly db: SqliteDatabase) {
+    this.lifecycle = new RequestLifecycle(db, 'projections');
+  }
 
   create(runId: number, request: ProjectionRequest, now = Date.now()): ProjectionRecord {
     const info = this.db
@@ -53,8 +57,7 @@ export class ProjectionRepository {
   }
 
   get(id: number): ProjectionRecord | null {
-    const row = this.db.prepare('SELECT * FROM projections WHERE id = ?').get(id) as
-      ProjectionRow | undefined;
+    const row = this.lifecycle.row(id);
     return row ? toRecord(row) : null;
   }
 
@@ -67,34 +70,23 @@ export class ProjectionRepository {
   }
 
   nextQueued(): ProjectionRecord | null {
-    const row = this.db
-      .prepare(`SELECT * FROM projections WHERE status = 'queued' ORDER BY queued_at, id LIMIT 1`)
-      .get() as ProjectionRow | undefined;
+    const row = this.lifecycle.nextQueued();
     return row ? toRecord(row) : null;
   }
 
   /** queued → running, for the process that launched its projector. False if someone else did. */
   markStarted(id: number, pid: number | null, now = Date.now()): boolean {
-    return (
-      this.db
-        .prepare(
-          `UPDATE projections SET status = 'running', pid = ?, heartbeat = ?, started_at = ?
-           WHERE id = ? AND status = 'queued'`,
-        )
-        .run(pid, now, now, id).changes > 0
-    );
+    return this.lifecycle.markStarted(id, pid, now);
   }
 
   setPid(id: number, pid: number | null): void {
-    this.db.prepare('UPDATE projections SET pid = ? WHERE id = ?').run(pid, id);
+    this.lifecycle.setPid(id, pid);
   }
 
   /** The heartbeat of a running projection. Says whether a cancel was asked for. */
   beat(id: number, now = Date.now()): { cancelRequested: boolean } {
     this.db.prepare(`UPDATE projections SET heartbeat = ? WHERE id = ? AND status = 'running'`).run(now, id);
-    const row = this.db.prepare('SELECT cancel_requested FROM projections WHERE id = ?').get(id) as
-      { cancel_requested: number } | undefined;
-    return { cancelRequested: (row?.cancel_requested ?? 0) !== 0 };
+    return this.lifecycle.cancelRequested(id);
   }
 
   /** running → a final status (only from running, so a late writer cannot undo a sweep). */
@@ -128,26 +120,10 @@ export class ProjectionRepository {
 
   /** A queued projection is cancelled at once; a running one is flagged for its process to stop. */
   requestCancel(id: number, now = Date.now()): ProjectionStatus | null {
-    return this.db.transaction((): ProjectionStatus | null => {
-      const r = this.get(id);
-      if (!r) return null;
-      if (r.status === 'queued') {
-        this.db
-          .prepare(
-            `UPDATE projections SET status = 'cancelled', ended_at = ? WHERE id = ? AND status = 'queued'`,
-          )
-          .run(now, id);
-        return 'cancelled';
-      }
-      if (r.status === 'running')
-        this.db.prepare('UPDATE projections SET cancel_requested = 1 WHERE id = ?').run(id);
-      return r.status;
-    })();
+    return this.lifecycle.requestCancel(id, now);
   }
 
   running(): Array<{ id: number; pid: number | null; heartbeat: number | null }> {
-    return this.db
-      .prepare(`SELECT id, pid, heartbeat FROM projections WHERE status = 'running'`)
-      .all() as Array<{ id: number; pid: number | null; heartbeat: number | null }>;
+    return this.lifecycle.running();
   }
 }
