@@ -20,16 +20,12 @@ Prints one JSON line: the median iteration after a warm-up (ms), peak RSS, PyTor
 """
 
 import argparse
-import json
-import resource
-import statistics
-import time
 
 import torch
 import torch.nn.functional as F
 
 from generator_step import forward as generator_forward
-from generator_step import generator_params, glorot
+from generator_step import generator_params, glorot, print_median_iteration
 
 
 def head_params(sizes, generator):
@@ -140,21 +136,7 @@ def main():
         (meta + discrimination).backward()
         optimizer.step()
 
-    iteration()  # warm-up: oneDNN's primitives, the allocator
-    ms = []
-    for _ in range(args.iterations):
-        t0 = time.perf_counter()
-        iteration()
-        ms.append(1000 * (time.perf_counter() - t0))
-    print(
-        json.dumps(
-            {
-                "msPerIteration": statistics.median(ms),
-                "peakRssMb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                "system": f"PyTorch {torch.__version__} (CPU, {args.threads} thread{'s' if args.threads > 1 else ''})",
-            }
-        )
-    )
+    print_median_iteration(iteration, args.iterations, args.threads)
 
 
 if __name__ == "__main__":

@@ -80,6 +80,26 @@ def forward(params, blocks, x):
     return F.linear(x.mean(dim=(2, 3)), params["concept.weight"], params["concept.bias"])
 
 
+def print_median_iteration(iteration, iterations, threads):
+    """Time `iteration` after one warm-up call (oneDNN's primitives, the allocator) and print the
+    JSON line the benches read: the median iteration (ms), peak RSS, PyTorch's version."""
+    iteration()
+    ms = []
+    for _ in range(iterations):
+        t0 = time.perf_counter()
+        iteration()
+        ms.append(1000 * (time.perf_counter() - t0))
+    print(
+        json.dumps(
+            {
+                "msPerIteration": statistics.median(ms),
+                "peakRssMb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "system": f"PyTorch {torch.__version__} (CPU, {threads} thread{'s' if threads > 1 else ''})",
+            }
+        )
+    )
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--size", type=int, default=28)
@@ -112,21 +132,7 @@ def main():
             total = list(grads) if total is None else [t + g for t, g in zip(total, grads)]
         return total
 
-    iteration()  # warm-up: oneDNN's primitives, the allocator
-    ms = []
-    for _ in range(args.iterations):
-        t0 = time.perf_counter()
-        iteration()
-        ms.append(1000 * (time.perf_counter() - t0))
-    print(
-        json.dumps(
-            {
-                "msPerIteration": statistics.median(ms),
-                "peakRssMb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                "system": f"PyTorch {torch.__version__} (CPU, {args.threads} thread{'s' if args.threads > 1 else ''})",
-            }
-        )
-    )
+    print_median_iteration(iteration, args.iterations, args.threads)
 
 
 if __name__ == "__main__":
