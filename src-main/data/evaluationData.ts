@@ -7,7 +7,7 @@
  */
 import { ConfigError, type ExperimentConfig } from '../contract/config';
 import { type EvaluationRequest, type EvaluationSettings, evaluationSettings } from '../contract/evaluation';
-import { readCheckpointHeader } from '../engine/checkpointHeader';
+import { type CheckpointHeader, readCheckpointHeader } from '../engine/checkpointHeader';
 import type { ClassIndexedDataset } from '../engine/dataset';
 import { splitClasses } from '../engine/episodes';
 import {
@@ -46,13 +46,7 @@ export interface EvaluationInputs {
 
 export async function prepareEvaluation(o: EvaluationInputs): Promise<PreparedEvaluation> {
   const settings = evaluationSettings(o.request, o.trained);
-  const checkpoint = chooseCheckpoint(o, settings.step);
-  let header;
-  try {
-    header = await readCheckpointHeader(checkpoint.file);
-  } catch (e) {
-    throw new ConfigError([{ field: 'step', message: (e as Error).message }]);
-  }
+  const { checkpoint, header } = await readChosenCheckpoint(o, settings.step);
   const dataset = await loadAs(o.load, settings.data, 'data');
   // Checkpoints written before the image shape was kept: the run's own dataset says it.
   const trainedOn = header.image ?? (await loadAs(o.load, o.trained.data, 'data'));
@@ -94,6 +88,19 @@ export function chooseCheckpoint(
     ]);
   }
   return found;
+}
+
+/** The chosen checkpoint (chooseCheckpoint) and its header; a damaged header is refused by field ("step"). */
+export async function readChosenCheckpoint(
+  o: Pick<EvaluationInputs, 'checkpoints' | 'owner'>,
+  step: number | null,
+): Promise<{ checkpoint: { file: string; step: number }; header: CheckpointHeader }> {
+  const checkpoint = chooseCheckpoint(o, step);
+  try {
+    return { checkpoint, header: await readCheckpointHeader(checkpoint.file) };
+  } catch (e) {
+    throw new ConfigError([{ field: 'step', message: (e as Error).message }]);
+  }
 }
 
 /** An imported dataset's manifest; null for the in-memory synthetic ones. */

@@ -7,11 +7,10 @@
  */
 import { ConfigError, type ExperimentConfig } from '../contract/config';
 import { type ProjectionRequest, type ProjectionSettings, projectionSettings } from '../contract/projection';
-import { readCheckpointHeader } from '../engine/checkpointHeader';
 import type { ClassIndexedDataset } from '../engine/dataset';
 import type { ImageShape } from '../engine/nn/shapes';
 import { type ProjectionImages, projectionImages } from '../engine/projection/projectionImages';
-import { chooseCheckpoint } from './evaluationData';
+import { readChosenCheckpoint } from './evaluationData';
 import { type DatasetLoader, loadAs } from './trainingData';
 
 export interface PreparedProjection {
@@ -30,13 +29,7 @@ export async function prepareProjection(o: {
   load: DatasetLoader;
 }): Promise<PreparedProjection> {
   const settings = projectionSettings(o.request);
-  const checkpoint = chooseCheckpoint(o, settings.step);
-  let header;
-  try {
-    header = await readCheckpointHeader(checkpoint.file);
-  } catch (e) {
-    throw new ConfigError([{ field: 'step', message: (e as Error).message }]);
-  }
+  const { checkpoint, header } = await readChosenCheckpoint(o, settings.step);
   const dataset = await loadAs(o.load, o.trained.data, 'data');
   let chosen: ProjectionImages;
   try {
