@@ -13,7 +13,7 @@
  */
 import { type ExperimentConfig, type LearnerName, parseExperimentConfig } from '../contract/config';
 import { ACTIVE_STATUSES, type RunSummary } from '../contract/records';
-import { setAt } from '../contract/settings';
+import { setAt, valueAt } from '../contract/settings';
 import {
   type ChosenConfiguration,
   type Rung,
@@ -62,9 +62,8 @@ export function trialConfig(
 export function valuesOf(spec: SweepSpec, config: ExperimentConfig): TrialValues {
   const out: TrialValues = {};
   for (const d of dimensionsFor(spec.space, config.learner, config.space)) {
-    let node: unknown = config;
-    for (const key of d.setting.split('.')) node = (node as Record<string, unknown> | undefined)?.[key];
-    if (node !== undefined) out[d.setting] = node as number | string | boolean;
+    const value = valueAt(config, d.setting);
+    if (value !== undefined) out[d.setting] = value as number | string | boolean;
   }
   return out;
 }
@@ -122,15 +121,17 @@ export class SweepScheduler {
     const finals = runs.filter((r) => r.sweep?.role === 'final');
     if (sweep.phase === 'trials') {
       this.decideRungs(sweep, trials);
-      this.resumeInterrupted(trials);
+      // Read again after the resumes: a trial queued again holds a slot like a running one.
+      const now = this.resumeInterrupted(trials)
+        ? this.o.store.runs.list({ sweepId: sweep.id }).filter((r) => r.sweep?.role === 'trial')
+        : trials;
       const order = trialOrder(sweep.spec, sweep.baseConfig);
-      this.startTrials(sweep, trials, order);
-      const now = this.o.store.runs.list({ sweepId: sweep.id }).filter((r) => r.sweep?.role === 'trial');
+      const all = this.startTrials(sweep, now, order);
       const allStarted = order.every(({ learner, trial }) =>
-        now.some((r) => r.learner === learner && r.sweep!.trial === trial),
+        all.some((r) => r.learner === learner && r.sweep!.trial === trial),
       );
       // A budget that leaves no room for the trials not yet started ends the trials too.
-      if ((allStarted || !this.roomFor(sweep, now)) && !now.some(isActive)) this.chooseAndFinal(sweep, now);
+      if ((allStarted || !this.roomFor(sweep, all)) && !all.some(isActive)) this.chooseAndFinal(sweep, all);
     } else if (sweep.phase === 'final') {
       this.resumeInterrupted(finals);
       if (!finals.some(isActive)) {
@@ -148,9 +149,14 @@ export class SweepScheduler {
     }
   }
 
-  /** Runs a shutdown interrupted are resumed (a cancel or a failure is an end, not a pause). */
-  private resumeInterrupted(runs: RunSummary[]): void {
-    for (const r of runs) if (r.status === 'interrupted') this.o.resume(r.id);
+  /**
+   * Runs a shutdown interrupted are resumed (a cancel or a failure is an end, not a pause);
+   * whether there were any.
+   */
+  private resumeInterrupted(runs: RunSummary[]): boolean {
+    const interrupted = runs.filter((r) => r.status === 'interrupted');
+    for (const r of interrupted) this.o.resume(r.id);
+    return interrupted.length > 0;
   }
 
   /**
@@ -213,21 +219,21 @@ export class SweepScheduler {
   }
 
   /** Iterations the trials have taken or will take: all of an active one's, what an ended one trained. */
-  private committed(sweep: StoredSweep, trials: RunSummary[]): number {
+  private committed(trials: RunSummary[]): number {
     return trials.reduce((n, r) => n + (isActive(r) ? r.iterations : r.iteration), 0);
   }
 
   private roomFor(sweep: StoredSweep, trials: RunSummary[]): boolean {
     const { budget } = sweep.spec;
-    return budget == null || this.committed(sweep, trials) + sweep.baseConfig.iterations <= budget;
+    return budget == null || this.committed(trials) + sweep.baseConfig.iterations <= budget;
   }
 
-  /** New trials, in order, while the sweep's slots and budget allow. */
+  /** New trials, in order, while the sweep's slots and budget allow: every trial, the new ones included. */
   private startTrials(
     sweep: StoredSweep,
     trials: RunSummary[],
     order: Array<{ learner: LearnerName; trial: number }>,
-  ): void {
+  ): RunSummary[] {
     const { store } = this.o;
     const slots = sweep.spec.parallel ?? this.o.concurrency;
     const current = [...trials];
@@ -251,6 +257,7 @@ export class SweepScheduler {
       this.o.pump();
       this.o.changed?.(sweep.id);
     }
+    return current;
   }
 
   /** Each learner's best completed trial on meta-validation, queued again on fresh seeds. */

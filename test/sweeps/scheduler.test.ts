@@ -100,6 +100,17 @@ describe('the sweep scheduler', () => {
     expect(trials()).toHaveLength(2);
   });
 
+  it('counts a trial it resumes in the sweep’s slots: no new trial starts beside it', () => {
+    const { scheduler, trials, calls, validate, finish } = setUp({ learners: ['maml'] });
+    scheduler.tick();
+    const [a] = trials().map((r) => r.id);
+    validate(a!, 10, 0.4);
+    finish(a!, 'interrupted');
+    scheduler.tick();
+    expect(calls.resume).toEqual([a]);
+    expect(trials()).toHaveLength(2); // both slots held: the resumed trial and the other
+  });
+
   it('stops a trial below the best 1/η at a rung, in the order trials reached it, through the cancel path', () => {
     const { scheduler, trials, calls, validate, store } = setUp({ learners: ['maml'], parallel: 3 });
     scheduler.tick();
