@@ -226,15 +226,11 @@ async function follow(service: WorkbenchService, id: number, signal: AbortSignal
     err(`  ${r.learner} ${role} (run ${r.id}): ${what}`);
   });
   try {
-    for (;;) {
-      const s = service.sweep(id);
-      if (s.status !== 'running') {
-        // Its runs still checkpointing after a cancel are waited for: nothing is left running.
-        await service.queue!.idle(s.trials.map((t) => t.runId).concat(s.finals.map((f) => f.id)));
-        return service.sweep(id);
-      }
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    // The sweep's row alone while it runs (its detail reads every trial's evaluations).
+    while (service.store.sweeps.get(id)?.status === 'running') await new Promise((r) => setTimeout(r, 250));
+    // Its runs still checkpointing after a cancel are waited for: nothing is left running.
+    await service.queue!.idle(service.store.runs.list({ sweepId: id }).map((r) => r.id));
+    return service.sweep(id);
   } finally {
     off();
     signal.removeEventListener('abort', onAbort);
