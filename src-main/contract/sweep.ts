@@ -12,7 +12,7 @@ import { type ExperimentConfig, LEARNERS, type LearnerName, SETTINGS } from './c
 import type { SettingDescription } from './settings';
 import { executorChoiceSchema } from './executor';
 import type { RunStatus, RunSummary } from './records';
-import { coveredBy, learnerInfo, unusedSettings } from './learners';
+import { coveredBy, unusedSettings } from './learners';
 
 /** A discrete list (numbers, or a choice's words, or true/false) or a numeric range. */
 export type SearchDimension =
@@ -336,9 +336,6 @@ export function formatFraction(f: number): string {
   }
   return String(f);
 }
-
-/** A learner's label for a sweep's text (results and notes). */
-export const learnerShort = (l: LearnerName) => learnerInfo(l).short;
 
 export const SWEEP_STATUSES = ['running', 'completed', 'cancelled', 'failed'] as const;
 export type SweepStatus = (typeof SWEEP_STATUSES)[number];
