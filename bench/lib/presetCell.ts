@@ -1,7 +1,8 @@
 /**
  * Time of one run of a preset, measured on a short stretch and extrapolated to the preset's
  * budget: the median meta-training iteration after a warm-up, and the meta-test time per task.
- * Prints one JSON line.
+ * Prints one JSON line, with the number of learned values in each part of the model (G, M, D and
+ * Meta-SGD's rates), which bench/demlStep.ts checks against PyTorch's step.
  *
  *   npx tsx bench/lib/presetCell.ts --preset concept-vs-pixels --cell 0 [--iterations 8] [--eval-tasks 40] [--threads N]
  *                                   [--learner fomaml]  (the cell with another learner, e.g. first-order MAML)
@@ -10,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { findPreset } from '../../src-main/contract/presets';
 import { resolveDataDir } from '../../src-main/layout/dataDirectory';
 import { resolveDataset } from '../../src-main/data/resolve';
-import { metaTrain, parseExperimentConfig, selectBackend } from '../../src-main/engine';
+import { Rng, buildModel, metaTrain, parseExperimentConfig, selectBackend, tf } from '../../src-main/engine';
 import { median } from './reference';
 
 const { values } = parseArgs({
@@ -39,6 +40,7 @@ const dataDir = resolveDataDir();
 const dataset = await resolveDataset(config.data, dataDir);
 const external = config.space === 'concept' ? await resolveDataset(config.concept.external, dataDir) : null;
 const desc = await selectBackend(config.backend);
+const parameters = learnedValues();
 const seconds: number[] = [];
 let testStart = 0;
 const started = performance.now();
@@ -66,5 +68,24 @@ console.log(
     // Setup (model, workers, pretraining when configured) is counted once, from this run.
     estimatedSeconds: full.iterations * perIteration + full.evalTasks * perEvalTask,
     measuredSeconds: (performance.now() - started) / 1000,
+    parameters,
   }),
 );
+
+/** Learned values per part: G (the generator, or conv4 on pixels), M (the head), D, rates. */
+function learnedValues(): Record<string, number> {
+  const params = buildModel(config, dataset, external).init(new Rng(1));
+  const parts: Record<string, number> = {};
+  for (const [name, t] of Object.entries(params)) {
+    const part = name.startsWith('lr:')
+      ? 'rates'
+      : name.startsWith('M.')
+        ? 'M'
+        : name.startsWith('D.')
+          ? 'D'
+          : 'G';
+    parts[part] = (parts[part] ?? 0) + t.size;
+  }
+  tf.dispose(Object.values(params));
+  return parts;
+}

@@ -16,7 +16,8 @@ The "concept space vs pixels" preset's concept cell, as src-main/engine builds i
 
     python3 bench/torch/deml_step.py --learner maml --threads 1 --iterations 8
 
-Prints one JSON line: the median iteration after a warm-up (ms), peak RSS, PyTorch's version.
+Prints one JSON line: the median iteration after a warm-up (ms), peak RSS, PyTorch's version and
+the number of learned values in each part (G, M, D and Meta-SGD's rates).
 """
 
 import argparse
@@ -136,7 +137,11 @@ def main():
         (meta + discrimination).backward()
         optimizer.step()
 
-    print_median_iteration(iteration, args.iterations, args.threads)
+    # Learned values per part, which bench/demlStep.ts compares with the engine's model: the two
+    # steps must train the same networks for their times to compare.
+    parts = {"G": g_params, "M": head, "D": d_params, "rates": rates}
+    parameters = {k: sum(p.numel() for p in v.values()) for k, v in parts.items() if v}
+    print_median_iteration(iteration, args.iterations, args.threads, {"parameters": parameters})
 
 
 if __name__ == "__main__":

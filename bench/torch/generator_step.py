@@ -80,9 +80,10 @@ def forward(params, blocks, x):
     return F.linear(x.mean(dim=(2, 3)), params["concept.weight"], params["concept.bias"])
 
 
-def print_median_iteration(iteration, iterations, threads):
+def print_median_iteration(iteration, iterations, threads, extra=None):
     """Time `iteration` after one warm-up call (oneDNN's primitives, the allocator) and print the
-    JSON line the benches read: the median iteration (ms), peak RSS, PyTorch's version."""
+    JSON line the benches read: the median iteration (ms), peak RSS, PyTorch's version, and the
+    fields of `extra`."""
     iteration()
     ms = []
     for _ in range(iterations):
@@ -95,6 +96,7 @@ def print_median_iteration(iteration, iterations, threads):
                 "msPerIteration": statistics.median(ms),
                 "peakRssMb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                 "system": f"PyTorch {torch.__version__} (CPU, {threads} thread{'s' if threads > 1 else ''})",
+                **(extra or {}),
             }
         )
     )
