@@ -236,7 +236,9 @@ describe.skipIf(!gpu)('the webgpu backend (Dawn)', () => {
         expect(r.test!.mean).toBeGreaterThanOrEqual(atLeast);
         const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
         expect(mean(r.lossCurve.slice(-5))).toBeLessThan(mean(r.lossCurve.slice(0, 5)));
-      });
+        // A hang detector, not a speed check: 38 s and 64 s on a quiet 2-core machine, so the
+        // default 120 s would fail them on a loaded one.
+      }, 300_000);
     }
   });
 });
