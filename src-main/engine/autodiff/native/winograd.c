@@ -61,7 +61,7 @@ static void input_transform(const Shape* s, const float* x, float* v, int block,
   const int per_image = s->th * s->tw;
   const int n = t / per_image, r = t - n * per_image;
   const int ty = r / s->tw, tx = r - ty * s->tw;
-  const int ci = s->ci, stride = block * ci, iy = 2 * ty - 1, ix = 2 * tx - 1;
+  const int ci = s->ci, stride = PITCH(block, ci), iy = 2 * ty - 1, ix = 2 * tx - 1;
   /* Row pointers at column ix, NULL for rows in the padding; row iy+1 and column ix+1 are
    * always inside (ty < th and tx < tw). */
   const float* base = x + ((n * s->h + iy) * s->w + ix) * ci;
@@ -133,7 +133,7 @@ static void output_transform(const Shape* s, const float* m, float* y, int block
   const int per_image = s->th * s->tw;
   const int n = t / per_image, r = t - n * per_image;
   const int oy = 2 * (r / s->tw), ox = 2 * (r - (r / s->tw) * s->tw);
-  const int co = s->co, stride = block * co;
+  const int co = s->co, stride = PITCH(block, co);
   const int down = oy + 1 < s->h, right = ox + 1 < s->w;
   float* y00 = y + ((n * s->h + oy) * s->w + ox) * co;
   float* y10 = y00 + s->w * co;
@@ -162,7 +162,7 @@ static void output_transform(const Shape* s, const float* m, float* y, int block
 __attribute__((export_name("winograd_scratch_floats"))) int winograd_scratch_floats(int ci, int co,
                                                                                    int forward) {
   const int block = forward ? FORWARD_BLOCK : FILTER_BLOCK;
-  return 16 * (ci * co + block * ci + block * co);
+  return 16 * (ci * co + PITCH(block, ci) + PITCH(block, co));
 }
 
 /*
@@ -175,12 +175,12 @@ __attribute__((export_name("conv3x3_winograd"))) void conv3x3_winograd(
   const int tiles = n * s.th * s.tw, block = FORWARD_BLOCK;
   float* u = scratch;
   float* v = u + 16 * ci * co;
-  float* m = v + 16 * block * ci;
+  float* m = v + 16 * PITCH(block, ci);
   filter_transform(f, u, ci * co);
   for (int t0 = 0; t0 < tiles; t0 += block) {
     const int count = tiles - t0 < block ? tiles - t0 : block;
     for (int j = 0; j < count; j++) input_transform(&s, x, v, block, t0 + j, j);
-    block_products(v, u, m, 16, block, count, ci, co);
+    block_products(v, u, m, 16, PITCH(block, ci), PITCH(block, co), count, ci, co);
     for (int j = 0; j < count; j++) output_transform(&s, m, y, block, t0 + j, j);
   }
 }
@@ -193,7 +193,7 @@ static void gradient_transform(const Shape* s, const float* dy, float* wv, int b
   const int per_image = s->th * s->tw;
   const int n = t / per_image, r = t - n * per_image;
   const int oy = 2 * (r / s->tw), ox = 2 * (r - (r / s->tw) * s->tw);
-  const int co = s->co, stride = block * co;
+  const int co = s->co, stride = PITCH(block, co);
   const int down = oy + 1 < s->h, right = ox + 1 < s->w;
   const float* d00 = dy + ((n * s->h + oy) * s->w + ox) * co;
   const float* d10 = d00 + s->w * co;
@@ -257,7 +257,7 @@ __attribute__((export_name("conv3x3_winograd_filter_grad"))) void conv3x3_winogr
   const int tiles = n * s.th * s.tw, block = FILTER_BLOCK;
   float* acc = scratch;
   float* v = acc + 16 * ci * co;
-  float* g = v + 16 * block * ci;
+  float* g = v + 16 * PITCH(block, ci);
   for (int q = 0; q < 16 * ci * co; q++) acc[q] = 0.0f;
   for (int t0 = 0; t0 < tiles; t0 += block) {
     const int count = tiles - t0 < block ? tiles - t0 : block;
@@ -266,7 +266,7 @@ __attribute__((export_name("conv3x3_winograd_filter_grad"))) void conv3x3_winogr
       gradient_transform(&s, dy, g, block, t0 + j, j);
     }
     for (int xi = 0; xi < 16; xi++) {
-      tile_accumulate(v + xi * block * ci, g + xi * block * co, acc + xi * ci * co, count, ci, co);
+      tile_accumulate(v + xi * PITCH(block, ci), g + xi * PITCH(block, co), acc + xi * ci * co, count, ci, co);
     }
   }
   filter_gradient_transform(acc, dw, ci * co);

@@ -52,32 +52,49 @@ typedef struct {
     r5 = ADD(SUB(MUL(four_, d1), MUL(five_, d3)), d5);              \
   } while (0)
 
-/* One patch row, times B: six loads (zero in the padding) and BT6 along the row. */
+/* Patch row r, times B: six loads (zero in the padding) and BT6 along the row, into slots
+ * 6r .. 6r + 5 of the tile's place in v. */
 #define LOAD(p, ok, col) ((p) && (ok) ? wasm_v128_load((p) + (col) * ci + c) : zero)
-#define ROW(p, e0, e1, e2, e3, e4, e5)                                                       \
+#define ROW(p, r)                                                                            \
   do {                                                                                       \
     const v128_t q0 = LOAD(p, ok0, 0), q1 = LOAD(p, 1, 1), q2 = LOAD(p, ok2, 2);              \
     const v128_t q3 = LOAD(p, ok3, 3), q4 = LOAD(p, ok4, 4), q5 = LOAD(p, ok5, 5);            \
+    v128_t e0, e1, e2, e3, e4, e5;                                                           \
     BT6(q0, q1, q2, q3, q4, q5, e0, e1, e2, e3, e4, e5);                                     \
+    float* at = o + 6 * (r) * stride;                                                        \
+    wasm_v128_store(at, e0);                                                                 \
+    wasm_v128_store(at + stride, e1);                                                        \
+    wasm_v128_store(at + 2 * stride, e2);                                                    \
+    wasm_v128_store(at + 3 * stride, e3);                                                    \
+    wasm_v128_store(at + 4 * stride, e4);                                                    \
+    wasm_v128_store(at + 5 * stride, e5);                                                    \
   } while (0)
-/* Column j of the row-transformed patch, times B^T, into rows j, 6 + j, ..., 30 + j of v. */
-#define COLUMN(j, e0, e1, e2, e3, e4, e5)                        \
-  do {                                                           \
-    v128_t r0, r1, r2, r3, r4, r5;                               \
-    BT6(e0, e1, e2, e3, e4, e5, r0, r1, r2, r3, r4, r5);         \
-    wasm_v128_store(o + (0 + (j)) * stride, r0);                 \
-    wasm_v128_store(o + (6 + (j)) * stride, r1);                 \
-    wasm_v128_store(o + (12 + (j)) * stride, r2);                \
-    wasm_v128_store(o + (18 + (j)) * stride, r3);                \
-    wasm_v128_store(o + (24 + (j)) * stride, r4);                \
-    wasm_v128_store(o + (30 + (j)) * stride, r5);                \
+/* Column j of the row-transformed patch (slots j, 6 + j, ..., 30 + j), times B^T, in place. */
+#define COLUMN(j)                                                                            \
+  do {                                                                                       \
+    float* at = o + (j) * stride;                                                            \
+    const v128_t e0 = wasm_v128_load(at), e1 = wasm_v128_load(at + 6 * stride);              \
+    const v128_t e2 = wasm_v128_load(at + 12 * stride), e3 = wasm_v128_load(at + 18 * stride); \
+    const v128_t e4 = wasm_v128_load(at + 24 * stride), e5 = wasm_v128_load(at + 30 * stride); \
+    v128_t r0, r1, r2, r3, r4, r5;                                                           \
+    BT6(e0, e1, e2, e3, e4, e5, r0, r1, r2, r3, r4, r5);                                     \
+    wasm_v128_store(at, r0);                                                                 \
+    wasm_v128_store(at + 6 * stride, r1);                                                    \
+    wasm_v128_store(at + 12 * stride, r2);                                                   \
+    wasm_v128_store(at + 18 * stride, r3);                                                   \
+    wasm_v128_store(at + 24 * stride, r4);                                                   \
+    wasm_v128_store(at + 30 * stride, r5);                                                   \
   } while (0)
-
 /*
- * B^T d B for tile t of x into row j of the block v[36][block][ci], 4 channels at a time. d is
- * the tile's 6x6 input patch (rows 4ty-1..4ty+4, columns 4tx-1..4tx+4), zero outside x. Named
- * values, not arrays (an array clang cannot keep in registers would need the C stack, which
- * this module does not have).
+ * B^T d B for tile t of x into row j of the block v[36][block][ci] (points PITCH apart), 4
+ * channels at a time. d is the tile's 6x6 input patch (rows 4ty-1..4ty+4, columns 4tx-1..4tx+4),
+ * zero outside x. Two passes through v, the rows then the columns, so that one line of the patch
+ * is live at a time: holding the whole patch (36 vectors) in named values, as this did before,
+ * the JIT spilled most of them (x64 has 16 vector registers), which cost more than the pass's 36
+ * stores and loads (in the L1 cache, once the points no longer share its sets: PITCH). 22-27%
+ * off the F(4x4, 3x3) kernels on the generator's layers with PITCH; the same two passes for the
+ * output and gradient transforms measured no faster. Named values, not arrays (an array clang
+ * cannot keep in registers would need the C stack, which this module does not have).
  */
 /* Always inlined, as is gradient_transform: a call would pass the Shape's address, which needs the
  * C stack this module does not have (a call that was not inlined trapped). */
@@ -85,7 +102,7 @@ static inline __attribute__((always_inline)) void input_transform(const Shape* s
   const int per_image = s->th * s->tw;
   const int n = t / per_image, r = t - n * per_image;
   const int ty = r / s->tw, tx = r - ty * s->tw;
-  const int ci = s->ci, stride = block * ci, iy = 4 * ty - 1, ix = 4 * tx - 1;
+  const int ci = s->ci, stride = PITCH(block, ci), iy = 4 * ty - 1, ix = 4 * tx - 1;
   /* Row pointers at column ix, NULL for rows outside x; row iy+1 and column ix+1 are always
    * inside (ty < th and tx < tw). */
   const int line = s->w * ci;
@@ -101,21 +118,19 @@ static inline __attribute__((always_inline)) void input_transform(const Shape* s
   float* out = v + j * ci;
   const v128_t zero = SPLAT(0.0f);
   for (int c = 0; c < ci; c += 4) {
-    v128_t a0, a1, a2, a3, a4, a5, b0, b1, b2, b3, b4, b5, c0, c1, c2, c3, c4, c5;
-    v128_t d0, d1, d2, d3, d4, d5, e0, e1, e2, e3, e4, e5, f0, f1, f2, f3, f4, f5;
-    ROW(p0, a0, a1, a2, a3, a4, a5);
-    ROW(p1, b0, b1, b2, b3, b4, b5);
-    ROW(p2, c0, c1, c2, c3, c4, c5);
-    ROW(p3, d0, d1, d2, d3, d4, d5);
-    ROW(p4, e0, e1, e2, e3, e4, e5);
-    ROW(p5, f0, f1, f2, f3, f4, f5);
     float* o = out + c;
-    COLUMN(0, a0, b0, c0, d0, e0, f0);
-    COLUMN(1, a1, b1, c1, d1, e1, f1);
-    COLUMN(2, a2, b2, c2, d2, e2, f2);
-    COLUMN(3, a3, b3, c3, d3, e3, f3);
-    COLUMN(4, a4, b4, c4, d4, e4, f4);
-    COLUMN(5, a5, b5, c5, d5, e5, f5);
+    ROW(p0, 0);
+    ROW(p1, 1);
+    ROW(p2, 2);
+    ROW(p3, 3);
+    ROW(p4, 4);
+    ROW(p5, 5);
+    COLUMN(0);
+    COLUMN(1);
+    COLUMN(2);
+    COLUMN(3);
+    COLUMN(4);
+    COLUMN(5);
   }
 }
 #undef COLUMN
@@ -185,7 +200,7 @@ static void output_transform(const Shape* s, const float* m, float* y, int block
   const int per_image = s->th * s->tw;
   const int n = t / per_image, r = t - n * per_image;
   const int oy = 4 * (r / s->tw), ox = 4 * (r - (r / s->tw) * s->tw);
-  const int co = s->co, stride = block * co;
+  const int co = s->co, stride = PITCH(block, co);
   const int rows = s->h - oy < 4 ? s->h - oy : 4, cols = s->w - ox < 4 ? s->w - ox : 4;
   float* y0 = y + ((n * s->h + oy) * s->w + ox) * co;
   const float* in = m + j * co;
@@ -221,7 +236,7 @@ static void output_transform(const Shape* s, const float* m, float* y, int block
 
 /* Floats of scratch that conv3x3_winograd4 needs for these channel counts. */
 __attribute__((export_name("winograd4_scratch_floats"))) int winograd4_scratch_floats(int ci, int co) {
-  return 36 * (ci * co + BLOCK * ci + BLOCK * co);
+  return 36 * (ci * co + PITCH(BLOCK, ci) + PITCH(BLOCK, co));
 }
 
 /*
@@ -234,12 +249,12 @@ __attribute__((export_name("conv3x3_winograd4"))) void conv3x3_winograd4(
   const int tiles = n * s.th * s.tw;
   float* u = scratch;
   float* v = u + 36 * ci * co;
-  float* m = v + 36 * BLOCK * ci;
+  float* m = v + 36 * PITCH(BLOCK, ci);
   filter_transform(f, u, ci * co);
   for (int t0 = 0; t0 < tiles; t0 += BLOCK) {
     const int count = tiles - t0 < BLOCK ? tiles - t0 : BLOCK;
     for (int j = 0; j < count; j++) input_transform(&s, x, v, BLOCK, t0 + j, j);
-    block_products(v, u, m, 36, BLOCK, count, ci, co);
+    block_products(v, u, m, 36, PITCH(BLOCK, ci), PITCH(BLOCK, co), count, ci, co);
     for (int j = 0; j < count; j++) output_transform(&s, m, y, BLOCK, t0 + j, j);
   }
 }
@@ -274,7 +289,7 @@ static inline __attribute__((always_inline)) void gradient_transform(const Shape
   const int per_image = s->th * s->tw;
   const int n = t / per_image, r = t - n * per_image;
   const int oy = 4 * (r / s->tw), ox = 4 * (r - (r / s->tw) * s->tw);
-  const int co = s->co, stride = block * co, line = s->w * co;
+  const int co = s->co, stride = PITCH(block, co), line = s->w * co;
   const int rows = s->h - oy < 4 ? s->h - oy : 4, cols = s->w - ox < 4 ? s->w - ox : 4;
   const float* p0 = dy + ((n * s->h + oy) * s->w + ox) * co;
   const float* p1 = rows > 1 ? p0 + line : 0;
@@ -363,7 +378,7 @@ static void filter_gradient_transform(const float* acc, float* dw, int pairs) {
 /* Floats of scratch that conv3x3_winograd4_filter_grad needs for these channel counts. */
 __attribute__((export_name("winograd4_filter_grad_scratch_floats"))) int winograd4_filter_grad_scratch_floats(
     int ci, int co) {
-  return 36 * (ci * co + FILTER_BLOCK * ci + FILTER_BLOCK * co);
+  return 36 * (ci * co + PITCH(FILTER_BLOCK, ci) + PITCH(FILTER_BLOCK, co));
 }
 
 /*
@@ -376,7 +391,7 @@ __attribute__((export_name("conv3x3_winograd4_filter_grad"))) void conv3x3_winog
   const int tiles = n * s.th * s.tw, block = FILTER_BLOCK;
   float* acc = scratch;
   float* v = acc + 36 * ci * co;
-  float* g = v + 36 * block * ci;
+  float* g = v + 36 * PITCH(block, ci);
   for (int q = 0; q < 36 * ci * co; q++) acc[q] = 0.0f;
   for (int t0 = 0; t0 < tiles; t0 += block) {
     const int count = tiles - t0 < block ? tiles - t0 : block;
@@ -385,7 +400,7 @@ __attribute__((export_name("conv3x3_winograd4_filter_grad"))) void conv3x3_winog
       gradient_transform(&s, dy, g, block, t0 + j, j);
     }
     for (int xi = 0; xi < 36; xi++) {
-      tile_accumulate(v + xi * block * ci, g + xi * block * co, acc + xi * ci * co, count, ci, co);
+      tile_accumulate(v + xi * PITCH(block, ci), g + xi * PITCH(block, co), acc + xi * ci * co, count, ci, co);
     }
   }
   filter_gradient_transform(acc, dw, ci * co);
