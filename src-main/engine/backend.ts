@@ -11,6 +11,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import type { BackendPreference } from '../contract/config';
 import { BACKENDS } from '../contract/config';
+import { installEagerBackprop } from './autodiff/eagerBackprop';
 import { installGradients } from './autodiff/gradients';
 import { describeNativeKernels } from './autodiff/nativeKernels';
 import { installWasmKernels } from './autodiff/wasmKernels';
@@ -234,13 +235,14 @@ export function resolveBackendPreference(
 }
 
 /**
- * Select and initialise the backend, and install the gradient completion (always) and the wasm
- * training kernels (on wasm). A forced backend that cannot start is an error, not a fallback.
+ * Select and initialise the backend, and install the gradient completion and the freeing backward
+ * pass (always) and the wasm training kernels (on wasm). A forced backend that cannot start is an error, not a fallback.
  */
 export async function selectBackend(preference: BackendPreference = 'auto'): Promise<BackendDescription> {
   // tfjs's own console advice (e.g. "install tfjs-node") is replaced by the description below.
   tf.env().set('PROD', true);
   installGradients();
+  installEagerBackprop();
   const pref = resolveBackendPreference(preference);
   const fallbacks: BackendDescription['fallbacks'] = [];
   /** Why no GPU computes: every GPU backend's reason, for the run's backend line. */
