@@ -57,6 +57,9 @@ describe('a projection job', () => {
     expect(new Set(result.imageIndex).size).toBe(30);
     expect(result.knn.accuracy).toBeGreaterThan(result.chance);
     expect(result.durationMs).toBeGreaterThan(0);
+    // The trainer writes its row, then tells the workbench, which emits the event: the row can be
+    // read as completed a moment before the event comes.
+    await until('the completed event', () => seen.includes('completed'), 30_000);
     expect(seen).toEqual(expect.arrayContaining(['queued', 'running', 'completed']));
 
     const umap = await ended(
