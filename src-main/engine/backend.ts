@@ -236,7 +236,8 @@ export function resolveBackendPreference(
 
 /**
  * Select and initialise the backend, and install the gradient completion and the freeing backward
- * pass (always) and the wasm training kernels (on wasm). A forced backend that cannot start is an error, not a fallback.
+ * pass (always) and the wasm training kernels (on wasm). A forced backend that cannot start is an
+ * error, not a fallback.
  */
 export async function selectBackend(preference: BackendPreference = 'auto'): Promise<BackendDescription> {
   // tfjs's own console advice (e.g. "install tfjs-node") is replaced by the description below.
