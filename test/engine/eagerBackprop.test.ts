@@ -8,19 +8,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { LEARNERS } from '../../src-main/contract/config';
 import { generateSyntheticDataset } from '../../src-main/data/synthetic';
-import {
-  ExternalSampler,
-  type ExperimentConfigInput,
-  Rng,
-  buildModel,
-  parseExperimentConfig,
-  selectBackend,
-  tf,
-} from '../../src-main/engine';
+import { type ExperimentConfigInput, selectBackend, tf } from '../../src-main/engine';
 import { installEagerBackprop, uninstallEagerBackprop } from '../../src-main/engine/autodiff/eagerBackprop';
-import { taskTensors } from '../../src-main/engine/learners/task';
-import { taskStream } from '../../src-main/engine/taskStream';
 import type { Tensor } from '../../src-main/engine/tf';
+import { gradientTask } from '../helpers/taskGradients';
 
 const dataset = generateSyntheticDataset({ classes: 20, imagesPerClass: 6, size: 8, seed: 3 });
 const external = generateSyntheticDataset({ classes: 6, imagesPerClass: 6, size: 8, seed: 99 });
@@ -41,32 +32,17 @@ const SMALL: ExperimentConfigInput = {
 async function gradientBits(
   input: ExperimentConfigInput,
 ): Promise<{ bits: Record<string, Uint32Array>; peak: number }> {
-  const config = parseExperimentConfig(input);
-  const model = buildModel(config, dataset, config.space === 'concept' ? external : null);
-  const meta = model.init(new Rng(5));
-  const episode = taskStream(dataset, [...Array(12).keys()], config, new Rng(7), { pairs: true }).next();
+  const task = gradientTask(input, dataset, external, 6);
   const before = tf.memory().numTensors;
   let out: Record<string, Tensor> = {};
   const profile = await tf.profile(() => {
-    out = tf.tidy(() => {
-      const g = model.learner.metaGradient(meta, taskTensors(episode, [8, 8, 1]));
-      const d = model.discriminator?.gradient(
-        meta,
-        new ExternalSampler(external, new Rng(9)).next(6),
-        1,
-        true,
-      );
-      const named: Record<string, Tensor> = { loss: g.loss };
-      for (const [n, t] of Object.entries(g.grads)) named[`task:${n}`] = t;
-      for (const [n, t] of Object.entries(d?.grads ?? {})) named[`D-term:${n}`] = t;
-      return named;
-    });
+    out = tf.tidy(() => task.gradients());
   });
   const bits: Record<string, Uint32Array> = {};
   for (const [n, t] of Object.entries(out))
     bits[n] = new Uint32Array(((await t.data()) as Float32Array).slice().buffer);
-  tf.dispose([...Object.values(out), ...Object.values(meta)]);
-  expect(tf.memory().numTensors, 'tensors left behind').toBe(before - Object.keys(meta).length);
+  tf.dispose([...Object.values(out), ...Object.values(task.meta)]);
+  expect(tf.memory().numTensors, 'tensors left behind').toBe(before - Object.keys(task.meta).length);
   return { bits, peak: profile.peakBytes };
 }
 

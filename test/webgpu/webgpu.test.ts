@@ -8,21 +8,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSyntheticDataset } from '../../src-main/data/synthetic';
 import {
-  ExternalSampler,
   type ExperimentConfigInput,
   type IterationProgress,
-  Rng,
-  buildModel,
   metaTrain,
   parseExperimentConfig,
   selectBackend,
   tf,
 } from '../../src-main/engine';
 import { LEARNERS } from '../../src-main/contract/config';
-import { taskStream } from '../../src-main/engine/taskStream';
-import { taskTensors } from '../../src-main/engine/learners/task';
-import type { Tensor } from '../../src-main/engine/tf';
 import { webgpuForTests } from '../helpers/webgpu';
+import { gradientTask } from '../helpers/taskGradients';
 
 const gpu = await webgpuForTests('the webgpu backend tests');
 
@@ -49,22 +44,11 @@ type Values = Record<string, Float32Array>;
 /** Everything one task's meta-gradient (and, in the concept space, D's term) yields, read back. */
 async function gradientsOn(backend: 'cpu' | 'webgpu', input: ExperimentConfigInput): Promise<Values> {
   await tf.setBackend(backend);
-  const config = parseExperimentConfig(input);
-  const model = buildModel(config, dataset, config.space === 'concept' ? external : null);
-  const meta = model.init(new Rng(5));
-  const episode = taskStream(dataset, [...Array(12).keys()], config, new Rng(7), { pairs: true }).next();
-  const out = tf.tidy(() => {
-    const g = model.learner.metaGradient(meta, taskTensors(episode, [8, 8, 1]));
-    const d = model.discriminator?.gradient(meta, new ExternalSampler(external, new Rng(9)).next(6), 1, true);
-    const named: Record<string, Tensor> = { loss: g.loss };
-    for (const [n, t] of Object.entries(g.grads)) named[`task:${n}`] = t;
-    for (const [n, t] of Object.entries(d?.grads ?? {})) named[`D-term:${n}`] = t;
-    if (d) named['D-term:loss'] = d.loss;
-    return named;
-  });
+  const task = gradientTask(input, dataset, external, 6);
+  const out = tf.tidy(() => task.gradients());
   const values: Values = {};
   for (const [n, t] of Object.entries(out)) values[n] = (await t.data()) as Float32Array;
-  tf.dispose([...Object.values(out), ...Object.values(meta)]);
+  tf.dispose([...Object.values(out), ...Object.values(task.meta)]);
   return values;
 }
 
