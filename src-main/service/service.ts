@@ -489,23 +489,29 @@ export class WorkbenchService {
   async episode(runId: number, options: { index?: number; step?: number } = {}): Promise<EpisodeView> {
     const run = this.store.runs.get(runId);
     if (!run) throw new ServiceError(`run ${runId} does not exist`, 'not-found');
-    const request = options.step == null ? {} : { step: options.step };
-    await prepareEvaluation({
-      trained: run.config,
-      request,
-      checkpoints: this.store.checkpoints.list(runId),
-      owner: `run ${runId}`,
-      load: this.load,
-      dataDir: this.o.dataDir,
-    });
     // One episode job per run: stepping through episodes quickly stops the ones no longer shown.
+    // Taken at the call, before anything is awaited, so the later request always wins, however
+    // long each one's checks take.
     this.episodeJobs.get(runId)?.abort();
     const controller = new AbortController();
     this.episodeJobs.set(runId, controller);
+    const index = options.index ?? 0;
+    const superseded = () =>
+      new ServiceError(`episode ${index} of run ${runId} was superseded by another`, 'cancelled');
     try {
+      const request = options.step == null ? {} : { step: options.step };
+      await prepareEvaluation({
+        trained: run.config,
+        request,
+        checkpoints: this.store.checkpoints.list(runId),
+        owner: `run ${runId}`,
+        load: this.load,
+        dataDir: this.o.dataDir,
+      });
+      if (controller.signal.aborted) throw superseded();
       return await episodeFromTrainer(
         this.launch,
-        { runId, index: options.index ?? 0, step: options.step, dataDir: this.o.dataDir },
+        { runId, index, step: options.step, dataDir: this.o.dataDir },
         { signal: controller.signal },
       );
     } finally {
