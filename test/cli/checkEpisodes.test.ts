@@ -1,26 +1,12 @@
 /** `deml data check-episodes`: an episode file checked against a dataset, no trained model needed. */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src-main/cli/main';
+import { describe, expect, it } from 'vitest';
+import { demlInProcess } from '../helpers/cli';
 import { tempDirs } from '../helpers/temp';
 
 const temp = tempDirs('deml-check-episodes');
-afterEach(() => vi.restoreAllMocks());
-
-async function deml(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation(
-    (c: string | Uint8Array) => ((out += String(c)), true),
-  );
-  vi.spyOn(process.stderr, 'write').mockImplementation(
-    (c: string | Uint8Array) => ((err += String(c)), true),
-  );
-  const code = await main(argv);
-  vi.restoreAllMocks();
-  return { code, out, err };
-}
+const deml = demlInProcess;
 
 describe('deml data check-episodes', () => {
   const data = 'synthetic:classes=6,images=4,size=8';

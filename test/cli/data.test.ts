@@ -2,7 +2,8 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { demlInProcess } from '../helpers/cli';
 import { markedPng } from '../helpers/images';
 import { haveRoot } from '../helpers/root';
 import { tempDirs } from '../helpers/temp';
@@ -104,27 +105,46 @@ describe('deml data', () => {
     }
   });
 
-  it('refuses bad usage with exit code 2 and a message', () => {
+  it('refuses bad usage with exit code 2 and a message', async () => {
     const dataDir = temp();
     const r = deml(['data', 'import', '--format', 'tarball', '--name', 'x', '/tmp'], dataDir);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--format must be one of omniglot, folder, miniimagenet/);
-    const missing = deml(
-      ['data', 'import', '--format', 'folder', '--name', 'x', '/nonexistent/path'],
-      dataDir,
-    );
-    expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(/cannot read \/nonexistent\/path: no such file or folder/);
-    const unknown = deml(['train', '--data', 'nope', '--backend', 'cpu'], dataDir);
-    expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toMatch(/Dataset: unknown dataset 'nope'.*deml data import/);
-    // Names are checked on every command: nothing outside the data directory is read.
-    const outside = deml(['data', 'info', '../../outside'], dataDir);
-    expect(outside.code).not.toBe(0);
-    expect(outside.stderr).toMatch(/dataset name '\.\.\/\.\.\/outside' must be 1–64 characters/);
-    // A built-in dataset's name cannot be taken by an import.
-    const shadow = deml(['data', 'import', '--format', 'folder', '--name', 'glyphs', dataDir], dataDir);
-    expect(shadow.code).not.toBe(0);
-    expect(shadow.stderr).toMatch(/'glyphs' is the name of a built-in dataset/);
+    // The rest in this process (the same main(), without a second of start-up each).
+    vi.stubEnv('DEML_DATA_DIR', dataDir);
+    try {
+      const missing = await demlInProcess([
+        'data',
+        'import',
+        '--format',
+        'folder',
+        '--name',
+        'x',
+        '/nonexistent/path',
+      ]);
+      expect(missing.code).toBe(1);
+      expect(missing.err).toMatch(/cannot read \/nonexistent\/path: no such file or folder/);
+      const unknown = await demlInProcess(['train', '--data', 'nope', '--backend', 'cpu']);
+      expect(unknown.code).toBe(2);
+      expect(unknown.err).toMatch(/Dataset: unknown dataset 'nope'.*deml data import/);
+      // Names are checked on every command: nothing outside the data directory is read.
+      const outside = await demlInProcess(['data', 'info', '../../outside']);
+      expect(outside.code).not.toBe(0);
+      expect(outside.err).toMatch(/dataset name '\.\.\/\.\.\/outside' must be 1–64 characters/);
+      // A built-in dataset's name cannot be taken by an import.
+      const shadow = await demlInProcess([
+        'data',
+        'import',
+        '--format',
+        'folder',
+        '--name',
+        'glyphs',
+        dataDir,
+      ]);
+      expect(shadow.code).not.toBe(0);
+      expect(shadow.err).toMatch(/'glyphs' is the name of a built-in dataset/);
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 });
