@@ -132,7 +132,57 @@ export function toMarkdown(table: ResultsTable): string {
   return `${lines.join('\n')}\n\n${noteOf(table)}\n`;
 }
 
-/** Text for LaTeX's text mode: its ten special characters escaped. */
+/**
+ * The settings' labels and the notes use Greek letters and mathematical signs (α, ε, ∈, ≥, ×).
+ * pdfLaTeX, still the default for most venues, stops at each with "Unicode character α not set
+ * up for use with LaTeX": they are written as the commands every engine knows. Letters with
+ * accents are left as they are (LaTeX reads UTF-8 and sets them since 2018).
+ */
+const GREEK =
+  'alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi o pi rho varsigma sigma tau upsilon phi chi psi omega'.split(
+    ' ',
+  );
+const MATH: Record<string, string> = {
+  ...Object.fromEntries(
+    GREEK.map((name, i) => [String.fromCodePoint(0x3b1 + i), name === 'o' ? 'o' : `\\${name}`]),
+  ),
+  Γ: '\\Gamma',
+  Δ: '\\Delta',
+  Θ: '\\Theta',
+  Λ: '\\Lambda',
+  Σ: '\\Sigma',
+  Φ: '\\Phi',
+  Ψ: '\\Psi',
+  Ω: '\\Omega',
+  '·': '\\cdot',
+  '×': '\\times',
+  '±': '\\pm',
+  '−': '-',
+  '≥': '\\geq',
+  '≤': '\\leq',
+  '≈': '\\approx',
+  '∈': '\\in',
+  '√': '\\surd',
+  '→': '\\rightarrow',
+  '←': '\\leftarrow',
+  '†': '^\\dagger',
+  '‡': '^\\ddagger',
+};
+const TEXT: Record<string, string> = {
+  '§': '\\S{}',
+  '–': '--',
+  '—': '---',
+  '…': '\\ldots{}',
+  '‘': '`',
+  '’': "'",
+  '“': '``',
+  '”': "''",
+};
+
+/**
+ * Text for LaTeX's text mode: its ten special characters escaped, and the signs pdfLaTeX cannot
+ * read as commands (Greek letters and mathematical signs in math mode).
+ */
 export function latexEscape(s: string): string {
   return s
     .replace(/[\\&%$#_{}~^]/g, (ch) => {
@@ -147,10 +197,9 @@ export function latexEscape(s: string): string {
           return `\\${ch}`;
       }
     })
-    .replace(/·/g, '$\\cdot$')
-    .replace(/†/g, '$^\\dagger$')
-    .replace(/‡/g, '$^\\ddagger$')
-    .replace(/§/g, '\\S{}');
+    .replace(/./gu, (ch) =>
+      Object.hasOwn(MATH, ch) ? `$${MATH[ch]}$` : Object.hasOwn(TEXT, ch) ? TEXT[ch]! : ch,
+    );
 }
 
 export function toLatex(table: ResultsTable, caption = noteOf(table)): string {

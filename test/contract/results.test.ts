@@ -332,6 +332,18 @@ describe('the results table and its exports', () => {
       'a\\_b \\& 50\\% \\#1 \\{x\\} \\textasciitilde{} \\textasciicircum{} \\textbackslash{} \\$',
     );
     expect(latexEscape('MAML · concept space')).toBe('MAML $\\cdot$ concept space');
+    // pdfLaTeX stops at a Greek letter or a mathematical sign given as UTF-8 ("Unicode character β
+    // not set up for use with LaTeX"; checked with TeX Live 2022): every one the labels and notes
+    // use becomes a command.
+    expect(latexEscape('Inner learning rate α ∈ {0.1, 0.4}; γ ≥ 2 × 3 − 1 ≈ √n → ε–θ …')).toBe(
+      'Inner learning rate $\\alpha$ $\\in$ \\{0.1, 0.4\\}; $\\gamma$ $\\geq$ 2 $\\times$ 3 $-$ 1 $\\approx$ $\\surd$n $\\rightarrow$ $\\epsilon$--$\\theta$ \\ldots{}',
+    );
+    const labelled = toLatex({
+      columns: ['glyphs 5-way 1-shot · α = 0.4', 'λ ≤ 0.5, η = 1e-3 (“joint”)'],
+      rows: [{ method: 'Meta-SGD · β ∈ log[0.001, 0.01] §', cells: [null, null] }],
+    });
+    expect([...labelled].every((ch) => ch.charCodeAt(0) < 128)).toBe(true); // ASCII only
+    expect(labelled).toContain("$\\lambda$ $\\leq$ 0.5, $\\eta$ = 1e-3 (``joint'')");
   });
 });
 
