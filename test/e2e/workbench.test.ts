@@ -1593,7 +1593,7 @@ describe('the workbench in Chromium', () => {
       .toMatch(new RegExp(`^\\s*Trial [12] of\\s+sweep ${sweepId}: compared on meta-validation only\\.`));
     await page.goBack();
     await page.locator('[data-compare-finals]').click();
-    await page.getByRole('heading', { name: 'Compare 1 runs' }).waitFor();
+    await page.getByRole('heading', { name: 'Compare 1 run', exact: true }).waitFor();
     const tuned = page.locator('[data-table=results] [data-tuned]');
     await tuned.first().waitFor();
     expect(await tuned.first().textContent()).toBe('§');
