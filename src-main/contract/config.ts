@@ -365,7 +365,6 @@ export const ExperimentConfigSchema = z
       help: 'adaptation steps on a task during meta-training',
       unit: 'steps',
       group: OPTIMISATION,
-      adaptingLearners: true,
     }),
     testInnerSteps: setting(positiveInt.default(3), {
       flag: 'test-inner-steps',
@@ -373,14 +372,12 @@ export const ExperimentConfigSchema = z
       help: 'adaptation steps at validation and meta-test (MAML: 3 on Omniglot 5-way)',
       unit: 'steps',
       group: OPTIMISATION,
-      adaptingLearners: true,
     }),
     innerLr: setting(positiveNumber.default(0.4), {
       flag: 'inner-lr',
       label: 'Inner learning rate α',
       help: 'step size of the inner loop (Meta-SGD learns its own)',
       group: OPTIMISATION,
-      adaptingLearners: true,
     }),
     metaLr: setting(positiveNumber.default(0.001), {
       flag: 'meta-lr',

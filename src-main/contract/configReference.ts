@@ -3,7 +3,7 @@
  * descriptions (`npm run docs:config` writes it; test/contract/settings.test.ts checks it is
  * current).
  */
-import { LEARNERS, LEARNER_INFO } from './learners';
+import { LEARNERS, LEARNER_INFO, type LearnerName, readsSetting } from './learners';
 import { SETTINGS } from './config';
 import { SETTING_GROUPS, type SettingDescription } from './settings';
 
@@ -14,15 +14,23 @@ function shown(value: unknown): string {
   return String(value);
 }
 
+/** The learners that read a setting, in each space, as readsSetting answers (the form's rule). */
 function appliesTo(s: SettingDescription): string {
-  if (s.learners)
-    return s.learners.map((l) => LEARNER_INFO[l as keyof typeof LEARNER_INFO]?.short ?? l).join(', ');
-  if (s.adaptingLearners)
-    return LEARNERS.filter((l) => LEARNER_INFO[l].adaptsAtTestTime)
-      .map((l) => LEARNER_INFO[l].short)
-      .join(', ');
-  if (s.space) return `the ${s.space} space`;
-  return 'all';
+  const readers = (space: 'pixels' | 'concept') =>
+    LEARNERS.filter((learner) => readsSetting(s.path, { learner, space }));
+  const short = (learners: readonly LearnerName[]) => learners.map((l) => LEARNER_INFO[l].short).join(', ');
+  const named = (learners: readonly LearnerName[]) => {
+    const others = LEARNERS.filter((l) => !learners.includes(l));
+    if (!others.length) return 'all';
+    return others.length <= 2 ? `all but ${short(others)}` : short(learners);
+  };
+  const [pixels, concept] = [readers('pixels'), readers('concept')];
+  if (pixels.join() === concept.join()) return named(pixels);
+  if (!pixels.length)
+    return concept.length === LEARNERS.length ? 'the concept space' : `${named(concept)} (concept space)`;
+  if (!concept.length)
+    return pixels.length === LEARNERS.length ? 'the pixels space' : `${named(pixels)} (pixels)`;
+  return `pixels: ${named(pixels)}; concept space: ${named(concept)}`;
 }
 
 const cell = (text: string) => text.replace(/\|/g, '\\|');

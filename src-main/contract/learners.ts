@@ -217,6 +217,19 @@ export function unusedSettings(config: { learner: LearnerName; space: 'pixels' |
   return unused;
 }
 
+/**
+ * Does a run with this learner and space read the setting at `path`? The one answer for the
+ * new-experiment form (it shows a setting when one of the chosen learners reads it), the
+ * settings reference (docs/config.md) and comparisons (unusedSettings): a Meta-SGD is not offered
+ * an α it never reads, nor a MANN on pixels a conv4 it does not have.
+ */
+export function readsSetting(
+  path: string,
+  config: { learner: LearnerName; space: 'pixels' | 'concept' },
+): boolean {
+  return !coveredBy(path, unusedSettings(config));
+}
+
 /** Is a flattened config key ("mann.batch") one of these fields or inside one of these sections? */
 export function coveredBy(key: string, fields: readonly string[]): boolean {
   return fields.some((f) => key === f || key.startsWith(`${f}.`));

@@ -40,8 +40,6 @@ export interface SettingMeta {
   learners?: readonly string[];
   /** Only in this space. Absent: both. */
   space?: 'pixels' | 'concept';
-  /** Only learners that take inner steps at test time (optimisation-based) read it. */
-  adaptingLearners?: true;
   syntax?: SettingSyntax;
   /** Choices, each with what it means, where the schema's enum needs words. */
   choices?: Readonly<Record<string, string>>;
@@ -142,17 +140,6 @@ export function describeSettings(schema: AnySchema, defaults: unknown): SettingD
   };
   walk(schema, [], defaults);
   return out;
-}
-
-/** Which learners and space a setting applies to, for the form and the docs. */
-export function settingApplies(
-  s: SettingDescription,
-  where: { learners: readonly string[]; space: string; adapting: boolean },
-): boolean {
-  if (s.space && s.space !== where.space) return false;
-  if (s.learners && !s.learners.some((l) => where.learners.includes(l))) return false;
-  if (s.adaptingLearners && !where.adapting) return false;
-  return true;
 }
 
 /**

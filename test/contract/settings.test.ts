@@ -7,7 +7,7 @@ import {
   settingLabel,
 } from '../../src-main/contract/config';
 import { configReferenceMarkdown } from '../../src-main/contract/configReference';
-import { LEARNERS } from '../../src-main/contract/learners';
+import { LEARNERS, readsSetting } from '../../src-main/contract/learners';
 import { SETTING_GROUPS, describeSettings } from '../../src-main/contract/settings';
 import { TRAIN_FLAGS, TRAIN_OPTIONS, configFromFlags } from '../../src-main/cli/args';
 import { z } from 'zod';
@@ -84,6 +84,29 @@ describe('settings described once', () => {
     expect(settingLabel('split.train')).toBe('Class split (train)');
     expect(settingLabel('mann.batch')).toBe('Sequences per task');
     expect(settingLabel('episodeFile')).toBe('Episode file');
+  });
+
+  it('a setting is offered where a learner reads it, by the rule comparisons group runs by', () => {
+    const reads = (path: string, learner: (typeof LEARNERS)[number], space: 'pixels' | 'concept') =>
+      readsSetting(path, { learner, space });
+    // Meta-SGD's inner rates are learned from their own initial range, never from α.
+    expect(reads('innerLr', 'maml', 'pixels')).toBe(true);
+    expect(reads('innerLr', 'metasgd', 'pixels')).toBe(false);
+    expect(reads('metaSgdInit', 'metasgd', 'concept')).toBe(true);
+    // A MANN reads sequences of presentations from the image itself: no shots, queries or conv4.
+    expect(reads('shots', 'mann', 'pixels')).toBe(false);
+    expect(reads('model.filters', 'mann', 'pixels')).toBe(false);
+    expect(reads('mann.memorySlots', 'mann', 'pixels')).toBe(true);
+    expect(reads('model.filters', 'protonet', 'pixels')).toBe(true);
+    expect(reads('model.filters', 'protonet', 'concept')).toBe(false);
+    // Reptile's θ moves by ε: β drives only G and D, which the pixels have not.
+    expect(reads('metaLr', 'reptile', 'pixels')).toBe(false);
+    expect(reads('metaLr', 'reptile', 'concept')).toBe(true);
+    expect(reads('concept.lambda', 'maml', 'pixels')).toBe(false);
+    expect(reads('concept.lambda', 'maml', 'concept')).toBe(true);
+    expect(configReferenceMarkdown()).toMatch(
+      /^\| Inner learning rate α \|.*\| MAML, FOMAML, Reptile, ANIL \|/m,
+    );
   });
 
   it('docs/config.md is the reference generated from the schema (npm run docs:config)', () => {

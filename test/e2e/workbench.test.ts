@@ -252,6 +252,17 @@ describe('the workbench in Chromium', () => {
     await page.locator('input[name=seeds]').fill('0');
     await page.locator('input[name="learner-mann"]').uncheck();
     await expect.poll(() => mannSettings.count()).toBe(0);
+    // A setting shows only where a chosen learner reads it: Meta-SGD learns its inner rates, so
+    // alone it is offered no α (docs/config.md says the same, from the same rule).
+    const innerLr = page.locator('input[name=innerLr]');
+    await innerLr.waitFor();
+    await page.locator('input[name="learner-maml"]').uncheck();
+    await expect.poll(() => innerLr.count()).toBe(0);
+    // Runs are made in the order the learners were ticked: MAML first again.
+    await page.locator('input[name="learner-metasgd"]').uncheck();
+    await page.locator('input[name="learner-maml"]').check();
+    await innerLr.waitFor();
+    await page.locator('input[name="learner-metasgd"]').check();
     const tiny: Record<string, string> = {
       ways: '5',
       queries: '2',
