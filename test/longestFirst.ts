@@ -7,12 +7,14 @@
  *   clean clone (CI) has none, and vitest's fallback (larger files first) put a 2-minute file
  *   last. There the measured seconds in test/durations.json (scripts/test-durations.mjs) order
  *   the files; a file not listed there starts first.
- * - Never two of the files that keep both cores busy on their own at once (HEAVY). Together, the
- *   e2e file (Chromium, the workbench and its trainers) and the webgpu file (SwiftShader's
- *   threads) took 236 and 210 s where apart they took 166 and 164 s: threads that spin while they
- *   wait burn the other file's time. The order is planned as the two workers would take the
- *   files, from their measured seconds: a worker that frees while a heavy file runs on the other
- *   takes the longest light file instead of the next heavy one.
+ * - Never two of the files that keep both cores busy on their own at once (HEAVY): the e2e file
+ *   (Chromium, the workbench and its trainers) and the webgpu file (SwiftShader's threads). In
+ *   two full runs that started them together they took 205 and 201 s, then 236 and 210 s; in
+ *   two that kept them apart, 166 and 164 s, then 206 and 199 s. The machine drifted as much
+ *   between runs, so the gain is uncertain; the cause is likely (threads that spin while they
+ *   wait burn the other file's time) and the rule costs nothing. The order is planned as the two
+ *   workers would take the files, from their measured seconds: a worker that frees while a heavy
+ *   file runs on the other takes the longest light file instead of the next heavy one.
  */
 import { relative } from 'node:path';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
