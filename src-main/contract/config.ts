@@ -427,6 +427,13 @@ export const ExperimentConfigSchema = z
       unit: 'iterations',
       group: CHECKS,
     }),
+    checkpointsKept: setting(nonNegativeInt.default(2), {
+      flag: 'checkpoints-kept',
+      label: 'Checkpoints kept',
+      help: 'newest checkpoints kept on disk, to resume, evaluate or project from (0: every one)',
+      unit: 'checkpoints',
+      group: CHECKS,
+    }),
     seed: setting(nonNegativeInt.max(2 ** 32 - 1).default(0), {
       flag: 'seed',
       label: 'Seed',

@@ -213,7 +213,7 @@ function labelOf(settings: Record<string, string | number | boolean>, keys: read
 /** Fields that say which experiment cell a run belongs to, not which repetition it is. */
 const REPETITION_KEYS = ['seed'];
 /** Fields that never change results (how the run was watched, not what it computed). */
-const BOOKKEEPING_KEYS = ['checkpointEvery', 'backend', 'valEvery', 'valTasks'];
+const BOOKKEEPING_KEYS = ['checkpointEvery', 'checkpointsKept', 'backend', 'valEvery', 'valTasks'];
 
 /**
  * Which cell of its experiment a run belongs to, in words: its learner's short name, then each

@@ -223,9 +223,10 @@ function iterationProgress(run: TrainingRun, step: MetaStepResult, iteration: nu
 
 /** A checkpoint of the current iteration, when the run has somewhere to keep it. */
 async function checkpoint(run: TrainingRun): Promise<void> {
-  const { checkpointDir, keepCheckpoints, callbacks } = run.options;
+  const { checkpointDir, callbacks } = run.options;
   if (!checkpointDir) return;
-  run.lastCheckpoint = await checkpointSession(run.s, checkpointDir, keepCheckpoints ?? 2);
+  const kept = run.s.config.checkpointsKept;
+  run.lastCheckpoint = await checkpointSession(run.s, checkpointDir, kept === 0 ? Infinity : kept);
   await callbacks?.onCheckpoint?.(run.lastCheckpoint, run.s.state.iteration);
 }
 

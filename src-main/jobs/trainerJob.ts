@@ -174,7 +174,6 @@ function trainOptions(
       ...(run.resumeFrom != null ? { from: run.resumeFrom } : {}),
       expected: run.expectedCheckpoint,
     },
-    keepCheckpoints: 2,
     skipTest: run.skipTest === true,
     signal: job.o.signal,
     hasValidation: (step) => run.validations.includes(step),

@@ -32,12 +32,17 @@ import { tempDirs } from '../helpers/temp';
 
 const tempDir = tempDirs('deml-ckpt-faults');
 const dataset = generateSyntheticDataset({ classes: 20, imagesPerClass: 8, size: 12, seed: 2 });
-const config = parseExperimentConfig({ ...TINY_ENGINE, learner: 'maml', checkpointEvery: 2 });
+const config = parseExperimentConfig({
+  ...TINY_ENGINE,
+  learner: 'maml',
+  checkpointEvery: 2,
+  checkpointsKept: 0,
+});
 
 /** A run of 6 iterations with checkpoints at 2, 4 and 6 (all kept). */
 async function trained(): Promise<string> {
   const dir = tempDir();
-  await metaTrain({ config, dataset, checkpointDir: dir, keepCheckpoints: 5, skipTest: true });
+  await metaTrain({ config, dataset, checkpointDir: dir, skipTest: true });
   return dir;
 }
 /** The header fields the tampering test edits. */
@@ -76,7 +81,6 @@ describe('damaged checkpoints', () => {
       checkpointDir: dir,
       resume: true,
       resumePoint: { from: 4 },
-      keepCheckpoints: 5,
       skipTest: true,
     });
     expect(resumed.iterations).toBe(6);
@@ -179,6 +183,7 @@ describe('divergence', () => {
       ...TINY_ENGINE,
       learner: 'maml',
       checkpointEvery: 2,
+      checkpointsKept: 0,
       iterations: 10,
       innerLr: 1e30,
     });
@@ -187,7 +192,6 @@ describe('divergence', () => {
       dataset,
       checkpointDir: dir,
       resume: true,
-      keepCheckpoints: 5,
     }).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(DivergenceError);
     expect((failure as DivergenceError).iteration).toBe(7);

@@ -144,7 +144,6 @@ describe('gradient routing (cpu)', () => {
       external,
       checkpointDir: dir,
       skipTest: true,
-      keepCheckpoints: 5,
       callbacks: { onPretrain: (p) => void pretrain.push(p.iteration) },
     });
     expect(pretrain).toEqual([1, 2, 3]);

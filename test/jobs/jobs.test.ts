@@ -5,12 +5,13 @@
  * config never reaches the queue; a full disk fails a run cleanly.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RunStatus, RunSummary } from '../../src-main/contract/records';
 import { storeJob } from '../../src-main/jobs/runRecorder';
 import { runTrainerJob } from '../../src-main/jobs/trainerJob';
+import { checkpointDirectory } from '../../src-main/layout/dataDirectory';
 import { WorkbenchService } from '../../src-main/service/service';
 import { openStore } from '../../src-main/store/store';
 import { TINY } from '../helpers/configs';
@@ -30,12 +31,14 @@ const settled = (s: WorkbenchService, id: number, status: RunStatus) =>
 
 describe('the job queue', () => {
   it('trains a run in its own process and stores metrics, validations, checkpoints and the meta-test', async () => {
-    const service = open();
+    const dataDir = tempDir();
+    const service = open(dataDir);
     const progress: number[] = [];
     const committed: number[] = [];
     service.on('run:progress', (p) => p.phase === 'training' && progress.push(p.iteration));
     service.on('run:metrics', (m) => committed.push(m.points.length));
-    const { runs } = await service.createExperiment({ name: 'one', config: TINY });
+    // Every checkpoint kept (the default keeps the newest two: the next test).
+    const { runs } = await service.createExperiment({ name: 'one', config: { ...TINY, checkpointsKept: 0 } });
     const id = runs[0]!.id;
     await settled(service, id, 'completed');
     const run = service.run(id);
@@ -46,7 +49,8 @@ describe('the job queue', () => {
     const test = run.evaluations.find((e) => e.split === 'test')!;
     expect(test.accuracies).toHaveLength(30);
     expect(run.testMean).toBeCloseTo(test.mean, 10);
-    expect(run.checkpoints.map((c) => c.step)).toEqual([20, 30]); // the newest two are kept
+    expect(run.checkpoints.map((c) => c.step)).toEqual([10, 20, 30]);
+    expect(readdirSync(checkpointDirectory(dataDir, id)).filter((f) => f.endsWith('.json'))).toHaveLength(3);
     expectContinuous(service, id, 'train/loss', 30);
     // System metrics: the trainer's CPU share of all cores, from its second point on; no GPU
     // memory on wasm; and what it ran with.
@@ -78,6 +82,7 @@ describe('the job queue', () => {
     });
     const [a, b] = [runs[0]!.id, twin.runs[0]!.id];
     await settled(service, a, 'completed');
+    expect(service.run(a).checkpoints.map((c) => c.step)).toEqual([190, 200]); // the newest two
     await until('run b training', () => (service.store.runs.get(b)!.iteration >= 12 ? true : null));
     // Cancelled from another process's view of the store (as `deml cancel` does): the flag.
     const client = WorkbenchService.open({ dataDir, appVersion: 'test', mode: 'client' });

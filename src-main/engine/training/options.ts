@@ -77,8 +77,6 @@ export interface TrainOptions {
    */
   resume?: boolean;
   resumePoint?: ResumePoint;
-  /** Checkpoints kept on disk (newest first). */
-  keepCheckpoints?: number;
   /** Cancels at the next iteration boundary, after a checkpoint. */
   signal?: AbortSignal;
   /** Skip the final meta-test (e.g. when a caller evaluates separately). */
