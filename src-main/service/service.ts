@@ -499,15 +499,7 @@ export class WorkbenchService {
     const superseded = () =>
       new ServiceError(`episode ${index} of run ${runId} was superseded by another`, 'cancelled');
     try {
-      const request = options.step == null ? {} : { step: options.step };
-      await prepareEvaluation({
-        trained: run.config,
-        request,
-        checkpoints: this.store.checkpoints.list(runId),
-        owner: `run ${runId}`,
-        load: this.load,
-        dataDir: this.o.dataDir,
-      });
+      await this.checkEvaluation(runId, run.config, options.step == null ? {} : { step: options.step });
       if (controller.signal.aborted) throw superseded();
       return await episodeFromTrainer(
         this.launch,
@@ -521,6 +513,22 @@ export class WorkbenchService {
 
   /** The episode job under way for each run (see episode()). */
   private readonly episodeJobs = new Map<number, AbortController>();
+
+  /**
+   * An evaluation of run `runId`'s checkpoint checked here as its trainer process will check it
+   * (the checkpoint exists and is whole, the data fits the trained network): a bad request is
+   * refused at once, naming the field. For evaluateRun and the episode viewer.
+   */
+  private async checkEvaluation(runId: number, trained: ExperimentConfig, request: EvaluationRequest) {
+    await prepareEvaluation({
+      trained,
+      request,
+      checkpoints: this.store.checkpoints.list(runId),
+      owner: `run ${runId}`,
+      load: this.load,
+      dataDir: this.o.dataDir,
+    });
+  }
 
   /**
    * A run as this workbench knows it: with the end its queue saw but could not write yet (a full
@@ -560,14 +568,7 @@ export class WorkbenchService {
         'conflict',
       );
     }
-    await prepareEvaluation({
-      trained: run.config,
-      request,
-      checkpoints: this.store.checkpoints.list(runId),
-      owner: `run ${runId}`,
-      load: this.load,
-      dataDir: this.o.dataDir,
-    });
+    await this.checkEvaluation(runId, run.config, request);
     const record = this.store.evaluationRequests.create(runId, request);
     this.emit('evaluation:status', record);
     this.queue?.pump();
