@@ -192,9 +192,11 @@ describe.skipIf(!gpu)('the webgpu backend (Dawn)', () => {
       });
     }
 
-    // Untrained, these configs score 41% (first-order MAML, pixels) and 48% (ProtoNet, concept) on
-    // the cpu and wasm backends; trained as here, 61% and 64% (± 6). Few iterations: on SwiftShader
-    // a concept-space iteration takes about 2.5 s (the cost is per GPU dispatch, not per image).
+    // Seed 0, as here: untrained, first-order MAML on pixels (α = 0.2) scores 54% and ProtoNet in
+    // the concept space 52%; trained, 67% and 63% on webgpu (the wasm backend gives 67% and 62%).
+    // Over seeds 0-4 on wasm: untrained 48-56% and 45-59%, trained 60-75% and 62-72%. A large meta
+    // learning rate and few iterations: on SwiftShader a concept-space iteration takes about 2.5 s
+    // and the 20-task meta-test 10 s (the cost is per GPU dispatch, not per image).
     const data = generateSyntheticDataset({ classes: 40, imagesPerClass: 10, size: 12, seed: 1 });
     const ext = generateSyntheticDataset({ classes: 20, imagesPerClass: 12, size: 12, seed: 77 });
     const learning = {
@@ -202,26 +204,25 @@ describe.skipIf(!gpu)('the webgpu backend (Dawn)', () => {
       shots: 1,
       queries: 3,
       metaBatch: 2,
-      metaLr: 0.005,
       model: { filters: 8, blocks: 2 },
       concept: { generator: { stages: [1, 1], width: 8, conceptSize: 32 }, head: [32], externalBatch: 16 },
       evalTasks: 20,
       valEvery: 0,
       checkpointEvery: 0,
     } satisfies ExperimentConfigInput;
-    for (const [learner, space, iterations, atLeast] of [
-      ['fomaml', 'pixels', 20, 0.52],
-      ['protonet', 'concept', 12, 0.56],
+    for (const [learner, space, settings] of [
+      ['fomaml', 'pixels', { iterations: 10, metaLr: 0.01, innerLr: 0.2 }],
+      ['protonet', 'concept', { iterations: 6, metaLr: 0.02 }],
     ] as const) {
       it(`${learner} learns in the ${space} space: 5-way 1-shot well above its untrained accuracy`, async () => {
-        const config = parseExperimentConfig({ ...learning, learner, space, iterations });
+        const config = parseExperimentConfig({ ...learning, ...settings, learner, space });
         const r = await metaTrain({ config, dataset: data, external: space === 'concept' ? ext : null });
         expect(r.test!.tasks).toBe(20);
-        expect(r.test!.mean).toBeGreaterThanOrEqual(atLeast);
+        expect(r.test!.mean).toBeGreaterThanOrEqual(0.58);
         const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-        expect(mean(r.lossCurve.slice(-5))).toBeLessThan(mean(r.lossCurve.slice(0, 5)));
-        // A hang detector, not a speed check: 38 s and 64 s on a quiet 2-core machine, so the
-        // default 120 s would fail them on a loaded one.
+        expect(mean(r.lossCurve.slice(-3))).toBeLessThan(mean(r.lossCurve.slice(0, 3)));
+        // A hang detector, not a speed check: 19 s and 30 s on a quiet 2-core machine, so the
+        // default 120 s could fail them on a loaded one.
       }, 300_000);
     }
   });
