@@ -3,9 +3,11 @@
  * child_process.fork, the app Electron's utilityProcess (electron/trainerLauncher.ts).
  */
 import { fork } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FromTrainer, ToTrainer } from './messages';
+import { sourceLayout, trainerBundle } from './trainerBundle';
 
 export interface TrainerProcess {
   readonly pid: number | undefined;
@@ -54,22 +56,50 @@ export function describeJob(job: Pick<TrainerJobSpec, 'kind' | 'id'>): string {
   return `${job.kind} ${job.id}`;
 }
 
-/** The trainer entry next to this file: TypeScript run through tsx's loader, as the CLI is. */
+/** The trainer entry next to this file, as TypeScript. */
 const SOURCE_ENTRY = join(dirname(fileURLToPath(import.meta.url)), 'trainerEntry.ts');
+
+let bundleFailure: string | null = null;
+
+/**
+ * The entry a trainer started from the sources runs: the bundle of the sources as they are now
+ * (jobs/trainerBundle.ts), or the TypeScript itself through tsx's loader where that bundle cannot
+ * be built (said once on stderr) or DEML_TRAINER_BUNDLE=0 asks for it.
+ */
+function sourceTrainerEntry(): string {
+  const layout = sourceLayout(dirname(fileURLToPath(import.meta.url)));
+  if (layout == null || process.env.DEML_TRAINER_BUNDLE === '0' || bundleFailure != null) return SOURCE_ENTRY;
+  try {
+    return trainerBundle(layout);
+  } catch (e) {
+    bundleFailure = (e as Error).message;
+    process.stderr.write(
+      `deml: trainers start from the TypeScript sources, more slowly: their bundle could not be built in ${layout.cache} (${bundleFailure})\n`,
+    );
+    return SOURCE_ENTRY;
+  }
+}
 
 /**
  * The command that starts the trainer entry with this Node: the same for a forked child and for
- * a cluster job's script (which runs it on a compute node, from the shared filesystem).
+ * a cluster job's script (which runs it on a compute node, from the shared filesystem). Without
+ * an entry, the sources' (above), looked up at each start so that a trainer runs the sources as
+ * they are when it starts, as it did when tsx loaded them.
  */
-export function trainerCommand(entry = SOURCE_ENTRY): { node: string; execArgv: string[]; entry: string } {
+export function trainerCommand(entry?: string): { node: string; execArgv: string[]; entry: string } {
+  const chosen = entry ?? sourceTrainerEntry();
   // Resolved here, not by the child: the child's cwd may be anywhere.
-  const execArgv = entry.endsWith('.ts') ? [`--import=${import.meta.resolve('tsx')}`] : [];
-  return { node: process.execPath, execArgv, entry };
+  const execArgv = chosen.endsWith('.ts')
+    ? [`--import=${import.meta.resolve('tsx')}`]
+    : existsSync(`${chosen}.map`)
+      ? ['--enable-source-maps'] // a crash's stack names the sources' lines
+      : [];
+  return { node: process.execPath, execArgv, entry: chosen };
 }
 
 export function forkLauncher(options: { entry?: string; env?: NodeJS.ProcessEnv } = {}): TrainerLauncher {
-  const { entry, execArgv } = trainerCommand(options.entry);
   return (job) => {
+    const { entry, execArgv } = trainerCommand(options.entry);
     const child = fork(entry, trainerArgs(job), {
       execArgv,
       env: { ...process.env, ...options.env },

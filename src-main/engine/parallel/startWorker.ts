@@ -21,10 +21,11 @@ export function startWorker(entry: WorkerEntry): Worker {
       eval: true,
     });
   }
-  // electron-vite puts entries in out/main and shared code either there or in a chunks folder.
+  // electron-vite puts entries in out/main and shared code either there or in a chunks folder;
+  // the bundle trainers run from sources (jobs/trainerBundle.ts) names its ES modules .mjs.
   for (const dir of [here, join(here, '..')]) {
-    const bundled = join(dir, `${entry}.js`);
-    if (existsSync(bundled)) return new Worker(bundled);
+    for (const bundled of [join(dir, `${entry}.js`), join(dir, `${entry}.mjs`)])
+      if (existsSync(bundled)) return new Worker(bundled);
   }
   throw new Error(`the ${entry} entry was not found beside ${here}`);
 }
