@@ -5,13 +5,13 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
 import { serve } from '../server/server';
 import { WorkbenchService } from '../service/service';
 import { type FlagValues, defineCommand } from './command';
 import { DATA_DIR_FLAG, UsageError, dataDirOf, intFlag } from './usage';
 import { APP_VERSION } from './workbench';
+import { checkoutRoot } from './checkout';
 import { EXECUTOR_FLAGS, executorOf } from './executorFlags';
 
 const SERVE_FLAGS = {
@@ -34,8 +34,6 @@ export const SERVE = defineCommand({
   run: (values, _args, signal) => serveCommand(values, signal),
 });
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-
 /** Newest modification time of the files under `dir` (0 when it does not exist). */
 function newest(dir: string): number {
   if (!existsSync(dir)) return 0;
@@ -49,7 +47,7 @@ function newest(dir: string): number {
  * The renderer bundle, built on first use and rebuilt when its sources (or the contract it
  * shares) changed since, so a `git pull` never serves a stale UI.
  */
-export function ensureRenderer(root = ROOT): string {
+export function ensureRenderer(root = checkoutRoot()): string {
   const dir = join(root, 'out', 'renderer');
   const index = join(dir, 'index.html');
   const sources = Math.max(newest(join(root, 'src-renderer')), newest(join(root, 'src-main', 'contract')));

@@ -1,11 +1,13 @@
 /** How CLI commands open the workbench service on a data directory. */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { WorkbenchService } from '../service/service';
 import { InstanceLockedError, lockHolder } from '../store/instanceLock';
+import { checkoutRoot } from './checkout';
 
 /** The version runs record, from package.json (npm only sets it for `npm run`, not for `npx deml`). */
 export const APP_VERSION = (
-  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+  JSON.parse(readFileSync(join(checkoutRoot(), 'package.json'), 'utf8')) as { version: string }
 ).version;
 
 /** Read the store and leave requests (cancel, resume) for whichever workbench owns the directory. */

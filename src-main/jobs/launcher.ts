@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FromTrainer, ToTrainer } from './messages';
-import { sourceLayout, trainerBundle } from './trainerBundle';
+import { sourceBundle, sourceLayout } from '../../bin/sourceBundle.mjs';
 
 export interface TrainerProcess {
   readonly pid: number | undefined;
@@ -56,27 +56,29 @@ export function describeJob(job: Pick<TrainerJobSpec, 'kind' | 'id'>): string {
   return `${job.kind} ${job.id}`;
 }
 
-/** The trainer entry next to this file, as TypeScript. */
-const SOURCE_ENTRY = join(dirname(fileURLToPath(import.meta.url)), 'trainerEntry.ts');
+/** This module's folder: src-main/jobs, or that of a bundle of the sources. */
+const HERE = dirname(fileURLToPath(import.meta.url));
 
 let bundleFailure: string | null = null;
 
 /**
  * The entry a trainer started from the sources runs: the bundle of the sources as they are now
- * (jobs/trainerBundle.ts), or the TypeScript itself through tsx's loader where that bundle cannot
- * be built (said once on stderr) or DEML_TRAINER_BUNDLE=0 asks for it.
+ * (bin/sourceBundle.mjs), also from a process that itself runs an older bundle of them, or the
+ * TypeScript through tsx's loader where that bundle cannot be built (said once on stderr) or
+ * DEML_BUNDLE=0 asks for it.
  */
 function sourceTrainerEntry(): string {
-  const layout = sourceLayout(dirname(fileURLToPath(import.meta.url)));
-  if (layout == null || process.env.DEML_TRAINER_BUNDLE === '0' || bundleFailure != null) return SOURCE_ENTRY;
+  const layout = sourceLayout(HERE);
+  const typescript = join(layout ? join(layout.sources, 'jobs') : HERE, 'trainerEntry.ts');
+  if (layout == null || process.env.DEML_BUNDLE === '0' || bundleFailure != null) return typescript;
   try {
-    return trainerBundle(layout);
+    return join(sourceBundle(layout), 'trainerEntry.mjs');
   } catch (e) {
     bundleFailure = (e as Error).message;
     process.stderr.write(
       `deml: trainers start from the TypeScript sources, more slowly: their bundle could not be built in ${layout.cache} (${bundleFailure})\n`,
     );
-    return SOURCE_ENTRY;
+    return typescript;
   }
 }
 

@@ -1,14 +1,12 @@
-/**
- * Trainers started from the sources (the `deml` command, `deml serve`, the tests) run a bundle of
- * the trainer's entries, not the TypeScript itself: through tsx's loader a trainer took 1.4 s to
- * start (each of some 200 modules resolved and loaded through the loader's thread), bundled 0.6 s.
- * Every run, evaluation, episode view, projection and sweep trial is a trainer process of its own.
- *
- * The bundle is exact by construction: it is kept under a hash of every file in src-main (and of
- * esbuild's version), built by esbuild the first time a trainer starts after any change, and used
- * until the next. Packages stay external, resolved from the project's node_modules as before. The
- * desktop app never comes here: it starts electron-vite's own bundle.
- */
+// The workbench run from its sources (the `deml` command, `deml serve`, the tests) runs a bundle
+// of them, not the TypeScript itself: through tsx's loader every one of some 200 modules is
+// resolved and loaded through the loader's thread, and a trainer took 1.37 s to start (0.63 s
+// bundled), a `deml runs` 1.2 s. The desktop app never comes here: it runs electron-vite's bundle.
+//
+// The bundle is exact by construction: it is kept under a hash of every file in src-main (and of
+// esbuild's version), built by esbuild the first time something starts after any change, and used
+// until the next. Packages stay external, resolved from the project's node_modules as before.
+// Plain JavaScript, so that bin/deml.mjs can use it before any TypeScript loader is registered.
 import { createHash } from 'node:crypto';
 import {
   existsSync,
@@ -25,28 +23,23 @@ import { dirname, join, relative } from 'node:path';
 
 /** The entries, by the names the bundle gives them (`startWorker` looks for the workers by name). */
 const ENTRIES = {
+  cli: 'cli/main.ts',
   trainerEntry: 'jobs/trainerEntry.ts',
   taskWorker: 'engine/parallel/taskWorker.ts',
   runWorker: 'engine/parallel/runWorker.ts',
-} as const;
+};
 
 /** A bundle not started for this long is removed when another is built. */
 const UNUSED_FOR_MS = 7 * 24 * 3600_000;
 
-export interface TrainerBundleOptions {
-  /** The source folder (src-main). */
-  sources: string;
-  /** Where bundles are kept, one folder per hash. */
-  cache: string;
-}
-
 /** The hash of every file under `sources`, by path and content, and of the bundler's version. */
-export function sourceHash(sources: string, bundler: string): string {
+export function sourceHash(sources, bundler) {
   const hash = createHash('sha256').update(`esbuild ${bundler}\0`);
-  const walk = (dir: string): void => {
-    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
+  const walk = (dir) => {
+    const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
       a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
-    )) {
+    );
+    for (const entry of entries) {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) walk(path);
       else if (entry.isFile())
@@ -60,31 +53,26 @@ export function sourceHash(sources: string, bundler: string): string {
   return hash.digest('hex').slice(0, 20);
 }
 
-interface Esbuild {
-  version: string;
-  buildSync(options: Record<string, unknown>): { errors: Array<{ text: string }> };
-}
-
 /**
- * The bundled trainer entry for the sources as they are now, built if need be. Throws what went
- * wrong (no esbuild, a read-only cache, a build error); the caller falls back to the sources.
+ * The folder of the bundle of `sources` as they are now, built if need be; it holds `cli.mjs`,
+ * `trainerEntry.mjs`, `taskWorker.mjs` and `runWorker.mjs`. Throws what went wrong (no esbuild,
+ * a read-only cache, a build error): the caller runs the sources through tsx instead.
  */
-export function trainerBundle({ sources, cache }: TrainerBundleOptions): string {
+export function sourceBundle({ sources, cache }) {
   // Loaded here, not at the top: only a process started from the sources ever needs it.
-  const esbuild = createRequire(import.meta.url)('esbuild') as Esbuild;
+  const esbuild = createRequire(import.meta.url)('esbuild');
   const dir = join(cache, sourceHash(sources, esbuild.version));
-  const entry = join(dir, 'trainerEntry.mjs');
-  if (existsSync(entry)) {
+  if (existsSync(join(dir, 'cli.mjs'))) {
     const now = new Date();
     try {
       utimesSync(dir, now, now); // in use: not pruned
     } catch {
       // A cache another user owns is still usable read-only.
     }
-    return entry;
+    return dir;
   }
   mkdirSync(cache, { recursive: true });
-  // Built aside and renamed into place: trainers started at once may build it side by side, and
+  // Built aside and renamed into place: processes started at once may build it side by side, and
   // none may start from a half-written bundle.
   const building = join(cache, `.building-${process.pid}-${Date.now()}`);
   try {
@@ -108,17 +96,17 @@ export function trainerBundle({ sources, cache }: TrainerBundleOptions): string 
       renameSync(building, dir);
     } catch (e) {
       // Another process put the same bundle in place first: use that one.
-      if (!existsSync(entry)) throw e;
+      if (!existsSync(join(dir, 'cli.mjs'))) throw e;
     }
   } finally {
     rmSync(building, { recursive: true, force: true });
   }
   prune(cache, dir);
-  return entry;
+  return dir;
 }
 
 /** Removes bundles of older sources that nothing has started for a week, and abandoned builds. */
-function prune(cache: string, keep: string): void {
+function prune(cache, keep) {
   for (const name of readdirSync(cache)) {
     const path = join(cache, name);
     if (path === keep) continue;
@@ -131,9 +119,24 @@ function prune(cache: string, keep: string): void {
   }
 }
 
-/** The project's src-main and its bundle cache, when this module runs from the sources. */
-export function sourceLayout(here: string): TrainerBundleOptions | null {
-  const sources = dirname(here);
-  if (!existsSync(join(sources, ENTRIES.trainerEntry))) return null;
-  return { sources, cache: join(dirname(sources), 'node_modules', '.cache', 'deml-trainer') };
+/**
+ * The checkout above `from` (a folder): its src-main and where its bundles are kept, found by the
+ * workbench's package.json; null where there are no sources (the desktop app's bundle).
+ */
+export function sourceLayout(from) {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest)) {
+      try {
+        if (JSON.parse(readFileSync(manifest, 'utf8')).name === 'deml-workbench') {
+          const sources = join(dir, 'src-main');
+          if (!existsSync(join(sources, ENTRIES.cli))) return null;
+          return { root: dir, sources, cache: join(dir, 'node_modules', '.cache', 'deml') };
+        }
+      } catch {
+        // Not ours, or unreadable: keep looking up.
+      }
+    }
+    if (dirname(dir) === dir) return null;
+  }
 }

@@ -1,0 +1,18 @@
+/** Where the sources and their bundles are, for a checkout (bin/sourceBundle.mjs). */
+export interface SourceLayout {
+  /** The checkout: the folder of the workbench's package.json. */
+  root: string;
+  /** Its src-main. */
+  sources: string;
+  /** Where bundles are kept, one folder per hash of the sources. */
+  cache: string;
+}
+
+/** The hash of every file under `sources`, by path and content, and of the bundler's version. */
+export function sourceHash(sources: string, bundler: string): string;
+
+/** The folder of the bundle of the sources as they are now (cli.mjs, trainerEntry.mjs, the workers), built if need be. */
+export function sourceBundle(layout: Pick<SourceLayout, 'sources' | 'cache'>): string;
+
+/** The checkout above `from` (a folder), or null where there are no sources (the desktop app's bundle). */
+export function sourceLayout(from: string): SourceLayout | null;
