@@ -22,7 +22,8 @@ export function startWorker(entry: WorkerEntry): Worker {
     });
   }
   // electron-vite puts entries in out/main and shared code either there or in a chunks folder;
-  // the bundle trainers run from sources (jobs/trainerBundle.ts) names its ES modules .mjs.
+  // the bundle of the sources the CLI and its trainers run (bin/sourceBundle.mjs) names its
+  // ES modules .mjs.
   for (const dir of [here, join(here, '..')]) {
     for (const bundled of [join(dir, `${entry}.js`), join(dir, `${entry}.mjs`)])
       if (existsSync(bundled)) return new Worker(bundled);
