@@ -6,7 +6,7 @@
  *   npx tsx bench/deml.ts --iterations 100 --eval-tasks 200 --shots 1 --learners maml,metasgd
  */
 import { parseArgs } from 'node:util';
-import { runPresetRuns } from '../src-main/cli/preset';
+import { runPresetRuns } from '../src-main/cli/presetRuns';
 import { findPreset } from '../src-main/contract/presets';
 import { resolveDataDir } from '../src-main/layout/dataDirectory';
 import { formatAccuracy } from '../src-main/engine';

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { type ExperimentConfigInput, parseExperimentConfig } from '../../src-main/contract/config';
 import type { PresetRun } from '../../src-main/contract/presets';
-import { presetParallelism, runPresetRuns } from '../../src-main/cli/preset';
+import { presetParallelism, runPresetRuns } from '../../src-main/cli/presetRuns';
 import { datasetLoader, resolveTrainingData } from '../../src-main/data/trainingData';
 import type { TrainResult } from '../../src-main/engine';
 import { TINY } from '../helpers/configs';
@@ -147,7 +147,7 @@ describe('trainers side by side in the queue (deml serve --concurrency N)', () =
 
 describe('the order of runs side by side', () => {
   it('the longest first: concept before pixels, bigger meta-batches and budgets first, ties in order', async () => {
-    const { longestFirst } = await import('../../src-main/cli/preset');
+    const { longestFirst } = await import('../../src-main/cli/presetRuns');
     const { findPreset } = await import('../../src-main/contract/presets');
     const preset = findPreset('concept-vs-pixels');
     const labels = longestFirst(preset.runs.map((r) => parseExperimentConfig(r.config))).map(

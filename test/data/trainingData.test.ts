@@ -8,8 +8,8 @@ import {
   type ExperimentConfigInput,
   parseExperimentConfig,
 } from '../../src-main/contract/config';
-import { runPresetRuns } from '../../src-main/cli/preset';
-import { trainCommand } from '../../src-main/cli/train';
+import { runPresetRuns } from '../../src-main/cli/presetRuns';
+import { trainCommand } from '../../src-main/cli/trainCommand';
 import { datasetLoader, resolveTrainingData } from '../../src-main/data/trainingData';
 import { storeJob } from '../../src-main/jobs/runRecorder';
 import { runTrainerJob } from '../../src-main/jobs/trainerJob';

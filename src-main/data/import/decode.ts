@@ -4,10 +4,24 @@
  * anything above the pixel limit is refused before it is decoded, so one huge file cannot
  * exhaust memory.
  */
-import sharp from 'sharp';
+import type sharpFunction from 'sharp';
 
-// Each image is decoded once: libvips' operation cache would only hold memory.
-sharp.cache(false);
+type Sharp = typeof sharpFunction;
+
+let loaded: Promise<Sharp> | null = null;
+
+/**
+ * sharp, loaded on the first decode: its native library costs every `deml` command that opens
+ * the service about 80 ms, and most decode nothing.
+ */
+function sharpModule(): Promise<Sharp> {
+  loaded ??= import('sharp').then(({ default: sharp }) => {
+    // Each image is decoded once: libvips' operation cache would only hold memory.
+    sharp.cache(false);
+    return sharp;
+  });
+  return loaded;
+}
 
 export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.gif', '.webp', '.tif', '.tiff'] as const;
 
@@ -58,7 +72,8 @@ export const DEFAULT_MAX_INPUT_PIXELS = 100_000_000;
 async function floatAsBytes(
   input: Buffer,
   options: { limitInputPixels: number; failOn: 'error' },
-): Promise<ReturnType<typeof sharp>> {
+): Promise<ReturnType<Sharp>> {
+  const sharp = await sharpModule();
   const { data, info } = await sharp(input, options)
     .raw({ depth: 'float' })
     .toBuffer({ resolveWithObject: true });
@@ -86,7 +101,8 @@ async function floatAsBytes(
 
 export async function decodeImage(input: Buffer, o: DecodeOptions): Promise<Uint8Array> {
   const limit = o.maxInputPixels ?? DEFAULT_MAX_INPUT_PIXELS;
-  let pipeline: ReturnType<typeof sharp>;
+  const sharp = await sharpModule();
+  let pipeline: ReturnType<Sharp>;
   try {
     // libvips checks the pixel limit from the header, before decoding anything.
     const options = { limitInputPixels: limit, failOn: 'error' as const };
