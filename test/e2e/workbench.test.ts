@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { resolve } from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
-import { type Browser, type Locator, type Page, chromium } from 'playwright-core';
+import { type Browser, type Locator, type Page, type WebSocketRoute, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { markedPng } from '../helpers/images';
 import { haveSlurm } from '../helpers/slurm';
@@ -1128,6 +1128,60 @@ describe('the workbench in Chromium', () => {
     await page.getByRole('link', { name: 'Settings' }).click();
     await page.locator('input[name=theme][value=light]').check();
   }, 300_000);
+
+  it('fetches again what changed while its event stream was down: a run cancelled meanwhile reads cancelled, with no reload', async () => {
+    // A page of its own, whose first event stream is open to it but joined to nothing (events
+    // sent on it are lost, as while a page loads or the network blinks); the next one is real.
+    const other = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    other.setDefaultTimeout(60_000);
+    let dead: WebSocketRoute | null = null;
+    await other.routeWebSocket(/\/events$/, (ws) => {
+      if (dead == null) dead = ws;
+      else ws.connectToServer();
+    });
+    try {
+      const { experiment, runs } = await call<{ experiment: { id: number }; runs: Array<{ id: number }> }>(
+        'experiments:create',
+        {
+          name: 'e2e stream down',
+          config: {
+            data: 'glyphs',
+            queries: 2,
+            metaBatch: 1,
+            iterations: 5000,
+            evalTasks: 10,
+            valEvery: 1000,
+            checkpointEvery: 1000,
+            model: { filters: 4 },
+          },
+        },
+      );
+      const id = runs[0]!.id;
+      await other.goto(openUrl);
+      await other.goto(`${base}/#/experiments/${experiment.id}`);
+      const status = other.locator(`tr[data-run="${id}"] [data-status]`);
+      await status.waitFor();
+      expect(['queued', 'running']).toContain(await status.getAttribute('data-status'));
+      await call('runs:cancel', id);
+      await expect
+        .poll(
+          async () =>
+            (await call<Array<{ id: number; status: string }>>('runs:list')).find((r) => r.id === id)?.status,
+          {
+            timeout: 60_000,
+          },
+        )
+        .toBe('cancelled');
+      // The status event went down the dead stream: the page cannot know yet.
+      await other.waitForTimeout(1000);
+      expect(await status.getAttribute('data-status')).not.toBe('cancelled');
+      // The stream drops; the page connects again, and fetches what it shows.
+      await dead!.close();
+      await other.locator(`tr[data-run="${id}"] [data-status=cancelled]`).waitFor({ timeout: 30_000 });
+    } finally {
+      await other.close();
+    }
+  }, 180_000);
 
   it('says why a Slurm submission failed, offers no checkpoint that does not exist, and runs it again elsewhere', async () => {
     if (!haveSlurm('a partition that does not exist is refused at submission')) return;

@@ -30,6 +30,11 @@ type Listener = (payload: unknown) => void;
 export interface Transport {
   call<C extends Channel>(channel: C, args: Args<C>): Promise<Awaited<Result<C>>>;
   on<E extends EventName>(event: E, listener: (payload: DemlEvents[E]) => void): () => void;
+  /**
+   * Called each time the event stream opens, the first time included: what the service sent
+   * while it was closed is lost, so what is shown must be fetched again.
+   */
+  onConnected(listener: () => void): () => void;
 }
 
 export interface DesktopBridge extends RendererApi {
@@ -55,17 +60,25 @@ export function desktopTransport(bridge: DesktopBridge): Transport {
       return outcome.result as never;
     },
     on: (event, listener) => bridge.on(event, listener),
+    // IPC delivers every event from the window's first moment: nothing is ever missed.
+    onConnected: () => () => undefined,
   };
 }
 
 function browserTransport(): Transport {
   const listeners = new Map<string, Set<Listener>>();
+  const connected = new Set<() => void>();
   let socket: WebSocket | null = null;
   let retry = 500;
   const connect = () => {
     const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/events`;
     socket = new WebSocket(url);
-    socket.onopen = () => (retry = 500);
+    // Events sent before this moment (while the page loaded, or the stream was down) never
+    // arrive: a run could show "queued" after it failed. The stores fetch what they show again.
+    socket.onopen = () => {
+      retry = 500;
+      for (const l of connected) l();
+    };
     socket.onmessage = (m) => {
       const { event, payload } = JSON.parse(m.data as string) as { event: string; payload: unknown };
       for (const l of listeners.get(event) ?? []) l(payload);
@@ -102,6 +115,11 @@ function browserTransport(): Transport {
       set.add(listener as Listener);
       return () => set.delete(listener as Listener);
     },
+    onConnected: (listener) => {
+      if (!socket) connect();
+      connected.add(listener);
+      return () => connected.delete(listener);
+    },
   };
 }
 
@@ -113,4 +131,5 @@ export const api = {
   call: <C extends Channel>(channel: C, ...args: Args<C>) => transport.call(channel, args),
   on: <E extends EventName>(event: E, listener: (payload: DemlEvents[E]) => void) =>
     transport.on(event, listener),
+  onConnected: (listener: () => void) => transport.onConnected(listener),
 };

@@ -45,6 +45,8 @@ export const useExperimentsStore = defineStore('experiments', () => {
 
   // Status counts change as runs move: keep the list current.
   api.on('run:status', () => void refresh());
+  // The event stream (re)opened: statuses that changed while it was closed.
+  api.onConnected(() => void refresh());
 
   return { items, filter, loading, error, tags, refresh, create, duplicate, remove };
 });

@@ -24,6 +24,10 @@ export const useProjectionsStore = defineStore('projections', () => {
     else list.push(record);
   }
   api.on('projection:status', upsert);
+  // The event stream (re)opened: projections that moved while it was closed.
+  api.onConnected(() => {
+    for (const runId of byRun.keys()) void load(runId).catch(() => undefined);
+  });
 
   async function load(runId: number): Promise<void> {
     byRun.set(runId, await api.call('projections:list', runId));

@@ -125,6 +125,19 @@ export const useRunsStore = defineStore('runs', () => {
     }
   });
 
+  // The event stream (re)opened: what changed while it was closed, fetched again. A failure
+  // leaves what is shown; the next event or action fetches it.
+  api.onConnected(() => {
+    for (const experimentId of byExperiment.keys())
+      void loadExperiment(experimentId)
+        .then(() => {
+          for (const run of byExperiment.get(experimentId) ?? [])
+            if (run.status !== 'running') progress.delete(run.id);
+        })
+        .catch(() => undefined);
+    if (detail.value) void loadRun(detail.value.id).catch(() => undefined);
+  });
+
   return {
     byExperiment,
     detail,

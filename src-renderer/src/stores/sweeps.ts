@@ -80,6 +80,11 @@ export const useSweepsStore = defineStore('sweeps', () => {
       void load(open.id);
     }, 150);
   });
+  // The event stream (re)opened: what changed while it was closed (load and refresh keep errors).
+  api.onConnected(() => {
+    if (listed) void refresh();
+    if (detail.value) void load(detail.value.id);
+  });
   api.on('run:metrics', ({ runId, points }) => {
     const s = curves.get(runId);
     if (!s) return;
