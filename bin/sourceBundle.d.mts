@@ -8,7 +8,7 @@ export interface SourceLayout {
   cache: string;
 }
 
-/** The hash of every file under `sources`, by path and content, and of the bundler's version. */
+/** The hash of every file under `sources`, by path and content, and of how they are bundled (esbuild's version, the target). */
 export function sourceHash(sources: string, bundler: string): string;
 
 /** The folder of the bundle of the sources as they are now (cli.mjs, trainerEntry.mjs, the workers), built if need be. */

@@ -32,7 +32,7 @@ const ENTRIES = {
 /** A bundle not started for this long is removed when another is built. */
 const UNUSED_FOR_MS = 7 * 24 * 3600_000;
 
-/** The hash of every file under `sources`, by path and content, and of the bundler's version. */
+/** The hash of every file under `sources`, by path and content, and of how they are bundled. */
 export function sourceHash(sources, bundler) {
   const hash = createHash('sha256').update(`esbuild ${bundler}\0`);
   const walk = (dir) => {
@@ -61,7 +61,10 @@ export function sourceHash(sources, bundler) {
 export function sourceBundle({ sources, cache }) {
   // Loaded here, not at the top: only a process started from the sources ever needs it.
   const esbuild = createRequire(import.meta.url)('esbuild');
-  const dir = join(cache, sourceHash(sources, esbuild.version));
+  // Node's major version in the key too: the bundle is compiled for it (another checkout user's
+  // newer Node would otherwise leave syntax an older one cannot read).
+  const target = `node${process.versions.node.split('.')[0]}`;
+  const dir = join(cache, sourceHash(sources, `${esbuild.version} ${target}`));
   if (existsSync(join(dir, 'cli.mjs'))) {
     const now = new Date();
     try {
@@ -85,7 +88,7 @@ export function sourceBundle({ sources, cache }) {
       splitting: true,
       format: 'esm',
       platform: 'node',
-      target: `node${process.versions.node.split('.')[0]}`,
+      target,
       packages: 'external',
       // .mjs: ES modules by their name, with no package.json here to be taken for the project's.
       outExtension: { '.js': '.mjs' },
