@@ -4,24 +4,19 @@
  * change, stale bundles pruned, a build error reported with its file.
  */
 import { spawnSync } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  statSync,
-  utimesSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { trainerCommand } from '../../src-main/jobs/launcher';
 import { sourceBundle, sourceLayout } from '../../bin/sourceBundle.mjs';
+import { tempDirs } from '../helpers/temp';
+
+const tempDir = tempDirs('deml-bundle');
 
 /** A source tree with the four entries, which share a module (a chunk of the bundle). */
 function tinySources(greeting: string): string {
-  const sources = mkdtempSync(join(tmpdir(), 'deml-bundle-src-'));
+  const sources = tempDir();
   const files: Record<string, string> = {
     'shared/greeting.ts': `export const greeting: string = ${JSON.stringify(greeting)};\n`,
     'jobs/trainerEntry.ts': [
@@ -58,7 +53,7 @@ const run = (dir: string) =>
 describe('the bundle of the sources', () => {
   it('is built once for the sources as they are, reused, and rebuilt with the new code after a change', () => {
     const sources = tinySources('hello');
-    const cache = mkdtempSync(join(tmpdir(), 'deml-bundle-cache-'));
+    const cache = tempDir();
     const first = sourceBundle({ sources, cache });
     expect(first.startsWith(cache)).toBe(true);
     expect(run(first).stdout).toBe('hello from the worker, 5 letters\n');
@@ -87,7 +82,7 @@ describe('the bundle of the sources', () => {
 
   it('reports a build error with its file, and leaves nothing half-built behind', () => {
     const sources = tinySources('hello');
-    const cache = mkdtempSync(join(tmpdir(), 'deml-bundle-cache-'));
+    const cache = tempDir();
     writeFileSync(join(sources, 'shared/greeting.ts'), 'export const greeting = ;\n');
     expect(() => sourceBundle({ sources, cache })).toThrow(/greeting\.ts/);
     expect(readdirSync(cache)).toEqual([]);
@@ -103,7 +98,7 @@ describe('the bundle of the sources', () => {
     expect(sourceLayout(join(root, 'src-main', 'jobs'))).toEqual(layout);
     expect(sourceLayout(join(layout.cache, '0123456789abcdef0123'))).toEqual(layout);
     // A packaged app: the workbench's package.json, its bundle, no sources.
-    const app = mkdtempSync(join(tmpdir(), 'deml-app-'));
+    const app = tempDir();
     writeFileSync(join(app, 'package.json'), '{ "name": "deml-workbench" }');
     mkdirSync(join(app, 'out', 'main'), { recursive: true });
     expect(sourceLayout(join(app, 'out', 'main'))).toBeNull();
@@ -111,7 +106,7 @@ describe('the bundle of the sources', () => {
   });
 
   it('runs the `deml` command and its trainers, from the TypeScript with DEML_BUNDLE=0; a crash names source lines', () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'deml-bundle-data-'));
+    const dataDir = tempDir();
     const deml = (env: NodeJS.ProcessEnv = {}) =>
       spawnSync(process.execPath, [resolve(__dirname, '../../bin/deml.mjs'), 'runs', '--data-dir', dataDir], {
         encoding: 'utf8',

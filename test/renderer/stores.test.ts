@@ -28,6 +28,8 @@ const dataDir = tempDir();
 let service: WorkbenchService;
 /** Whether the bridge fails every call as IPC does when the main process is gone. */
 let disconnected = false;
+/** Called with each answer's channel once the answer is made, before it is sent: a slow reply. */
+let beforeAnswer: ((channel: string) => Promise<void>) | null = null;
 
 type Stores = {
   app: typeof AppStore;
@@ -55,7 +57,9 @@ beforeAll(async () => {
       async (...args: unknown[]) => {
         if (disconnected)
           throw new Error(`Error invoking remote method '${channel}': Error: reply was never sent`);
-        return structuredClone(await callOutcome(service, channel, structuredClone(args)));
+        const outcome = structuredClone(await callOutcome(service, channel, structuredClone(args)));
+        await beforeAnswer?.(channel);
+        return outcome;
       },
     ]),
   );
@@ -169,6 +173,39 @@ describe('useExperimentsStore and useRunsStore', () => {
     await experiments.remove(copy);
     expect(experiments.items.some((e) => e.id === copy)).toBe(false);
     await expect(experiments.remove(id)).resolves.toBeUndefined(); // nothing of it is active any more
+  }, 120_000);
+});
+
+describe('a status that overtakes a fetch', () => {
+  it('is not lost to the older answer: the list is fetched again', async () => {
+    const experiments = m.experiments.useExperimentsStore();
+    const runsStore = m.runs.useRunsStore();
+    const { id, runs } = await experiments.create({
+      name: 'stores: overtaken',
+      config: { ...TINY, iterations: 5000, valEvery: 0, checkpointEvery: 1000 },
+    });
+    const runId = runs[0]!.id;
+    let release = () => {};
+    const gate = new Promise<void>((r) => (release = r));
+    let answered = 0;
+    beforeAnswer = async (channel) => {
+      if (channel === 'runs:list' && answered++ === 0) await gate;
+    };
+    try {
+      // The list is made (the run queued or training) and held back; the run is cancelled and
+      // its status event arrives first, before there is a list to apply it to.
+      const loading = runsStore.loadExperiment(id);
+      await until('the list made and held', () => answered === 1);
+      await callOutcome(service, 'runs:cancel', [runId]);
+      await until('the run cancelled', () => service.run(runId).status === 'cancelled');
+      release();
+      await loading;
+      expect(runsStore.byExperiment.get(id)!.find((r) => r.id === runId)?.status).toBe('cancelled');
+      expect(answered).toBe(2); // the held answer, and the list fetched again
+    } finally {
+      beforeAnswer = null;
+      release();
+    }
   }, 120_000);
 });
 

@@ -22,17 +22,47 @@ export const useRunsStore = defineStore('runs', () => {
   const progress = reactive(new Map<number, RunProgress>());
   const log = ref('');
 
+  /**
+   * Fetches in flight, by what they fetch, and whether a status event came while they were: its
+   * answer may be older than the event (the event can overtake it, or be dropped for want of a
+   * list), so it is fetched again before it is shown. A run refused by Slurm as its experiment's
+   * page opened read "queued" until a reload otherwise.
+   */
+  const inFlight = new Map<string, { again: boolean }>();
+
+  async function fetchCurrent<T>(key: string, fetch: () => Promise<T>): Promise<T> {
+    const state = { again: false };
+    inFlight.set(key, state);
+    try {
+      for (;;) {
+        const result = await fetch();
+        if (!state.again) return result;
+        state.again = false;
+      }
+    } finally {
+      if (inFlight.get(key) === state) inFlight.delete(key);
+    }
+  }
+
+  function overtaken(run: RunSummary): void {
+    for (const key of [`experiment:${run.experimentId}`, `run:${run.id}`]) {
+      const state = inFlight.get(key);
+      if (state) state.again = true;
+    }
+  }
+
   async function loadExperiment(experimentId: number): Promise<void> {
-    byExperiment.set(experimentId, await api.call('runs:list', { experimentId }));
+    byExperiment.set(
+      experimentId,
+      await fetchCurrent(`experiment:${experimentId}`, () => api.call('runs:list', { experimentId })),
+    );
   }
 
   async function loadRun(id: number): Promise<void> {
     // Fetched together, shown together: the page never says "completed" above an older log.
-    const [run, all, text] = await Promise.all([
-      api.call('runs:get', id),
-      api.call('runs:metrics', id),
-      api.call('runs:log', id),
-    ]);
+    const [run, all, text] = await fetchCurrent(`run:${id}`, () =>
+      Promise.all([api.call('runs:get', id), api.call('runs:metrics', id), api.call('runs:log', id)]),
+    );
     detail.value = run;
     series.set(id, new Map(all.map((s) => [s.key, s])));
     log.value = text;
@@ -93,6 +123,7 @@ export const useRunsStore = defineStore('runs', () => {
   });
 
   api.on('run:status', (run) => {
+    overtaken(run);
     const list = byExperiment.get(run.experimentId);
     if (list) {
       const i = list.findIndex((r) => r.id === run.id);
