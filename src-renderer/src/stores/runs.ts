@@ -32,6 +32,9 @@ export const useRunsStore = defineStore('runs', () => {
 
   async function fetchCurrent<T>(key: string, fetch: () => Promise<T>): Promise<T> {
     const state = { again: false };
+    // An earlier fetch of the same still in flight could answer after this one, with older news.
+    const earlier = inFlight.get(key);
+    if (earlier) earlier.again = true;
     inFlight.set(key, state);
     try {
       for (;;) {
