@@ -8,11 +8,11 @@ export interface SourceLayout {
   cache: string;
 }
 
-/** The hash of every file under `sources`, by path and content, and of how they are bundled (esbuild's version, the target). */
-export function sourceHash(sources: string, bundler: string): string;
-
 /** The folder of the bundle of the sources as they are now (cli.mjs, trainerEntry.mjs, the workers), built if need be. */
 export function sourceBundle(layout: Pick<SourceLayout, 'sources' | 'cache'>): string;
+
+/** The nearest folder at or above `from` holding the workbench's package.json (a checkout or the app). */
+export function workbenchRoot(from: string): string | null;
 
 /** The checkout above `from` (a folder), or null where there are no sources (the desktop app's bundle). */
 export function sourceLayout(from: string): SourceLayout | null;

@@ -33,7 +33,7 @@ const ENTRIES = {
 const UNUSED_FOR_MS = 7 * 24 * 3600_000;
 
 /** The hash of every file under `sources`, by path and content, and of how they are bundled. */
-export function sourceHash(sources, bundler) {
+function sourceHash(sources, bundler) {
   const hash = createHash('sha256').update(`esbuild ${bundler}\0`);
   const walk = (dir) => {
     const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
@@ -122,24 +122,29 @@ function prune(cache, keep) {
   }
 }
 
-/**
- * The checkout above `from` (a folder): its src-main and where its bundles are kept, found by the
- * workbench's package.json; null where there are no sources (the desktop app's bundle).
- */
-export function sourceLayout(from) {
+/** The nearest folder at or above `from` holding the workbench's package.json (a checkout or the app). */
+export function workbenchRoot(from) {
   for (let dir = from; ; dir = dirname(dir)) {
     const manifest = join(dir, 'package.json');
     if (existsSync(manifest)) {
       try {
-        if (JSON.parse(readFileSync(manifest, 'utf8')).name === 'deml-workbench') {
-          const sources = join(dir, 'src-main');
-          if (!existsSync(join(sources, ENTRIES.cli))) return null;
-          return { root: dir, sources, cache: join(dir, 'node_modules', '.cache', 'deml') };
-        }
+        if (JSON.parse(readFileSync(manifest, 'utf8')).name === 'deml-workbench') return dir;
       } catch {
         // Not ours, or unreadable: keep looking up.
       }
     }
     if (dirname(dir) === dir) return null;
   }
+}
+
+/**
+ * The checkout above `from` (a folder): its src-main and where its bundles are kept; null where
+ * there are no sources (the desktop app's bundle).
+ */
+export function sourceLayout(from) {
+  const root = workbenchRoot(from);
+  if (root == null) return null;
+  const sources = join(root, 'src-main');
+  if (!existsSync(join(sources, ENTRIES.cli))) return null;
+  return { root, sources, cache: join(root, 'node_modules', '.cache', 'deml') };
 }

@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Provenance } from '../contract/provenance';
 import type { BackendDescription } from '../engine/backend';
+import { workbenchRoot } from '../../bin/sourceBundle.mjs';
 
 /** The npm package behind each backend, whose version the record names. */
 const BACKEND_PACKAGES: Record<string, string> = {
@@ -18,23 +19,9 @@ const BACKEND_PACKAGES: Record<string, string> = {
   cpu: '@tensorflow/tfjs-core',
 };
 
-/** The nearest folder above this module holding the workbench's package.json (a checkout or the app). */
+/** The workbench's folder above this module (a checkout or the app). */
 function appRoot(): string | null {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const manifest = join(dir, 'package.json');
-    if (existsSync(manifest)) {
-      try {
-        if ((JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'deml-workbench')
-          return dir;
-      } catch {
-        // Not ours, or unreadable: keep looking up.
-      }
-    }
-    const up = dirname(dir);
-    if (up === dir) return null;
-    dir = up;
-  }
+  return workbenchRoot(dirname(fileURLToPath(import.meta.url)));
 }
 
 function packageVersion(root: string | null, name: string): string | null {
