@@ -19,6 +19,19 @@ const ROOT = resolve(__dirname, '../..');
 const SHOTS = resolve(ROOT, 'test-results/screenshots');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const tempDir = tempDirs('deml-e2e');
+/** A run that trains until it is cancelled: tiny, and far more iterations than a test waits for. */
+const LONG_RUN = {
+  data: 'glyphs',
+  ways: 5,
+  queries: 2,
+  metaBatch: 1,
+  iterations: 5000,
+  evalTasks: 10,
+  valEvery: 1000,
+  checkpointEvery: 1000,
+  backend: 'wasm',
+  model: { filters: 4 },
+};
 
 let server: ChildProcess;
 let openUrl = '';
@@ -702,21 +715,9 @@ describe('the workbench in Chromium', () => {
   it('tells a preset’s runs apart by their cells, cancels and resumes them together, and deletes with a dialog', async () => {
     await page.goto(openUrl); // the token, as a user's first visit (this test may run alone)
     await page.getByRole('heading', { name: 'Experiments' }).waitFor();
-    const long = {
-      data: 'glyphs',
-      ways: 5,
-      queries: 2,
-      metaBatch: 1,
-      iterations: 5000,
-      evalTasks: 10,
-      valEvery: 1000,
-      checkpointEvery: 1000,
-      backend: 'wasm',
-      model: { filters: 4 },
-    };
     const { experiment } = await call<{ experiment: { id: number } }>('experiments:create', {
       name: 'e2e cells',
-      config: long,
+      config: LONG_RUN,
       seeds: [0],
       variants: [
         { learner: 'maml', shots: 1 },
@@ -1144,16 +1145,7 @@ describe('the workbench in Chromium', () => {
         'experiments:create',
         {
           name: 'e2e stream down',
-          config: {
-            data: 'glyphs',
-            queries: 2,
-            metaBatch: 1,
-            iterations: 5000,
-            evalTasks: 10,
-            valEvery: 1000,
-            checkpointEvery: 1000,
-            model: { filters: 4 },
-          },
+          config: LONG_RUN,
         },
       );
       const id = runs[0]!.id;
